@@ -1,0 +1,3 @@
+package db
+
+//go:generate go tool -modfile=../tools/tools.mod sqlc generate -f ../sqlc.yaml
