@@ -1,0 +1,49 @@
+// Package postgres implements the domain's storage ports with the queries
+// sqlc generates from db/queries. It owns transactions: a use case never
+// sees pgx, and database errors are translated to domain errors here.
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wxmp/wxmp/db/dbsqlc"
+)
+
+// Store is the Postgres implementation of the domain's storage ports.
+type Store struct {
+	pool *pgxpool.Pool
+	q    *dbsqlc.Queries
+	seal *Sealer
+}
+
+func NewStore(pool *pgxpool.Pool, seal *Sealer) *Store {
+	return &Store{pool: pool, q: dbsqlc.New(pool), seal: seal}
+}
+
+// NewPool connects to url with every session in UTC, so that times read back
+// compare equal to what the domain wrote.
+func NewPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "wxmp"
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// Ping tells whether the database answers; readiness uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.pool.Ping(ctx)
+}
+
+// inTx runs fn in one transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(s.q.WithTx(tx))
+	})
+}
