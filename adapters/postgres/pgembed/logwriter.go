@@ -62,6 +62,10 @@ func (w *serverLog) contains(s string) bool {
 
 func levelOf(line string) slog.Level {
 	switch {
+	case strings.Contains(line, "the database system is starting up"),
+		strings.Contains(line, "the database system is shutting down"):
+		// Our own readiness probe and shutdown cause these; they are not faults.
+		return slog.LevelDebug
 	case strings.Contains(line, "FATAL:"), strings.Contains(line, "PANIC:"), strings.Contains(line, "ERROR:"):
 		return slog.LevelError
 	case strings.Contains(line, "WARNING:"):

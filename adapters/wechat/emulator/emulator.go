@@ -1,0 +1,194 @@
+// Package emulator is a stand-in for WeChat's servers that speaks WeChat's
+// real wire protocol over HTTP, so that tests and local development never
+// need WeChat (which is unreachable from CI and from most developer machines).
+//
+// It is a product feature, not a test double: the service talks to it
+// through the same HTTP client code it uses in production, only with a
+// different base URL. Three groups of routes share one http.Handler:
+//
+//   - the mini-program open API (login.go): /sns/jscode2session,
+//     /cgi-bin/stable_token and /wxa/checksession, with WeChat's status codes,
+//     error codes and quirks (HTTP 200 for errors, text/plain JSON, no errcode
+//     on success);
+//   - the control API under /emulator/ (control.go), which plays the
+//     mini-program's side (what wx.login would do on a phone) and lets a test
+//     inspect state;
+//   - fault injection (faults.go): queued errcodes, delays and gateway
+//     failures, to exercise the client's retry and timeout paths.
+//
+// All state lives in an Emulator value behind one mutex; there is no global
+// state, so tests can run many emulators side by side. Time comes from
+// Config.Now so that tests can expire codes and tokens without sleeping.
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultCodeTTL is how long a login code stays usable. WeChat documents
+// codes as valid for five minutes.
+const DefaultCodeTTL = 5 * time.Minute
+
+// Config describes the one mini-program the emulator serves.
+type Config struct {
+	// AppID and Secret are the credentials clients must present.
+	AppID, Secret string
+	// UnionID says the mini-program is bound to an Open Platform account:
+	// every user then gets a unionid that is the same for every appid.
+	UnionID bool
+	// CodeTTL is how long a login code stays usable; zero means
+	// DefaultCodeTTL.
+	CodeTTL time.Duration
+	// Now tells the time; nil means time.Now. It is called from concurrent
+	// requests, so it must be safe for concurrent use. Injected delays
+	// (faults) use real time regardless: they exist to trip real client
+	// timeouts.
+	Now func() time.Time
+}
+
+// Emulator is one emulated WeChat back end. Its methods are safe for
+// concurrent use.
+type Emulator struct {
+	appID, secret string
+	unionID       bool
+	codeTTL       time.Duration
+	now           func() time.Time
+	handler       http.Handler
+
+	mu        sync.Mutex
+	users     map[string]*user // by test user name
+	byOpenID  map[string]*user
+	codes     map[string]*loginCode
+	lastPrune time.Time
+	token     accessToken
+	faults    map[Endpoint][]*Fault // FIFO per endpoint
+}
+
+// New validates cfg and returns an emulator with no users, codes or faults.
+func New(cfg Config) (*Emulator, error) {
+	if cfg.AppID == "" {
+		return nil, errors.New("emulator: AppID is required")
+	}
+	if cfg.Secret == "" {
+		return nil, errors.New("emulator: Secret is required")
+	}
+	if cfg.CodeTTL < 0 {
+		return nil, fmt.Errorf("emulator: CodeTTL must not be negative, got %s", cfg.CodeTTL)
+	}
+	e := &Emulator{
+		appID:    cfg.AppID,
+		secret:   cfg.Secret,
+		unionID:  cfg.UnionID,
+		codeTTL:  cfg.CodeTTL,
+		now:      cfg.Now,
+		users:    make(map[string]*user),
+		byOpenID: make(map[string]*user),
+		codes:    make(map[string]*loginCode),
+		faults:   make(map[Endpoint][]*Fault),
+	}
+	if e.codeTTL == 0 {
+		e.codeTTL = DefaultCodeTTL
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.handler = e.routes()
+	return e, nil
+}
+
+// Handler serves WeChat's endpoints and the control API. Mount it at the
+// root of a server: clients build paths like WeChat's from their base URL.
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// routes registers every endpoint. Patterns carry no method so that a wrong
+// method gets a JSON 405 from methods below instead of ServeMux's plain-text
+// one; the catch-all gives unknown paths a JSON 404.
+func (e *Emulator) routes() http.Handler {
+	mux := http.NewServeMux()
+	// WeChat mini-program open API (login.go).
+	mux.Handle("/sns/jscode2session", methods{http.MethodGet: e.jscode2session})
+	mux.Handle("/cgi-bin/stable_token", methods{http.MethodPost: e.stableToken})
+	mux.Handle("/wxa/checksession", methods{http.MethodGet: e.checkSession})
+	// Control API (control.go).
+	mux.Handle("/emulator/login-codes", methods{http.MethodPost: e.postLoginCode})
+	mux.Handle("/emulator/users/{name}", methods{http.MethodGet: e.getUser})
+	mux.Handle("/emulator/faults", methods{
+		http.MethodPost:   e.postFault,
+		http.MethodDelete: e.deleteFaults,
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// methods dispatches one path by HTTP method.
+type methods map[string]http.HandlerFunc
+
+func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m[r.Method]; ok {
+		h(w, r)
+		return
+	}
+	allowed := make([]string, 0, len(m))
+	for method := range m {
+		allowed = append(allowed, method)
+	}
+	sort.Strings(allowed)
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeControlError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed, use %s", r.Method, strings.Join(allowed, " or ")))
+}
+
+// Content types. WeChat answers jscode2session with text/plain although the
+// body is JSON; clients must not depend on the header, and the emulator
+// keeps the quirk so that a client that does is caught here.
+const (
+	contentTypePlain = "text/plain"
+	contentTypeJSON  = "application/json; charset=utf-8"
+)
+
+// writeJSON encodes v with the given status and content type. Encoding the
+// emulator's own structs cannot fail, so errors (a client gone away) are
+// deliberately ignored.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// wechatError is WeChat's error body: always with HTTP 200.
+type wechatError struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+// writeWeChatError answers the way WeChat does: HTTP 200, an errcode, and an
+// errmsg that ends with a request id (", rid: ...") for support tickets.
+func (e *Emulator) writeWeChatError(w http.ResponseWriter, contentType string, code int, msg string) {
+	writeJSON(w, http.StatusOK, contentType, wechatError{ErrCode: code, ErrMsg: msg + ", rid: " + e.rid()})
+}
+
+// rid mimics WeChat's request ids ("6523a4b1-1c2d3e4f-5a6b7c8d"): the first
+// group is the time in hex seconds, the rest random.
+func (e *Emulator) rid() string {
+	return fmt.Sprintf("%08x-%s-%s", e.now().Unix(), randomHex(4), randomHex(4))
+}
+
+// randomBytes returns n bytes from crypto/rand, which never fails since Go
+// 1.24 (it crashes the program instead of returning an error).
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
