@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wxmp/wxmp/adapters/postgres"
+	"github.com/wxmp/wxmp/adapters/postgres/pgtest"
+	"github.com/wxmp/wxmp/adapters/token"
+	"github.com/wxmp/wxmp/adapters/wechat"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/api"
+	"github.com/wxmp/wxmp/api/apitest"
+	"github.com/wxmp/wxmp/domain"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const ttl = time.Hour
+
+// harness is the real service (router, use cases, Postgres store, token
+// adapter, WeChat adapter) in front of the WeChat emulator over HTTP, with
+// a clock the test moves.
+type harness struct {
+	t      *testing.T
+	url    string
+	client *http.Client
+	emu    *emulator.Emulator
+	pool   *pgxpool.Pool
+	store  *postgres.Store
+	clock  *clock
+	logs   *syncBuffer
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	emuSrv := httptest.NewServer(emu.Handler())
+	t.Cleanup(emuSrv.Close)
+
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	auth, err := wechat.NewAuth(wechat.AuthConfig{
+		BaseURL: emuSrv.URL, AppID: "wxapitest", Secret: "apitest-secret",
+		Timeout: 2 * time.Second, RetryBackoff: time.Millisecond,
+	}, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := pgtest.NewPool(t)
+	sealer, err := postgres.NewSealer(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewStore(pool, sealer)
+	clk := &clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	tokens := token.NewOpaque()
+
+	login := domain.NewLogin(auth, tokens, store, clk.Now, domain.SessionPolicy{TTL: ttl})
+	logout := domain.NewLogout(store, clk.Now)
+	authn := domain.NewAuthenticate(tokens, store, clk.Now)
+	h, err := api.NewHandler(api.NewServer(login, logout, store.Ping), authn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &harness{t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs}
+}
+
+// do sends a request and decodes a JSON answer (if any) into out.
+func (h *harness) do(method, path, bearer string, body any, out any) *http.Response {
+	h.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, h.url+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return h.send(req, out)
+}
+
+func (h *harness) send(req *http.Request, out any) *http.Response {
+	h.t.Helper()
+	res, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			h.t.Fatalf("decode %s: %v", b, err)
+		}
+	}
+	return res
+}
+
+// login mints a code for user at the emulator (as wx.login would) and logs in.
+func (h *harness) login(user string) api.LoginResponse {
+	h.t.Helper()
+	code, err := h.emu.MintCode(user)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out api.LoginResponse
+	if res := h.do("POST", "/v1/auth/login", "", api.LoginRequest{Code: code.Code}, &out); res.StatusCode != 200 {
+		h.t.Fatalf("login %s: status %d", user, res.StatusCode)
+	}
+	return out
+}
+
+// problem asserts that res is a problem with this status and code.
+func wantProblem(t *testing.T, res *http.Response, p api.Problem, status int, code api.ProblemCode) {
+	t.Helper()
+	if res.StatusCode != status || p.Code != code || p.Status != status {
+		t.Fatalf("got %d %q (body status %d), want %d %q", res.StatusCode, p.Code, p.Status, status, code)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("Content-Type = %q", ct)
+	}
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/wxmp/wxmp/domain"
+)
+
+// problemFor is the one place that turns a domain error into an HTTP
+// problem. Anything it does not recognise is a 500 whose detail says nothing
+// about internals; the error itself goes to the log only.
+func problemFor(err error) (p Problem, retryAfter int) {
+	switch {
+	case errors.Is(err, domain.ErrInvalidCode):
+		return newProblem(http.StatusUnauthorized, ProblemCodeInvalidCode, "The login code is invalid, used or expired; call wx.login again."), 0
+	case errors.Is(err, domain.ErrUnauthenticated):
+		return newProblem(http.StatusUnauthorized, ProblemCodeUnauthorized, "A valid bearer token is required; log in again."), 0
+	case errors.Is(err, domain.ErrUserBlocked):
+		return newProblem(http.StatusForbidden, ProblemCodeUserBlocked, "WeChat does not allow this user to log in."), 0
+	case errors.Is(err, domain.ErrRateLimited):
+		return newProblem(http.StatusTooManyRequests, ProblemCodeRateLimited, "Too many login attempts; try again in a minute."), 60
+	case errors.Is(err, domain.ErrWeChatUnavailable):
+		return newProblem(http.StatusServiceUnavailable, ProblemCodeWechatUnavailable, "WeChat did not answer; try again shortly."), 5
+	case errors.Is(err, domain.ErrNotFound):
+		return newProblem(http.StatusNotFound, ProblemCodeNotFound, "No such resource."), 0
+	default:
+		return newProblem(http.StatusInternalServerError, ProblemCodeInternal, "Something went wrong on our side; it has been logged."), 0
+	}
+}
+
+func newProblem(status int, code ProblemCode, detail string) Problem {
+	return Problem{
+		Type:   "urn:wxmp:problem:" + string(code),
+		Title:  http.StatusText(status),
+		Status: status,
+		Code:   code,
+		Detail: &detail,
+	}
+}
+
+// writeProblem sends p as application/problem+json.
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem, retryAfter int) {
+	if p.Instance == nil && r != nil {
+		path := r.URL.Path
+		p.Instance = &path
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	if retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	if p.Code == ProblemCodeUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="wxmp"`)
+	}
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// errorResponder maps errors returned by handlers (and by the auth step)
+// to problems, logging the ones that are our fault.
+type errorResponder struct {
+	log *slog.Logger
+}
+
+func (e errorResponder) respond(w http.ResponseWriter, r *http.Request, err error) {
+	p, retryAfter := problemFor(err)
+	switch {
+	case p.Status >= 500:
+		e.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "code", p.Code, "err", err)
+	case p.Status == http.StatusTooManyRequests || p.Code == ProblemCodeUserBlocked:
+		e.log.WarnContext(r.Context(), "request refused", "path", r.URL.Path, "code", p.Code, "err", err)
+	}
+	writeProblem(w, r, p, retryAfter)
+}

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/wxmp/wxmp/domain"
+)
+
+// MaxBodyBytes bounds every request body; nothing in the contract comes close.
+const MaxBodyBytes = 64 << 10
+
+// NewHandler assembles the HTTP handler: the generated routes behind the
+// spec-driven validator, plus problem+json for everything that goes wrong
+// before or around a handler.
+func NewHandler(s *Server, auth *domain.Authenticate, log *slog.Logger) (http.Handler, error) {
+	errs := errorResponder{log: log}
+	validate, err := validator(auth, errs)
+	if err != nil {
+		return nil, fmt.Errorf("api: load embedded spec: %w", err)
+	}
+
+	r := chi.NewRouter()
+	r.Use(requestID, accessLog(log), recoverer(log), limitBody)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, ProblemCodeNotFound, "No such endpoint."), 0)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, ProblemCodeMethodNotAllowed, "This method is not allowed on this path."), 0)
+	})
+
+	strict := NewStrictHandlerWithOptions(s, nil, StrictHTTPServerOptions{
+		// The validator has already checked the body, so a decode failure
+		// here is rare; never echo the decoder's message.
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, _ error) {
+			writeProblem(w, r, newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "The request body is not valid JSON for this operation."), 0)
+		},
+		ResponseErrorHandlerFunc: errs.respond,
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(withSessionSlot, validate)
+		HandlerWithOptions(strict, ChiServerOptions{
+			BaseRouter: r,
+			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, _ error) {
+				writeProblem(w, r, newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "A parameter does not match the API contract."), 0)
+			},
+		})
+	})
+	return r, nil
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type requestIDKey struct{}
+
+// A client-supplied id is kept only if it is short and plain, so that it
+// can be logged safely; otherwise we make one.
+var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !saneRequestID.MatchString(id) {
+			b := make([]byte, 8)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestID returns the id of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// accessLog logs one line per request. It logs the path, never headers or
+// bodies: those carry tokens and codes.
+func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+				slog.String("request_id", RequestID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", ww.Status()),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.Duration("duration", time.Since(start)),
+			)
+		})
+	}
+}
+
+// recoverer turns a panic into a logged 500 problem instead of a dropped
+// connection, and keeps the server alive.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.ErrorContext(r.Context(), "panic serving request",
+						"request_id", RequestID(r.Context()), "path", r.URL.Path,
+						"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+					writeProblem(w, r, newProblem(http.StatusInternalServerError, ProblemCodeInternal, "Something went wrong on our side; it has been logged."), 0)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
