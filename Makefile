@@ -1,0 +1,66 @@
+SHELL := /bin/bash
+
+# The two commands a newcomer needs: `make run` and `make test`.
+# Every tool is pinned: Go tools in tools/tools.mod (run with `go tool`),
+# Node tools in tools/package-lock.json (installed with `npm ci`).
+
+GO        ?= go
+GOTOOL    := $(GO) tool -modfile=tools/tools.mod
+SPECTRAL  := tools/node_modules/.bin/spectral
+# Files that `make generate` owns; `make check-generated` fails if
+# regenerating them changes a byte.
+GENERATED := api/api.gen.go db/dbsqlc
+
+.PHONY: run test generate check-generated lint test-go bench deps build clean
+
+## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
+run: deps-postgres
+	$(GO) run ./app serve
+
+## test: everything CI runs
+test: deps check-generated lint test-go
+
+## generate: regenerate the HTTP layer (oapi-codegen) and the queries (sqlc)
+generate:
+	$(GO) generate ./api ./db
+
+check-generated:
+	@before=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
+	$(MAKE) --no-print-directory generate >/dev/null; \
+	after=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "Generated files were stale; run 'make generate' and commit:"; \
+		diff <(echo "$$before") <(echo "$$after") || true; exit 1; \
+	fi; echo "generated files are up to date"
+
+lint: deps-node
+	$(SPECTRAL) lint openapi.yaml --fail-severity=error
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v -e '\.gen\.go$$' -e '^db/dbsqlc/')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: deps-postgres
+	$(GO) test -race -count=1 ./...
+
+## bench: benchmarks (speeds are checked here, never in tests)
+bench: deps-postgres
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+build:
+	$(GO) build -o bin/wxmp ./app
+
+deps: deps-postgres deps-node
+
+# PostgreSQL server binaries (initdb, postgres) for the embedded cluster.
+deps-postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ echo "installing PostgreSQL server binaries"; apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+deps-node: tools/node_modules/.installed
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clean:
+	rm -rf bin tools/node_modules

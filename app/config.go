@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is everything the service reads from its environment. README.md
+// and .env.example document each variable; keep the three in step.
+type Config struct {
+	// DatabaseURL is a postgres:// URL. Empty (emulator mode only) starts a
+	// private cluster from the local PostgreSQL binaries under DataDir.
+	DatabaseURL string `env:"DATABASE_URL"`
+	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
+	// PublicURL is how clients and the emulator reach this server; used in
+	// the printed walk-through (and, for pay, the notify URL).
+	PublicURL string `env:"PUBLIC_URL"`
+
+	WeChatMode    string `env:"WECHAT_MODE" envDefault:"emulator"`
+	WeChatAppID   string `env:"WECHAT_APPID"`
+	WeChatSecret  string `env:"WECHAT_SECRET"`
+	WeChatAPIBase string `env:"WECHAT_API_BASE"`
+
+	TokenTTL time.Duration `env:"TOKEN_TTL" envDefault:"168h"`
+	// SessionKeyEncryptionKey is base64 of 32 random bytes (AES-256-GCM).
+	SessionKeyEncryptionKey string `env:"SESSION_KEY_ENCRYPTION_KEY"`
+
+	// EmulatorAddr is where the in-process WeChat emulator listens.
+	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
+	// DataDir holds the embedded cluster and emulator-mode keys.
+	DataDir   string `env:"DATA_DIR" envDefault:".data"`
+	LogFormat string `env:"LOG_FORMAT"` // text | json; default json in live mode
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+}
+
+const (
+	modeEmulator = "emulator"
+	modeLive     = "live"
+
+	liveWeChatAPIBase = "https://api.weixin.qq.com"
+	// Throw-away credentials: the emulator accepts them, WeChat never will.
+	emulatorAppID  = "wx0000000000emulator"
+	emulatorSecret = "emulator-secret-not-for-production"
+)
+
+// LoadConfig reads the environment given as a map (os.Environ in main,
+// a literal in tests) and fills mode-dependent defaults.
+func LoadConfig(environ map[string]string) (Config, error) {
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: environ})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", namedParseErrors(err))
+	}
+	switch cfg.WeChatMode {
+	case modeLive:
+		var missing []string
+		for name, v := range map[string]string{
+			"DATABASE_URL":               cfg.DatabaseURL,
+			"WECHAT_APPID":               cfg.WeChatAppID,
+			"WECHAT_SECRET":              cfg.WeChatSecret,
+			"SESSION_KEY_ENCRYPTION_KEY": cfg.SessionKeyEncryptionKey,
+		} {
+			if v == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			return Config{}, fmt.Errorf("config: WECHAT_MODE=live needs %s", strings.Join(missing, ", "))
+		}
+		if cfg.WeChatAPIBase == "" {
+			cfg.WeChatAPIBase = liveWeChatAPIBase
+		}
+		if cfg.LogFormat == "" {
+			cfg.LogFormat = "json"
+		}
+	case modeEmulator:
+		if cfg.WeChatAppID == "" {
+			cfg.WeChatAppID = emulatorAppID
+		}
+		if cfg.WeChatSecret == "" {
+			cfg.WeChatSecret = emulatorSecret
+		}
+		if cfg.WeChatAPIBase == "" {
+			cfg.WeChatAPIBase = "http://" + cfg.EmulatorAddr
+		}
+		if cfg.LogFormat == "" {
+			cfg.LogFormat = "text"
+		}
+	default:
+		return Config{}, fmt.Errorf("config: WECHAT_MODE must be %q or %q, not %q", modeEmulator, modeLive, cfg.WeChatMode)
+	}
+	if cfg.SessionKeyEncryptionKey != "" {
+		if _, err := cfg.sessionKeyEncryptionKey(); err != nil {
+			return Config{}, err
+		}
+	}
+	if cfg.TokenTTL < time.Minute {
+		return Config{}, errors.New("config: TOKEN_TTL must be at least 1m")
+	}
+	if u, err := url.Parse(cfg.WeChatAPIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Config{}, fmt.Errorf("config: WECHAT_API_BASE must be an http(s) URL, got %q", cfg.WeChatAPIBase)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return Config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", cfg.LogFormat)
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + localAddr(cfg.HTTPAddr)
+	}
+	return cfg, nil
+}
+
+func (c Config) sessionKeyEncryptionKey() ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(c.SessionKeyEncryptionKey)
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("config: SESSION_KEY_ENCRYPTION_KEY must be base64 of 32 bytes (try: openssl rand -base64 32)")
+	}
+	return key, nil
+}
+
+// namedParseErrors names the environment variable, not the Go field, in
+// the library's parse errors: the variable is what the reader can fix.
+func namedParseErrors(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	t := reflect.TypeFor[Config]()
+	var out []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := t.FieldByName(pe.Name); ok {
+				out = append(out, fmt.Errorf("%s: %w", f.Tag.Get("env"), pe.Err))
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// localAddr turns a listen address like ":8080" into one a client can use.
+func localAddr(listen string) string {
+	if strings.HasPrefix(listen, ":") {
+		return "localhost" + listen
+	}
+	return listen
+}

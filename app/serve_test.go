@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/wxmp/wxmp/adapters/postgres/pgtest"
+	"github.com/wxmp/wxmp/api/apitest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestServiceGraphIsComplete(t *testing.T) {
+	for _, env := range []map[string]string{{}, liveEnv()} {
+		cfg, err := LoadConfig(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.SessionKeyEncryptionKey = liveEnv()["SESSION_KEY_ENCRYPTION_KEY"]
+		if err := fx.ValidateApp(serviceOptions(cfg, newLogger(cfg, &bytes.Buffer{}))); err != nil {
+			t.Fatalf("%s mode: %v", cfg.WeChatMode, err)
+		}
+	}
+}
+
+// server runs `wxmp serve` in-process, as main would, until the test ends.
+type server struct {
+	api, emulator string
+	stdout, logs  *lockedBuffer
+}
+
+func startServe(t *testing.T, env map[string]string) *server {
+	t.Helper()
+	s := &server{stdout: &lockedBuffer{}, logs: &lockedBuffer{}}
+	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
+	s.api, s.emulator = "http://"+httpAddr, "http://"+emuAddr
+	env["HTTP_ADDR"], env["EMULATOR_ADDR"] = httpAddr, emuAddr
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env, s.stdout, s.logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d; logs:\n%s", code, s.logs.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30s of cancellation")
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(s.api + "/readyz")
+		if err == nil && res.StatusCode == http.StatusOK {
+			res.Body.Close()
+			return s
+		}
+		if err == nil {
+			res.Body.Close()
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d before it was ready; logs:\n%s", code, s.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready after 60s; logs:\n%s", s.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// walkthrough is README.md's curl sequence, request for request.
+func (s *server) walkthrough(t *testing.T) {
+	t.Helper()
+	client := apitest.Client(t)
+	post := func(c *http.Client, url, bearer, body string, out any) int {
+		req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		return do(t, c, req, out)
+	}
+	get := func(url, bearer string, out any) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		return do(t, client, req, out)
+	}
+
+	var code struct{ Code, OpenID string }
+	if st := post(http.DefaultClient, s.emulator+"/emulator/login-codes", "", `{"user":"alice"}`, &code); st != 201 || code.Code == "" {
+		t.Fatalf("mint code: %d %+v", st, code)
+	}
+	var login struct{ Token string }
+	if st := post(client, s.api+"/v1/auth/login", "", fmt.Sprintf(`{"code":%q}`, code.Code), &login); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	var me struct{ Openid string }
+	if st := get(s.api+"/v1/me", login.Token, &me); st != 200 || me.Openid != code.OpenID {
+		t.Fatalf("/v1/me: %d %+v, want openid %s", st, me, code.OpenID)
+	}
+	if st := post(client, s.api+"/v1/auth/logout", login.Token, "", nil); st != 204 {
+		t.Fatalf("logout: %d", st)
+	}
+	var p struct{ Code string }
+	if st := get(s.api+"/v1/me", login.Token, &p); st != 401 || p.Code != "unauthorized" {
+		t.Fatalf("/v1/me after logout: %d %+v", st, p)
+	}
+	if strings.Contains(s.logs.String(), login.Token) {
+		t.Error("the token reached the logs")
+	}
+}
+
+func TestServeWithDatabaseURL(t *testing.T) {
+	s := startServe(t, map[string]string{"DATABASE_URL": pgtest.NewDB(t), "DATA_DIR": t.TempDir()})
+	s.walkthrough(t)
+	if out := s.stdout.String(); !strings.Contains(out, s.emulator+"/emulator/login-codes") || !strings.Contains(out, s.api+"/v1/me") {
+		t.Errorf("printed walk-through lacks this run's URLs:\n%s", out)
+	}
+}
+
+// `make run` on a fresh clone: no DATABASE_URL, so a private cluster under
+// DATA_DIR, plus an encryption key created there on first start.
+func TestServeWithEmbeddedPostgres(t *testing.T) {
+	dataDir := reachableTempDir(t)
+	s := startServe(t, map[string]string{"DATA_DIR": dataDir})
+	s.walkthrough(t)
+	key, err := os.ReadFile(filepath.Join(dataDir, "session-key-encryption.key"))
+	if err != nil || len(bytes.TrimSpace(key)) != 44 {
+		t.Fatalf("dev key: %q, %v", key, err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "postgres", "PG_VERSION")); err != nil {
+		t.Fatalf("no cluster under DATA_DIR: %v", err)
+	}
+}
+
+func TestLiveModeRefusesToStartWithoutSecrets(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, map[string]string{"WECHAT_MODE": "live"}, &bytes.Buffer{}, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "WECHAT_SECRET") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestMigrateSubcommand(t *testing.T) {
+	url := pgtest.NewDB(t)
+	var logs bytes.Buffer
+	if code := run(context.Background(), []string{"migrate"}, map[string]string{"DATABASE_URL": url}, &bytes.Buffer{}, &logs); code != 0 {
+		t.Fatalf("migrate exited %d: %s", code, logs.String())
+	}
+	if !strings.Contains(logs.String(), "up to date") {
+		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+func TestUnknownSubcommand(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"deploy"}, map[string]string{}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request, out any) int {
+	t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// reachableTempDir is a temp dir the unprivileged PostgreSQL user can reach
+// when tests run as root (t.TempDir's parents are private to root).
+func reachableTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "wxmp-serve-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
