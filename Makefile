@@ -35,7 +35,7 @@ check-generated:
 
 lint: deps-node
 	$(SPECTRAL) lint openapi.yaml --fail-severity=error
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v -e '\.gen\.go$$' -e '^db/dbsqlc/')); \
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -name '*.gen.go' -not -path './db/dbsqlc/*' -not -path '*/node_modules/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
