@@ -10,6 +10,56 @@ import (
 	"github.com/google/uuid"
 )
 
+type Order struct {
+	ID             uuid.UUID
+	UserID         uuid.UUID
+	OutTradeNo     string
+	Status         string
+	Description    string
+	TotalFen       int64
+	PrepayID       *string
+	TransactionID  *string
+	IdempotencyKey *string
+	RequestHash    []byte
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time
+	PaidAt         *time.Time
+}
+
+type OrderLine struct {
+	OrderID      uuid.UUID
+	LineNo       int32
+	ProductID    uuid.UUID
+	Name         string
+	UnitPriceFen int64
+	Quantity     int32
+}
+
+type PaymentLedger struct {
+	ID            int64
+	EventID       string
+	Source        string
+	EventType     string
+	Verdict       string
+	Reason        string
+	OutTradeNo    string
+	TransactionID string
+	AmountFen     *int64
+	ReceivedAt    time.Time
+}
+
+type Product struct {
+	ID          uuid.UUID
+	Sku         string
+	Name        string
+	Description string
+	PriceFen    int64
+	Stock       int32
+	Active      bool
+	CreatedAt   time.Time
+}
+
 type Session struct {
 	ID          uuid.UUID
 	UserID      uuid.UUID

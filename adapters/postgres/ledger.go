@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wxmp/wxmp/db/dbsqlc"
+	"github.com/wxmp/wxmp/domain"
+)
+
+func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decide func(*domain.Order) (domain.Verdict, string, error)) (domain.Verdict, error) {
+	err := s.inTx(ctx, func(q *dbsqlc.Queries) error {
+		// The row lock makes concurrent duplicates queue here: the first
+		// applies the payment, the rest see it applied.
+		var order *domain.Order
+		row, err := q.LockOrderByOutTradeNo(ctx, r.Transaction.OutTradeNo)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("lock order: %w", err)
+		default:
+			orders, err := withLines(ctx, q, []dbsqlc.Order{row})
+			if err != nil {
+				return err
+			}
+			order = orders[0]
+		}
+		var before domain.OrderStatus
+		if order != nil {
+			before = order.Status()
+		}
+		verdict, reason, err := decide(order)
+		if err != nil {
+			return err
+		}
+		r.Verdict, r.Reason = verdict, reason
+		if verdict == domain.VerdictApplied {
+			if err := saveOrder(ctx, q, order, before); err != nil {
+				return err
+			}
+		}
+		return appendLedger(ctx, q, r)
+	})
+	if err != nil {
+		return "", fmt.Errorf("record payment %s: %w", r.EventID, err)
+	}
+	return r.Verdict, nil
+}
+
+func (s *Store) RecordRefused(ctx context.Context, r domain.PaymentRecord) error {
+	if err := appendLedger(ctx, s.q, r); err != nil {
+		return fmt.Errorf("record refused notification: %w", err)
+	}
+	return nil
+}
+
+func appendLedger(ctx context.Context, q *dbsqlc.Queries, r domain.PaymentRecord) error {
+	var amount *int64
+	if r.Transaction.TotalFen != 0 {
+		amount = &r.Transaction.TotalFen
+	}
+	return q.AppendLedger(ctx, dbsqlc.AppendLedgerParams{
+		EventID: r.EventID, Source: r.Source, EventType: r.EventType,
+		Verdict: string(r.Verdict), Reason: r.Reason,
+		OutTradeNo: r.Transaction.OutTradeNo, TransactionID: r.Transaction.TransactionID,
+		AmountFen: amount, ReceivedAt: r.ReceivedAt,
+	})
+}

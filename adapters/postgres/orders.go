@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/wxmp/wxmp/db/dbsqlc"
+	"github.com/wxmp/wxmp/domain"
+)
+
+var (
+	_ domain.Orders  = (*Store)(nil)
+	_ domain.Catalog = (*Store)(nil)
+)
+
+func (s *Store) ListProducts(ctx context.Context) ([]domain.Product, error) {
+	rows, err := s.q.ListActiveProducts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	out := make([]domain.Product, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Product{ID: r.ID, Name: r.Name, Description: r.Description, PriceFen: r.PriceFen, Stock: int(r.Stock)}
+	}
+	return out, nil
+}
+
+func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (*domain.Order, bool, error) {
+	// Two requests with one Idempotency-Key can race past the lookup; the
+	// loser's insert hits the unique key, its transaction (and stock
+	// reservation) rolls back, and the second pass finds the winner's order.
+	for range 2 {
+		order, created, err := s.createOrder(ctx, spec, build)
+		if isUniqueViolation(err, "orders_user_id_idempotency_key_key") {
+			continue
+		}
+		return order, created, err
+	}
+	return nil, false, errors.New("create order: idempotency key kept colliding")
+}
+
+func (s *Store) createOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (order *domain.Order, created bool, err error) {
+	err = s.inTx(ctx, func(q *dbsqlc.Queries) error {
+		if spec.IdempotencyKey != "" {
+			prior, err := q.FindIdempotentOrder(ctx, dbsqlc.FindIdempotentOrderParams{UserID: spec.UserID, IdempotencyKey: &spec.IdempotencyKey})
+			if err == nil {
+				if !bytes.Equal(prior.RequestHash, spec.RequestHash) {
+					return domain.ErrIdempotencyConflict
+				}
+				order, err = s.loadOrder(ctx, q, prior.ID, spec.UserID)
+				return err
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("find idempotent order: %w", err)
+			}
+		}
+		// Lines arrive sorted by product id, so concurrent orders lock
+		// product rows in one order and cannot deadlock.
+		priced := make([]domain.OrderLine, 0, len(spec.Lines))
+		for _, l := range spec.Lines {
+			row, err := q.ReserveStock(ctx, dbsqlc.ReserveStockParams{ID: l.ProductID, Quantity: int32(l.Quantity)})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return s.whyNotReserved(ctx, q, l.ProductID)
+			}
+			if err != nil {
+				return fmt.Errorf("reserve stock: %w", err)
+			}
+			priced = append(priced, domain.OrderLine{ProductID: row.ID, Name: row.Name, UnitPriceFen: row.PriceFen, Quantity: l.Quantity})
+		}
+		o, err := build(priced)
+		if err != nil {
+			return err
+		}
+		if err := insertOrder(ctx, q, o, spec); err != nil {
+			return err
+		}
+		order, created = o, true
+		return nil
+	})
+	return order, created, err
+}
+
+func (s *Store) whyNotReserved(ctx context.Context, q *dbsqlc.Queries, id uuid.UUID) error {
+	active, err := q.ProductIsActive(ctx, id)
+	if err != nil {
+		return fmt.Errorf("check product: %w", err)
+	}
+	if !active {
+		return fmt.Errorf("product %s: %w", id, domain.ErrProductUnavailable)
+	}
+	return fmt.Errorf("product %s: %w", id, domain.ErrOutOfStock)
+}
+
+func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec domain.NewOrderSpec) error {
+	snap := o.Snapshot()
+	err := q.InsertOrder(ctx, dbsqlc.InsertOrderParams{
+		ID: snap.ID, UserID: snap.UserID, OutTradeNo: snap.OutTradeNo, Status: string(snap.Status),
+		Description: snap.Description, TotalFen: snap.TotalFen,
+		IdempotencyKey: optional(spec.IdempotencyKey), RequestHash: spec.RequestHash,
+		CreatedAt: snap.CreatedAt, ExpiresAt: snap.ExpiresAt,
+	})
+	if err != nil {
+		return fmt.Errorf("insert order: %w", err)
+	}
+	lines := make([]dbsqlc.InsertOrderLinesParams, len(snap.Lines))
+	for i, l := range snap.Lines {
+		lines[i] = dbsqlc.InsertOrderLinesParams{
+			OrderID: snap.ID, LineNo: int32(i + 1), ProductID: l.ProductID, Name: l.Name,
+			UnitPriceFen: l.UnitPriceFen, Quantity: int32(l.Quantity),
+		}
+	}
+	if _, err := q.InsertOrderLines(ctx, lines); err != nil {
+		return fmt.Errorf("insert order lines: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*domain.Order, error) {
+	return s.loadOrder(ctx, s.q, orderID, userID)
+}
+
+func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userID uuid.UUID) (*domain.Order, error) {
+	row, err := q.GetUserOrder(ctx, dbsqlc.GetUserOrderParams{ID: orderID, UserID: userID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load order: %w", err)
+	}
+	orders, err := withLines(ctx, q, []dbsqlc.Order{row})
+	if err != nil {
+		return nil, err
+	}
+	return orders[0], nil
+}
+
+func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.OrderCursor, limit int) ([]*domain.Order, error) {
+	p := dbsqlc.ListUserOrdersParams{UserID: userID, MaxRows: int32(limit)}
+	if after != nil {
+		p.AfterCreatedAt, p.AfterID = &after.CreatedAt, after.ID
+	}
+	rows, err := s.q.ListUserOrders(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list orders: %w", err)
+	}
+	return withLines(ctx, s.q, rows)
+}
+
+func (s *Store) PendingExpiredBefore(ctx context.Context, t time.Time, limit int) ([]*domain.Order, error) {
+	rows, err := s.q.ListPendingExpired(ctx, dbsqlc.ListPendingExpiredParams{Before: t, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list expired orders: %w", err)
+	}
+	return withLines(ctx, s.q, rows)
+}
+
+func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*domain.Order) error) (*domain.Order, error) {
+	var order *domain.Order
+	err := s.inTx(ctx, func(q *dbsqlc.Queries) error {
+		row, err := q.LockOrder(ctx, orderID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		orders, err := withLines(ctx, q, []dbsqlc.Order{row})
+		if err != nil {
+			return err
+		}
+		order = orders[0]
+		before := order.Status()
+		if err := change(order); err != nil {
+			return err
+		}
+		return saveOrder(ctx, q, order, before)
+	})
+	return order, err
+}
+
+// saveOrder writes the order's state, releasing reserved stock when it
+// leaves pending without being paid.
+func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before domain.OrderStatus) error {
+	snap := o.Snapshot()
+	var paidAt *time.Time
+	if !snap.PaidAt.IsZero() {
+		paidAt = &snap.PaidAt
+	}
+	err := q.SaveOrderState(ctx, dbsqlc.SaveOrderStateParams{
+		ID: snap.ID, Status: string(snap.Status), PrepayID: optional(snap.PrepayID),
+		TransactionID: optional(snap.TransactionID), PaidAt: paidAt, UpdatedAt: time.Now().UTC(),
+	})
+	if err != nil {
+		return fmt.Errorf("save order: %w", err)
+	}
+	if before == domain.OrderPending && (snap.Status == domain.OrderCancelled || snap.Status == domain.OrderExpired) {
+		if err := q.ReleaseStock(ctx, snap.ID); err != nil {
+			return fmt.Errorf("release stock: %w", err)
+		}
+	}
+	return nil
+}
+
+func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*domain.Order, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]uuid.UUID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	lineRows, err := q.OrderLines(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load order lines: %w", err)
+	}
+	lines := map[uuid.UUID][]domain.OrderLine{}
+	for _, l := range lineRows {
+		lines[l.OrderID] = append(lines[l.OrderID], domain.OrderLine{
+			ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity),
+		})
+	}
+	out := make([]*domain.Order, len(rows))
+	for i, r := range rows {
+		out[i] = domain.RestoreOrder(domain.OrderSnapshot{
+			ID: r.ID, UserID: r.UserID, OutTradeNo: r.OutTradeNo, Status: domain.OrderStatus(r.Status),
+			Lines: lines[r.ID], TotalFen: r.TotalFen, Description: r.Description,
+			PrepayID: deref(r.PrepayID), TransactionID: deref(r.TransactionID),
+			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
+		})
+	}
+	return out, nil
+}
+
+func isUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+}

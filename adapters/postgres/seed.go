@@ -1,0 +1,31 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wxmp/wxmp/db/dbsqlc"
+)
+
+// ProductSeed is a catalog entry for demo and test data.
+type ProductSeed struct {
+	SKU, Name, Description string
+	PriceFen               int64
+	Stock                  int
+}
+
+// SeedProducts adds products whose SKU is not there yet; it never changes
+// an existing one, so restarting `make run` keeps stock as it was.
+func (s *Store) SeedProducts(ctx context.Context, products []ProductSeed) error {
+	return s.inTx(ctx, func(q *dbsqlc.Queries) error {
+		for _, p := range products {
+			err := q.SeedProduct(ctx, dbsqlc.SeedProductParams{
+				Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: int32(p.Stock),
+			})
+			if err != nil {
+				return fmt.Errorf("seed product %s: %w", p.SKU, err)
+			}
+		}
+		return nil
+	})
+}

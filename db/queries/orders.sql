@@ -1,0 +1,78 @@
+-- name: ListActiveProducts :many
+SELECT id, name, description, price_fen, stock
+FROM products WHERE active
+ORDER BY created_at, sku;
+
+-- name: SeedProduct :exec
+-- Demo catalog for emulator mode; an existing sku is left as it is.
+INSERT INTO products (sku, name, description, price_fen, stock)
+VALUES (@sku, @name, @description, @price_fen, @stock)
+ON CONFLICT (sku) DO NOTHING;
+
+-- name: ReserveStock :one
+-- Atomic check-and-decrement: the row lock serialises buyers, so stock
+-- never goes below zero and never oversells.
+UPDATE products SET stock = stock - @quantity
+WHERE id = @id AND active AND stock >= @quantity
+RETURNING id, name, price_fen;
+
+-- name: ProductIsActive :one
+SELECT EXISTS (SELECT 1 FROM products WHERE id = @id AND active);
+
+-- name: ReleaseStock :exec
+UPDATE products p SET stock = p.stock + l.quantity
+FROM order_lines l
+WHERE l.order_id = @order_id AND p.id = l.product_id;
+
+-- name: FindIdempotentOrder :one
+SELECT id, request_hash FROM orders
+WHERE user_id = @user_id AND idempotency_key = @idempotency_key;
+
+-- name: InsertOrder :exec
+INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen,
+                    idempotency_key, request_hash, created_at, updated_at, expires_at)
+VALUES (@id, @user_id, @out_trade_no, @status, @description, @total_fen,
+        sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at);
+
+-- name: InsertOrderLines :copyfrom
+INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity)
+VALUES (@order_id, @line_no, @product_id, @name, @unit_price_fen, @quantity);
+
+-- name: GetUserOrder :one
+SELECT * FROM orders WHERE id = @id AND user_id = @user_id;
+
+-- name: LockOrder :one
+SELECT * FROM orders WHERE id = @id FOR UPDATE;
+
+-- name: LockOrderByOutTradeNo :one
+SELECT * FROM orders WHERE out_trade_no = @out_trade_no FOR UPDATE;
+
+-- name: OrderLines :many
+SELECT order_id, product_id, name, unit_price_fen, quantity
+FROM order_lines WHERE order_id = ANY(@order_ids::uuid[])
+ORDER BY order_id, line_no;
+
+-- name: SaveOrderState :exec
+UPDATE orders SET status = @status, prepay_id = sqlc.narg(prepay_id),
+    transaction_id = sqlc.narg(transaction_id), paid_at = sqlc.narg(paid_at), updated_at = @updated_at
+WHERE id = @id;
+
+-- name: ListUserOrders :many
+SELECT * FROM orders
+WHERE user_id = @user_id
+  AND (sqlc.narg(after_created_at)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, @after_id::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: ListPendingExpired :many
+SELECT * FROM orders
+WHERE status = 'pending' AND expires_at < @before
+ORDER BY expires_at
+LIMIT @max_rows;
+
+-- name: AppendLedger :exec
+INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason,
+                            out_trade_no, transaction_id, amount_fen, received_at)
+VALUES (@event_id, @source, @event_type, @verdict, @reason,
+        @out_trade_no, @transaction_id, sqlc.narg(amount_fen), @received_at);

@@ -1,0 +1,188 @@
+package domain
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// OrderPolicy says how long a placed order can be paid (time_expire).
+type OrderPolicy struct {
+	TTL time.Duration
+}
+
+// DefaultOrderTTL is the payment window when none is configured.
+const DefaultOrderTTL = 30 * time.Minute
+
+// Checkout is a payable order: the order and the signed arguments for
+// wx.requestPayment. Payment is nil when the order is no longer payable
+// (an idempotent replay of a paid order, say).
+type Checkout struct {
+	Order   *Order
+	Payment *PaymentParams
+}
+
+// PrepayError means the order exists (stock reserved, retryable with
+// PayOrder until it expires) but WeChat Pay did not give a prepay_id.
+type PrepayError struct {
+	OrderID uuid.UUID
+	Err     error
+}
+
+func (e *PrepayError) Error() string { return fmt.Sprintf("order %s: prepay: %v", e.OrderID, e.Err) }
+func (e *PrepayError) Unwrap() error { return e.Err }
+
+// PlaceOrder creates an order priced by the server, reserves its stock and
+// obtains the payment arguments (seed part 2).
+type PlaceOrder struct {
+	orders Orders
+	prepay prepayer
+	now    Clock
+	ttl    time.Duration
+}
+
+func NewPlaceOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy) *PlaceOrder {
+	ttl := policy.TTL
+	if ttl <= 0 {
+		ttl = DefaultOrderTTL
+	}
+	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay}, now: now, ttl: ttl}
+}
+
+func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest, idempotencyKey string) (Checkout, error) {
+	merged, err := mergeLines(lines)
+	if err != nil {
+		return Checkout{}, err
+	}
+	spec := NewOrderSpec{UserID: s.User().ID(), Lines: merged, IdempotencyKey: idempotencyKey, RequestHash: hashLines(merged)}
+	now := p.now()
+	order, _, err := p.orders.CreateOrder(ctx, spec, func(priced []OrderLine) (*Order, error) {
+		return NewOrder(spec.UserID, NewOutTradeNo(now), priced, now, p.ttl)
+	})
+	if err != nil {
+		return Checkout{}, fmt.Errorf("place order: %w", err)
+	}
+	if order.Payable(now) != nil {
+		return Checkout{Order: order}, nil
+	}
+	return p.prepay.checkout(ctx, s.User(), order)
+}
+
+// PayOrder gives fresh payment arguments for an unpaid, unexpired order,
+// e.g. after the user dismissed the payment sheet or prepay failed.
+type PayOrder struct {
+	orders Orders
+	prepay prepayer
+	now    Clock
+}
+
+func NewPayOrder(orders Orders, pay WeChatPay, now Clock) *PayOrder {
+	return &PayOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay}, now: now}
+}
+
+func (p *PayOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID) (Checkout, error) {
+	order, err := p.orders.FindOrder(ctx, s.User().ID(), orderID)
+	if err != nil {
+		return Checkout{}, err
+	}
+	if err := order.Payable(p.now()); err != nil {
+		return Checkout{}, err
+	}
+	return p.prepay.checkout(ctx, s.User(), order)
+}
+
+// prepayer is the shared tail of PlaceOrder and PayOrder: make sure the
+// order has a prepay_id, then sign the wx.requestPayment arguments.
+type prepayer struct {
+	orders Orders
+	pay    WeChatPay
+}
+
+func (p prepayer) checkout(ctx context.Context, payer User, order *Order) (Checkout, error) {
+	if order.PrepayID() == "" {
+		id, err := p.pay.Prepay(ctx, PrepayRequest{
+			OutTradeNo:  order.OutTradeNo(),
+			Description: order.Description(),
+			TotalFen:    order.TotalFen(),
+			PayerOpenID: payer.OpenID(),
+			ExpiresAt:   order.ExpiresAt(),
+		})
+		if err != nil {
+			return Checkout{}, &PrepayError{OrderID: order.ID(), Err: err}
+		}
+		order, err = p.orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.SetPrepayID(id) })
+		if err != nil {
+			return Checkout{}, fmt.Errorf("store prepay_id: %w", err)
+		}
+	}
+	params, err := p.pay.PaymentParams(order.PrepayID())
+	if err != nil {
+		return Checkout{}, fmt.Errorf("sign payment: %w", err)
+	}
+	return Checkout{Order: order, Payment: &params}, nil
+}
+
+// mergeLines validates the client's lines, adds up repeats of a product and
+// sorts by product id (which also fixes the order rows are locked in).
+func mergeLines(lines []LineRequest) ([]LineRequest, error) {
+	if len(lines) == 0 {
+		return nil, &InvalidOrderError{Reason: "an order needs at least one item"}
+	}
+	byProduct := map[uuid.UUID]int{}
+	for _, l := range lines {
+		if l.Quantity < 1 || l.Quantity > MaxLineQuantity {
+			return nil, &InvalidOrderError{Reason: fmt.Sprintf("quantity must be between 1 and %d", MaxLineQuantity)}
+		}
+		byProduct[l.ProductID] += l.Quantity
+		if byProduct[l.ProductID] > MaxLineQuantity {
+			return nil, &InvalidOrderError{Reason: fmt.Sprintf("at most %d of one product", MaxLineQuantity)}
+		}
+	}
+	if len(byProduct) > MaxOrderLines {
+		return nil, &InvalidOrderError{Reason: fmt.Sprintf("at most %d different products", MaxOrderLines)}
+	}
+	merged := make([]LineRequest, 0, len(byProduct))
+	for id, q := range byProduct {
+		merged = append(merged, LineRequest{ProductID: id, Quantity: q})
+	}
+	slices.SortFunc(merged, func(a, b LineRequest) int { return bytes.Compare(a.ProductID[:], b.ProductID[:]) })
+	return merged, nil
+}
+
+func hashLines(lines []LineRequest) []byte {
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write(l.ProductID[:])
+		_ = binary.Write(h, binary.BigEndian, int64(l.Quantity))
+	}
+	return h.Sum(nil)
+}
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewOutTradeNo makes the merchant order number WeChat sees: the UTC date
+// (handy for people reading statements) and 24 random base62 characters
+// (~142 bits, so numbers cannot be guessed). 32 characters in all.
+func NewOutTradeNo(now time.Time) string {
+	b := make([]byte, 0, 32)
+	b = now.UTC().AppendFormat(b, "20060102")
+	var r [24]byte
+	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails on supported platforms
+	for _, x := range r {
+		// 248 = 4*62: rejection-free mapping would bias; resample instead.
+		for x >= 248 {
+			var one [1]byte
+			_, _ = rand.Read(one[:])
+			x = one[0]
+		}
+		b = append(b, base62[x%62])
+	}
+	return string(b)
+}

@@ -1,0 +1,70 @@
+package domain
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// LineRequest is one line of an order as the client asks for it: which
+// product and how many. Never a price.
+type LineRequest struct {
+	ProductID uuid.UUID
+	Quantity  int
+}
+
+// NewOrderSpec is what CreateOrder needs besides the priced lines.
+type NewOrderSpec struct {
+	UserID         uuid.UUID
+	Lines          []LineRequest // merged, sorted by product id
+	IdempotencyKey string        // "" when the client sent none
+	RequestHash    []byte        // of Lines, to tell a replay from a reuse
+}
+
+// OrderCursor continues a newest-first listing after an order.
+type OrderCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}
+
+// PaymentRecord is one ledger entry: a notification or query result and
+// what became of it.
+type PaymentRecord struct {
+	EventID     string // WeChat's notification id, or "query:<transaction_id>"
+	Source      string // "notification" or "query"
+	EventType   string
+	ReceivedAt  time.Time
+	Transaction Transaction // zero for rejected notifications
+	Verdict     Verdict
+	Reason      string
+}
+
+// Orders stores orders and the payment ledger. Each method is one
+// transaction.
+type Orders interface {
+	// CreateOrder reserves stock for every line (ErrOutOfStock, or
+	// ErrProductUnavailable for an unknown one), prices the lines from the
+	// catalog, builds the order with build and stores it. If the user
+	// already placed an order with spec.IdempotencyKey, it returns that
+	// order and created=false, or ErrIdempotencyConflict when the request
+	// hash differs.
+	CreateOrder(ctx context.Context, spec NewOrderSpec, build func([]OrderLine) (*Order, error)) (o *Order, created bool, err error)
+	// FindOrder returns the user's order, or ErrNotFound (also for another user's).
+	FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*Order, error)
+	// ListOrders returns the user's orders, newest first, after the cursor (nil: from the newest).
+	ListOrders(ctx context.Context, userID uuid.UUID, after *OrderCursor, limit int) ([]*Order, error)
+	// UpdateOrder locks the order, lets change decide, and saves the result.
+	// When change moves a pending order to cancelled or expired, the
+	// reserved stock is released in the same transaction.
+	UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*Order) error) (*Order, error)
+	// RecordPayment locks the order with the record's out_trade_no (nil if
+	// there is none), lets decide give the verdict, saves the order when it
+	// is applied, and appends the ledger entry, all in one transaction.
+	RecordPayment(ctx context.Context, r PaymentRecord, decide func(*Order) (Verdict, string, error)) (Verdict, error)
+	// RecordRefused appends a ledger entry for a notification that failed
+	// verification.
+	RecordRefused(ctx context.Context, r PaymentRecord) error
+	// PendingExpiredBefore lists pending orders whose payment window ended before t.
+	PendingExpiredBefore(ctx context.Context, t time.Time, limit int) ([]*Order, error)
+}
