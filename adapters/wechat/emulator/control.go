@@ -152,9 +152,13 @@ func (e *Emulator) getUser(w http.ResponseWriter, r *http.Request) {
 type faultJSON struct {
 	Endpoint   Endpoint `json:"endpoint"`
 	ErrCode    int      `json:"errcode"`
+	Code       string   `json:"code,omitempty"`
 	ErrMsg     string   `json:"errmsg,omitempty"`
 	DelayMS    int64    `json:"delay_ms"`
 	HTTPStatus int      `json:"http_status"`
+	Duplicate  int      `json:"duplicate,omitempty"`
+	Drop       int      `json:"drop,omitempty"`
+	SignTest   bool     `json:"sign_test,omitempty"`
 	Times      int      `json:"times"`
 }
 
@@ -177,6 +181,10 @@ func (e *Emulator) postFault(w http.ResponseWriter, r *http.Request) {
 		ErrMsg:     req.ErrMsg,
 		Delay:      time.Duration(req.DelayMS) * time.Millisecond,
 		HTTPStatus: req.HTTPStatus,
+		Code:       req.Code,
+		Duplicate:  req.Duplicate,
+		Drop:       req.Drop,
+		SignTest:   req.SignTest,
 		Times:      req.Times,
 	}
 	if err := e.InjectFault(f); err != nil {

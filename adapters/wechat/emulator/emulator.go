@@ -4,24 +4,31 @@
 //
 // It is a product feature, not a test double: the service talks to it
 // through the same HTTP client code it uses in production, only with a
-// different base URL. Three groups of routes share one http.Handler:
+// different base URL. Four groups of routes share one http.Handler:
 //
 //   - the mini-program open API (login.go): /sns/jscode2session,
 //     /cgi-bin/stable_token and /wxa/checksession, with WeChat's status codes,
 //     error codes and quirks (HTTP 200 for errors, text/plain JSON, no errcode
 //     on success);
-//   - the control API under /emulator/ (control.go), which plays the
-//     mini-program's side (what wx.login would do on a phone) and lets a test
-//     inspect state;
-//   - fault injection (faults.go): queued errcodes, delays and gateway
-//     failures, to exercise the client's retry and timeout paths.
+//   - WeChat Pay APIv3 for JSAPI payments (pay*.go), when Config.Pay is set:
+//     prepay, query and close under /v3/, with merchant signatures checked
+//     and every answer signed like WeChat's; payment notifications pushed to
+//     the merchant's notify_url with WeChat's retry schedule (notify*.go);
+//   - the control API under /emulator/ (control.go, payments.go), which plays
+//     the user's side (what wx.login and wx.requestPayment would do on a
+//     phone) and lets a test inspect state;
+//   - fault injection (faults.go): queued errcodes, delays, gateway failures
+//     and misbehaving notifications, to exercise the client's retry, timeout
+//     and idempotency paths.
 //
 // All state lives in an Emulator value behind one mutex; there is no global
 // state, so tests can run many emulators side by side. Time comes from
-// Config.Now so that tests can expire codes and tokens without sleeping.
+// Config.Now so that tests can expire codes, tokens and orders without
+// sleeping. Notifications are the only background work; Close ends it.
 package emulator
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -50,9 +57,12 @@ type Config struct {
 	CodeTTL time.Duration
 	// Now tells the time; nil means time.Now. It is called from concurrent
 	// requests, so it must be safe for concurrent use. Injected delays
-	// (faults) use real time regardless: they exist to trip real client
-	// timeouts.
+	// (faults) and notification retries use real time regardless: they
+	// exist to trip real client timeouts and to be waited for.
 	Now func() time.Time
+	// Pay turns on WeChat Pay APIv3 (pay.go). Nil serves the login side
+	// only; the pay routes then answer 404.
+	Pay *PayConfig
 }
 
 // Emulator is one emulated WeChat back end. Its methods are safe for
@@ -71,6 +81,14 @@ type Emulator struct {
 	lastPrune time.Time
 	token     accessToken
 	faults    map[Endpoint][]*Fault // FIFO per endpoint
+	pay       *payState             // nil without Config.Pay
+	closed    bool                  // Close was called: start no more background work
+
+	// Notification deliveries run in the background; Close cancels them
+	// through stopped and waits for them on background.
+	stopped    context.Context
+	stop       context.CancelFunc
+	background sync.WaitGroup
 }
 
 // New validates cfg and returns an emulator with no users, codes or faults.
@@ -101,6 +119,14 @@ func New(cfg Config) (*Emulator, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	if cfg.Pay != nil {
+		p, err := newPayState(*cfg.Pay)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: Pay: %w", err)
+		}
+		e.pay = p
+	}
+	e.stopped, e.stop = context.WithCancel(context.Background())
 	e.handler = e.routes()
 	return e, nil
 }
@@ -125,6 +151,17 @@ func (e *Emulator) routes() http.Handler {
 		http.MethodPost:   e.postFault,
 		http.MethodDelete: e.deleteFaults,
 	})
+	if e.pay != nil {
+		// WeChat Pay APIv3 (payapi.go).
+		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.jsapi})
+		mux.Handle("/v3/pay/transactions/out-trade-no/{no}", methods{http.MethodGet: e.queryOrder})
+		mux.Handle("/v3/pay/transactions/out-trade-no/{no}/close", methods{http.MethodPost: e.closeOrder})
+		// The user's phone and test inspection (payments.go).
+		mux.Handle("/emulator/payments", methods{http.MethodPost: e.postPayment})
+		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: e.getTransaction})
+		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: e.postResend})
+		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodPut: e.putSignMode})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	})

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,48 +15,94 @@ const (
 	JSCode2Session Endpoint = "jscode2session" // GET /sns/jscode2session
 	StableToken    Endpoint = "stable_token"   // POST /cgi-bin/stable_token
 	CheckSession   Endpoint = "checksession"   // GET /wxa/checksession
+	JSAPI          Endpoint = "jsapi"          // POST /v3/pay/transactions/jsapi
+	QueryOrder     Endpoint = "query"          // GET /v3/pay/transactions/out-trade-no/{no}
+	CloseOrder     Endpoint = "close"          // POST /v3/pay/transactions/out-trade-no/{no}/close
+	Notify         Endpoint = "notify"         // WeChat's POSTs to notify_url
 )
 
-func (ep Endpoint) valid() bool {
+// endpointKind groups endpoints by the faults that make sense for them.
+type endpointKind int
+
+const (
+	unknownEndpoint endpointKind = iota
+	loginEndpoint                // answers errcode JSON with HTTP 200
+	payEndpoint                  // answers {"code","message"} with an HTTP error status
+	notifyEndpoint               // not answered but sent: faults shape deliveries
+)
+
+func (ep Endpoint) kind() endpointKind {
 	switch ep {
 	case JSCode2Session, StableToken, CheckSession:
-		return true
+		return loginEndpoint
+	case JSAPI, QueryOrder, CloseOrder:
+		return payEndpoint
+	case Notify:
+		return notifyEndpoint
 	}
-	return false
+	return unknownEndpoint
 }
 
 // MaxFaultDelay bounds Fault.Delay: long enough to trip any client timeout,
 // short enough that a typo does not park a request for a day.
 const MaxFaultDelay = 10 * time.Minute
 
+// Limits on notify faults: enough to show any bug, too few to flood a
+// developer's service.
+const (
+	MaxFaultDuplicate = 10
+	MaxFaultDrop      = 100
+)
+
 // Fault makes the next Times calls of Endpoint misbehave the way WeChat or
 // the network between does. Fields combine: the delay comes first, then the
-// HTTP status or errcode is answered instead of the real response.
+// HTTP status or error is answered instead of the real response, and the
+// call does no work (a login code stays unused, no transaction is created
+// or closed). Which fields apply depends on the endpoint; validation
+// refuses the others.
 type Fault struct {
 	Endpoint Endpoint
-	// ErrCode, if not zero, is answered (HTTP 200, like WeChat) instead of
-	// doing the call's work: a login code stays unused. Typical values: -1
-	// (system error, retryable), 45011 (minute quota), 40226 (high risk user).
+	// ErrCode (login endpoints), if not zero, is answered (HTTP 200, like
+	// WeChat) instead of doing the call's work. Typical values: -1 (system
+	// error, retryable), 45011 (minute quota), 40226 (high risk user).
 	ErrCode int
-	// ErrMsg overrides WeChat's message for ErrCode; a rid is appended.
+	// Code (pay endpoints), if set, is answered as WeChat Pay's error JSON
+	// {"code":Code,"message":...}, signed like every WeChat Pay answer but
+	// a 401. Typical values: SYSTEM_ERROR (500), FREQUENCY_LIMITED (429),
+	// PARAM_ERROR (400); HTTPStatus defaults to WeChat's status for the
+	// code, or 500 for a code the emulator does not know.
+	Code string
+	// ErrMsg overrides WeChat's message for ErrCode (a rid is appended) or
+	// for Code.
 	ErrMsg string
 	// Delay holds the answer back, in real time whatever Config.Now says.
 	// If the client goes away first, the call is dropped without effect.
+	// On Notify it holds each attempt before it is sent.
 	Delay time.Duration
 	// HTTPStatus, if not zero, answers with that status and, unless ErrCode
-	// is set too, an HTML page like a gateway's. 200 gives a 200 with an
-	// undecodable body, like a captive portal or a misrouted proxy.
+	// or Code is set too, an HTML page like a gateway's. 200 gives a 200
+	// with an undecodable body, like a captive portal or a misrouted proxy.
 	HTTPStatus int
-	// Times is how many calls the fault affects; zero means once.
+	// Duplicate (Notify) sends that many extra copies of the notification
+	// concurrently with its first attempt that is not dropped, as WeChat
+	// sometimes does. Only the original's answer decides about retries.
+	Duplicate int
+	// Drop (Notify) skips sending the first Drop attempts (recorded with
+	// Status 0 and Err "dropped"), so that the retry schedule kicks in.
+	Drop int
+	// SignTest (Notify) first sends a WECHATPAY/SIGNTEST/ probe, whose
+	// signature is invalid and which the merchant must refuse.
+	SignTest bool
+	// Times is how many calls the fault affects (on Notify: how many
+	// notifications, each with all its attempts); zero means once.
 	Times int
 }
 
 func (f Fault) validate() error {
 	switch {
-	case !f.Endpoint.valid():
-		return fmt.Errorf("unknown endpoint %q: use %q, %q or %q", f.Endpoint, JSCode2Session, StableToken, CheckSession)
-	case f.ErrCode == 0 && f.Delay == 0 && f.HTTPStatus == 0:
-		return errors.New("fault does nothing: set errcode, delay or http_status")
+	case f.Endpoint.kind() == unknownEndpoint:
+		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
+			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify)
 	case f.Delay < 0 || f.Delay > MaxFaultDelay:
 		return fmt.Errorf("delay must be between 0 and %s", MaxFaultDelay)
 	case f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599):
@@ -64,6 +111,38 @@ func (f Fault) validate() error {
 		return errors.New("times must not be negative")
 	case len(f.ErrMsg) > 512:
 		return errors.New("errmsg is longer than 512 bytes")
+	}
+	notifyOnly := f.Duplicate != 0 || f.Drop != 0 || f.SignTest
+	switch f.Endpoint.kind() {
+	case loginEndpoint:
+		switch {
+		case f.Code != "" || notifyOnly:
+			return fmt.Errorf("%s answers errcodes: code, duplicate, drop and sign_test are for WeChat Pay endpoints", f.Endpoint)
+		case f.ErrCode == 0 && f.Delay == 0 && f.HTTPStatus == 0:
+			return errors.New("fault does nothing: set errcode, delay or http_status")
+		}
+	case payEndpoint:
+		switch {
+		case f.ErrCode != 0:
+			return fmt.Errorf("%s answers WeChat Pay codes: use code, not errcode", f.Endpoint)
+		case notifyOnly:
+			return errors.New("duplicate, drop and sign_test are for the notify endpoint")
+		case f.Code == "" && f.Delay == 0 && f.HTTPStatus == 0:
+			return errors.New("fault does nothing: set code, delay or http_status")
+		case f.Code != "" && !validPayCode(f.Code):
+			return fmt.Errorf("code %q must be 1 to 64 upper-case letters, digits and _", f.Code)
+		}
+	case notifyEndpoint:
+		switch {
+		case f.ErrCode != 0 || f.Code != "" || f.HTTPStatus != 0:
+			return errors.New("notify faults shape deliveries: use duplicate, drop, delay or sign_test")
+		case f.Duplicate < 0 || f.Duplicate > MaxFaultDuplicate:
+			return fmt.Errorf("duplicate must be between 0 and %d", MaxFaultDuplicate)
+		case f.Drop < 0 || f.Drop > MaxFaultDrop:
+			return fmt.Errorf("drop must be between 0 and %d", MaxFaultDrop)
+		case !notifyOnly && f.Delay == 0:
+			return errors.New("fault does nothing: set duplicate, drop, delay or sign_test")
+		}
 	}
 	return nil
 }
@@ -94,6 +173,10 @@ func (e *Emulator) ClearFaults() {
 func (e *Emulator) takeFault(ep Endpoint) (Fault, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.takeFaultLocked(ep)
+}
+
+func (e *Emulator) takeFaultLocked(ep Endpoint) (Fault, bool) {
 	queue := e.faults[ep]
 	if len(queue) == 0 {
 		return Fault{}, false
@@ -114,14 +197,8 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, ep Endpoin
 	if !ok {
 		return true
 	}
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return false // the client gave up; nobody is left to answer
-		}
+	if !sleep(r.Context(), f.Delay) {
+		return false // the client gave up; nobody is left to answer
 	}
 	switch {
 	case f.HTTPStatus != 0 && f.ErrCode == 0:
@@ -140,6 +217,21 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, ep Endpoin
 		return true // a pure delay: answer normally, only late
 	}
 	return false
+}
+
+// sleep waits for d in real time and reports whether ctx outlived it.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // wellKnownErrMsg gives WeChat's wording for the errcodes tests inject most.

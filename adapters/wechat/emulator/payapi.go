@@ -1,0 +1,262 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The merchant-facing WeChat Pay APIv3 endpoints for JSAPI: prepay, query
+// by out_trade_no, close. Faults come first (an injected SYSTEM_ERROR does
+// not depend on who asks), then the merchant's signature, then the work.
+// Messages mimic WeChat's Chinese wording; clients must go by HTTP status
+// and code, never by message.
+
+// cst is the zone WeChat writes every time in (+08:00).
+var cst = time.FixedZone("CST", 8*60*60)
+
+// Transaction JSON as query answers it and notifications carry it (§6).
+type wechatTransaction struct {
+	AppID          string     `json:"appid"`
+	MchID          string     `json:"mchid"`
+	OutTradeNo     string     `json:"out_trade_no"`
+	TransactionID  string     `json:"transaction_id,omitempty"`
+	TradeType      string     `json:"trade_type"`
+	TradeState     string     `json:"trade_state"`
+	TradeStateDesc string     `json:"trade_state_desc"`
+	BankType       string     `json:"bank_type,omitempty"`
+	Attach         string     `json:"attach"`
+	SuccessTime    string     `json:"success_time,omitempty"`
+	Payer          payerJSON  `json:"payer"`
+	Amount         amountJSON `json:"amount"`
+}
+
+type payerJSON struct {
+	OpenID string `json:"openid"`
+}
+
+type amountJSON struct {
+	Total         int64  `json:"total"`
+	PayerTotal    *int64 `json:"payer_total,omitempty"` // only once paid, like WeChat
+	Currency      string `json:"currency"`
+	PayerCurrency string `json:"payer_currency"`
+}
+
+// wire is the transaction as WeChat reports it. transaction_id, bank_type,
+// payer_total and success_time only exist once paid.
+func (t *transaction) wire() wechatTransaction {
+	w := wechatTransaction{
+		AppID:          t.appID,
+		MchID:          t.mchID,
+		OutTradeNo:     t.outTradeNo,
+		TransactionID:  t.transactionID,
+		TradeType:      "JSAPI",
+		TradeState:     t.state,
+		TradeStateDesc: tradeStateDesc[t.state],
+		Attach:         t.attach,
+		Payer:          payerJSON{OpenID: t.payerOpenID},
+		Amount:         amountJSON{Total: t.total, Currency: t.currency, PayerCurrency: t.currency},
+	}
+	if t.state == tradeSuccess {
+		paid := t.total
+		w.BankType = "OTHERS"
+		w.Amount.PayerTotal = &paid
+		w.SuccessTime = t.successTime.In(cst).Format(time.RFC3339)
+	}
+	return w
+}
+
+// prepayRequest is the JSAPI prepay body. Fields WeChat knows but the
+// emulator has no use for (detail, scene_info, settle_info, goods_tag...)
+// are accepted and ignored, as WeChat accepts them.
+type prepayRequest struct {
+	AppID       string `json:"appid"`
+	MchID       string `json:"mchid"`
+	Description string `json:"description"`
+	OutTradeNo  string `json:"out_trade_no"`
+	TimeExpire  string `json:"time_expire"`
+	Attach      string `json:"attach"`
+	NotifyURL   string `json:"notify_url"`
+	Amount      *struct {
+		Total    *int64 `json:"total"`
+		Currency string `json:"currency"`
+	} `json:"amount"`
+	Payer *struct {
+		OpenID string `json:"openid"`
+	} `json:"payer"`
+}
+
+type prepayResponse struct {
+	PrepayID string `json:"prepay_id"`
+}
+
+// jsapi: POST /v3/pay/transactions/jsapi
+func (e *Emulator) jsapi(w http.ResponseWriter, r *http.Request) {
+	if !e.applyPayFault(w, r, JSAPI) {
+		return
+	}
+	body, ok := e.authenticate(w, r)
+	if !ok {
+		return
+	}
+	o, expire, f := e.parsePrepay(body)
+	var prepayID string
+	if f == nil {
+		prepayID, f = e.prepay(o, expire)
+	}
+	if f != nil {
+		e.writeFailure(w, f)
+		return
+	}
+	e.writeSigned(w, http.StatusOK, prepayResponse{PrepayID: prepayID})
+}
+
+// prepay creates the transaction, or finds it for an identical repeat.
+// time_expire can only be set by the first call: a repeat may leave it out
+// or give the same instant.
+func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if t, ok := e.pay.txns[o.outTradeNo]; ok {
+		switch {
+		case t.state == tradeSuccess:
+			return "", &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付"}
+		case t.state == tradeClosed:
+			return "", &payFailure{http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭"}
+		case t.order != o || (!expire.IsZero() && !expire.Equal(t.timeExpire)):
+			return "", &payFailure{http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复"}
+		}
+		return t.prepayID, nil
+	}
+	if !expire.IsZero() && !expire.After(now) {
+		return "", paramError(invalidField("time_expire", "交易结束时间早于当前时间"))
+	}
+	t := &transaction{
+		order:        o,
+		timeExpire:   expire,
+		prepayID:     newPrepayID(now),
+		payableUntil: expire,
+		state:        tradeNotPay,
+	}
+	if expire.IsZero() {
+		t.payableUntil = now.Add(unpaidLifetime)
+	}
+	e.pay.txns[o.outTradeNo] = t
+	e.pay.byPrepay[t.prepayID] = t
+	return t.prepayID, nil
+}
+
+// newPrepayID looks like WeChat's: "wx", the time to the second in
+// Beijing, and random hex.
+func newPrepayID(now time.Time) string {
+	return "wx" + now.In(cst).Format("20060102150405") + randomHex(10)
+}
+
+// queryOrder: GET /v3/pay/transactions/out-trade-no/{no}?mchid=M
+func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
+	if !e.applyPayFault(w, r, QueryOrder) {
+		return
+	}
+	if _, ok := e.authenticate(w, r); !ok {
+		return
+	}
+	if f := e.checkMchID(r.URL.Query().Get("mchid"), "query"); f != nil {
+		e.writeFailure(w, f)
+		return
+	}
+	e.mu.Lock()
+	t, ok := e.pay.txns[r.PathValue("no")]
+	var resp wechatTransaction
+	if ok {
+		resp = t.wire()
+	}
+	e.mu.Unlock()
+	if !ok {
+		e.writePayError(w, http.StatusNotFound, "ORDER_NOT_EXIST", "订单不存在")
+		return
+	}
+	e.writeSigned(w, http.StatusOK, resp)
+}
+
+// closeOrder: POST /v3/pay/transactions/out-trade-no/{no}/close {"mchid":"M"}
+//
+// Closing an out_trade_no WeChat never saw answers 204 (WeChat has been
+// reported to do so, and a merchant must be able to close an order whose
+// prepay may or may not have arrived); it is not remembered. Closing twice
+// is fine; closing a paid transaction is ORDERPAID.
+func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
+	if !e.applyPayFault(w, r, CloseOrder) {
+		return
+	}
+	body, ok := e.authenticate(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		MchID string `json:"mchid"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		e.writeFailure(w, decodeFailure(err))
+		return
+	}
+	if f := e.checkMchID(req.MchID, "body"); f != nil {
+		e.writeFailure(w, f)
+		return
+	}
+	e.mu.Lock()
+	var f *payFailure
+	if t, ok := e.pay.txns[r.PathValue("no")]; ok {
+		if t.state == tradeSuccess {
+			f = &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付，不能关闭"}
+		} else {
+			t.state = tradeClosed
+		}
+	}
+	e.mu.Unlock()
+	if f != nil {
+		e.writeFailure(w, f)
+		return
+	}
+	e.writeSigned(w, http.StatusNoContent, nil)
+}
+
+// checkMchID refuses a mchid (query parameter or body field) that is
+// missing or not the merchant that signed the request.
+func (e *Emulator) checkMchID(mchID, location string) *payFailure {
+	switch {
+	case mchID == "":
+		return paramError(fmt.Sprintf("输入源“/%s/mchid”映射到字段“直连商户号”必填性规则校验失败，此字段为必填项", location))
+	case mchID != e.pay.keys.MchID:
+		return paramError("mchid 与请求签名的商户号不一致")
+	}
+	return nil
+}
+
+// payFieldNames are WeChat's names for the prepay fields, used in its
+// validation messages.
+var payFieldNames = map[string]string{
+	"appid": "应用ID", "mchid": "直连商户号", "description": "商品描述",
+	"out_trade_no": "商户订单号", "time_expire": "交易结束时间", "attach": "附加数据",
+	"notify_url": "通知地址", "amount": "订单金额", "amount/total": "总金额",
+	"amount/currency": "货币类型", "payer": "支付者", "payer/openid": "用户标识",
+}
+
+func missingField(field string) string {
+	return fmt.Sprintf("输入源“/body/%s”映射到字段“%s”必填性规则校验失败，此字段为必填项", field, payFieldNames[field])
+}
+
+func invalidField(field, why string) string {
+	return fmt.Sprintf("输入源“/body/%s”映射到值字段“%s”规则校验失败，%s", field, payFieldNames[field], why)
+}
+
+// decodeFailure turns a JSON error into WeChat's PARAM_ERROR wording.
+func decodeFailure(err error) *payFailure {
+	if te, ok := err.(*json.UnmarshalTypeError); ok && te.Field != "" {
+		field := strings.ReplaceAll(te.Field, ".", "/")
+		return paramError(invalidField(field, "类型错误，不能是 "+te.Value))
+	}
+	return paramError("请求体不是合法的 JSON: " + err.Error())
+}

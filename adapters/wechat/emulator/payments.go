@@ -1,0 +1,216 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// The user's side of a payment: what the WeChat client does when the
+// mini-program calls wx.requestPayment, plus the control routes that let a
+// test or a developer look at transactions and push notifications again.
+// As in control.go, each route has a Go method doing the same.
+
+// Errors of the pay methods, so that callers (and the control API) can
+// tell the cases apart.
+var (
+	ErrNoTransaction = errors.New("emulator: no such transaction")
+	ErrAlreadyPaid   = errors.New("emulator: the transaction is already paid")
+	ErrNotPaid       = errors.New("emulator: the transaction is not paid: there is no payment notification")
+	ErrClosed        = errors.New("emulator: closed, no notification is sent")
+)
+
+// PaymentRequest is the five arguments of wx.requestPayment (APIv3).
+type PaymentRequest struct {
+	TimeStamp, NonceStr, Package, SignType, PaySign string
+}
+
+// RequestPayment does what the WeChat client does when the user confirms a
+// payment: it checks the merchant's paySign over
+// APPID\nTIMESTAMP\nNONCESTR\nprepay_id=...\n with the merchant's public
+// key, pays the transaction, and delivers the TRANSACTION.SUCCESS
+// notification in the background. A transaction already paid gives
+// ErrAlreadyPaid; one closed, or past time_expire (7 days without it),
+// cannot be paid.
+func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
+	if e.pay == nil {
+		return TransactionView{}, ErrPayDisabled
+	}
+	prepayID, isPrepay := strings.CutPrefix(p.Package, "prepay_id=")
+	switch {
+	case p.SignType != "RSA":
+		return TransactionView{}, fmt.Errorf("emulator: signType must be RSA for APIv3, got %q", p.SignType)
+	case !isPrepay || prepayID == "":
+		return TransactionView{}, fmt.Errorf("emulator: package must be prepay_id=<id>, got %q", p.Package)
+	case p.TimeStamp == "" || strings.Trim(p.TimeStamp, "0123456789") != "":
+		return TransactionView{}, fmt.Errorf("emulator: timeStamp must be seconds since the epoch, got %q", p.TimeStamp)
+	case p.NonceStr == "" || len(p.NonceStr) > 32:
+		return TransactionView{}, errors.New("emulator: nonceStr must be 1 to 32 characters")
+	}
+	msg := e.appID + "\n" + p.TimeStamp + "\n" + p.NonceStr + "\n" + p.Package + "\n"
+	if !verifySHA256(&e.pay.keys.MchPrivateKey.PublicKey, msg, p.PaySign) {
+		return TransactionView{}, fmt.Errorf("emulator: paySign does not verify with the merchant's key over %q", msg)
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.pay.byPrepay[prepayID]
+	now := e.now()
+	switch {
+	case !ok:
+		return TransactionView{}, fmt.Errorf("emulator: unknown prepay_id %q", prepayID)
+	case t.state == tradeSuccess:
+		return t.view(), ErrAlreadyPaid
+	case t.state == tradeClosed:
+		return t.view(), errors.New("emulator: 订单已关闭 (the transaction is closed)")
+	case !now.Before(t.payableUntil):
+		return t.view(), fmt.Errorf("emulator: 订单已过期 (payable until %s)", t.payableUntil.Format(time.RFC3339))
+	}
+	t.state = tradeSuccess
+	t.transactionID = newTransactionID(now)
+	t.successTime = now
+	resource, err := json.Marshal(t.wire())
+	if err != nil {
+		panic(fmt.Sprintf("emulator: encode transaction: %v", err)) // the emulator's own type always encodes
+	}
+	t.paid = &event{id: newEventID(now), eventType: eventTransactionSuccess, createTime: now, resource: resource}
+	e.startDeliveryLocked(t, t.paid, false)
+	return t.view(), nil
+}
+
+// newTransactionID gives 28 digits like WeChat's: a fixed-looking prefix,
+// the date in Beijing, and random digits.
+func newTransactionID(now time.Time) string {
+	return "4200001" + randomDigits(3) + now.In(cst).Format("20060102") + randomDigits(10)
+}
+
+type requestPaymentJSON struct {
+	TimeStamp string `json:"timeStamp"`
+	NonceStr  string `json:"nonceStr"`
+	Package   string `json:"package"`
+	SignType  string `json:"signType"`
+	PaySign   string `json:"paySign"`
+}
+
+type transactionJSON struct {
+	OutTradeNo    string `json:"out_trade_no"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	PrepayID      string `json:"prepay_id"`
+	TradeState    string `json:"trade_state"`
+	AppID         string `json:"appid"`
+	MchID         string `json:"mchid"`
+	PayerOpenID   string `json:"payer_openid"`
+	NotifyURL     string `json:"notify_url"`
+	Description   string `json:"description"`
+	Total         int64  `json:"total"`
+	SuccessTime   string `json:"success_time,omitempty"`
+}
+
+func transactionToJSON(v TransactionView) transactionJSON {
+	j := transactionJSON{
+		OutTradeNo:    v.OutTradeNo,
+		TransactionID: v.TransactionID,
+		PrepayID:      v.PrepayID,
+		TradeState:    v.TradeState,
+		AppID:         v.AppID,
+		MchID:         v.MchID,
+		PayerOpenID:   v.PayerOpenID,
+		NotifyURL:     v.NotifyURL,
+		Description:   v.Description,
+		Total:         v.Total,
+	}
+	if !v.SuccessTime.IsZero() {
+		j.SuccessTime = v.SuccessTime.UTC().Format(time.RFC3339)
+	}
+	return j
+}
+
+type deliveryJSON struct {
+	NotificationID string `json:"notification_id"`
+	Attempt        int    `json:"attempt"`
+	At             string `json:"at"`
+	Status         int    `json:"status"`
+	Error          string `json:"error,omitempty"`
+	Duplicate      bool   `json:"duplicate"`
+	Probe          bool   `json:"probe"`
+	Final          bool   `json:"final"`
+}
+
+// postPayment: POST /emulator/payments with the wx.requestPayment
+// arguments; 409 if already paid, 400 for any other refusal.
+func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
+	var req requestPaymentJSON
+	if err := decodeControlBody(w, r, &req); err != nil {
+		writeControlError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	v, err := e.RequestPayment(PaymentRequest(req))
+	switch {
+	case errors.Is(err, ErrAlreadyPaid):
+		writeControlError(w, http.StatusConflict, err.Error())
+	case err != nil:
+		writeControlError(w, http.StatusBadRequest, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, contentTypeJSON, transactionToJSON(v))
+	}
+}
+
+// getTransaction: GET /emulator/transactions/{no}
+func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
+	no := r.PathValue("no")
+	e.mu.Lock()
+	t, ok := e.pay.txns[no]
+	var resp struct {
+		transactionJSON
+		Deliveries []deliveryJSON `json:"deliveries"`
+	}
+	if ok {
+		resp.transactionJSON = transactionToJSON(t.view())
+		resp.Deliveries = make([]deliveryJSON, 0, len(t.deliveries))
+		for _, d := range t.deliveries {
+			resp.Deliveries = append(resp.Deliveries, deliveryJSON{
+				NotificationID: d.NotificationID, Attempt: d.Attempt, At: d.At.UTC().Format(time.RFC3339Nano),
+				Status: d.Status, Error: d.Err, Duplicate: d.Duplicate, Probe: d.Probe, Final: d.Final,
+			})
+		}
+	}
+	e.mu.Unlock()
+	if !ok {
+		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no transaction with out_trade_no %q", no))
+		return
+	}
+	writeJSON(w, http.StatusOK, contentTypeJSON, resp)
+}
+
+// postResend: POST /emulator/transactions/{no}/notify; 202, as delivery
+// happens in the background.
+func (e *Emulator) postResend(w http.ResponseWriter, r *http.Request) {
+	switch err := e.ResendNotification(r.PathValue("no")); {
+	case errors.Is(err, ErrNoTransaction):
+		writeControlError(w, http.StatusNotFound, err.Error())
+	case err != nil:
+		writeControlError(w, http.StatusConflict, err.Error())
+	default:
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+// putSignMode: PUT /emulator/pay/sign-mode {"mode":"platform_cert"|"public_key"}
+func (e *Emulator) putSignMode(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Mode SignMode `json:"mode"`
+	}
+	if err := decodeControlBody(w, r, &req); err != nil {
+		writeControlError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !req.Mode.valid() {
+		writeControlError(w, http.StatusBadRequest, fmt.Sprintf("mode must be %q or %q", SignWithPlatformCert, SignWithPublicKey))
+		return
+	}
+	e.SetSignMode(req.Mode)
+	w.WriteHeader(http.StatusNoContent)
+}
