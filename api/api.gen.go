@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -52,25 +53,88 @@ func (e LoginResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for OrderCurrency.
+const (
+	CNY OrderCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the OrderCurrency enum.
+func (e OrderCurrency) Valid() bool {
+	switch e {
+	case CNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrderStatus.
+const (
+	Cancelled OrderStatus = "cancelled"
+	Expired   OrderStatus = "expired"
+	Paid      OrderStatus = "paid"
+	Pending   OrderStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the OrderStatus enum.
+func (e OrderStatus) Valid() bool {
+	switch e {
+	case Cancelled:
+		return true
+	case Expired:
+		return true
+	case Paid:
+		return true
+	case Pending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentParamsSignType.
+const (
+	RSA PaymentParamsSignType = "RSA"
+)
+
+// Valid indicates whether the value is a known member of the PaymentParamsSignType enum.
+func (e PaymentParamsSignType) Valid() bool {
+	switch e {
+	case RSA:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemCode.
 const (
+	ProblemCodeIdempotencyConflict  ProblemCode = "idempotency_conflict"
 	ProblemCodeInternal             ProblemCode = "internal"
 	ProblemCodeInvalidCode          ProblemCode = "invalid_code"
 	ProblemCodeInvalidRequest       ProblemCode = "invalid_request"
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodeNotReady             ProblemCode = "not_ready"
+	ProblemCodeOrderNotCancellable  ProblemCode = "order_not_cancellable"
+	ProblemCodeOrderNotPayable      ProblemCode = "order_not_payable"
+	ProblemCodeOutOfStock           ProblemCode = "out_of_stock"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
+	ProblemCodeProductUnavailable   ProblemCode = "product_unavailable"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeUserBlocked          ProblemCode = "user_blocked"
 	ProblemCodeWechatUnavailable    ProblemCode = "wechat_unavailable"
+	ProblemCodeWechatpayRejected    ProblemCode = "wechatpay_rejected"
+	ProblemCodeWechatpayUnavailable ProblemCode = "wechatpay_unavailable"
 )
 
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeIdempotencyConflict:
+		return true
 	case ProblemCodeInternal:
 		return true
 	case ProblemCodeInvalidCode:
@@ -83,7 +147,15 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeNotReady:
 		return true
+	case ProblemCodeOrderNotCancellable:
+		return true
+	case ProblemCodeOrderNotPayable:
+		return true
+	case ProblemCodeOutOfStock:
+		return true
 	case ProblemCodePayloadTooLarge:
+		return true
+	case ProblemCodeProductUnavailable:
 		return true
 	case ProblemCodeRateLimited:
 		return true
@@ -95,9 +167,21 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeWechatUnavailable:
 		return true
+	case ProblemCodeWechatpayRejected:
+		return true
+	case ProblemCodeWechatpayUnavailable:
+		return true
 	default:
 		return false
 	}
+}
+
+// Checkout defines model for Checkout.
+type Checkout struct {
+	Order Order `json:"order"`
+
+	// Payment Pass these unchanged to `wx.requestPayment`.
+	Payment *PaymentParams `json:"payment,omitempty"`
 }
 
 // FieldError defines model for FieldError.
@@ -139,6 +223,72 @@ type LoginResponse struct {
 // LoginResponseTokenType defines model for LoginResponse.TokenType.
 type LoginResponseTokenType string
 
+// Order defines model for Order.
+type Order struct {
+	CreatedAt   time.Time     `json:"created_at"`
+	Currency    OrderCurrency `json:"currency"`
+	Description string        `json:"description"`
+
+	// ExpiresAt After this the order can no longer be paid.
+	ExpiresAt time.Time          `json:"expires_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Items     []OrderItem        `json:"items"`
+
+	// OutTradeNo The merchant order number WeChat Pay knows the payment by.
+	OutTradeNo string      `json:"out_trade_no"`
+	PaidAt     *time.Time  `json:"paid_at,omitempty"`
+	Status     OrderStatus `json:"status"`
+	TotalFen   int64       `json:"total_fen"`
+}
+
+// OrderCurrency defines model for Order.Currency.
+type OrderCurrency string
+
+// OrderItem defines model for OrderItem.
+type OrderItem struct {
+	Name         string             `json:"name"`
+	ProductId    openapi_types.UUID `json:"product_id"`
+	Quantity     int                `json:"quantity"`
+	SubtotalFen  int64              `json:"subtotal_fen"`
+	UnitPriceFen int64              `json:"unit_price_fen"`
+}
+
+// OrderItemRequest defines model for OrderItemRequest.
+type OrderItemRequest struct {
+	ProductId openapi_types.UUID `json:"product_id"`
+	Quantity  int                `json:"quantity"`
+}
+
+// OrderPage defines model for OrderPage.
+type OrderPage struct {
+	Items []Order `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// OrderStatus defines model for OrderStatus.
+type OrderStatus string
+
+// PaymentParams Pass these unchanged to `wx.requestPayment`.
+type PaymentParams struct {
+	NonceStr string `json:"nonceStr"`
+
+	// Package Example: prepay_id=wx201410272009395522657a690389285100
+	Package   string                `json:"package"`
+	PaySign   string                `json:"paySign"`
+	SignType  PaymentParamsSignType `json:"signType"`
+	TimeStamp string                `json:"timeStamp"`
+}
+
+// PaymentParamsSignType defines model for PaymentParams.SignType.
+type PaymentParamsSignType string
+
+// PlaceOrderRequest defines model for PlaceOrderRequest.
+type PlaceOrderRequest struct {
+	Items []OrderItemRequest `json:"items"`
+}
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Code Stable, machine-readable error code. New codes may be added.
@@ -152,7 +302,10 @@ type Problem struct {
 
 	// Instance The request path the problem occurred on.
 	Instance *string `json:"instance,omitempty"`
-	Status   int     `json:"status"`
+
+	// OrderId The order the problem is about, when one exists (e.g. prepay failed).
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+	Status  int                 `json:"status"`
 
 	// Title A short, human-readable summary of the problem type.
 	Title string `json:"title"`
@@ -166,6 +319,22 @@ type Problem struct {
 // ProblemCode Stable, machine-readable error code. New codes may be added.
 type ProblemCode string
 
+// Product defines model for Product.
+type Product struct {
+	Description string             `json:"description"`
+	Id          openapi_types.UUID `json:"id"`
+	Name        string             `json:"name"`
+
+	// PriceFen Price in fen (1 yuan = 100 fen).
+	PriceFen int64 `json:"price_fen"`
+	Stock    int   `json:"stock"`
+}
+
+// ProductList defines model for ProductList.
+type ProductList struct {
+	Items []Product `json:"items"`
+}
+
 // User defines model for User.
 type User struct {
 	CreatedAt time.Time          `json:"created_at"`
@@ -178,14 +347,29 @@ type User struct {
 	Unionid *string `json:"unionid,omitempty"`
 }
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// OrderId defines model for OrderId.
+type OrderId = openapi_types.UUID
+
+// BadGateway An RFC 9457 problem detail.
+type BadGateway = Problem
+
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
+
+// Conflict An RFC 9457 problem detail.
+type Conflict = Problem
 
 // Forbidden An RFC 9457 problem detail.
 type Forbidden = Problem
 
 // InternalError An RFC 9457 problem detail.
 type InternalError = Problem
+
+// NotFound An RFC 9457 problem detail.
+type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem detail.
 type PayloadTooLarge = Problem
@@ -199,11 +383,32 @@ type TooManyRequests = Problem
 // Unauthorized An RFC 9457 problem detail.
 type Unauthorized = Problem
 
+// Unprocessable An RFC 9457 problem detail.
+type Unprocessable = Problem
+
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// ListOrdersParams defines parameters for ListOrders.
+type ListOrdersParams struct {
+	// Limit Page size.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// PlaceOrderParams defines parameters for PlaceOrder.
+type PlaceOrderParams struct {
+	// IdempotencyKey Makes retries of the same request safe (1–64 printable ASCII characters).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
+
+// PlaceOrderJSONRequestBody defines body for PlaceOrder for application/json ContentType.
+type PlaceOrderJSONRequestBody = PlaceOrderRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -222,6 +427,24 @@ type ServerInterface interface {
 	// GetMe The logged-in user
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// ListOrders The caller's orders, newest first
+	// (GET /v1/orders)
+	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
+	// PlaceOrder Place an order and get the wx.requestPayment arguments
+	// (POST /v1/orders)
+	PlaceOrder(w http.ResponseWriter, r *http.Request, params PlaceOrderParams)
+	// GetOrder One of the caller's orders
+	// (GET /v1/orders/{orderId})
+	GetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// CancelOrder Cancel an unpaid order
+	// (POST /v1/orders/{orderId}/cancel)
+	CancelOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
+	// (POST /v1/orders/{orderId}/pay)
+	PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// ListProducts Products for sale
+	// (GET /v1/products)
+	ListProducts(w http.ResponseWriter, r *http.Request)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -255,6 +478,42 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 // GetMe The logged-in user
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrders The caller's orders, newest first
+// (GET /v1/orders)
+func (_ Unimplemented) ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PlaceOrder Place an order and get the wx.requestPayment arguments
+// (POST /v1/orders)
+func (_ Unimplemented) PlaceOrder(w http.ResponseWriter, r *http.Request, params PlaceOrderParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrder One of the caller's orders
+// (GET /v1/orders/{orderId})
+func (_ Unimplemented) GetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CancelOrder Cancel an unpaid order
+// (POST /v1/orders/{orderId}/cancel)
+func (_ Unimplemented) CancelOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PayOrder Fresh wx.requestPayment arguments for an unpaid order
+// (POST /v1/orders/{orderId}/pay)
+func (_ Unimplemented) PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListProducts Products for sale
+// (GET /v1/products)
+func (_ Unimplemented) ListProducts(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -328,6 +587,185 @@ func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request)
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrders operation middleware
+func (siw *ServerInterfaceWrapper) ListOrders(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrdersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PlaceOrder operation middleware
+func (siw *ServerInterfaceWrapper) PlaceOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params PlaceOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PlaceOrder(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrder operation middleware
+func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelOrder operation middleware
+func (siw *ServerInterfaceWrapper) CancelOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PayOrder operation middleware
+func (siw *ServerInterfaceWrapper) PayOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PayOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListProducts operation middleware
+func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListProducts(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -465,15 +903,39 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/me", wrapper.GetMe)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/products", wrapper.ListProducts)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/orders", wrapper.ListOrders)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders", wrapper.PlaceOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/orders/{orderId}", wrapper.GetOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders/{orderId}/pay", wrapper.PayOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders/{orderId}/cancel", wrapper.CancelOrder)
+	})
 
 	return r
 }
 
+type BadGatewayApplicationProblemPlusJSONResponse Problem
+
 type BadRequestApplicationProblemPlusJSONResponse Problem
+
+type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InternalErrorApplicationProblemPlusJSONResponse Problem
+
+type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
@@ -496,6 +958,8 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 }
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
+
+type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
@@ -816,6 +1280,643 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	return err
 }
 
+type ListOrdersRequestObject struct {
+	Params ListOrdersParams
+}
+
+type ListOrdersResponseObject interface {
+	VisitListOrdersResponse(w http.ResponseWriter) error
+}
+
+type ListOrders200JSONResponse OrderPage
+
+func (response ListOrders200JSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders400ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders401ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrders500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrders500ApplicationProblemPlusJSONResponse) VisitListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrderRequestObject struct {
+	Params PlaceOrderParams
+	Body   *PlaceOrderJSONRequestBody
+}
+
+type PlaceOrderResponseObject interface {
+	VisitPlaceOrderResponse(w http.ResponseWriter) error
+}
+
+type PlaceOrder201JSONResponse Checkout
+
+func (response PlaceOrder201JSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder400ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder401ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder409ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder413ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder415ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder422ApplicationProblemPlusJSONResponse struct {
+	UnprocessableApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder422ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder500ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder502ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PlaceOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PlaceOrder503ApplicationProblemPlusJSONResponse) VisitPlaceOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type GetOrderResponseObject interface {
+	VisitGetOrderResponse(w http.ResponseWriter) error
+}
+
+type GetOrder200JSONResponse Order
+
+func (response GetOrder200JSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder400ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder401ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder404ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrder500ApplicationProblemPlusJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type CancelOrderResponseObject interface {
+	VisitCancelOrderResponse(w http.ResponseWriter) error
+}
+
+type CancelOrder200JSONResponse Order
+
+func (response CancelOrder200JSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder400ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder401ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder404ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder409ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder500ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder502ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CancelOrder503ApplicationProblemPlusJSONResponse) VisitCancelOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type PayOrderResponseObject interface {
+	VisitPayOrderResponse(w http.ResponseWriter) error
+}
+
+type PayOrder200JSONResponse Checkout
+
+func (response PayOrder200JSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder400ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder401ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder404ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder409ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder500ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder502ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PayOrder503ApplicationProblemPlusJSONResponse) VisitPayOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProductsRequestObject struct {
+}
+
+type ListProductsResponseObject interface {
+	VisitListProductsResponse(w http.ResponseWriter) error
+}
+
+type ListProducts200JSONResponse ProductList
+
+func (response ListProducts200JSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListProducts500ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetHealth Liveness probe
@@ -833,6 +1934,24 @@ type StrictServerInterface interface {
 	// GetMe The logged-in user
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListOrders The caller's orders, newest first
+	// (GET /v1/orders)
+	ListOrders(ctx context.Context, request ListOrdersRequestObject) (ListOrdersResponseObject, error)
+	// PlaceOrder Place an order and get the wx.requestPayment arguments
+	// (POST /v1/orders)
+	PlaceOrder(ctx context.Context, request PlaceOrderRequestObject) (PlaceOrderResponseObject, error)
+	// GetOrder One of the caller's orders
+	// (GET /v1/orders/{orderId})
+	GetOrder(ctx context.Context, request GetOrderRequestObject) (GetOrderResponseObject, error)
+	// CancelOrder Cancel an unpaid order
+	// (POST /v1/orders/{orderId}/cancel)
+	CancelOrder(ctx context.Context, request CancelOrderRequestObject) (CancelOrderResponseObject, error)
+	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
+	// (POST /v1/orders/{orderId}/pay)
+	PayOrder(ctx context.Context, request PayOrderRequestObject) (PayOrderResponseObject, error)
+	// ListProducts Products for sale
+	// (GET /v1/products)
+	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -1001,51 +2120,245 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ListOrders operation middleware
+func (sh *strictHandler) ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams) {
+	var request ListOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrders(ctx, request.(ListOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrders")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrdersResponseObject); ok {
+		if err := validResponse.VisitListOrdersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PlaceOrder operation middleware
+func (sh *strictHandler) PlaceOrder(w http.ResponseWriter, r *http.Request, params PlaceOrderParams) {
+	var request PlaceOrderRequestObject
+
+	request.Params = params
+
+	var body PlaceOrderJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PlaceOrder(ctx, request.(PlaceOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PlaceOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PlaceOrderResponseObject); ok {
+		if err := validResponse.VisitPlaceOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrder operation middleware
+func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request GetOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrder(ctx, request.(GetOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrderResponseObject); ok {
+		if err := validResponse.VisitGetOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelOrder operation middleware
+func (sh *strictHandler) CancelOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request CancelOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelOrder(ctx, request.(CancelOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelOrderResponseObject); ok {
+		if err := validResponse.VisitCancelOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PayOrder operation middleware
+func (sh *strictHandler) PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request PayOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PayOrder(ctx, request.(PayOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PayOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PayOrderResponseObject); ok {
+		if err := validResponse.VisitPayOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListProducts operation middleware
+func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
+	var request ListProductsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProducts(ctx, request.(ListProductsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProducts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListProductsResponseObject); ok {
+		if err := validResponse.VisitListProductsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFltc9s2Ev4rO7ibqT3HSPRL2kT+5LZOm9ZpfI49d504I67IlYiKBBgAlKxk9N9vFqAsSqJjp3NJvnho",
-	"ES/78uyzD8CPItVlpRUpZ8XgozBkK60s+X9+xOyS3tdkHf+XauVI+UesqkKm6KRW/croUUHlv/6yWvE7",
-	"m+ZUIj/909BYDMQ/+ust+uGt7V+EWWK5XEYiI5saWfFyYiCucgITtoVMkwWlHZTo0hxcTsBmGEwd7CVS",
-	"zbCQ2bAZnez3xDISL7QZySwj9TWN/g/9lKODcYGTCWXe0NqSAbSQy0kORtop7CX823BU6HRKWWPuS+XI",
-	"KCzOjNHma5p8CmOsCwdaga4NWJmRj2kwJ9k/8V5k5FAWoGhGBlI0RpKF1SDrPbjARaExu9L6HM2EvhVW",
-	"RjpbgLRQsBEGXI7Ke2DJsO2YplQ5C3tJFewdOq2HfnCTiTdkZjKla4UzlAWOCvq66cioIpWRSr0bmZ4r",
-	"2EvmlObohvXaqCSCRGk3NITZgtNkyJkFFOjI9EQkcsKMjC/gS37z5HTsyCNrc8M3lGqVWXAa5igdjGis",
-	"DYEzC6kmgBOUipdbO1ZKJcu6FIM4Em5RkRgIBsKEDPuzjMSV1q9QLRrOsF8VCFpDiWoB6ByVlbMnwamk",
-	"FYIEbOPyXmLQ0bCQpXShEL9l2K4V1i7XRn6g7GvG7JW0VqpJBCUWY21KyiKg20oaykAbMDTTU+YyPSVG",
-	"Yt0yM9mPQJsI0EGhJ1JFNwoh1Rlx2TmGb8PNEdOgX2618pq2eXyy37tRwgfB1lWljaPsFWUSr3ykvi2T",
-	"cONJ2rvybokPxZ2xw5KtHXJiPY0sV6n3SHohqcjumL0yuiLjZOiugVn5qUGFdUaqCQej0p5hd8H325vX",
-	"f0DzloNaocGS+B+FJXm6I96NrceRrh1DcWv5ZSTYUU6GGLxdmfHubpwe/UWpYzN+JSxcvmu5dehq/0SK",
-	"gf1W6GlrgXs2amZ1bXTOGGpJDcwyyR5jcdHaeIyFpWjLFgbRbpw4m4nHF4yNLiGZ3/Y8UBMOCN1iWTG7",
-	"ixiP/rv4EMcxjtKfzw5eTHJ5GMfyr2nhfy9FJEq8PSc14TgcHD6LuJzv/n/IZW/cJxwOWms3wKFW7BB9",
-	"NLg2+Ulk6OiJkyXtJjUSvkx3I/G6wvc1wYjQcFPkQSdgSWUgHauT5LQpao/wAfwYBt7UcXyU+uH+kbYC",
-	"N78tq+Hz2b/Lw+L7X6fP9Nn8/eGfLp4/vf2t+vMI/zj4cPlDen08+vn78S/P8t/jey0euqbQV1AKBnTA",
-	"KRKsnh4q8WvreXUzDyE2GztG7SA3S3dlakUZO4E9VXD54id4fvz0B2jYqBFLHKlukD6Cm37ioZ6dVuyw",
-	"JTSZX+ekHMyNVhOYS8e6WNoVe0UwZmIgXRXU6wq7Jwi7u/IZpjnMceFZ5I4KjZ7Slu72W3aJ70hIR6V9",
-	"yNMWKS7v7ENjcMH/S2UdqvSeol7ZVaELx4FV6HWa1sZ3LtXp9ZqzSrwN/fjp8+fRujsfxx39ORJOuqLD",
-	"llOwuTYugrwuUT1hLcbaDGxdlmgWoMcb1vG6nWat0L+9+vXlS6Z0lhTb60SQ1EYNuAIHze+DUK4Ms85q",
-	"3RnfbsEPdoimXkIk7iIZ3c9ubSjv6ifHgWLRkeZS0Tp0oXHxoj34g+b+yUKJCxgRYJZR5p1qaGILflzC",
-	"nU2Za3Fb74tIsIAe61plzPDkcp0N+ScsCj2nzK/WEmWR2ApY+xwnItFWkyISu5q92dFLdr9aOD91stx1",
-	"w3JbFGII2bPPaQky2xhb1zLrGqYrUmHobr2xo99ZCEM8s3iu4ap5Uhk9MVh24rpWUncuemHIevbKKRzP",
-	"2kuxbBlxVlhdo4LXFSm4KNCxD3yC07V6hKTxbjZeRe3I7YKVmYHS2ki3eMP0FIIduiV3xu6oBElsyNVG",
-	"UQajBSQXr99cQX920GfY9Ndaw5Me7xjWXNueO1cFISrVWK+kLqY+v6zmmi4LJUrlUCo+nESiNkUz2Q76",
-	"/Yl0eT3qpbrs81j/R+xoW682AFUGzTXFBRcVplOWAZzT5ud2KmzvRt2o0830FHrCyn7VdChI/i2F5Tcy",
-	"lJKckeUsai9BbtSmBqEZMU+63N8rFMX6cuEzdQnbeeYXW0vfjt68l9x3fkj2YZ5ru1KMN0pasJ6lvCsl",
-	"oXKhqTahOYHEk2FwNQmtOgE01O69N6w4CplSI/GanL56ebWTRsaq1bVJqafNpN9Msn0eu+5BHg4iEjMy",
-	"NiQ27h304lUJYyXFQBz14t6RJz2Xeyz3c6/iP/DzhFyXkLFzMpaDXrCiQLtqOSlZG65PLPx6dXVxAmlO",
-	"6ZQPRq3Lil4oNuMD+zITA/ELueboEG1eKB7G8SfOdJ93lmt2uOcot7KewVDIGfU2Sl0M3r6LRNOruUDk",
-	"jBQPZ1h4KsWJZSYJsRPveHLfs/fDcTyMY9CqWKwpLkOHI7QMJz+kEeDO4Hgs0zDY5aQ6I3lJmEk27tsE",
-	"k7dfMB17HPh7sqfx0X3r3RnY77hM+1QG7rz8dAo2+NU3SW07UnF2m+aoJhSQrFVokd1sxRWLYMlyTQVy",
-	"ulF7gRG/s37O4eptjhVXKuj2zeJJ8+yHDKe0CJelN6ognHk+2+/Badh8rs2Up6eBWpojCOCYj/BjOfPt",
-	"sHZkA3tsgsHTuAitjqz7UWeL/xsANk7gy82G6kxNyy8Ivs3DcAcGz7W/VJeqB78TVT7eTReR/rLJ5nqu",
-	"Qh3lZAJKj4OFn0Zp6wuHn3Lw8JSN2zo/6RHVsP4mwTMOHjFj+1Ldz3v6GPM67tF48uHzhydvX+D6Yn9E",
-	"GDe/YXwhijjXkzvtgbAqYFgdYRq64OTskoWu3f1scekvOu0aVhsn4EaW9OAcuUibn22wQzqYkIPj+KDX",
-	"Va687U7hHO9a0ADc39f9XRz+nUQt2/E9U+G7lT9HK7ditHtjW9K9rfCSrC5mTUjbso8biXTWHys6u90r",
-	"+pJtrrkc6lQM/nPdGgIjYjFkwelvmBK2q/DYeCKVt7AjG5sls3l4eftuyTXk+5T1bzcdL3FKYGq1oUgH",
-	"/X6hUyxybd3gWfwsFrxIs+3HnY8Im+cDqVbAsZzgRvR6W5fR7mFQj8j6FqxNmpN1Bp1mLaoyYPqDERao",
-	"UjLtxRpFsHy3/F8AAAD//w==",
+	"7HzpbtvIlv+rFPi/QGxcRovjpBMb94PbN+l2dxb/Ywc9jSgjlcgjsVpkFVNVtKwEBuYd5g3nSQbnVHGT",
+	"KC9ZHDQwXwyJquXUqbP8zkJ/DiKV5UqCtCY4+BzkXPMMLGj6dhJDlisLMlr9Dit8EoOJtMitUDI4CF7x",
+	"BRimwWoBhqkZswkwwzNgGj4WYCwzfAZsZ/g///XfT/ZZroW0fJoCOzo7PjlhUcI1j3Cz3V4QBgKXTIDH",
+	"oIMwkDyD4KBJwkOkIQxMlEDGkZiMX74EObdJcPBkPwwyIcuvwzDIubWgccn/fD8aXe4NH45Glz89//DP",
+	"fwRhYFc5Lm6sFnIeXF2FwRsdgz6JN894ngBT+OMDw0Rc0Zlzm9RUKj87DPDgQkMcHFhdQJPamdIZt8FB",
+	"UBQi7qDhCiebXEkDxPyfefwLt7DkxPhISQvS4kee56mIONLXz7WappD98y+DxH5ubPcPDbPgIPh//fqC",
+	"++5X0z91s9ym7eP+AccJt+yUr5iGWWEgpkst73NnsoQo4Tbnq7GGvyCyEE92D9mEODAW8YQhSwxNome9",
+	"4CrEs7x1K9znWc4bhMcKDJPKsozbKCHykAyUP7YzEfKCpyIe+9GTXaL6WMlZKqIfRnPk9zdsKWxSs/SB",
+	"YcZyi98Ylwy4TgXoctpI7kxUYcdqNjZWRYtJyCai1qJxuSo+d7cmlR3nfIWa2X4YcRlBmtIPu72RRKa8",
+	"UHoq4hjkD5DKWcrncy+RhQHNuGGJmCdMC7NgOxN8Np6mKlqgVNIdnki0Ajx9rrXS90nyEZvxIrVMSaYK",
+	"zYyIgQTNkYM6g6eIwXKRMgkXoFnENRnScpChE7xW9oUqZHyfxL9WzBRRwjQYVegIQhQ1YZlwOkTaw9OU",
+	"RHFngqIyQxI9z0/5KlU8PlfqJddz+FHqM1XxCilOkQjNbMKlc1Cgkds8iiC3SH/u6B1bpcY02J/jDPSF",
+	"iOCd5BdckBbcrwDFkIOMUWnxGLFaysr+jouaKNTZ2iqv/YB3o4HHq8nu4Uiiq16xlFvQPfZCaWdPTHiN",
+	"/WZWMTeNjNCkn/PVBG1B6H01Oau3OOLh0cyC3nShZxApGRtcacmFZVOYKQ3M6pWQc8bnXMhe27ELKbIi",
+	"Cw4GlZtEnZiDRkZdhcG5Uq+4XHmfYu5VwpRiGZcrhvgiy605dIeaNFgwYcYfeWeiuYVxKjJhnU36kWx7",
+	"J3lhE6XFJ7hXc/JKGCPkPGQZTxEGQRwyuMwRJ6Fh0XChFmjW1QJQxIsGmZNdtD0h45alai5kOJKcRSoG",
+	"1GcySN53h4zAitLVyrVbx/GVA3snc60iMOb+FTrXKi4iy4Rs6Je3qTOlmeEpOgk/rKXKziK9k6bIc6Ut",
+	"xK8gFvycbvnHmlckftLcFXeb0DVWxI4zpHaMQkknuSrFlrTgOIFooQoiP9cqB22Fw8DEoZvoJeiO3Mn5",
+	"KvNcuPZ8btgphjomcLi7BO3v/ZYfKg1SU0S5hHwEpHGFI9qEOj+On9ZgfRjkivz5pn7/dvbmNfO/otxW",
+	"sReZYJIQwN2QyXyqCtvrjFyaxHsyuqj/FXiKodE65YgkC/oEEm3H+0AtGgts2cjP6troJappA+3zOBZ4",
+	"Yp6eNjae8dRAuEYL6ml3BDYhFWYzrTI2WV72yBZMkCFwybMcFTkY8Ef/sfo0GAz4NPr38+GLeSL2BgPx",
+	"1yKl51kQNiPG4d7T9ZDx+iMTcdcc2IVumwx25siMuW1FgTG38NCKDDYvNQzIEm5y4k3OPxbApsA1OeYF",
+	"yENmQMaIzbhhkyNvN0kRD9jPbuCoGAweRTScPsIa45aXWT5+dvH/s730ya+Lp+r58uPen3awfHz5W/7n",
+	"I/56+OntT9G7/em/n8x+eZr8PthK8dh6e1SKkiOgQ5zCALH6TZr6zpDrat+D401rx7DJZL901029Kc3J",
+	"mthp4Gik7nJDUaE1IrPmaY9f/9l51NYldliItoSsOQ3EBswmognJIi6ZVCxVEoHtFFjOXWridrSL+Bb5",
+	"iDAQFjLiT/XhRit8YtFvVGtxrfkKv2M8ajWPYSxVt4JnoKOES+tPKItsCpo1shELqZaOB97Ms+mq10U2",
+	"8uJOV1lbwBvPd+aGkrxbno5nTkurfYS0T/aDDvTVFmHid4snFRUl25s7NKStLUxhU3RbcrRV+umGNjTA",
+	"pbG6nJeHIrcUmY8Fl1bYVWOtigdhYIrp3dgWBoUUdpxrEcGX8rpxAp+u21i1Qfcakdey8ct83FdwNOOX",
+	"Dt8/exbWYH94NxZUC2492ymfd7ixL7AGXZZAwqUdR4U2qgMRHU0NKrZy8DjlxrKcz+Fm3ONo2nqisw2M",
+	"g4E1LuTMBSqSS3VBXOlR3GnL2+Bx4wSn3JCRMsAKiQaN0lWKMIsHzn4F8sFrWqhkBGdWd2sijxb+YmrP",
+	"nWvAmF/E/1pe7g2G+8PB3k97g8GzR88eP97be/L4J/7k2eDR02d7Tx8PB4Nua7k6E/Nuv2TEXJ6vefS3",
+	"Z0edfEHjemZ5lnestO7Aq6FhfeT6gI19a/K6rvY05RHQ/X6ZJn6hfys3uyI4eeLm7g1II/234brc31pc",
+	"y9hrUzUke/vimD3bf/wT82GdTx5uylEJo28R5B3jUIIoZfyylnhF97tEpVxqJedlIlqYMgwMKXDNQeUp",
+	"dLpjCmE6NOU5jxK25KtWeWGq1QLWkvMu7dSRoQ9vd3GNsK3DHglpLKp+Nyop6cq5z7+XrFcRueSYKdl5",
+	"6jKddk09qbVeGeKFbJmAZEoCg0thrGE70Jv3mFN0NuMihXi3BfW2eY4a1lR+43HLcewPBl0u1wqbdrDj",
+	"iJlEaRuypMi4fKiBx1TKM0WWcb0qq3/lgXDdTs6UIcL66u/enmDcK+R8Y52QTQotDzBMOfDPD1xMg5Le",
+	"GdJsjG+mgm50Jz6ocJxoQLOtIWBTmzbzeFTzDFnGo0RIqFnnontctMdew5I+GZbxFUJ6HsdAmL60vGsa",
+	"QDCmK8HirGY7oU2W1ifpMQwGm6iYSjw8TdWSvF4z60ZVzhbDmqWVIAyaWc0gDDaT0n5HSj3Taq6k4XFv",
+	"WZsKaoTZnttVsApKtWrUq1rPGuWqiqa1lHjreVnA7Hb0jq6uVM/10dwtgd01kLuBdtfQBf7EhGQzkGxn",
+	"yFYFl+xfbDgY4JO2WSjh8XU4EUUbb+Gm3HFH9OKRdDsaaUJqt/IWZUHOvhTGfi3MLC/p6osd7jvzrTIC",
+	"t7x3lYPc5hdQyR4Y5oaQYyVXi3fzMNdqrnnWaVMLKVTnoqcaCFGTU0Gz2lwKnc4ULQICVC7ZmxwkO025",
+	"xTMwHkWqkLfIObpg1p2qFZBushsFDqJCC7s6wxt0zHbprKPCZSc3ueLKAhpsoSXEbLpik9M3Z+esfzHs",
+	"o8nq18lAkgvc0a1Z055Ym7uEtpAzVabMudNv38SB/oJlXEjLhQSNBr/QqZ9sDvr9ubBJMe1FKuvjWPqz",
+	"kd9x6UDGZdzMXkx5tADp7tQ/bl6F6Y3kSB61rydVc4PKXhX/qeyxlgKljTREIC7A4C0qyhGOZDtJCBeA",
+	"PtomlD1K07rWfMfEIdL5nBarc9Md0HRnsq0OMdlly0SZMqU7koK6GdAf4lEy4NIVQ0rWHLIJOWJ31IlD",
+	"qhPGNTShJxUkUxGBz8H6O311cr5xjSirrqzdU3re95NMH8fW+IfEIQiDC9DGXeygN+wNShXmuQgOgke9",
+	"Qe8ROVybkCz3E0qzf8LPc+jK50mzBG2Q6SkCam5KuBOBMa42bdiv5+enhyxKIFoYJlWjEtxzyqaJsSdx",
+	"cBD8Atbn9tcaiPYGg2tqQ3erCfkdtpSESupRGFJxAb2WqgcH7z+EgceJqCDiAiQOR7EgU8rnBi2J413w",
+	"ASf3CTnczMe9wYApma5qExdzy6fcoDjREJ8ht5rPZiJyg20CspOTb4HHAon7MczE7VdojkkOqOT3ePBo",
+	"23oVgf2OToXrbqA65fVX0LKv5CSV6biK55cu0eEz1NK5yG5rhRrLmQGDOuWM00juOIv4wNCcvfLXhOeo",
+	"qWU6yLVtHPrPNGS8gJXrnRnJFPgF2bPdHjtymy+VXuD0yJkWnx5lnFLqM3FB7rCwYJz1aAsDmXHf0AfG",
+	"/qzi1TcTgFaJ7KrtUK0u4Oo7Cl+7WtUhgy8V9VgJ2WO/A+TEb+9FXAeQSdRSOj1KQDsp3XcUXi+ljS5A",
+	"mjK8eUqrY4Em3UIb6hY1nDG8xYz1jiWa9/g25HXU43Hy3rObJ683sZCy34KN7Za272QiXqp5hT04KxWY",
+	"leGzNxd4OZvGoizld1qLt9TsYWqxaiWAPCzpsZfc1i2NvgFSWDYHy/YHw16XuuK2G4qzv0mBF3AqqH+p",
+	"HH7JRV01+ftcujZGV9mxpUXbylsXLHa6wrdgVHrhWdqEfehIhDUUVnR6u1fwPd2cr952Igbq3qxFYAoI",
+	"hgyz6gdeCdKVkmw8FJIo3Hobrm1u6438DisDVLsQkjh3yHJuDJs0qh8TigkIfJcPXMAHDEdVhY81MRfG",
+	"vnGbh61m/feblYg5MCM+QdWy/rEAvap71il70+ofi4FaVn02u0waDgeDm6pNnR0brbNW2UG4EKow1em6",
+	"CPPVoS2d/nuNrGUVkX74jmJc18Q6ZPmNBDoLHtAJxb26w28i81Unb9kMKmGJtngmNKUZSxXwQv+Bepq6",
+	"TPt53VxLmSDjw85USI8EXeOw5amasx36kgq0fq7/GXG6YXwkafZuyDT4eIiSSSFzyQVn6BrB9W9nR6cn",
+	"CPCl4RHSgnCPml0LLd1oI+YSYsb1vMiQPaRrXUU5jG//IKcn2WTt5ZMJUpQDt2WSuvWqS2s7nsFIujS/",
+	"K2DMNJikal2o6VgmIgUPrHxO07eG0+ILWI2kd8KxmM2AnEXZele+oeFLJF1N/nSgk1mTXTMuUhM22kmM",
+	"FWla1RvQY4jYdVY2U/EPzEjWbcK7LhqvEjFOOPqfRXxFHcLVW0GFtCLFA3r43YW160replXrku16SH/t",
+	"FSVnCb49Yt+sNd4Ktg+/GQFVj+QWh+puklMrmNmUs3sG6bdAv9XLNT8Oo+/dZnKzWfgrEPrerThfvvD1",
+	"taC+su8kt5QWrOQDITSq9Ybxq6Wly+i3kE//s3/j7WorBjpVaerS1y7e7jC2zBRRBBCbg4YxmkKkMjBs",
+	"knMRT0ayTu7UJuyBYRegxUxAzKSyYuZ1iu1QeqH6jYDFLjN8ZUbSqND7mSlEvDC+zuwcEA5hRnUZp1/A",
+	"lqbp+2KMa1X7nhV4/+ZJ1XtJ3wKHII7yGHENjmwBIHdyEuXLnVcftkhx35UO19+AvcvK20DRcapMGe42",
+	"EYptuWSEWmzHYLzW3d25G46kRS1wlDa7QV0FIAVuKP/l0VKPHbtyKIGVJRUODZsJCYcjyWnNuptUKosb",
+	"VU1QbOe6twDXNcRt9GOVpCb9b6Aud3aQfzOv4wQC3U4ha0G7g1dBCPk9lPEF+Qff/Fc5HHqtqkaoh4xa",
+	"brjvvPbJigj1OG41IJsEwG7G6Kd89d114e8FB/9PPVrq8YJiwWvwlyuT3Fp7fAvN9nzUqYvGOYq5y9ps",
+	"6SAhiYkhErErtNd1l+5U1Gm583cU9Wa7SIe0u2J0+WZd+VJg+TZd72vQyZbUeHnoapPG1fjkRn03VbdR",
+	"n4AqWrW1tdsNEO8/oPVyPO9K62V8AUwXslXVPuj3UxXxNFHGHjwdPB2QCfQ0bfzTjrUeAyHL5LPp1Uk4",
+	"ynduZvZOtZqCO7nSUQLGam6VNiQ4GJ6xKU/R+uvmYr6quLncHxvXVWcBPSc3J7n8J+1oExCtt0R2KBe0",
+	"W1q83tq/6DAdyx3zNJ3yaGFciqq5WPle5nrnzG5j3eqCEV3+bwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

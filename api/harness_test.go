@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,7 +27,10 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const ttl = time.Hour
+const (
+	ttl      = time.Hour
+	orderTTL = 30 * time.Minute
+)
 
 // harness is the real service (router, use cases, Postgres store, token
 // adapter, WeChat adapter) in front of the WeChat emulator over HTTP, with
@@ -40,16 +44,24 @@ type harness struct {
 	store  *postgres.Store
 	clock  *clock
 	logs   *syncBuffer
+
+	pay       *wechat.Pay
+	confirm   *domain.ConfirmPayment
+	reconcile *domain.Reconcile
+	keys      emulator.PayKeys
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret"})
+	keys := payKeys()
+	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{
+		Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001,
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	emuSrv := httptest.NewServer(emu.Handler())
-	t.Cleanup(emuSrv.Close)
+	t.Cleanup(func() { emu.Close(); emuSrv.Close() })
 
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -66,20 +78,56 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	store := postgres.NewStore(pool, sealer)
-	clk := &clock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	// Real time, not a fixed date: WeChat Pay signatures are checked against
+	// the system clock (by the SDK too), so the test clock starts at now.
+	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	tokens := token.NewOpaque()
+
+	// The notify_url must be known before the server starts: listen first.
+	srv := httptest.NewUnstartedServer(nil)
+	pay, err := wechat.NewPay(wechat.PayConfig{
+		BaseURL: emuSrv.URL, AppID: "wxapitest", MchID: keys.MchID,
+		MchCertSerial: keys.MchCertSerial, MchPrivateKey: keys.MchPrivateKey, APIv3Key: keys.APIv3Key,
+		PublicKeyID: keys.PublicKeyID, PublicKey: &keys.PublicKeyPrivate.PublicKey,
+		PlatformCerts: []*x509.Certificate{keys.PlatformCert},
+		NotifyURL:     "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/notify",
+		Now:           clk.Now,
+	}, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	login := domain.NewLogin(auth, tokens, store, clk.Now, domain.SessionPolicy{TTL: ttl})
 	logout := domain.NewLogout(store, clk.Now)
 	authn := domain.NewAuthenticate(tokens, store, clk.Now)
-	h, err := api.NewHandler(api.NewServer(login, logout, store.Ping), authn, log)
+	confirm := domain.NewConfirmPayment(store, domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}, clk.Now)
+	server := api.NewServer(login, logout, store, store,
+		domain.NewPlaceOrder(store, pay, clk.Now, domain.OrderPolicy{TTL: orderTTL}),
+		domain.NewPayOrder(store, pay, clk.Now),
+		domain.NewCancelOrder(store, pay, confirm),
+		store.Ping)
+	h, err := api.NewHandler(server, authn, api.NewNotifyHandler(pay, confirm, log), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv.Config.Handler = h
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &harness{t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs}
+	return &harness{
+		t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
+		pay: pay, confirm: confirm, keys: keys,
+		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, log),
+	}
 }
+
+// payKeys are generated once per package run: RSA key generation is slow.
+var payKeys = sync.OnceValue(func() emulator.PayKeys {
+	k, err := emulator.GeneratePayKeys("1900000001")
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
 
 // do sends a request and decodes a JSON answer (if any) into out.
 func (h *harness) do(method, path, bearer string, body any, out any) *http.Response {
@@ -122,6 +170,11 @@ func (h *harness) send(req *http.Request, out any) *http.Response {
 		}
 	}
 	return res
+}
+
+func jsonMarshal(v any) (io.Reader, error) {
+	b, err := json.Marshal(v)
+	return bytes.NewReader(b), err
 }
 
 // login mints a code for user at the emulator (as wx.login would) and logs in.

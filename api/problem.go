@@ -14,6 +14,7 @@ import (
 // problem. Anything it does not recognise is a 500 whose detail says nothing
 // about internals; the error itself goes to the log only.
 func problemFor(err error) (p Problem, retryAfter int) {
+	var invalidOrder *domain.InvalidOrderError
 	switch {
 	case errors.Is(err, domain.ErrInvalidCode):
 		return newProblem(http.StatusUnauthorized, ProblemCodeInvalidCode, "The login code is invalid, used or expired; call wx.login again."), 0
@@ -27,9 +28,36 @@ func problemFor(err error) (p Problem, retryAfter int) {
 		return newProblem(http.StatusServiceUnavailable, ProblemCodeWechatUnavailable, "WeChat did not answer; try again shortly."), 5
 	case errors.Is(err, domain.ErrNotFound):
 		return newProblem(http.StatusNotFound, ProblemCodeNotFound, "No such resource."), 0
+	case errors.Is(err, domain.ErrOutOfStock):
+		return newProblem(http.StatusConflict, ProblemCodeOutOfStock, "A product does not have enough stock for this order."), 0
+	case errors.Is(err, domain.ErrProductUnavailable):
+		return newProblem(http.StatusUnprocessableEntity, ProblemCodeProductUnavailable, "A product in the order is not for sale."), 0
+	case errors.Is(err, domain.ErrIdempotencyConflict):
+		return newProblem(http.StatusConflict, ProblemCodeIdempotencyConflict, "This Idempotency-Key was used for a different request."), 0
+	case errors.Is(err, domain.ErrOrderNotPayable):
+		return newProblem(http.StatusConflict, ProblemCodeOrderNotPayable, "The order is paid, cancelled or expired."), 0
+	case errors.Is(err, domain.ErrOrderNotCancellable):
+		return newProblem(http.StatusConflict, ProblemCodeOrderNotCancellable, "The order is paid and cannot be cancelled."), 0
+	case errors.As(err, &invalidOrder):
+		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidOrder.Reason+"."), 0
+	case errors.Is(err, domain.ErrPaymentRejected):
+		return withOrder(err, newProblem(http.StatusBadGateway, ProblemCodeWechatpayRejected, "WeChat Pay refused the payment request.")), 0
+	case errors.Is(err, domain.ErrPaymentUnavailable):
+		return withOrder(err, newProblem(http.StatusServiceUnavailable, ProblemCodeWechatpayUnavailable, "WeChat Pay did not answer; retry the payment shortly.")), 5
 	default:
 		return newProblem(http.StatusInternalServerError, ProblemCodeInternal, "Something went wrong on our side; it has been logged."), 0
 	}
+}
+
+// withOrder names the order a failed prepay left behind, so the client can
+// retry with POST /v1/orders/{id}/pay.
+func withOrder(err error, p Problem) Problem {
+	var pe *domain.PrepayError
+	if errors.As(err, &pe) {
+		id := pe.OrderID
+		p.OrderId = &id
+	}
+	return p
 }
 
 func newProblem(status int, code ProblemCode, detail string) Problem {

@@ -23,7 +23,7 @@ const MaxBodyBytes = 64 << 10
 // NewHandler assembles the HTTP handler: the generated routes behind the
 // spec-driven validator, plus problem+json for everything that goes wrong
 // before or around a handler.
-func NewHandler(s *Server, auth *domain.Authenticate, log *slog.Logger) (http.Handler, error) {
+func NewHandler(s *Server, auth *domain.Authenticate, notify *NotifyHandler, log *slog.Logger) (http.Handler, error) {
 	errs := errorResponder{log: log}
 	validate, err := validator(auth, errs)
 	if err != nil {
@@ -47,6 +47,7 @@ func NewHandler(s *Server, auth *domain.Authenticate, log *slog.Logger) (http.Ha
 		},
 		ResponseErrorHandlerFunc: errs.respond,
 	})
+	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
 	r.Group(func(r chi.Router) {
 		r.Use(withSessionSlot, validate)
 		HandlerWithOptions(strict, ChiServerOptions{

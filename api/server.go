@@ -19,15 +19,25 @@ type ReadinessCheck func(ctx context.Context) error
 
 // Server implements the generated StrictServerInterface.
 type Server struct {
-	login  *domain.Login
-	logout *domain.Logout
-	ready  ReadinessCheck
+	login       *domain.Login
+	logout      *domain.Logout
+	catalog     domain.Catalog
+	orders      domain.Orders // reads; every write goes through a use case
+	placeOrder  *domain.PlaceOrder
+	payOrder    *domain.PayOrder
+	cancelOrder *domain.CancelOrder
+	ready       ReadinessCheck
 }
 
 var _ StrictServerInterface = (*Server)(nil)
 
-func NewServer(login *domain.Login, logout *domain.Logout, ready ReadinessCheck) *Server {
-	return &Server{login: login, logout: logout, ready: ready}
+func NewServer(login *domain.Login, logout *domain.Logout, catalog domain.Catalog, orders domain.Orders,
+	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, ready ReadinessCheck,
+) *Server {
+	return &Server{
+		login: login, logout: logout, catalog: catalog, orders: orders,
+		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, ready: ready,
+	}
 }
 
 func (s *Server) GetHealth(context.Context, GetHealthRequestObject) (GetHealthResponseObject, error) {

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/wxmp/wxmp/domain"
+)
+
+func (s *Server) ListProducts(ctx context.Context, _ ListProductsRequestObject) (ListProductsResponseObject, error) {
+	products, err := s.catalog.ListProducts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := ListProducts200JSONResponse{Items: make([]Product, len(products))}
+	for i, p := range products {
+		out.Items[i] = Product{Id: p.ID, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: p.Stock}
+	}
+	return out, nil
+}
+
+func (s *Server) PlaceOrder(ctx context.Context, req PlaceOrderRequestObject) (PlaceOrderResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]domain.LineRequest, len(req.Body.Items))
+	for i, it := range req.Body.Items {
+		lines[i] = domain.LineRequest{ProductID: it.ProductId, Quantity: it.Quantity}
+	}
+	var key string
+	if req.Params.IdempotencyKey != nil {
+		key = *req.Params.IdempotencyKey
+	}
+	c, err := s.placeOrder.Execute(ctx, session, lines, key)
+	if err != nil {
+		return nil, err
+	}
+	return PlaceOrder201JSONResponse(checkoutOut(c)), nil
+}
+
+func (s *Server) PayOrder(ctx context.Context, req PayOrderRequestObject) (PayOrderResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.payOrder.Execute(ctx, session, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	return PayOrder200JSONResponse(checkoutOut(c)), nil
+}
+
+func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOrderResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.orders.FindOrder(ctx, session.User().ID(), req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	return GetOrder200JSONResponse(orderOut(o)), nil
+}
+
+func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) (CancelOrderResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.cancelOrder.Execute(ctx, session, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	return CancelOrder200JSONResponse(orderOut(o)), nil
+}
+
+const defaultPageSize = 20
+
+func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (ListOrdersResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := defaultPageSize
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	var after *domain.OrderCursor
+	if req.Params.Cursor != nil {
+		c, err := decodeCursor(*req.Params.Cursor)
+		if err != nil {
+			return ListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(
+				newProblem(400, ProblemCodeInvalidRequest, "The cursor is not one this server gave out."))}, nil
+		}
+		after = &c
+	}
+	// One extra row tells whether there is a next page without a count.
+	orders, err := s.orders.ListOrders(ctx, session.User().ID(), after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	page := OrderPage{Items: []Order{}}
+	if len(orders) > limit {
+		orders = orders[:limit]
+		last := orders[limit-1]
+		next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
+		page.NextCursor = &next
+	}
+	for _, o := range orders {
+		page.Items = append(page.Items, orderOut(o))
+	}
+	return ListOrders200JSONResponse(page), nil
+}
+
+// Cursors are opaque to clients: base64url of "<unix nanos>.<order id>".
+func encodeCursor(c domain.OrderCursor) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%s", c.CreatedAt.UnixNano(), c.ID))
+}
+
+func decodeCursor(s string) (domain.OrderCursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return domain.OrderCursor{}, err
+	}
+	nanos, id, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return domain.OrderCursor{}, fmt.Errorf("cursor without separator")
+	}
+	n, err := strconv.ParseInt(nanos, 10, 64)
+	if err != nil {
+		return domain.OrderCursor{}, err
+	}
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return domain.OrderCursor{}, err
+	}
+	return domain.OrderCursor{CreatedAt: time.Unix(0, n).UTC(), ID: u}, nil
+}
+
+func checkoutOut(c domain.Checkout) Checkout {
+	out := Checkout{Order: orderOut(c.Order)}
+	if p := c.Payment; p != nil {
+		out.Payment = &PaymentParams{
+			TimeStamp: p.TimeStamp, NonceStr: p.NonceStr, Package: p.Package,
+			SignType: PaymentParamsSignType(p.SignType), PaySign: p.PaySign,
+		}
+	}
+	return out
+}
+
+func orderOut(o *domain.Order) Order {
+	out := Order{
+		Id: o.ID(), OutTradeNo: o.OutTradeNo(), Status: OrderStatus(o.Status()),
+		TotalFen: o.TotalFen(), Currency: CNY, Description: o.Description(),
+		CreatedAt: o.CreatedAt(), ExpiresAt: o.ExpiresAt(), Items: make([]OrderItem, len(o.Lines())),
+	}
+	for i, l := range o.Lines() {
+		out.Items[i] = OrderItem{ProductId: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: l.Quantity, SubtotalFen: l.SubtotalFen()}
+	}
+	if paid := o.PaidAt(); !paid.IsZero() {
+		out.PaidAt = &paid
+	}
+	return out
+}
