@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 )
 
 // Config is everything the service reads from its environment. README.md
@@ -33,12 +35,29 @@ type Config struct {
 	// SessionKeyEncryptionKey is base64 of 32 random bytes (AES-256-GCM).
 	SessionKeyEncryptionKey string `env:"SESSION_KEY_ENCRYPTION_KEY"`
 
+	// WeChat Pay APIv3. In emulator mode the keys are generated at start
+	// and shared with the emulator; these are for live mode.
+	WeChatPayAPIBase       string        `env:"WECHATPAY_API_BASE"`
+	WeChatPayMchID         string        `env:"WECHATPAY_MCHID"`
+	WeChatPayMchCertSerial string        `env:"WECHATPAY_MCH_CERT_SERIAL"`
+	WeChatPayMchPrivateKey string        `env:"WECHATPAY_MCH_PRIVATE_KEY"` // PEM file path
+	WeChatPayAPIv3Key      string        `env:"WECHATPAY_APIV3_KEY"`
+	WeChatPayPublicKeyID   string        `env:"WECHATPAY_PUBLIC_KEY_ID"`
+	WeChatPayPublicKey     string        `env:"WECHATPAY_PUBLIC_KEY"`                      // PEM file path
+	WeChatPayPlatformCerts []string      `env:"WECHATPAY_PLATFORM_CERTS" envSeparator:","` // PEM file paths
+	WeChatPayNotifyURL     string        `env:"WECHATPAY_NOTIFY_URL"`
+	OrderTTL               time.Duration `env:"ORDER_TTL" envDefault:"30m"`
+	ReconcileInterval      time.Duration `env:"RECONCILE_INTERVAL" envDefault:"1m"`
+
 	// EmulatorAddr is where the in-process WeChat emulator listens.
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
 	// DataDir holds the embedded cluster and emulator-mode keys.
 	DataDir   string `env:"DATA_DIR" envDefault:".data"`
 	LogFormat string `env:"LOG_FORMAT"` // text | json; default json in live mode
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+
+	// emulatorKeys is set in emulator mode at start (withEmulatorKeys).
+	emulatorKeys *emulator.PayKeys
 }
 
 const (
@@ -46,9 +65,11 @@ const (
 	modeLive     = "live"
 
 	liveWeChatAPIBase = "https://api.weixin.qq.com"
+	livePayAPIBase    = "https://api.mch.weixin.qq.com"
 	// Throw-away credentials: the emulator accepts them, WeChat never will.
 	emulatorAppID  = "wx0000000000emulator"
 	emulatorSecret = "emulator-secret-not-for-production"
+	emulatorMchID  = "1900000001"
 )
 
 // LoadConfig reads the environment given as a map (os.Environ in main,
@@ -66,6 +87,11 @@ func LoadConfig(environ map[string]string) (Config, error) {
 			"WECHAT_APPID":               cfg.WeChatAppID,
 			"WECHAT_SECRET":              cfg.WeChatSecret,
 			"SESSION_KEY_ENCRYPTION_KEY": cfg.SessionKeyEncryptionKey,
+			"WECHATPAY_MCHID":            cfg.WeChatPayMchID,
+			"WECHATPAY_MCH_CERT_SERIAL":  cfg.WeChatPayMchCertSerial,
+			"WECHATPAY_MCH_PRIVATE_KEY":  cfg.WeChatPayMchPrivateKey,
+			"WECHATPAY_APIV3_KEY":        cfg.WeChatPayAPIv3Key,
+			"WECHATPAY_NOTIFY_URL":       cfg.WeChatPayNotifyURL,
 		} {
 			if v == "" {
 				missing = append(missing, name)
@@ -77,6 +103,18 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		}
 		if cfg.WeChatAPIBase == "" {
 			cfg.WeChatAPIBase = liveWeChatAPIBase
+		}
+		if cfg.WeChatPayAPIBase == "" {
+			cfg.WeChatPayAPIBase = livePayAPIBase
+		}
+		if cfg.WeChatPayPublicKeyID == "" && len(cfg.WeChatPayPlatformCerts) == 0 {
+			return Config{}, errors.New("config: WECHAT_MODE=live needs WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY, or WECHATPAY_PLATFORM_CERTS, or both")
+		}
+		if (cfg.WeChatPayPublicKeyID == "") != (cfg.WeChatPayPublicKey == "") {
+			return Config{}, errors.New("config: WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY go together")
+		}
+		if !strings.HasPrefix(cfg.WeChatPayNotifyURL, "https://") {
+			return Config{}, errors.New("config: WECHATPAY_NOTIFY_URL must be https:// (WeChat Pay only calls HTTPS)")
 		}
 		if cfg.LogFormat == "" {
 			cfg.LogFormat = "json"
@@ -90,6 +128,12 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		}
 		if cfg.WeChatAPIBase == "" {
 			cfg.WeChatAPIBase = "http://" + cfg.EmulatorAddr
+		}
+		if cfg.WeChatPayAPIBase == "" {
+			cfg.WeChatPayAPIBase = "http://" + cfg.EmulatorAddr
+		}
+		if cfg.WeChatPayMchID == "" {
+			cfg.WeChatPayMchID = emulatorMchID
 		}
 		if cfg.LogFormat == "" {
 			cfg.LogFormat = "text"
@@ -111,8 +155,17 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return Config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", cfg.LogFormat)
 	}
+	if cfg.OrderTTL < time.Minute || cfg.OrderTTL > 7*24*time.Hour {
+		return Config{}, errors.New("config: ORDER_TTL must be between 1m and 168h (WeChat's limit)")
+	}
+	if cfg.ReconcileInterval < time.Second {
+		return Config{}, errors.New("config: RECONCILE_INTERVAL must be at least 1s")
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + localAddr(cfg.HTTPAddr)
+	}
+	if cfg.WeChatPayNotifyURL == "" {
+		cfg.WeChatPayNotifyURL = strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechatpay/notify"
 	}
 	return cfg, nil
 }

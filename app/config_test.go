@@ -23,7 +23,8 @@ func TestLiveModeNamesEveryMissingSecret(t *testing.T) {
 	if err == nil {
 		t.Fatal("live mode started without secrets")
 	}
-	for _, name := range []string{"DATABASE_URL", "WECHAT_SECRET", "SESSION_KEY_ENCRYPTION_KEY"} {
+	for _, name := range []string{"DATABASE_URL", "WECHAT_SECRET", "SESSION_KEY_ENCRYPTION_KEY",
+		"WECHATPAY_MCHID", "WECHATPAY_MCH_PRIVATE_KEY", "WECHATPAY_APIV3_KEY", "WECHATPAY_NOTIFY_URL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
@@ -38,8 +39,35 @@ func TestLiveModeDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.WeChatAPIBase != "https://api.weixin.qq.com" || cfg.LogFormat != "json" {
+	if cfg.WeChatAPIBase != "https://api.weixin.qq.com" || cfg.WeChatPayAPIBase != "https://api.mch.weixin.qq.com" || cfg.LogFormat != "json" {
 		t.Fatalf("live defaults: %+v", cfg)
+	}
+}
+
+func TestLivePayNeedsAVerifierAndHTTPS(t *testing.T) {
+	for name, c := range map[string]struct {
+		edit func(map[string]string)
+		want string
+	}{
+		"no verifier":         {func(e map[string]string) { delete(e, "WECHATPAY_PUBLIC_KEY_ID"); delete(e, "WECHATPAY_PUBLIC_KEY") }, "WECHATPAY_PLATFORM_CERTS"},
+		"key id without key":  {func(e map[string]string) { delete(e, "WECHATPAY_PUBLIC_KEY") }, "WECHATPAY_PUBLIC_KEY"},
+		"http notify url":     {func(e map[string]string) { e["WECHATPAY_NOTIFY_URL"] = "http://shop.example.com/n" }, "https"},
+		"order ttl too long":  {func(e map[string]string) { e["ORDER_TTL"] = "200h" }, "ORDER_TTL"},
+		"order ttl too short": {func(e map[string]string) { e["ORDER_TTL"] = "10s" }, "ORDER_TTL"},
+	} {
+		env := liveEnv()
+		c.edit(env)
+		if _, err := LoadConfig(env); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want one mentioning %s", name, err, c.want)
+		}
+	}
+	env := liveEnv()
+	delete(env, "WECHATPAY_PUBLIC_KEY_ID")
+	delete(env, "WECHATPAY_PUBLIC_KEY")
+	env["WECHATPAY_PLATFORM_CERTS"] = "/etc/a.pem,/etc/b.pem"
+	cfg, err := LoadConfig(env)
+	if err != nil || len(cfg.WeChatPayPlatformCerts) != 2 {
+		t.Fatalf("platform certs only: %v %v", cfg.WeChatPayPlatformCerts, err)
 	}
 }
 
@@ -80,5 +108,12 @@ func liveEnv() map[string]string {
 		"WECHAT_APPID":               "wx1",
 		"WECHAT_SECRET":              "live-secret-value",
 		"SESSION_KEY_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+		"WECHATPAY_MCHID":            "1900000001",
+		"WECHATPAY_MCH_CERT_SERIAL":  "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+		"WECHATPAY_MCH_PRIVATE_KEY":  "/etc/wxmp/apiclient_key.pem",
+		"WECHATPAY_APIV3_KEY":        "0123456789abcdef0123456789abcdef",
+		"WECHATPAY_PUBLIC_KEY_ID":    "PUB_KEY_ID_0114232134912410000000000000",
+		"WECHATPAY_PUBLIC_KEY":       "/etc/wxmp/pub_key.pem",
+		"WECHATPAY_NOTIFY_URL":       "https://shop.example.com/v1/wechatpay/notify",
 	}
 }

@@ -117,9 +117,18 @@ func printWalkthrough(w io.Writer, cfg Config) {
   Database:  %[4]s
 
 Try it (needs curl and jq):
+  # log in: what wx.login gives the phone, then the server's token
   CODE=$(curl -s -X POST %[2]s/emulator/login-codes -d '{"user":"alice"}' | jq -r .code)
   TOKEN=$(curl -s -X POST %[1]s/v1/auth/login -H 'Content-Type: application/json' -d "{\"code\":\"$CODE\"}" | jq -r .token)
   curl -s %[1]s/v1/me -H "Authorization: Bearer $TOKEN"
+  # buy: the server prices the order and signs the wx.requestPayment arguments
+  PRODUCT=$(curl -s %[1]s/v1/products | jq -r '.items[0].id')
+  CHECKOUT=$(curl -s -X POST %[1]s/v1/orders -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"items\":[{\"product_id\":\"$PRODUCT\",\"quantity\":2}]}")
+  ORDER=$(echo "$CHECKOUT" | jq -r .order.id)
+  # pay: what wx.requestPayment does; WeChat then notifies the server
+  echo "$CHECKOUT" | jq .payment | curl -s -X POST %[2]s/emulator/payments -d @- | jq -r .trade_state
+  sleep 1; curl -s %[1]s/v1/orders/$ORDER -H "Authorization: Bearer $TOKEN" | jq -r .status
+  # log out: the token stops working
   curl -s -X POST %[1]s/v1/auth/logout -H "Authorization: Bearer $TOKEN" -o /dev/null -w '%%{http_code}\n'
   curl -s %[1]s/v1/me -H "Authorization: Bearer $TOKEN"
 

@@ -64,6 +64,9 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 		return 0
 	}
 	cfg, err := LoadConfig(environ)
+	if err == nil {
+		cfg, err = withEmulatorKeys(cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

@@ -34,7 +34,7 @@ func serviceOptions(cfg Config, log *slog.Logger) fx.Option {
 		httpModule,
 	}
 	if cfg.WeChatMode == modeEmulator {
-		opts = append(opts, fx.Invoke(runEmulator))
+		opts = append(opts, fx.Invoke(runEmulator, seedDemoCatalog))
 	}
 	return fx.Options(opts...)
 }
@@ -43,8 +43,8 @@ var storageModule = fx.Module("storage",
 	fx.Provide(
 		newPool,
 		newSealer,
-		fx.Annotate(postgres.NewStore,
-			fx.As(fx.Self()), fx.As(new(domain.Logins)), fx.As(new(domain.Sessions))),
+		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
+			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -52,6 +52,7 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
+		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier))),
 	),
 )
 
@@ -60,14 +61,22 @@ var domainModule = fx.Module("domain",
 		func() domain.Clock { return time.Now },
 		func(c Config) domain.SessionPolicy { return domain.SessionPolicy{TTL: c.TokenTTL} },
 		fx.Annotate(token.NewOpaque, fx.As(new(domain.TokenIssuer))),
+		func(c Config) domain.OrderPolicy { return domain.OrderPolicy{TTL: c.OrderTTL} },
+		func(c Config) domain.Merchant { return domain.Merchant{AppID: c.WeChatAppID, MchID: c.WeChatPayMchID} },
 		domain.NewLogin,
 		domain.NewAuthenticate,
 		domain.NewLogout,
+		domain.NewPlaceOrder,
+		domain.NewPayOrder,
+		domain.NewCancelOrder,
+		domain.NewConfirmPayment,
+		domain.NewReconcile,
 	),
+	fx.Invoke(runReconciler),
 )
 
 var httpModule = fx.Module("http",
-	fx.Provide(api.NewServer, api.NewHandler),
+	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewHandler),
 	fx.Invoke(serveHTTP),
 )
 
@@ -140,7 +149,13 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, lo
 // runEmulator serves the WeChat emulator in-process (WECHAT_MODE=emulator,
 // and the `emulator` subcommand) with the same credentials the service uses.
 func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger) error {
-	emu, err := emulator.New(emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret})
+	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret}
+	if cfg.emulatorKeys != nil {
+		// make run serves plain HTTP locally, so the emulator must accept an
+		// http:// notify_url, which real WeChat Pay never would.
+		emuCfg.Pay = &emulator.PayConfig{Keys: *cfg.emulatorKeys, AllowHTTPNotify: true}
+	}
+	emu, err := emulator.New(emuCfg)
 	if err != nil {
 		return err
 	}
@@ -160,7 +175,11 @@ func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger
 			}()
 			return nil
 		},
-		OnStop: srv.Shutdown,
+		OnStop: func(ctx context.Context) error {
+			err := srv.Shutdown(ctx)
+			emu.Close() // stop pending notification retries
+			return err
+		},
 	})
 	return nil
 }

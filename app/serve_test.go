@@ -116,6 +116,43 @@ func (s *server) walkthrough(t *testing.T) {
 	if st := get(s.api+"/v1/me", login.Token, &me); st != 200 || me.Openid != code.OpenID {
 		t.Fatalf("/v1/me: %d %+v, want openid %s", st, me, code.OpenID)
 	}
+
+	var products struct{ Items []struct{ ID string } }
+	if st := get(s.api+"/v1/products", "", &products); st != 200 || len(products.Items) == 0 {
+		t.Fatalf("products: %d %+v", st, products)
+	}
+	var checkout struct {
+		Order struct {
+			ID     string
+			Status string
+		}
+		Payment json.RawMessage
+	}
+	body := fmt.Sprintf(`{"items":[{"product_id":%q,"quantity":2}]}`, products.Items[0].ID)
+	if st := post(client, s.api+"/v1/orders", login.Token, body, &checkout); st != 201 || checkout.Order.Status != "pending" {
+		t.Fatalf("place order: %d %+v", st, checkout)
+	}
+	// What wx.requestPayment does: the five arguments go to WeChat (here the emulator).
+	var paid struct {
+		TradeState string `json:"trade_state"`
+	}
+	if st := post(http.DefaultClient, s.emulator+"/emulator/payments", "", string(checkout.Payment), &paid); st != 200 || paid.TradeState != "SUCCESS" {
+		t.Fatalf("request payment: %d %+v", st, paid)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var o struct{ Status string }
+		if st := get(s.api+"/v1/orders/"+checkout.Order.ID, login.Token, &o); st != 200 {
+			t.Fatalf("get order: %d", st)
+		}
+		if o.Status == "paid" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order still %s 20s after payment", o.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if st := post(client, s.api+"/v1/auth/logout", login.Token, "", nil); st != 204 {
 		t.Fatalf("logout: %d", st)
 	}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/wxmp/wxmp/adapters/postgres"
+	"github.com/wxmp/wxmp/adapters/wechat"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/domain"
+)
+
+// newWeChatPay builds the WeChat Pay client from the emulator's keys
+// (emulator mode) or from the PEM files the configuration names (live).
+func newWeChatPay(cfg Config, log *slog.Logger) (*wechat.Pay, error) {
+	pc := wechat.PayConfig{
+		BaseURL:   cfg.WeChatPayAPIBase,
+		AppID:     cfg.WeChatAppID,
+		MchID:     cfg.WeChatPayMchID,
+		NotifyURL: cfg.WeChatPayNotifyURL,
+	}
+	if k := cfg.emulatorKeys; k != nil {
+		pc.MchCertSerial, pc.MchPrivateKey, pc.APIv3Key = k.MchCertSerial, k.MchPrivateKey, k.APIv3Key
+		pc.PublicKeyID, pc.PublicKey = k.PublicKeyID, &k.PublicKeyPrivate.PublicKey
+		pc.PlatformCerts = []*x509.Certificate{k.PlatformCert}
+		return wechat.NewPay(pc, nil, log)
+	}
+	pc.MchCertSerial, pc.APIv3Key, pc.PublicKeyID = cfg.WeChatPayMchCertSerial, cfg.WeChatPayAPIv3Key, cfg.WeChatPayPublicKeyID
+	var err error
+	if pc.MchPrivateKey, err = readPEM("WECHATPAY_MCH_PRIVATE_KEY", cfg.WeChatPayMchPrivateKey, wechat.ParsePrivateKeyPEM); err != nil {
+		return nil, err
+	}
+	if cfg.WeChatPayPublicKey != "" {
+		if pc.PublicKey, err = readPEM("WECHATPAY_PUBLIC_KEY", cfg.WeChatPayPublicKey, wechat.ParsePublicKeyPEM); err != nil {
+			return nil, err
+		}
+	}
+	for _, path := range cfg.WeChatPayPlatformCerts {
+		certs, err := readPEM("WECHATPAY_PLATFORM_CERTS", path, wechat.ParseCertificatesPEM)
+		if err != nil {
+			return nil, err
+		}
+		pc.PlatformCerts = append(pc.PlatformCerts, certs...)
+	}
+	return wechat.NewPay(pc, nil, log)
+}
+
+// readPEM loads one key file; the error names the variable and the path,
+// never the contents.
+func readPEM[T any](variable, path string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("config: %s: %w", variable, err)
+	}
+	v, err := parse(b)
+	if err != nil {
+		return zero, fmt.Errorf("config: %s (%s): %w", variable, path, err)
+	}
+	return v, nil
+}
+
+// runReconciler runs the reconciliation pass every RECONCILE_INTERVAL: it
+// is how an order whose notifications were all lost still ends up paid (or
+// expired, with its stock back).
+func runReconciler(lc fx.Lifecycle, cfg Config, r *domain.Reconcile, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				tick := time.NewTicker(cfg.ReconcileInterval)
+				defer tick.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-tick.C:
+						res, err := r.Execute(ctx, 100)
+						if err != nil {
+							log.Error("reconcile pass failed", "err", err)
+						} else if res != (domain.ReconcileResult{}) {
+							log.Info("reconciled overdue orders", "paid", res.Paid, "expired", res.Expired, "failed", res.Failed)
+						}
+					}
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error { cancel(); <-done; return nil },
+	})
+}
+
+// demoCatalog is what `make run` sells. Prices are integer fen.
+var demoCatalog = []postgres.ProductSeed{
+	{SKU: "oolong-tea", Name: "乌龙茶 Oolong tea", Description: "250 g, Anxi Tieguanyin", PriceFen: 1280, Stock: 100},
+	{SKU: "mug", Name: "马克杯 Mug", Description: "Ceramic, 350 ml", PriceFen: 3500, Stock: 50},
+	{SKU: "notebook", Name: "笔记本 Notebook", Description: "A5, dotted", PriceFen: 990, Stock: 200},
+	{SKU: "one-fen", Name: "一分钱测试 One-fen test item", Description: "For trying payments", PriceFen: 1, Stock: 1000},
+}
+
+func seedDemoCatalog(lc fx.Lifecycle, store *postgres.Store) {
+	lc.Append(fx.StartHook(func(ctx context.Context) error { return store.SeedProducts(ctx, demoCatalog) }))
+}
+
+// withEmulatorKeys gives emulator mode a fresh merchant ↔ WeChat Pay key
+// set, shared in memory by the emulator and the service.
+func withEmulatorKeys(cfg Config) (Config, error) {
+	if cfg.WeChatMode != modeEmulator || cfg.emulatorKeys != nil {
+		return cfg, nil
+	}
+	keys, err := emulator.GeneratePayKeys(cfg.WeChatPayMchID)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.emulatorKeys = &keys
+	return cfg, nil
+}
