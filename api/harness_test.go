@@ -36,7 +36,7 @@ const (
 // adapter, WeChat adapter) in front of the WeChat emulator over HTTP, with
 // a clock the test moves.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	client *http.Client
 	emu    *emulator.Emulator
@@ -51,7 +51,7 @@ type harness struct {
 	keys      emulator.PayKeys
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	keys := payKeys()
 	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{

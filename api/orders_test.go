@@ -286,7 +286,7 @@ func TestListOrdersPaginatesNewestFirst(t *testing.T) {
 	}
 }
 
-func newJSONRequest(t *testing.T, method, url string, body any) *http.Request {
+func newJSONRequest(t testing.TB, method, url string, body any) *http.Request {
 	t.Helper()
 	b, err := jsonMarshal(body)
 	if err != nil {
