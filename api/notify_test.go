@@ -236,3 +236,25 @@ func TestReconcileSettlesLostNotificationsAndExpiresUnpaidOrders(t *testing.T) {
 		t.Fatalf("ledger %v", l)
 	}
 }
+
+// With the database gone nothing can be recorded: answer FAIL so that
+// WeChat Pay retries, and do not claim the notification was handled.
+func TestNotificationIsRetriedWhenItCannotBeRecorded(t *testing.T) {
+	h := newHarness(t)
+	_, co := h.pendingCheckout()
+	header, body, err := h.emu.Notification(co.Order.OutTradeNo, emulator.NotificationOptions{Mutate: asPaid(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.pool.Close()
+	req, _ := http.NewRequest("POST", h.url+"/v1/wechatpay/notify", bytes.NewReader(body))
+	req.Header = header.Clone()
+	var fail struct{ Code, Message string }
+	res := h.send(req, &fail)
+	if res.StatusCode != http.StatusInternalServerError || fail.Code != "FAIL" || fail.Message == "" {
+		t.Fatalf("got %d %+v, want 500 FAIL", res.StatusCode, fail)
+	}
+	if strings.Contains(fail.Message, "pool") || strings.Contains(fail.Message, "closed") {
+		t.Errorf("message leaks internals: %q", fail.Message)
+	}
+}
