@@ -2,27 +2,30 @@ SHELL := /bin/bash
 
 # The two commands a newcomer needs: `make run` and `make test`.
 # Every tool is pinned: Go tools in tools/tools.mod (run with `go tool`),
-# Node tools in tools/package-lock.json (installed with `npm ci`).
+# Node tools in tools/package-lock.json and the mini-program's toolchain in
+# miniprogram/package-lock.json (both installed with `npm ci`).
 
 GO        ?= go
 GOTOOL    := $(GO) tool -modfile=tools/tools.mod
 SPECTRAL  := tools/node_modules/.bin/spectral
+TSC       := miniprogram/node_modules/.bin/tsc
 # Files that `make generate` owns; `make check-generated` fails if
 # regenerating them changes a byte.
-GENERATED := api/api.gen.go db/dbsqlc
+GENERATED := api/api.gen.go db/dbsqlc miniprogram/api/schema.d.ts
 
-.PHONY: run test generate check-generated lint test-go bench deps build clean
+.PHONY: run test generate check-generated lint test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
 run: deps-postgres
 	$(GO) run ./app serve
 
 ## test: everything CI runs
-test: deps check-generated lint test-go
+test: deps check-generated lint test-go test-miniprogram
 
-## generate: regenerate the HTTP layer (oapi-codegen) and the queries (sqlc)
-generate:
+## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc) and the mini-program's API types (openapi-typescript)
+generate: deps-miniprogram
 	$(GO) generate ./api ./db
+	cd miniprogram && npm run --silent generate
 
 check-generated:
 	@before=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
@@ -42,6 +45,16 @@ lint: deps-node
 test-go: deps-postgres
 	$(GO) test -race -count=1 ./...
 
+# The mini-program: type-check its three programs (the mini-program itself, the
+# component/page tests, the Node end-to-end test; see miniprogram/tsconfig.json),
+# then jest: the client's unit tests, the component and page tests, and the
+# end-to-end test, which runs the client against bin/wxmp serve.
+test-miniprogram: deps-miniprogram deps-postgres build
+	$(TSC) --noEmit -p miniprogram
+	$(TSC) --noEmit -p miniprogram/test
+	$(TSC) --noEmit -p miniprogram/test/e2e
+	cd miniprogram && WXMP_BIN=$(CURDIR)/bin/wxmp npm test --silent
+
 ## bench: benchmarks (speeds are checked here, never in tests)
 bench: deps-postgres
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -49,7 +62,7 @@ bench: deps-postgres
 build:
 	$(GO) build -o bin/wxmp ./app
 
-deps: deps-postgres deps-node
+deps: deps-postgres deps-node deps-miniprogram
 
 # PostgreSQL server binaries (initdb, postgres) for the embedded cluster.
 deps-postgres:
@@ -62,5 +75,12 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# TypeScript, openapi-typescript, the wx typings, jest and miniprogram-simulate.
+deps-miniprogram: miniprogram/node_modules/.installed
+
+miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 clean:
-	rm -rf bin tools/node_modules
+	rm -rf bin tools/node_modules miniprogram/node_modules
