@@ -1,0 +1,52 @@
+// Pay page glue: the logic is in ./logic.ts (tested in test/pages).
+// Opened with ?orderId=… by the confirmation page (which leaves the fresh
+// checkout in utils/handoff.ts) or by an order's "去支付".
+import { getClient } from '../../api/client';
+import { appWx } from '../../utils/devtools';
+import { pageUrl } from '../../utils/wx';
+import { PayController, PayData, initialPayData } from './logic';
+
+Page<PayData, {
+  ctrl?: PayController;
+  onRetry(): void;
+  onRecheck(): void;
+  onCancel(): void;
+  onViewOrder(): void;
+  onHome(): void;
+}>({
+  data: initialPayData(),
+
+  onLoad(query: Record<string, string | undefined>) {
+    // appWx(): in DevTools against `make run` the emulator pays (utils/devtools.ts).
+    this.ctrl = new PayController(this, getClient(), appWx());
+    if (!query.orderId) {
+      wx.showToast({ title: '订单不存在', icon: 'none' });
+      return;
+    }
+    void this.ctrl.start(query.orderId);
+  },
+
+  onUnload() {
+    this.ctrl?.dispose();
+  },
+
+  onRetry() {
+    void this.ctrl?.retry();
+  },
+
+  onRecheck() {
+    void this.ctrl?.recheck();
+  },
+
+  onCancel() {
+    void this.ctrl?.cancel();
+  },
+
+  onViewOrder() {
+    wx.redirectTo({ url: pageUrl('/pages/order-detail/index', { id: this.data.orderId }) });
+  },
+
+  onHome() {
+    wx.switchTab({ url: '/pages/home/index' });
+  },
+});

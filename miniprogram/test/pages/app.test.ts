@@ -1,0 +1,96 @@
+// app.ts, the seed's login: on launch, without a token, wx.login's code goes
+// to POST /v1/auth/login and the token lands in wx storage ('token') and in
+// globalData.token. Runs the real App() file and the real API client over a
+// fake wx whose wx.request is a scripted server.
+import type { IAppOption } from '../../utils/session';
+import { FakeReply, FakeRequest, FakeWx, problem, settle } from './fakes';
+
+const g = globalThis as Record<string, unknown>;
+
+type AppInstance = IAppOption & { onLaunch(): void };
+
+function launch(wx: FakeWx): AppInstance {
+  let app: AppInstance | undefined;
+  g.wx = wx;
+  g.App = (options: AppInstance) => {
+    app = options; // the framework makes the options object the App instance
+  };
+  g.getApp = () => app;
+  jest.isolateModules(() => {
+    require('../../app'); // a fresh module registry: a fresh default client bound to this wx
+  });
+  if (!app) throw new Error('app.ts did not call App()');
+  app.onLaunch();
+  return app;
+}
+
+function loginServer(tokens: string[]): (req: FakeRequest) => FakeReply {
+  return (req) => {
+    if (req.method === 'POST' && req.path === '/v1/auth/login') {
+      const token = tokens.shift();
+      if (!token) return { status: 503, body: problem(503, 'wechat_unavailable') };
+      return {
+        status: 200,
+        body: {
+          token,
+          token_type: 'Bearer',
+          expires_at: '2999-01-01T00:00:00Z',
+          user: { id: '44444444-4444-4444-8444-444444444444', openid: 'o-alice', created_at: '2025-11-23T00:00:00Z' },
+        },
+      };
+    }
+    return { status: 404, body: problem(404, 'not_found') };
+  };
+}
+
+afterEach(() => {
+  delete g.wx;
+  delete g.App;
+  delete g.getApp;
+});
+
+describe('app launch login', () => {
+  test('no token: wx.login → POST /v1/auth/login → storage and globalData', async () => {
+    const wx = new FakeWx();
+    wx.server = loginServer(['wxmp_tok_1']);
+
+    const app = launch(wx);
+    await expect(app.whenLoggedIn()).resolves.toBe('wxmp_tok_1');
+
+    expect(wx.loginCalls).toBe(1);
+    expect(wx.requests).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/v1/auth/login', body: { code: 'code-1' } }),
+    ]);
+    expect(wx.requests[0].headers.Authorization).toBeUndefined();
+    expect(wx.storage.get('token')).toBe('wxmp_tok_1');
+    expect(app.globalData.token).toBe('wxmp_tok_1');
+  });
+
+  test('a stored token is used as is: no wx.login, no request', async () => {
+    const wx = new FakeWx();
+    wx.storage.set('token', 'wxmp_saved');
+
+    const app = launch(wx);
+    await expect(app.whenLoggedIn()).resolves.toBe('wxmp_saved');
+
+    expect(wx.loginCalls).toBe(0);
+    expect(wx.requests).toEqual([]);
+    expect(app.globalData.token).toBe('wxmp_saved');
+  });
+
+  test('a failed login is retried by the next page that needs it', async () => {
+    const wx = new FakeWx();
+    const tokens: string[] = [];
+    wx.server = loginServer(tokens); // WeChat is busy at launch
+
+    const app = launch(wx);
+    await settle();
+    await expect(app.whenLoggedIn()).rejects.toMatchObject({ code: 'wechat_unavailable' });
+    expect(wx.storage.has('token')).toBe(false);
+
+    tokens.push('wxmp_tok_2'); // WeChat answers again
+    await expect(app.whenLoggedIn()).resolves.toBe('wxmp_tok_2');
+    expect(wx.storage.get('token')).toBe('wxmp_tok_2');
+    expect(app.globalData.token).toBe('wxmp_tok_2');
+  });
+});

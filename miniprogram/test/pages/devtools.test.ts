@@ -1,0 +1,52 @@
+// The DevTools stand-in (utils/devtools.ts): only inside DevTools against a
+// local server; wx.login gets its code from the emulator, wx.requestPayment
+// asks, then hands the emulator exactly the five arguments.
+import { EMULATOR_BASE, emulatorWx, usesEmulator } from '../../utils/devtools';
+import { requestPayment } from '../../utils/wx';
+import { FakeWx, payment } from './fakes';
+
+const onPlatform = (platform: string) => ({ getDeviceInfo: () => ({ platform }) });
+
+test('active only in DevTools against a server on this machine', () => {
+  expect(usesEmulator(onPlatform('devtools'), 'http://localhost:8080')).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), 'http://127.0.0.1:8080/')).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), 'https://api.example.com')).toBe(false);
+  expect(usesEmulator(onPlatform('ios'), 'http://localhost:8080')).toBe(false);
+  expect(usesEmulator({ getSystemInfoSync: () => ({ platform: 'devtools' }) }, 'http://localhost:8080')).toBe(true);
+  expect(usesEmulator({}, 'http://localhost:8080')).toBe(false);
+});
+
+test('wx.login takes a code from the emulator', async () => {
+  const wx = new FakeWx();
+  wx.server = (req) =>
+    req.path === '/emulator/login-codes' ? { status: 201, body: { code: 'emu-code', user: req.body.user } } : { status: 404 };
+  const code = await new Promise<string>((resolve, reject) =>
+    emulatorWx(wx).login({ success: (r) => resolve(r.code), fail: reject }),
+  );
+  expect(code).toBe('emu-code');
+  expect(wx.requests).toEqual([expect.objectContaining({ method: 'POST', path: '/emulator/login-codes', body: { user: 'devtools' } })]);
+  expect(wx.loginCalls).toBe(0);
+});
+
+test('requestPayment: 支付 sends the five arguments to the emulator', async () => {
+  const wx = new FakeWx();
+  wx.server = () => ({ status: 200, body: { trade_state: 'SUCCESS' } });
+  await requestPayment(emulatorWx(wx, EMULATOR_BASE), payment(4));
+  expect(wx.requests).toEqual([expect.objectContaining({ method: 'POST', path: '/emulator/payments', body: payment(4) })]);
+  expect(wx.payments).toEqual([]); // the real sheet was never opened
+});
+
+test('requestPayment: 取消 fails like the real sheet and pays nothing', async () => {
+  const wx = new FakeWx();
+  wx.modalAnswers = [false];
+  await expect(requestPayment(emulatorWx(wx), payment())).rejects.toEqual({ errMsg: 'requestPayment:fail cancel' });
+  expect(wx.requests).toEqual([]);
+});
+
+test('requestPayment: an emulator refusal (e.g. a bad paySign) is a failure', async () => {
+  const wx = new FakeWx();
+  wx.server = () => ({ status: 400, body: { error: 'paySign does not verify' } });
+  await expect(requestPayment(emulatorWx(wx), payment())).rejects.toEqual({
+    errMsg: 'requestPayment:fail paySign does not verify',
+  });
+});

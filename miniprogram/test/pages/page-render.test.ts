@@ -1,0 +1,130 @@
+/**
+ * @jest-environment jsdom
+ */
+// Pages rendered from their real WXML with the real components (see
+// render.ts): the seed's part 3 end to end. A tap on a stepper's "+" travels
+// up (stepper → [card →] the page's handler reading e.detail), and the page's
+// new data travels back down into the components' properties.
+import { encodeItems } from '../../utils/cart';
+import { flush, tap, text } from '../components/load';
+import { COFFEE, TEA, checkout, order, payment, settle } from './fakes';
+import { cleanupPageGlobals, renderPage } from './render';
+
+afterEach(cleanupPageGlobals);
+
+describe('home page', () => {
+  const client = () => ({ listProducts: jest.fn().mockResolvedValue({ items: [COFFEE, TEA] }) });
+
+  test('the catalog renders as product-cards with the server prices', async () => {
+    const { page } = renderPage('home', client());
+    await settle();
+
+    const [coffee, tea] = page.querySelectorAll('.product');
+    expect(text(coffee, '.name')).toBe('挂耳咖啡');
+    expect(text(coffee, '.price')).toBe('¥12.80');
+    expect(text(tea, '.price')).toBe('¥9.90');
+    expect(text(page, '.bar-info')).toContain('已选 0 件');
+  });
+
+  test("a card's + goes up to the page, and the page's number comes back down", async () => {
+    const { page, wx } = renderPage('home', client());
+    await settle();
+    const [coffee] = page.querySelectorAll('.product');
+    const stepper = coffee.querySelector('.stepper')!;
+
+    tap(stepper, '.plus');
+    await flush();
+    tap(stepper, '.plus');
+    await flush();
+
+    // up: onQuantityChange got {productId, quantity} as e.detail
+    expect(page.data.quantities).toEqual({ [COFFEE.id]: 2 });
+    expect(text(page, '.bar-info')).toContain('已选 2 件');
+    expect(text(page, '.estimate')).toBe('预估 ¥25.60');
+    // down: the card's `quantity` and its stepper's `value` are the page's number
+    expect(coffee.data.quantity).toBe(2);
+    expect(text(stepper, '.value')).toBe('2');
+
+    tap(page, '.bar-button');
+    await flush();
+    expect(wx.navigations).toEqual([`navigateTo /pages/confirm/index?items=${encodeURIComponent(`${COFFEE.id}:2`)}`]);
+  });
+});
+
+describe('confirm page', () => {
+  test("a line's stepper reports through data-id and e.detail.value; 立即购买 sends the new quantity", async () => {
+    const client = {
+      listProducts: jest.fn().mockResolvedValue({ items: [COFFEE, TEA] }),
+      placeOrder: jest.fn().mockResolvedValue(checkout(order())),
+    };
+    const { page, wx } = renderPage('confirm', client, {
+      items: encodeItems([
+        { product_id: COFFEE.id, quantity: 1 },
+        { product_id: TEA.id, quantity: 2 },
+      ]),
+    });
+    await settle();
+    expect(text(page, '.price')).toBe('¥32.60'); // the estimate: 12.80 + 2 × 9.90
+
+    const [, teaStepper] = page.querySelectorAll('.stepper');
+    tap(teaStepper, '.minus');
+    await flush();
+    expect(page.data.lines).toMatchObject([
+      { productId: COFFEE.id, quantity: 1 },
+      { productId: TEA.id, quantity: 1 },
+    ]);
+
+    tap(page, '.primary');
+    await settle();
+    expect(client.placeOrder).toHaveBeenCalledWith(
+      [
+        { product_id: COFFEE.id, quantity: 1 },
+        { product_id: TEA.id, quantity: 1 },
+      ],
+      expect.any(String),
+    );
+    expect(wx.navigations).toEqual([`redirectTo /pages/pay/index?orderId=${order().id}`]);
+  });
+});
+
+describe('pay page', () => {
+  test('after a cancelled sheet: server amount and status, 重新支付 and 取消订单 shown', async () => {
+    const client = {
+      payOrder: jest.fn().mockResolvedValueOnce(checkout(order(), payment(1))).mockResolvedValueOnce(checkout(order(), payment(2))),
+      getOrder: jest.fn(),
+      cancelOrder: jest.fn(),
+    };
+    const { page, wx } = renderPage('pay', client, { orderId: order().id }, (w) => {
+      w.paymentOutcomes = [{ errMsg: 'requestPayment:fail cancel' }, { errMsg: 'requestPayment:fail cancel' }];
+    });
+    await settle();
+
+    expect(text(page, '.amount')).toBe('¥25.60');
+    expect(text(page, '.status')).toBe('待支付');
+    expect(text(page, '.error')).toBe('已取消支付');
+    const buttons = page.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim());
+    expect(buttons).toEqual(['重新支付', '取消订单']);
+    expect(client.getOrder).not.toHaveBeenCalled();
+
+    tap(page, '.action'); // 重新支付
+    await settle();
+    expect(client.payOrder).toHaveBeenCalledTimes(2);
+    expect(wx.payments).toEqual([payment(1), payment(2)]);
+  });
+});
+
+describe('order detail page', () => {
+  test('a pending order offers 去支付 and 取消订单; a paid one neither', async () => {
+    const client = { getOrder: jest.fn().mockResolvedValue(order('pending')), cancelOrder: jest.fn() };
+    const pending = renderPage('order-detail', client, { id: order().id }).page;
+    await settle();
+    expect(text(pending, '.status')).toBe('待支付');
+    expect(pending.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim())).toEqual(['去支付', '取消订单']);
+
+    client.getOrder.mockResolvedValue(order('paid'));
+    const paid = renderPage('order-detail', client, { id: order().id }).page;
+    await settle();
+    expect(text(paid, '.status')).toBe('已支付');
+    expect(paid.querySelectorAll('.action')).toEqual([]);
+  });
+});
