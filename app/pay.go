@@ -66,10 +66,13 @@ func readPEM[T any](variable, path string, parse func([]byte) (T, error)) (T, er
 	return v, nil
 }
 
+// sessionPurgeInterval: expired sessions only cost space, so hourly is plenty.
+const sessionPurgeInterval = time.Hour
+
 // runReconciler runs the reconciliation pass every RECONCILE_INTERVAL: it
 // is how an order whose notifications were all lost still ends up paid (or
-// expired, with its stock back).
-func runReconciler(lc fx.Lifecycle, cfg Config, r *domain.Reconcile, log *slog.Logger) {
+// expired, with its stock back). The same loop purges expired sessions.
+func runReconciler(lc fx.Lifecycle, cfg Config, r *domain.Reconcile, store *postgres.Store, now domain.Clock, log *slog.Logger) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	lc.Append(fx.Hook{
@@ -78,10 +81,18 @@ func runReconciler(lc fx.Lifecycle, cfg Config, r *domain.Reconcile, log *slog.L
 				defer close(done)
 				tick := time.NewTicker(cfg.ReconcileInterval)
 				defer tick.Stop()
+				purge := time.NewTicker(sessionPurgeInterval)
+				defer purge.Stop()
 				for {
 					select {
 					case <-ctx.Done():
 						return
+					case <-purge.C:
+						if n, err := store.PurgeExpiredSessions(ctx, now()); err != nil {
+							log.Error("session purge failed", "err", err)
+						} else if n > 0 {
+							log.Info("purged expired sessions", "count", n)
+						}
 					case <-tick.C:
 						res, err := r.Execute(ctx, 100)
 						if err != nil {

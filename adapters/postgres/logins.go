@@ -99,3 +99,13 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// PurgeExpiredSessions deletes sessions that expired before the given
+// time, so the sessions table does not grow with every login forever.
+func (s *Store) PurgeExpiredSessions(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.q.DeleteSessionsExpiredBefore(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge sessions: %w", err)
+	}
+	return n, nil
+}

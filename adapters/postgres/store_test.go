@@ -223,3 +223,24 @@ func TestSessionKeyRefusesTamperedRows(t *testing.T) {
 		t.Fatal("truncated ciphertext decrypted")
 	}
 }
+
+func TestPurgeExpiredSessionsKeepsLiveOnes(t *testing.T) {
+	store, _ := newStore(t)
+	ctx := context.Background()
+	old, live := newSession(t0.Add(-2*time.Hour)), newSession(t0)
+	for _, ns := range []domain.NewSession{old, live} {
+		if _, err := store.SaveLogin(ctx, identity(t, "o-purge", ""), ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := store.PurgeExpiredSessions(ctx, t0)
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if _, err := store.FindSession(ctx, old.Digest); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("expired session still there: %v", err)
+	}
+	if _, err := store.FindSession(ctx, live.Digest); err != nil {
+		t.Fatalf("live session purged: %v", err)
+	}
+}

@@ -34,6 +34,19 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) er
 	return err
 }
 
+const deleteSessionsExpiredBefore = `-- name: DeleteSessionsExpiredBefore :execrows
+DELETE FROM sessions WHERE expires_at < $1
+`
+
+// Housekeeping: a session past its expiry can never authenticate again.
+func (q *Queries) DeleteSessionsExpiredBefore(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteSessionsExpiredBefore, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const findSessionByDigest = `-- name: FindSessionByDigest :one
 SELECT s.id, s.expires_at, s.revoked_at,
        u.id AS user_id, u.openid, u.unionid, u.created_at AS user_created_at

@@ -27,3 +27,7 @@ WHERE id = @id AND revoked_at IS NULL;
 
 -- name: GetSessionKeyCiphertext :one
 SELECT openid, session_key_ciphertext FROM users WHERE id = @id;
+
+-- name: DeleteSessionsExpiredBefore :execrows
+-- Housekeeping: a session past its expiry can never authenticate again.
+DELETE FROM sessions WHERE expires_at < @before;
