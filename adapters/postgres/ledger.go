@@ -22,11 +22,9 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 		case err != nil:
 			return fmt.Errorf("lock order: %w", err)
 		default:
-			orders, err := withLines(ctx, q, []dbsqlc.Order{row})
-			if err != nil {
-				return err
-			}
-			order = orders[0]
+			// Confirming a payment looks at the order's totals and state,
+			// never its lines: skip that query on every notification.
+			order = restoreOrder(row, nil)
 		}
 		var before domain.OrderStatus
 		if order != nil {

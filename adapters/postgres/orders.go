@@ -228,14 +228,18 @@ func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*
 	}
 	out := make([]*domain.Order, len(rows))
 	for i, r := range rows {
-		out[i] = domain.RestoreOrder(domain.OrderSnapshot{
-			ID: r.ID, UserID: r.UserID, OutTradeNo: r.OutTradeNo, Status: domain.OrderStatus(r.Status),
-			Lines: lines[r.ID], TotalFen: r.TotalFen, Description: r.Description,
-			PrepayID: deref(r.PrepayID), TransactionID: deref(r.TransactionID),
-			CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
-		})
+		out[i] = restoreOrder(r, lines[r.ID])
 	}
 	return out, nil
+}
+
+func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine) *domain.Order {
+	return domain.RestoreOrder(domain.OrderSnapshot{
+		ID: r.ID, UserID: r.UserID, OutTradeNo: r.OutTradeNo, Status: domain.OrderStatus(r.Status),
+		Lines: lines, TotalFen: r.TotalFen, Description: r.Description,
+		PrepayID: deref(r.PrepayID), TransactionID: deref(r.TransactionID),
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
+	})
 }
 
 func isUniqueViolation(err error, constraint string) bool {
