@@ -13,14 +13,14 @@ TSC       := miniprogram/node_modules/.bin/tsc
 # regenerating them changes a byte.
 GENERATED := api/api.gen.go db/dbsqlc miniprogram/api/schema.d.ts
 
-.PHONY: run test generate check-generated lint test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
+.PHONY: run test generate check-generated check-secrets lint test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
 run: deps-postgres
 	$(GO) run ./app serve
 
 ## test: everything CI runs
-test: deps check-generated lint test-go test-miniprogram
+test: deps check-secrets check-generated lint test-go test-miniprogram
 
 ## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc) and the mini-program's API types (openapi-typescript)
 generate: deps-miniprogram
@@ -35,6 +35,15 @@ check-generated:
 		echo "Generated files were stale; run 'make generate' and commit:"; \
 		diff <(echo "$$before") <(echo "$$after") || true; exit 1; \
 	fi; echo "generated files are up to date"
+
+# No key material in git: no tracked private key (PEM) and no *.key, *.pem,
+# *.p12 or *.pfx file, except fixtures under a testdata/ folder, which are
+# test keys by name. Keys belong in DATA_DIR (ignored) or a secret store.
+check-secrets:
+	@bad=$$(git ls-files -- ':!:**/testdata/**' ':!:testdata/**' | grep -E '\.(key|pem|p12|pfx)$$'; \
+		git grep -l -I -E -e '-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----' -- ':!:**/testdata/**' ':!:testdata/**'); \
+	if [ -n "$$bad" ]; then echo "Tracked key material (move it out of git, or under testdata/ if it is a test fixture):"; echo "$$bad"; exit 1; fi; \
+	echo "no key material in git"
 
 lint: deps-node
 	$(SPECTRAL) lint openapi.yaml --fail-severity=error

@@ -43,6 +43,9 @@ type server struct {
 
 func startServe(t *testing.T, env map[string]string) *server {
 	t.Helper()
+	if env["DATA_DIR"] == "" {
+		env["DATA_DIR"] = t.TempDir() // never the package folder: keys are written there
+	}
 	s := &server{stdout: &lockedBuffer{}, logs: &lockedBuffer{}}
 	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
 	s.api, s.emulator = "http://"+httpAddr, "http://"+emuAddr
