@@ -119,6 +119,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		if cfg.LogFormat == "" {
 			cfg.LogFormat = "json"
 		}
+		if err := checkLiveSafety(cfg); err != nil {
+			return Config{}, err
+		}
 	case modeEmulator:
 		if cfg.WeChatAppID == "" {
 			cfg.WeChatAppID = emulatorAppID
@@ -137,6 +140,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		}
 		if cfg.LogFormat == "" {
 			cfg.LogFormat = "text"
+		}
+		if err := checkEmulatorSafety(cfg); err != nil {
+			return Config{}, err
 		}
 	default:
 		return Config{}, fmt.Errorf("config: WECHAT_MODE must be %q or %q, not %q", modeEmulator, modeLive, cfg.WeChatMode)

@@ -79,6 +79,10 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "emulator":
+		if cfg.WeChatMode != modeEmulator {
+			fmt.Fprintln(stderr, "wxmp emulator runs only with WECHAT_MODE=emulator")
+			return 2
+		}
 		err = runFx(ctx, fx.Options(fx.Supply(cfg, log), fx.WithLogger(fxLogger), fx.Invoke(runEmulator)))
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
