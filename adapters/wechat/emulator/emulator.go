@@ -14,17 +14,21 @@
 //     prepay, query and close under /v3/, with merchant signatures checked
 //     and every answer signed like WeChat's; payment notifications pushed to
 //     the merchant's notify_url with WeChat's retry schedule (notify*.go);
-//   - the control API under /emulator/ (control.go, payments.go), which plays
-//     the user's side (what wx.login and wx.requestPayment would do on a
-//     phone) and lets a test inspect state;
+//   - the control API under /emulator/ (control.go, payments.go,
+//     tradestate.go), which plays the user's side (what wx.login and
+//     wx.requestPayment would do on a phone), lets a test inspect state
+//     (transactions with their notification attempts and the query and
+//     close calls served for them) and puts a transaction in the trade
+//     states nothing else here produces (USERPAYING, PAYERROR, REVOKED,
+//     REFUND);
 //   - fault injection (faults.go): queued errcodes, delays, gateway failures
 //     and misbehaving notifications, to exercise the client's retry, timeout
 //     and idempotency paths.
 //
 // All state lives in an Emulator value behind one mutex; there is no global
 // state, so tests can run many emulators side by side. Time comes from
-// Config.Now so that tests can expire codes, tokens and orders without
-// sleeping. Notifications are the only background work; Close ends it.
+// Config.Now so that tests can expire codes, tokens, prepay_ids and orders
+// without sleeping. Notifications are the only background work; Close ends it.
 package emulator
 
 import (
@@ -160,6 +164,7 @@ func (e *Emulator) routes() http.Handler {
 		mux.Handle("/emulator/payments", methods{http.MethodPost: e.postPayment})
 		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: e.getTransaction})
 		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: e.postResend})
+		mux.Handle("/emulator/transactions/{no}/state", methods{http.MethodPut: e.putTradeState}) // tradestate.go
 		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodPut: e.putSignMode})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

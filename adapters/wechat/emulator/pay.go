@@ -79,7 +79,10 @@ type payState struct {
 	// Guarded by Emulator.mu.
 	signMode SignMode
 	txns     map[string]*transaction // by out_trade_no
-	byPrepay map[string]*transaction
+	byPrepay map[string]*transaction // every prepay_id ever issued, current or not
+	// Served query and close calls by out_trade_no (paycalls.go), also for
+	// numbers without a transaction.
+	queries, closes map[string]int
 }
 
 func newPayState(cfg PayConfig) (*payState, error) {
@@ -96,6 +99,8 @@ func newPayState(cfg PayConfig) (*payState, error) {
 		signMode:       cfg.SignMode,
 		txns:           make(map[string]*transaction),
 		byPrepay:       make(map[string]*transaction),
+		queries:        make(map[string]int),
+		closes:         make(map[string]int),
 	}
 	if p.signMode == "" {
 		p.signMode = SignWithPublicKey
@@ -150,20 +155,6 @@ func (e *Emulator) SetSignMode(m SignMode) {
 // without Config.Pay.
 var ErrPayDisabled = errors.New("emulator: WeChat Pay is not configured (Config.Pay is nil)")
 
-// Trade states the emulator produces (WeChat has more: REFUND, REVOKED,
-// USERPAYING, PAYERROR).
-const (
-	tradeSuccess = "SUCCESS"
-	tradeNotPay  = "NOTPAY"
-	tradeClosed  = "CLOSED"
-)
-
-var tradeStateDesc = map[string]string{
-	tradeSuccess: "支付成功",
-	tradeNotPay:  "订单未支付",
-	tradeClosed:  "订单已关闭",
-}
-
 // order is what a JSAPI prepay asked for. A repeat prepay must ask for
 // exactly the same, so the struct is kept comparable.
 type order struct {
@@ -174,39 +165,45 @@ type order struct {
 // transaction is WeChat Pay's record of one out_trade_no.
 type transaction struct {
 	order
-	timeExpire    time.Time // as the first prepay gave it; zero if absent
-	prepayID      string
-	payableUntil  time.Time
-	state         string
-	transactionID string
-	successTime   time.Time
-	paid          *event     // the TRANSACTION.SUCCESS event, once paid
-	deliveries    []Delivery // every notification attempt, in order
+	timeExpire     time.Time // as the first prepay gave it; zero if absent
+	prepayID       string    // the current one; earlier ones stay in byPrepay, to be told apart as stale
+	prepayIssuedAt time.Time // when prepayID was issued: it lapses PrepayIDValidity later
+	payableUntil   time.Time
+	state          string // one of the trade* constants (tradestate.go)
+	transactionID  string
+	successTime    time.Time
+	paid           *event     // the TRANSACTION.SUCCESS event, once paid
+	deliveries     []Delivery // every notification attempt, in order
 }
 
 // TransactionView is a transaction as the emulator sees it.
 type TransactionView struct {
 	OutTradeNo, TransactionID, PrepayID string
-	TradeState                          string // SUCCESS, NOTPAY or CLOSED
-	AppID, MchID, PayerOpenID           string
-	NotifyURL, Description              string
-	Total                               int64     // fen
-	SuccessTime                         time.Time // zero unless paid
+	PrepayIssuedAt                      time.Time // when PrepayID was issued (Config.Now)
+	// TradeState is NOTPAY, SUCCESS or CLOSED as prepay, payment and close
+	// leave it, or USERPAYING, PAYERROR, REVOKED or REFUND as SetTradeState
+	// puts it.
+	TradeState                string
+	AppID, MchID, PayerOpenID string
+	NotifyURL, Description    string
+	Total                     int64     // fen
+	SuccessTime               time.Time // zero unless paid (SUCCESS, or REFUND after it)
 }
 
 func (t *transaction) view() TransactionView {
 	return TransactionView{
-		OutTradeNo:    t.outTradeNo,
-		TransactionID: t.transactionID,
-		PrepayID:      t.prepayID,
-		TradeState:    t.state,
-		AppID:         t.appID,
-		MchID:         t.mchID,
-		PayerOpenID:   t.payerOpenID,
-		NotifyURL:     t.notifyURL,
-		Description:   t.description,
-		Total:         t.total,
-		SuccessTime:   t.successTime,
+		OutTradeNo:     t.outTradeNo,
+		TransactionID:  t.transactionID,
+		PrepayID:       t.prepayID,
+		PrepayIssuedAt: t.prepayIssuedAt,
+		TradeState:     t.state,
+		AppID:          t.appID,
+		MchID:          t.mchID,
+		PayerOpenID:    t.payerOpenID,
+		NotifyURL:      t.notifyURL,
+		Description:    t.description,
+		Total:          t.total,
+		SuccessTime:    t.successTime,
 	}
 }
 

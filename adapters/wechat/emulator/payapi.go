@@ -45,7 +45,8 @@ type amountJSON struct {
 }
 
 // wire is the transaction as WeChat reports it. transaction_id, bank_type,
-// payer_total and success_time only exist once paid.
+// payer_total and success_time only exist once paid, and stay after a
+// refund (REFUND).
 func (t *transaction) wire() wechatTransaction {
 	w := wechatTransaction{
 		AppID:          t.appID,
@@ -59,7 +60,7 @@ func (t *transaction) wire() wechatTransaction {
 		Payer:          payerJSON{OpenID: t.payerOpenID},
 		Amount:         amountJSON{Total: t.total, Currency: t.currency, PayerCurrency: t.currency},
 	}
-	if t.state == tradeSuccess {
+	if !t.successTime.IsZero() {
 		paid := t.total
 		w.BankType = "OTHERS"
 		w.Amount.PayerTotal = &paid
@@ -113,21 +114,35 @@ func (e *Emulator) jsapi(w http.ResponseWriter, r *http.Request) {
 	e.writeSigned(w, http.StatusOK, prepayResponse{PrepayID: prepayID})
 }
 
+// PrepayIDValidity is how long WeChat keeps a prepay_id (§8). A repeat
+// prepay after that gets a new one; paying with the old one fails.
+const PrepayIDValidity = 2 * time.Hour
+
 // prepay creates the transaction, or finds it for an identical repeat.
 // time_expire can only be set by the first call: a repeat may leave it out
-// or give the same instant.
+// or give the same instant. A repeat answers the current prepay_id while it
+// is valid, and a new one, which replaces it, once it has lapsed.
 func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
 	if t, ok := e.pay.txns[o.outTradeNo]; ok {
 		switch {
-		case t.state == tradeSuccess:
+		case t.state == tradeSuccess || t.state == tradeRefund:
 			return "", &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付"}
-		case t.state == tradeClosed:
-			return "", &payFailure{http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭"}
+		case t.state == tradeClosed || t.state == tradeRevoked || t.state == tradePayError:
+			// Final without a payment. WeChat's answer for REVOKED and
+			// PAYERROR is not documented; ORDER_CLOSED says what matters:
+			// this out_trade_no will never be paid.
+			return "", &payFailure{http.StatusBadRequest, "ORDER_CLOSED", tradeStateDesc[t.state]}
 		case t.order != o || (!expire.IsZero() && !expire.Equal(t.timeExpire)):
 			return "", &payFailure{http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复"}
+		}
+		if !now.Before(t.prepayIssuedAt.Add(PrepayIDValidity)) {
+			// The old id stays in byPrepay, so that paying with it is
+			// refused as expired rather than as unknown.
+			t.prepayID, t.prepayIssuedAt = newPrepayID(now), now
+			e.pay.byPrepay[t.prepayID] = t
 		}
 		return t.prepayID, nil
 	}
@@ -135,11 +150,12 @@ func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
 		return "", paramError(invalidField("time_expire", "交易结束时间早于当前时间"))
 	}
 	t := &transaction{
-		order:        o,
-		timeExpire:   expire,
-		prepayID:     newPrepayID(now),
-		payableUntil: expire,
-		state:        tradeNotPay,
+		order:          o,
+		timeExpire:     expire,
+		prepayID:       newPrepayID(now),
+		prepayIssuedAt: now,
+		payableUntil:   expire,
+		state:          tradeNotPay,
 	}
 	if expire.IsZero() {
 		t.payableUntil = now.Add(unpaidLifetime)
@@ -163,12 +179,14 @@ func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
 	if _, ok := e.authenticate(w, r); !ok {
 		return
 	}
+	no := r.PathValue("no")
+	e.countCall(e.pay.queries, no)
 	if f := e.checkMchID(r.URL.Query().Get("mchid"), "query"); f != nil {
 		e.writeFailure(w, f)
 		return
 	}
 	e.mu.Lock()
-	t, ok := e.pay.txns[r.PathValue("no")]
+	t, ok := e.pay.txns[no]
 	var resp wechatTransaction
 	if ok {
 		resp = t.wire()
@@ -186,7 +204,9 @@ func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
 // Closing an out_trade_no WeChat never saw answers 204 (WeChat has been
 // reported to do so, and a merchant must be able to close an order whose
 // prepay may or may not have arrived); it is not remembered. Closing twice
-// is fine; closing a paid transaction is ORDERPAID.
+// is fine; closing a paid transaction (SUCCESS, or REFUND after it) is
+// ORDERPAID. NOTPAY, USERPAYING and PAYERROR become CLOSED; REVOKED is
+// final already and stays as it is.
 func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
 	if !e.applyPayFault(w, r, CloseOrder) {
 		return
@@ -195,6 +215,8 @@ func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	no := r.PathValue("no")
+	e.countCall(e.pay.closes, no)
 	var req struct {
 		MchID string `json:"mchid"`
 	}
@@ -208,10 +230,11 @@ func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	var f *payFailure
-	if t, ok := e.pay.txns[r.PathValue("no")]; ok {
-		if t.state == tradeSuccess {
+	if t, ok := e.pay.txns[no]; ok {
+		switch t.state {
+		case tradeSuccess, tradeRefund:
 			f = &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付，不能关闭"}
-		} else {
+		case tradeNotPay, tradeUserPaying, tradePayError:
 			t.state = tradeClosed
 		}
 	}

@@ -21,6 +21,9 @@ var (
 	ErrAlreadyPaid   = errors.New("emulator: the transaction is already paid")
 	ErrNotPaid       = errors.New("emulator: the transaction is not paid: there is no payment notification")
 	ErrClosed        = errors.New("emulator: closed, no notification is sent")
+	// ErrPrepayIDExpired: the prepay_id is PrepayIDValidity old, or a
+	// later prepay replaced it. The merchant has to prepay again.
+	ErrPrepayIDExpired = errors.New("emulator: the prepay_id has expired")
 )
 
 // PaymentRequest is the five arguments of wx.requestPayment (APIv3).
@@ -32,9 +35,12 @@ type PaymentRequest struct {
 // payment: it checks the merchant's paySign over
 // APPID\nTIMESTAMP\nNONCESTR\nprepay_id=...\n with the merchant's public
 // key, pays the transaction, and delivers the TRANSACTION.SUCCESS
-// notification in the background. A transaction already paid gives
-// ErrAlreadyPaid; one closed, or past time_expire (7 days without it),
-// cannot be paid.
+// notification in the background. Only NOTPAY and USERPAYING can be paid:
+// a transaction already paid (SUCCESS, or REFUND after it) gives
+// ErrAlreadyPaid; one CLOSED, PAYERROR or REVOKED, or past time_expire (7
+// days without it), cannot be paid; a prepay_id that is not the
+// transaction's current one, or is PrepayIDValidity old, gives
+// ErrPrepayIDExpired.
 func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 	if e.pay == nil {
 		return TransactionView{}, ErrPayDisabled
@@ -64,10 +70,21 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 		return TransactionView{}, fmt.Errorf("emulator: unknown prepay_id %q", prepayID)
 	case t.state == tradeSuccess:
 		return t.view(), ErrAlreadyPaid
+	case t.state == tradeRefund:
+		return t.view(), fmt.Errorf("%w, and refunded (%s)", ErrAlreadyPaid, tradeStateDesc[t.state])
 	case t.state == tradeClosed:
 		return t.view(), errors.New("emulator: 订单已关闭 (the transaction is closed)")
+	case t.state != tradeNotPay && t.state != tradeUserPaying:
+		return t.view(), fmt.Errorf("emulator: %s (the transaction is %s, which is final)", tradeStateDesc[t.state], t.state)
+	// time_expire before the prepay_id: past it, a new prepay_id would not
+	// help.
 	case !now.Before(t.payableUntil):
 		return t.view(), fmt.Errorf("emulator: 订单已过期 (payable until %s)", t.payableUntil.Format(time.RFC3339))
+	case prepayID != t.prepayID:
+		return t.view(), fmt.Errorf("%w: prepay_id %q was replaced by a later prepay's; pay with the current one", ErrPrepayIDExpired, prepayID)
+	case !now.Before(t.prepayIssuedAt.Add(PrepayIDValidity)):
+		return t.view(), fmt.Errorf("%w: prepay_id %q was issued at %s and lapsed %s later; prepay again for a new one",
+			ErrPrepayIDExpired, prepayID, t.prepayIssuedAt.Format(time.RFC3339), PrepayIDValidity)
 	}
 	t.state = tradeSuccess
 	t.transactionID = newTransactionID(now)
@@ -96,31 +113,33 @@ type requestPaymentJSON struct {
 }
 
 type transactionJSON struct {
-	OutTradeNo    string `json:"out_trade_no"`
-	TransactionID string `json:"transaction_id,omitempty"`
-	PrepayID      string `json:"prepay_id"`
-	TradeState    string `json:"trade_state"`
-	AppID         string `json:"appid"`
-	MchID         string `json:"mchid"`
-	PayerOpenID   string `json:"payer_openid"`
-	NotifyURL     string `json:"notify_url"`
-	Description   string `json:"description"`
-	Total         int64  `json:"total"`
-	SuccessTime   string `json:"success_time,omitempty"`
+	OutTradeNo     string `json:"out_trade_no"`
+	TransactionID  string `json:"transaction_id,omitempty"`
+	PrepayID       string `json:"prepay_id"`
+	PrepayIssuedAt string `json:"prepay_issued_at"`
+	TradeState     string `json:"trade_state"`
+	AppID          string `json:"appid"`
+	MchID          string `json:"mchid"`
+	PayerOpenID    string `json:"payer_openid"`
+	NotifyURL      string `json:"notify_url"`
+	Description    string `json:"description"`
+	Total          int64  `json:"total"`
+	SuccessTime    string `json:"success_time,omitempty"`
 }
 
 func transactionToJSON(v TransactionView) transactionJSON {
 	j := transactionJSON{
-		OutTradeNo:    v.OutTradeNo,
-		TransactionID: v.TransactionID,
-		PrepayID:      v.PrepayID,
-		TradeState:    v.TradeState,
-		AppID:         v.AppID,
-		MchID:         v.MchID,
-		PayerOpenID:   v.PayerOpenID,
-		NotifyURL:     v.NotifyURL,
-		Description:   v.Description,
-		Total:         v.Total,
+		OutTradeNo:     v.OutTradeNo,
+		TransactionID:  v.TransactionID,
+		PrepayID:       v.PrepayID,
+		PrepayIssuedAt: v.PrepayIssuedAt.UTC().Format(time.RFC3339Nano),
+		TradeState:     v.TradeState,
+		AppID:          v.AppID,
+		MchID:          v.MchID,
+		PayerOpenID:    v.PayerOpenID,
+		NotifyURL:      v.NotifyURL,
+		Description:    v.Description,
+		Total:          v.Total,
 	}
 	if !v.SuccessTime.IsZero() {
 		j.SuccessTime = v.SuccessTime.UTC().Format(time.RFC3339)
@@ -140,7 +159,8 @@ type deliveryJSON struct {
 }
 
 // postPayment: POST /emulator/payments with the wx.requestPayment
-// arguments; 409 if already paid, 400 for any other refusal.
+// arguments; 409 if already paid, 400 for any other refusal (an expired
+// prepay_id among them).
 func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
 	var req requestPaymentJSON
 	if err := decodeControlBody(w, r, &req); err != nil {
@@ -158,17 +178,21 @@ func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// getTransaction: GET /emulator/transactions/{no}
+// getTransaction: GET /emulator/transactions/{no}, with the notification
+// attempts and the served query and close calls (QueryCount, CloseCount).
 func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 	no := r.PathValue("no")
 	e.mu.Lock()
 	t, ok := e.pay.txns[no]
 	var resp struct {
 		transactionJSON
+		QueryCount int            `json:"query_count"`
+		CloseCount int            `json:"close_count"`
 		Deliveries []deliveryJSON `json:"deliveries"`
 	}
 	if ok {
 		resp.transactionJSON = transactionToJSON(t.view())
+		resp.QueryCount, resp.CloseCount = e.pay.queries[no], e.pay.closes[no]
 		resp.Deliveries = make([]deliveryJSON, 0, len(t.deliveries))
 		for _, d := range t.deliveries {
 			resp.Deliveries = append(resp.Deliveries, deliveryJSON{

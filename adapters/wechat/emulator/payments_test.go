@@ -67,7 +67,7 @@ func TestRequestPayment(t *testing.T) {
 		t.Fatalf("RequestPayment: %v", err)
 	}
 	want := emulator.TransactionView{
-		OutTradeNo: "pay-0001", TransactionID: v.TransactionID, PrepayID: id, TradeState: "SUCCESS",
+		OutTradeNo: "pay-0001", TransactionID: v.TransactionID, PrepayID: id, PrepayIssuedAt: f.clock.Now(), TradeState: "SUCCESS",
 		AppID: testAppID, MchID: testMchID, PayerOpenID: testOpenID, NotifyURL: deadNotify,
 		Description: "Emulator test order", Total: 100, SuccessTime: f.clock.Now(),
 	}
@@ -109,6 +109,10 @@ func TestPaymentNeedsAPayableTransaction(t *testing.T) {
 		t.Fatalf("an expired order reads %s, want NOTPAY", v.TradeState)
 	}
 	f.clock.Advance(7*24*time.Hour - time.Hour - time.Second)
+	if _, err := f.emu.RequestPayment(lastDay); !errors.Is(err, emulator.ErrPrepayIDExpired) {
+		t.Fatalf("paying with a prepay_id of 7 days ago: %v, want ErrPrepayIDExpired", err)
+	}
+	lastDay = f.payment(t, f.prepayNow(t, orderBody("expiry-0003", deadNotify))) // a fresh prepay_id
 	if _, err := f.emu.RequestPayment(lastDay); err != nil {
 		t.Fatalf("paying just before 7 days: %v", err)
 	}
@@ -219,6 +223,7 @@ func TestPayNeedsPayConfig(t *testing.T) {
 		{http.MethodPost, "/v3/pay/transactions/out-trade-no/order-0001/close"},
 		{http.MethodPost, "/emulator/payments"},
 		{http.MethodGet, "/emulator/transactions/order-0001"},
+		{http.MethodPut, "/emulator/transactions/order-0001/state"},
 		{http.MethodPut, "/emulator/pay/sign-mode"},
 	} {
 		resp, b := do(t, tc.method, f.srv.URL+tc.path, "")
@@ -232,6 +237,12 @@ func TestPayNeedsPayConfig(t *testing.T) {
 	}
 	if _, ok := f.emu.Transaction("order-0001"); ok || f.emu.Deliveries("order-0001") != nil {
 		t.Fatal("transactions without Pay")
+	}
+	if _, err := f.emu.SetTradeState("order-0001", "USERPAYING"); !errors.Is(err, emulator.ErrPayDisabled) {
+		t.Fatalf("SetTradeState: %v", err)
+	}
+	if f.emu.QueryCount("order-0001") != 0 || f.emu.CloseCount("order-0001") != 0 {
+		t.Fatal("call counts without Pay")
 	}
 	f.emu.SetSignMode(emulator.SignWithPlatformCert) // does nothing
 	f.emu.Close()

@@ -1,0 +1,226 @@
+package emulator_test
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+)
+
+var allTradeStates = []string{"NOTPAY", "USERPAYING", "PAYERROR", "REVOKED", "SUCCESS", "REFUND", "CLOSED"}
+
+// settable is the brief of SetTradeState: each state it may set, and the
+// states it may set it from.
+var settable = map[string][]string{
+	"USERPAYING": {"NOTPAY", "USERPAYING"},
+	"PAYERROR":   {"NOTPAY", "USERPAYING"},
+	"REVOKED":    {"NOTPAY", "USERPAYING"},
+	"NOTPAY":     {"USERPAYING"},
+	"REFUND":     {"SUCCESS"},
+}
+
+// inState creates outTradeNo and brings it to state the way a test would:
+// paying and closing for real, SetTradeState for the rest.
+func (f *payFixture) inState(t *testing.T, outTradeNo, state, notifyURL string) emulator.TransactionView {
+	t.Helper()
+	switch state {
+	case "SUCCESS", "REFUND":
+		f.paid(t, outTradeNo, notifyURL)
+	default:
+		f.prepay(t, orderBody(outTradeNo, notifyURL))
+	}
+	switch state {
+	case "CLOSED":
+		if _, err := f.sdk(t).Post(t.Context(), f.closeURL(outTradeNo), map[string]string{"mchid": testMchID}); err != nil {
+			t.Fatal(err)
+		}
+	case "USERPAYING", "PAYERROR", "REVOKED", "REFUND":
+		if _, err := f.emu.SetTradeState(outTradeNo, state); err != nil {
+			t.Fatalf("SetTradeState(%s, %s): %v", outTradeNo, state, err)
+		}
+	}
+	v, _ := f.emu.Transaction(outTradeNo)
+	if v.TradeState != state {
+		t.Fatalf("%s is %s, want %s", outTradeNo, v.TradeState, state)
+	}
+	return v
+}
+
+func TestSetTradeStateMoves(t *testing.T) {
+	f := startPay(t, nil)
+	for _, from := range allTradeStates {
+		for _, to := range allTradeStates {
+			no := "mv-" + from + "-" + to
+			before := f.inState(t, no, from, deadNotify)
+			v, err := f.emu.SetTradeState(no, to)
+			after, _ := f.emu.Transaction(no)
+			if slices.Contains(settable[to], from) {
+				want := before
+				want.TradeState = to
+				if err != nil || v != want || after != want {
+					t.Errorf("%s to %s: %+v %v, want %+v", from, to, v, err, want)
+				}
+				continue
+			}
+			if !errors.Is(err, emulator.ErrTradeStateTransition) || after != before || v != before {
+				t.Errorf("%s to %s: %+v %v, want ErrTradeStateTransition and no change", from, to, v, err)
+			}
+		}
+	}
+	// REFUND keeps what the payment gave.
+	if v, _ := f.emu.Transaction("mv-SUCCESS-REFUND"); len(v.TransactionID) != 28 || v.SuccessTime.IsZero() {
+		t.Fatalf("a refunded transaction lost its payment: %+v", v)
+	}
+	for _, state := range []string{"PAID", "", "userpaying", "REFUNDED"} {
+		if _, err := f.emu.SetTradeState("mv-NOTPAY-NOTPAY", state); !errors.Is(err, emulator.ErrUnknownTradeState) {
+			t.Errorf("SetTradeState(%q): %v, want ErrUnknownTradeState", state, err)
+		}
+	}
+	if _, err := f.emu.SetTradeState("mv-nobody", "USERPAYING"); !errors.Is(err, emulator.ErrNoTransaction) {
+		t.Errorf("SetTradeState of an unknown order: %v, want ErrNoTransaction", err)
+	}
+}
+
+// TestTradeStatesOverTheAPI checks, per state, what query, a repeat
+// prepay, a payment and close make of it.
+func TestTradeStatesOverTheAPI(t *testing.T) {
+	f := startPay(t, nil)
+	for _, tc := range []struct {
+		state, desc string
+		prepayCode  string // "" if a repeat prepay answers the current prepay_id
+		payable     bool
+		afterClose  string
+		closeCode   string // "" for 204
+	}{
+		{"NOTPAY", "订单未支付", "", true, "CLOSED", ""},
+		{"USERPAYING", "用户支付中", "", true, "CLOSED", ""},
+		{"PAYERROR", "支付失败", "ORDER_CLOSED", false, "CLOSED", ""},
+		{"REVOKED", "已撤销", "ORDER_CLOSED", false, "REVOKED", ""},
+		{"SUCCESS", "支付成功", "ORDERPAID", false, "SUCCESS", "ORDERPAID"},
+		{"REFUND", "转入退款", "ORDERPAID", false, "REFUND", "ORDERPAID"},
+		{"CLOSED", "订单已关闭", "ORDER_CLOSED", false, "CLOSED", ""},
+	} {
+		t.Run(tc.state, func(t *testing.T) {
+			no := "api-" + tc.state
+			before := f.inState(t, no, tc.state, deadNotify)
+			txn := f.query(t, no)
+			paid := tc.state == "SUCCESS" || tc.state == "REFUND"
+			if *txn.TradeState != tc.state || *txn.TradeStateDesc != tc.desc || (txn.TransactionId != nil) != paid || (txn.SuccessTime != nil) != paid {
+				t.Fatalf("query: %s", txn)
+			}
+
+			_, err := f.sdk(t).Post(t.Context(), f.srv.URL+jsapiPath, orderBody(no, deadNotify))
+			if tc.prepayCode == "" {
+				if id := f.prepay(t, orderBody(no, deadNotify)); err != nil || id != before.PrepayID {
+					t.Fatalf("repeat prepay: %s %v, want %s", id, err, before.PrepayID)
+				}
+			} else {
+				f.apiError(t, err, http.StatusBadRequest, tc.prepayCode)
+			}
+
+			v, err := f.emu.RequestPayment(f.payment(t, before.PrepayID))
+			switch {
+			case tc.payable && (err != nil || v.TradeState != "SUCCESS"):
+				t.Fatalf("payment: %+v %v, want SUCCESS", v, err)
+			case !tc.payable && err == nil:
+				t.Fatalf("payment of a %s transaction succeeded", tc.state)
+			case !tc.payable && errors.Is(err, emulator.ErrAlreadyPaid) != paid:
+				t.Fatalf("payment of a %s transaction: %v", tc.state, err)
+			case !tc.payable:
+				if after, _ := f.emu.Transaction(no); after != before {
+					t.Fatalf("a refused payment changed %+v to %+v", before, after)
+				}
+			}
+
+			closing := "close-" + tc.state
+			f.inState(t, closing, tc.state, deadNotify)
+			res, err := f.sdk(t).Post(t.Context(), f.closeURL(closing), map[string]string{"mchid": testMchID})
+			if tc.closeCode == "" {
+				if err != nil || res.Response.StatusCode != http.StatusNoContent {
+					t.Fatalf("close: %v", err)
+				}
+			} else {
+				f.apiError(t, err, http.StatusBadRequest, tc.closeCode)
+			}
+			if v, _ := f.emu.Transaction(closing); v.TradeState != tc.afterClose {
+				t.Fatalf("after close: %s, want %s", v.TradeState, tc.afterClose)
+			}
+		})
+	}
+}
+
+func TestRefundKeepsThePayment(t *testing.T) {
+	f := startPay(t, nil)
+	rc := f.receiver(t, nil)
+	paid := f.paid(t, "refund-0001", rc.URL)
+	f.finished(t, "refund-0001")
+
+	v, err := f.emu.SetTradeState("refund-0001", "REFUND")
+	want := paid
+	want.TradeState = "REFUND"
+	if err != nil || v != want {
+		t.Fatalf("SetTradeState: %+v %v, want %+v", v, err, want)
+	}
+	if ds := f.emu.Deliveries("refund-0001"); len(ds) != 1 {
+		t.Fatalf("%d deliveries, want only the payment's", len(ds))
+	}
+	txn := f.query(t, "refund-0001")
+	switch {
+	case *txn.TradeState != "REFUND" || *txn.TradeStateDesc != "转入退款":
+		t.Fatalf("trade_state %s %s", *txn.TradeState, *txn.TradeStateDesc)
+	case txn.TransactionId == nil || *txn.TransactionId != paid.TransactionID:
+		t.Fatalf("transaction_id %v, want %s", txn.TransactionId, paid.TransactionID)
+	case txn.SuccessTime == nil || *txn.SuccessTime == "":
+		t.Fatal("no success_time")
+	case txn.Payer == nil || *txn.Payer.Openid != testOpenID:
+		t.Fatalf("payer %v", txn.Payer)
+	case txn.Amount == nil || *txn.Amount.Total != 100 || txn.Amount.PayerTotal == nil || *txn.Amount.PayerTotal != 100 || *txn.Amount.Currency != "CNY":
+		t.Fatalf("amount %v", txn.Amount)
+	}
+	if got := rc.all(); len(got) != 1 || *got[0].txn.TradeState != "SUCCESS" {
+		t.Fatalf("the receiver got %d notifications, want the payment's alone", len(got))
+	}
+}
+
+func TestControlTradeState(t *testing.T) {
+	f := startPay(t, nil)
+	f.prepay(t, orderBody("state-0001", deadNotify))
+	url := f.srv.URL + "/emulator/transactions/state-0001/state"
+
+	for _, state := range []string{"USERPAYING", "NOTPAY"} {
+		resp, b := do(t, http.MethodPut, url, `{"trade_state":"`+state+`"}`)
+		got := decode[transactionControlJSON](t, b)
+		if resp.StatusCode != http.StatusOK || got.TradeState != state || got.OutTradeNo != "state-0001" || got.PrepayID == "" {
+			t.Fatalf("PUT %s: HTTP %d %s", state, resp.StatusCode, b)
+		}
+		if v, _ := f.emu.Transaction("state-0001"); v.TradeState != state {
+			t.Fatalf("after PUT %s: %s", state, v.TradeState)
+		}
+	}
+	for _, tc := range []struct {
+		body   string
+		status int
+	}{
+		{`{"trade_state":"SUCCESS"}`, http.StatusConflict},
+		{`{"trade_state":"CLOSED"}`, http.StatusConflict},
+		{`{"trade_state":"REFUND"}`, http.StatusConflict}, // not paid
+		{`{"trade_state":"NOTPAY"}`, http.StatusConflict}, // already NOTPAY
+		{`{"trade_state":"PAID"}`, http.StatusBadRequest},
+		{`{}`, http.StatusBadRequest},
+		{``, http.StatusBadRequest},
+		{`{"trade_state":"USERPAYING","x":1}`, http.StatusBadRequest},
+		{`{"trade_state":`, http.StatusBadRequest},
+	} {
+		resp, b := do(t, http.MethodPut, url, tc.body)
+		t.Run(tc.body, func(t *testing.T) { controlError(t, resp, b, tc.status) })
+	}
+	if v, _ := f.emu.Transaction("state-0001"); v.TradeState != "NOTPAY" {
+		t.Fatalf("refused PUTs changed the state to %s", v.TradeState)
+	}
+	resp, b := do(t, http.MethodPut, f.srv.URL+"/emulator/transactions/nope-0001/state", `{"trade_state":"USERPAYING"}`)
+	controlError(t, resp, b, http.StatusNotFound)
+	resp, b = do(t, http.MethodGet, url, "")
+	controlError(t, resp, b, http.StatusMethodNotAllowed)
+}
