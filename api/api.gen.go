@@ -71,7 +71,9 @@ func (e OrderCurrency) Valid() bool {
 // Defines values for OrderStatus.
 const (
 	Cancelled OrderStatus = "cancelled"
+	Closing   OrderStatus = "closing"
 	Expired   OrderStatus = "expired"
+	LatePaid  OrderStatus = "late_paid"
 	Paid      OrderStatus = "paid"
 	Pending   OrderStatus = "pending"
 )
@@ -81,7 +83,11 @@ func (e OrderStatus) Valid() bool {
 	switch e {
 	case Cancelled:
 		return true
+	case Closing:
+		return true
 	case Expired:
+		return true
+	case LatePaid:
 		return true
 	case Paid:
 		return true
@@ -235,10 +241,15 @@ type Order struct {
 	Items     []OrderItem        `json:"items"`
 
 	// OutTradeNo The merchant order number WeChat Pay knows the payment by.
-	OutTradeNo string      `json:"out_trade_no"`
-	PaidAt     *time.Time  `json:"paid_at,omitempty"`
-	Status     OrderStatus `json:"status"`
-	TotalFen   int64       `json:"total_fen"`
+	OutTradeNo string     `json:"out_trade_no"`
+	PaidAt     *time.Time `json:"paid_at,omitempty"`
+
+	// Status `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
+	// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
+	// `late_paid` (paid after it was cancelled or expired; the money is given
+	// back). See the README's "Order states".
+	Status   OrderStatus `json:"status"`
+	TotalFen int64       `json:"total_fen"`
 }
 
 // OrderCurrency defines model for Order.Currency.
@@ -267,7 +278,10 @@ type OrderPage struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
-// OrderStatus defines model for OrderStatus.
+// OrderStatus `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
+// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
+// `late_paid` (paid after it was cancelled or expired; the money is given
+// back). See the README's "Order states".
 type OrderStatus string
 
 // PaymentParams Pass these unchanged to `wx.requestPayment`.
@@ -442,6 +456,9 @@ type ServerInterface interface {
 	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
 	// (POST /v1/orders/{orderId}/pay)
 	PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
+	// (POST /v1/orders/{orderId}/refresh)
+	RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// ListProducts Products for sale
 	// (GET /v1/products)
 	ListProducts(w http.ResponseWriter, r *http.Request)
@@ -508,6 +525,12 @@ func (_ Unimplemented) CancelOrder(w http.ResponseWriter, r *http.Request, order
 // PayOrder Fresh wx.requestPayment arguments for an unpaid order
 // (POST /v1/orders/{orderId}/pay)
 func (_ Unimplemented) PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RefreshOrder Ask WeChat Pay about a pending order now (active query)
+// (POST /v1/orders/{orderId}/refresh)
+func (_ Unimplemented) RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -761,6 +784,32 @@ func (siw *ServerInterfaceWrapper) PayOrder(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// RefreshOrder operation middleware
+func (siw *ServerInterfaceWrapper) RefreshOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RefreshOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
 
@@ -920,6 +969,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/orders/{orderId}/cancel", wrapper.CancelOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders/{orderId}/refresh", wrapper.RefreshOrder)
 	})
 
 	return r
@@ -1880,6 +1932,127 @@ func (response PayOrder503ApplicationProblemPlusJSONResponse) VisitPayOrderRespo
 	return err
 }
 
+type RefreshOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type RefreshOrderResponseObject interface {
+	VisitRefreshOrderResponse(w http.ResponseWriter) error
+}
+
+type RefreshOrder200JSONResponse Order
+
+func (response RefreshOrder200JSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder400ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder401ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder404ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder500ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder502ApplicationProblemPlusJSONResponse struct {
+	BadGatewayApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder502ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(502)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshOrder503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RefreshOrder503ApplicationProblemPlusJSONResponse) VisitRefreshOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProductsRequestObject struct {
 }
 
@@ -1949,6 +2122,9 @@ type StrictServerInterface interface {
 	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
 	// (POST /v1/orders/{orderId}/pay)
 	PayOrder(ctx context.Context, request PayOrderRequestObject) (PayOrderResponseObject, error)
+	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
+	// (POST /v1/orders/{orderId}/refresh)
+	RefreshOrder(ctx context.Context, request RefreshOrderRequestObject) (RefreshOrderResponseObject, error)
 	// ListProducts Products for sale
 	// (GET /v1/products)
 	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
@@ -2257,6 +2433,32 @@ func (sh *strictHandler) PayOrder(w http.ResponseWriter, r *http.Request, orderI
 	}
 }
 
+// RefreshOrder operation middleware
+func (sh *strictHandler) RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request RefreshOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RefreshOrder(ctx, request.(RefreshOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RefreshOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RefreshOrderResponseObject); ok {
+		if err := validResponse.VisitRefreshOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListProducts operation middleware
 func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 	var request ListProductsRequestObject
@@ -2286,79 +2488,86 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7HzpbtvIlv+rFPi/QGxcRovjpBMb94PbN+l2dxb/Ywc9jSgjlcgjsVpkFVNVtKwEBuYd5g3nSQbnVHGT",
-	"KC9ZHDQwXwyJquXUqbP8zkJ/DiKV5UqCtCY4+BzkXPMMLGj6dhJDlisLMlr9Dit8EoOJtMitUDI4CF7x",
-	"BRimwWoBhqkZswkwwzNgGj4WYCwzfAZsZ/g///XfT/ZZroW0fJoCOzo7PjlhUcI1j3Cz3V4QBgKXTIDH",
-	"oIMwkDyD4KBJwkOkIQxMlEDGkZiMX74EObdJcPBkPwwyIcuvwzDIubWgccn/fD8aXe4NH45Glz89//DP",
-	"fwRhYFc5Lm6sFnIeXF2FwRsdgz6JN894ngBT+OMDw0Rc0Zlzm9RUKj87DPDgQkMcHFhdQJPamdIZt8FB",
-	"UBQi7qDhCiebXEkDxPyfefwLt7DkxPhISQvS4kee56mIONLXz7WappD98y+DxH5ubPcPDbPgIPh//fqC",
-	"++5X0z91s9ym7eP+AccJt+yUr5iGWWEgpkst73NnsoQo4Tbnq7GGvyCyEE92D9mEODAW8YQhSwxNome9",
-	"4CrEs7x1K9znWc4bhMcKDJPKsozbKCHykAyUP7YzEfKCpyIe+9GTXaL6WMlZKqIfRnPk9zdsKWxSs/SB",
-	"YcZyi98Ylwy4TgXoctpI7kxUYcdqNjZWRYtJyCai1qJxuSo+d7cmlR3nfIWa2X4YcRlBmtIPu72RRKa8",
-	"UHoq4hjkD5DKWcrncy+RhQHNuGGJmCdMC7NgOxN8Np6mKlqgVNIdnki0Ajx9rrXS90nyEZvxIrVMSaYK",
-	"zYyIgQTNkYM6g6eIwXKRMgkXoFnENRnScpChE7xW9oUqZHyfxL9WzBRRwjQYVegIQhQ1YZlwOkTaw9OU",
-	"RHFngqIyQxI9z0/5KlU8PlfqJddz+FHqM1XxCilOkQjNbMKlc1Cgkds8iiC3SH/u6B1bpcY02J/jDPSF",
-	"iOCd5BdckBbcrwDFkIOMUWnxGLFaysr+jouaKNTZ2iqv/YB3o4HHq8nu4Uiiq16xlFvQPfZCaWdPTHiN",
-	"/WZWMTeNjNCkn/PVBG1B6H01Oau3OOLh0cyC3nShZxApGRtcacmFZVOYKQ3M6pWQc8bnXMhe27ELKbIi",
-	"Cw4GlZtEnZiDRkZdhcG5Uq+4XHmfYu5VwpRiGZcrhvgiy605dIeaNFgwYcYfeWeiuYVxKjJhnU36kWx7",
-	"J3lhE6XFJ7hXc/JKGCPkPGQZTxEGQRwyuMwRJ6Fh0XChFmjW1QJQxIsGmZNdtD0h45alai5kOJKcRSoG",
-	"1GcySN53h4zAitLVyrVbx/GVA3snc60iMOb+FTrXKi4iy4Rs6Je3qTOlmeEpOgk/rKXKziK9k6bIc6Ut",
-	"xK8gFvycbvnHmlckftLcFXeb0DVWxI4zpHaMQkknuSrFlrTgOIFooQoiP9cqB22Fw8DEoZvoJeiO3Mn5",
-	"KvNcuPZ8btgphjomcLi7BO3v/ZYfKg1SU0S5hHwEpHGFI9qEOj+On9ZgfRjkivz5pn7/dvbmNfO/otxW",
-	"sReZYJIQwN2QyXyqCtvrjFyaxHsyuqj/FXiKodE65YgkC/oEEm3H+0AtGgts2cjP6troJappA+3zOBZ4",
-	"Yp6eNjae8dRAuEYL6ml3BDYhFWYzrTI2WV72yBZMkCFwybMcFTkY8Ef/sfo0GAz4NPr38+GLeSL2BgPx",
-	"1yKl51kQNiPG4d7T9ZDx+iMTcdcc2IVumwx25siMuW1FgTG38NCKDDYvNQzIEm5y4k3OPxbApsA1OeYF",
-	"yENmQMaIzbhhkyNvN0kRD9jPbuCoGAweRTScPsIa45aXWT5+dvH/s730ya+Lp+r58uPen3awfHz5W/7n",
-	"I/56+OntT9G7/em/n8x+eZr8PthK8dh6e1SKkiOgQ5zCALH6TZr6zpDrat+D401rx7DJZL901029Kc3J",
-	"mthp4Gik7nJDUaE1IrPmaY9f/9l51NYldliItoSsOQ3EBswmognJIi6ZVCxVEoHtFFjOXWridrSL+Bb5",
-	"iDAQFjLiT/XhRit8YtFvVGtxrfkKv2M8ajWPYSxVt4JnoKOES+tPKItsCpo1shELqZaOB97Ms+mq10U2",
-	"8uJOV1lbwBvPd+aGkrxbno5nTkurfYS0T/aDDvTVFmHid4snFRUl25s7NKStLUxhU3RbcrRV+umGNjTA",
-	"pbG6nJeHIrcUmY8Fl1bYVWOtigdhYIrp3dgWBoUUdpxrEcGX8rpxAp+u21i1Qfcakdey8ct83FdwNOOX",
-	"Dt8/exbWYH94NxZUC2492ymfd7ixL7AGXZZAwqUdR4U2qgMRHU0NKrZy8DjlxrKcz+Fm3ONo2nqisw2M",
-	"g4E1LuTMBSqSS3VBXOlR3GnL2+Bx4wSn3JCRMsAKiQaN0lWKMIsHzn4F8sFrWqhkBGdWd2sijxb+YmrP",
-	"nWvAmF/E/1pe7g2G+8PB3k97g8GzR88eP97be/L4J/7k2eDR02d7Tx8PB4Nua7k6E/Nuv2TEXJ6vefS3",
-	"Z0edfEHjemZ5lnestO7Aq6FhfeT6gI19a/K6rvY05RHQ/X6ZJn6hfys3uyI4eeLm7g1II/234brc31pc",
-	"y9hrUzUke/vimD3bf/wT82GdTx5uylEJo28R5B3jUIIoZfyylnhF97tEpVxqJedlIlqYMgwMKXDNQeUp",
-	"dLpjCmE6NOU5jxK25KtWeWGq1QLWkvMu7dSRoQ9vd3GNsK3DHglpLKp+Nyop6cq5z7+XrFcRueSYKdl5",
-	"6jKddk09qbVeGeKFbJmAZEoCg0thrGE70Jv3mFN0NuMihXi3BfW2eY4a1lR+43HLcewPBl0u1wqbdrDj",
-	"iJlEaRuypMi4fKiBx1TKM0WWcb0qq3/lgXDdTs6UIcL66u/enmDcK+R8Y52QTQotDzBMOfDPD1xMg5Le",
-	"GdJsjG+mgm50Jz6ocJxoQLOtIWBTmzbzeFTzDFnGo0RIqFnnontctMdew5I+GZbxFUJ6HsdAmL60vGsa",
-	"QDCmK8HirGY7oU2W1ifpMQwGm6iYSjw8TdWSvF4z60ZVzhbDmqWVIAyaWc0gDDaT0n5HSj3Taq6k4XFv",
-	"WZsKaoTZnttVsApKtWrUq1rPGuWqiqa1lHjreVnA7Hb0jq6uVM/10dwtgd01kLuBdtfQBf7EhGQzkGxn",
-	"yFYFl+xfbDgY4JO2WSjh8XU4EUUbb+Gm3HFH9OKRdDsaaUJqt/IWZUHOvhTGfi3MLC/p6osd7jvzrTIC",
-	"t7x3lYPc5hdQyR4Y5oaQYyVXi3fzMNdqrnnWaVMLKVTnoqcaCFGTU0Gz2lwKnc4ULQICVC7ZmxwkO025",
-	"xTMwHkWqkLfIObpg1p2qFZBushsFDqJCC7s6wxt0zHbprKPCZSc3ueLKAhpsoSXEbLpik9M3Z+esfzHs",
-	"o8nq18lAkgvc0a1Z055Ym7uEtpAzVabMudNv38SB/oJlXEjLhQSNBr/QqZ9sDvr9ubBJMe1FKuvjWPqz",
-	"kd9x6UDGZdzMXkx5tADp7tQ/bl6F6Y3kSB61rydVc4PKXhX/qeyxlgKljTREIC7A4C0qyhGOZDtJCBeA",
-	"PtomlD1K07rWfMfEIdL5nBarc9Md0HRnsq0OMdlly0SZMqU7koK6GdAf4lEy4NIVQ0rWHLIJOWJ31IlD",
-	"qhPGNTShJxUkUxGBz8H6O311cr5xjSirrqzdU3re95NMH8fW+IfEIQiDC9DGXeygN+wNShXmuQgOgke9",
-	"Qe8ROVybkCz3E0qzf8LPc+jK50mzBG2Q6SkCam5KuBOBMa42bdiv5+enhyxKIFoYJlWjEtxzyqaJsSdx",
-	"cBD8Atbn9tcaiPYGg2tqQ3erCfkdtpSESupRGFJxAb2WqgcH7z+EgceJqCDiAiQOR7EgU8rnBi2J413w",
-	"ASf3CTnczMe9wYApma5qExdzy6fcoDjREJ8ht5rPZiJyg20CspOTb4HHAon7MczE7VdojkkOqOT3ePBo",
-	"23oVgf2OToXrbqA65fVX0LKv5CSV6biK55cu0eEz1NK5yG5rhRrLmQGDOuWM00juOIv4wNCcvfLXhOeo",
-	"qWU6yLVtHPrPNGS8gJXrnRnJFPgF2bPdHjtymy+VXuD0yJkWnx5lnFLqM3FB7rCwYJz1aAsDmXHf0AfG",
-	"/qzi1TcTgFaJ7KrtUK0u4Oo7Cl+7WtUhgy8V9VgJ2WO/A+TEb+9FXAeQSdRSOj1KQDsp3XcUXi+ljS5A",
-	"mjK8eUqrY4Em3UIb6hY1nDG8xYz1jiWa9/g25HXU43Hy3rObJ683sZCy34KN7Za272QiXqp5hT04KxWY",
-	"leGzNxd4OZvGoizld1qLt9TsYWqxaiWAPCzpsZfc1i2NvgFSWDYHy/YHw16XuuK2G4qzv0mBF3AqqH+p",
-	"HH7JRV01+ftcujZGV9mxpUXbylsXLHa6wrdgVHrhWdqEfehIhDUUVnR6u1fwPd2cr952Igbq3qxFYAoI",
-	"hgyz6gdeCdKVkmw8FJIo3Hobrm1u6438DisDVLsQkjh3yHJuDJs0qh8TigkIfJcPXMAHDEdVhY81MRfG",
-	"vnGbh61m/feblYg5MCM+QdWy/rEAvap71il70+ofi4FaVn02u0waDgeDm6pNnR0brbNW2UG4EKow1em6",
-	"CPPVoS2d/nuNrGUVkX74jmJc18Q6ZPmNBDoLHtAJxb26w28i81Unb9kMKmGJtngmNKUZSxXwQv+Bepq6",
-	"TPt53VxLmSDjw85USI8EXeOw5amasx36kgq0fq7/GXG6YXwkafZuyDT4eIiSSSFzyQVn6BrB9W9nR6cn",
-	"CPCl4RHSgnCPml0LLd1oI+YSYsb1vMiQPaRrXUU5jG//IKcn2WTt5ZMJUpQDt2WSuvWqS2s7nsFIujS/",
-	"K2DMNJikal2o6VgmIgUPrHxO07eG0+ILWI2kd8KxmM2AnEXZele+oeFLJF1N/nSgk1mTXTMuUhM22kmM",
-	"FWla1RvQY4jYdVY2U/EPzEjWbcK7LhqvEjFOOPqfRXxFHcLVW0GFtCLFA3r43YW160replXrku16SH/t",
-	"FSVnCb49Yt+sNd4Ktg+/GQFVj+QWh+puklMrmNmUs3sG6bdAv9XLNT8Oo+/dZnKzWfgrEPrerThfvvD1",
-	"taC+su8kt5QWrOQDITSq9Ybxq6Wly+i3kE//s3/j7WorBjpVaerS1y7e7jC2zBRRBBCbg4YxmkKkMjBs",
-	"knMRT0ayTu7UJuyBYRegxUxAzKSyYuZ1iu1QeqH6jYDFLjN8ZUbSqND7mSlEvDC+zuwcEA5hRnUZp1/A",
-	"lqbp+2KMa1X7nhV4/+ZJ1XtJ3wKHII7yGHENjmwBIHdyEuXLnVcftkhx35UO19+AvcvK20DRcapMGe42",
-	"EYptuWSEWmzHYLzW3d25G46kRS1wlDa7QV0FIAVuKP/l0VKPHbtyKIGVJRUODZsJCYcjyWnNuptUKosb",
-	"VU1QbOe6twDXNcRt9GOVpCb9b6Aud3aQfzOv4wQC3U4ha0G7g1dBCPk9lPEF+Qff/Fc5HHqtqkaoh4xa",
-	"brjvvPbJigj1OG41IJsEwG7G6Kd89d114e8FB/9PPVrq8YJiwWvwlyuT3Fp7fAvN9nzUqYvGOYq5y9ps",
-	"6SAhiYkhErErtNd1l+5U1Gm583cU9Wa7SIe0u2J0+WZd+VJg+TZd72vQyZbUeHnoapPG1fjkRn03VbdR",
-	"n4AqWrW1tdsNEO8/oPVyPO9K62V8AUwXslXVPuj3UxXxNFHGHjwdPB2QCfQ0bfzTjrUeAyHL5LPp1Uk4",
-	"ynduZvZOtZqCO7nSUQLGam6VNiQ4GJ6xKU/R+uvmYr6quLncHxvXVWcBPSc3J7n8J+1oExCtt0R2KBe0",
-	"W1q83tq/6DAdyx3zNJ3yaGFciqq5WPle5nrnzG5j3eqCEV3+bwAAAP//",
+	"7Fzrchu3kn4V1OypslRnTFKy7NhynR+KIydKfNFKcmVTppcDzjQ5CGeACYARxaRUte+wb7hPstUNzI0c",
+	"SvJV52ztHxdF4tJo9OXrC/xXEKu8UBKkNcHhX0HBNc/Bgqa/ThLIC2VBxqtfYIXfJGBiLQorlAwOg9d8",
+	"AYZpsFqAYWrGbArM8ByYhj9KMJYZPgO2s/c///XfTw5YoYW0fJoBOzp/cXLC4pRrHuNmu4MgDAQumQJP",
+	"QAdhIHkOwWGbhIdIQxiYOIWcIzE5v3oFcm7T4PDJQRjkQlZ/7oVBwa0FjUv+5/vx+Gp/7+F4fPXd8Ye/",
+	"/y0IA7sqcHFjtZDz4Po6DN7qBPRJsnnGixSYwh8fGCaSms6C27ShUvnZYYAHFxqS4NDqEtrUzpTOuQ0O",
+	"g7IUSQ8N1zjZFEoaIOZ/z5MfuYUlJ8bHSlqQFj/yoshEzJG+YaHVNIP8778bJPav1nZ/0zALDoN/GzYX",
+	"PHS/muGpm+U27R73V3iRcstO+YppmJUGErrU6j53oiXEKbcFX000/A6xhSTafc4i4sBEJBFDlhiaRN8N",
+	"gusQz3LmVviWZ7loEZ4oMEwqy3Ju45TIQzJQ/thOJOQlz0Qy8aOjXaL6hZKzTMT3RnPs9zdsKWzasPSB",
+	"YcZyi38xLhlwnQnQ1bSx3IlUaSdqNjFWxYsoZJFotGhSrYrfu1uTyk4KvkLN7H4ZcxlDltEPu4OxRKa8",
+	"VHoqkgTkPUjlLOPzuZfI0oBm3LBUzFOmhVmwnQi/m0wzFS9QKukOTyRaAZ4da630tyT5iM14mVmmJFOl",
+	"ZkYkQILmyEGdwVMkYLnImIRL0CzmmgxpNcjQCd4o+1KVMvmWxL9RzJRxyjQYVeoYQhQ1YZlwOkTaw7OM",
+	"RHEnQlGZIYme56d8lSmeXCj1ius53Jf6TFWyQoozJEIzm3LpHBRo5DaPYygs0l84eidWqQkN9uc4B30p",
+	"Yngn+SUXpAXfVoASKEAmqLR4jEQtZW1/J2VDFOpsY5XXfsC70cCTVbT7fCzRVa9Yxi3oAXuptLMnJrzB",
+	"fjOrmJtGRigaFnwVoS0Iva8mZ3WGIx4ezSzoTRd6DrGSicGVllxYNoWZ0sCsXgk5Z3zOhRx0HbuQIi/z",
+	"4HBUu0nUiTloZNR1GFwo9ZrLlfcp5ptKmFIs53LFEF/khTXP3aGiFgsiZvyRdyLNLUwykQvrbNJ9su2d",
+	"5KVNlRZ/wjc1J6+FMULOQ5bzDGEQJCGDqwJxEhoWDZdqgWZdLQBFvGyRGe2i7QkZtyxTcyHDseQsVgmg",
+	"PpNB8r47ZARWlK5Xbtw6jq8d2DtZaBWDMd9eoQutkjK2TMiWfnmbOlOaGZ6hk/DDOqrsLNI7acqiUNpC",
+	"8hoSwS/olu/XvCLxUXtX3C2ia6yJneRI7QSFkk5yXYktacGLFOKFKon8QqsCtBUOAxOHbqOXoDtyp+Cr",
+	"3HPhxvO5YacY6pjA4e4KtL/3W36oNUhNEeUS8hGQJTWO6BLq/Dh+WoP1YVAo8ueb+v3z+ds3zP+KclvH",
+	"XmSCSUIAd0Mm86kq7aA3cmkT78noo/4n4BmGRuuUI5Is6RNItB3vA7VoLbBlIz+rb6NXqKYttM+TROCJ",
+	"eXba2njGMwPhGi2op/0RWEQqzGZa5SxaXg3IFkTIELjieYGKHIz4o/9Y/Tkajfg0/uF47+U8Ffujkfh9",
+	"kdH3eRC2I8a9/afrIePNRybibjiwC902GezMkZlw24kCE27hoRU5bF5qGJAl3OTE24L/UQKbAtfkmBcg",
+	"nzMDMkFsxg2LjrzdJEU8ZN+7geNyNHoU03D6CGuMW17lxeTZ5b/n+9mTnxZP1fHyj/3f7Gj5+Orn4rdH",
+	"/M3en2ffxe8Opj88mf34NP1ltJXiifX2qBIlR0CPOIUBYvXbNPWdIdfVvQfHm86OYZvJfum+m3pbmZM1",
+	"sdPA0Uh9zA3FpdaIzNqnffHmt96jdi6xx0J0JWTNaSA2YDYVbUgWc8mkYpmSCGynwAruUhN3o10kd8hH",
+	"hIGwkBN/6g+3WuETi36jXotrzVf4N8ajVvMEJlL1K3gOOk65tP6EssynoFkrG7GQaul44M08m64GfWQj",
+	"Lz7qKhsLeOv5zt1QknfLs8nMaWm9j5D2yUHQg766Ikz87vCkpqJie3uHlrR1hSlsi25HjrZKP93Qhga4",
+	"NFaf8/JQ5I4i80fJpRV21Vqr5kEYmHL6cWwLg1IKOym0iOFTed06gU/XbazaonuNyBvZ+Gk+7jM4mvMr",
+	"h++fPQsbsL/3cSyoF9x6tlM+73Fjn2AN+iyBhCs7iUttVA8iOpoaVGzl4HHGjWUFn8PtuMfRtPVE57WG",
+	"d/eLML4Wch6xHZ//YqW0ImNRo0oYgERxpowbx5lLitWBBmLgsfQDiG6ruTQ8xj0wbGlsGK6E1gnjcp9a",
+	"A/rDRywRhjpjGWF8PqGBSJdIGCcnICxbcsPqma1YxyWTciWBIPlcXIIcyymPF7sDdg4OTJ4dH/3w+viB",
+	"YWPHFZdENOPARfOVF/M8QePiDhU4m4pfVFvXxgY/1eT2Or8u2t64glNuyKobZD16AMrvKQJ5PtLwKxBo",
+	"WTNbSsZwbnW/6eLxwktyA3UKDQVfTUTyj+XV/mjvYG+0/93+aPTs0bPHj/f3nzz+jj95Nnr09Nn+08d7",
+	"o1G/e1mdi3m/IzdiLi/WINDZ+VEvX9AbnVueFz0rrSOeemjYHLk5YGvfhrw+XTjNeAx09Z9muj4REFSb",
+	"XRP+PnFz90dkwvxfe+uG4s76XQWrm7ZEsrOXL9izg8ffMR8H+2zrphxVcccdouIXOJQwXRXwrWWqUdeX",
+	"aMWWWsl5lbkXpoqbQ4r0C1BFBr34hWK+Hk055nHKlnzVqcdMtVrAWjXD5el6Shrh3S6uFef2GHAhjUUz",
+	"0A/jKroK7gsWFetVTBgmYUr2nrrKP95QgOusV8XEIVumIJmSwOBKGGvYDgzmA+YUnc24yCDZ7WDjba62",
+	"wYG1o33c8bQHo1EfRrHCZj3sOGImVdqGLC1zLh9q4Al5GFPmOderqlxaHQjX7eVMFVOtr/7u7IRJnlde",
+	"p71OyKJSy0OM6w7994cuCERJ740BN8a3c2e3+l8fhTlOtLDs1pi5rU2biU8qEocs53EqJDSsc+kQXHTA",
+	"3sCSPhmW8xXGQDxJgIKgyvKuaQDhvr6MlLOa3QoAWVpf1QjCIAebqoRqYjzL1JL8XjtNSWXhDsPatagg",
+	"DNpp4CAMNrP4fkfK1dNqrgbkA4WqmBc0kLw7t6/CF1Rq1Srwdb5r1fdqmtZqCJ3vq4pvv6N3dPXlxm4O",
+	"f++IhG+IUVrhwRq6wJ+YkGwGku3ssVXJJfsH2xuN8JuuWajiiZuANYo23sJtyfaecM+HHt3wrR2DuJW3",
+	"KAty9pUw9nNxeXVJ15/scN+ZL5VCueO9qwLkNr+ASvbAMDeEHCu5Wrybh4VWc83zXptaSqF6Fz3VQCEI",
+	"ORXC1K2l0OlM0SIgQOWSvS1AstOMWzwD43GsSnmHJK2L/t2pOhH8JrtR4CAutbCrc7xBx2yX/zsqXTp3",
+	"kyuujqLBllpCwqYrFp2+Pb9gw8u9IZqsYZM9JbnAHd2aDe2ptYWrAAg5U1WNgTv99l0v6C9YzoW0XEjQ",
+	"aPBLnfnJ5nA4nAubltNBrPIhjqV/NhJiLn/KuEza6R6MXUC6O/Vft6/CDMZyLI+615OpuUFlr7slqE60",
+	"ljOmjTTEIC7B4C0qSqqOZTerCpeAPtqmlG7LsqY4/5GZVqTzmBZrkvk90HQn2la4iXbZMlWmyoGPpaD2",
+	"D/SHeJQcuHTVo4o1z1lEjtgdNXJINWJcQxt6UsyXiRh80trf6euTi41rRFl1fQADpedDP8kMcWyDf0gc",
+	"gjC4BG3cxY4Ge4NRpcK8EMFh8GgwGjwih2tTkuVhSnWJP/HzHPoSoNIsQRtkeoaAmpsK7sRgjCvmG/bT",
+	"xcXpcxanEC8Mk6pVOh84ZdPE2JMkOAx+BOuLIWsdV/uj0Q3FtI8rovkdttTQKupRGDJxCYOOqgeH7z+E",
+	"gceJqCAYzuNwFAsypXxu0JI43gUfcPKQkMPtfNwfjZiS2aoxcQm3fMoNihMN8SUFq/lsJmI32KYgezl5",
+	"BjwRSNz9MBO3X6E5JjmgGunj0aNt69UEDntaO266gfqUN19Bx76Sk1Sm5yqOr1yiw6f0pXOR/dYKNZYz",
+	"AwZ1yhmnsdxxFvGBoTn71a8pL1BTq/yZ63N57j/TkMkCVq7ZaCwz4Jdkz3YH7MhtvlR6gdNjZ1p8Esyn",
+	"n2biktxhacE469EVBjLjvgMSjP1eJasvJgCdmuJ116FaXcL1VxS+bnmvRwZfKWpKE3LAfgEoXA7QeRHX",
+	"MmVStZROj1LQTkoPHIU3S2mrbZKm7N0+pdPiQZPuoA1NTx/O2LvDjPUWL5r3+C7k9TQw4OT9Z7dPXu/6",
+	"IWW/Axu7PYBfyUS8UvMae3BWKTCrwmdvLvByNo1F1fvQay3OqDvGNGLVSQB5WDJgr7htekB9x6iwbA6W",
+	"HYz2Bn3qittuKM7BJgVewKkD4VPl8FMu6rrN32Pp+j5dKcxWFm0rb12w2OsKz8Co7NKztA370JEIayis",
+	"6PV2r+Frujlf7u5FDNTu2ojAFBAMGWbVPV4J0pWRbDwUkijcehuuz3DrjfwCKwNU7BGSOPecFdwYFrXK",
+	"RRHFBAS+qy9cwAcMR9WVojUxF8a+dZuHndcN7zcrEXNgRvwJdY//HyXoVdPkT9mbTsNdAtTj67PZVdJw",
+	"bzS6rTzX2+LSOWudHYRLoUpTn66PMF9O2/I0Yr+Vtawj0g9fUYybImKPLL+VQGfBAzqh+Kbu8IvIfN36",
+	"XHXPSliiLZ4JTWnGSgW80H+gJrA+037RdCNTJsj4sDMT0iNB12lteabmbIf+yARaP9cwjjjdMD6WNHs3",
+	"ZBp8PETJpJC55IIzdK3g+ufzo9OTbp1SJtQdXGrpRhsxl5AwrudljuwhXesrymF8+ys5Pcmitdc6EVJU",
+	"ALdVkrrzNqizHc9hLF2a3xUwZhpMWvd6NHQsU5GBB1Y+p+l76WnxBazG0jvhRMxmQM6i6lWsnrT4Eknf",
+	"qwg60Mmsza4ZF5kJW/03xoosq+sN6DFE4lpR26n4B2Ysm77qXReN14kYJxzDv0RyTS3V9TMqV4EWtoLf",
+	"fVi7qeRtWrU+2W6GDNfedDlL8OUR+2at8U6wfe+LEVA3lW5xqO4mOfXOmU05+8Yg/Q7ot36NdH8Yff8u",
+	"k9vd1Z+B0PfvxPnqhdzngvravpPcUlqwlg+E0KjWG8avkZY+o99BPsO//BPB660Y6FRlmUtfu3i7x9gy",
+	"U8YxQGIOW8ZoCrHKwfjWkrFskjuNCXtg2CVoMROQMKmsmHmdYjuUXqh/I2CxywxfmbE0KvR+ZgoxL42v",
+	"MzsHhEOYUX3G6UewlWn6uhjjRtX+xgp8cPuk+iHXl8AhiKM8RlyDI1sAyEc5ieo17PWHLVI8dKXD9SfD",
+	"H7PyNlD0mutFu9m11XxVQSLJlPQvkbxLpzxWyHCogztjubUNi+0YDPP6u2h3Q7eBO59fqrEFGjLgbjsP",
+	"sgbshauiEsZZUr3RsJmQMGBHtGTTtCuVHcsptFq4dra9tgwZz4zq6LFPz7qHL0QXBYW0RQ5cOmS0026R",
+	"RWOCOgbJ7oAdyaqgQTzjGZuu/Np1NrDF9qY3ru/N79Y3Z7t9JsGx6H6tQrtv7p/ePnw0IvgXc7NOINDP",
+	"lrLRkY9wo6j8X8P6vCSH6GW/9rD08K6B5M8Z9Rhx35vvszNkfJJOi7pJAexmUuKUr766Lvxr4d//V4+O",
+	"eryk4PcGwOnqQp+uPRoovv5aGtSBJY0nqdr4uGUpN6hn1KUXMm4WphNxKz2WG73UMvHezLQx6/m7Fy+O",
+	"z8+9324nFbyIm7EUlkm1ZMZymRj02BlF2LcDbdoUnTDhYHK6BV+5DFZd2aGnuIeNIXCDl1xU99TF3P7h",
+	"6lhm/v9wyJSxg+r46LLNAhLELLky1pXjCvBvtX2GaAbL6o1xOJapWtKW9C7Z8d24nAj5e1OHMMYqjUsT",
+	"kmgjAlqbWgvqthFuXJalz5+fOfH5J4D5LSNMwcv/Pdh/j2boyCzaWkkNtxveERVrB1X00l/B7g2GyDcv",
+	"bq8EnLo8KEd/6/LlW3r3SDMTiEXiWpyaind/EeC02vkrimu7Ua9HaF0bUPUIvHq/Xj38HnxOXLilKFkd",
+	"ut6kdTU+rdzcTY3nh2SuEF6trd1tPXv/AZ2A43lfQSXnC2C6lJ1+osPhMFMxz1Jl7OHT0dMReRJP00Yo",
+	"uNbdJWRV9jODpvxBlabNmsqpVlNwJ1c6TsFYza3SzqRniidsyjOEobq9mO/n2Fzu143rauovnpObk1zl",
+	"iXa0KYjOg8YdysLvVtBrsPa/SZme5dBvTXm8MK440F6s+i8E1nsWd1vr1heMcf3/BgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

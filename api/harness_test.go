@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wxmp/wxmp/adapters/jobs"
+	"github.com/wxmp/wxmp/adapters/metrics"
 	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/postgres/pgtest"
 	"github.com/wxmp/wxmp/adapters/token"
@@ -48,6 +51,9 @@ type harness struct {
 	pay       *wechat.Pay
 	confirm   *domain.ConfirmPayment
 	reconcile *domain.Reconcile
+	refresh   *domain.RefreshOrder
+	late      *domain.HandleLatePayment
+	registry  *prometheus.Registry
 	keys      emulator.PayKeys
 }
 
@@ -77,7 +83,11 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := postgres.NewStore(pool, sealer)
+	sched, err := jobs.NewScheduler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewStore(pool, sealer, sched)
 	// Real time, not a fixed date: WeChat Pay signatures are checked against
 	// the system clock (by the SDK too), so the test clock starts at now.
 	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
@@ -100,11 +110,16 @@ func newHarness(t testing.TB) *harness {
 	login := domain.NewLogin(auth, tokens, store, clk.Now, domain.SessionPolicy{TTL: ttl})
 	logout := domain.NewLogout(store, clk.Now)
 	authn := domain.NewAuthenticate(tokens, store, clk.Now)
-	confirm := domain.NewConfirmPayment(store, domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}, clk.Now)
+	registry := prometheus.NewRegistry()
+	monitor := metrics.New(registry)
+	confirm := domain.NewConfirmPayment(store, domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}, clk.Now, monitor, log, domain.DefaultLedgerPolicy())
+	policy := domain.DefaultReconcilePolicy()
+	refresh := domain.NewRefreshOrder(store, pay, confirm, clk.Now, monitor, log)
 	server := api.NewServer(login, logout, store, store,
-		domain.NewPlaceOrder(store, pay, clk.Now, domain.OrderPolicy{TTL: orderTTL}),
+		domain.NewPlaceOrder(store, pay, clk.Now, domain.OrderPolicy{TTL: orderTTL}, policy),
 		domain.NewPayOrder(store, pay, clk.Now),
-		domain.NewCancelOrder(store, pay, confirm),
+		domain.NewCancelOrder(store, pay, confirm, clk.Now),
+		refresh,
 		store.Ping)
 	h, err := api.NewHandler(server, authn, api.NewNotifyHandler(pay, confirm, log), log)
 	if err != nil {
@@ -115,8 +130,9 @@ func newHarness(t testing.TB) *harness {
 	t.Cleanup(srv.Close)
 	return &harness{
 		t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
-		pay: pay, confirm: confirm, keys: keys,
-		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, log),
+		pay: pay, confirm: confirm, keys: keys, refresh: refresh, registry: registry,
+		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
+		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/api"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // pendingCheckout places an order whose transaction WeChat knows (NOTPAY).
@@ -214,7 +215,7 @@ func TestReconcileSettlesLostNotificationsAndExpiresUnpaidOrders(t *testing.T) {
 	h.payOnPhone(paid.Payment)
 
 	// Nothing is overdue yet.
-	if res, err := h.reconcile.Execute(context.Background(), 10); err != nil || res != (struct{ Paid, Expired, Failed int }{}) {
+	if res, err := h.reconcile.Execute(context.Background(), 10); err != nil || res != (domain.ReconcileResult{}) {
 		t.Fatalf("early pass: %+v %v", res, err)
 	}
 	h.clock.Advance(orderTTL + time.Second)

@@ -81,6 +81,18 @@ func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) 
 	return CancelOrder200JSONResponse(orderOut(o)), nil
 }
 
+func (s *Server) RefreshOrder(ctx context.Context, req RefreshOrderRequestObject) (RefreshOrderResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.refresh.Execute(ctx, session, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	return RefreshOrder200JSONResponse(orderOut(o)), nil
+}
+
 const defaultPageSize = 20
 
 func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (ListOrdersResponseObject, error) {

@@ -26,17 +26,19 @@ type Server struct {
 	placeOrder  *domain.PlaceOrder
 	payOrder    *domain.PayOrder
 	cancelOrder *domain.CancelOrder
+	refresh     *domain.RefreshOrder
 	ready       ReadinessCheck
 }
 
 var _ StrictServerInterface = (*Server)(nil)
 
 func NewServer(login *domain.Login, logout *domain.Logout, catalog domain.Catalog, orders domain.Orders,
-	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, ready ReadinessCheck,
+	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, refresh *domain.RefreshOrder,
+	ready ReadinessCheck,
 ) *Server {
 	return &Server{
 		login: login, logout: logout, catalog: catalog, orders: orders,
-		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, ready: ready,
+		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, refresh: refresh, ready: ready,
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/wxmp/wxmp/adapters/jobs"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // Config is everything the service reads from its environment. README.md
@@ -47,7 +49,23 @@ type Config struct {
 	WeChatPayPlatformCerts []string      `env:"WECHATPAY_PLATFORM_CERTS" envSeparator:","` // PEM file paths
 	WeChatPayNotifyURL     string        `env:"WECHATPAY_NOTIFY_URL"`
 	OrderTTL               time.Duration `env:"ORDER_TTL" envDefault:"30m"`
-	ReconcileInterval      time.Duration `env:"RECONCILE_INTERVAL" envDefault:"1m"`
+	// ReconcileInterval is how often the reconciliation sweep (the safety
+	// net under the per-order jobs) runs.
+	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" envDefault:"1m"`
+	// ReconcileMaxAttempts is how many settle attempts an open order gets
+	// before it is flagged for a person.
+	ReconcileMaxAttempts int `env:"RECONCILE_MAX_ATTEMPTS" envDefault:"10"`
+	// RefusalsPerMinute bounds the ledger rows refused notifications add.
+	RefusalsPerMinute int `env:"LEDGER_REFUSALS_PER_MINUTE" envDefault:"120"`
+	// JobWorkers is how many background jobs one instance runs at once.
+	JobWorkers int `env:"JOB_WORKERS" envDefault:"10"`
+	// MetricsAddr is where /metrics (Prometheus) is served; empty: nowhere.
+	MetricsAddr string `env:"METRICS_ADDR"`
+
+	// checkDelays overrides the per-order checks (tests: seconds, not minutes).
+	checkDelays []time.Duration
+	// jobPoll overrides River's poll interval (tests).
+	jobPoll time.Duration
 
 	// EmulatorAddr is where the in-process WeChat emulator listens.
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
@@ -167,6 +185,15 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if cfg.ReconcileInterval < time.Second {
 		return Config{}, errors.New("config: RECONCILE_INTERVAL must be at least 1s")
 	}
+	if cfg.ReconcileMaxAttempts < 1 || cfg.ReconcileMaxAttempts > 100 {
+		return Config{}, errors.New("config: RECONCILE_MAX_ATTEMPTS must be between 1 and 100")
+	}
+	if cfg.RefusalsPerMinute < 0 {
+		return Config{}, errors.New("config: LEDGER_REFUSALS_PER_MINUTE must not be negative")
+	}
+	if cfg.JobWorkers < 1 || cfg.JobWorkers > 1000 {
+		return Config{}, errors.New("config: JOB_WORKERS must be between 1 and 1000")
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + localAddr(cfg.HTTPAddr)
 	}
@@ -174,6 +201,19 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		cfg.WeChatPayNotifyURL = strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechatpay/notify"
 	}
 	return cfg, nil
+}
+
+func (c Config) reconcilePolicy() domain.ReconcilePolicy {
+	p := domain.DefaultReconcilePolicy()
+	p.MaxAttempts = c.ReconcileMaxAttempts
+	if c.checkDelays != nil {
+		p.Checks = c.checkDelays
+	}
+	return p
+}
+
+func (c Config) jobsConfig() jobs.Config {
+	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll}
 }
 
 func (c Config) sessionKeyEncryptionKey() ([]byte, error) {

@@ -104,9 +104,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
-	return runFx(ctx, serviceOptions(cfg, log), fx.Invoke(func(lc fx.Lifecycle) {
+	opts := []fx.Option{serviceOptions(cfg, log)}
+	if cfg.WeChatMode == modeEmulator {
+		opts = append(opts, fx.Invoke(runEmulator))
+	}
+	return runFx(ctx, append(opts, fx.Invoke(func(lc fx.Lifecycle) {
 		lc.Append(fx.StartHook(func() { printWalkthrough(stdout, cfg) }))
-	}))
+	}))...)
 }
 
 func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {

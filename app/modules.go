@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/wxmp/wxmp/adapters/jobs"
+	"github.com/wxmp/wxmp/adapters/metrics"
 	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/adapters/wechat"
@@ -23,7 +26,8 @@ import (
 
 // serviceOptions is the whole service graph. Modules only list
 // constructors; the adapters' and domain's constructors are plain functions
-// that tests call without fx.
+// that tests call without fx. The emulator is not part of it (serve adds
+// it in emulator mode), so that several instances can share one.
 func serviceOptions(cfg Config, log *slog.Logger) fx.Option {
 	opts := []fx.Option{
 		fx.Supply(cfg, log),
@@ -31,10 +35,12 @@ func serviceOptions(cfg Config, log *slog.Logger) fx.Option {
 		storageModule,
 		wechatModule,
 		domainModule,
+		jobsModule,
 		httpModule,
+		metricsModule,
 	}
 	if cfg.WeChatMode == modeEmulator {
-		opts = append(opts, fx.Invoke(runEmulator, seedDemoCatalog))
+		opts = append(opts, fx.Invoke(seedDemoCatalog))
 	}
 	return fx.Options(opts...)
 }
@@ -43,8 +49,9 @@ var storageModule = fx.Module("storage",
 	fx.Provide(
 		newPool,
 		newSealer,
+		fx.Annotate(jobs.NewScheduler, fx.As(new(postgres.JobScheduler))),
 		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
-			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog))),
+			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -63,6 +70,8 @@ var domainModule = fx.Module("domain",
 		fx.Annotate(token.NewOpaque, fx.As(new(domain.TokenIssuer))),
 		func(c Config) domain.OrderPolicy { return domain.OrderPolicy{TTL: c.OrderTTL} },
 		func(c Config) domain.Merchant { return domain.Merchant{AppID: c.WeChatAppID, MchID: c.WeChatPayMchID} },
+		func(c Config) domain.ReconcilePolicy { return c.reconcilePolicy() },
+		func(c Config) domain.LedgerPolicy { return domain.LedgerPolicy{RefusalsPerMinute: c.RefusalsPerMinute} },
 		domain.NewLogin,
 		domain.NewAuthenticate,
 		domain.NewLogout,
@@ -71,14 +80,79 @@ var domainModule = fx.Module("domain",
 		domain.NewCancelOrder,
 		domain.NewConfirmPayment,
 		domain.NewReconcile,
+		domain.NewRefreshOrder,
+		domain.NewHandleLatePayment,
 	),
-	fx.Invoke(runReconciler),
+)
+
+var jobsModule = fx.Module("jobs",
+	fx.Provide(func(c Config) jobs.Config { return c.jobsConfig() }),
+	fx.Invoke(runJobs),
 )
 
 var httpModule = fx.Module("http",
 	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewHandler),
 	fx.Invoke(serveHTTP),
 )
+
+var metricsModule = fx.Module("metrics",
+	fx.Provide(
+		prometheus.NewRegistry,
+		func(r *prometheus.Registry) prometheus.Registerer { return r },
+		fx.Annotate(metrics.New, fx.As(new(domain.Monitor))),
+	),
+	fx.Invoke(serveMetrics),
+)
+
+// runJobs works this instance's share of the River jobs until stop. River
+// elects one leader for the periodic jobs and locks every job for one
+// worker, so any number of instances can run it.
+func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
+	late *domain.HandleLatePayment, store *postgres.Store, now domain.Clock, log *slog.Logger,
+) error {
+	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
+		Refresh: refresh, Reconcile: reconcile, Late: late, Purger: store, Now: now, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error { return runner.Start(ctx) },
+		OnStop: func(stopCtx context.Context) error {
+			defer cancel()
+			return runner.Stop(stopCtx)
+		},
+	})
+	return nil
+}
+
+// serveMetrics serves /metrics on METRICS_ADDR, a listener of its own so
+// that it is never exposed with the API; empty serves nothing.
+func serveMetrics(lc fx.Lifecycle, cfg Config, reg *prometheus.Registry, log *slog.Logger) {
+	if cfg.MetricsAddr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(reg))
+	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.MetricsAddr)
+			if err != nil {
+				return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+			}
+			log.Info("serving metrics", "addr", ln.Addr().String())
+			go func() {
+				if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+					log.Error("metrics server stopped", "err", err)
+				}
+			}()
+			return nil
+		},
+		OnStop: srv.Shutdown,
+	})
+}
 
 // newPool connects lazily; the start hook pings so that a wrong
 // DATABASE_URL stops the start instead of failing the first request.

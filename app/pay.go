@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"go.uber.org/fx"
 
 	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/wechat"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
-	"github.com/wxmp/wxmp/domain"
 )
 
 // newWeChatPay builds the WeChat Pay client from the emulator's keys
@@ -64,49 +62,6 @@ func readPEM[T any](variable, path string, parse func([]byte) (T, error)) (T, er
 		return zero, fmt.Errorf("config: %s (%s): %w", variable, path, err)
 	}
 	return v, nil
-}
-
-// sessionPurgeInterval: expired sessions only cost space, so hourly is plenty.
-const sessionPurgeInterval = time.Hour
-
-// runReconciler runs the reconciliation pass every RECONCILE_INTERVAL: it
-// is how an order whose notifications were all lost still ends up paid (or
-// expired, with its stock back). The same loop purges expired sessions.
-func runReconciler(lc fx.Lifecycle, cfg Config, r *domain.Reconcile, store *postgres.Store, now domain.Clock, log *slog.Logger) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			go func() {
-				defer close(done)
-				tick := time.NewTicker(cfg.ReconcileInterval)
-				defer tick.Stop()
-				purge := time.NewTicker(sessionPurgeInterval)
-				defer purge.Stop()
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-purge.C:
-						if n, err := store.PurgeExpiredSessions(ctx, now()); err != nil {
-							log.Error("session purge failed", "err", err)
-						} else if n > 0 {
-							log.Info("purged expired sessions", "count", n)
-						}
-					case <-tick.C:
-						res, err := r.Execute(ctx, 100)
-						if err != nil {
-							log.Error("reconcile pass failed", "err", err)
-						} else if res != (domain.ReconcileResult{}) {
-							log.Info("reconciled overdue orders", "paid", res.Paid, "expired", res.Expired, "failed", res.Failed)
-						}
-					}
-				}
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error { cancel(); <-done; return nil },
-	})
 }
 
 // demoCatalog is what `make run` sells. Prices are integer fen.

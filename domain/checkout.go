@@ -46,14 +46,15 @@ type PlaceOrder struct {
 	prepay prepayer
 	now    Clock
 	ttl    time.Duration
+	checks []time.Duration
 }
 
-func NewPlaceOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy) *PlaceOrder {
+func NewPlaceOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy, reconcile ReconcilePolicy) *PlaceOrder {
 	ttl := policy.TTL
 	if ttl <= 0 {
 		ttl = DefaultOrderTTL
 	}
-	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay}, now: now, ttl: ttl}
+	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now}, now: now, ttl: ttl, checks: reconcile.Checks}
 }
 
 func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest, idempotencyKey string) (Checkout, error) {
@@ -64,7 +65,7 @@ func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest
 	spec := NewOrderSpec{UserID: s.User().ID(), Lines: merged, IdempotencyKey: idempotencyKey, RequestHash: hashLines(merged)}
 	now := p.now()
 	order, _, err := p.orders.CreateOrder(ctx, spec, func(priced []OrderLine) (*Order, error) {
-		return NewOrder(spec.UserID, NewOutTradeNo(now), priced, now, p.ttl)
+		return NewOrder(spec.UserID, s.User().OpenID(), NewOutTradeNo(now), priced, now, p.ttl, p.checks)
 	})
 	if err != nil {
 		return Checkout{}, fmt.Errorf("place order: %w", err)
@@ -72,7 +73,7 @@ func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest
 	if order.Payable(now) != nil {
 		return Checkout{Order: order}, nil
 	}
-	return p.prepay.checkout(ctx, s.User(), order)
+	return p.prepay.checkout(ctx, order)
 }
 
 // PayOrder gives fresh payment arguments for an unpaid, unexpired order,
@@ -84,7 +85,7 @@ type PayOrder struct {
 }
 
 func NewPayOrder(orders Orders, pay WeChatPay, now Clock) *PayOrder {
-	return &PayOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay}, now: now}
+	return &PayOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now}, now: now}
 }
 
 func (p *PayOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID) (Checkout, error) {
@@ -95,36 +96,55 @@ func (p *PayOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID) (C
 	if err := order.Payable(p.now()); err != nil {
 		return Checkout{}, err
 	}
-	return p.prepay.checkout(ctx, s.User(), order)
+	return p.prepay.checkout(ctx, order)
 }
 
 // prepayer is the shared tail of PlaceOrder and PayOrder: make sure the
-// order has a prepay_id, then sign the wx.requestPayment arguments.
+// order has a live prepay_id, then sign the wx.requestPayment arguments,
+// both under the order's row lock and only while it is payable. A cancel
+// that reached the lock first (the order is closing) wins: no signed
+// arguments leave for an order that is being closed.
 type prepayer struct {
 	orders Orders
 	pay    WeChatPay
+	now    Clock
 }
 
-func (p prepayer) checkout(ctx context.Context, payer User, order *Order) (Checkout, error) {
-	if order.PrepayID() == "" {
+func (p prepayer) checkout(ctx context.Context, order *Order) (Checkout, error) {
+	var fresh string
+	if order.NeedsPrepay(p.now()) {
+		// The same out_trade_no and parameters: WeChat answers with the
+		// current prepay_id, or a new one once the old is 2 hours old.
 		id, err := p.pay.Prepay(ctx, PrepayRequest{
 			OutTradeNo:  order.OutTradeNo(),
 			Description: order.Description(),
 			TotalFen:    order.TotalFen(),
-			PayerOpenID: payer.OpenID(),
+			PayerOpenID: order.PayerOpenID(),
 			ExpiresAt:   order.ExpiresAt(),
 		})
 		if err != nil {
 			return Checkout{}, &PrepayError{OrderID: order.ID(), Err: err}
 		}
-		order, err = p.orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.SetPrepayID(id) })
-		if err != nil {
-			return Checkout{}, fmt.Errorf("store prepay_id: %w", err)
-		}
+		fresh = id
 	}
-	params, err := p.pay.PaymentParams(order.PrepayID())
+	var params PaymentParams
+	order, err := p.orders.UpdateOrder(ctx, order.ID(), func(o *Order) error {
+		now := p.now()
+		if fresh != "" {
+			if err := o.AttachPrepay(fresh, now); err != nil {
+				return err
+			}
+		} else if err := o.Payable(now); err != nil {
+			return err
+		}
+		var err error
+		if params, err = p.pay.PaymentParams(o.PrepayID()); err != nil {
+			return fmt.Errorf("sign payment: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return Checkout{}, fmt.Errorf("sign payment: %w", err)
+		return Checkout{}, err
 	}
 	return Checkout{Order: order, Payment: &params}, nil
 }

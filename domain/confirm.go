@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Merchant is who we are at WeChat Pay: a notification or query answer
@@ -26,6 +27,9 @@ const (
 	VerdictSuspicious Verdict = "suspicious"
 	// VerdictRejected: it failed verification (signature, timestamp, decryption...).
 	VerdictRejected Verdict = "rejected"
+	// VerdictLate: a real payment for an order we had already cancelled or
+	// expired; the order is late_paid and the money goes back by a job.
+	VerdictLate Verdict = "late"
 )
 
 // SuspiciousError says why a verified payment claim was not believed.
@@ -40,11 +44,20 @@ func suspicious(format string, args ...any) error {
 // errAlreadyApplied marks a repeat of the payment already on the order.
 var errAlreadyApplied = errors.New("payment already applied")
 
+// errLatePayment marks a payment applied to an order we had given up on.
+var errLatePayment = errors.New("late payment")
+
 // ConfirmPaid moves the order to paid on the strength of a verified
 // transaction, after checking that it is about this order, from our
-// merchant, for the full amount. It is idempotent: the same transaction
-// again returns errAlreadyApplied, and nothing else can change a paid order.
-func (o *Order) ConfirmPaid(t Transaction, m Merchant) error {
+// merchant, by the order's payer, for the full amount in CNY. It is
+// idempotent: the same transaction again returns errAlreadyApplied, and
+// nothing else can change a paid order. A payment for an order that was
+// cancelled or expired is still money received: the order becomes
+// late_paid (errLatePayment) and a job is scheduled to give it back.
+//
+// A REFUND state is accepted as proof of payment (WeChat reports a paid
+// transaction whose money went back as REFUND); the caller flags it.
+func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 	switch {
 	case t.AppID != m.AppID:
 		return suspicious("appid %q is not ours", t.AppID)
@@ -52,30 +65,39 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant) error {
 		return suspicious("mchid %q is not ours", t.MchID)
 	case t.OutTradeNo != o.outTradeNo:
 		return suspicious("out_trade_no %q is not this order's", t.OutTradeNo)
-	case t.State != TradeSuccess:
+	case t.State != TradeSuccess && t.State != TradeRefund:
 		return suspicious("trade_state %s is not SUCCESS", t.State)
 	case t.TotalFen != o.totalFen:
 		return suspicious("amount %d fen, order total is %d fen", t.TotalFen, o.totalFen)
-	case t.Currency != "" && t.Currency != Currency:
+	case t.Currency != Currency:
 		return suspicious("currency %q is not %s", t.Currency, Currency)
+	case o.payerOpenID == "" || t.PayerOpenID != o.payerOpenID:
+		return suspicious("payer %q is not the order's buyer", t.PayerOpenID)
 	case t.TransactionID == "":
 		return suspicious("no transaction_id")
+	case t.SuccessTime.IsZero():
+		return suspicious("no success_time")
 	}
 	switch o.status {
-	case OrderPending:
-		o.status = OrderPaid
-		o.transactionID = t.TransactionID
-		o.paidAt = t.SuccessTime.UTC()
+	case OrderPending, OrderClosing:
+		o.status, o.closeTo = OrderPaid, ""
+		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
+		o.nextCheckAt = time.Time{}
 		return nil
-	case OrderPaid:
+	case OrderPaid, OrderLatePaid:
 		if o.transactionID == t.TransactionID {
 			return errAlreadyApplied
 		}
 		return suspicious("order already paid by transaction %s, now %s", o.transactionID, t.TransactionID)
+	case OrderCancelled, OrderExpired:
+		// The user was on the payment sheet when the order ended (or WeChat
+		// accepted it late). The money is real: record it and give it back.
+		o.status = OrderLatePaid
+		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
+		o.schedule(JobLatePayment, now)
+		return errLatePayment
 	default:
-		// Cancelling closes the transaction at WeChat first, so this means
-		// money arrived for an order we gave up on: a person must look.
-		return suspicious("payment for a %s order", o.status)
+		return fmt.Errorf("order %s in unknown status %q", o.id, o.status)
 	}
 }
 
@@ -87,6 +109,8 @@ func VerdictOf(err error) (Verdict, string) {
 		return VerdictApplied, ""
 	case errors.Is(err, errAlreadyApplied):
 		return VerdictDuplicate, ""
+	case errors.Is(err, errLatePayment):
+		return VerdictLate, "payment for an order that had ended"
 	case errors.As(err, &s):
 		return VerdictSuspicious, s.Reason
 	default:

@@ -28,16 +28,30 @@ type InvalidOrderError struct{ Reason string }
 
 func (e *InvalidOrderError) Error() string { return "invalid order: " + e.Reason }
 
-// OrderStatus is where an order is in its life. The only transitions are
-// pending → paid, pending → cancelled and pending → expired.
+// OrderStatus is where an order is in its life. The legal moves are the
+// methods of Order (README: "Order states"):
+//
+//	pending → paid                 a verified payment (notification or query)
+//	pending → closing              cancel or expiry decided, under the row lock, before CloseOrder
+//	closing → cancelled | expired  WeChat closed the transaction; stock released
+//	closing → paid                 the payment won the race (close answers ORDERPAID)
+//	closing → pending              close refused for another reason (cancel only)
+//	pending → expired              past expiry, WeChat says CLOSED/REVOKED/PAYERROR or never saw it
+//	cancelled | expired → late_paid  a verified payment after we gave up: refunded by a job
 type OrderStatus string
 
 const (
 	OrderPending   OrderStatus = "pending"
+	OrderClosing   OrderStatus = "closing"
 	OrderPaid      OrderStatus = "paid"
 	OrderCancelled OrderStatus = "cancelled"
 	OrderExpired   OrderStatus = "expired"
+	OrderLatePaid  OrderStatus = "late_paid"
 )
+
+// Open says whether the order still holds stock and may yet be paid in
+// time: pending or closing.
+func (s OrderStatus) Open() bool { return s == OrderPending || s == OrderClosing }
 
 // Currency is the only one JSAPI payments use.
 const Currency = "CNY"
@@ -62,22 +76,34 @@ func (l OrderLine) SubtotalFen() int64 { return l.UnitPriceFen * int64(l.Quantit
 // Order is a purchase by one user, paid through one WeChat transaction
 // identified by OutTradeNo.
 type Order struct {
-	id            uuid.UUID
-	userID        uuid.UUID
-	outTradeNo    string
-	status        OrderStatus
-	lines         []OrderLine
-	totalFen      int64
-	description   string
-	prepayID      string
-	transactionID string
-	createdAt     time.Time
-	expiresAt     time.Time
-	paidAt        time.Time
+	id             uuid.UUID
+	userID         uuid.UUID
+	payerOpenID    string // the openid the order is prepaid for: only they may pay it
+	outTradeNo     string
+	status         OrderStatus
+	closeTo        OrderStatus // while closing: cancelled or expired
+	lines          []OrderLine
+	totalFen       int64
+	description    string
+	prepayID       string
+	prepayIssuedAt time.Time
+	transactionID  string
+	createdAt      time.Time
+	expiresAt      time.Time
+	paidAt         time.Time
+	checkAttempts  int
+	nextCheckAt    time.Time // zero: nothing left to reconcile
+	lastQueryAt    time.Time // the last active query at WeChat
+
+	// effects are what the adapter must write in the same transaction as
+	// the order: jobs to schedule and items a person must look at.
+	jobs      []Job
+	attention []Attention
 }
 
-// NewOrder prices an order from lines the catalog has already priced.
-func NewOrder(userID uuid.UUID, outTradeNo string, lines []OrderLine, now time.Time, ttl time.Duration) (*Order, error) {
+// NewOrder prices an order from lines the catalog has already priced, for
+// the user with payerOpenID, and schedules its reconciliation jobs.
+func NewOrder(userID uuid.UUID, payerOpenID, outTradeNo string, lines []OrderLine, now time.Time, ttl time.Duration, checks []time.Duration) (*Order, error) {
 	if len(lines) == 0 {
 		return nil, &InvalidOrderError{Reason: "an order needs at least one item"}
 	}
@@ -89,9 +115,10 @@ func NewOrder(userID uuid.UUID, outTradeNo string, lines []OrderLine, now time.T
 		total += l.SubtotalFen()
 	}
 	now = now.UTC()
-	return &Order{
+	o := &Order{
 		id:          uuid.Must(uuid.NewV7()),
 		userID:      userID,
+		payerOpenID: payerOpenID,
 		outTradeNo:  outTradeNo,
 		status:      OrderPending,
 		lines:       lines,
@@ -99,7 +126,18 @@ func NewOrder(userID uuid.UUID, outTradeNo string, lines []OrderLine, now time.T
 		description: describe(lines),
 		createdAt:   now,
 		expiresAt:   now.Add(ttl),
-	}, nil
+	}
+	// Ask WeChat a few times while the user may be paying (a lost
+	// notification should not make them wait for expiry), then settle for
+	// good when the payment window ends.
+	for _, d := range checks {
+		if at := now.Add(d); at.Before(o.expiresAt) {
+			o.schedule(JobCheckOrder, at)
+		}
+	}
+	o.nextCheckAt = o.expiresAt
+	o.schedule(JobSettleOrder, o.expiresAt)
+	return o, nil
 }
 
 // describe makes WeChat's description (<= 127 characters): what the user
@@ -118,43 +156,72 @@ func describe(lines []OrderLine) string {
 // OrderSnapshot is an order's stored form; adapters use it both ways.
 type OrderSnapshot struct {
 	ID, UserID                   uuid.UUID
+	PayerOpenID                  string
 	OutTradeNo                   string
-	Status                       OrderStatus
+	Status, CloseTo              OrderStatus
 	Lines                        []OrderLine
 	TotalFen                     int64
 	Description                  string
 	PrepayID, TransactionID      string
+	PrepayIssuedAt               time.Time
 	CreatedAt, ExpiresAt, PaidAt time.Time
+	CheckAttempts                int
+	NextCheckAt, LastQueryAt     time.Time
 }
 
 func RestoreOrder(s OrderSnapshot) *Order {
 	return &Order{
-		id: s.ID, userID: s.UserID, outTradeNo: s.OutTradeNo, status: s.Status, lines: s.Lines,
-		totalFen: s.TotalFen, description: s.Description, prepayID: s.PrepayID, transactionID: s.TransactionID,
-		createdAt: s.CreatedAt.UTC(), expiresAt: s.ExpiresAt.UTC(), paidAt: s.PaidAt.UTC(),
+		id: s.ID, userID: s.UserID, payerOpenID: s.PayerOpenID, outTradeNo: s.OutTradeNo,
+		status: s.Status, closeTo: s.CloseTo, lines: s.Lines,
+		totalFen: s.TotalFen, description: s.Description, prepayID: s.PrepayID, prepayIssuedAt: s.PrepayIssuedAt.UTC(),
+		transactionID: s.TransactionID, createdAt: s.CreatedAt.UTC(), expiresAt: s.ExpiresAt.UTC(), paidAt: s.PaidAt.UTC(),
+		checkAttempts: s.CheckAttempts, nextCheckAt: s.NextCheckAt.UTC(), lastQueryAt: s.LastQueryAt.UTC(),
 	}
 }
 
 func (o *Order) Snapshot() OrderSnapshot {
 	return OrderSnapshot{
-		ID: o.id, UserID: o.userID, OutTradeNo: o.outTradeNo, Status: o.status, Lines: o.lines,
-		TotalFen: o.totalFen, Description: o.description, PrepayID: o.prepayID, TransactionID: o.transactionID,
-		CreatedAt: o.createdAt, ExpiresAt: o.expiresAt, PaidAt: o.paidAt,
+		ID: o.id, UserID: o.userID, PayerOpenID: o.payerOpenID, OutTradeNo: o.outTradeNo,
+		Status: o.status, CloseTo: o.closeTo, Lines: o.lines,
+		TotalFen: o.totalFen, Description: o.description, PrepayID: o.prepayID, PrepayIssuedAt: o.prepayIssuedAt,
+		TransactionID: o.transactionID, CreatedAt: o.createdAt, ExpiresAt: o.expiresAt, PaidAt: o.paidAt,
+		CheckAttempts: o.checkAttempts, NextCheckAt: o.nextCheckAt, LastQueryAt: o.lastQueryAt,
 	}
 }
 
-func (o *Order) ID() uuid.UUID         { return o.id }
-func (o *Order) UserID() uuid.UUID     { return o.userID }
-func (o *Order) OutTradeNo() string    { return o.outTradeNo }
-func (o *Order) Status() OrderStatus   { return o.status }
-func (o *Order) Lines() []OrderLine    { return o.lines }
-func (o *Order) TotalFen() int64       { return o.totalFen }
-func (o *Order) Description() string   { return o.description }
-func (o *Order) PrepayID() string      { return o.prepayID }
-func (o *Order) TransactionID() string { return o.transactionID }
-func (o *Order) CreatedAt() time.Time  { return o.createdAt }
-func (o *Order) ExpiresAt() time.Time  { return o.expiresAt }
-func (o *Order) PaidAt() time.Time     { return o.paidAt }
+func (o *Order) ID() uuid.UUID          { return o.id }
+func (o *Order) UserID() uuid.UUID      { return o.userID }
+func (o *Order) PayerOpenID() string    { return o.payerOpenID }
+func (o *Order) OutTradeNo() string     { return o.outTradeNo }
+func (o *Order) Status() OrderStatus    { return o.status }
+func (o *Order) Lines() []OrderLine     { return o.lines }
+func (o *Order) TotalFen() int64        { return o.totalFen }
+func (o *Order) Description() string    { return o.description }
+func (o *Order) PrepayID() string       { return o.prepayID }
+func (o *Order) TransactionID() string  { return o.transactionID }
+func (o *Order) CreatedAt() time.Time   { return o.createdAt }
+func (o *Order) ExpiresAt() time.Time   { return o.expiresAt }
+func (o *Order) PaidAt() time.Time      { return o.paidAt }
+func (o *Order) CheckAttempts() int     { return o.checkAttempts }
+func (o *Order) NextCheckAt() time.Time { return o.nextCheckAt }
+
+// TakeEffects hands the adapter the jobs and attention items the last
+// moves produced, once.
+func (o *Order) TakeEffects() ([]Job, []Attention) {
+	j, a := o.jobs, o.attention
+	o.jobs, o.attention = nil, nil
+	return j, a
+}
+
+func (o *Order) schedule(kind JobKind, at time.Time) {
+	o.jobs = append(o.jobs, Job{Kind: kind, OrderID: o.id, RunAt: at.UTC()})
+}
+
+func (o *Order) flag(kind AttentionKind, detail string, now time.Time) {
+	o.attention = append(o.attention, Attention{
+		Kind: kind, OrderID: o.id, OutTradeNo: o.outTradeNo, Detail: detail, CreatedAt: now.UTC(),
+	})
+}
 
 // Payable says whether the user may (still) pay at now.
 func (o *Order) Payable(now time.Time) error {
@@ -164,35 +231,104 @@ func (o *Order) Payable(now time.Time) error {
 	return nil
 }
 
-// SetPrepayID records WeChat's prepay_id; it never changes afterwards,
-// because the same out_trade_no with the same parameters yields the same one.
-func (o *Order) SetPrepayID(id string) error {
-	if o.prepayID != "" && o.prepayID != id {
-		return fmt.Errorf("order %s already has prepay_id %s, WeChat returned %s", o.id, o.prepayID, id)
+// PrepayReuseWindow is how long a stored prepay_id is handed out again.
+// WeChat keeps one for 2 hours; past this margin /pay asks for a new one,
+// so that a payment sheet opened near the end still works.
+const PrepayReuseWindow = 110 * time.Minute
+
+// NeedsPrepay says whether a (new) prepay_id must be asked for at now.
+func (o *Order) NeedsPrepay(now time.Time) bool {
+	return o.prepayID == "" || !now.Before(o.prepayIssuedAt.Add(PrepayReuseWindow))
+}
+
+// AttachPrepay stores WeChat's prepay_id while the order is payable; a
+// cancel or expiry that won the row lock first refuses it, so no signed
+// payment arguments leave for an order that is being closed.
+func (o *Order) AttachPrepay(id string, now time.Time) error {
+	if err := o.Payable(now); err != nil {
+		return err
 	}
-	o.prepayID = id
+	if id == "" {
+		return errors.New("empty prepay_id")
+	}
+	o.prepayID, o.prepayIssuedAt = id, now.UTC()
 	return nil
 }
 
-// Cancel ends an unpaid order. Cancelling a cancelled or expired order is
-// a no-op; a paid one cannot be cancelled.
-func (o *Order) Cancel() error {
+// closingRecheck is when a closing order is looked at again if the close
+// never finished (the instance died between the two steps, say).
+const closingRecheck = time.Minute
+
+// BeginCancel moves a pending order to closing, before the caller asks
+// WeChat to close the transaction; a successful close ends it cancelled.
+// An order already closing stays so (the close may be retried); one that
+// already ended gives errAlreadyEnded, a paid one ErrOrderNotCancellable.
+func (o *Order) BeginCancel(now time.Time) error {
 	switch o.status {
 	case OrderPending:
-		o.status = OrderCancelled
+		o.status, o.closeTo = OrderClosing, OrderCancelled
+		o.nextCheckAt = now.Add(closingRecheck).UTC()
+		o.schedule(JobSettleOrder, o.nextCheckAt)
 		return nil
-	case OrderCancelled, OrderExpired:
+	case OrderClosing:
 		return nil
+	case OrderCancelled, OrderExpired, OrderLatePaid:
+		return errAlreadyEnded
 	default:
 		return ErrOrderNotCancellable
 	}
 }
 
-// Expire ends an unpaid order whose payment window has passed.
-func (o *Order) Expire(now time.Time) error {
-	if o.status != OrderPending || now.Before(o.expiresAt) {
-		return fmt.Errorf("order %s is %s until %s: %w", o.id, o.status, o.expiresAt, ErrOrderNotCancellable)
+// beginExpire is BeginCancel for an order whose window has passed, during
+// a settle attempt (which already set when the next attempt is due).
+func (o *Order) beginExpire(now time.Time) error {
+	switch {
+	case o.status == OrderClosing:
+		return nil
+	case o.status != OrderPending:
+		return errAlreadyEnded
+	case now.Before(o.expiresAt):
+		return fmt.Errorf("order %s is payable until %s", o.id, o.expiresAt)
 	}
-	o.status = OrderExpired
+	o.status, o.closeTo = OrderClosing, OrderExpired
+	return nil
+}
+
+// errAlreadyEnded: the order was already cancelled or expired.
+var errAlreadyEnded = errors.New("order already ended")
+
+// FinishClose ends a closing order where BeginClose said, after WeChat
+// closed the transaction (or said it was never paid and can no longer be).
+func (o *Order) FinishClose() error {
+	if o.status != OrderClosing {
+		return fmt.Errorf("order %s is %s, not closing", o.id, o.status)
+	}
+	o.status, o.closeTo, o.nextCheckAt = o.closeTo, "", time.Time{}
+	return nil
+}
+
+// AbortClose puts a closing order back to pending when WeChat refused to
+// close it for a reason other than its being paid: the user may still pay.
+func (o *Order) AbortClose() error {
+	if o.status != OrderClosing {
+		return nil // a payment (or another close) got there first
+	}
+	o.status, o.closeTo, o.nextCheckAt = OrderPending, "", o.expiresAt
+	return nil
+}
+
+// ExpireUnpaid ends a pending order past its window without asking WeChat
+// to close it: WeChat has said it can no longer be paid (CLOSED, REVOKED,
+// PAYERROR) or never saw it.
+func (o *Order) ExpireUnpaid(now time.Time) error {
+	switch {
+	case o.status == OrderClosing:
+		return o.FinishClose()
+	case o.status != OrderPending:
+		return fmt.Errorf("order %s is %s: %w", o.id, o.status, errAlreadyEnded)
+	case now.Before(o.expiresAt):
+		return fmt.Errorf("order %s is payable until %s", o.id, o.expiresAt)
+	}
+	o.status, o.nextCheckAt = OrderExpired, time.Time{}
 	return nil
 }

@@ -40,31 +40,42 @@ type PaymentRecord struct {
 	Reason      string
 }
 
-// Orders stores orders and the payment ledger. Each method is one
-// transaction.
+// Orders stores orders, their jobs and attention items, and the payment
+// ledger. Each method is one transaction. Whenever a method saves an
+// order, it also schedules the jobs and stores the attention items the
+// order's moves produced (Order.TakeEffects), in the same transaction.
 type Orders interface {
-	// CreateOrder reserves stock for every line (ErrOutOfStock, or
-	// ErrProductUnavailable for an unknown one), prices the lines from the
-	// catalog, builds the order with build and stores it. If the user
-	// already placed an order with spec.IdempotencyKey, it returns that
-	// order and created=false, or ErrIdempotencyConflict when the request
-	// hash differs.
+	// CreateOrder claims spec.IdempotencyKey for the user (concurrent
+	// requests with one key wait for each other), reserves stock for every
+	// line (ErrOutOfStock, or ErrProductUnavailable for an unknown one),
+	// prices the lines from the catalog, builds the order with build and
+	// stores it. If the user already placed an order with the key, it
+	// returns that order and created=false, or ErrIdempotencyConflict when
+	// the request hash differs.
 	CreateOrder(ctx context.Context, spec NewOrderSpec, build func([]OrderLine) (*Order, error)) (o *Order, created bool, err error)
 	// FindOrder returns the user's order, or ErrNotFound (also for another user's).
 	FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*Order, error)
+	// GetOrder returns any order (for jobs), or ErrNotFound.
+	GetOrder(ctx context.Context, orderID uuid.UUID) (*Order, error)
 	// ListOrders returns the user's orders, newest first, after the cursor (nil: from the newest).
 	ListOrders(ctx context.Context, userID uuid.UUID, after *OrderCursor, limit int) ([]*Order, error)
-	// UpdateOrder locks the order, lets change decide, and saves the result.
-	// When change moves a pending order to cancelled or expired, the
-	// reserved stock is released in the same transaction.
+	// UpdateOrder locks the order, lets change decide, and saves the result
+	// (nothing is saved when change returns an error). When the order
+	// leaves pending or closing for cancelled or expired, the reserved stock
+	// is released in the same transaction.
 	UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*Order) error) (*Order, error)
 	// RecordPayment locks the order with the record's out_trade_no (nil if
 	// there is none), lets decide give the verdict, saves the order when it
-	// is applied, and appends the ledger entry, all in one transaction.
+	// is applied or late, stores its effects, and appends the ledger entry,
+	// all in one transaction.
 	RecordPayment(ctx context.Context, r PaymentRecord, decide func(*Order) (Verdict, string, error)) (Verdict, error)
 	// RecordRefused appends a ledger entry for a notification that failed
-	// verification.
-	RecordRefused(ctx context.Context, r PaymentRecord) error
-	// PendingExpiredBefore lists pending orders whose payment window ended before t.
-	PendingExpiredBefore(ctx context.Context, t time.Time, limit int) ([]*Order, error)
+	// verification, unless perMinute entries of that kind were already
+	// written in the record's minute; recorded says which.
+	RecordRefused(ctx context.Context, r PaymentRecord, perMinute int) (recorded bool, err error)
+	// DueOrders lists open (pending or closing) orders whose next settle
+	// attempt is due at now, the longest due first.
+	DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error)
+	// NeedsAttention lists the open attention items, oldest first.
+	NeedsAttention(ctx context.Context, limit int) ([]Attention, error)
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -13,6 +14,9 @@ var (
 	// ErrPaymentRejected: WeChat Pay refused the request as made (bad
 	// parameters, order closed or already paid at WeChat).
 	ErrPaymentRejected = errors.New("WeChat Pay rejected the request")
+	// ErrOrderPaidAtWeChat: WeChat Pay refused to close (or prepay) a
+	// transaction because it is paid (ORDERPAID). It is a rejection too.
+	ErrOrderPaidAtWeChat = fmt.Errorf("%w: the transaction is paid (ORDERPAID)", ErrPaymentRejected)
 )
 
 // PrepayRequest is what JSAPI prepay needs for one order.
@@ -80,6 +84,7 @@ type WeChatPay interface {
 	// answer is signature-verified. ErrNotFound if WeChat has none.
 	QueryOrder(ctx context.Context, outTradeNo string) (Transaction, error)
 	// CloseOrder closes an unpaid transaction so it can no longer be paid.
-	// Closing a transaction WeChat never saw is not an error.
+	// Closing a transaction WeChat never saw is not an error; closing a
+	// paid one is ErrOrderPaidAtWeChat.
 	CloseOrder(ctx context.Context, outTradeNo string) error
 }

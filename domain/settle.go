@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -18,61 +19,112 @@ const (
 // EventTransactionSuccess is the only event that can make an order paid.
 const EventTransactionSuccess = "TRANSACTION.SUCCESS"
 
+// Monitor hears about what a person watching the shop wants counted and
+// alerted on (adapters/metrics). It must not block.
+type Monitor interface {
+	PaymentVerdict(source string, v Verdict)
+	// RefusalNotRecorded counts a refused notification left out of the
+	// ledger because the minute's budget for refusals was spent.
+	RefusalNotRecorded()
+	NeedsAttention(kind AttentionKind)
+	ReconcileOutcome(outcome string)
+}
+
+// LedgerPolicy bounds what the ledger keeps of notifications that failed
+// verification: enough forensics for a misconfiguration, too few rows for
+// an attacker to grow the database (the rest are only counted).
+type LedgerPolicy struct {
+	RefusalsPerMinute int
+}
+
+// DefaultLedgerPolicy keeps up to 120 refusals a minute.
+func DefaultLedgerPolicy() LedgerPolicy { return LedgerPolicy{RefusalsPerMinute: 120} }
+
 // ConfirmPayment applies a verified payment to its order, exactly once,
 // and records every notification in the ledger with its verdict.
 type ConfirmPayment struct {
 	orders   Orders
 	merchant Merchant
 	now      Clock
+	monitor  Monitor
+	log      *slog.Logger
+	ledger   LedgerPolicy
 }
 
-func NewConfirmPayment(orders Orders, merchant Merchant, now Clock) *ConfirmPayment {
-	return &ConfirmPayment{orders: orders, merchant: merchant, now: now}
+func NewConfirmPayment(orders Orders, merchant Merchant, now Clock, monitor Monitor, log *slog.Logger, ledger LedgerPolicy) *ConfirmPayment {
+	return &ConfirmPayment{orders: orders, merchant: merchant, now: now, monitor: monitor, log: log, ledger: ledger}
 }
 
 // Execute handles a notification (or a query answer, with source
 // SourceQuery) whose signature has been verified. Duplicates, ignored
-// events and suspicious claims are handled outcomes, not errors: only a
-// failure to record returns an error, so that WeChat retries.
+// events, late and suspicious payments are handled outcomes, not errors:
+// only a failure to record returns an error, so that WeChat retries.
 func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNotification) (Verdict, error) {
+	now := c.now().UTC()
 	rec := PaymentRecord{
 		EventID: n.ID, Source: source, EventType: n.EventType,
-		ReceivedAt: c.now().UTC(), Transaction: n.Transaction,
+		ReceivedAt: now, Transaction: n.Transaction,
 	}
-	return c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
+	verdict, err := c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 		if n.EventType != EventTransactionSuccess {
 			return VerdictIgnored, "event " + n.EventType, nil
 		}
 		if o == nil {
 			return VerdictSuspicious, fmt.Sprintf("no order with out_trade_no %q", n.Transaction.OutTradeNo), nil
 		}
-		v, reason := VerdictOf(o.ConfirmPaid(n.Transaction, c.merchant))
-		if v == "" {
+		v, reason := VerdictOf(o.ConfirmPaid(n.Transaction, c.merchant, now))
+		switch v {
+		case "":
 			return "", "", errors.New(reason)
+		case VerdictSuspicious:
+			o.flag(AttentionSuspiciousPayment, reason, now)
 		}
 		return v, reason, nil
 	})
+	if err != nil {
+		return "", err
+	}
+	c.monitor.PaymentVerdict(source, verdict)
+	switch verdict {
+	case VerdictLate:
+		c.log.ErrorContext(ctx, "late payment: money arrived for an order that had ended; it will be given back",
+			"out_trade_no", n.Transaction.OutTradeNo, "transaction_id", n.Transaction.TransactionID, "amount_fen", n.Transaction.TotalFen)
+	case VerdictSuspicious:
+		c.monitor.NeedsAttention(AttentionSuspiciousPayment)
+	}
+	return verdict, nil
 }
 
-// Refused records a notification that failed verification. It never
-// touches an order.
+// Refused records a notification that failed verification, within the
+// minute's budget. It never touches an order.
 func (c *ConfirmPayment) Refused(ctx context.Context, eventID, reason string) error {
-	return c.orders.RecordRefused(ctx, PaymentRecord{
+	recorded, err := c.orders.RecordRefused(ctx, PaymentRecord{
 		EventID: eventID, Source: SourceNotification, ReceivedAt: c.now().UTC(),
 		Verdict: VerdictRejected, Reason: reason,
-	})
+	}, c.ledger.RefusalsPerMinute)
+	if err != nil {
+		return err
+	}
+	c.monitor.PaymentVerdict(SourceNotification, VerdictRejected)
+	if !recorded {
+		c.monitor.RefusalNotRecorded()
+	}
+	return nil
 }
 
-// CancelOrder closes an unpaid order: first at WeChat, so that the payment
-// sheet can no longer be used, then here, releasing the stock.
+// CancelOrder closes an unpaid order: the order becomes closing under its
+// row lock (so /pay can no longer hand out payment arguments), then WeChat
+// closes the transaction, then the order is cancelled and its stock
+// released. If WeChat says it is paid, the payment wins.
 type CancelOrder struct {
 	orders  Orders
 	pay     WeChatPay
 	confirm *ConfirmPayment
+	now     Clock
 }
 
-func NewCancelOrder(orders Orders, pay WeChatPay, confirm *ConfirmPayment) *CancelOrder {
-	return &CancelOrder{orders: orders, pay: pay, confirm: confirm}
+func NewCancelOrder(orders Orders, pay WeChatPay, confirm *ConfirmPayment, now Clock) *CancelOrder {
+	return &CancelOrder{orders: orders, pay: pay, confirm: confirm, now: now}
 }
 
 func (c *CancelOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID) (*Order, error) {
@@ -80,98 +132,67 @@ func (c *CancelOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID)
 	if err != nil {
 		return nil, err
 	}
-	switch order.Status() {
-	case OrderCancelled, OrderExpired:
-		return order, nil
-	case OrderPaid:
-		return nil, ErrOrderNotCancellable
+	order, err = c.orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.BeginCancel(c.now()) })
+	if errors.Is(err, errAlreadyEnded) {
+		return c.orders.FindOrder(ctx, s.User().ID(), orderID)
 	}
-	if err := c.pay.CloseOrder(ctx, order.OutTradeNo()); err != nil {
-		if errors.Is(err, ErrPaymentRejected) {
-			// WeChat refuses to close a paid transaction: the user paid while
-			// we were cancelling. Believe WeChat, not the cancel button.
-			if _, serr := settleFromQuery(ctx, c.pay, c.confirm, order.OutTradeNo()); serr != nil {
-				return nil, fmt.Errorf("cancel order: close refused, then: %w", serr)
-			}
-			return nil, ErrOrderNotCancellable
-		}
-		return nil, fmt.Errorf("cancel order: close at WeChat: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	return c.orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.Cancel() })
+	return closeAtWeChat(ctx, c.orders, c.pay, c.confirm, order, true)
 }
 
-// settleFromQuery asks WeChat about a transaction and applies it if paid.
-func settleFromQuery(ctx context.Context, pay WeChatPay, confirm *ConfirmPayment, outTradeNo string) (TradeState, error) {
+// closeAtWeChat finishes what BeginCancel (or beginExpire) started. Only
+// ORDERPAID means paid (then the verified query is applied and the caller
+// is told the order cannot be cancelled); any other failure returns the
+// error, so that nothing is cancelled on a guess. With reopen, a cancel
+// that WeChat refused puts the order back to pending (the user may still
+// pay); otherwise it stays closing for the next settle attempt.
+func closeAtWeChat(ctx context.Context, orders Orders, pay WeChatPay, confirm *ConfirmPayment, order *Order, reopen bool) (*Order, error) {
+	err := pay.CloseOrder(ctx, order.OutTradeNo())
+	switch {
+	case err == nil:
+		return orders.UpdateOrder(ctx, order.ID(), func(o *Order) error {
+			if o.Status() != OrderClosing {
+				return nil // a payment was applied meanwhile
+			}
+			return o.FinishClose()
+		})
+	case errors.Is(err, ErrOrderPaidAtWeChat):
+		if _, _, serr := settleFromQuery(ctx, pay, confirm, order.OutTradeNo()); serr != nil {
+			return nil, fmt.Errorf("close: WeChat says paid, then: %w", serr)
+		}
+		return nil, ErrOrderNotCancellable
+	case reopen:
+		if _, aerr := orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.AbortClose() }); aerr != nil {
+			return nil, errors.Join(err, aerr)
+		}
+		return nil, fmt.Errorf("close at WeChat: %w", err)
+	default:
+		return nil, fmt.Errorf("close at WeChat: %w", err)
+	}
+}
+
+// settleFromQuery asks WeChat about a transaction and applies it if paid
+// (SUCCESS, or REFUND: paid and then refunded).
+func settleFromQuery(ctx context.Context, pay WeChatPay, confirm *ConfirmPayment, outTradeNo string) (Transaction, Verdict, error) {
 	t, err := pay.QueryOrder(ctx, outTradeNo)
 	if err != nil {
-		return "", err
+		return Transaction{}, "", err
 	}
-	if t.State == TradeSuccess {
-		n := PaymentNotification{ID: "query:" + t.TransactionID, EventType: EventTransactionSuccess, Transaction: t}
-		if _, err := confirm.Execute(ctx, SourceQuery, n); err != nil {
-			return "", err
-		}
+	if t.State != TradeSuccess && t.State != TradeRefund {
+		return t, "", nil
 	}
-	return t.State, nil
+	n := PaymentNotification{ID: "query:" + t.TransactionID, EventType: EventTransactionSuccess, Transaction: t}
+	v, err := confirm.Execute(ctx, SourceQuery, n)
+	return t, v, err
 }
 
-// Reconcile is the job WeChat's retry schedule makes necessary: for every
-// pending order past its payment window, ask WeChat what happened. Paid
-// ones are confirmed from the verified query (the notification was lost);
-// unpaid ones are closed at WeChat and expired here, releasing stock.
-type Reconcile struct {
-	orders  Orders
-	pay     WeChatPay
-	confirm *ConfirmPayment
-	now     Clock
-	log     *slog.Logger
+// paidVerdict says whether a verdict means the money is accounted for.
+func paidVerdict(v Verdict) bool {
+	return v == VerdictApplied || v == VerdictDuplicate || v == VerdictLate
 }
 
-func NewReconcile(orders Orders, pay WeChatPay, confirm *ConfirmPayment, now Clock, log *slog.Logger) *Reconcile {
-	return &Reconcile{orders: orders, pay: pay, confirm: confirm, now: now, log: log}
-}
-
-// ReconcileResult counts what one pass did.
-type ReconcileResult struct {
-	Paid, Expired, Failed int
-}
-
-// Execute handles up to limit overdue orders; call it periodically.
-func (r *Reconcile) Execute(ctx context.Context, limit int) (ReconcileResult, error) {
-	var res ReconcileResult
-	due, err := r.orders.PendingExpiredBefore(ctx, r.now(), limit)
-	if err != nil {
-		return res, fmt.Errorf("reconcile: list: %w", err)
-	}
-	for _, o := range due {
-		if err := r.one(ctx, o, &res); err != nil {
-			res.Failed++
-			r.log.WarnContext(ctx, "reconcile: order left pending for the next pass", "order_id", o.ID(), "err", err)
-		}
-	}
-	return res, nil
-}
-
-func (r *Reconcile) one(ctx context.Context, o *Order, res *ReconcileResult) error {
-	state, err := settleFromQuery(ctx, r.pay, r.confirm, o.OutTradeNo())
-	switch {
-	case errors.Is(err, ErrNotFound):
-		// WeChat never saw it (prepay never succeeded): nothing to close.
-	case err != nil:
-		return err
-	case state == TradeSuccess:
-		res.Paid++
-		return nil
-	case state == TradeUserPaying:
-		return errors.New("the user is paying right now")
-	default:
-		if err := r.pay.CloseOrder(ctx, o.OutTradeNo()); err != nil {
-			return err
-		}
-	}
-	if _, err := r.orders.UpdateOrder(ctx, o.ID(), func(o *Order) error { return o.Expire(r.now()) }); err != nil {
-		return err
-	}
-	res.Expired++
-	return nil
-}
+// queryInterval is the least time between two active queries of one
+// order, however many callers ask (README: "Active query").
+const queryInterval = 3 * time.Second

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +13,7 @@ import (
 )
 
 func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decide func(*domain.Order) (domain.Verdict, string, error)) (domain.Verdict, error) {
-	err := s.inTx(ctx, func(q *dbsqlc.Queries) error {
+	err := s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
 		// The row lock makes concurrent duplicates queue here: the first
 		// applies the payment, the rest see it applied.
 		var order *domain.Order
@@ -35,8 +36,13 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 			return err
 		}
 		r.Verdict, r.Reason = verdict, reason
-		if verdict == domain.VerdictApplied {
-			if err := saveOrder(ctx, q, order, before); err != nil {
+		if order != nil {
+			if verdict == domain.VerdictApplied || verdict == domain.VerdictLate {
+				if err := saveOrder(ctx, q, order, before); err != nil {
+					return err
+				}
+			}
+			if err := s.saveEffects(ctx, tx, q, order); err != nil {
 				return err
 			}
 		}
@@ -48,11 +54,14 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 	return r.Verdict, nil
 }
 
-func (s *Store) RecordRefused(ctx context.Context, r domain.PaymentRecord) error {
-	if err := appendLedger(ctx, s.q, r); err != nil {
-		return fmt.Errorf("record refused notification: %w", err)
+func (s *Store) RecordRefused(ctx context.Context, r domain.PaymentRecord, perMinute int) (bool, error) {
+	n, err := s.q.AppendRefusal(ctx, dbsqlc.AppendRefusalParams{
+		ReceivedAt: r.ReceivedAt, EventID: r.EventID, Source: r.Source, Reason: r.Reason, PerMinute: int32(perMinute),
+	})
+	if err != nil {
+		return false, fmt.Errorf("record refused notification: %w", err)
 	}
-	return nil
+	return n == 1, nil
 }
 
 func appendLedger(ctx context.Context, q *dbsqlc.Queries, r domain.PaymentRecord) error {
@@ -66,4 +75,12 @@ func appendLedger(ctx context.Context, q *dbsqlc.Queries, r domain.PaymentRecord
 		OutTradeNo: r.Transaction.OutTradeNo, TransactionID: r.Transaction.TransactionID,
 		AmountFen: amount, ReceivedAt: r.ReceivedAt,
 	})
+}
+
+// PurgeRefusalBudget forgets the refusal counts of minutes before before.
+func (s *Store) PurgeRefusalBudget(ctx context.Context, before time.Time) error {
+	if err := s.q.PurgeRefusalBudget(ctx, before); err != nil {
+		return fmt.Errorf("purge refusal budget: %w", err)
+	}
+	return nil
 }

@@ -24,7 +24,7 @@ func (s *Store) SaveLogin(ctx context.Context, id domain.WeChatIdentity, ns doma
 		return domain.User{}, err
 	}
 	var user domain.User
-	err = s.inTx(ctx, func(q *dbsqlc.Queries) error {
+	err = s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
 		row, err := q.UpsertUserLogin(ctx, dbsqlc.UpsertUserLoginParams{
 			Openid:               id.OpenID,
 			Unionid:              optional(id.UnionID),

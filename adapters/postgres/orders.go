@@ -32,23 +32,15 @@ func (s *Store) ListProducts(ctx context.Context) ([]domain.Product, error) {
 	return out, nil
 }
 
-func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (*domain.Order, bool, error) {
-	// Two requests with one Idempotency-Key can race past the lookup; the
-	// loser's insert hits the unique key, its transaction (and stock
-	// reservation) rolls back, and the second pass finds the winner's order.
-	for range 2 {
-		order, created, err := s.createOrder(ctx, spec, build)
-		if isUniqueViolation(err, "orders_user_id_idempotency_key_key") {
-			continue
-		}
-		return order, created, err
-	}
-	return nil, false, errors.New("create order: idempotency key kept colliding")
-}
-
-func (s *Store) createOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (order *domain.Order, created bool, err error) {
-	err = s.inTx(ctx, func(q *dbsqlc.Queries) error {
+func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (order *domain.Order, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
 		if spec.IdempotencyKey != "" {
+			// Claim the key before anything else, stock included: requests
+			// with the same key wait here, and all but the first find its
+			// order, even when it took the last unit in stock.
+			if err := q.ClaimIdempotencyKey(ctx, spec.UserID.String()+"/"+spec.IdempotencyKey); err != nil {
+				return fmt.Errorf("claim idempotency key: %w", err)
+			}
 			prior, err := q.FindIdempotentOrder(ctx, dbsqlc.FindIdempotentOrderParams{UserID: spec.UserID, IdempotencyKey: &spec.IdempotencyKey})
 			if err == nil {
 				if !bytes.Equal(prior.RequestHash, spec.RequestHash) {
@@ -81,6 +73,9 @@ func (s *Store) createOrder(ctx context.Context, spec domain.NewOrderSpec, build
 		if err := insertOrder(ctx, q, o, spec); err != nil {
 			return err
 		}
+		if err := s.saveEffects(ctx, tx, q, o); err != nil {
+			return err
+		}
 		order, created = o, true
 		return nil
 	})
@@ -101,10 +96,10 @@ func (s *Store) whyNotReserved(ctx context.Context, q *dbsqlc.Queries, id uuid.U
 func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec domain.NewOrderSpec) error {
 	snap := o.Snapshot()
 	err := q.InsertOrder(ctx, dbsqlc.InsertOrderParams{
-		ID: snap.ID, UserID: snap.UserID, OutTradeNo: snap.OutTradeNo, Status: string(snap.Status),
+		ID: snap.ID, UserID: snap.UserID, PayerOpenid: snap.PayerOpenID, OutTradeNo: snap.OutTradeNo, Status: string(snap.Status),
 		Description: snap.Description, TotalFen: snap.TotalFen,
 		IdempotencyKey: optional(spec.IdempotencyKey), RequestHash: spec.RequestHash,
-		CreatedAt: snap.CreatedAt, ExpiresAt: snap.ExpiresAt,
+		CreatedAt: snap.CreatedAt, ExpiresAt: snap.ExpiresAt, NextCheckAt: optionalTime(snap.NextCheckAt),
 	})
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
@@ -153,17 +148,32 @@ func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.
 	return withLines(ctx, s.q, rows)
 }
 
-func (s *Store) PendingExpiredBefore(ctx context.Context, t time.Time, limit int) ([]*domain.Order, error) {
-	rows, err := s.q.ListPendingExpired(ctx, dbsqlc.ListPendingExpiredParams{Before: t, MaxRows: int32(limit)})
-	if err != nil {
-		return nil, fmt.Errorf("list expired orders: %w", err)
+func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order, error) {
+	row, err := s.q.GetOrder(ctx, orderID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.ErrNotFound
 	}
-	return withLines(ctx, s.q, rows)
+	if err != nil {
+		return nil, fmt.Errorf("get order: %w", err)
+	}
+	orders, err := withLines(ctx, s.q, []dbsqlc.Order{row})
+	if err != nil {
+		return nil, err
+	}
+	return orders[0], nil
+}
+
+func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
+	ids, err := s.q.ListDueOrders(ctx, dbsqlc.ListDueOrdersParams{Now: &now, MaxRows: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list due orders: %w", err)
+	}
+	return ids, nil
 }
 
 func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*domain.Order) error) (*domain.Order, error) {
 	var order *domain.Order
-	err := s.inTx(ctx, func(q *dbsqlc.Queries) error {
+	err := s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
 		row, err := q.LockOrder(ctx, orderID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.ErrNotFound
@@ -180,32 +190,67 @@ func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(
 		if err := change(order); err != nil {
 			return err
 		}
-		return saveOrder(ctx, q, order, before)
+		if err := saveOrder(ctx, q, order, before); err != nil {
+			return err
+		}
+		return s.saveEffects(ctx, tx, q, order)
 	})
 	return order, err
 }
 
 // saveOrder writes the order's state, releasing reserved stock when it
-// leaves pending without being paid.
+// leaves pending or closing without being paid.
 func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before domain.OrderStatus) error {
 	snap := o.Snapshot()
-	var paidAt *time.Time
-	if !snap.PaidAt.IsZero() {
-		paidAt = &snap.PaidAt
-	}
 	err := q.SaveOrderState(ctx, dbsqlc.SaveOrderStateParams{
-		ID: snap.ID, Status: string(snap.Status), PrepayID: optional(snap.PrepayID),
-		TransactionID: optional(snap.TransactionID), PaidAt: paidAt, UpdatedAt: time.Now().UTC(),
+		ID: snap.ID, Status: string(snap.Status), CloseTo: optional(string(snap.CloseTo)),
+		PrepayID: optional(snap.PrepayID), PrepayIssuedAt: optionalTime(snap.PrepayIssuedAt),
+		TransactionID: optional(snap.TransactionID), PaidAt: optionalTime(snap.PaidAt),
+		CheckAttempts: int32(snap.CheckAttempts), NextCheckAt: optionalTime(snap.NextCheckAt),
+		LastQueryAt: optionalTime(snap.LastQueryAt), UpdatedAt: time.Now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("save order: %w", err)
 	}
-	if before == domain.OrderPending && (snap.Status == domain.OrderCancelled || snap.Status == domain.OrderExpired) {
+	if before.Open() && (snap.Status == domain.OrderCancelled || snap.Status == domain.OrderExpired) {
 		if err := q.ReleaseStock(ctx, snap.ID); err != nil {
 			return fmt.Errorf("release stock: %w", err)
 		}
 	}
 	return nil
+}
+
+// saveEffects schedules the order's jobs and stores its attention items in
+// the transaction that saved the order.
+func (s *Store) saveEffects(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queries, o *domain.Order) error {
+	jobs, items := o.TakeEffects()
+	if len(jobs) > 0 {
+		if err := s.jobs.ScheduleTx(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("schedule jobs: %w", err)
+		}
+	}
+	for _, a := range items {
+		err := q.InsertAttention(ctx, dbsqlc.InsertAttentionParams{
+			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, Detail: a.Detail, CreatedAt: a.CreatedAt,
+		})
+		if err != nil {
+			return fmt.Errorf("flag order for a person: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) NeedsAttention(ctx context.Context, limit int) ([]domain.Attention, error) {
+	rows, err := s.q.ListOpenAttention(ctx, int32(limit))
+	if err != nil {
+		return nil, fmt.Errorf("list attention items: %w", err)
+	}
+	out := make([]domain.Attention, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Attention{ID: r.ID, Kind: domain.AttentionKind(r.Kind), OrderID: r.OrderID,
+			OutTradeNo: r.OutTradeNo, Detail: r.Detail, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
 }
 
 func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*domain.Order, error) {
@@ -235,11 +280,20 @@ func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*
 
 func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine) *domain.Order {
 	return domain.RestoreOrder(domain.OrderSnapshot{
-		ID: r.ID, UserID: r.UserID, OutTradeNo: r.OutTradeNo, Status: domain.OrderStatus(r.Status),
+		ID: r.ID, UserID: r.UserID, PayerOpenID: r.PayerOpenid, OutTradeNo: r.OutTradeNo,
+		Status: domain.OrderStatus(r.Status), CloseTo: domain.OrderStatus(deref(r.CloseTo)),
 		Lines: lines, TotalFen: r.TotalFen, Description: r.Description,
-		PrepayID: deref(r.PrepayID), TransactionID: deref(r.TransactionID),
+		PrepayID: deref(r.PrepayID), PrepayIssuedAt: deref(r.PrepayIssuedAt), TransactionID: deref(r.TransactionID),
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
+		CheckAttempts: int(r.CheckAttempts), NextCheckAt: deref(r.NextCheckAt), LastQueryAt: deref(r.LastQueryAt),
 	})
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func isUniqueViolation(err error, constraint string) bool {

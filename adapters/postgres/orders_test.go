@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,7 +45,7 @@ func newUser(t *testing.T, s *postgres.Store, openID string) domain.User {
 
 func builder(user domain.User) func([]domain.OrderLine) (*domain.Order, error) {
 	return func(lines []domain.OrderLine) (*domain.Order, error) {
-		return domain.NewOrder(user.ID(), domain.NewOutTradeNo(t0), lines, t0, 30*time.Minute)
+		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(t0), lines, t0, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
 	}
 }
 
@@ -225,8 +226,17 @@ func TestCancelReleasesStockOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	closing, err := store.UpdateOrder(ctx, o.ID(), func(o *domain.Order) error { return o.BeginCancel(t0) })
+	if err != nil || closing.Status() != domain.OrderClosing || stockOf(t, store, p.ID) != 6 {
+		t.Fatalf("closing: %v %v, stock %d (held until the close at WeChat is done)", closing.Status(), err, stockOf(t, store, p.ID))
+	}
 	for range 2 {
-		got, err := store.UpdateOrder(ctx, o.ID(), func(o *domain.Order) error { return o.Cancel() })
+		got, err := store.UpdateOrder(ctx, o.ID(), func(o *domain.Order) error {
+			if o.Status() != domain.OrderClosing {
+				return nil
+			}
+			return o.FinishClose()
+		})
 		if err != nil || got.Status() != domain.OrderCancelled {
 			t.Fatalf("cancel: %v %v", got, err)
 		}
@@ -276,5 +286,186 @@ func TestListOrdersKeyset(t *testing.T) {
 	}
 	if page, _ := store.ListOrders(ctx, newUser(t, store, "o-none").ID(), nil, 10); len(page) != 0 {
 		t.Fatal("another user sees orders")
+	}
+}
+
+// The Idempotency-Key is claimed before stock is reserved: however many
+// requests with one key race for the last unit, they all get the one order.
+func TestSameKeyForTheLastUnitGivesEveryoneTheOrder(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	p := seedProduct(t, store, "last", 500, 1)
+	user := newUser(t, store, "o-last")
+	ids := make(chan uuid.UUID, 20)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			o, _, err := store.CreateOrder(ctx, spec(user, "last-key", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user))
+			if err != nil {
+				t.Errorf("same key, last unit: %v", err)
+				return
+			}
+			ids <- o.ID()
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[uuid.UUID]int{}
+	for id := range ids {
+		seen[id]++
+	}
+	var n int
+	_ = pool.QueryRow(ctx, "SELECT count(*) FROM orders").Scan(&n)
+	if len(seen) != 1 || n != 1 || stockOf(t, store, p.ID) != 0 {
+		t.Fatalf("orders seen %v, stored %d, stock %d", seen, n, stockOf(t, store, p.ID))
+	}
+}
+
+// An order's jobs are written in its transaction: a failed order leaves
+// none, a placed one has its checks and its settle job.
+func TestOrderJobsCommitWithTheOrder(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	p := seedProduct(t, store, "j", 500, 1)
+	user := newUser(t, store, "o-j")
+	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user)); !errors.Is(err, domain.ErrOutOfStock) {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT kind, scheduled_at FROM river_job WHERE args->>'order_id' = $1 ORDER BY scheduled_at`, o.ID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var kind string
+		var at time.Time
+		if err := rows.Scan(&kind, &at); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, kind+"@"+at.Sub(t0).String())
+	}
+	want := []string{"order_check@1m0s", "order_check@5m0s", "order_check@15m0s", "order_settle@30m0s"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("jobs %v, want %v", got, want)
+	}
+	var all int
+	_ = pool.QueryRow(ctx, "SELECT count(*) FROM river_job").Scan(&all)
+	if all != len(want) {
+		t.Fatalf("%d jobs in all: the failed order left some", all)
+	}
+}
+
+func TestDueOrdersAreOpenOrdersWhoseAttemptIsDue(t *testing.T) {
+	store, _ := newStore(t)
+	ctx := context.Background()
+	p := seedProduct(t, store, "d", 500, 10)
+	user := newUser(t, store, "o-d")
+	var ids []uuid.UUID
+	for range 3 {
+		o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID())
+	}
+	expiry := t0.Add(30 * time.Minute)
+	if due, _ := store.DueOrders(ctx, expiry.Add(-time.Second), 10); len(due) != 0 {
+		t.Fatalf("due before expiry: %v", due)
+	}
+	// One is paid-for-good (not open), one has had an attempt pushed back.
+	if _, err := store.UpdateOrder(ctx, ids[0], func(o *domain.Order) error { return o.BeginCancel(t0) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateOrder(ctx, ids[0], func(o *domain.Order) error { return o.FinishClose() }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.UpdateOrder(ctx, ids[1], func(o *domain.Order) error {
+		return o.BeginSettle(expiry, domain.ReconcilePolicy{Backoff: []time.Duration{time.Hour}, MaxAttempts: 5})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	due, err := store.DueOrders(ctx, expiry, 10)
+	if err != nil || len(due) != 1 || due[0] != ids[2] {
+		t.Fatalf("due %v %v, want only %v", due, err, ids[2])
+	}
+	due, _ = store.DueOrders(ctx, expiry.Add(time.Hour), 10)
+	if len(due) != 2 || due[0] != ids[2] || due[1] != ids[1] {
+		t.Fatalf("an hour later: %v, want the longest due first", due)
+	}
+}
+
+func TestRefusedNotificationsStayWithinTheMinutesBudget(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	var recorded atomic.Int64
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range 200 {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ok, err := store.RecordRefused(ctx, domain.PaymentRecord{
+				EventID: "EV-garbage", Source: domain.SourceNotification, ReceivedAt: t0.Add(time.Duration(i) * 100 * time.Millisecond),
+				Verdict: domain.VerdictRejected, Reason: "bad signature",
+			}, 25)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				recorded.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	var rows int
+	_ = pool.QueryRow(ctx, "SELECT count(*) FROM payment_ledger").Scan(&rows)
+	// 200 refusals over 20 s of one minute: 25 rows, and the rest counted only.
+	if rows != 25 || recorded.Load() != 25 {
+		t.Fatalf("%d rows, %d reported recorded; want 25", rows, recorded.Load())
+	}
+	if ok, _ := store.RecordRefused(ctx, domain.PaymentRecord{EventID: "EV-next", Source: domain.SourceNotification,
+		ReceivedAt: t0.Add(time.Minute), Verdict: domain.VerdictRejected}, 25); !ok {
+		t.Fatal("the next minute has a budget of its own")
+	}
+	if err := store.PurgeRefusalBudget(ctx, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var minutes int
+	_ = pool.QueryRow(ctx, "SELECT count(*) FROM ledger_refusal_budget").Scan(&minutes)
+	if minutes != 1 {
+		t.Fatalf("%d budget rows after the purge, want 1", minutes)
+	}
+}
+
+func TestAttentionItemsAreOpenOncePerOrderAndKind(t *testing.T) {
+	store, _ := newStore(t)
+	ctx := context.Background()
+	p := seedProduct(t, store, "a", 500, 10)
+	user := newUser(t, store, "o-a")
+	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := domain.ReconcilePolicy{Backoff: []time.Duration{time.Nanosecond}, MaxAttempts: 1}
+	now := o.ExpiresAt()
+	for range 3 {
+		_, err := store.UpdateOrder(ctx, o.ID(), func(o *domain.Order) error {
+			if err := o.BeginSettle(now, policy); err != nil && o.NextCheckAt().IsZero() {
+				return nil // flagged: keep the flag (a returned error would roll it back)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
+	}
+	items, err := store.NeedsAttention(ctx, 10)
+	if err != nil || len(items) != 1 || items[0].Kind != domain.AttentionUnresolved || items[0].OrderID != o.ID() || items[0].OutTradeNo != o.OutTradeNo() {
+		t.Fatalf("items %+v %v", items, err)
 	}
 }

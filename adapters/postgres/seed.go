@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/jackc/pgx/v5"
+
 	"context"
 	"fmt"
 
@@ -17,7 +19,7 @@ type ProductSeed struct {
 // SeedProducts adds products whose SKU is not there yet; it never changes
 // an existing one, so restarting `make run` keeps stock as it was.
 func (s *Store) SeedProducts(ctx context.Context, products []ProductSeed) error {
-	return s.inTx(ctx, func(q *dbsqlc.Queries) error {
+	return s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
 		for _, p := range products {
 			err := q.SeedProduct(ctx, dbsqlc.SeedProductParams{
 				Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: int32(p.Stock),

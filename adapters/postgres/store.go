@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wxmp/wxmp/db/dbsqlc"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // Store is the Postgres implementation of the domain's storage ports.
@@ -18,10 +19,18 @@ type Store struct {
 	pool *pgxpool.Pool
 	q    *dbsqlc.Queries
 	seal *Sealer
+	jobs JobScheduler
 }
 
-func NewStore(pool *pgxpool.Pool, seal *Sealer) *Store {
-	return &Store{pool: pool, q: dbsqlc.New(pool), seal: seal}
+// JobScheduler writes the domain's jobs inside the caller's transaction,
+// so that an order and its jobs commit (or roll back) together. The River
+// implementation is adapters/jobs.Scheduler.
+type JobScheduler interface {
+	ScheduleTx(ctx context.Context, tx pgx.Tx, jobs []domain.Job) error
+}
+
+func NewStore(pool *pgxpool.Pool, seal *Sealer, jobs JobScheduler) *Store {
+	return &Store{pool: pool, q: dbsqlc.New(pool), seal: seal, jobs: jobs}
 }
 
 // NewPool connects to url with every session in UTC, so that times read back
@@ -42,8 +51,8 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // inTx runs fn in one transaction, committed when fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(q *dbsqlc.Queries) error) error {
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx, q *dbsqlc.Queries) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(s.q.WithTx(tx))
+		return fn(tx, s.q.WithTx(tx))
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wxmp/wxmp/adapters/jobs"
 	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/postgres/pgtest"
 	"github.com/wxmp/wxmp/domain"
@@ -30,7 +31,16 @@ func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return postgres.NewStore(pool, sealer), pool
+	return postgres.NewStore(pool, sealer, scheduler(t)), pool
+}
+
+func scheduler(t *testing.T) *jobs.Scheduler {
+	t.Helper()
+	s, err := jobs.NewScheduler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func identity(t *testing.T, openID, unionID string) domain.WeChatIdentity {
@@ -213,7 +223,7 @@ func TestSessionKeyRefusesTamperedRows(t *testing.T) {
 		t.Fatal("another user's ciphertext decrypted")
 	}
 	other, _ := postgres.NewSealer(bytes.Repeat([]byte{1}, 32))
-	if _, err := postgres.NewStore(pool, other).SessionKey(ctx, a.ID()); err == nil {
+	if _, err := postgres.NewStore(pool, other, scheduler(t)).SessionKey(ctx, a.ID()); err == nil {
 		t.Fatal("decrypted with the wrong key")
 	}
 	if _, err := pool.Exec(ctx, "UPDATE users SET session_key_ciphertext = '\\x01'::bytea WHERE id = $1", a.ID()); err != nil {

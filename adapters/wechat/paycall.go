@@ -18,6 +18,7 @@ import (
 // WeChat Pay APIv3 error codes that change how we answer.
 const (
 	codeOrderNotExist      = "ORDER_NOT_EXIST"
+	codeOrderPaid          = "ORDERPAID"
 	codeSystemError        = "SYSTEM_ERROR"
 	codeFrequencyLimited   = "FREQUENCY_LIMITED"
 	codeBankError          = "BANK_ERROR"
@@ -77,6 +78,9 @@ func (p *Pay) apiError(ctx context.Context, op string, e *core.APIError) error {
 	switch {
 	case e.Code == codeOrderNotExist && e.StatusCode/100 == 4 && op != "prepay":
 		return fail(domain.ErrNotFound)
+	case e.Code == codeOrderPaid && e.StatusCode/100 == 4:
+		// Not a failure of ours: the user paid. The caller must believe it.
+		return fail(domain.ErrOrderPaidAtWeChat)
 	case e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests ||
 		e.Code == codeSystemError || e.Code == codeFrequencyLimited || e.Code == codeBankError ||
 		e.Code == codeBankErrorV2 || e.Code == codeSystemErrorV2:

@@ -10,6 +10,23 @@ import (
 	"github.com/google/uuid"
 )
 
+type AttentionItem struct {
+	ID         int64
+	Kind       string
+	OrderID    uuid.UUID
+	OutTradeNo string
+	Detail     string
+	CreatedAt  time.Time
+	ResolvedAt *time.Time
+	ResolvedBy *string
+	Note       *string
+}
+
+type LedgerRefusalBudget struct {
+	Minute time.Time
+	Used   int32
+}
+
 type Order struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -25,6 +42,12 @@ type Order struct {
 	UpdatedAt      time.Time
 	ExpiresAt      time.Time
 	PaidAt         *time.Time
+	PayerOpenid    string
+	CloseTo        *string
+	PrepayIssuedAt *time.Time
+	CheckAttempts  int32
+	NextCheckAt    *time.Time
+	LastQueryAt    *time.Time
 }
 
 type OrderLine struct {

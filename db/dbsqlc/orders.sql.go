@@ -46,6 +46,53 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 	return err
 }
 
+const appendRefusal = `-- name: AppendRefusal :execrows
+WITH budget AS (
+    INSERT INTO ledger_refusal_budget (minute, used)
+    VALUES (date_trunc('minute', $4::timestamptz), 1)
+    ON CONFLICT (minute) DO UPDATE SET used = ledger_refusal_budget.used + 1
+    RETURNING used
+)
+INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason, received_at)
+SELECT $1, $2, '', 'rejected', $3, $4
+FROM budget WHERE used <= $5::integer
+`
+
+type AppendRefusalParams struct {
+	EventID    string
+	Source     string
+	Reason     string
+	ReceivedAt time.Time
+	PerMinute  int32
+}
+
+// A refused notification is written only while the minute's budget lasts:
+// one statement, so concurrent refusals on any instance share one count.
+func (q *Queries) AppendRefusal(ctx context.Context, arg AppendRefusalParams) (int64, error) {
+	result, err := q.db.Exec(ctx, appendRefusal,
+		arg.EventID,
+		arg.Source,
+		arg.Reason,
+		arg.ReceivedAt,
+		arg.PerMinute,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :exec
+SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))
+`
+
+// Requests with one user's Idempotency-Key queue here until the first
+// commits, so every one of them finds the same order.
+func (q *Queries) ClaimIdempotencyKey(ctx context.Context, lockKey string) error {
+	_, err := q.db.Exec(ctx, claimIdempotencyKey, lockKey)
+	return err
+}
+
 const findIdempotentOrder = `-- name: FindIdempotentOrder :one
 SELECT id, request_hash FROM orders
 WHERE user_id = $1 AND idempotency_key = $2
@@ -68,8 +115,40 @@ func (q *Queries) FindIdempotentOrder(ctx context.Context, arg FindIdempotentOrd
 	return i, err
 }
 
+const getOrder = `-- name: GetOrder :one
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1
+`
+
+func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
+	row := q.db.QueryRow(ctx, getOrder, id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.OutTradeNo,
+		&i.Status,
+		&i.Description,
+		&i.TotalFen,
+		&i.PrepayID,
+		&i.TransactionID,
+		&i.IdempotencyKey,
+		&i.RequestHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ExpiresAt,
+		&i.PaidAt,
+		&i.PayerOpenid,
+		&i.CloseTo,
+		&i.PrepayIssuedAt,
+		&i.CheckAttempts,
+		&i.NextCheckAt,
+		&i.LastQueryAt,
+	)
+	return i, err
+}
+
 const getUserOrder = `-- name: GetUserOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at FROM orders WHERE id = $1 AND user_id = $2
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1 AND user_id = $2
 `
 
 type GetUserOrderParams struct {
@@ -95,20 +174,52 @@ func (q *Queries) GetUserOrder(ctx context.Context, arg GetUserOrderParams) (Ord
 		&i.UpdatedAt,
 		&i.ExpiresAt,
 		&i.PaidAt,
+		&i.PayerOpenid,
+		&i.CloseTo,
+		&i.PrepayIssuedAt,
+		&i.CheckAttempts,
+		&i.NextCheckAt,
+		&i.LastQueryAt,
 	)
 	return i, err
 }
 
+const insertAttention = `-- name: InsertAttention :exec
+INSERT INTO attention_items (kind, order_id, out_trade_no, detail, created_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
+`
+
+type InsertAttentionParams struct {
+	Kind       string
+	OrderID    uuid.UUID
+	OutTradeNo string
+	Detail     string
+	CreatedAt  time.Time
+}
+
+func (q *Queries) InsertAttention(ctx context.Context, arg InsertAttentionParams) error {
+	_, err := q.db.Exec(ctx, insertAttention,
+		arg.Kind,
+		arg.OrderID,
+		arg.OutTradeNo,
+		arg.Detail,
+		arg.CreatedAt,
+	)
+	return err
+}
+
 const insertOrder = `-- name: InsertOrder :exec
-INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen,
-                    idempotency_key, request_hash, created_at, updated_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6,
-        $7, $8, $9, $9, $10)
+INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
+                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10, $10, $11, $12)
 `
 
 type InsertOrderParams struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
+	PayerOpenid    string
 	OutTradeNo     string
 	Status         string
 	Description    string
@@ -117,12 +228,14 @@ type InsertOrderParams struct {
 	RequestHash    []byte
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
+	NextCheckAt    *time.Time
 }
 
 func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error {
 	_, err := q.db.Exec(ctx, insertOrder,
 		arg.ID,
 		arg.UserID,
+		arg.PayerOpenid,
 		arg.OutTradeNo,
 		arg.Status,
 		arg.Description,
@@ -131,6 +244,7 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 		arg.RequestHash,
 		arg.CreatedAt,
 		arg.ExpiresAt,
+		arg.NextCheckAt,
 	)
 	return err
 }
@@ -184,42 +298,70 @@ func (q *Queries) ListActiveProducts(ctx context.Context) ([]ListActiveProductsR
 	return items, nil
 }
 
-const listPendingExpired = `-- name: ListPendingExpired :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at FROM orders
-WHERE status = 'pending' AND expires_at < $1
-ORDER BY expires_at
+const listDueOrders = `-- name: ListDueOrders :many
+SELECT id FROM orders
+WHERE status IN ('pending', 'closing') AND next_check_at <= $1
+ORDER BY next_check_at
 LIMIT $2
 `
 
-type ListPendingExpiredParams struct {
-	Before  time.Time
+type ListDueOrdersParams struct {
+	Now     *time.Time
 	MaxRows int32
 }
 
-func (q *Queries) ListPendingExpired(ctx context.Context, arg ListPendingExpiredParams) ([]Order, error) {
-	rows, err := q.db.Query(ctx, listPendingExpired, arg.Before, arg.MaxRows)
+func (q *Queries) ListDueOrders(ctx context.Context, arg ListDueOrdersParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, listDueOrders, arg.Now, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Order
+	var items []uuid.UUID
 	for rows.Next() {
-		var i Order
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listOpenAttention = `-- name: ListOpenAttention :many
+SELECT id, kind, order_id, out_trade_no, detail, created_at FROM attention_items
+WHERE resolved_at IS NULL
+ORDER BY created_at, id
+LIMIT $1
+`
+
+type ListOpenAttentionRow struct {
+	ID         int64
+	Kind       string
+	OrderID    uuid.UUID
+	OutTradeNo string
+	Detail     string
+	CreatedAt  time.Time
+}
+
+func (q *Queries) ListOpenAttention(ctx context.Context, maxRows int32) ([]ListOpenAttentionRow, error) {
+	rows, err := q.db.Query(ctx, listOpenAttention, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListOpenAttentionRow
+	for rows.Next() {
+		var i ListOpenAttentionRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.UserID,
+			&i.Kind,
+			&i.OrderID,
 			&i.OutTradeNo,
-			&i.Status,
-			&i.Description,
-			&i.TotalFen,
-			&i.PrepayID,
-			&i.TransactionID,
-			&i.IdempotencyKey,
-			&i.RequestHash,
+			&i.Detail,
 			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.ExpiresAt,
-			&i.PaidAt,
 		); err != nil {
 			return nil, err
 		}
@@ -232,7 +374,7 @@ func (q *Queries) ListPendingExpired(ctx context.Context, arg ListPendingExpired
 }
 
 const listUserOrders = `-- name: ListUserOrders :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at FROM orders
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders
 WHERE user_id = $1
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -276,6 +418,12 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 			&i.UpdatedAt,
 			&i.ExpiresAt,
 			&i.PaidAt,
+			&i.PayerOpenid,
+			&i.CloseTo,
+			&i.PrepayIssuedAt,
+			&i.CheckAttempts,
+			&i.NextCheckAt,
+			&i.LastQueryAt,
 		); err != nil {
 			return nil, err
 		}
@@ -288,7 +436,7 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -309,12 +457,18 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.UpdatedAt,
 		&i.ExpiresAt,
 		&i.PaidAt,
+		&i.PayerOpenid,
+		&i.CloseTo,
+		&i.PrepayIssuedAt,
+		&i.CheckAttempts,
+		&i.NextCheckAt,
+		&i.LastQueryAt,
 	)
 	return i, err
 }
 
 const lockOrderByOutTradeNo = `-- name: LockOrderByOutTradeNo :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at FROM orders WHERE out_trade_no = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE out_trade_no = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
@@ -335,6 +489,12 @@ func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) 
 		&i.UpdatedAt,
 		&i.ExpiresAt,
 		&i.PaidAt,
+		&i.PayerOpenid,
+		&i.CloseTo,
+		&i.PrepayIssuedAt,
+		&i.CheckAttempts,
+		&i.NextCheckAt,
+		&i.LastQueryAt,
 	)
 	return i, err
 }
@@ -390,6 +550,15 @@ func (q *Queries) ProductIsActive(ctx context.Context, id uuid.UUID) (bool, erro
 	return exists, err
 }
 
+const purgeRefusalBudget = `-- name: PurgeRefusalBudget :exec
+DELETE FROM ledger_refusal_budget WHERE minute < $1
+`
+
+func (q *Queries) PurgeRefusalBudget(ctx context.Context, before time.Time) error {
+	_, err := q.db.Exec(ctx, purgeRefusalBudget, before)
+	return err
+}
+
 const releaseStock = `-- name: ReleaseStock :exec
 UPDATE products p SET stock = p.stock + l.quantity
 FROM order_lines l
@@ -428,26 +597,39 @@ func (q *Queries) ReserveStock(ctx context.Context, arg ReserveStockParams) (Res
 }
 
 const saveOrderState = `-- name: SaveOrderState :exec
-UPDATE orders SET status = $1, prepay_id = $2,
-    transaction_id = $3, paid_at = $4, updated_at = $5
-WHERE id = $6
+UPDATE orders SET status = $1, close_to = $2,
+    prepay_id = $3, prepay_issued_at = $4,
+    transaction_id = $5, paid_at = $6,
+    check_attempts = $7, next_check_at = $8,
+    last_query_at = $9, updated_at = $10
+WHERE id = $11
 `
 
 type SaveOrderStateParams struct {
-	Status        string
-	PrepayID      *string
-	TransactionID *string
-	PaidAt        *time.Time
-	UpdatedAt     time.Time
-	ID            uuid.UUID
+	Status         string
+	CloseTo        *string
+	PrepayID       *string
+	PrepayIssuedAt *time.Time
+	TransactionID  *string
+	PaidAt         *time.Time
+	CheckAttempts  int32
+	NextCheckAt    *time.Time
+	LastQueryAt    *time.Time
+	UpdatedAt      time.Time
+	ID             uuid.UUID
 }
 
 func (q *Queries) SaveOrderState(ctx context.Context, arg SaveOrderStateParams) error {
 	_, err := q.db.Exec(ctx, saveOrderState,
 		arg.Status,
+		arg.CloseTo,
 		arg.PrepayID,
+		arg.PrepayIssuedAt,
 		arg.TransactionID,
 		arg.PaidAt,
+		arg.CheckAttempts,
+		arg.NextCheckAt,
+		arg.LastQueryAt,
 		arg.UpdatedAt,
 		arg.ID,
 	)

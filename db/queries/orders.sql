@@ -24,15 +24,20 @@ UPDATE products p SET stock = p.stock + l.quantity
 FROM order_lines l
 WHERE l.order_id = @order_id AND p.id = l.product_id;
 
+-- name: ClaimIdempotencyKey :exec
+-- Requests with one user's Idempotency-Key queue here until the first
+-- commits, so every one of them finds the same order.
+SELECT pg_advisory_xact_lock(hashtextextended(sqlc.arg(lock_key)::text, 0));
+
 -- name: FindIdempotentOrder :one
 SELECT id, request_hash FROM orders
 WHERE user_id = @user_id AND idempotency_key = @idempotency_key;
 
 -- name: InsertOrder :exec
-INSERT INTO orders (id, user_id, out_trade_no, status, description, total_fen,
-                    idempotency_key, request_hash, created_at, updated_at, expires_at)
-VALUES (@id, @user_id, @out_trade_no, @status, @description, @total_fen,
-        sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at);
+INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
+                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at)
+VALUES (@id, @user_id, @payer_openid, @out_trade_no, @status, @description, @total_fen,
+        sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at, sqlc.narg(next_check_at));
 
 -- name: InsertOrderLines :copyfrom
 INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity)
@@ -40,6 +45,9 @@ VALUES (@order_id, @line_no, @product_id, @name, @unit_price_fen, @quantity);
 
 -- name: GetUserOrder :one
 SELECT * FROM orders WHERE id = @id AND user_id = @user_id;
+
+-- name: GetOrder :one
+SELECT * FROM orders WHERE id = @id;
 
 -- name: LockOrder :one
 SELECT * FROM orders WHERE id = @id FOR UPDATE;
@@ -53,8 +61,11 @@ FROM order_lines WHERE order_id = ANY(@order_ids::uuid[])
 ORDER BY order_id, line_no;
 
 -- name: SaveOrderState :exec
-UPDATE orders SET status = @status, prepay_id = sqlc.narg(prepay_id),
-    transaction_id = sqlc.narg(transaction_id), paid_at = sqlc.narg(paid_at), updated_at = @updated_at
+UPDATE orders SET status = @status, close_to = sqlc.narg(close_to),
+    prepay_id = sqlc.narg(prepay_id), prepay_issued_at = sqlc.narg(prepay_issued_at),
+    transaction_id = sqlc.narg(transaction_id), paid_at = sqlc.narg(paid_at),
+    check_attempts = @check_attempts, next_check_at = sqlc.narg(next_check_at),
+    last_query_at = sqlc.narg(last_query_at), updated_at = @updated_at
 WHERE id = @id;
 
 -- name: ListUserOrders :many
@@ -65,10 +76,10 @@ WHERE user_id = @user_id
 ORDER BY created_at DESC, id DESC
 LIMIT @max_rows;
 
--- name: ListPendingExpired :many
-SELECT * FROM orders
-WHERE status = 'pending' AND expires_at < @before
-ORDER BY expires_at
+-- name: ListDueOrders :many
+SELECT id FROM orders
+WHERE status IN ('pending', 'closing') AND next_check_at <= @now
+ORDER BY next_check_at
 LIMIT @max_rows;
 
 -- name: AppendLedger :exec
@@ -76,3 +87,30 @@ INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason,
                             out_trade_no, transaction_id, amount_fen, received_at)
 VALUES (@event_id, @source, @event_type, @verdict, @reason,
         @out_trade_no, @transaction_id, sqlc.narg(amount_fen), @received_at);
+
+-- name: AppendRefusal :execrows
+-- A refused notification is written only while the minute's budget lasts:
+-- one statement, so concurrent refusals on any instance share one count.
+WITH budget AS (
+    INSERT INTO ledger_refusal_budget (minute, used)
+    VALUES (date_trunc('minute', @received_at::timestamptz), 1)
+    ON CONFLICT (minute) DO UPDATE SET used = ledger_refusal_budget.used + 1
+    RETURNING used
+)
+INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason, received_at)
+SELECT @event_id, @source, '', 'rejected', @reason, @received_at
+FROM budget WHERE used <= @per_minute::integer;
+
+-- name: PurgeRefusalBudget :exec
+DELETE FROM ledger_refusal_budget WHERE minute < @before;
+
+-- name: InsertAttention :exec
+INSERT INTO attention_items (kind, order_id, out_trade_no, detail, created_at)
+VALUES (@kind, @order_id, @out_trade_no, @detail, @created_at)
+ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING;
+
+-- name: ListOpenAttention :many
+SELECT id, kind, order_id, out_trade_no, detail, created_at FROM attention_items
+WHERE resolved_at IS NULL
+ORDER BY created_at, id
+LIMIT @max_rows;

@@ -221,11 +221,43 @@ export interface paths {
         put?: never;
         /**
          * Cancel an unpaid order
-         * @description Closes the transaction at WeChat Pay first (so it can no longer be paid),
-         *     then cancels the order and releases its stock. Cancelling twice is fine;
-         *     a paid order cannot be cancelled (`order_not_cancellable`).
+         * @description Marks the order `closing` (from then on `/pay` refuses it), closes the
+         *     transaction at WeChat Pay (so it can no longer be paid), then cancels the
+         *     order and releases its stock. Cancelling twice is fine. A paid order cannot
+         *     be cancelled (`order_not_cancellable`), also when WeChat answers that the
+         *     user paid meanwhile (the payment is applied). Any other refusal by WeChat
+         *     leaves the order `pending` (`wechatpay_rejected`, `wechatpay_unavailable`).
          */
         post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask WeChat Pay about a pending order now (active query)
+         * @description For the caller's `pending` order that has a prepay, asks WeChat Pay for
+         *     the transaction and applies a verified SUCCESS, then returns the order as
+         *     it now stands. Call it after `wx.requestPayment` succeeds and whenever the
+         *     pay page is shown again: the user never waits for a notification that is
+         *     late or lost. WeChat is asked at most once per order every few seconds,
+         *     however many callers; the others get the stored answer. Any other order
+         *     is returned as it is.
+         */
+        post: operations["refreshOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -353,8 +385,14 @@ export interface components {
             product_id: string;
             quantity: number;
         };
-        /** @enum {string} */
-        OrderStatus: "pending" | "paid" | "cancelled" | "expired";
+        /**
+         * @description `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
+         *     closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
+         *     `late_paid` (paid after it was cancelled or expired; the money is given
+         *     back). See the README's "Order states".
+         * @enum {string}
+         */
+        OrderStatus: "pending" | "closing" | "paid" | "cancelled" | "expired" | "late_paid";
         OrderItem: {
             /** Format: uuid */
             product_id: string;
@@ -853,6 +891,35 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refreshOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order after the query. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];

@@ -5,9 +5,11 @@ import { formatFen } from './money';
 
 const STATUS_TEXT: Record<OrderStatus, string> = {
   pending: '待支付',
+  closing: '取消中',
   paid: '已支付',
   cancelled: '已取消',
   expired: '已过期',
+  late_paid: '已过期，退款中',
 };
 
 export function statusText(status: OrderStatus): string {

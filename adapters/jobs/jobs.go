@@ -1,0 +1,246 @@
+// Package jobs runs the domain's background work on River, in Postgres:
+// per-order jobs (check, settle, late payment) that the storage adapter
+// inserts in the same transaction as the order change that asked for
+// them, and two periodic jobs (the reconciliation sweep, the purge of
+// expired rows). River elects one leader among all instances to enqueue
+// periodic jobs and locks each job for one worker, so that every job runs
+// once however many instances share the database.
+//
+// Workers are thin driving adapters, like HTTP handlers: they decode the
+// job's arguments and call a domain use case.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/wxmp/wxmp/domain"
+)
+
+// Job arguments. The kind is what River stores; the domain's JobKind for
+// per-order jobs.
+type (
+	CheckOrderArgs struct {
+		OrderID uuid.UUID `json:"order_id"`
+	}
+	SettleOrderArgs struct {
+		OrderID uuid.UUID `json:"order_id"`
+	}
+	LatePaymentArgs struct {
+		OrderID uuid.UUID `json:"order_id"`
+	}
+	SweepArgs struct{}
+	PurgeArgs struct{}
+)
+
+func (CheckOrderArgs) Kind() string  { return string(domain.JobCheckOrder) }
+func (SettleOrderArgs) Kind() string { return string(domain.JobSettleOrder) }
+func (LatePaymentArgs) Kind() string { return string(domain.JobLatePayment) }
+func (SweepArgs) Kind() string       { return "reconcile_sweep" }
+func (PurgeArgs) Kind() string       { return "purge_expired" }
+
+// Scheduler writes domain jobs with River inside the caller's transaction
+// (postgres.JobScheduler). It is an insert-only client: it needs no pool.
+type Scheduler struct {
+	client *river.Client[pgx.Tx]
+}
+
+func NewScheduler() (*Scheduler, error) {
+	c, err := river.NewClient(riverpgxv5.New(nil), &river.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("river scheduler: %w", err)
+	}
+	return &Scheduler{client: c}, nil
+}
+
+func (s *Scheduler) ScheduleTx(ctx context.Context, tx pgx.Tx, jobs []domain.Job) error {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		args, err := argsFor(j)
+		if err != nil {
+			return err
+		}
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{ScheduledAt: j.RunAt}}
+	}
+	_, err := s.client.InsertManyTx(ctx, tx, params)
+	return err
+}
+
+func argsFor(j domain.Job) (river.JobArgs, error) {
+	switch j.Kind {
+	case domain.JobCheckOrder:
+		return CheckOrderArgs{OrderID: j.OrderID}, nil
+	case domain.JobSettleOrder:
+		return SettleOrderArgs{OrderID: j.OrderID}, nil
+	case domain.JobLatePayment:
+		return LatePaymentArgs{OrderID: j.OrderID}, nil
+	}
+	return nil, fmt.Errorf("no River job for kind %q", j.Kind)
+}
+
+// Purger deletes rows nobody needs any more (the Postgres store).
+type Purger interface {
+	PurgeExpiredSessions(ctx context.Context, before time.Time) (int64, error)
+	PurgeRefusalBudget(ctx context.Context, before time.Time) error
+}
+
+// Config tunes the runner; zero values take the defaults.
+type Config struct {
+	// SweepInterval is how often the reconciliation sweep runs (the safety
+	// net under the per-order jobs). Default 1m.
+	SweepInterval time.Duration
+	// PurgeInterval is how often expired sessions are deleted. Default 1h.
+	PurgeInterval time.Duration
+	// SweepLimit bounds the orders one sweep settles. Default 100.
+	SweepLimit int
+	// Workers is how many jobs one instance runs at once. Default 10.
+	Workers int
+	// PollInterval is how often River looks for work without a LISTEN
+	// wake-up. Default River's (1s).
+	PollInterval time.Duration
+}
+
+// Deps are the use cases the workers call.
+type Deps struct {
+	Refresh   *domain.RefreshOrder
+	Reconcile *domain.Reconcile
+	Late      *domain.HandleLatePayment
+	Purger    Purger
+	Now       domain.Clock
+	Log       *slog.Logger
+}
+
+// NewRunner builds the River client that works the jobs on this instance.
+// Start it with a context that lives until Stop.
+func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], error) {
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
+	if cfg.PurgeInterval <= 0 {
+		cfg.PurgeInterval = time.Hour
+	}
+	if cfg.SweepLimit <= 0 {
+		cfg.SweepLimit = 100
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &checkWorker{refresh: d.Refresh})
+	river.AddWorker(workers, &settleWorker{reconcile: d.Reconcile, now: d.Now})
+	river.AddWorker(workers, &lateWorker{late: d.Late})
+	river.AddWorker(workers, &sweepWorker{reconcile: d.Reconcile, limit: cfg.SweepLimit, log: d.Log})
+	river.AddWorker(workers, &purgeWorker{purger: d.Purger, now: d.Now, log: d.Log})
+	return river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		Logger:            d.Log.With("component", "river"),
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, sweepOpts }, &river.PeriodicJobOpts{ID: "reconcile_sweep"}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil }, &river.PeriodicJobOpts{ID: "purge_expired", RunOnStart: true}),
+		},
+	})
+}
+
+// A sweep that is still queued or running makes the next one redundant.
+var sweepOpts = &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}}
+
+type checkWorker struct {
+	river.WorkerDefaults[CheckOrderArgs]
+	refresh *domain.RefreshOrder
+}
+
+func (w *checkWorker) Work(ctx context.Context, j *river.Job[CheckOrderArgs]) error {
+	return w.refresh.Check(ctx, j.Args.OrderID)
+}
+
+// settleWorker makes one settle attempt; while the order stays open it
+// snoozes until the attempt the order's own back-off says is next. River
+// does not count snoozes, the order counts its attempts and stops itself.
+type settleWorker struct {
+	river.WorkerDefaults[SettleOrderArgs]
+	reconcile *domain.Reconcile
+	now       domain.Clock
+}
+
+func (w *settleWorker) Work(ctx context.Context, j *river.Job[SettleOrderArgs]) error {
+	outcome, _ := w.reconcile.Settle(ctx, j.Args.OrderID)
+	if outcome != domain.OutcomeWaiting && outcome != domain.OutcomeFailed {
+		// Done, or not due: whoever holds the attempt (the sweep, another
+		// job) carries on from here.
+		return nil
+	}
+	next, err := w.reconcile.NextAttempt(ctx, j.Args.OrderID)
+	if err != nil {
+		return err // River retries with its own back-off
+	}
+	if next.IsZero() {
+		return nil
+	}
+	return river.JobSnooze(max(0, next.Sub(w.now())))
+}
+
+type lateWorker struct {
+	river.WorkerDefaults[LatePaymentArgs]
+	late *domain.HandleLatePayment
+}
+
+func (w *lateWorker) Work(ctx context.Context, j *river.Job[LatePaymentArgs]) error {
+	return w.late.Execute(ctx, j.Args.OrderID)
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	reconcile *domain.Reconcile
+	limit     int
+	log       *slog.Logger
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
+	res, err := w.reconcile.Execute(ctx, w.limit)
+	if err != nil {
+		return err
+	}
+	if res != (domain.ReconcileResult{}) {
+		w.log.InfoContext(ctx, "reconciliation sweep", "paid", res.Paid, "expired", res.Expired, "cancelled", res.Cancelled,
+			"waiting", res.Waiting, "flagged", res.Flagged, "failed", res.Failed)
+	}
+	return nil
+}
+
+type purgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	purger Purger
+	now    domain.Clock
+	log    *slog.Logger
+}
+
+func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
+	now := w.now()
+	n, err := w.purger.PurgeExpiredSessions(ctx, now)
+	if err == nil {
+		err = w.purger.PurgeRefusalBudget(ctx, now.Add(-time.Hour))
+	}
+	if err != nil {
+		return errors.Join(errors.New("purge expired rows"), err)
+	}
+	if n > 0 {
+		w.log.InfoContext(ctx, "purged expired sessions", "count", n)
+	}
+	return nil
+}

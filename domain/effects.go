@@ -1,0 +1,60 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// JobKind names a piece of background work about one order. The adapter
+// schedules each Job in the same transaction as the order change that
+// asked for it (README: "Jobs"), so that no order exists without its jobs.
+type JobKind string
+
+const (
+	// JobCheckOrder asks WeChat about a pending order while the user may be
+	// paying and applies a verified SUCCESS (a lost notification).
+	JobCheckOrder JobKind = "order_check"
+	// JobSettleOrder settles an order for good once its window has passed
+	// (or a close did not finish): paid, or closed and expired.
+	JobSettleOrder JobKind = "order_settle"
+	// JobLatePayment handles money that arrived for an order we had given
+	// up on (cancelled or expired).
+	JobLatePayment JobKind = "late_payment"
+)
+
+// Job is work to run at RunAt about one order.
+type Job struct {
+	Kind    JobKind
+	OrderID uuid.UUID
+	RunAt   time.Time
+}
+
+// AttentionKind says why a person must look at an order.
+type AttentionKind string
+
+const (
+	// AttentionLatePayment: money arrived for a cancelled or expired order
+	// and must go back to the buyer.
+	AttentionLatePayment AttentionKind = "late_payment"
+	// AttentionSuspiciousPayment: WeChat (verified) reports a payment that
+	// does not match the order: other amount, payer, currency...
+	AttentionSuspiciousPayment AttentionKind = "suspicious_payment"
+	// AttentionUnresolved: reconciliation could not settle the order within
+	// its attempts and stopped trying.
+	AttentionUnresolved AttentionKind = "unresolved_order"
+	// AttentionRefundReported: WeChat says the payment was refunded, and
+	// no refund of ours explains it.
+	AttentionRefundReported AttentionKind = "refund_reported"
+)
+
+// Attention is one item on the list a person works through. At most one
+// open item of a kind exists per order.
+type Attention struct {
+	ID         int64
+	Kind       AttentionKind
+	OrderID    uuid.UUID
+	OutTradeNo string
+	Detail     string
+	CreatedAt  time.Time
+}
