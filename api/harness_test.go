@@ -57,11 +57,34 @@ type harness struct {
 	keys      emulator.PayKeys
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, harnessConfig{}) }
+
+// harnessConfig changes what a test needs changed; zero values are the
+// defaults.
+type harnessConfig struct {
+	orderTTL         time.Duration
+	sessionTTL       time.Duration
+	prepayReuse      time.Duration // the service's
+	prepayIDValidity time.Duration // the emulator's
+	policy           *domain.ReconcilePolicy
+}
+
+func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	t.Helper()
+	if hc.orderTTL == 0 {
+		hc.orderTTL = orderTTL
+	}
+	if hc.sessionTTL == 0 {
+		hc.sessionTTL = ttl
+	}
+	policy := domain.DefaultReconcilePolicy()
+	if hc.policy != nil {
+		policy = *hc.policy
+	}
+	orderPolicy := domain.OrderPolicy{TTL: hc.orderTTL, PrepayReuse: hc.prepayReuse}
 	keys := payKeys()
 	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{
-		Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001,
+		Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001, PrepayIDValidity: hc.prepayIDValidity,
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -107,17 +130,16 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 
-	login := domain.NewLogin(auth, tokens, store, clk.Now, domain.SessionPolicy{TTL: ttl})
+	login := domain.NewLogin(auth, tokens, store, clk.Now, domain.SessionPolicy{TTL: hc.sessionTTL})
 	logout := domain.NewLogout(store, clk.Now)
 	authn := domain.NewAuthenticate(tokens, store, clk.Now)
 	registry := prometheus.NewRegistry()
 	monitor := metrics.New(registry)
 	confirm := domain.NewConfirmPayment(store, domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}, clk.Now, monitor, log, domain.DefaultLedgerPolicy())
-	policy := domain.DefaultReconcilePolicy()
 	refresh := domain.NewRefreshOrder(store, pay, confirm, clk.Now, monitor, log)
 	server := api.NewServer(login, logout, store, store,
-		domain.NewPlaceOrder(store, pay, clk.Now, domain.OrderPolicy{TTL: orderTTL}, policy),
-		domain.NewPayOrder(store, pay, clk.Now),
+		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
+		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
 		domain.NewCancelOrder(store, pay, confirm, clk.Now),
 		refresh,
 		store.Ping)

@@ -104,6 +104,15 @@ func TestForgedOrBrokenNotificationsNeverPayAnOrder(t *testing.T) {
 		{name: "other mchid", opts: emulator.NotificationOptions{Mutate: asPaid(func(m map[string]any) { m["mchid"] = "1234567890" })}, status: 204, verdict: "suspicious", reason: "mchid"},
 		{name: "unknown order", opts: emulator.NotificationOptions{Mutate: asPaid(func(m map[string]any) { m["out_trade_no"] = "20261123NoSuchOrder0000000000000" })}, status: 204, verdict: "suspicious", reason: "no order"},
 		{name: "not a success", opts: emulator.NotificationOptions{}, status: 204, verdict: "suspicious", reason: "trade_state"},
+		// A verified SUCCESS without success_time used to meet the orders
+		// CHECK constraint first: a 500, retried by WeChat for 24 hours.
+		{name: "no success_time", opts: emulator.NotificationOptions{Mutate: asPaid(func(m map[string]any) { delete(m, "success_time") })}, status: 204, verdict: "suspicious", reason: "success_time"},
+		{name: "other payer", opts: emulator.NotificationOptions{Mutate: asPaid(func(m map[string]any) {
+			m["payer"] = map[string]any{"openid": "o-somebody-else"}
+		})}, status: 204, verdict: "suspicious", reason: "payer"},
+		{name: "no currency", opts: emulator.NotificationOptions{Mutate: asPaid(func(m map[string]any) {
+			delete(m["amount"].(map[string]any), "currency")
+		})}, status: 204, verdict: "suspicious", reason: "currency"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

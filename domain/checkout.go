@@ -13,9 +13,18 @@ import (
 	"github.com/google/uuid"
 )
 
-// OrderPolicy says how long a placed order can be paid (time_expire).
+// OrderPolicy says how long a placed order can be paid (time_expire), and
+// how long a prepay_id is handed out again (zero: PrepayReuseWindow).
 type OrderPolicy struct {
-	TTL time.Duration
+	TTL         time.Duration
+	PrepayReuse time.Duration
+}
+
+func (p OrderPolicy) prepayReuse() time.Duration {
+	if p.PrepayReuse <= 0 {
+		return PrepayReuseWindow
+	}
+	return p.PrepayReuse
 }
 
 // DefaultOrderTTL is the payment window when none is configured.
@@ -54,7 +63,7 @@ func NewPlaceOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy, 
 	if ttl <= 0 {
 		ttl = DefaultOrderTTL
 	}
-	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now}, now: now, ttl: ttl, checks: reconcile.Checks}
+	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now, reuse: policy.prepayReuse()}, now: now, ttl: ttl, checks: reconcile.Checks}
 }
 
 func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest, idempotencyKey string) (Checkout, error) {
@@ -84,8 +93,8 @@ type PayOrder struct {
 	now    Clock
 }
 
-func NewPayOrder(orders Orders, pay WeChatPay, now Clock) *PayOrder {
-	return &PayOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now}, now: now}
+func NewPayOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy) *PayOrder {
+	return &PayOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now, reuse: policy.prepayReuse()}, now: now}
 }
 
 func (p *PayOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID) (Checkout, error) {
@@ -108,11 +117,12 @@ type prepayer struct {
 	orders Orders
 	pay    WeChatPay
 	now    Clock
+	reuse  time.Duration
 }
 
 func (p prepayer) checkout(ctx context.Context, order *Order) (Checkout, error) {
 	var fresh string
-	if order.NeedsPrepay(p.now()) {
+	if order.NeedsPrepay(p.now(), p.reuse) {
 		// The same out_trade_no and parameters: WeChat answers with the
 		// current prepay_id, or a new one once the old is 2 hours old.
 		id, err := p.pay.Prepay(ctx, PrepayRequest{

@@ -236,9 +236,10 @@ func (o *Order) Payable(now time.Time) error {
 // so that a payment sheet opened near the end still works.
 const PrepayReuseWindow = 110 * time.Minute
 
-// NeedsPrepay says whether a (new) prepay_id must be asked for at now.
-func (o *Order) NeedsPrepay(now time.Time) bool {
-	return o.prepayID == "" || !now.Before(o.prepayIssuedAt.Add(PrepayReuseWindow))
+// NeedsPrepay says whether a (new) prepay_id must be asked for at now,
+// given how long one is reused.
+func (o *Order) NeedsPrepay(now time.Time, reuse time.Duration) bool {
+	return o.prepayID == "" || !now.Before(o.prepayIssuedAt.Add(reuse))
 }
 
 // AttachPrepay stores WeChat's prepay_id while the order is payable; a

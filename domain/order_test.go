@@ -226,13 +226,13 @@ func TestPrepayIsRenewedBeforeWeChatForgetsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.NeedsPrepay(t0) {
+	if !o.NeedsPrepay(t0, PrepayReuseWindow) {
 		t.Fatal("no prepay_id yet")
 	}
-	if err := o.AttachPrepay("wx1", t0); err != nil || o.NeedsPrepay(t0.Add(PrepayReuseWindow-time.Second)) {
+	if err := o.AttachPrepay("wx1", t0); err != nil || o.NeedsPrepay(t0.Add(PrepayReuseWindow-time.Second), PrepayReuseWindow) {
 		t.Fatal(err)
 	}
-	if !o.NeedsPrepay(t0.Add(PrepayReuseWindow)) {
+	if !o.NeedsPrepay(t0.Add(PrepayReuseWindow), PrepayReuseWindow) {
 		t.Fatal("a prepay_id close to WeChat's 2 hours is handed out again")
 	}
 	if err := o.AttachPrepay("wx2", t0.Add(PrepayReuseWindow)); err != nil || o.PrepayID() != "wx2" {

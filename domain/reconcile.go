@@ -173,15 +173,23 @@ func (r *Reconcile) NextAttempt(ctx context.Context, orderID uuid.UUID) (time.Ti
 
 func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, error) {
 	now := r.now()
-	o, err := r.orders.UpdateOrder(ctx, orderID, func(o *Order) error { return o.BeginSettle(now, r.policy) })
+	exhausted := false
+	o, err := r.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
+		err := o.BeginSettle(now, r.policy)
+		if errors.Is(err, errExhausted) {
+			exhausted = true
+			return nil // save the flag
+		}
+		return err
+	})
 	switch {
 	case errors.Is(err, errNotDue), errors.Is(err, ErrNotFound):
 		return OutcomeNotDue, nil
-	case errors.Is(err, errExhausted):
-		r.monitor.NeedsAttention(AttentionUnresolved)
-		return OutcomeFlagged, err
 	case err != nil:
 		return OutcomeFailed, err
+	case exhausted:
+		r.monitor.NeedsAttention(AttentionUnresolved)
+		return OutcomeFlagged, fmt.Errorf("order %s: %w", orderID, errExhausted)
 	}
 	t, verdict, err := settleFromQuery(ctx, r.pay, r.confirm, o.OutTradeNo())
 	switch {

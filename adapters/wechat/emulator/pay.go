@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -64,6 +65,10 @@ type PayConfig struct {
 	// AllowHTTPNotify lets notify_url be http://. Real WeChat requires
 	// https; `make run` and tests have no certificate for the service.
 	AllowHTTPNotify bool
+	// PrepayIDValidity is how long a prepay_id can be paid with; zero
+	// means WeChat's PrepayIDValidity (2 hours). Tests shorten it, as
+	// moving Config.Now would also move the signatures' timestamps.
+	PrepayIDValidity time.Duration
 }
 
 // payState is the WeChat Pay side of an Emulator; nil when Config.Pay is.
@@ -75,6 +80,7 @@ type payState struct {
 	client         *http.Client
 	ownClient      bool // client was made here, and is closed by Close
 	allowHTTP      bool
+	prepayValidity time.Duration
 
 	// Guarded by Emulator.mu.
 	signMode SignMode
@@ -96,6 +102,7 @@ func newPayState(cfg PayConfig) (*payState, error) {
 		timeScale:      cfg.TimeScale,
 		client:         cfg.HTTPClient,
 		allowHTTP:      cfg.AllowHTTPNotify,
+		prepayValidity: cmp.Or(cfg.PrepayIDValidity, PrepayIDValidity),
 		signMode:       cfg.SignMode,
 		txns:           make(map[string]*transaction),
 		byPrepay:       make(map[string]*transaction),

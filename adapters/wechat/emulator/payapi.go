@@ -138,7 +138,7 @@ func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
 		case t.order != o || (!expire.IsZero() && !expire.Equal(t.timeExpire)):
 			return "", &payFailure{http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复"}
 		}
-		if !now.Before(t.prepayIssuedAt.Add(PrepayIDValidity)) {
+		if !now.Before(t.prepayIssuedAt.Add(e.pay.prepayValidity)) {
 			// The old id stays in byPrepay, so that paying with it is
 			// refused as expired rather than as unknown.
 			t.prepayID, t.prepayIssuedAt = newPrepayID(now), now

@@ -82,9 +82,9 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 		return t.view(), fmt.Errorf("emulator: 订单已过期 (payable until %s)", t.payableUntil.Format(time.RFC3339))
 	case prepayID != t.prepayID:
 		return t.view(), fmt.Errorf("%w: prepay_id %q was replaced by a later prepay's; pay with the current one", ErrPrepayIDExpired, prepayID)
-	case !now.Before(t.prepayIssuedAt.Add(PrepayIDValidity)):
+	case !now.Before(t.prepayIssuedAt.Add(e.pay.prepayValidity)):
 		return t.view(), fmt.Errorf("%w: prepay_id %q was issued at %s and lapsed %s later; prepay again for a new one",
-			ErrPrepayIDExpired, prepayID, t.prepayIssuedAt.Format(time.RFC3339), PrepayIDValidity)
+			ErrPrepayIDExpired, prepayID, t.prepayIssuedAt.Format(time.RFC3339), e.pay.prepayValidity)
 	}
 	t.state = tradeSuccess
 	t.transactionID = newTransactionID(now)
