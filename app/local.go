@@ -128,6 +128,8 @@ Try it (needs curl and jq):
   # pay: what wx.requestPayment does; WeChat then notifies the server
   echo "$CHECKOUT" | jq .payment | curl -s -X POST %[2]s/emulator/payments -d @- | jq -r .trade_state
   sleep 1; curl -s %[1]s/v1/orders/$ORDER -H "Authorization: Bearer $TOKEN" | jq -r .status
+  # had the notification been lost, the active query asks WeChat Pay now
+  curl -s -X POST %[1]s/v1/orders/$ORDER/refresh -H "Authorization: Bearer $TOKEN" | jq -r .status
   # log out: the token stops working
   curl -s -X POST %[1]s/v1/auth/logout -H "Authorization: Bearer $TOKEN" -o /dev/null -w '%%{http_code}\n'
   curl -s %[1]s/v1/me -H "Authorization: Bearer $TOKEN"

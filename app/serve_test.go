@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -156,6 +157,10 @@ func (s *server) walkthrough(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	var refreshed struct{ Status string }
+	if st := post(client, s.api+"/v1/orders/"+checkout.Order.ID+"/refresh", login.Token, "", &refreshed); st != 200 || refreshed.Status != "paid" {
+		t.Fatalf("refresh: %d %+v", st, refreshed)
+	}
 	if st := post(client, s.api+"/v1/auth/logout", login.Token, "", nil); st != 204 {
 		t.Fatalf("logout: %d", st)
 	}
@@ -169,8 +174,23 @@ func (s *server) walkthrough(t *testing.T) {
 }
 
 func TestServeWithDatabaseURL(t *testing.T) {
-	s := startServe(t, map[string]string{"DATABASE_URL": pgtest.NewDB(t), "DATA_DIR": t.TempDir()})
+	metricsAddr := freeAddr(t)
+	s := startServe(t, map[string]string{"DATABASE_URL": pgtest.NewDB(t), "DATA_DIR": t.TempDir(), "METRICS_ADDR": metricsAddr})
 	s.walkthrough(t)
+	// The payment's notification is counted on the metrics listener (and
+	// only there: the API does not serve /metrics).
+	res, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `wxmp_payment_verdicts_total{source="notification",verdict="applied"} 1`) {
+		t.Errorf("metrics lack the applied notification:\n%s", body)
+	}
+	if res, err := http.Get(s.api + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("the API serves /metrics: %v %v", res.StatusCode, err)
+	}
 	if out := s.stdout.String(); !strings.Contains(out, s.emulator+"/emulator/login-codes") || !strings.Contains(out, s.api+"/v1/me") {
 		t.Errorf("printed walk-through lacks this run's URLs:\n%s", out)
 	}

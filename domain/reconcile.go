@@ -206,6 +206,9 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 			_, err := r.orders.UpdateOrder(ctx, o.ID(), func(o *Order) error { o.stopChecking(); return nil })
 			return OutcomeFlagged, errors.Join(fmt.Errorf("verified %s payment was %s", t.State, verdict), err)
 		}
+		if verdict == VerdictDuplicate {
+			return OutcomeNotDue, nil // applied meanwhile by someone else: nothing done here
+		}
 		if t.State == TradeRefund {
 			if _, err := r.orders.UpdateOrder(ctx, o.ID(), func(o *Order) error { o.flagRefundReported(r.now()); return nil }); err != nil {
 				return OutcomeFailed, err
