@@ -18,6 +18,7 @@
  *     `listOrders(cursor?, limit?)`         GET /v1/orders → OrderPage
  *     `payOrder(id)`           POST /v1/orders/{orderId}/pay → Checkout
  *     `cancelOrder(id)`        POST /v1/orders/{orderId}/cancel → Order
+ *     `refreshOrder(id)`       POST /v1/orders/{orderId}/refresh → Order (the server asks WeChat Pay now)
  *     `request(path, method, init?)`        any operation, typed by path + method from `paths`
  *     `token()`                the stored token, if any
  * - `ApiError` (`status`, `code`, `detail`, `orderId?`, `retryAfter?`, `problem?`): every failure.
@@ -27,7 +28,7 @@
  * - The default client, bound lazily to the global `wx` and `API_BASE` from ../config:
  *     `getClient()`, `setDefaultClient(c)` (tests), and the same methods as functions:
  *     `ensureLogin`, `login`, `me`, `logout`, `listProducts`, `placeOrder`, `getOrder`,
- *     `listOrders`, `payOrder`, `cancelOrder`.
+ *     `listOrders`, `payOrder`, `cancelOrder`, `refreshOrder`.
  * - `wxTokenStore(wx, key?)`: the default `storage`: wx storage under 'token', mirrored into
  *     `getApp().globalData.token` when an App exists.
  * - Types: `Schemas`, `User`, `Product`, `Order`, `OrderItem`, `OrderStatus`, `Checkout`,
@@ -186,6 +187,7 @@ export interface Client {
   ): Promise<SuccessOf<Op<'listOrders'>>>;
   payOrder(id: OrderId): Promise<SuccessOf<Op<'payOrder'>>>;
   cancelOrder(id: OrderId): Promise<SuccessOf<Op<'cancelOrder'>>>;
+  refreshOrder(id: OrderId): Promise<SuccessOf<Op<'refreshOrder'>>>;
   token(): string | undefined;
 }
 
@@ -388,6 +390,7 @@ export function createClient(options: ClientOptions): Client {
     listOrders: (cursor, limit) => client.request('/v1/orders', 'get', { params: { query: { cursor, limit } } }),
     payOrder: (orderId) => client.request('/v1/orders/{orderId}/pay', 'post', { params: { path: { orderId } } }),
     cancelOrder: (orderId) => client.request('/v1/orders/{orderId}/cancel', 'post', { params: { path: { orderId } } }),
+    refreshOrder: (orderId) => client.request('/v1/orders/{orderId}/refresh', 'post', { params: { path: { orderId } } }),
     token: () => store.get(),
   };
   return client;
@@ -421,3 +424,4 @@ export const getOrder: Client['getOrder'] = (id) => getClient().getOrder(id);
 export const listOrders: Client['listOrders'] = (cursor, limit) => getClient().listOrders(cursor, limit);
 export const payOrder: Client['payOrder'] = (id) => getClient().payOrder(id);
 export const cancelOrder: Client['cancelOrder'] = (id) => getClient().cancelOrder(id);
+export const refreshOrder: Client['refreshOrder'] = (id) => getClient().refreshOrder(id);

@@ -1,6 +1,7 @@
 // Pay page glue: the logic is in ./logic.ts (tested in test/pages).
 // Opened with ?orderId=… by the confirmation page (which leaves the fresh
-// checkout in utils/handoff.ts) or by an order's "去支付".
+// checkout in utils/handoff.ts) or by an order's "去支付". onShow refreshes
+// a still-pending order from the server (PayController.resume).
 import { getClient } from '../../api/client';
 import { appWx } from '../../utils/devtools';
 import { pageUrl } from '../../utils/wx';
@@ -24,6 +25,13 @@ Page<PayData, {
       return;
     }
     void this.ctrl.start(query.orderId);
+  },
+
+  // Shown again (back from WeChat, another app or page): if the order is still
+  // pending and nothing is running, ask the server once (refresh). The onShow
+  // right after onLoad asks nothing: start() is running then.
+  onShow() {
+    void this.ctrl?.resume();
   },
 
   onUnload() {

@@ -1,14 +1,34 @@
 // Payment: hand the server's signed arguments to wx.requestPayment, then ask
-// the server until it says the order is paid.
+// the server until it says the order is no longer pending.
 //
-// The client never decides that an order is paid. wx.requestPayment's
-// success only means the sheet closed after WeChat took the payment; the
-// order becomes `paid` on the server when WeChat Pay's verified notification
-// arrives (or a verified query), so after success this polls
-// GET /v1/orders/{id} (every second, 15 times at most) and shows whatever
-// status the server reports. A cancelled or failed payment shows a toast and
-// leaves the order as it is (pending), with "重新支付" (fresh arguments from
-// POST /v1/orders/{id}/pay) and "取消订单" (POST /v1/orders/{id}/cancel).
+// The client never decides that an order is paid: only the server's Order
+// status does. wx.requestPayment's success only means the sheet closed after
+// WeChat took the payment; the order becomes `paid` on the server when WeChat
+// Pay's verified notification arrives or when the server queries WeChat Pay
+// itself. So after success this calls POST /v1/orders/{id}/refresh at once
+// (the server asks WeChat Pay now, 主动查询, instead of waiting for a
+// notification that may be late or lost), then again on a back-off (waits of
+// 1 s, 1 s, 2 s, 2 s, 3 s, 3 s, 5 s…, about 30 s in all) until the status is
+// not pending; still pending then is `unconfirmed`, never paid. The server
+// asks WeChat at most once per order every ~3 s however many calls arrive;
+// the others get the stored state.
+//
+// The user cancelling the sheet ("requestPayment:fail cancel") shows a toast
+// and leaves the order as it is. Any other failure asks the server once
+// (refresh) before saying unpaid: WeChat may have taken the money even so,
+// and then the server's status (paid, or whatever it is) is shown. Unpaid
+// offers "重新支付" (fresh arguments from POST /v1/orders/{id}/pay) and
+// "取消订单" (POST /v1/orders/{id}/cancel).
+//
+// When the page is shown again (onShow → resume(): the user comes back from
+// WeChat, another app or another page) and the order is still pending in
+// `failed`, `unconfirmed` or `confirming` with nothing running, it refreshes
+// once and shows the result. Not while start() or another step is running,
+// so the onShow that follows onLoad asks nothing.
+//
+// Statuses other than pending are not payable here: paid and late_paid are
+// final, cancelled and expired too, and closing (the order is being
+// cancelled) is shown as it is.
 import type { Checkout, Client, Order, OrderStatus, PaymentParams } from '../../api/client';
 import { errorCode, messageForCode, showError } from '../../utils/errors';
 import { OrderView, orderView, statusText } from '../../utils/format';
@@ -20,10 +40,11 @@ import { PageWx, View, confirmModal, requestPayment, sleep as realSleep } from '
  * the server's Order) does.
  * - loading: fetching the order or payment arguments
  * - paying: the WeChat Pay sheet is open
- * - confirming: the sheet reported success; polling the server
- * - done: the server's status is final (paid, cancelled or expired)
+ * - confirming: asking the server (refresh) after the sheet closed
+ * - done: the server's status is not pending (paid, late_paid, closing,
+ *   cancelled or expired); nothing to pay here
  * - failed: cancelled, failed, or arguments unavailable; the order is still pending
- * - unconfirmed: the server had not confirmed payment when polling stopped
+ * - unconfirmed: the server still said pending when polling stopped
  */
 export type PayPhase = 'loading' | 'paying' | 'confirming' | 'done' | 'failed' | 'unconfirmed';
 
@@ -43,29 +64,41 @@ export function initialPayData(): PayData {
 }
 
 export interface PayOptions {
-  /** How long to wait between polls (ms). */
-  pollIntervalMs?: number;
-  /** How many times to ask the server after a successful payment. */
-  maxPolls?: number;
+  /**
+   * Waits (ms) between the refreshes after a successful payment; the last one
+   * repeats. The first refresh is not waited for.
+   */
+  pollDelaysMs?: number[];
+  /** The most time (ms) spent waiting between those refreshes in all. */
+  maxPollWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** After success: refresh now, then after 1 s, 1 s, 2 s, 2 s, 3 s, 3 s, 5 s, 5 s, 5 s (27 s of waiting). */
+export const DEFAULT_POLL_DELAYS_MS = [1000, 1000, 2000, 2000, 3000, 3000, 5000];
+export const DEFAULT_MAX_POLL_WAIT_MS = 30000;
+
+/** Phases in which a page shown again asks the server once (see resume). */
+const RESUMABLE: readonly PayPhase[] = ['failed', 'unconfirmed', 'confirming'];
 
 export class PayController {
   private params?: PaymentParams;
   private disposed = false;
   private busy = false;
-  private readonly pollIntervalMs: number;
-  private readonly maxPolls: number;
+  /** start() is running: the onShow right after onLoad must not query too. */
+  private starting = false;
+  private readonly pollDelaysMs: number[];
+  private readonly maxPollWaitMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly view: View<PayData>,
-    private readonly client: Pick<Client, 'getOrder' | 'payOrder' | 'cancelOrder'>,
+    private readonly client: Pick<Client, 'getOrder' | 'payOrder' | 'cancelOrder' | 'refreshOrder'>,
     private readonly wx: PageWx,
     options: PayOptions = {},
   ) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.maxPolls = options.maxPolls ?? 15;
+    this.pollDelaysMs = options.pollDelaysMs?.length ? options.pollDelaysMs : DEFAULT_POLL_DELAYS_MS;
+    this.maxPollWaitMs = options.maxPollWaitMs ?? DEFAULT_MAX_POLL_WAIT_MS;
     this.sleep = options.sleep ?? realSleep;
   }
 
@@ -74,14 +107,42 @@ export class PayController {
    * just received, or else with fresh arguments from POST /pay.
    */
   async start(orderId: string): Promise<void> {
-    this.view.setData({ orderId, phase: 'loading' });
-    const checkout = takeCheckout(orderId);
-    if (checkout) {
-      this.show(checkout.order);
-      this.params = checkout.payment;
+    this.starting = true;
+    try {
+      this.view.setData({ orderId, phase: 'loading' });
+      const checkout = takeCheckout(orderId);
+      if (checkout) {
+        this.show(checkout.order);
+        this.params = checkout.payment;
+      }
+      if (!this.params && !(await this.fetchParams())) return;
+      await this.pay();
+    } finally {
+      this.starting = false;
     }
-    if (!this.params && !(await this.fetchParams())) return;
-    await this.pay();
+  }
+
+  /**
+   * The page is shown again: if the order is known, still pending and the
+   * page is waiting on the user (failed, unconfirmed) or on the server
+   * (confirming) with nothing running, ask the server once and show the
+   * result.
+   */
+  async resume(): Promise<void> {
+    const { orderId, status, phase } = this.view.data;
+    if (this.busy || this.starting || this.disposed) return;
+    if (!orderId || status !== 'pending' || !RESUMABLE.includes(phase)) return;
+    this.busy = true;
+    try {
+      const order = await this.client.refreshOrder(orderId);
+      if (this.disposed) return;
+      this.show(order);
+      if (order.status !== 'pending') this.settle(order.status);
+    } catch {
+      // No answer is no news: the page stays as it was, its buttons still work.
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** "重新支付": fresh arguments from the server, then the payment sheet again. */
@@ -133,10 +194,16 @@ export class PayController {
     try {
       await requestPayment(this.wx, params);
     } catch (err) {
-      // "requestPayment:fail cancel" or another failure: nothing was paid as
-      // far as we know, and the order stays pending on the server.
-      const code = showError(this.wx, err);
-      this.view.setData({ phase: 'failed', message: messageForCode(code) });
+      if (errorCode(err) === 'payment_cancelled') {
+        // The user closed the sheet: nothing was paid, the order stays pending.
+        const code = showError(this.wx, err);
+        this.view.setData({ phase: 'failed', message: messageForCode(code) });
+        this.busy = false;
+        return;
+      }
+      // Any other failure: WeChat may have taken the money anyway, so the
+      // server (which asks WeChat Pay) has the last word before "unpaid".
+      await this.checkAfterFailure(err);
       this.busy = false;
       return;
     }
@@ -144,18 +211,50 @@ export class PayController {
     await this.confirm();
   }
 
-  /** Polls GET /v1/orders/{id} until the server reports a final status, or gives up. */
+  /** After a failed (not cancelled) payment: one refresh, then the server's status or `failed`. */
+  private async checkAfterFailure(err: unknown): Promise<void> {
+    this.view.setData({ phase: 'confirming', message: '' });
+    this.wx.showLoading({ title: '正在确认支付结果', mask: true });
+    let order: Order | undefined;
+    try {
+      order = await this.client.refreshOrder(this.view.data.orderId);
+    } catch {
+      // No answer: say what WeChat said.
+    } finally {
+      this.wx.hideLoading();
+    }
+    if (this.disposed) return;
+    if (order) this.show(order);
+    if (order && order.status !== 'pending') {
+      this.settle(order.status);
+      return;
+    }
+    const code = showError(this.wx, err);
+    this.view.setData({ phase: 'failed', message: messageForCode(code) });
+  }
+
+  /**
+   * Refreshes the order now, then on the back-off, until the server reports a
+   * status other than pending, or the waits are used up.
+   */
   private async confirm(): Promise<void> {
     this.busy = true;
     this.view.setData({ phase: 'confirming', message: '' });
     this.wx.showLoading({ title: '正在确认支付结果', mask: true });
     let status: OrderStatus | '' = this.view.data.status;
     try {
-      for (let i = 0; i < this.maxPolls && !this.disposed; i++) {
-        await this.sleep(this.pollIntervalMs);
-        if (this.disposed) return;
+      let waited = 0;
+      for (let i = 0; !this.disposed; i++) {
+        if (i > 0) {
+          const wait = this.pollDelaysMs[Math.min(i - 1, this.pollDelaysMs.length - 1)];
+          if (waited + wait > this.maxPollWaitMs) break;
+          waited += wait;
+          await this.sleep(wait);
+          if (this.disposed) return;
+        }
         try {
-          const order = await this.client.getOrder(this.view.data.orderId);
+          const order = await this.client.refreshOrder(this.view.data.orderId);
+          if (this.disposed) return;
           this.show(order);
           status = order.status;
           if (status !== 'pending') break;

@@ -90,6 +90,22 @@ describe('requests', () => {
     expect(wx.sent[4].header).not.toHaveProperty('Idempotency-Key');
   });
 
+  test('refreshOrder POSTs to /v1/orders/{id}/refresh without a body and resolves to the Order', async () => {
+    const paid: Order = { ...order, status: 'paid', paid_at: '2026-01-01T00:01:00Z' };
+    const { wx, client } = setup(server(new Set(['t1']), { [`POST /v1/orders/${ORDER_ID}/refresh`]: () => json(200, paid) }), {
+      token: 't1',
+    });
+    await expect(client.refreshOrder(ORDER_ID)).resolves.toEqual(paid);
+    expect(wx.sent).toHaveLength(1);
+    expect(wx.sent[0]).toMatchObject({
+      method: 'POST',
+      url: `${BASE}/v1/orders/${ORDER_ID}/refresh`,
+      header: { Authorization: 'Bearer t1' },
+      body: undefined,
+    });
+    expect(wx.sent[0].header).not.toHaveProperty('Content-Type');
+  });
+
   test('a 204 resolves to undefined', async () => {
     const { client } = setup(() => ({ status: 204 }));
     await expect(client.request('/v1/auth/logout', 'post')).resolves.toBeUndefined();

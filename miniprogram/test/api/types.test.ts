@@ -15,6 +15,7 @@ declare const c: Client;
 async function typed(): Promise<void> {
   assertType<Equal<Awaited<ReturnType<Client['getOrder']>>, Order>>();
   assertType<Equal<Awaited<ReturnType<Client['payOrder']>>, Checkout>>();
+  assertType<Equal<Awaited<ReturnType<Client['refreshOrder']>>, Order>>();
   assertType<Equal<Awaited<ReturnType<Client['logout']>>, void>>();
 
   const order: Order = await c.request('/v1/orders/{orderId}', 'get', { params: { path: { orderId: 'x' } } });

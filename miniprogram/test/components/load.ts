@@ -24,6 +24,8 @@
 /** The part of a rendered j-component the tests use. */
 export interface SimComponent {
   readonly data: Record<string, any>;
+  /** The component's `this` (for a rendered page: its Page options, e.g. to call onShow again). */
+  readonly instance: Record<string, any>;
   readonly dom?: SimDom;
   querySelector(selector: string): SimComponent | undefined;
   querySelectorAll(selector: string): SimComponent[];

@@ -1,6 +1,8 @@
 // The generated client against the real Go server: the seed journey a user makes in the
 // mini-program (log in, look, order, pay, see it paid, log out), run in Node with a `wx`
 // backed by the server's WeChat emulator. Every answer is checked against openapi.yaml.
+// Also: with every payment notification dropped (an emulator fault), one POST /refresh
+// finds the payment by asking WeChat Pay itself.
 import { resolve } from 'path';
 import { ApiError, createClient, type Client, type Order, type TokenStore } from '../../api/client';
 import { Contract } from './contract';
@@ -45,6 +47,18 @@ async function rejection(p: Promise<unknown>): Promise<ApiError> {
   );
   if (!(err instanceof ApiError)) throw err;
   return err;
+}
+
+/** A call to the emulator's control API (/emulator/...); its JSON answer, or undefined for 204. */
+async function emulator(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(server.emulator + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
 }
 
 /** Polls until the order is paid: the server decides that only from WeChat Pay's verified word. */
@@ -166,4 +180,44 @@ test('problems from the server arrive as typed ApiErrors', async () => {
   });
   expect(await rejection(client.login('a-code-wechat-never-issued'))).toMatchObject({ status: 401, code: 'invalid_code' });
   expect(wx.logins).toBe(1); // invalid_code never triggers a re-login
+});
+
+test('every notification dropped: one refreshOrder asks WeChat Pay and finds the order paid', async () => {
+  const wx = newWx('e2e-frank');
+  const client = createClient({ wx, baseUrl: server.api });
+  // Fault JSON as adapters/wechat/emulator/control.go reads it: the next notification has
+  // all its attempts dropped, so the server can learn of the payment only by asking.
+  await emulator('POST', '/emulator/faults', { endpoint: 'notify', drop: 100 });
+  try {
+    await client.ensureLogin();
+    const { items } = await client.listProducts();
+    const product = items.find((p) => p.stock >= 1);
+    if (!product) throw new Error('no product in stock');
+    const checkout = await client.placeOrder([{ product_id: product.id, quantity: 1 }]);
+    if (!checkout.payment) throw new Error('checkout without payment arguments');
+
+    await requestPayment(wx, checkout.payment); // the emulator takes the money; its notification is dropped
+    expect((await client.getOrder(checkout.order.id)).status).toBe('pending'); // nothing told the server yet
+
+    const refreshed = await client.refreshOrder(checkout.order.id); // one call, no polling
+    expect(refreshed).toMatchObject({ id: checkout.order.id, status: 'paid' });
+    expect(refreshed.paid_at).toBeDefined();
+
+    // The emulator records the dropped attempt in the background: wait for it (bounded).
+    type Txn = { trade_state: string; query_count: number; deliveries: { status: number; error?: string }[] };
+    const txnPath = `/emulator/transactions/${encodeURIComponent(checkout.order.out_trade_no)}`;
+    const deadline = Date.now() + 5_000;
+    let txn = (await emulator('GET', txnPath)) as Txn;
+    while (txn.deliveries.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      txn = (await emulator('GET', txnPath)) as Txn;
+    }
+    expect(txn.trade_state).toBe('SUCCESS');
+    expect(txn.query_count).toBeGreaterThanOrEqual(1); // the server asked WeChat Pay
+    expect(txn.deliveries.length).toBeGreaterThanOrEqual(1);
+    expect(txn.deliveries.every((d) => d.error === 'dropped' && d.status === 0)).toBe(true); // no notification arrived
+    expect(wx.sent.filter((r) => r.path.endsWith('/refresh'))).toHaveLength(1);
+  } finally {
+    await emulator('DELETE', '/emulator/faults');
+  }
 });

@@ -93,6 +93,7 @@ describe('pay page', () => {
       payOrder: jest.fn().mockResolvedValueOnce(checkout(order(), payment(1))).mockResolvedValueOnce(checkout(order(), payment(2))),
       getOrder: jest.fn(),
       cancelOrder: jest.fn(),
+      refreshOrder: jest.fn(),
     };
     const { page, wx } = renderPage('pay', client, { orderId: order().id }, (w) => {
       w.paymentOutcomes = [{ errMsg: 'requestPayment:fail cancel' }, { errMsg: 'requestPayment:fail cancel' }];
@@ -105,11 +106,38 @@ describe('pay page', () => {
     const buttons = page.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim());
     expect(buttons).toEqual(['重新支付', '取消订单']);
     expect(client.getOrder).not.toHaveBeenCalled();
+    // Neither the cancelled sheet nor the onShow that followed onLoad asked the server.
+    expect(client.refreshOrder).not.toHaveBeenCalled();
 
     tap(page, '.action'); // 重新支付
     await settle();
     expect(client.payOrder).toHaveBeenCalledTimes(2);
     expect(wx.payments).toEqual([payment(1), payment(2)]);
+  });
+
+  test('shown again while pending: onShow refreshes once and renders the server status', async () => {
+    const client = {
+      payOrder: jest.fn().mockResolvedValue(checkout(order(), payment(1))),
+      getOrder: jest.fn(),
+      cancelOrder: jest.fn(),
+      refreshOrder: jest.fn().mockResolvedValue(order('paid')),
+    };
+    const { page, wx } = renderPage('pay', client, { orderId: order().id }, (w) => {
+      w.paymentOutcomes = [{ errMsg: 'requestPayment:fail cancel' }];
+    });
+    await settle();
+    expect(text(page, '.status')).toBe('待支付');
+    expect(client.refreshOrder).not.toHaveBeenCalled();
+
+    page.instance.onShow(); // back from elsewhere (say, paid in another way)
+    await settle();
+
+    expect(client.refreshOrder).toHaveBeenCalledTimes(1);
+    expect(client.refreshOrder).toHaveBeenCalledWith(order().id);
+    expect(text(page, '.status')).toBe('已支付');
+    const buttons = page.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim());
+    expect(buttons).toEqual(['查看订单', '继续购物']);
+    expect(wx.toastTitles()).toEqual(['已取消支付', '支付成功']);
   });
 });
 
