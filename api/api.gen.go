@@ -23,6 +23,54 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AdminOrderCurrency.
+const (
+	AdminOrderCurrencyCNY AdminOrderCurrency = "CNY"
+)
+
+// Valid indicates whether the value is a known member of the AdminOrderCurrency enum.
+func (e AdminOrderCurrency) Valid() bool {
+	switch e {
+	case AdminOrderCurrencyCNY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AttentionItemKind.
+const (
+	LatePayment       AttentionItemKind = "late_payment"
+	RefundAbnormal    AttentionItemKind = "refund_abnormal"
+	RefundFailed      AttentionItemKind = "refund_failed"
+	RefundReported    AttentionItemKind = "refund_reported"
+	RefundUnresolved  AttentionItemKind = "refund_unresolved"
+	SuspiciousPayment AttentionItemKind = "suspicious_payment"
+	UnresolvedOrder   AttentionItemKind = "unresolved_order"
+)
+
+// Valid indicates whether the value is a known member of the AttentionItemKind enum.
+func (e AttentionItemKind) Valid() bool {
+	switch e {
+	case LatePayment:
+		return true
+	case RefundAbnormal:
+		return true
+	case RefundFailed:
+		return true
+	case RefundReported:
+		return true
+	case RefundUnresolved:
+		return true
+	case SuspiciousPayment:
+		return true
+	case UnresolvedOrder:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -32,6 +80,60 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LedgerEntrySource.
+const (
+	Notification       LedgerEntrySource = "notification"
+	Query              LedgerEntrySource = "query"
+	RefundNotification LedgerEntrySource = "refund_notification"
+	RefundQuery        LedgerEntrySource = "refund_query"
+)
+
+// Valid indicates whether the value is a known member of the LedgerEntrySource enum.
+func (e LedgerEntrySource) Valid() bool {
+	switch e {
+	case Notification:
+		return true
+	case Query:
+		return true
+	case RefundNotification:
+		return true
+	case RefundQuery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LedgerEntryVerdict.
+const (
+	Applied    LedgerEntryVerdict = "applied"
+	Duplicate  LedgerEntryVerdict = "duplicate"
+	Ignored    LedgerEntryVerdict = "ignored"
+	Late       LedgerEntryVerdict = "late"
+	Rejected   LedgerEntryVerdict = "rejected"
+	Suspicious LedgerEntryVerdict = "suspicious"
+)
+
+// Valid indicates whether the value is a known member of the LedgerEntryVerdict enum.
+func (e LedgerEntryVerdict) Valid() bool {
+	switch e {
+	case Applied:
+		return true
+	case Duplicate:
+		return true
+	case Ignored:
+		return true
+	case Late:
+		return true
+	case Rejected:
+		return true
+	case Suspicious:
 		return true
 	default:
 		return false
@@ -55,13 +157,13 @@ func (e LoginResponseTokenType) Valid() bool {
 
 // Defines values for OrderCurrency.
 const (
-	CNY OrderCurrency = "CNY"
+	OrderCurrencyCNY OrderCurrency = "CNY"
 )
 
 // Valid indicates whether the value is a known member of the OrderCurrency enum.
 func (e OrderCurrency) Valid() bool {
 	switch e {
-	case CNY:
+	case OrderCurrencyCNY:
 		return true
 	default:
 		return false
@@ -76,6 +178,7 @@ const (
 	LatePaid  OrderStatus = "late_paid"
 	Paid      OrderStatus = "paid"
 	Pending   OrderStatus = "pending"
+	Refunded  OrderStatus = "refunded"
 )
 
 // Valid indicates whether the value is a known member of the OrderStatus enum.
@@ -92,6 +195,8 @@ func (e OrderStatus) Valid() bool {
 	case Paid:
 		return true
 	case Pending:
+		return true
+	case Refunded:
 		return true
 	default:
 		return false
@@ -122,12 +227,15 @@ const (
 	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodeNotReady             ProblemCode = "not_ready"
+	ProblemCodeNotRefundable        ProblemCode = "not_refundable"
 	ProblemCodeOrderNotCancellable  ProblemCode = "order_not_cancellable"
 	ProblemCodeOrderNotPayable      ProblemCode = "order_not_payable"
 	ProblemCodeOutOfStock           ProblemCode = "out_of_stock"
 	ProblemCodePayloadTooLarge      ProblemCode = "payload_too_large"
 	ProblemCodeProductUnavailable   ProblemCode = "product_unavailable"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
+	ProblemCodeRefundTooLarge       ProblemCode = "refund_too_large"
+	ProblemCodeSkuTaken             ProblemCode = "sku_taken"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeUserBlocked          ProblemCode = "user_blocked"
@@ -153,6 +261,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeNotReady:
 		return true
+	case ProblemCodeNotRefundable:
+		return true
 	case ProblemCodeOrderNotCancellable:
 		return true
 	case ProblemCodeOrderNotPayable:
@@ -164,6 +274,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeProductUnavailable:
 		return true
 	case ProblemCodeRateLimited:
+		return true
+	case ProblemCodeRefundTooLarge:
+		return true
+	case ProblemCodeSkuTaken:
 		return true
 	case ProblemCodeUnauthorized:
 		return true
@@ -180,6 +294,122 @@ func (e ProblemCode) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for RefundStatus.
+const (
+	ABNORMAL   RefundStatus = "ABNORMAL"
+	CLOSED     RefundStatus = "CLOSED"
+	PROCESSING RefundStatus = "PROCESSING"
+	SUCCESS    RefundStatus = "SUCCESS"
+)
+
+// Valid indicates whether the value is a known member of the RefundStatus enum.
+func (e RefundStatus) Valid() bool {
+	switch e {
+	case ABNORMAL:
+		return true
+	case CLOSED:
+		return true
+	case PROCESSING:
+		return true
+	case SUCCESS:
+		return true
+	default:
+		return false
+	}
+}
+
+// AdminOrder An order as an operator sees it.
+type AdminOrder struct {
+	CreatedAt   time.Time          `json:"created_at"`
+	Currency    AdminOrderCurrency `json:"currency"`
+	Description string             `json:"description"`
+
+	// ExpiresAt After this the order can no longer be paid.
+	ExpiresAt time.Time          `json:"expires_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Items     []OrderItem        `json:"items"`
+
+	// OutTradeNo The merchant order number WeChat Pay knows the payment by.
+	OutTradeNo  string     `json:"out_trade_no"`
+	PaidAt      *time.Time `json:"paid_at,omitempty"`
+	PayerOpenid string     `json:"payer_openid"`
+
+	// RefundedFen What has gone back to the buyer (SUCCESS refunds).
+	RefundedFen int64 `json:"refunded_fen"`
+
+	// Refunds The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order).
+	Refunds *[]Refund `json:"refunds,omitempty"`
+
+	// Status `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
+	// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
+	// `late_paid` (paid after it was cancelled or expired; the money is given
+	// back), or `refunded` (its refunds add up to the payment). See the
+	// README's "Order states".
+	Status   OrderStatus `json:"status"`
+	TotalFen int64       `json:"total_fen"`
+
+	// TransactionId WeChat Pay's transaction id, once paid.
+	TransactionId *string `json:"transaction_id,omitempty"`
+}
+
+// AdminOrderCurrency defines model for AdminOrder.Currency.
+type AdminOrderCurrency string
+
+// AdminOrderDetail defines model for AdminOrderDetail.
+type AdminOrderDetail struct {
+	// Attention Open and resolved items about this order.
+	Attention []AttentionItem `json:"attention"`
+	Ledger    []LedgerEntry   `json:"ledger"`
+
+	// Order An order as an operator sees it.
+	Order AdminOrder `json:"order"`
+}
+
+// AdminOrderPage defines model for AdminOrderPage.
+type AdminOrderPage struct {
+	Items      []AdminOrder `json:"items"`
+	NextCursor *string      `json:"next_cursor,omitempty"`
+}
+
+// AdminProduct defines model for AdminProduct.
+type AdminProduct struct {
+	Active      bool               `json:"active"`
+	CreatedAt   time.Time          `json:"created_at"`
+	Description string             `json:"description"`
+	Id          openapi_types.UUID `json:"id"`
+	Name        string             `json:"name"`
+	PriceFen    int64              `json:"price_fen"`
+	Sku         string             `json:"sku"`
+	Stock       int                `json:"stock"`
+	UpdatedAt   time.Time          `json:"updated_at"`
+}
+
+// AdminProductList defines model for AdminProductList.
+type AdminProductList struct {
+	Items []AdminProduct `json:"items"`
+}
+
+// AttentionItem defines model for AttentionItem.
+type AttentionItem struct {
+	CreatedAt  time.Time          `json:"created_at"`
+	Detail     string             `json:"detail"`
+	Id         int64              `json:"id"`
+	Kind       AttentionItemKind  `json:"kind"`
+	Note       *string            `json:"note,omitempty"`
+	OrderId    openapi_types.UUID `json:"order_id"`
+	OutTradeNo string             `json:"out_trade_no"`
+	ResolvedAt *time.Time         `json:"resolved_at,omitempty"`
+	ResolvedBy *string            `json:"resolved_by,omitempty"`
+}
+
+// AttentionItemKind defines model for AttentionItem.Kind.
+type AttentionItemKind string
+
+// AttentionList defines model for AttentionList.
+type AttentionList struct {
+	Items []AttentionItem `json:"items"`
 }
 
 // Checkout defines model for Checkout.
@@ -206,6 +436,25 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// LedgerEntry defines model for LedgerEntry.
+type LedgerEntry struct {
+	AmountFen   *int64             `json:"amount_fen,omitempty"`
+	EventId     string             `json:"event_id"`
+	EventType   string             `json:"event_type"`
+	Id          int64              `json:"id"`
+	OutRefundNo *string            `json:"out_refund_no,omitempty"`
+	Reason      string             `json:"reason"`
+	ReceivedAt  time.Time          `json:"received_at"`
+	Source      LedgerEntrySource  `json:"source"`
+	Verdict     LedgerEntryVerdict `json:"verdict"`
+}
+
+// LedgerEntrySource defines model for LedgerEntry.Source.
+type LedgerEntrySource string
+
+// LedgerEntryVerdict defines model for LedgerEntry.Verdict.
+type LedgerEntryVerdict string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Code The `code` from `wx.login`.
@@ -229,6 +478,16 @@ type LoginResponse struct {
 // LoginResponseTokenType defines model for LoginResponse.TokenType.
 type LoginResponseTokenType string
 
+// NewProduct defines model for NewProduct.
+type NewProduct struct {
+	Active      *bool   `json:"active,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+	PriceFen    int64   `json:"price_fen"`
+	Sku         string  `json:"sku"`
+	Stock       int     `json:"stock"`
+}
+
 // Order defines model for Order.
 type Order struct {
 	CreatedAt   time.Time     `json:"created_at"`
@@ -244,10 +503,17 @@ type Order struct {
 	OutTradeNo string     `json:"out_trade_no"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
 
+	// RefundedFen What has gone back to the buyer (SUCCESS refunds).
+	RefundedFen int64 `json:"refunded_fen"`
+
+	// Refunds The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order).
+	Refunds *[]Refund `json:"refunds,omitempty"`
+
 	// Status `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
 	// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
 	// `late_paid` (paid after it was cancelled or expired; the money is given
-	// back). See the README's "Order states".
+	// back), or `refunded` (its refunds add up to the payment). See the
+	// README's "Order states".
 	Status   OrderStatus `json:"status"`
 	TotalFen int64       `json:"total_fen"`
 }
@@ -281,7 +547,8 @@ type OrderPage struct {
 // OrderStatus `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
 // closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
 // `late_paid` (paid after it was cancelled or expired; the money is given
-// back). See the README's "Order states".
+// back), or `refunded` (its refunds add up to the payment). See the
+// README's "Order states".
 type OrderStatus string
 
 // PaymentParams Pass these unchanged to `wx.requestPayment`.
@@ -344,9 +611,55 @@ type Product struct {
 	Stock    int   `json:"stock"`
 }
 
+// ProductChange defines model for ProductChange.
+type ProductChange struct {
+	Active      *bool   `json:"active,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	PriceFen    *int64  `json:"price_fen,omitempty"`
+	Stock       *int    `json:"stock,omitempty"`
+}
+
 // ProductList defines model for ProductList.
 type ProductList struct {
 	Items []Product `json:"items"`
+}
+
+// Refund defines model for Refund.
+type Refund struct {
+	AmountFen int64              `json:"amount_fen"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// OutRefundNo Our refund number; WeChat Pay knows the refund by it.
+	OutRefundNo string `json:"out_refund_no"`
+
+	// Reason Shown to the buyer in WeChat.
+	Reason string `json:"reason"`
+
+	// Status `PROCESSING` until WeChat Pay decides; then `SUCCESS` (the money is back with
+	// the buyer), `CLOSED` (no money moved) or `ABNORMAL` (it could not reach the
+	// buyer; a person resolves it).
+	Status      RefundStatus `json:"status"`
+	SucceededAt *time.Time   `json:"succeeded_at,omitempty"`
+}
+
+// RefundRequest defines model for RefundRequest.
+type RefundRequest struct {
+	AmountFen int64 `json:"amount_fen"`
+
+	// Reason Shown to the buyer in WeChat.
+	Reason string `json:"reason"`
+}
+
+// RefundStatus `PROCESSING` until WeChat Pay decides; then `SUCCESS` (the money is back with
+// the buyer), `CLOSED` (no money moved) or `ABNORMAL` (it could not reach the
+// buyer; a person resolves it).
+type RefundStatus string
+
+// ResolveRequest defines model for ResolveRequest.
+type ResolveRequest struct {
+	Note string `json:"note"`
 }
 
 // User defines model for User.
@@ -361,8 +674,14 @@ type User struct {
 	Unionid *string `json:"unionid,omitempty"`
 }
 
+// Cursor defines model for Cursor.
+type Cursor = string
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
+
+// Limit defines model for Limit.
+type Limit = int
 
 // OrderId defines model for OrderId.
 type OrderId = openapi_types.UUID
@@ -403,6 +722,39 @@ type Unprocessable = Problem
 // UnsupportedMediaType An RFC 9457 problem detail.
 type UnsupportedMediaType = Problem
 
+// AdminListAttentionParams defines parameters for AdminListAttention.
+type AdminListAttentionParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// AdminListOrdersParams defines parameters for AdminListOrders.
+type AdminListOrdersParams struct {
+	Status *OrderStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// CreatedFrom Orders created at or after this instant.
+	CreatedFrom *time.Time `form:"created_from,omitempty" json:"created_from,omitempty"`
+
+	// CreatedTo Orders created before this instant.
+	CreatedTo  *time.Time `form:"created_to,omitempty" json:"created_to,omitempty"`
+	OutTradeNo *string    `form:"out_trade_no,omitempty" json:"out_trade_no,omitempty"`
+
+	// Openid The buyer's openid.
+	Openid *string `form:"openid,omitempty" json:"openid,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// AdminRefundOrderParams defines parameters for AdminRefundOrder.
+type AdminRefundOrderParams struct {
+	// IdempotencyKey Makes retries of the same request safe (1–64 printable ASCII characters).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
 	// Limit Page size.
@@ -418,6 +770,18 @@ type PlaceOrderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// AdminResolveAttentionJSONRequestBody defines body for AdminResolveAttention for application/json ContentType.
+type AdminResolveAttentionJSONRequestBody = ResolveRequest
+
+// AdminRefundOrderJSONRequestBody defines body for AdminRefundOrder for application/json ContentType.
+type AdminRefundOrderJSONRequestBody = RefundRequest
+
+// AdminCreateProductJSONRequestBody defines body for AdminCreateProduct for application/json ContentType.
+type AdminCreateProductJSONRequestBody = NewProduct
+
+// AdminUpdateProductJSONRequestBody defines body for AdminUpdateProduct for application/json ContentType.
+type AdminUpdateProductJSONRequestBody = ProductChange
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -426,6 +790,30 @@ type PlaceOrderJSONRequestBody = PlaceOrderRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// AdminListAttention What needs a person (operator)
+	// (GET /admin/v1/attention)
+	AdminListAttention(w http.ResponseWriter, r *http.Request, params AdminListAttentionParams)
+	// AdminResolveAttention Mark an item resolved, with a note (operator)
+	// (POST /admin/v1/attention/{itemId}/resolve)
+	AdminResolveAttention(w http.ResponseWriter, r *http.Request, itemId int64)
+	// AdminListOrders Orders, newest first, with filters (operator)
+	// (GET /admin/v1/orders)
+	AdminListOrders(w http.ResponseWriter, r *http.Request, params AdminListOrdersParams)
+	// AdminGetOrder One order with its lines, payments ledger, refunds and attention items (operator)
+	// (GET /admin/v1/orders/{orderId})
+	AdminGetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// AdminRefundOrder Refund (part of) a paid order (operator)
+	// (POST /admin/v1/orders/{orderId}/refunds)
+	AdminRefundOrder(w http.ResponseWriter, r *http.Request, orderId OrderId, params AdminRefundOrderParams)
+	// AdminListProducts Every product, also those not for sale (operator)
+	// (GET /admin/v1/products)
+	AdminListProducts(w http.ResponseWriter, r *http.Request)
+	// AdminCreateProduct Add a product (operator)
+	// (POST /admin/v1/products)
+	AdminCreateProduct(w http.ResponseWriter, r *http.Request)
+	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
+	// (PATCH /admin/v1/products/{productId})
+	AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -467,6 +855,54 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// AdminListAttention What needs a person (operator)
+// (GET /admin/v1/attention)
+func (_ Unimplemented) AdminListAttention(w http.ResponseWriter, r *http.Request, params AdminListAttentionParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminResolveAttention Mark an item resolved, with a note (operator)
+// (POST /admin/v1/attention/{itemId}/resolve)
+func (_ Unimplemented) AdminResolveAttention(w http.ResponseWriter, r *http.Request, itemId int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListOrders Orders, newest first, with filters (operator)
+// (GET /admin/v1/orders)
+func (_ Unimplemented) AdminListOrders(w http.ResponseWriter, r *http.Request, params AdminListOrdersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetOrder One order with its lines, payments ledger, refunds and attention items (operator)
+// (GET /admin/v1/orders/{orderId})
+func (_ Unimplemented) AdminGetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRefundOrder Refund (part of) a paid order (operator)
+// (POST /admin/v1/orders/{orderId}/refunds)
+func (_ Unimplemented) AdminRefundOrder(w http.ResponseWriter, r *http.Request, orderId OrderId, params AdminRefundOrderParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListProducts Every product, also those not for sale (operator)
+// (GET /admin/v1/products)
+func (_ Unimplemented) AdminListProducts(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminCreateProduct Add a product (operator)
+// (POST /admin/v1/products)
+func (_ Unimplemented) AdminCreateProduct(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
+// (PATCH /admin/v1/products/{productId})
+func (_ Unimplemented) AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // GetHealth Liveness probe
 // (GET /healthz)
@@ -548,6 +984,306 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// AdminListAttention operation middleware
+func (siw *ServerInterfaceWrapper) AdminListAttention(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListAttentionParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListAttention(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminResolveAttention operation middleware
+func (siw *ServerInterfaceWrapper) AdminResolveAttention(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "itemId" -------------
+	var itemId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "itemId", chi.URLParam(r, "itemId"), &itemId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "itemId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminResolveAttention(w, r, itemId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListOrders operation middleware
+func (siw *ServerInterfaceWrapper) AdminListOrders(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListOrdersParams
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", r.URL.Query(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_from", r.URL.Query(), &params.CreatedFrom, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_from"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_from", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "created_to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "created_to", r.URL.Query(), &params.CreatedTo, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "created_to"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "created_to", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "out_trade_no" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "out_trade_no", r.URL.Query(), &params.OutTradeNo, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "out_trade_no"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "out_trade_no", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "openid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "openid", r.URL.Query(), &params.Openid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "openid"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "openid", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetOrder operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRefundOrder operation middleware
+func (siw *ServerInterfaceWrapper) AdminRefundOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminRefundOrderParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRefundOrder(w, r, orderId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListProducts operation middleware
+func (siw *ServerInterfaceWrapper) AdminListProducts(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListProducts(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminCreateProduct operation middleware
+func (siw *ServerInterfaceWrapper) AdminCreateProduct(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminCreateProduct(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminUpdateProduct operation middleware
+func (siw *ServerInterfaceWrapper) AdminUpdateProduct(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "productId" -------------
+	var productId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "productId", chi.URLParam(r, "productId"), &productId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "productId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminUpdateProduct(w, r, productId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Request) {
@@ -973,6 +1709,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/orders/{orderId}/refresh", wrapper.RefreshOrder)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/orders", wrapper.AdminListOrders)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/orders/{orderId}", wrapper.AdminGetOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/orders/{orderId}/refunds", wrapper.AdminRefundOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/attention", wrapper.AdminListAttention)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/attention/{itemId}/resolve", wrapper.AdminResolveAttention)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/products", wrapper.AdminListProducts)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/products", wrapper.AdminCreateProduct)
+	})
+	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/admin/v1/products/{productId}", wrapper.AdminUpdateProduct)
+	})
 
 	return r
 }
@@ -1014,6 +1774,663 @@ type UnauthorizedApplicationProblemPlusJSONResponse Problem
 type UnprocessableApplicationProblemPlusJSONResponse Problem
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
+type AdminListAttentionRequestObject struct {
+	Params AdminListAttentionParams
+}
+
+type AdminListAttentionResponseObject interface {
+	VisitAdminListAttentionResponse(w http.ResponseWriter) error
+}
+
+type AdminListAttention200JSONResponse AttentionList
+
+func (response AdminListAttention200JSONResponse) VisitAdminListAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListAttention400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListAttention400ApplicationProblemPlusJSONResponse) VisitAdminListAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListAttention401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListAttention401ApplicationProblemPlusJSONResponse) VisitAdminListAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListAttention500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListAttention500ApplicationProblemPlusJSONResponse) VisitAdminListAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResolveAttentionRequestObject struct {
+	ItemId int64 `json:"itemId"`
+	Body   *AdminResolveAttentionJSONRequestBody
+}
+
+type AdminResolveAttentionResponseObject interface {
+	VisitAdminResolveAttentionResponse(w http.ResponseWriter) error
+}
+
+type AdminResolveAttention200JSONResponse AttentionItem
+
+func (response AdminResolveAttention200JSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResolveAttention400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminResolveAttention400ApplicationProblemPlusJSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResolveAttention401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminResolveAttention401ApplicationProblemPlusJSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResolveAttention404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminResolveAttention404ApplicationProblemPlusJSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminResolveAttention500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminResolveAttention500ApplicationProblemPlusJSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrdersRequestObject struct {
+	Params AdminListOrdersParams
+}
+
+type AdminListOrdersResponseObject interface {
+	VisitAdminListOrdersResponse(w http.ResponseWriter) error
+}
+
+type AdminListOrders200JSONResponse AdminOrderPage
+
+func (response AdminListOrders200JSONResponse) VisitAdminListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListOrders400ApplicationProblemPlusJSONResponse) VisitAdminListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListOrders401ApplicationProblemPlusJSONResponse) VisitAdminListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListOrders500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListOrders500ApplicationProblemPlusJSONResponse) VisitAdminListOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type AdminGetOrderResponseObject interface {
+	VisitAdminGetOrderResponse(w http.ResponseWriter) error
+}
+
+type AdminGetOrder200JSONResponse AdminOrderDetail
+
+func (response AdminGetOrder200JSONResponse) VisitAdminGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetOrder400ApplicationProblemPlusJSONResponse) VisitAdminGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetOrder401ApplicationProblemPlusJSONResponse) VisitAdminGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetOrder404ApplicationProblemPlusJSONResponse) VisitAdminGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetOrder500ApplicationProblemPlusJSONResponse) VisitAdminGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+	Params  AdminRefundOrderParams
+	Body    *AdminRefundOrderJSONRequestBody
+}
+
+type AdminRefundOrderResponseObject interface {
+	VisitAdminRefundOrderResponse(w http.ResponseWriter) error
+}
+
+type AdminRefundOrder200JSONResponse Refund
+
+func (response AdminRefundOrder200JSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder201JSONResponse Refund
+
+func (response AdminRefundOrder201JSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRefundOrder400ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRefundOrder401ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRefundOrder404ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRefundOrder409ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRefundOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRefundOrder500ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListProductsRequestObject struct {
+}
+
+type AdminListProductsResponseObject interface {
+	VisitAdminListProductsResponse(w http.ResponseWriter) error
+}
+
+type AdminListProducts200JSONResponse AdminProductList
+
+func (response AdminListProducts200JSONResponse) VisitAdminListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListProducts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListProducts401ApplicationProblemPlusJSONResponse) VisitAdminListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListProducts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListProducts500ApplicationProblemPlusJSONResponse) VisitAdminListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateProductRequestObject struct {
+	Body *AdminCreateProductJSONRequestBody
+}
+
+type AdminCreateProductResponseObject interface {
+	VisitAdminCreateProductResponse(w http.ResponseWriter) error
+}
+
+type AdminCreateProduct201JSONResponse AdminProduct
+
+func (response AdminCreateProduct201JSONResponse) VisitAdminCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateProduct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminCreateProduct400ApplicationProblemPlusJSONResponse) VisitAdminCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateProduct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminCreateProduct401ApplicationProblemPlusJSONResponse) VisitAdminCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateProduct409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminCreateProduct409ApplicationProblemPlusJSONResponse) VisitAdminCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateProduct500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminCreateProduct500ApplicationProblemPlusJSONResponse) VisitAdminCreateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateProductRequestObject struct {
+	ProductId openapi_types.UUID `json:"productId"`
+	Body      *AdminUpdateProductJSONRequestBody
+}
+
+type AdminUpdateProductResponseObject interface {
+	VisitAdminUpdateProductResponse(w http.ResponseWriter) error
+}
+
+type AdminUpdateProduct200JSONResponse AdminProduct
+
+func (response AdminUpdateProduct200JSONResponse) VisitAdminUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateProduct400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminUpdateProduct400ApplicationProblemPlusJSONResponse) VisitAdminUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateProduct401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminUpdateProduct401ApplicationProblemPlusJSONResponse) VisitAdminUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateProduct404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminUpdateProduct404ApplicationProblemPlusJSONResponse) VisitAdminUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateProduct500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminUpdateProduct500ApplicationProblemPlusJSONResponse) VisitAdminUpdateProductResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type GetHealthRequestObject struct {
 }
@@ -2092,6 +3509,30 @@ func (response ListProducts500ApplicationProblemPlusJSONResponse) VisitListProdu
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// AdminListAttention What needs a person (operator)
+	// (GET /admin/v1/attention)
+	AdminListAttention(ctx context.Context, request AdminListAttentionRequestObject) (AdminListAttentionResponseObject, error)
+	// AdminResolveAttention Mark an item resolved, with a note (operator)
+	// (POST /admin/v1/attention/{itemId}/resolve)
+	AdminResolveAttention(ctx context.Context, request AdminResolveAttentionRequestObject) (AdminResolveAttentionResponseObject, error)
+	// AdminListOrders Orders, newest first, with filters (operator)
+	// (GET /admin/v1/orders)
+	AdminListOrders(ctx context.Context, request AdminListOrdersRequestObject) (AdminListOrdersResponseObject, error)
+	// AdminGetOrder One order with its lines, payments ledger, refunds and attention items (operator)
+	// (GET /admin/v1/orders/{orderId})
+	AdminGetOrder(ctx context.Context, request AdminGetOrderRequestObject) (AdminGetOrderResponseObject, error)
+	// AdminRefundOrder Refund (part of) a paid order (operator)
+	// (POST /admin/v1/orders/{orderId}/refunds)
+	AdminRefundOrder(ctx context.Context, request AdminRefundOrderRequestObject) (AdminRefundOrderResponseObject, error)
+	// AdminListProducts Every product, also those not for sale (operator)
+	// (GET /admin/v1/products)
+	AdminListProducts(ctx context.Context, request AdminListProductsRequestObject) (AdminListProductsResponseObject, error)
+	// AdminCreateProduct Add a product (operator)
+	// (POST /admin/v1/products)
+	AdminCreateProduct(ctx context.Context, request AdminCreateProductRequestObject) (AdminCreateProductResponseObject, error)
+	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
+	// (PATCH /admin/v1/products/{productId})
+	AdminUpdateProduct(ctx context.Context, request AdminUpdateProductRequestObject) (AdminUpdateProductResponseObject, error)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -2167,6 +3608,239 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// AdminListAttention operation middleware
+func (sh *strictHandler) AdminListAttention(w http.ResponseWriter, r *http.Request, params AdminListAttentionParams) {
+	var request AdminListAttentionRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListAttention(ctx, request.(AdminListAttentionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListAttention")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListAttentionResponseObject); ok {
+		if err := validResponse.VisitAdminListAttentionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminResolveAttention operation middleware
+func (sh *strictHandler) AdminResolveAttention(w http.ResponseWriter, r *http.Request, itemId int64) {
+	var request AdminResolveAttentionRequestObject
+
+	request.ItemId = itemId
+
+	var body AdminResolveAttentionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminResolveAttention(ctx, request.(AdminResolveAttentionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminResolveAttention")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminResolveAttentionResponseObject); ok {
+		if err := validResponse.VisitAdminResolveAttentionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListOrders operation middleware
+func (sh *strictHandler) AdminListOrders(w http.ResponseWriter, r *http.Request, params AdminListOrdersParams) {
+	var request AdminListOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListOrders(ctx, request.(AdminListOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListOrders")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListOrdersResponseObject); ok {
+		if err := validResponse.VisitAdminListOrdersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetOrder operation middleware
+func (sh *strictHandler) AdminGetOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request AdminGetOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetOrder(ctx, request.(AdminGetOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetOrderResponseObject); ok {
+		if err := validResponse.VisitAdminGetOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRefundOrder operation middleware
+func (sh *strictHandler) AdminRefundOrder(w http.ResponseWriter, r *http.Request, orderId OrderId, params AdminRefundOrderParams) {
+	var request AdminRefundOrderRequestObject
+
+	request.OrderId = orderId
+	request.Params = params
+
+	var body AdminRefundOrderJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRefundOrder(ctx, request.(AdminRefundOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRefundOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRefundOrderResponseObject); ok {
+		if err := validResponse.VisitAdminRefundOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListProducts operation middleware
+func (sh *strictHandler) AdminListProducts(w http.ResponseWriter, r *http.Request) {
+	var request AdminListProductsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListProducts(ctx, request.(AdminListProductsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListProducts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListProductsResponseObject); ok {
+		if err := validResponse.VisitAdminListProductsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminCreateProduct operation middleware
+func (sh *strictHandler) AdminCreateProduct(w http.ResponseWriter, r *http.Request) {
+	var request AdminCreateProductRequestObject
+
+	var body AdminCreateProductJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminCreateProduct(ctx, request.(AdminCreateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminCreateProduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminCreateProductResponseObject); ok {
+		if err := validResponse.VisitAdminCreateProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminUpdateProduct operation middleware
+func (sh *strictHandler) AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID) {
+	var request AdminUpdateProductRequestObject
+
+	request.ProductId = productId
+
+	var body AdminUpdateProductJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminUpdateProduct(ctx, request.(AdminUpdateProductRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminUpdateProduct")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminUpdateProductResponseObject); ok {
+		if err := validResponse.VisitAdminUpdateProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // GetHealth operation middleware
@@ -2488,86 +4162,121 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fzrchu3kn4V1OypslRnTFKy7NhynR+KIydKfNFKcmVTppcDzjQ5CGeACYARxaRUte+wb7hPstUNzI0c",
-	"SvJV52ztHxdF4tJo9OXrC/xXEKu8UBKkNcHhX0HBNc/Bgqa/ThLIC2VBxqtfYIXfJGBiLQorlAwOg9d8",
-	"AYZpsFqAYWrGbArM8ByYhj9KMJYZPgO2s/c///XfTw5YoYW0fJoBOzp/cXLC4pRrHuNmu4MgDAQumQJP",
-	"QAdhIHkOwWGbhIdIQxiYOIWcIzE5v3oFcm7T4PDJQRjkQlZ/7oVBwa0FjUv+5/vx+Gp/7+F4fPXd8Ye/",
-	"/y0IA7sqcHFjtZDz4Po6DN7qBPRJsnnGixSYwh8fGCaSms6C27ShUvnZYYAHFxqS4NDqEtrUzpTOuQ0O",
-	"g7IUSQ8N1zjZFEoaIOZ/z5MfuYUlJ8bHSlqQFj/yoshEzJG+YaHVNIP8778bJPav1nZ/0zALDoN/GzYX",
-	"PHS/muGpm+U27R73V3iRcstO+YppmJUGErrU6j53oiXEKbcFX000/A6xhSTafc4i4sBEJBFDlhiaRN8N",
-	"gusQz3LmVviWZ7loEZ4oMEwqy3Ju45TIQzJQ/thOJOQlz0Qy8aOjXaL6hZKzTMT3RnPs9zdsKWzasPSB",
-	"YcZyi38xLhlwnQnQ1bSx3IlUaSdqNjFWxYsoZJFotGhSrYrfu1uTyk4KvkLN7H4ZcxlDltEPu4OxRKa8",
-	"VHoqkgTkPUjlLOPzuZfI0oBm3LBUzFOmhVmwnQi/m0wzFS9QKukOTyRaAZ4da630tyT5iM14mVmmJFOl",
-	"ZkYkQILmyEGdwVMkYLnImIRL0CzmmgxpNcjQCd4o+1KVMvmWxL9RzJRxyjQYVeoYQhQ1YZlwOkTaw7OM",
-	"RHEnQlGZIYme56d8lSmeXCj1ius53Jf6TFWyQoozJEIzm3LpHBRo5DaPYygs0l84eidWqQkN9uc4B30p",
-	"Yngn+SUXpAXfVoASKEAmqLR4jEQtZW1/J2VDFOpsY5XXfsC70cCTVbT7fCzRVa9Yxi3oAXuptLMnJrzB",
-	"fjOrmJtGRigaFnwVoS0Iva8mZ3WGIx4ezSzoTRd6DrGSicGVllxYNoWZ0sCsXgk5Z3zOhRx0HbuQIi/z",
-	"4HBUu0nUiTloZNR1GFwo9ZrLlfcp5ptKmFIs53LFEF/khTXP3aGiFgsiZvyRdyLNLUwykQvrbNJ9su2d",
-	"5KVNlRZ/wjc1J6+FMULOQ5bzDGEQJCGDqwJxEhoWDZdqgWZdLQBFvGyRGe2i7QkZtyxTcyHDseQsVgmg",
-	"PpNB8r47ZARWlK5Xbtw6jq8d2DtZaBWDMd9eoQutkjK2TMiWfnmbOlOaGZ6hk/DDOqrsLNI7acqiUNpC",
-	"8hoSwS/olu/XvCLxUXtX3C2ia6yJneRI7QSFkk5yXYktacGLFOKFKon8QqsCtBUOAxOHbqOXoDtyp+Cr",
-	"3HPhxvO5YacY6pjA4e4KtL/3W36oNUhNEeUS8hGQJTWO6BLq/Dh+WoP1YVAo8ueb+v3z+ds3zP+KclvH",
-	"XmSCSUIAd0Mm86kq7aA3cmkT78noo/4n4BmGRuuUI5Is6RNItB3vA7VoLbBlIz+rb6NXqKYttM+TROCJ",
-	"eXba2njGMwPhGi2op/0RWEQqzGZa5SxaXg3IFkTIELjieYGKHIz4o/9Y/Tkajfg0/uF47+U8Ffujkfh9",
-	"kdH3eRC2I8a9/afrIePNRybibjiwC902GezMkZlw24kCE27hoRU5bF5qGJAl3OTE24L/UQKbAtfkmBcg",
-	"nzMDMkFsxg2LjrzdJEU8ZN+7geNyNHoU03D6CGuMW17lxeTZ5b/n+9mTnxZP1fHyj/3f7Gj5+Orn4rdH",
-	"/M3en2ffxe8Opj88mf34NP1ltJXiifX2qBIlR0CPOIUBYvXbNPWdIdfVvQfHm86OYZvJfum+m3pbmZM1",
-	"sdPA0Uh9zA3FpdaIzNqnffHmt96jdi6xx0J0JWTNaSA2YDYVbUgWc8mkYpmSCGynwAruUhN3o10kd8hH",
-	"hIGwkBN/6g+3WuETi36jXotrzVf4N8ajVvMEJlL1K3gOOk65tP6EssynoFkrG7GQaul44M08m64GfWQj",
-	"Lz7qKhsLeOv5zt1QknfLs8nMaWm9j5D2yUHQg766Ikz87vCkpqJie3uHlrR1hSlsi25HjrZKP93Qhga4",
-	"NFaf8/JQ5I4i80fJpRV21Vqr5kEYmHL6cWwLg1IKOym0iOFTed06gU/XbazaonuNyBvZ+Gk+7jM4mvMr",
-	"h++fPQsbsL/3cSyoF9x6tlM+73Fjn2AN+iyBhCs7iUttVA8iOpoaVGzl4HHGjWUFn8PtuMfRtPVE57WG",
-	"d/eLML4Wch6xHZ//YqW0ImNRo0oYgERxpowbx5lLitWBBmLgsfQDiG6ruTQ8xj0wbGlsGK6E1gnjcp9a",
-	"A/rDRywRhjpjGWF8PqGBSJdIGCcnICxbcsPqma1YxyWTciWBIPlcXIIcyymPF7sDdg4OTJ4dH/3w+viB",
-	"YWPHFZdENOPARfOVF/M8QePiDhU4m4pfVFvXxgY/1eT2Or8u2t64glNuyKobZD16AMrvKQJ5PtLwKxBo",
-	"WTNbSsZwbnW/6eLxwktyA3UKDQVfTUTyj+XV/mjvYG+0/93+aPTs0bPHj/f3nzz+jj95Nnr09Nn+08d7",
-	"o1G/e1mdi3m/IzdiLi/WINDZ+VEvX9AbnVueFz0rrSOeemjYHLk5YGvfhrw+XTjNeAx09Z9muj4REFSb",
-	"XRP+PnFz90dkwvxfe+uG4s76XQWrm7ZEsrOXL9izg8ffMR8H+2zrphxVcccdouIXOJQwXRXwrWWqUdeX",
-	"aMWWWsl5lbkXpoqbQ4r0C1BFBr34hWK+Hk055nHKlnzVqcdMtVrAWjXD5el6Shrh3S6uFef2GHAhjUUz",
-	"0A/jKroK7gsWFetVTBgmYUr2nrrKP95QgOusV8XEIVumIJmSwOBKGGvYDgzmA+YUnc24yCDZ7WDjba62",
-	"wYG1o33c8bQHo1EfRrHCZj3sOGImVdqGLC1zLh9q4Al5GFPmOderqlxaHQjX7eVMFVOtr/7u7IRJnlde",
-	"p71OyKJSy0OM6w7994cuCERJ740BN8a3c2e3+l8fhTlOtLDs1pi5rU2biU8qEocs53EqJDSsc+kQXHTA",
-	"3sCSPhmW8xXGQDxJgIKgyvKuaQDhvr6MlLOa3QoAWVpf1QjCIAebqoRqYjzL1JL8XjtNSWXhDsPatagg",
-	"DNpp4CAMNrP4fkfK1dNqrgbkA4WqmBc0kLw7t6/CF1Rq1Srwdb5r1fdqmtZqCJ3vq4pvv6N3dPXlxm4O",
-	"f++IhG+IUVrhwRq6wJ+YkGwGku3ssVXJJfsH2xuN8JuuWajiiZuANYo23sJtyfaecM+HHt3wrR2DuJW3",
-	"KAty9pUw9nNxeXVJ15/scN+ZL5VCueO9qwLkNr+ASvbAMDeEHCu5Wrybh4VWc83zXptaSqF6Fz3VQCEI",
-	"ORXC1K2l0OlM0SIgQOWSvS1AstOMWzwD43GsSnmHJK2L/t2pOhH8JrtR4CAutbCrc7xBx2yX/zsqXTp3",
-	"kyuujqLBllpCwqYrFp2+Pb9gw8u9IZqsYZM9JbnAHd2aDe2ptYWrAAg5U1WNgTv99l0v6C9YzoW0XEjQ",
-	"aPBLnfnJ5nA4nAubltNBrPIhjqV/NhJiLn/KuEza6R6MXUC6O/Vft6/CDMZyLI+615OpuUFlr7slqE60",
-	"ljOmjTTEIC7B4C0qSqqOZTerCpeAPtqmlG7LsqY4/5GZVqTzmBZrkvk90HQn2la4iXbZMlWmyoGPpaD2",
-	"D/SHeJQcuHTVo4o1z1lEjtgdNXJINWJcQxt6UsyXiRh80trf6euTi41rRFl1fQADpedDP8kMcWyDf0gc",
-	"gjC4BG3cxY4Ge4NRpcK8EMFh8GgwGjwih2tTkuVhSnWJP/HzHPoSoNIsQRtkeoaAmpsK7sRgjCvmG/bT",
-	"xcXpcxanEC8Mk6pVOh84ZdPE2JMkOAx+BOuLIWsdV/uj0Q3FtI8rovkdttTQKupRGDJxCYOOqgeH7z+E",
-	"gceJqCAYzuNwFAsypXxu0JI43gUfcPKQkMPtfNwfjZiS2aoxcQm3fMoNihMN8SUFq/lsJmI32KYgezl5",
-	"BjwRSNz9MBO3X6E5JjmgGunj0aNt69UEDntaO266gfqUN19Bx76Sk1Sm5yqOr1yiw6f0pXOR/dYKNZYz",
-	"AwZ1yhmnsdxxFvGBoTn71a8pL1BTq/yZ63N57j/TkMkCVq7ZaCwz4Jdkz3YH7MhtvlR6gdNjZ1p8Esyn",
-	"n2biktxhacE469EVBjLjvgMSjP1eJasvJgCdmuJ116FaXcL1VxS+bnmvRwZfKWpKE3LAfgEoXA7QeRHX",
-	"MmVStZROj1LQTkoPHIU3S2mrbZKm7N0+pdPiQZPuoA1NTx/O2LvDjPUWL5r3+C7k9TQw4OT9Z7dPXu/6",
-	"IWW/Axu7PYBfyUS8UvMae3BWKTCrwmdvLvByNo1F1fvQay3OqDvGNGLVSQB5WDJgr7htekB9x6iwbA6W",
-	"HYz2Bn3qittuKM7BJgVewKkD4VPl8FMu6rrN32Pp+j5dKcxWFm0rb12w2OsKz8Co7NKztA370JEIayis",
-	"6PV2r+Frujlf7u5FDNTu2ojAFBAMGWbVPV4J0pWRbDwUkijcehuuz3DrjfwCKwNU7BGSOPecFdwYFrXK",
-	"RRHFBAS+qy9cwAcMR9WVojUxF8a+dZuHndcN7zcrEXNgRvwJdY//HyXoVdPkT9mbTsNdAtTj67PZVdJw",
-	"bzS6rTzX2+LSOWudHYRLoUpTn66PMF9O2/I0Yr+Vtawj0g9fUYybImKPLL+VQGfBAzqh+Kbu8IvIfN36",
-	"XHXPSliiLZ4JTWnGSgW80H+gJrA+037RdCNTJsj4sDMT0iNB12lteabmbIf+yARaP9cwjjjdMD6WNHs3",
-	"ZBp8PETJpJC55IIzdK3g+ufzo9OTbp1SJtQdXGrpRhsxl5AwrudljuwhXesrymF8+ys5Pcmitdc6EVJU",
-	"ALdVkrrzNqizHc9hLF2a3xUwZhpMWvd6NHQsU5GBB1Y+p+l76WnxBazG0jvhRMxmQM6i6lWsnrT4Eknf",
-	"qwg60Mmsza4ZF5kJW/03xoosq+sN6DFE4lpR26n4B2Ysm77qXReN14kYJxzDv0RyTS3V9TMqV4EWtoLf",
-	"fVi7qeRtWrU+2W6GDNfedDlL8OUR+2at8U6wfe+LEVA3lW5xqO4mOfXOmU05+8Yg/Q7ot36NdH8Yff8u",
-	"k9vd1Z+B0PfvxPnqhdzngvravpPcUlqwlg+E0KjWG8avkZY+o99BPsO//BPB660Y6FRlmUtfu3i7x9gy",
-	"U8YxQGIOW8ZoCrHKwfjWkrFskjuNCXtg2CVoMROQMKmsmHmdYjuUXqh/I2CxywxfmbE0KvR+ZgoxL42v",
-	"MzsHhEOYUX3G6UewlWn6uhjjRtX+xgp8cPuk+iHXl8AhiKM8RlyDI1sAyEc5ieo17PWHLVI8dKXD9SfD",
-	"H7PyNlD0mutFu9m11XxVQSLJlPQvkbxLpzxWyHCogztjubUNi+0YDPP6u2h3Q7eBO59fqrEFGjLgbjsP",
-	"sgbshauiEsZZUr3RsJmQMGBHtGTTtCuVHcsptFq4dra9tgwZz4zq6LFPz7qHL0QXBYW0RQ5cOmS0026R",
-	"RWOCOgbJ7oAdyaqgQTzjGZuu/Np1NrDF9qY3ru/N79Y3Z7t9JsGx6H6tQrtv7p/ePnw0IvgXc7NOINDP",
-	"lrLRkY9wo6j8X8P6vCSH6GW/9rD08K6B5M8Z9Rhx35vvszNkfJJOi7pJAexmUuKUr766Lvxr4d//V4+O",
-	"eryk4PcGwOnqQp+uPRoovv5aGtSBJY0nqdr4uGUpN6hn1KUXMm4WphNxKz2WG73UMvHezLQx6/m7Fy+O",
-	"z8+9324nFbyIm7EUlkm1ZMZymRj02BlF2LcDbdoUnTDhYHK6BV+5DFZd2aGnuIeNIXCDl1xU99TF3P7h",
-	"6lhm/v9wyJSxg+r46LLNAhLELLky1pXjCvBvtX2GaAbL6o1xOJapWtKW9C7Z8d24nAj5e1OHMMYqjUsT",
-	"kmgjAlqbWgvqthFuXJalz5+fOfH5J4D5LSNMwcv/Pdh/j2boyCzaWkkNtxveERVrB1X00l/B7g2GyDcv",
-	"bq8EnLo8KEd/6/LlW3r3SDMTiEXiWpyaind/EeC02vkrimu7Ua9HaF0bUPUIvHq/Xj38HnxOXLilKFkd",
-	"ut6kdTU+rdzcTY3nh2SuEF6trd1tPXv/AZ2A43lfQSXnC2C6lJ1+osPhMFMxz1Jl7OHT0dMReRJP00Yo",
-	"uNbdJWRV9jODpvxBlabNmsqpVlNwJ1c6TsFYza3SzqRniidsyjOEobq9mO/n2Fzu143rauovnpObk1zl",
-	"iXa0KYjOg8YdysLvVtBrsPa/SZme5dBvTXm8MK440F6s+i8E1nsWd1vr1heMcf3/BgAA//8=",
+	"7D3tcts4kq+C4m1V5FpGlp2PSZzaHx6PM+OdfPjspPbmRjkRIlsSViTAAUDLmpSr7h3uDe9JrtAASZCi",
+	"PuyMnezuzY+pmAKBRqO/u9H8HMQiywUHrlVw9DnIqaQZaJD410khlZDmXwmoWLJcM8GDo+DDDEjE4VqP",
+	"YhwRETEhegYkl3DFRKFITqfQD8KAmeG/FSCXQRhwmkFwFNh3gjBQ8QwyaqbP6PUb4FM9C44OB4Mw0Mvc",
+	"jFRaMj4Nbm7C4CyBLBcaeLz8GZarIL2lc1BEgpYMVAmOohkQCb8VoDRRdAKkd/C///0/z5+SXDKu6TgF",
+	"cnx5cnZG4hmVNDb73qvAngFNQNZweyA8NjCs2cDzp2GQMV7+eRAGOdUapJnyv34dDq8PDx4Ph9ffnX76",
+	"85+Crq2+YRnTqzs8p1Mgiv2+Fq8pvudDlcCEFqk2SA0NiCwrsuDowGA4Y9z9VYHAuIYpSIThvUxAniXd",
+	"Ry/Mj48UYUkFSk71rIZEuLfDwCCfSUiCIy0L8GGbCJlRHRwFRcGSDjzcmJdVLrgCpMXvafIj1bCgePix",
+	"4Bo4YonmecpiauDbz6UYp5D9+e/KAPvZW+5PEibBUfBv+zW979tf1f65fcsu2tzu3+BkRjU5p0siYVIo",
+	"SJCwSprqRQuIZ1TndDmS8HeINSTR3isSIQZGLImIQYnCl/BZP7gJzV4u7AwPuZcPHuCJAEW40CSjOp4h",
+	"eAYMwwOkFzF+RVOWjNzoaA+hPhF8krL4q8Ecu/UVWTA9q1H6SBGlqTZ/EcoJUJkykOVrQ96LRKFHYjJS",
+	"WsTzKCQRqzl5VM5qnttT40KPcro00qH5MKY8hjS1Pwx5ZJ4ZquBJOdb+NdJCjFIqp/hMzYuRpnPg0V5/",
+	"yA0iXws5ZkkC/CtQ8iSl06mj4kKBJFSRGZvOiGRqTnqReTYapyKeG0rGcz/jRnrR9FRKqwweCuRjguKL",
+	"CE5EIYliCSBxWnAMn5ldJKApSwmHK5AkphIVQDlI4Q7eCf1aFDx5SODfCaKKeEYkKFHIGEJDnkwTZvkO",
+	"OY6mKZJvD0lpYkB0OD+ny1TQ5IMQbwwdfS2WG4tkaSBGYpZEzyi3ihWkwTaNY8i1gT+38HqUb/dxCfKK",
+	"xfCR0yvKkHMeloASyIEnhtHNNhKx4JXMHhU1UIZPa0ne+sGyOU2W0d6rITcmxpKkVIPsk9dCWhmkwg0y",
+	"n2hB7GsouKL9nC4jIwtCZ2OggrswIx4fTzR0WFyXEAueKDPTgjJNxjAREoiWS8anhE4p4/2mQVLq90GH",
+	"fjeY+iDEW8qXTg+pB6UwIUhG+ZIYuyjLtXplNxV5KIiIclvuRZJqGKF1Y2XS10TbR04LPROS/Q4PKk7e",
+	"MqUYn4Yko6kxnSAJCVznxrYygkXClZgbsS7mYEi88MCM9ozsCQnVJBVTxsMhpyQWCRh+RoHk9H1I0MAR",
+	"spq5NgXM+EqBfeS5FDEo9fAMnUuRFLEmjHv85WTqREiiaGqUhBvWYGUrkT5yVeS5kBqSt5Aw+gFP+euK",
+	"VwN85K9qVovwGCtgR5mBdmSIEndyU5ItcsFxkjGORjtuIE3fT4KjXzcDaYffhJ+DXIocpGbgfMAlyJHI",
+	"gTMk8ZZlHgZaUq5obCAdsQ4foTaaHyniDSaGxASPgeTU+g6rzk/tMPzaBORTNVqMjaEd3HxaoQ7u6IEq",
+	"YwiaPVFtaAKMRaDx+GtE/YB2A264sX0jlLidsb2x9zlwQnmCSj29goQwDZkidCwKo9KZKo38MMBfttHJ",
+	"cbnWmTbUUm2RSkmX5u8Ukqk9053me4PDT7mWy67ZREkgG2GqSal9IPb9CqrQw9Xq8fi4Nr7rKqarLe2G",
+	"Kw+u1a150YgOmm3tw663FuRzKzw6SCPW7Aq8+cdCpEBRJsYSqGFTqhvebUI1PNYsg1Vqb5FvB6NZ5tri",
+	"KZded8f7uWQxjCbW0aimYVw/fxqs6rcwUPOicx50nLxfvFeKPLnltttnYbZkFnb7aGLF30MJR1ieQwPp",
+	"DVC2He0bpvQfQo8lqaxQ5O4U1xABKzDdjaxKybaNotaTwpxZdwm4sYZ+DYzBa7zizOjIMFCFylnMRKG8",
+	"hwUv5eKolBTOIZZglVj9hI65ASKtn0woS/0R9Wwe3jyiF7qb6EszfCfWEYUeaUkTGHHROVu1o9scQPXS",
+	"eLmDMDKAIbo92FuQVWfaIPmN5PSHkPhm9bQzjZ/MIJ6LogOenTRSJfRLUttmfdlh51TSTK1RYl1gvmaQ",
+	"JlWUownoBp7KBUYbVs2Fv16+f0fcr8aqroLr6CCi/QpmNWMCogmx3SRyYHRB/xPQVM9WIVea6kL5vCzm",
+	"HRzVWsi91bWQb2SsqshMFFzfQufAFXA9WmNp2h+1M9HvLs0MMzmxspbPqVqjhSXEwG4rAmzQx8c6F5pN",
+	"nIEfhFXwvgKr8at7agd1ib8rkImLxZYLoAOBEjQprCthIGNTLiQ+rWU2LmCj1caaMwM/7aSnq8OqNtg4",
+	"oxqsCqFN9HWSk/FJvXA4TRJmsEDTc4+yJjRVELaVo0hgTXYK/VUykSIj0eK6j45vZPgLrmmWG681GNAn",
+	"/7H8fTAY0HH8w+nB6+mMHQ4G7O/zFJ9nQeindQ4OX7TzOpsRhsBt2LDNbaxykPW91a2oDd3+Ln+F/lYA",
+	"GQOVGIWaA39FFHDjtxgnKTp2QQIkuyPyvR04LAaDJzEOx39CC3GL6ywfvbz69+wwff7T/IU4Xfx2+Ise",
+	"LJ5d/zX/5Ql9d/D7xXfxx6fjH55Pfnwx+3mwFuKKs0sStgB0EnyhtiuKj6rDabG4aawY+kh2U3ed1DtY",
+	"eL7ALQizdhSqFJzNf636DS0fwKO4Zx2Z0NrY90nTJfTWk+Y2V8DPDdr/NmcIK1dh57zn4PHL48f/SR//",
+	"Puo/7kx8el7GKjQ+OIPOhGVDd/nexKr/0HXSVejky63vuJASeLz06frk3S+dRL3NAWzKgla0Y6IxJM/8",
+	"SHNMOeGCpIJPQZJxHWnZDfYdrebbWZE2l7wmwNE2wFdFeQYynlGu3Q55kY1BEi8xO+diYXHg7EMyXva7",
+	"wDa4uKUdb7QwJCXftMJcBoAZVWQqOJAxjedEC4RjXCxBkt7lx5OT08tLYqexlQWrrLeBrksI1OY8vBsU",
+	"EpEmoDSZMKk06QlOoh9PP5D9q4N9m6TY/8ySmwgjWEgyLkD2yIWt9naOW13gil3nWVubW0ni0g5FZaBp",
+	"urPN2GWYtLwlB0W5G3+F1ql6/NqOPDSCCx4nrpUf3R78huiMjVHvyHS/FZRrppfdcRhVjG+HReOuMz26",
+	"XYioHaCtd1DJ29asHtwtIDei8W724BdgtNI5L19uLY5Zi4JqwrV7+yMCobvGQFvqYqyMaBQ2b5JSpasi",
+	"rbsGS30uXlkvyoEnjE8j0nPFFKTgmqUkqlkp2gtJFKdC2XGU2AqLKgO1JEwNuRuAcPvZBKo9LWBmMvI9",
+	"MjPaOg3AP1wqKwqJkEMeuTgWSxAulhCKapRpsqCKVG96STBbZZAJDpirmbIr4ENuxD3m1cqiDzAzMl1J",
+	"Y0KThBR5qRKcatrrk0tA13/IL06Pf3h7+kiRocWkrWJRw8CmhkvbweHRCCSLiMBqMvOgBLcSUKU/N3Ij",
+	"Stg6rY9mnKSj4EyhWlXm5IwKxroRgf6Uy2C5GdA/aEk9wWO41LJb8tF47hih9ipyCTldjljyl8X14eDg",
+	"6cHg8LvDweDlk5fPnh0ePn/2HX3+cvDkxcvDF88OBoNu/b68ZNNuS0qxKf/Q8jYuLo878WLMgUtNs3x7",
+	"8K4eGtZbrjforVuD18VK5ymNAangbpLvjhZZudgNugBn9t1Da227vw7uHPUrk6CrooiTi9cn5OXTZ98R",
+	"l191VTyrdFS6+DtkW0/M0Eb4u8NeWxghuJCCT8sqMqbKfGyIGeQcRJ5CpwGJ0boOTjml8Yws6LJRGziW",
+	"Yg6tyjpb/9FRXrej3eVFKDvkP+NKG4nQbS2WcOXUFc+VqBcxmkAJEbxz135AfY0R2pivjGaGZDEDToxx",
+	"DNdMaUV60J/2iWV0YuP9TaN4naaurcpKTz9rKOqng07zWTOddqDjmKiZkDoksyKj/LEEihV8RBVZRuWy",
+	"rma2GzLzdmKmDF+0Z/94cUY4zUql5c8TkqiQ/GhxneVH7vmRjbcYSu8Mt6yM92sytqpvF/CwmPAs47Xh",
+	"KZ+bVgtqsGg6JBmNZ4xDjTobyDaT9sk7WOC/FMno0jihNEkAvdBS8rY4AM3GrkoHKzWblWUoaV21nPGf",
+	"QM8Exk9HNE3FAlWgX/6CJcoNhPk1jkZHeuVFQRisVoe5FbEGDGeztYXO7SgLS4Paom++21VtWuV6vGLT",
+	"xjOv1rSCqVWb1njuxXObZal1MNnHYFWU2m0YrEuAP2jCumWNmJ8I42QCnPQOyLKgnPyFHAwG5skW37o7",
+	"hFXFm3YPLfmezrY89RrmMpg9QWtqq463Cebq6UF4i3qEf9S44pcEAdeh+4/IhX55pt8FTW6bMtuMr7tE",
+	"KG+RG28kzVrJhUI6X8fF5F51B+XcmPESS7DCTam3lq6ZiQVvhtQYd2v0N1sJ22NXdfBJFXEMkHxxDUsT",
+	"XaF/rF42rNa/m/P4Fsq7OQNfRFB3PQ1PbrwYbENYF27WY2FtiOH84v3J6eXl2bsfIxdc8CgwgZgloNB9",
+	"5yRywdiI9BruPIZtjVk+5NXG9kISnbx5f3n6Q0R6XLjBmbiCZA89/uPv372/eHv8Bj1+EosiTbCGUwK1",
+	"l2mGHCd6RSjJQSrBy4pBRZjea/r39SaCMHBQBmFgAQjCoFysU1Nf2GnvRidlCU1bN9wmy4lzdB3dR/VH",
+	"JVR2FVdVweqqk2IsvkeK2CHo5aHfZzjhcS7FVNKsU6IUnInOSc8lYDgNPRwkKG8qpCtjnhp2oZxg2eh5",
+	"SrXZA6FxbIi/v6NUsbvaIi+MGIO4kEwvL42Ys8i2ed/jwlaFrGLFFotL0IXkgBI6On9/aRMGxn7er7Pm",
+	"KDzRwrAZ2gqCmda5wz7mEtzlTDvsdXlmi2uRj6ybMzd8l1hHxz1SEEvQ9lHQVdRbFvIen58R834vMv5Q",
+	"9fzxHJaROQGtjLe51ycf6jsqc4DcPE6XQ860IizB/MflT8ePD589J73o/fnpxfGH9xej4/Oz0c+nv1xG",
+	"e31ybCXBI+WQxJS7YGSvvEAy5DOQEOJcfq2xAc+OFNyJSSkKDcoy/RY83qAXPxFlQTq1Rri7Vombzijj",
+	"mjIO0miRQqbuZXW0vz9lelaM+7HI9s1Y/N+KLWjrDxBwT1oaOQjc8oZ77JO0AX/Ij5tknoqpMkqguo6H",
+	"lwpaNReuXhprQFxZNv2tMBKyUZVgULYkQs8wiZmm9U2uW1YqGDhPcbK6tqoj3tSL1lX5R3tkMROqrCEZ",
+	"cob3C42Ta7aSAeX2qkGJmlckQu/abjWy4aeIUAl+PAmPP2UxuKIPd6Zvzz6sHKPheVte0xdyuu9eUvtm",
+	"bB3UQHKwJTfKHuygf9AflKKQ5iw4Cp70B/0n6EXrGcqEfZpkjCOH+3XuU9Bryt3Rnm2mFl/h9SfcbV1T",
+	"VEa4zVhMNppDFzxmKUMckym9AlLkRPCwipHjBRQbCMKIO08gIaXC6welWGGCnyVGFhjYjTFfFSbi1uor",
+	"62tuPNRD9u3l6ptPrdvFh4PBhksgt7v80SzBXHMFRFS4xWsJT+36XdNWcO5714bxlYPtrzSuK92EwbNd",
+	"1mle+PSVC2K4Iep//WRw6QJnZZCVAySqtn165Rt7Rt7RqUIT0Jxl8MnM3kGT+58Nbs6Sm31nOLWbE/z6",
+	"ueviuX1pt3vna3Ocn8IgF6qDH6yxhVG9BYvBqRYj+GzGHUEtzOA+uYDYsEFSXlSiRcI0QTGyhq6dKeeT",
+	"tguPfS+S5R9GnS2L8aZpdRhs3TwEb9h6kHXXo7zbNQ/KHk8HT7e/VN0mfgh+ekvl3Cgwg4oKMaFVudQ4",
+	"HXAL9rKCea28/xmWCjAtzLiV2SmbQ7uIJHpFJiw1XEhikY0Zhw2C+r1dMezk3Vb/iso13o2UGjUkN+GK",
+	"8rJKyJnNhGpsD1DXTNlkiV7bpMSZ28aaCTrlx8bwwBZoynuotwBEizuB0TVlu1imq4vJk8MddvWh9Jgr",
+	"32rdLio3pnMxrK3tWG03Xb59oOtjc79av3nZrUO0vefgSi7+mRT+e3f9ncOiMhCdfCrFxG0F1P5n10Dm",
+	"Zq2oQgtfz4wunnOx4O4KpuAuIWlTuZUFooULB5GFsU/Mn2KN1PoRrNAKHoRW3CXUdUZi1THmX1cBvi+P",
+	"1NKUceFTxkGFlcNB7HXU2qtAn7w0NNwV3Y00eFsnouyOdPNpI/Xue9Wbd11gnS16gmrBGNmNKKgLtlvX",
+	"bJxhwAPp3XP1rUVqS5imEuNUPds4K6ldeWydFTVi2hFZzFgK/lSKLtWQYzMMF3XJqdTOrzMOMN5sL2Op",
+	"Ni4C1zG4BjTuBENCUyWGvOBYwiy4LcnUZckC9oBod9bZ65O/oRHESdTqzBVhh4NyS2Xdg41zNXISTBOa",
+	"YlqXZDQB0jscDFx0ttNANy+VwuF2B9pqX2Y10X0Y937W4IFt+7IoeJ1R7yiz3aDJq8NpnSMeCoq/QyvL",
+	"HgBMDgsH6rctd58OXm5/oerY9RCC2uKV9IwEIGKyZ7QvZYkT3rvbAK6IYr2bghxoTHpV56LUIxJTTVMx",
+	"DQnjNi9e9goxJnacFq4EZY2jcl6uet9q309Jr6FBt5P+t2v02QCrw68V30Rj0LTZh2WL0u3UbAYDlz9/",
+	"JEyRgrPfCiC9Rg+1O4RWrLIsM/j3I3q9u2I7yd2DeyGrTWLNHdcDy7VvTUwdJ4mRTK6N0O3F0v5n9y/n",
+	"nmwPSlbjv6gf5icM4sezrnpDLMIhtkTbWVlaFPEMlK28NG6SC8r39AyWGLl0pYnmTXy2AAkkT2mM0ZK9",
+	"Naz0EZts3C8rNYukHjpCuQM3ldRD0brmYkGY+hd30+xh1Zz1SFnaCglWdIW25YGQZDEDTPLZVoi7qQrD",
+	"iDNsb/D7WqvgmKuFIXCq8PZjaR24RmU2G6zITx8+nL8i8QziuSJceP0BV+n9R9Cup8I9kptbYT2hIfRM",
+	"EZqyK+i3T6VxBm/YFXAzPJdiDB4eLe4cItHf2Y7Hw8EAs+Z1iUNCNR1TBYTaIe4quZZ0MmGxHaxnwDsx",
+	"eQE0MW67+jrIvEAnTwtLB33LEk+2s0RH/8pNJ1DtcvMRNOorUIl0WkKn11akuwu+3MZ5u7PsNtylQCmG",
+	"8a458CHvWVf9kcJ3DstfZzTPgavyLpgtlHjl/o1DRlUZw5CnQMu6JXJsF18IOVe2kxvlibsopVx0fWJM",
+	"74zxuuihSQxYfnBPmqPRS+KBFUezrUMHDb4R2HmX8T75udS/rvrBCkOFJXbIRzOQ8MAaZQduqBsXmzcO",
+	"dnij3ccW33u2C3gdXRrNy4c72JPt1qZ31H/3IyLeiGlVM0NJycCkvMtRar6iS1iULZTWZKevxNzJClu0",
+	"5N9GcuU0ffKG6jr2osqgKpmCJk8HB/0udjXLrjDO01UIHIFjI6OHdl1r19Rdbi9jiE6ircWtrXrvVIUX",
+	"Zc0mhhm8ciWjSJhWWFbYqe3ewn2qOdfmpNNiwJ7eNQmMwRhDimjxFY/EwJUibTxmHCFcexq3zVC/IjlV",
+	"qvUxCqzppYpE5QNb8Glco+v61nOLzDckq7/edxi++oc37jNjulOy1GzQEsU/RNq0QfNVf3fRkSP1WMAR",
+	"/eaQmCtnRadKuXLJlHFnCeo6bGgL3OOUGelngwHGTleEDjm+vRcSCc4fcs5Z7LJJ5k0vvfPXy+Pzs+ad",
+	"e55gC/Qqk6LYlENCqJwWNhlneK3rhviQD/n6hA2RkAPV5Y3JxodbGsvRDIbchZRtklmCmlWdX2o4bK7K",
+	"Glbugp37YABOPoflkDslnLDJBFBZlA2Zy299uPu6XZ+LwA2dTXx0TShLVeh141GapWl1+dVVH2PJh38v",
+	"9JEa8rp5/J6tIq0Ksb3OLdg3vvrGjb3wwHRpfnfZ2vW18m81Y7V68f2Bo6dVb8pNOXg8E3N+K3T2bUdT",
+	"v5KNfrjLy34L+S+w0A93wnz56aAvNeor+Y50i+XsFX0YE9qw9Yrwq6mlS+g3LJ8dSl/ORZradKn1tzuE",
+	"LXF32tSRJ4zGEIsMlGuTMuR1cKfRr/0KJJswwAtNVUdK0sPwQvUbGhZ7Lv2vROj0zBhiWijX9MAqIDOE",
+	"KNElnB6i0qbsY/6vVl7TLJ+ZND83I0o7t8sA+YJCmK4SGHuP/T4qYN5SOfdb33mNhEqTiBPB3edWnErH",
+	"OFZIzFBr7gz52pZCpKeMm9fdU28vtAvY/bmpalkgIQVql3NGVp+c2Cv9df04U2TCOPTJsZ8pjynnQg/5",
+	"GLx2RL01n6Hac8lXn49deNYW4SBc6BTiEhlQbi2jnt8wzwgT2z12r0+OeXkRB3FGUzJeurmraKCH9rrP",
+	"U9fH0NZ+WKezzsai6OtKBb8H1DcvHx4kv/oV1awlCKNnC17zyC3UqGH++5A+r115KdJ+pWGxqrs2yV8R",
+	"bHhTVp276AwKn0YBHFEzAL0alDiny3vnhX8s+/f/2aPBHq/R+d1gcNq80N25RwL61/fFQQ2zpNYkZU8p",
+	"11+VupZRIaFqrhoet5D23n4rRuG0mfJtVne13ultP6hQfjRoyF02X2nKE2U0dooe9nZDGxc1StgWXxil",
+	"m9OljWBVmR383thRLQjs4AVl5Tk1bW73dS5bX0uEJKlQul9u36hsNbc3WzKhtPuwErgP0rkI0QQW5YfU",
+	"wiGfiQUuiR9fs3i3/RGsvleVC6O0wAo7tCR8iwDnxiux1bVxWwTBOuMPF5Z8vgEz3xPC6Lz885n9X1EM",
+	"Hau5z5X2LkZbOxrG6rnKTOs/bhBEW4tAz20clBp9a+PlaxpDIWfayx/Y4qDOeHcnAR6iEHRLDWijurL6",
+	"SF9ZKtP/Y+p5GknJctPVIt7RuLByfTaVPb+P4sqYVyu/2BLqx/WAdjGR35vC1RLhoXRlXDI6ByIL3rgo",
+	"f7S/n4qYpjOh9NGLwYsBqhoH9Iqv2GpbwHiZF1T9Oj+CqajVpMu5FGOwqBEynoHSWKhkZX4qaELGNDV2",
+	"qvQncwUfq9P9beU86wSNQ/Xa+4Ouczdr9D/vYZh+r7TN+q3vcKuO6YxiG9N4rmz2wJ+sLOBtNzXZ8+at",
+	"zjnoTlE1Gnb02u07bDeOV2SXlWwF2M2nm/8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -19,8 +19,9 @@ import (
 type sessionSlotKey struct{}
 
 type sessionSlot struct {
-	session domain.Session
-	ok      bool
+	session  domain.Session
+	ok       bool
+	operator string // the operator key id, on operator routes
 }
 
 func withSessionSlot(next http.Handler) http.Handler {
@@ -41,15 +42,44 @@ func sessionFrom(ctx context.Context) (domain.Session, error) {
 	return slot.session, nil
 }
 
-// authenticator resolves bearer tokens for the request validator.
-func authenticator(auth *domain.Authenticate) openapi3filter.AuthenticationFunc {
+// operatorFrom returns the operator key id the validator authenticated.
+func operatorFrom(ctx context.Context) (string, error) {
+	slot, _ := ctx.Value(sessionSlotKey{}).(*sessionSlot)
+	if slot == nil || slot.operator == "" {
+		return "", domain.ErrUnauthenticated
+	}
+	return slot.operator, nil
+}
+
+// OperatorVerifier says which operator key a bearer credential is
+// (adapters/token.OperatorKeys).
+type OperatorVerifier interface {
+	Verify(key string) (keyID string, ok bool)
+}
+
+// authenticator resolves bearer credentials for the request validator: a
+// buyer's token on bearerAuth operations, an operator key on operatorKey
+// ones. Each scheme accepts only its own kind, so a buyer's token is never
+// an operator and an operator key never a buyer.
+func authenticator(auth *domain.Authenticate, operators OperatorVerifier) openapi3filter.AuthenticationFunc {
 	return func(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-		if in.SecuritySchemeName != "bearerAuth" {
-			return errors.New("unknown security scheme " + in.SecuritySchemeName)
-		}
 		token, ok := bearerToken(in.RequestValidationInput.Request)
 		if !ok {
 			return domain.ErrUnauthenticated
+		}
+		switch in.SecuritySchemeName {
+		case "bearerAuth":
+		case "operatorKey":
+			id, ok := operators.Verify(string(token))
+			if !ok {
+				return domain.ErrUnauthenticated
+			}
+			if slot, _ := ctx.Value(sessionSlotKey{}).(*sessionSlot); slot != nil {
+				slot.operator = id
+			}
+			return nil
+		default:
+			return errors.New("unknown security scheme " + in.SecuritySchemeName)
 		}
 		s, err := auth.Execute(ctx, token)
 		if err != nil {

@@ -53,8 +53,12 @@ type harness struct {
 	reconcile *domain.Reconcile
 	refresh   *domain.RefreshOrder
 	late      *domain.HandleLatePayment
+	submit    *domain.SubmitRefund
+	check     *domain.CheckRefund
 	registry  *prometheus.Registry
-	keys      emulator.PayKeys
+	// operatorKey is accepted on the operator API.
+	operatorKey string
+	keys        emulator.PayKeys
 }
 
 func newHarness(t testing.TB) *harness { return newHarnessWith(t, harnessConfig{}) }
@@ -122,9 +126,10 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		BaseURL: emuSrv.URL, AppID: "wxapitest", MchID: keys.MchID,
 		MchCertSerial: keys.MchCertSerial, MchPrivateKey: keys.MchPrivateKey, APIv3Key: keys.APIv3Key,
 		PublicKeyID: keys.PublicKeyID, PublicKey: &keys.PublicKeyPrivate.PublicKey,
-		PlatformCerts: []*x509.Certificate{keys.PlatformCert},
-		NotifyURL:     "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/notify",
-		Now:           clk.Now,
+		PlatformCerts:   []*x509.Certificate{keys.PlatformCert},
+		NotifyURL:       "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/notify",
+		RefundNotifyURL: "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/refund-notify",
+		Now:             clk.Now,
 	}, nil, log)
 	if err != nil {
 		t.Fatal(err)
@@ -137,13 +142,26 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	monitor := metrics.New(registry)
 	confirm := domain.NewConfirmPayment(store, domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}, clk.Now, monitor, log, domain.DefaultLedgerPolicy())
 	refresh := domain.NewRefreshOrder(store, pay, confirm, clk.Now, monitor, log)
+	merchant := domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}
+	confirmRefund := domain.NewConfirmRefund(store, merchant, clk.Now, monitor, log)
+	refundPolicy := domain.RefundPolicy{Checks: []time.Duration{time.Second}, MaxChecks: 3}
+	operate := domain.NewOperate(store, domain.NewRefundOrder(store, clk.Now), clk.Now)
 	server := api.NewServer(login, logout, store, store,
 		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
 		domain.NewCancelOrder(store, pay, confirm, clk.Now),
-		refresh,
+		refresh, operate, store,
 		store.Ping)
-	h, err := api.NewHandler(server, authn, api.NewNotifyHandler(pay, confirm, log), log)
+	opKey, opEntry, _, err := token.MintOperatorKey("test-ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	operators, err := token.ParseOperatorKeys(opEntry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.NewHandler(server, authn, operators, api.NewNotifyHandler(pay, confirm, log),
+		api.NewRefundNotifyHandler(pay, confirmRefund, confirm, log), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +170,9 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	t.Cleanup(srv.Close)
 	return &harness{
 		t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
-		pay: pay, confirm: confirm, keys: keys, refresh: refresh, registry: registry,
+		pay: pay, confirm: confirm, keys: keys, refresh: refresh, registry: registry, operatorKey: opKey,
+		submit:    domain.NewSubmitRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log),
+		check:     domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log),
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
 	}

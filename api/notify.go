@@ -42,24 +42,13 @@ func NewNotifyHandler(verifier NotificationVerifier, confirm *domain.ConfirmPaym
 
 func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxNotifyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			h.refuse(w, r, "", "oversized", http.StatusRequestEntityTooLarge)
-			return
-		}
-		notifyFail(w, http.StatusBadRequest, "unreadable body")
+	body, ok := readNotification(w, r, h.confirm, h.log)
+	if !ok {
 		return
 	}
 	n, err := h.verifier.ParseNotification(ctx, r.Header, body)
 	if err != nil {
-		id, reason := "", "unverified"
-		var ref refusal
-		if errors.As(err, &ref) {
-			id, reason = ref.LedgerEntry()
-		}
-		h.refuse(w, r, id, reason, http.StatusUnauthorized)
+		refuseUnverified(w, r, h.confirm, h.log, err)
 		return
 	}
 	verdict, err := h.confirm.Execute(ctx, domain.SourceNotification, n)
@@ -77,17 +66,82 @@ func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// refuse records a notification that failed verification and answers
-// with a FAIL, so that a genuine one that was damaged in transit is retried.
-func (h *NotifyHandler) refuse(w http.ResponseWriter, r *http.Request, id, reason string, status int) {
+// readNotification reads the raw body, refusing an oversized one.
+func readNotification(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxNotifyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			refuse(w, r, confirm, log, "", "oversized", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		notifyFail(w, http.StatusBadRequest, "unreadable body")
+		return nil, false
+	}
+	return body, true
+}
+
+// refuseUnverified records a notification that failed verification.
+func refuseUnverified(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger, err error) {
+	id, reason := "", "unverified"
+	var ref refusal
+	if errors.As(err, &ref) {
+		id, reason = ref.LedgerEntry()
+	}
+	refuse(w, r, confirm, log, id, reason, http.StatusUnauthorized)
+}
+
+// refuse records a refusal (within the ledger's budget) and answers with a
+// FAIL, so that a genuine notification damaged in transit is retried.
+func refuse(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger, id, reason string, status int) {
 	id, reason = clip(id, 64), clip(reason, 200) // both may come from an attacker
-	if err := h.confirm.Refused(r.Context(), id, reason); err != nil {
-		h.log.ErrorContext(r.Context(), "refused notification not recorded", "id", id, "reason", reason, "err", err)
+	if err := confirm.Refused(r.Context(), id, reason); err != nil {
+		log.ErrorContext(r.Context(), "refused notification not recorded", "id", id, "reason", reason, "err", err)
 		notifyFail(w, http.StatusInternalServerError, "not recorded, retry")
 		return
 	}
-	h.log.WarnContext(r.Context(), "payment notification refused", "id", id, "reason", reason)
+	log.WarnContext(r.Context(), "notification refused", "id", id, "reason", reason)
 	notifyFail(w, status, reason)
+}
+
+// RefundNotificationVerifier checks and decrypts a refund notification
+// exactly like a payment notification (adapters/wechat.Pay).
+type RefundNotificationVerifier interface {
+	ParseRefundNotification(ctx context.Context, h http.Header, body []byte) (domain.RefundNotification, error)
+}
+
+// RefundNotifyHandler is the refunds' notify_url, on the same raw-body
+// rules as NotifyHandler.
+type RefundNotifyHandler struct {
+	verifier RefundNotificationVerifier
+	confirm  *domain.ConfirmRefund
+	refusals *domain.ConfirmPayment // the ledger's refusal budget is shared
+	log      *slog.Logger
+}
+
+func NewRefundNotifyHandler(verifier RefundNotificationVerifier, confirm *domain.ConfirmRefund, refusals *domain.ConfirmPayment, log *slog.Logger) *RefundNotifyHandler {
+	return &RefundNotifyHandler{verifier: verifier, confirm: confirm, refusals: refusals, log: log.With("component", "wechatpay.refund-notify")}
+}
+
+func (h *RefundNotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	body, ok := readNotification(w, r, h.refusals, h.log)
+	if !ok {
+		return
+	}
+	n, err := h.verifier.ParseRefundNotification(ctx, r.Header, body)
+	if err != nil {
+		refuseUnverified(w, r, h.refusals, h.log, err)
+		return
+	}
+	verdict, err := h.confirm.Execute(ctx, domain.SourceRefundNotification, n)
+	if err != nil {
+		h.log.ErrorContext(ctx, "refund notification not recorded; WeChat will retry", "id", n.ID, "err", err)
+		notifyFail(w, http.StatusInternalServerError, "not recorded, retry")
+		return
+	}
+	h.log.InfoContext(ctx, "refund notification", "id", n.ID, "event", n.EventType, "out_refund_no", n.Refund.OutRefundNo, "verdict", verdict)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func notifyFail(w http.ResponseWriter, status int, message string) {

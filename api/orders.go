@@ -66,7 +66,7 @@ func (s *Server) GetOrder(ctx context.Context, req GetOrderRequestObject) (GetOr
 	if err != nil {
 		return nil, err
 	}
-	return GetOrder200JSONResponse(orderOut(o)), nil
+	return GetOrder200JSONResponse(withRefunds(orderOut(o), o)), nil
 }
 
 func (s *Server) CancelOrder(ctx context.Context, req CancelOrderRequestObject) (CancelOrderResponseObject, error) {
@@ -170,7 +170,7 @@ func checkoutOut(c domain.Checkout) Checkout {
 func orderOut(o *domain.Order) Order {
 	out := Order{
 		Id: o.ID(), OutTradeNo: o.OutTradeNo(), Status: OrderStatus(o.Status()),
-		TotalFen: o.TotalFen(), Currency: CNY, Description: o.Description(),
+		TotalFen: o.TotalFen(), RefundedFen: o.RefundedFen(), Currency: OrderCurrencyCNY, Description: o.Description(),
 		CreatedAt: o.CreatedAt(), ExpiresAt: o.ExpiresAt(), Items: make([]OrderItem, len(o.Lines())),
 	}
 	for i, l := range o.Lines() {
@@ -178,6 +178,26 @@ func orderOut(o *domain.Order) Order {
 	}
 	if paid := o.PaidAt(); !paid.IsZero() {
 		out.PaidAt = &paid
+	}
+	return out
+}
+
+// withRefunds adds the order's refunds (one order's view; lists leave
+// them out and show refunded_fen).
+func withRefunds(out Order, o *domain.Order) Order {
+	refunds := make([]Refund, len(o.Refunds()))
+	for i, r := range o.Refunds() {
+		refunds[i] = refundOut(r)
+	}
+	out.Refunds = &refunds
+	return out
+}
+
+func refundOut(r *domain.Refund) Refund {
+	out := Refund{Id: r.ID(), OutRefundNo: r.OutRefundNo(), AmountFen: r.AmountFen(), Reason: r.Reason(),
+		Status: RefundStatus(r.Status()), CreatedAt: r.CreatedAt()}
+	if t := r.SucceededAt(); !t.IsZero() {
+		out.SucceededAt = &t
 	}
 	return out
 }

@@ -105,7 +105,7 @@ func TestPlaceOrderPayAndTheNotificationMarksItPaid(t *testing.T) {
 	if res.StatusCode != 201 {
 		t.Fatalf("place order: %d", res.StatusCode)
 	}
-	if c.Order.TotalFen != 2*products[0].PriceFen+products[1].PriceFen || c.Order.Status != api.Pending || c.Order.Currency != api.CNY || len(c.Order.Items) != 2 {
+	if c.Order.TotalFen != 2*products[0].PriceFen+products[1].PriceFen || c.Order.Status != api.Pending || c.Order.Currency != api.OrderCurrencyCNY || len(c.Order.Items) != 2 {
 		t.Fatalf("order %+v", c.Order)
 	}
 	if c.Payment == nil || c.Payment.SignType != api.RSA || c.Payment.Package[:10] != "prepay_id=" {

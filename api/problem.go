@@ -14,7 +14,11 @@ import (
 // problem. Anything it does not recognise is a 500 whose detail says nothing
 // about internals; the error itself goes to the log only.
 func problemFor(err error) (p Problem, retryAfter int) {
-	var invalidOrder *domain.InvalidOrderError
+	var (
+		invalidOrder   *domain.InvalidOrderError
+		invalidRefund  *domain.InvalidRefundError
+		invalidProduct *domain.InvalidProductError
+	)
 	switch {
 	case errors.Is(err, domain.ErrInvalidCode):
 		return newProblem(http.StatusUnauthorized, ProblemCodeInvalidCode, "The login code is invalid, used or expired; call wx.login again."), 0
@@ -35,11 +39,21 @@ func problemFor(err error) (p Problem, retryAfter int) {
 	case errors.Is(err, domain.ErrIdempotencyConflict):
 		return newProblem(http.StatusConflict, ProblemCodeIdempotencyConflict, "This Idempotency-Key was used for a different request."), 0
 	case errors.Is(err, domain.ErrOrderNotPayable):
-		return newProblem(http.StatusConflict, ProblemCodeOrderNotPayable, "The order is paid, cancelled or expired."), 0
+		return newProblem(http.StatusConflict, ProblemCodeOrderNotPayable, "The order is paid, being closed, cancelled or expired."), 0
 	case errors.Is(err, domain.ErrOrderNotCancellable):
 		return newProblem(http.StatusConflict, ProblemCodeOrderNotCancellable, "The order is paid and cannot be cancelled."), 0
 	case errors.As(err, &invalidOrder):
 		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidOrder.Reason+"."), 0
+	case errors.As(err, &invalidRefund):
+		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidRefund.Reason+"."), 0
+	case errors.As(err, &invalidProduct):
+		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidProduct.Reason+"."), 0
+	case errors.Is(err, domain.ErrNotRefundable):
+		return newProblem(http.StatusConflict, ProblemCodeNotRefundable, "The order is not paid, or it is refunded already."), 0
+	case errors.Is(err, domain.ErrRefundTooLarge):
+		return newProblem(http.StatusConflict, ProblemCodeRefundTooLarge, "The refund is more than what is left of the payment."), 0
+	case errors.Is(err, domain.ErrSKUTaken):
+		return newProblem(http.StatusConflict, ProblemCodeSkuTaken, "Another product has this SKU."), 0
 	case errors.Is(err, domain.ErrPaymentRejected):
 		return withOrder(err, newProblem(http.StatusBadGateway, ProblemCodeWechatpayRejected, "WeChat Pay refused the payment request.")), 0
 	case errors.Is(err, domain.ErrPaymentUnavailable):

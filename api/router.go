@@ -23,9 +23,9 @@ const MaxBodyBytes = 64 << 10
 // NewHandler assembles the HTTP handler: the generated routes behind the
 // spec-driven validator, plus problem+json for everything that goes wrong
 // before or around a handler.
-func NewHandler(s *Server, auth *domain.Authenticate, notify *NotifyHandler, log *slog.Logger) (http.Handler, error) {
+func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier, notify *NotifyHandler, refundNotify *RefundNotifyHandler, log *slog.Logger) (http.Handler, error) {
 	errs := errorResponder{log: log}
-	validate, err := validator(auth, errs)
+	validate, err := validator(auth, operators, errs)
 	if err != nil {
 		return nil, fmt.Errorf("api: load embedded spec: %w", err)
 	}
@@ -48,6 +48,7 @@ func NewHandler(s *Server, auth *domain.Authenticate, notify *NotifyHandler, log
 		ResponseErrorHandlerFunc: errs.respond,
 	})
 	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
+	r.Method(http.MethodPost, "/v1/wechatpay/refund-notify", refundNotify)
 	r.Group(func(r chi.Router) {
 		r.Use(withSessionSlot, validate)
 		HandlerWithOptions(strict, ChiServerOptions{

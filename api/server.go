@@ -27,6 +27,8 @@ type Server struct {
 	payOrder    *domain.PayOrder
 	cancelOrder *domain.CancelOrder
 	refresh     *domain.RefreshOrder
+	operate     *domain.Operate
+	backoffice  domain.Backoffice // the operator's reads
 	ready       ReadinessCheck
 }
 
@@ -34,11 +36,12 @@ var _ StrictServerInterface = (*Server)(nil)
 
 func NewServer(login *domain.Login, logout *domain.Logout, catalog domain.Catalog, orders domain.Orders,
 	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, refresh *domain.RefreshOrder,
-	ready ReadinessCheck,
+	operate *domain.Operate, backoffice domain.Backoffice, ready ReadinessCheck,
 ) *Server {
 	return &Server{
 		login: login, logout: logout, catalog: catalog, orders: orders,
-		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, refresh: refresh, ready: ready,
+		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, refresh: refresh,
+		operate: operate, backoffice: backoffice, ready: ready,
 	}
 }
 

@@ -17,14 +17,14 @@ import (
 // validator checks every request against openapi.yaml (embedded in the
 // generated code) before a handler runs: routes, parameters, bodies and the
 // security requirements.
-func validator(auth *domain.Authenticate, errs errorResponder) (func(http.Handler) http.Handler, error) {
+func validator(auth *domain.Authenticate, operators OperatorVerifier, errs errorResponder) (func(http.Handler) http.Handler, error) {
 	spec, err := GetSwagger()
 	if err != nil {
 		return nil, err
 	}
 	spec.Servers = nil // match on paths only, whatever host the server is reached by
 	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
-		Options: openapi3filter.Options{AuthenticationFunc: authenticator(auth)},
+		Options: openapi3filter.Options{AuthenticationFunc: authenticator(auth, operators)},
 		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
 			respondInvalid(errs, w, r, err)
 		},

@@ -13,6 +13,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/wxmp/wxmp/adapters/jobs"
+	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/domain"
 )
@@ -39,16 +40,21 @@ type Config struct {
 
 	// WeChat Pay APIv3. In emulator mode the keys are generated at start
 	// and shared with the emulator; these are for live mode.
-	WeChatPayAPIBase       string        `env:"WECHATPAY_API_BASE"`
-	WeChatPayMchID         string        `env:"WECHATPAY_MCHID"`
-	WeChatPayMchCertSerial string        `env:"WECHATPAY_MCH_CERT_SERIAL"`
-	WeChatPayMchPrivateKey string        `env:"WECHATPAY_MCH_PRIVATE_KEY"` // PEM file path
-	WeChatPayAPIv3Key      string        `env:"WECHATPAY_APIV3_KEY"`
-	WeChatPayPublicKeyID   string        `env:"WECHATPAY_PUBLIC_KEY_ID"`
-	WeChatPayPublicKey     string        `env:"WECHATPAY_PUBLIC_KEY"`                      // PEM file path
-	WeChatPayPlatformCerts []string      `env:"WECHATPAY_PLATFORM_CERTS" envSeparator:","` // PEM file paths
-	WeChatPayNotifyURL     string        `env:"WECHATPAY_NOTIFY_URL"`
-	OrderTTL               time.Duration `env:"ORDER_TTL" envDefault:"30m"`
+	WeChatPayAPIBase       string   `env:"WECHATPAY_API_BASE"`
+	WeChatPayMchID         string   `env:"WECHATPAY_MCHID"`
+	WeChatPayMchCertSerial string   `env:"WECHATPAY_MCH_CERT_SERIAL"`
+	WeChatPayMchPrivateKey string   `env:"WECHATPAY_MCH_PRIVATE_KEY"` // PEM file path
+	WeChatPayAPIv3Key      string   `env:"WECHATPAY_APIV3_KEY"`
+	WeChatPayPublicKeyID   string   `env:"WECHATPAY_PUBLIC_KEY_ID"`
+	WeChatPayPublicKey     string   `env:"WECHATPAY_PUBLIC_KEY"`                      // PEM file path
+	WeChatPayPlatformCerts []string `env:"WECHATPAY_PLATFORM_CERTS" envSeparator:","` // PEM file paths
+	WeChatPayNotifyURL     string   `env:"WECHATPAY_NOTIFY_URL"`
+	// WeChatPayRefundNotifyURL is where WeChat Pay posts refund results.
+	WeChatPayRefundNotifyURL string `env:"WECHATPAY_REFUND_NOTIFY_URL"`
+	// OperatorAPIKeys is "id:sha256hex,…" (`wxmp operator-key` mints one);
+	// the keys themselves are never configured.
+	OperatorAPIKeys string        `env:"OPERATOR_API_KEYS"`
+	OrderTTL        time.Duration `env:"ORDER_TTL" envDefault:"30m"`
 	// ReconcileInterval is how often the reconciliation sweep (the safety
 	// net under the per-order jobs) runs.
 	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" envDefault:"1m"`
@@ -76,6 +82,9 @@ type Config struct {
 
 	// emulatorKeys is set in emulator mode at start (withEmulatorKeys).
 	emulatorKeys *emulator.PayKeys
+	// devOperatorKey is minted in emulator mode when no operator key is
+	// configured, so that make run prints one ready to use.
+	devOperatorKey *mintedKey
 }
 
 const (
@@ -133,6 +142,12 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		}
 		if !strings.HasPrefix(cfg.WeChatPayNotifyURL, "https://") {
 			return Config{}, errors.New("config: WECHATPAY_NOTIFY_URL must be https:// (WeChat Pay only calls HTTPS)")
+		}
+		if cfg.WeChatPayRefundNotifyURL == "" {
+			cfg.WeChatPayRefundNotifyURL = siblingURL(cfg.WeChatPayNotifyURL, "/v1/wechatpay/refund-notify")
+		}
+		if !strings.HasPrefix(cfg.WeChatPayRefundNotifyURL, "https://") {
+			return Config{}, errors.New("config: WECHATPAY_REFUND_NOTIFY_URL must be https:// (WeChat Pay only calls HTTPS)")
 		}
 		if cfg.LogFormat == "" {
 			cfg.LogFormat = "json"
@@ -200,7 +215,18 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if cfg.WeChatPayNotifyURL == "" {
 		cfg.WeChatPayNotifyURL = strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechatpay/notify"
 	}
+	if cfg.WeChatPayRefundNotifyURL == "" {
+		cfg.WeChatPayRefundNotifyURL = strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechatpay/refund-notify"
+	}
+	if _, err := token.ParseOperatorKeys(cfg.OperatorAPIKeys); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
 	return cfg, nil
+}
+
+type mintedKey struct {
+	id, key string
+	digest  [32]byte
 }
 
 func (c Config) reconcilePolicy() domain.ReconcilePolicy {
@@ -244,6 +270,17 @@ func namedParseErrors(err error) error {
 		out = append(out, e)
 	}
 	return errors.Join(out...)
+}
+
+// siblingURL is base's scheme and host with path: the refund notify URL
+// next to the payment one.
+func siblingURL(base, path string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	u.Path, u.RawQuery = path, ""
+	return u.String()
 }
 
 // localAddr turns a listen address like ":8080" into one a client can use.

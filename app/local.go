@@ -130,9 +130,21 @@ Try it (needs curl and jq):
   sleep 1; curl -s %[1]s/v1/orders/$ORDER -H "Authorization: Bearer $TOKEN" | jq -r .status
   # had the notification been lost, the active query asks WeChat Pay now
   curl -s -X POST %[1]s/v1/orders/$ORDER/refresh -H "Authorization: Bearer $TOKEN" | jq -r .status
+  # operate: the operator API, with the key minted for this run
+  OPERATOR_KEY=%[5]s
+  curl -s %[1]s/admin/v1/orders/$ORDER -H "Authorization: Bearer $OPERATOR_KEY" | jq '{status: .order.status, ledger: [.ledger[].verdict]}'
+  curl -s -X POST %[1]s/admin/v1/orders/$ORDER/refunds -H "Authorization: Bearer $OPERATOR_KEY" -H 'Content-Type: application/json' -d '{"amount_fen":100,"reason":"少发一件"}' | jq -r .status
   # log out: the token stops working
   curl -s -X POST %[1]s/v1/auth/logout -H "Authorization: Bearer $TOKEN" -o /dev/null -w '%%{http_code}\n'
   curl -s %[1]s/v1/me -H "Authorization: Bearer $TOKEN"
 
-`, api, emu, cfg.WeChatAppID, cfg.DatabaseURL)
+`, api, emu, cfg.WeChatAppID, cfg.DatabaseURL, operatorKeyHint(cfg))
+}
+
+// operatorKeyHint is the operator key make run minted, or a reminder of the one configured.
+func operatorKeyHint(cfg Config) string {
+	if cfg.devOperatorKey == nil {
+		return "<your operator key>"
+	}
+	return cfg.devOperatorKey.key
 }

@@ -4,6 +4,7 @@
 //	wxmp serve      the HTTP API (default); in emulator mode also the WeChat emulator
 //	wxmp migrate    apply database migrations and exit
 //	wxmp emulator   only the WeChat emulator
+//	wxmp operator-key [id]  mint an operator API key
 //
 // It is the only package that imports fx.
 package main
@@ -21,6 +22,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/db"
 )
 
@@ -41,13 +43,17 @@ func environ() map[string]string {
 	return m
 }
 
-const usage = `usage: wxmp [serve | migrate | emulator]
+const usage = `usage: wxmp [serve | migrate | emulator | operator-key [id]]
 
   serve      serve the HTTP API (default); with WECHAT_MODE=emulator it also
              runs the WeChat emulator and, without DATABASE_URL, a private
              PostgreSQL cluster under DATA_DIR
   migrate    apply database migrations and exit
   emulator   run only the WeChat emulator on EMULATOR_ADDR
+  operator-key [id]
+             mint an operator API key (id default "ops"): prints the key, to
+             give to the operator, and the OPERATOR_API_KEYS entry, which
+             holds only its SHA-256
 
 Configuration comes from the environment; see README.md.
 `
@@ -62,6 +68,9 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 	if cmd == "help" || cmd == "-h" || cmd == "--help" {
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if cmd == "operator-key" {
+		return mintOperatorKey(args[1:], stdout, stderr)
 	}
 	cfg, err := LoadConfig(environ)
 	if err == nil {
@@ -164,4 +173,20 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// mintOperatorKey prints a new operator key and its configuration entry.
+func mintOperatorKey(args []string, stdout, stderr io.Writer) int {
+	id := "ops"
+	if len(args) > 0 {
+		id = args[0]
+	}
+	key, entry, _, err := token.MintOperatorKey(id)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "Operator key (give it to the operator; it is shown once):\n  %s\n"+
+		"Add to OPERATOR_API_KEYS (comma-separated; remove the entry to revoke the key):\n  %s\n", key, entry)
+	return 0
 }

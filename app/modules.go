@@ -51,7 +51,8 @@ var storageModule = fx.Module("storage",
 		newSealer,
 		fx.Annotate(jobs.NewScheduler, fx.As(new(postgres.JobScheduler))),
 		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
-			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger))),
+			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger)),
+			fx.As(new(domain.Backoffice))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -59,7 +60,8 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
-		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier))),
+		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier)),
+			fx.As(new(domain.WeChatRefunds)), fx.As(new(api.RefundNotificationVerifier))),
 	),
 )
 
@@ -72,6 +74,7 @@ var domainModule = fx.Module("domain",
 		func(c Config) domain.Merchant { return domain.Merchant{AppID: c.WeChatAppID, MchID: c.WeChatPayMchID} },
 		func(c Config) domain.ReconcilePolicy { return c.reconcilePolicy() },
 		func(c Config) domain.LedgerPolicy { return domain.LedgerPolicy{RefusalsPerMinute: c.RefusalsPerMinute} },
+		domain.DefaultRefundPolicy,
 		domain.NewLogin,
 		domain.NewAuthenticate,
 		domain.NewLogout,
@@ -82,6 +85,11 @@ var domainModule = fx.Module("domain",
 		domain.NewReconcile,
 		domain.NewRefreshOrder,
 		domain.NewHandleLatePayment,
+		domain.NewRefundOrder,
+		domain.NewConfirmRefund,
+		domain.NewSubmitRefund,
+		domain.NewCheckRefund,
+		domain.NewOperate,
 	),
 )
 
@@ -91,7 +99,8 @@ var jobsModule = fx.Module("jobs",
 )
 
 var httpModule = fx.Module("http",
-	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewHandler),
+	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewRefundNotifyHandler, api.NewHandler,
+		fx.Annotate(newOperatorKeys, fx.As(new(api.OperatorVerifier)))),
 	fx.Invoke(serveHTTP),
 )
 
@@ -108,10 +117,11 @@ var metricsModule = fx.Module("metrics",
 // elects one leader for the periodic jobs and locks every job for one
 // worker, so any number of instances can run it.
 func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
-	late *domain.HandleLatePayment, store *postgres.Store, now domain.Clock, log *slog.Logger,
+	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, store *postgres.Store,
+	now domain.Clock, log *slog.Logger,
 ) error {
 	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
-		Refresh: refresh, Reconcile: reconcile, Late: late, Purger: store, Now: now, Log: log,
+		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Purger: store, Now: now, Log: log,
 	})
 	if err != nil {
 		return err
@@ -125,6 +135,19 @@ func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *doma
 		},
 	})
 	return nil
+}
+
+// newOperatorKeys accepts the configured operator keys, and in emulator
+// mode the one minted at start (printed by make run).
+func newOperatorKeys(cfg Config) (*token.OperatorKeys, error) {
+	keys, err := token.ParseOperatorKeys(cfg.OperatorAPIKeys)
+	if err != nil {
+		return nil, err
+	}
+	if k := cfg.devOperatorKey; k != nil {
+		keys.Add(k.id, k.digest)
+	}
+	return keys, nil
 }
 
 // serveMetrics serves /metrics on METRICS_ADDR, a listener of its own so

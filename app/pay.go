@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/wxmp/wxmp/adapters/postgres"
+	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/adapters/wechat"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 )
@@ -18,10 +19,11 @@ import (
 // (emulator mode) or from the PEM files the configuration names (live).
 func newWeChatPay(cfg Config, log *slog.Logger) (*wechat.Pay, error) {
 	pc := wechat.PayConfig{
-		BaseURL:   cfg.WeChatPayAPIBase,
-		AppID:     cfg.WeChatAppID,
-		MchID:     cfg.WeChatPayMchID,
-		NotifyURL: cfg.WeChatPayNotifyURL,
+		BaseURL:         cfg.WeChatPayAPIBase,
+		AppID:           cfg.WeChatAppID,
+		MchID:           cfg.WeChatPayMchID,
+		NotifyURL:       cfg.WeChatPayNotifyURL,
+		RefundNotifyURL: cfg.WeChatPayRefundNotifyURL,
 	}
 	if k := cfg.emulatorKeys; k != nil {
 		pc.MchCertSerial, pc.MchPrivateKey, pc.APIv3Key = k.MchCertSerial, k.MchPrivateKey, k.APIv3Key
@@ -87,5 +89,12 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 		return cfg, err
 	}
 	cfg.emulatorKeys = &keys
+	if cfg.OperatorAPIKeys == "" {
+		key, _, digest, err := token.MintOperatorKey("dev")
+		if err != nil {
+			return cfg, err
+		}
+		cfg.devOperatorKey = &mintedKey{id: "dev", key: key, digest: digest}
+	}
 	return cfg, nil
 }

@@ -84,7 +84,7 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
 		o.nextCheckAt = time.Time{}
 		return nil
-	case OrderPaid, OrderLatePaid:
+	case OrderPaid, OrderLatePaid, OrderRefunded:
 		if o.transactionID == t.TransactionID {
 			return errAlreadyApplied
 		}

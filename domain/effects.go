@@ -21,13 +21,21 @@ const (
 	// JobLatePayment handles money that arrived for an order we had given
 	// up on (cancelled or expired).
 	JobLatePayment JobKind = "late_payment"
+	// JobSubmitRefund asks WeChat for a refund (again, with the same
+	// out_refund_no, while WeChat says "later").
+	JobSubmitRefund JobKind = "refund_submit"
+	// JobCheckRefund asks WeChat about a PROCESSING refund on a back-off
+	// until it is final (its notification may be lost).
+	JobCheckRefund JobKind = "refund_check"
 )
 
-// Job is work to run at RunAt about one order.
+// Job is work to run at RunAt about one order (and, for refund jobs, one
+// of its refunds).
 type Job struct {
-	Kind    JobKind
-	OrderID uuid.UUID
-	RunAt   time.Time
+	Kind     JobKind
+	OrderID  uuid.UUID
+	RefundNo string
+	RunAt    time.Time
 }
 
 // AttentionKind says why a person must look at an order.
@@ -46,6 +54,15 @@ const (
 	// AttentionRefundReported: WeChat says the payment was refunded, and
 	// no refund of ours explains it.
 	AttentionRefundReported AttentionKind = "refund_reported"
+	// AttentionRefundAbnormal: a refund ended ABNORMAL (the buyer's card
+	// was closed, say); WeChat's abnormal-refund flow must finish it.
+	AttentionRefundAbnormal AttentionKind = "refund_abnormal"
+	// AttentionRefundFailed: WeChat refused a refund outright; the money
+	// is still with us.
+	AttentionRefundFailed AttentionKind = "refund_failed"
+	// AttentionRefundUnresolved: a refund stayed PROCESSING through all of
+	// its checks.
+	AttentionRefundUnresolved AttentionKind = "refund_unresolved"
 )
 
 // Attention is one item on the list a person works through. At most one

@@ -38,6 +38,7 @@ func (e *InvalidOrderError) Error() string { return "invalid order: " + e.Reason
 //	closing → pending              close refused for another reason (cancel only)
 //	pending → expired              past expiry, WeChat says CLOSED/REVOKED/PAYERROR or never saw it
 //	cancelled | expired → late_paid  a verified payment after we gave up: refunded by a job
+//	paid | late_paid → refunded     its refunds' SUCCESS parts add up to the payment
 type OrderStatus string
 
 const (
@@ -47,6 +48,7 @@ const (
 	OrderCancelled OrderStatus = "cancelled"
 	OrderExpired   OrderStatus = "expired"
 	OrderLatePaid  OrderStatus = "late_paid"
+	OrderRefunded  OrderStatus = "refunded"
 )
 
 // Open says whether the order still holds stock and may yet be paid in
@@ -94,11 +96,15 @@ type Order struct {
 	checkAttempts  int
 	nextCheckAt    time.Time // zero: nothing left to reconcile
 	lastQueryAt    time.Time // the last active query at WeChat
+	refundedFen    int64     // SUCCESS refunds
+	refunds        []*Refund // loaded with orders that were ever paid
 
 	// effects are what the adapter must write in the same transaction as
-	// the order: jobs to schedule and items a person must look at.
-	jobs      []Job
-	attention []Attention
+	// the order: jobs to schedule, items a person must look at, refunds
+	// created or changed.
+	jobs           []Job
+	attention      []Attention
+	changedRefunds []*Refund
 }
 
 // NewOrder prices an order from lines the catalog has already priced, for
@@ -167,6 +173,8 @@ type OrderSnapshot struct {
 	CreatedAt, ExpiresAt, PaidAt time.Time
 	CheckAttempts                int
 	NextCheckAt, LastQueryAt     time.Time
+	RefundedFen                  int64
+	Refunds                      []*Refund
 }
 
 func RestoreOrder(s OrderSnapshot) *Order {
@@ -176,6 +184,7 @@ func RestoreOrder(s OrderSnapshot) *Order {
 		totalFen: s.TotalFen, description: s.Description, prepayID: s.PrepayID, prepayIssuedAt: s.PrepayIssuedAt.UTC(),
 		transactionID: s.TransactionID, createdAt: s.CreatedAt.UTC(), expiresAt: s.ExpiresAt.UTC(), paidAt: s.PaidAt.UTC(),
 		checkAttempts: s.CheckAttempts, nextCheckAt: s.NextCheckAt.UTC(), lastQueryAt: s.LastQueryAt.UTC(),
+		refundedFen: s.RefundedFen, refunds: s.Refunds,
 	}
 }
 
@@ -186,6 +195,7 @@ func (o *Order) Snapshot() OrderSnapshot {
 		TotalFen: o.totalFen, Description: o.description, PrepayID: o.prepayID, PrepayIssuedAt: o.prepayIssuedAt,
 		TransactionID: o.transactionID, CreatedAt: o.createdAt, ExpiresAt: o.expiresAt, PaidAt: o.paidAt,
 		CheckAttempts: o.checkAttempts, NextCheckAt: o.nextCheckAt, LastQueryAt: o.lastQueryAt,
+		RefundedFen: o.refundedFen, Refunds: o.refunds,
 	}
 }
 
@@ -205,12 +215,19 @@ func (o *Order) PaidAt() time.Time      { return o.paidAt }
 func (o *Order) CheckAttempts() int     { return o.checkAttempts }
 func (o *Order) NextCheckAt() time.Time { return o.nextCheckAt }
 
-// TakeEffects hands the adapter the jobs and attention items the last
-// moves produced, once.
-func (o *Order) TakeEffects() ([]Job, []Attention) {
-	j, a := o.jobs, o.attention
-	o.jobs, o.attention = nil, nil
-	return j, a
+// Effects are what an order's moves produced for the adapter to write in
+// the same transaction as the order.
+type Effects struct {
+	Jobs      []Job
+	Attention []Attention
+	Refunds   []*Refund // created or changed
+}
+
+// TakeEffects hands the adapter what the last moves produced, once.
+func (o *Order) TakeEffects() Effects {
+	e := Effects{Jobs: o.jobs, Attention: o.attention, Refunds: o.changedRefunds}
+	o.jobs, o.attention, o.changedRefunds = nil, nil, nil
+	return e
 }
 
 func (o *Order) schedule(kind JobKind, at time.Time) {

@@ -36,6 +36,7 @@ type PaymentRecord struct {
 	EventType   string
 	ReceivedAt  time.Time
 	Transaction Transaction // zero for rejected notifications
+	OutRefundNo string      // for refund events
 	Verdict     Verdict
 	Reason      string
 }
@@ -65,10 +66,18 @@ type Orders interface {
 	// is released in the same transaction.
 	UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*Order) error) (*Order, error)
 	// RecordPayment locks the order with the record's out_trade_no (nil if
-	// there is none), lets decide give the verdict, saves the order when it
-	// is applied or late, stores its effects, and appends the ledger entry,
-	// all in one transaction.
+	// there is none; its refunds loaded when it was ever paid), lets decide
+	// give the verdict, saves the order when it is applied or late, stores
+	// its effects (refunds included), and appends the ledger entry, all in
+	// one transaction. Refund notifications and answers go through it too.
 	RecordPayment(ctx context.Context, r PaymentRecord, decide func(*Order) (Verdict, string, error)) (Verdict, error)
+	// CreateRefund claims key (concurrent requests with one key wait for
+	// each other), returns the refund already made with it (created=false;
+	// ErrIdempotencyConflict when requestHash differs), or else locks the
+	// order with its refunds, lets create add one, and saves it with its
+	// effects, and audit (when not nil) in the same transaction. An empty
+	// key claims nothing.
+	CreateRefund(ctx context.Context, orderID uuid.UUID, key string, requestHash []byte, audit *Audit, create func(*Order) (*Refund, error)) (r *Refund, created bool, err error)
 	// RecordRefused appends a ledger entry for a notification that failed
 	// verification, unless perMinute entries of that kind were already
 	// written in the record's minute; recorded says which.

@@ -98,10 +98,11 @@ func TestConfirmPaidAppliesOnceAndOnlyWhatMatches(t *testing.T) {
 
 func TestNewOrderSchedulesItsJobs(t *testing.T) {
 	o := pendingOrder(t)
-	jobs, items := o.TakeEffects()
+	e := o.TakeEffects()
+	jobs, items := e.Jobs, e.Attention
 	want := []Job{
-		{JobCheckOrder, o.ID(), t0.Add(time.Minute)}, {JobCheckOrder, o.ID(), t0.Add(5 * time.Minute)},
-		{JobCheckOrder, o.ID(), t0.Add(15 * time.Minute)}, {JobSettleOrder, o.ID(), o.ExpiresAt()},
+		{Kind: JobCheckOrder, OrderID: o.ID(), RunAt: t0.Add(time.Minute)}, {Kind: JobCheckOrder, OrderID: o.ID(), RunAt: t0.Add(5 * time.Minute)},
+		{Kind: JobCheckOrder, OrderID: o.ID(), RunAt: t0.Add(15 * time.Minute)}, {Kind: JobSettleOrder, OrderID: o.ID(), RunAt: o.ExpiresAt()},
 	}
 	if len(items) != 0 || len(jobs) != len(want) {
 		t.Fatalf("jobs %+v, items %+v", jobs, items)
@@ -111,11 +112,11 @@ func TestNewOrderSchedulesItsJobs(t *testing.T) {
 			t.Errorf("job %d: %+v, want %+v", i, jobs[i], want[i])
 		}
 	}
-	if j, _ := o.TakeEffects(); len(j) != 0 {
+	if j := o.TakeEffects().Jobs; len(j) != 0 {
 		t.Fatal("effects are handed out twice")
 	}
 	short, _ := NewOrder(uuid.New(), "o1", "x", o.Lines(), t0, 3*time.Minute, DefaultReconcilePolicy().Checks)
-	if j, _ := short.TakeEffects(); len(j) != 2 || j[0].Kind != JobCheckOrder || j[1].Kind != JobSettleOrder {
+	if j := short.TakeEffects().Jobs; len(j) != 2 || j[0].Kind != JobCheckOrder || j[1].Kind != JobSettleOrder {
 		t.Fatalf("a 3-minute order: %+v (checks after expiry are pointless)", j)
 	}
 	if !o.NextCheckAt().Equal(o.ExpiresAt()) {
@@ -149,7 +150,7 @@ func TestLatePaymentIsRecordedAndHandedToAJob(t *testing.T) {
 		if v != VerdictLate || o.Status() != OrderLatePaid || o.TransactionID() != txn.TransactionID || !o.PaidAt().Equal(txn.SuccessTime) {
 			t.Fatalf("%s: verdict %s, %+v", name, v, o.Snapshot())
 		}
-		jobs, _ := o.TakeEffects()
+		jobs := o.TakeEffects().Jobs
 		if len(jobs) != 1 || jobs[0].Kind != JobLatePayment || !jobs[0].RunAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("%s: jobs %+v", name, jobs)
 		}
@@ -168,7 +169,7 @@ func TestCancelGoesThroughClosing(t *testing.T) {
 	if err := o.BeginCancel(t0); err != nil || o.Status() != OrderClosing {
 		t.Fatal(err, o.Status())
 	}
-	if jobs, _ := o.TakeEffects(); len(jobs) != 1 || jobs[0].Kind != JobSettleOrder || !jobs[0].RunAt.Equal(t0.Add(closingRecheck)) {
+	if jobs := o.TakeEffects().Jobs; len(jobs) != 1 || jobs[0].Kind != JobSettleOrder || !jobs[0].RunAt.Equal(t0.Add(closingRecheck)) {
 		t.Fatalf("a closing order must be looked at again if the close never finishes: %+v", jobs)
 	}
 	if o.Payable(t0) == nil || o.AttachPrepay("wx1", t0) == nil {
@@ -263,7 +264,7 @@ func TestSettleAttemptsBackOffThenFlagForAPerson(t *testing.T) {
 	if err := o.BeginSettle(now, p); !errors.Is(err, errExhausted) || !o.NextCheckAt().IsZero() {
 		t.Fatalf("after its attempts: %v, next %s", err, o.NextCheckAt())
 	}
-	_, items := o.TakeEffects()
+	items := o.TakeEffects().Attention
 	if len(items) != 1 || items[0].Kind != AttentionUnresolved || items[0].OrderID != o.ID() {
 		t.Fatalf("flag: %+v", items)
 	}

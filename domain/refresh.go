@@ -122,9 +122,9 @@ func (o *Order) claimQuery(now time.Time) error {
 	return nil
 }
 
-// HandleLatePayment is the job a late payment hands the money to. Until
-// refunds are automatic, it puts the order on the list a person works
-// through, with what to give back.
+// HandleLatePayment is the job a late payment hands the money to: it
+// refunds the payment in full, with a reason the buyer understands, and no
+// person involved. Only if that cannot even be asked for is a person asked.
 type HandleLatePayment struct {
 	orders  Orders
 	now     Clock
@@ -137,14 +137,18 @@ func NewHandleLatePayment(orders Orders, now Clock, monitor Monitor, log *slog.L
 }
 
 func (h *HandleLatePayment) Execute(ctx context.Context, orderID uuid.UUID) error {
+	var refund *Refund
 	flagged := false
 	o, err := h.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
-		if o.Status() != OrderLatePaid {
-			return nil
+		if o.Status() != OrderLatePaid || len(o.Refunds()) > 0 {
+			return nil // refunded already (or being refunded)
 		}
-		o.flag(AttentionLatePayment, fmt.Sprintf("paid %d fen (transaction %s) after the order had ended: refund it to the buyer",
-			o.TotalFen(), o.TransactionID()), h.now())
-		flagged = true
+		var err error
+		if refund, err = o.Refund(o.TotalFen(), lateRefundReason, "system", h.now()); err != nil {
+			o.flag(AttentionLatePayment, fmt.Sprintf("paid %d fen (transaction %s) after the order had ended, and it cannot be refunded automatically (%v): refund it by hand",
+				o.TotalFen(), o.TransactionID(), err), h.now())
+			flagged = true
+		}
 		return nil
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -153,10 +157,12 @@ func (h *HandleLatePayment) Execute(ctx context.Context, orderID uuid.UUID) erro
 	if err != nil {
 		return err
 	}
-	if flagged {
+	switch {
+	case flagged:
 		h.monitor.NeedsAttention(AttentionLatePayment)
-		h.log.ErrorContext(ctx, "late payment needs a refund", "order_id", o.ID(), "out_trade_no", o.OutTradeNo(),
-			"transaction_id", o.TransactionID(), "amount_fen", o.TotalFen())
+		h.log.ErrorContext(ctx, "late payment needs a refund by hand", "order_id", o.ID(), "out_trade_no", o.OutTradeNo())
+	case refund != nil:
+		h.log.InfoContext(ctx, "late payment is being refunded", "order_id", o.ID(), "out_refund_no", refund.OutRefundNo(), "amount_fen", refund.AmountFen())
 	}
 	return nil
 }

@@ -12,8 +12,10 @@ import (
 
 // Payment sources in the ledger.
 const (
-	SourceNotification = "notification"
-	SourceQuery        = "query"
+	SourceNotification       = "notification"
+	SourceQuery              = "query"
+	SourceRefundNotification = "refund_notification"
+	SourceRefundQuery        = "refund_query" // a verified answer to create or query refund
 )
 
 // EventTransactionSuccess is the only event that can make an order paid.

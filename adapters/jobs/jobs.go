@@ -39,15 +39,23 @@ type (
 	LatePaymentArgs struct {
 		OrderID uuid.UUID `json:"order_id"`
 	}
-	SweepArgs struct{}
-	PurgeArgs struct{}
+	RefundArgs struct {
+		OrderID     uuid.UUID `json:"order_id"`
+		OutRefundNo string    `json:"out_refund_no"`
+	}
+	SubmitRefundArgs struct{ RefundArgs }
+	CheckRefundArgs  struct{ RefundArgs }
+	SweepArgs        struct{}
+	PurgeArgs        struct{}
 )
 
-func (CheckOrderArgs) Kind() string  { return string(domain.JobCheckOrder) }
-func (SettleOrderArgs) Kind() string { return string(domain.JobSettleOrder) }
-func (LatePaymentArgs) Kind() string { return string(domain.JobLatePayment) }
-func (SweepArgs) Kind() string       { return "reconcile_sweep" }
-func (PurgeArgs) Kind() string       { return "purge_expired" }
+func (CheckOrderArgs) Kind() string   { return string(domain.JobCheckOrder) }
+func (SettleOrderArgs) Kind() string  { return string(domain.JobSettleOrder) }
+func (LatePaymentArgs) Kind() string  { return string(domain.JobLatePayment) }
+func (SubmitRefundArgs) Kind() string { return string(domain.JobSubmitRefund) }
+func (CheckRefundArgs) Kind() string  { return string(domain.JobCheckRefund) }
+func (SweepArgs) Kind() string        { return "reconcile_sweep" }
+func (PurgeArgs) Kind() string        { return "purge_expired" }
 
 // Scheduler writes domain jobs with River inside the caller's transaction
 // (postgres.JobScheduler). It is an insert-only client: it needs no pool.
@@ -84,6 +92,10 @@ func argsFor(j domain.Job) (river.JobArgs, error) {
 		return SettleOrderArgs{OrderID: j.OrderID}, nil
 	case domain.JobLatePayment:
 		return LatePaymentArgs{OrderID: j.OrderID}, nil
+	case domain.JobSubmitRefund:
+		return SubmitRefundArgs{RefundArgs{OrderID: j.OrderID, OutRefundNo: j.RefundNo}}, nil
+	case domain.JobCheckRefund:
+		return CheckRefundArgs{RefundArgs{OrderID: j.OrderID, OutRefundNo: j.RefundNo}}, nil
 	}
 	return nil, fmt.Errorf("no River job for kind %q", j.Kind)
 }
@@ -115,6 +127,8 @@ type Deps struct {
 	Refresh   *domain.RefreshOrder
 	Reconcile *domain.Reconcile
 	Late      *domain.HandleLatePayment
+	Submit    *domain.SubmitRefund
+	Check     *domain.CheckRefund
 	Purger    Purger
 	Now       domain.Clock
 	Log       *slog.Logger
@@ -139,6 +153,8 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 	river.AddWorker(workers, &checkWorker{refresh: d.Refresh})
 	river.AddWorker(workers, &settleWorker{reconcile: d.Reconcile, now: d.Now})
 	river.AddWorker(workers, &lateWorker{late: d.Late})
+	river.AddWorker(workers, &submitRefundWorker{submit: d.Submit})
+	river.AddWorker(workers, &checkRefundWorker{check: d.Check})
 	river.AddWorker(workers, &sweepWorker{reconcile: d.Reconcile, limit: cfg.SweepLimit, log: d.Log})
 	river.AddWorker(workers, &purgeWorker{purger: d.Purger, now: d.Now, log: d.Log})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
@@ -202,6 +218,36 @@ type lateWorker struct {
 
 func (w *lateWorker) Work(ctx context.Context, j *river.Job[LatePaymentArgs]) error {
 	return w.late.Execute(ctx, j.Args.OrderID)
+}
+
+// submitRefundWorker asks WeChat for the refund; an error (WeChat says
+// later) is retried by River on its back-off, with the same out_refund_no.
+type submitRefundWorker struct {
+	river.WorkerDefaults[SubmitRefundArgs]
+	submit *domain.SubmitRefund
+}
+
+func (w *submitRefundWorker) Work(ctx context.Context, j *river.Job[SubmitRefundArgs]) error {
+	return w.submit.Execute(ctx, j.Args.OrderID, j.Args.OutRefundNo)
+}
+
+// checkRefundWorker asks about a PROCESSING refund and snoozes until the
+// next check the refund's policy says, until it is final or a person is
+// asked (the refund counts its checks; River does not count snoozes).
+type checkRefundWorker struct {
+	river.WorkerDefaults[CheckRefundArgs]
+	check *domain.CheckRefund
+}
+
+func (w *checkRefundWorker) Work(ctx context.Context, j *river.Job[CheckRefundArgs]) error {
+	again, err := w.check.Execute(ctx, j.Args.OrderID, j.Args.OutRefundNo)
+	if err != nil {
+		return err
+	}
+	if again > 0 {
+		return river.JobSnooze(again)
+	}
+	return nil
 }
 
 type sweepWorker struct {

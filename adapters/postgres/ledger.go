@@ -23,9 +23,11 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 		case err != nil:
 			return fmt.Errorf("lock order: %w", err)
 		default:
-			// Confirming a payment looks at the order's totals and state,
-			// never its lines: skip that query on every notification.
-			order = restoreOrder(row, nil)
+			// Confirming a payment looks at the order's totals, state and
+			// refunds, never its lines: skip that query on every notification.
+			if order, err = withRefunds(ctx, q, row, false); err != nil {
+				return err
+			}
 		}
 		var before domain.OrderStatus
 		if order != nil {
@@ -72,7 +74,7 @@ func appendLedger(ctx context.Context, q *dbsqlc.Queries, r domain.PaymentRecord
 	return q.AppendLedger(ctx, dbsqlc.AppendLedgerParams{
 		EventID: r.EventID, Source: r.Source, EventType: r.EventType,
 		Verdict: string(r.Verdict), Reason: r.Reason,
-		OutTradeNo: r.Transaction.OutTradeNo, TransactionID: r.Transaction.TransactionID,
+		OutTradeNo: r.Transaction.OutTradeNo, TransactionID: r.Transaction.TransactionID, OutRefundNo: r.OutRefundNo,
 		AmountFen: amount, ReceivedAt: r.ReceivedAt,
 	})
 }

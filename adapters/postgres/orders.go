@@ -129,11 +129,11 @@ func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userI
 	if err != nil {
 		return nil, fmt.Errorf("load order: %w", err)
 	}
-	orders, err := withLines(ctx, q, []dbsqlc.Order{row})
+	o, err := withRefunds(ctx, q, row, true)
 	if err != nil {
 		return nil, err
 	}
-	return orders[0], nil
+	return o, nil
 }
 
 func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.OrderCursor, limit int) ([]*domain.Order, error) {
@@ -156,11 +156,11 @@ func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order,
 	if err != nil {
 		return nil, fmt.Errorf("get order: %w", err)
 	}
-	orders, err := withLines(ctx, s.q, []dbsqlc.Order{row})
+	o, err := withRefunds(ctx, s.q, row, true)
 	if err != nil {
 		return nil, err
 	}
-	return orders[0], nil
+	return o, nil
 }
 
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
@@ -181,11 +181,11 @@ func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(
 		if err != nil {
 			return fmt.Errorf("lock order: %w", err)
 		}
-		orders, err := withLines(ctx, q, []dbsqlc.Order{row})
+		o, err := withRefunds(ctx, q, row, true)
 		if err != nil {
 			return err
 		}
-		order = orders[0]
+		order = o
 		before := order.Status()
 		if err := change(order); err != nil {
 			return err
@@ -207,7 +207,7 @@ func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before d
 		PrepayID: optional(snap.PrepayID), PrepayIssuedAt: optionalTime(snap.PrepayIssuedAt),
 		TransactionID: optional(snap.TransactionID), PaidAt: optionalTime(snap.PaidAt),
 		CheckAttempts: int32(snap.CheckAttempts), NextCheckAt: optionalTime(snap.NextCheckAt),
-		LastQueryAt: optionalTime(snap.LastQueryAt), UpdatedAt: time.Now().UTC(),
+		LastQueryAt: optionalTime(snap.LastQueryAt), RefundedFen: snap.RefundedFen, UpdatedAt: time.Now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("save order: %w", err)
@@ -223,13 +223,18 @@ func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before d
 // saveEffects schedules the order's jobs and stores its attention items in
 // the transaction that saved the order.
 func (s *Store) saveEffects(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queries, o *domain.Order) error {
-	jobs, items := o.TakeEffects()
-	if len(jobs) > 0 {
-		if err := s.jobs.ScheduleTx(ctx, tx, jobs); err != nil {
+	e := o.TakeEffects()
+	for _, r := range e.Refunds {
+		if err := saveRefund(ctx, q, r, "", nil); err != nil {
+			return err
+		}
+	}
+	if len(e.Jobs) > 0 {
+		if err := s.jobs.ScheduleTx(ctx, tx, e.Jobs); err != nil {
 			return fmt.Errorf("schedule jobs: %w", err)
 		}
 	}
-	for _, a := range items {
+	for _, a := range e.Attention {
 		err := q.InsertAttention(ctx, dbsqlc.InsertAttentionParams{
 			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, Detail: a.Detail, CreatedAt: a.CreatedAt,
 		})
@@ -273,12 +278,129 @@ func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*
 	}
 	out := make([]*domain.Order, len(rows))
 	for i, r := range rows {
-		out[i] = restoreOrder(r, lines[r.ID])
+		out[i] = restoreOrder(r, lines[r.ID], nil)
 	}
 	return out, nil
 }
 
-func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine) *domain.Order {
+// everPaid says whether an order can have refunds, so that only such
+// orders pay for loading them.
+func everPaid(r dbsqlc.Order) bool {
+	return r.Status == string(domain.OrderPaid) || r.Status == string(domain.OrderLatePaid) || r.Status == string(domain.OrderRefunded)
+}
+
+// withRefunds restores one order with its lines (when asked) and refunds.
+func withRefunds(ctx context.Context, q *dbsqlc.Queries, row dbsqlc.Order, lines bool) (*domain.Order, error) {
+	var ls []domain.OrderLine
+	if lines {
+		lineRows, err := q.OrderLines(ctx, []uuid.UUID{row.ID})
+		if err != nil {
+			return nil, fmt.Errorf("load order lines: %w", err)
+		}
+		for _, l := range lineRows {
+			ls = append(ls, domain.OrderLine{ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity)})
+		}
+	}
+	var refunds []*domain.Refund
+	if everPaid(row) {
+		rows, err := q.OrderRefunds(ctx, row.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load refunds: %w", err)
+		}
+		for _, r := range rows {
+			refunds = append(refunds, domain.RestoreRefund(domain.RefundSnapshot{
+				ID: r.ID, OrderID: r.OrderID, OutRefundNo: r.OutRefundNo, AmountFen: r.AmountFen, Reason: r.Reason,
+				Status: domain.RefundStatus(r.Status), RefundID: deref(r.RefundID), Failure: r.Failure, RequestedBy: r.RequestedBy,
+				CheckAttempts: int(r.CheckAttempts), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SucceededAt: deref(r.SucceededAt),
+			}))
+		}
+	}
+	return restoreOrder(row, ls, refunds), nil
+}
+
+func saveRefund(ctx context.Context, q *dbsqlc.Queries, r *domain.Refund, key string, hash []byte) error {
+	snap := r.Snapshot()
+	err := q.SaveRefund(ctx, dbsqlc.SaveRefundParams{
+		ID: snap.ID, OrderID: snap.OrderID, OutRefundNo: snap.OutRefundNo, AmountFen: snap.AmountFen, Reason: snap.Reason,
+		Status: string(snap.Status), RefundID: optional(snap.RefundID), Failure: snap.Failure, RequestedBy: snap.RequestedBy,
+		IdempotencyKey: optional(key), RequestHash: hash, CheckAttempts: int32(snap.CheckAttempts),
+		CreatedAt: snap.CreatedAt, UpdatedAt: snap.UpdatedAt, SucceededAt: optionalTime(snap.SucceededAt),
+	})
+	if err != nil {
+		return fmt.Errorf("save refund %s: %w", snap.OutRefundNo, err)
+	}
+	return nil
+}
+
+func (s *Store) CreateRefund(ctx context.Context, orderID uuid.UUID, key string, requestHash []byte, audit *domain.Audit, create func(*domain.Order) (*domain.Refund, error)) (refund *domain.Refund, created bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
+		if key != "" {
+			if err := q.ClaimIdempotencyKey(ctx, "refund/"+key); err != nil {
+				return fmt.Errorf("claim idempotency key: %w", err)
+			}
+			prior, err := q.FindRefundByKey(ctx, &key)
+			switch {
+			case err == nil:
+				if !bytes.Equal(prior.RequestHash, requestHash) || prior.OrderID != orderID {
+					return domain.ErrIdempotencyConflict
+				}
+				row, err := q.GetOrder(ctx, prior.OrderID)
+				if err != nil {
+					return fmt.Errorf("load refunded order: %w", err)
+				}
+				o, err := withRefunds(ctx, q, row, false)
+				if err != nil {
+					return err
+				}
+				for _, r := range o.Refunds() {
+					if r.ID() == prior.ID {
+						refund = r
+					}
+				}
+				return nil
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("find refund by key: %w", err)
+			}
+		}
+		row, err := q.LockOrder(ctx, orderID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return domain.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock order: %w", err)
+		}
+		o, err := withRefunds(ctx, q, row, false)
+		if err != nil {
+			return err
+		}
+		r, err := create(o)
+		if err != nil {
+			return err
+		}
+		// The new refund carries the key; the rest of the effects as usual.
+		if err := saveRefund(ctx, q, r, key, requestHash); err != nil {
+			return err
+		}
+		if err := saveOrder(ctx, q, o, o.Status()); err != nil {
+			return err
+		}
+		if err := s.saveEffects(ctx, tx, q, o); err != nil {
+			return err
+		}
+		if audit != nil {
+			a := *audit
+			a.Detail = map[string]any{"out_refund_no": r.OutRefundNo(), "amount_fen": r.AmountFen(), "reason": r.Reason()}
+			if err := insertAudit(ctx, q, a); err != nil {
+				return err
+			}
+		}
+		refund, created = r, true
+		return nil
+	})
+	return refund, created, err
+}
+
+func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine, refunds []*domain.Refund) *domain.Order {
 	return domain.RestoreOrder(domain.OrderSnapshot{
 		ID: r.ID, UserID: r.UserID, PayerOpenID: r.PayerOpenid, OutTradeNo: r.OutTradeNo,
 		Status: domain.OrderStatus(r.Status), CloseTo: domain.OrderStatus(deref(r.CloseTo)),
@@ -286,6 +408,7 @@ func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine) *domain.Order {
 		PrepayID: deref(r.PrepayID), PrepayIssuedAt: deref(r.PrepayIssuedAt), TransactionID: deref(r.TransactionID),
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
 		CheckAttempts: int(r.CheckAttempts), NextCheckAt: deref(r.NextCheckAt), LastQueryAt: deref(r.LastQueryAt),
+		RefundedFen: r.RefundedFen, Refunds: refunds,
 	})
 }
 

@@ -34,9 +34,9 @@ const (
 	ReasonUnsupported    NotificationReason = "unsupported"    // signature type, algorithm or resource type we do not handle
 )
 
-// NotificationError is every refusal of ParseNotification. Its message is
-// ours alone: never the body, a key, or the SDK's own error text (which
-// embeds the whole request).
+// NotificationError is every refusal of ParseNotification and
+// ParseRefundNotification. Its message is ours alone: never the body, a
+// key, or the SDK's own error text (which embeds the whole request).
 type NotificationError struct {
 	Reason NotificationReason
 	ID     string // the envelope's id when it could be read; unverified unless Reason says the signature was good
@@ -65,7 +65,7 @@ const (
 )
 
 // envelope is the notification before verification, read only to refuse
-// early and precisely; what ParseNotification returns comes from the SDK's
+// early and precisely; what the Parse methods return comes from the SDK's
 // parse of the verified bytes.
 type envelope struct {
 	ID           string `json:"id"`
@@ -89,20 +89,83 @@ type envelope struct {
 // their Transaction is zero unless their resource is a transaction. Errors
 // are *NotificationError.
 func (p *Pay) ParseNotification(ctx context.Context, h http.Header, body []byte) (domain.PaymentNotification, error) {
+	ret, plain, err := p.openNotification(ctx, h, body)
+	if err != nil {
+		return domain.PaymentNotification{}, err
+	}
+	id := p.clean(ret.ID)
+	n := domain.PaymentNotification{ID: ret.ID, EventType: ret.EventType}
+	switch {
+	case ret.Resource.OriginalType == "transaction":
+		var w payments.Transaction
+		if err := json.Unmarshal(plain, &w); err != nil {
+			return domain.PaymentNotification{}, p.refuse(ctx, id, ReasonMalformed, "decrypted transaction does not decode (amount.total must be integer fen)")
+		}
+		if n.Transaction, err = toTransaction(w); err != nil {
+			return domain.PaymentNotification{}, p.refuse(ctx, id, ReasonMalformed, "decrypted transaction: %v", err)
+		}
+	case strings.HasPrefix(ret.EventType, "TRANSACTION."):
+		return domain.PaymentNotification{}, p.refuse(ctx, id, ReasonUnsupported,
+			"%s event carries a %q resource, not a transaction", clip(ret.EventType), clip(ret.Resource.OriginalType))
+	}
+	return n, nil
+}
+
+// ParseRefundNotification is ParseNotification for the refund notify URL
+// (PayConfig.RefundNotifyURL): the same verification over the raw body, and
+// a resource that must be a refund. Its event types are REFUND.SUCCESS,
+// REFUND.ABNORMAL and REFUND.CLOSED; any other comes back as it is, for the
+// caller to decide. The report's content is WeChat's, signed: the caller
+// still checks that it is about a refund of ours, for the amount asked.
+// Errors are *NotificationError.
+func (p *Pay) ParseRefundNotification(ctx context.Context, h http.Header, body []byte) (domain.RefundNotification, error) {
+	ret, plain, err := p.openNotification(ctx, h, body)
+	if err != nil {
+		return domain.RefundNotification{}, err
+	}
+	id := p.clean(ret.ID)
+	if ret.Resource.OriginalType != "refund" {
+		// A payment notification sent to the refund URL, say.
+		return domain.RefundNotification{}, p.refuse(ctx, id, ReasonUnsupported,
+			"%s notification carries a %q resource, not a refund", clip(ret.EventType), clip(ret.Resource.OriginalType))
+	}
+	var w refundNotice
+	if err := json.Unmarshal(plain, &w); err != nil {
+		return domain.RefundNotification{}, p.refuse(ctx, id, ReasonMalformed, "decrypted refund does not decode (amounts must be integer fen)")
+	}
+	r, err := w.report()
+	if err != nil {
+		return domain.RefundNotification{}, p.refuse(ctx, id, ReasonMalformed, "decrypted refund: %v", err)
+	}
+	return domain.RefundNotification{ID: ret.ID, EventType: ret.EventType, Refund: r}, nil
+}
+
+// refuse logs a refusal and returns it as a *NotificationError; id is the
+// envelope's, cleaned.
+func (p *Pay) refuse(ctx context.Context, id string, reason NotificationReason, format string, args ...any) error {
+	err := &NotificationError{Reason: reason, ID: id, err: fmt.Errorf(format, args...)}
+	level := slog.LevelWarn
+	switch reason {
+	case ReasonSignTestProbe:
+		level = slog.LevelInfo
+	case ReasonDecryptFailed:
+		level = slog.LevelError // every notification fails alike until the APIv3 key is fixed
+	}
+	p.log.Log(ctx, level, "WeChat Pay notification refused", "reason", string(reason), "id", id, "error", err.err.Error())
+	return err
+}
+
+// openNotification is what both Parse methods share: it checks the
+// headers and the replay window, refuses SIGNTEST probes, has the SDK
+// verify the signature over the raw body with the key Wechatpay-Serial
+// names and decrypt the resource, and returns the verified envelope with
+// the resource's plaintext. Errors are *NotificationError.
+func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) (*notify.Request, json.RawMessage, error) {
 	var env envelope
 	jsonErr := json.Unmarshal(body, &env)
 	id := p.clean(env.ID)
-	refuse := func(reason NotificationReason, format string, args ...any) (domain.PaymentNotification, error) {
-		err := &NotificationError{Reason: reason, ID: id, err: fmt.Errorf(format, args...)}
-		level := slog.LevelWarn
-		switch reason {
-		case ReasonSignTestProbe:
-			level = slog.LevelInfo
-		case ReasonDecryptFailed:
-			level = slog.LevelError // every notification fails alike until the APIv3 key is fixed
-		}
-		p.log.Log(ctx, level, "WeChat Pay notification refused", "reason", string(reason), "id", id, "error", err.err.Error())
-		return domain.PaymentNotification{}, err
+	refuse := func(reason NotificationReason, format string, args ...any) (*notify.Request, json.RawMessage, error) {
+		return nil, nil, p.refuse(ctx, id, reason, format, args...)
 	}
 
 	get := func(k string) string { return strings.TrimSpace(h.Get(k)) }
@@ -178,23 +241,10 @@ func (p *Pay) ParseNotification(ctx context.Context, h http.Header, body []byte)
 
 	// From here on the content is signed by WeChat.
 	id = p.clean(ret.ID)
-	n := domain.PaymentNotification{ID: ret.ID, EventType: ret.EventType}
 	if ret.ResourceType != "encrypt-resource" {
 		return refuse(ReasonUnsupported, "resource_type %q", clip(ret.ResourceType))
 	}
-	switch {
-	case ret.Resource.OriginalType == "transaction":
-		var w payments.Transaction
-		if err := json.Unmarshal(plain, &w); err != nil {
-			return refuse(ReasonMalformed, "decrypted transaction does not decode (amount.total must be integer fen)")
-		}
-		if n.Transaction, err = toTransaction(w); err != nil {
-			return refuse(ReasonMalformed, "decrypted transaction: %v", err)
-		}
-	case strings.HasPrefix(ret.EventType, "TRANSACTION."):
-		return refuse(ReasonUnsupported, "%s event carries a %q resource, not a transaction", clip(ret.EventType), clip(ret.Resource.OriginalType))
-	}
-	return n, nil
+	return ret, plain, nil
 }
 
 // check names the first thing missing from an envelope, or returns "".

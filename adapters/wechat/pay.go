@@ -49,31 +49,39 @@ type PayConfig struct {
 	// that http is allowed when BaseURL is http: only an emulator talks
 	// plain http, and the real WeChat refuses http notify URLs anyway.
 	NotifyURL string
-	Timeout   time.Duration    // per request; zero means DefaultPayTimeout
-	Now       func() time.Time // nil means time.Now; notification replay window and paySign timestamps
+	// RefundNotifyURL receives refund notifications, checked like
+	// NotifyURL. Only CreateRefund needs it, and refuses to run without
+	// it: WeChat would refund without telling us.
+	RefundNotifyURL string
+	Timeout         time.Duration    // per request; zero means DefaultPayTimeout
+	Now             func() time.Time // nil means time.Now; notification replay window and paySign timestamps
 }
 
 // Pay is the merchant's side of WeChat Pay APIv3 for JSAPI (mini-program)
-// payments. The official SDK signs requests, verifies answers and
+// payments and their refunds (refund.go). The official SDK signs requests, verifies answers and
 // notifications and decrypts resources; Pay chooses URLs (from
 // configuration: the SDK's service clients hard-code WeChat's host) and
 // translates WeChat's answers into domain types and errors. It is safe for
 // concurrent use.
 type Pay struct {
-	base      string // BaseURL without a trailing slash
-	appID     string
-	mchID     string
-	key       *rsa.PrivateKey
-	notifyURL string
-	timeout   time.Duration
-	now       func() time.Time
-	client    *core.Client
-	verifier  *serialVerifier
-	apiV3Key  string // decrypts notifications; also redacted from foreign text
-	log       *slog.Logger
+	base            string // BaseURL without a trailing slash
+	appID           string
+	mchID           string
+	key             *rsa.PrivateKey
+	notifyURL       string
+	refundNotifyURL string // "" when refunds are not used
+	timeout         time.Duration
+	now             func() time.Time
+	client          *core.Client
+	verifier        *serialVerifier
+	apiV3Key        string // decrypts notifications; also redacted from foreign text
+	log             *slog.Logger
 }
 
-var _ domain.WeChatPay = (*Pay)(nil)
+var (
+	_ domain.WeChatPay     = (*Pay)(nil)
+	_ domain.WeChatRefunds = (*Pay)(nil)
+)
 
 // NewPay validates cfg and builds the SDK client around hc (nil: a client of
 // its own; timeouts are set per request through the context). A nil log
@@ -99,7 +107,7 @@ func NewPay(cfg PayConfig, hc *http.Client, log *slog.Logger) (*Pay, error) {
 	}
 	p := &Pay{
 		base: strings.TrimRight(cfg.BaseURL, "/"), appID: cfg.AppID, mchID: cfg.MchID,
-		key: cfg.MchPrivateKey, notifyURL: cfg.NotifyURL, timeout: cfg.Timeout, now: cfg.Now,
+		key: cfg.MchPrivateKey, notifyURL: cfg.NotifyURL, refundNotifyURL: cfg.RefundNotifyURL, timeout: cfg.Timeout, now: cfg.Now,
 		client: client, verifier: v, apiV3Key: cfg.APIv3Key,
 		log: log.With("component", "wechat.pay"),
 	}
@@ -148,16 +156,27 @@ func (c PayConfig) validate() error {
 			return fmt.Errorf("PlatformCerts[%d] (serial %s) does not hold an RSA key", i, CertificateSerial(crt))
 		}
 	}
-	n, err := url.Parse(c.NotifyURL)
+	if err := checkNotifyURL("NotifyURL", c.NotifyURL, base); err != nil {
+		return err
+	}
+	if c.RefundNotifyURL != "" {
+		return checkNotifyURL("RefundNotifyURL", c.RefundNotifyURL, base)
+	}
+	return nil
+}
+
+// checkNotifyURL holds a notify URL to what WeChat Pay accepts.
+func checkNotifyURL(field, s string, base *url.URL) error {
+	n, err := url.Parse(s)
 	switch {
 	case err != nil || n.Host == "" || (n.Scheme != "https" && n.Scheme != "http"):
-		return fmt.Errorf("NotifyURL %q must be an absolute https URL", c.NotifyURL)
+		return fmt.Errorf("%s %q must be an absolute https URL", field, s)
 	case n.Scheme == "http" && base.Scheme != "http":
-		return fmt.Errorf("NotifyURL %q must be https: WeChat Pay only notifies https URLs (http is allowed only with an http BaseURL, i.e. an emulator)", c.NotifyURL)
+		return fmt.Errorf("%s %q must be https: WeChat Pay only notifies https URLs (http is allowed only with an http BaseURL, i.e. an emulator)", field, s)
 	case n.RawQuery != "" || n.ForceQuery || n.Fragment != "":
-		return fmt.Errorf("NotifyURL %q must not carry a query string: WeChat Pay refuses it", c.NotifyURL)
-	case len(c.NotifyURL) > 255:
-		return fmt.Errorf("NotifyURL is %d characters, WeChat Pay allows 255", len(c.NotifyURL))
+		return fmt.Errorf("%s %q must not carry a query string: WeChat Pay refuses it", field, s)
+	case len(s) > 255:
+		return fmt.Errorf("%s is %d characters, WeChat Pay allows 255", field, len(s))
 	}
 	return nil
 }

@@ -40,21 +40,24 @@ func mustKeys(t *testing.T, f func() (emulator.PayKeys, error)) emulator.PayKeys
 	return k
 }
 
-// delivery is what the emulator POSTed to our notify_url.
+// delivery is what the emulator POSTed to our notify_url or refund
+// notify URL.
 type delivery struct {
+	path string
 	h    http.Header
 	body []byte
 }
 
 type payEnv struct {
-	emu       *emulator.Emulator
-	srv       *httptest.Server
-	keys      emulator.PayKeys
-	notifyURL string
-	notified  chan delivery
-	calls     atomic.Int64 // requests the adapter sent
-	logs      *syncBuffer
-	now       time.Time
+	emu             *emulator.Emulator
+	srv             *httptest.Server
+	keys            emulator.PayKeys
+	notifyURL       string
+	refundNotifyURL string
+	notified        chan delivery
+	calls           atomic.Int64 // requests the adapter sent
+	logs            *syncBuffer
+	now             time.Time
 }
 
 // newPayEnv starts an emulator signing per mode, and a notify_url that
@@ -62,19 +65,28 @@ type payEnv struct {
 // timestamps against the system clock.
 func newPayEnv(t *testing.T, mode emulator.SignMode) *payEnv {
 	t.Helper()
+	return newPayEnvWith(t, mode, nil)
+}
+
+// newPayEnvWith is newPayEnv with edit changing the emulator's PayConfig.
+func newPayEnvWith(t *testing.T, mode emulator.SignMode, edit func(*emulator.PayConfig)) *payEnv {
+	t.Helper()
 	env := &payEnv{keys: mustKeys(t, emuKeys), notified: make(chan delivery, 16), logs: &syncBuffer{}, now: time.Now()}
 	notify := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		select {
-		case env.notified <- delivery{r.Header.Clone(), body}:
+		case env.notified <- delivery{r.URL.Path, r.Header.Clone(), body}:
 		default:
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(notify.Close)
-	env.notifyURL = notify.URL + "/pay/notify"
-	e, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Pay: &emulator.PayConfig{
-		Keys: env.keys, SignMode: mode, TimeScale: 0.001, AllowHTTPNotify: true}})
+	env.notifyURL, env.refundNotifyURL = notify.URL+"/pay/notify", notify.URL+"/pay/refund-notify"
+	pc := emulator.PayConfig{Keys: env.keys, SignMode: mode, TimeScale: 0.001, AllowHTTPNotify: true}
+	if edit != nil {
+		edit(&pc)
+	}
+	e, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Pay: &pc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +109,7 @@ func (env *payEnv) pay(t *testing.T, trust string, edit func(*PayConfig)) *Pay {
 	t.Helper()
 	k := env.keys
 	cfg := PayConfig{BaseURL: env.srv.URL, AppID: testAppID, MchID: k.MchID, MchCertSerial: k.MchCertSerial,
-		MchPrivateKey: k.MchPrivateKey, APIv3Key: k.APIv3Key, NotifyURL: env.notifyURL,
+		MchPrivateKey: k.MchPrivateKey, APIv3Key: k.APIv3Key, NotifyURL: env.notifyURL, RefundNotifyURL: env.refundNotifyURL,
 		Now: func() time.Time { return env.now }}
 	if trust == "public_key" || trust == "both" {
 		cfg.PublicKeyID, cfg.PublicKey = k.PublicKeyID, &k.PublicKeyPrivate.PublicKey

@@ -28,6 +28,8 @@ const (
 	codeNoAuth             = "NO_AUTH"
 	codeAppIDMchIDNotMatch = "APPID_MCHID_NOT_MATCH"
 	codeMchNotExists       = "MCH_NOT_EXISTS"
+	codeResourceNotExists  = "RESOURCE_NOT_EXISTS" // the refund API's "no such refund" (or order)
+	codeNotEnough          = "NOT_ENOUGH"          // the merchant's balance cannot pay a refund now
 )
 
 // call sends one signed request with its own timeout and, on a verified 2xx,
@@ -76,11 +78,17 @@ func (p *Pay) apiError(ctx context.Context, op string, e *core.APIError) error {
 	}
 	attrs := []any{"op", op, "status", e.StatusCode, "code", e.Code, "message", msg, "request_id", e.Header.Get("Request-Id")}
 	switch {
-	case e.Code == codeOrderNotExist && e.StatusCode/100 == 4 && op != "prepay":
+	case e.Code == codeOrderNotExist && e.StatusCode/100 == 4 && (op == "query" || op == "close"),
+		e.Code == codeResourceNotExists && e.StatusCode/100 == 4 && op == "refund_query":
+		// Only a lookup can say "not found"; to a create it is a refusal.
 		return fail(domain.ErrNotFound)
 	case e.Code == codeOrderPaid && e.StatusCode/100 == 4:
 		// Not a failure of ours: the user paid. The caller must believe it.
 		return fail(domain.ErrOrderPaidAtWeChat)
+	case e.Code == codeNotEnough:
+		// Retrying works once someone has topped up the merchant account.
+		p.log.ErrorContext(ctx, "WeChat Pay cannot pay a refund: the merchant's balance is too low (NOT_ENOUGH); top it up", attrs...)
+		return fail(domain.ErrPaymentUnavailable)
 	case e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests ||
 		e.Code == codeSystemError || e.Code == codeFrequencyLimited || e.Code == codeBankError ||
 		e.Code == codeBankErrorV2 || e.Code == codeSystemErrorV2:

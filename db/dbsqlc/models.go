@@ -27,6 +27,15 @@ type LedgerRefusalBudget struct {
 	Used   int32
 }
 
+type OperatorAudit struct {
+	ID     int64
+	KeyID  string
+	Action string
+	Target string
+	Detail []byte
+	At     time.Time
+}
+
 type Order struct {
 	ID             uuid.UUID
 	UserID         uuid.UUID
@@ -48,6 +57,7 @@ type Order struct {
 	CheckAttempts  int32
 	NextCheckAt    *time.Time
 	LastQueryAt    *time.Time
+	RefundedFen    int64
 }
 
 type OrderLine struct {
@@ -70,6 +80,7 @@ type PaymentLedger struct {
 	TransactionID string
 	AmountFen     *int64
 	ReceivedAt    time.Time
+	OutRefundNo   string
 }
 
 type Product struct {
@@ -81,6 +92,25 @@ type Product struct {
 	Stock       int32
 	Active      bool
 	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type Refund struct {
+	ID             uuid.UUID
+	OrderID        uuid.UUID
+	OutRefundNo    string
+	AmountFen      int64
+	Reason         string
+	Status         string
+	RefundID       *string
+	Failure        string
+	RequestedBy    string
+	IdempotencyKey *string
+	RequestHash    []byte
+	CheckAttempts  int32
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SucceededAt    *time.Time
 }
 
 type Session struct {

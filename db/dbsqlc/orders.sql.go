@@ -14,9 +14,9 @@ import (
 
 const appendLedger = `-- name: AppendLedger :exec
 INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason,
-                            out_trade_no, transaction_id, amount_fen, received_at)
+                            out_trade_no, transaction_id, out_refund_no, amount_fen, received_at)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9)
+        $6, $7, $8, $9, $10)
 `
 
 type AppendLedgerParams struct {
@@ -27,6 +27,7 @@ type AppendLedgerParams struct {
 	Reason        string
 	OutTradeNo    string
 	TransactionID string
+	OutRefundNo   string
 	AmountFen     *int64
 	ReceivedAt    time.Time
 }
@@ -40,6 +41,7 @@ func (q *Queries) AppendLedger(ctx context.Context, arg AppendLedgerParams) erro
 		arg.Reason,
 		arg.OutTradeNo,
 		arg.TransactionID,
+		arg.OutRefundNo,
 		arg.AmountFen,
 		arg.ReceivedAt,
 	)
@@ -115,8 +117,25 @@ func (q *Queries) FindIdempotentOrder(ctx context.Context, arg FindIdempotentOrd
 	return i, err
 }
 
+const findRefundByKey = `-- name: FindRefundByKey :one
+SELECT id, order_id, request_hash FROM refunds WHERE idempotency_key = $1
+`
+
+type FindRefundByKeyRow struct {
+	ID          uuid.UUID
+	OrderID     uuid.UUID
+	RequestHash []byte
+}
+
+func (q *Queries) FindRefundByKey(ctx context.Context, idempotencyKey *string) (FindRefundByKeyRow, error) {
+	row := q.db.QueryRow(ctx, findRefundByKey, idempotencyKey)
+	var i FindRefundByKeyRow
+	err := row.Scan(&i.ID, &i.OrderID, &i.RequestHash)
+	return i, err
+}
+
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -143,12 +162,13 @@ func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.CheckAttempts,
 		&i.NextCheckAt,
 		&i.LastQueryAt,
+		&i.RefundedFen,
 	)
 	return i, err
 }
 
 const getUserOrder = `-- name: GetUserOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1 AND user_id = $2
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1 AND user_id = $2
 `
 
 type GetUserOrderParams struct {
@@ -180,6 +200,7 @@ func (q *Queries) GetUserOrder(ctx context.Context, arg GetUserOrderParams) (Ord
 		&i.CheckAttempts,
 		&i.NextCheckAt,
 		&i.LastQueryAt,
+		&i.RefundedFen,
 	)
 	return i, err
 }
@@ -374,7 +395,7 @@ func (q *Queries) ListOpenAttention(ctx context.Context, maxRows int32) ([]ListO
 }
 
 const listUserOrders = `-- name: ListUserOrders :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders
 WHERE user_id = $1
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -424,6 +445,7 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 			&i.CheckAttempts,
 			&i.NextCheckAt,
 			&i.LastQueryAt,
+			&i.RefundedFen,
 		); err != nil {
 			return nil, err
 		}
@@ -436,7 +458,7 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -463,12 +485,13 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.CheckAttempts,
 		&i.NextCheckAt,
 		&i.LastQueryAt,
+		&i.RefundedFen,
 	)
 	return i, err
 }
 
 const lockOrderByOutTradeNo = `-- name: LockOrderByOutTradeNo :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at FROM orders WHERE out_trade_no = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE out_trade_no = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
@@ -495,6 +518,7 @@ func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) 
 		&i.CheckAttempts,
 		&i.NextCheckAt,
 		&i.LastQueryAt,
+		&i.RefundedFen,
 	)
 	return i, err
 }
@@ -528,6 +552,46 @@ func (q *Queries) OrderLines(ctx context.Context, orderIds []uuid.UUID) ([]Order
 			&i.Name,
 			&i.UnitPriceFen,
 			&i.Quantity,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const orderRefunds = `-- name: OrderRefunds :many
+SELECT id, order_id, out_refund_no, amount_fen, reason, status, refund_id, failure, requested_by, idempotency_key, request_hash, check_attempts, created_at, updated_at, succeeded_at FROM refunds WHERE order_id = $1 ORDER BY created_at, id
+`
+
+func (q *Queries) OrderRefunds(ctx context.Context, orderID uuid.UUID) ([]Refund, error) {
+	rows, err := q.db.Query(ctx, orderRefunds, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Refund
+	for rows.Next() {
+		var i Refund
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.OutRefundNo,
+			&i.AmountFen,
+			&i.Reason,
+			&i.Status,
+			&i.RefundID,
+			&i.Failure,
+			&i.RequestedBy,
+			&i.IdempotencyKey,
+			&i.RequestHash,
+			&i.CheckAttempts,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SucceededAt,
 		); err != nil {
 			return nil, err
 		}
@@ -601,8 +665,8 @@ UPDATE orders SET status = $1, close_to = $2,
     prepay_id = $3, prepay_issued_at = $4,
     transaction_id = $5, paid_at = $6,
     check_attempts = $7, next_check_at = $8,
-    last_query_at = $9, updated_at = $10
-WHERE id = $11
+    last_query_at = $9, refunded_fen = $10, updated_at = $11
+WHERE id = $12
 `
 
 type SaveOrderStateParams struct {
@@ -615,6 +679,7 @@ type SaveOrderStateParams struct {
 	CheckAttempts  int32
 	NextCheckAt    *time.Time
 	LastQueryAt    *time.Time
+	RefundedFen    int64
 	UpdatedAt      time.Time
 	ID             uuid.UUID
 }
@@ -630,8 +695,58 @@ func (q *Queries) SaveOrderState(ctx context.Context, arg SaveOrderStateParams) 
 		arg.CheckAttempts,
 		arg.NextCheckAt,
 		arg.LastQueryAt,
+		arg.RefundedFen,
 		arg.UpdatedAt,
 		arg.ID,
+	)
+	return err
+}
+
+const saveRefund = `-- name: SaveRefund :exec
+INSERT INTO refunds (id, order_id, out_refund_no, amount_fen, reason, status, refund_id, failure,
+                     requested_by, idempotency_key, request_hash, check_attempts, created_at, updated_at, succeeded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+        $9, $10, $11, $12, $13, $14, $15)
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, refund_id = EXCLUDED.refund_id, failure = EXCLUDED.failure,
+    check_attempts = EXCLUDED.check_attempts, updated_at = EXCLUDED.updated_at, succeeded_at = EXCLUDED.succeeded_at
+`
+
+type SaveRefundParams struct {
+	ID             uuid.UUID
+	OrderID        uuid.UUID
+	OutRefundNo    string
+	AmountFen      int64
+	Reason         string
+	Status         string
+	RefundID       *string
+	Failure        string
+	RequestedBy    string
+	IdempotencyKey *string
+	RequestHash    []byte
+	CheckAttempts  int32
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SucceededAt    *time.Time
+}
+
+// Insert a new refund, or write what the domain decided about one.
+func (q *Queries) SaveRefund(ctx context.Context, arg SaveRefundParams) error {
+	_, err := q.db.Exec(ctx, saveRefund,
+		arg.ID,
+		arg.OrderID,
+		arg.OutRefundNo,
+		arg.AmountFen,
+		arg.Reason,
+		arg.Status,
+		arg.RefundID,
+		arg.Failure,
+		arg.RequestedBy,
+		arg.IdempotencyKey,
+		arg.RequestHash,
+		arg.CheckAttempts,
+		arg.CreatedAt,
+		arg.UpdatedAt,
+		arg.SucceededAt,
 	)
 	return err
 }

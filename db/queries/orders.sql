@@ -65,7 +65,7 @@ UPDATE orders SET status = @status, close_to = sqlc.narg(close_to),
     prepay_id = sqlc.narg(prepay_id), prepay_issued_at = sqlc.narg(prepay_issued_at),
     transaction_id = sqlc.narg(transaction_id), paid_at = sqlc.narg(paid_at),
     check_attempts = @check_attempts, next_check_at = sqlc.narg(next_check_at),
-    last_query_at = sqlc.narg(last_query_at), updated_at = @updated_at
+    last_query_at = sqlc.narg(last_query_at), refunded_fen = @refunded_fen, updated_at = @updated_at
 WHERE id = @id;
 
 -- name: ListUserOrders :many
@@ -84,9 +84,9 @@ LIMIT @max_rows;
 
 -- name: AppendLedger :exec
 INSERT INTO payment_ledger (event_id, source, event_type, verdict, reason,
-                            out_trade_no, transaction_id, amount_fen, received_at)
+                            out_trade_no, transaction_id, out_refund_no, amount_fen, received_at)
 VALUES (@event_id, @source, @event_type, @verdict, @reason,
-        @out_trade_no, @transaction_id, sqlc.narg(amount_fen), @received_at);
+        @out_trade_no, @transaction_id, @out_refund_no, sqlc.narg(amount_fen), @received_at);
 
 -- name: AppendRefusal :execrows
 -- A refused notification is written only while the minute's budget lasts:
@@ -114,3 +114,18 @@ SELECT id, kind, order_id, out_trade_no, detail, created_at FROM attention_items
 WHERE resolved_at IS NULL
 ORDER BY created_at, id
 LIMIT @max_rows;
+
+-- name: OrderRefunds :many
+SELECT * FROM refunds WHERE order_id = @order_id ORDER BY created_at, id;
+
+-- name: SaveRefund :exec
+-- Insert a new refund, or write what the domain decided about one.
+INSERT INTO refunds (id, order_id, out_refund_no, amount_fen, reason, status, refund_id, failure,
+                     requested_by, idempotency_key, request_hash, check_attempts, created_at, updated_at, succeeded_at)
+VALUES (@id, @order_id, @out_refund_no, @amount_fen, @reason, @status, sqlc.narg(refund_id), @failure,
+        @requested_by, sqlc.narg(idempotency_key), sqlc.narg(request_hash), @check_attempts, @created_at, @updated_at, sqlc.narg(succeeded_at))
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, refund_id = EXCLUDED.refund_id, failure = EXCLUDED.failure,
+    check_attempts = EXCLUDED.check_attempts, updated_at = EXCLUDED.updated_at, succeeded_at = EXCLUDED.succeeded_at;
+
+-- name: FindRefundByKey :one
+SELECT id, order_id, request_hash FROM refunds WHERE idempotency_key = @idempotency_key;

@@ -32,7 +32,7 @@
  * - `wxTokenStore(wx, key?)`: the default `storage`: wx storage under 'token', mirrored into
  *     `getApp().globalData.token` when an App exists.
  * - Types: `Schemas`, `User`, `Product`, `Order`, `OrderItem`, `OrderStatus`, `Checkout`,
- *     `PaymentParams`, `OrderPage`, `LoginResponse`, `Problem`, `ProblemCode`, `ErrorCode`,
+ *     `Refund`, `RefundStatus`, `PaymentParams`, `OrderPage`, `LoginResponse`, `Problem`, `ProblemCode`, `ErrorCode`,
  *     `OrderItemRequest`, `WxLike`, `TokenStore`, `ClientOptions`, `Client`.
  *
  * On a 401 `unauthorized` (an expired or revoked token, never `invalid_code`) the client
@@ -48,6 +48,8 @@ export type Product = Schemas['Product'];
 export type Order = Schemas['Order'];
 export type OrderItem = Schemas['OrderItem'];
 export type OrderStatus = Schemas['OrderStatus'];
+export type Refund = Schemas['Refund'];
+export type RefundStatus = Schemas['RefundStatus'];
 export type OrderItemRequest = Schemas['OrderItemRequest'];
 export type Checkout = Schemas['Checkout'];
 export type PaymentParams = Schemas['PaymentParams'];

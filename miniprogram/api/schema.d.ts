@@ -292,6 +292,188 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wechatpay/refund-notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay refund notification (called by WeChat Pay)
+         * @description The `notify_url` of every refund. Verified and decrypted exactly like the
+         *     payment notification (`resource.original_type` must be `refund`), then the
+         *     resource (mchid, out_trade_no, out_refund_no, amounts) is checked against
+         *     our refund before it is believed, and ledgered with its verdict. Not part
+         *     of the generated strict server: it must see the raw bytes.
+         */
+        post: operations["wechatpayRefundNotify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders, newest first, with filters (operator)
+         * @description Keyset pagination like `GET /v1/orders`; filters combine.
+         */
+        get: operations["adminListOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One order with its lines, payments ledger, refunds and attention items (operator)
+         * @description Everything known about one order, for a person to decide what to do.
+         */
+        get: operations["adminGetOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orders/{orderId}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund (part of) a paid order (operator)
+         * @description Creates a `PROCESSING` refund and submits it to WeChat Pay in the
+         *     background (retried with the same `out_refund_no` while WeChat Pay says
+         *     later). The parts that are not `CLOSED` never exceed the payment, also
+         *     under concurrent requests (`refund_too_large`). With an `Idempotency-Key`,
+         *     a retried request returns the refund it already made (200).
+         */
+        post: operations["adminRefundOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What needs a person (operator)
+         * @description Open items, oldest first; late and suspicious payments, orders reconciliation gave up on, refunds that failed or ended ABNORMAL.
+         */
+        get: operations["adminListAttention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/attention/{itemId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemId: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an item resolved, with a note (operator)
+         * @description Resolving twice keeps the first resolution. Recorded in the audit table.
+         */
+        post: operations["adminResolveAttention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every product, also those not for sale (operator)
+         * @description Ordered as the buyers' catalog, inactive products included.
+         */
+        get: operations["adminListProducts"];
+        put?: never;
+        /**
+         * Add a product (operator)
+         * @description The SKU is unique (`sku_taken`). Recorded in the audit table.
+         */
+        post: operations["adminCreateProduct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/products/{productId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a product's price, stock, name or whether it is for sale (operator)
+         * @description A price change never touches existing orders (they keep the price they were placed at).
+         */
+        patch: operations["adminUpdateProduct"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -333,7 +515,7 @@ export interface components {
          * @description Stable, machine-readable error code. New codes may be added.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected";
+        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken";
         /** @description An RFC 9457 problem detail. */
         Problem: {
             /**
@@ -389,10 +571,11 @@ export interface components {
          * @description `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
          *     closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
          *     `late_paid` (paid after it was cancelled or expired; the money is given
-         *     back). See the README's "Order states".
+         *     back), or `refunded` (its refunds add up to the payment). See the
+         *     README's "Order states".
          * @enum {string}
          */
-        OrderStatus: "pending" | "closing" | "paid" | "cancelled" | "expired" | "late_paid";
+        OrderStatus: "pending" | "closing" | "paid" | "cancelled" | "expired" | "late_paid" | "refunded";
         OrderItem: {
             /** Format: uuid */
             product_id: string;
@@ -424,6 +607,131 @@ export interface components {
             expires_at: string;
             /** Format: date-time */
             paid_at?: string;
+            /**
+             * Format: int64
+             * @description What has gone back to the buyer (SUCCESS refunds).
+             */
+            refunded_fen: number;
+            /** @description The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order). */
+            refunds?: components["schemas"]["Refund"][];
+        };
+        Refund: {
+            /** Format: uuid */
+            id: string;
+            /** @description Our refund number; WeChat Pay knows the refund by it. */
+            out_refund_no: string;
+            /** Format: int64 */
+            amount_fen: number;
+            /** @description Shown to the buyer in WeChat. */
+            reason: string;
+            status: components["schemas"]["RefundStatus"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            succeeded_at?: string;
+        };
+        /**
+         * @description `PROCESSING` until WeChat Pay decides; then `SUCCESS` (the money is back with
+         *     the buyer), `CLOSED` (no money moved) or `ABNORMAL` (it could not reach the
+         *     buyer; a person resolves it).
+         * @enum {string}
+         */
+        RefundStatus: "PROCESSING" | "SUCCESS" | "CLOSED" | "ABNORMAL";
+        RefundRequest: {
+            /** Format: int64 */
+            amount_fen: number;
+            /** @description Shown to the buyer in WeChat. */
+            reason: string;
+        };
+        /** @description An order as an operator sees it. */
+        AdminOrder: components["schemas"]["Order"] & {
+            payer_openid: string;
+            /** @description WeChat Pay's transaction id, once paid. */
+            transaction_id?: string;
+        };
+        AdminOrderPage: {
+            items: components["schemas"]["AdminOrder"][];
+            next_cursor?: string;
+        };
+        LedgerEntry: {
+            /** Format: int64 */
+            id: number;
+            event_id: string;
+            /** @enum {string} */
+            source: "notification" | "query" | "refund_notification" | "refund_query";
+            event_type: string;
+            /** @enum {string} */
+            verdict: "applied" | "duplicate" | "ignored" | "suspicious" | "rejected" | "late";
+            reason: string;
+            out_refund_no?: string;
+            /** Format: int64 */
+            amount_fen?: number;
+            /** Format: date-time */
+            received_at: string;
+        };
+        AttentionItem: {
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "late_payment" | "suspicious_payment" | "unresolved_order" | "refund_reported" | "refund_abnormal" | "refund_failed" | "refund_unresolved";
+            /** Format: uuid */
+            order_id: string;
+            out_trade_no: string;
+            detail: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            resolved_at?: string;
+            resolved_by?: string;
+            note?: string;
+        };
+        AttentionList: {
+            items: components["schemas"]["AttentionItem"][];
+        };
+        ResolveRequest: {
+            note: string;
+        };
+        AdminOrderDetail: {
+            order: components["schemas"]["AdminOrder"];
+            ledger: components["schemas"]["LedgerEntry"][];
+            /** @description Open and resolved items about this order. */
+            attention: components["schemas"]["AttentionItem"][];
+        };
+        AdminProduct: {
+            /** Format: uuid */
+            id: string;
+            sku: string;
+            name: string;
+            description: string;
+            /** Format: int64 */
+            price_fen: number;
+            stock: number;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AdminProductList: {
+            items: components["schemas"]["AdminProduct"][];
+        };
+        NewProduct: {
+            sku: string;
+            name: string;
+            description?: string;
+            /** Format: int64 */
+            price_fen: number;
+            stock: number;
+            /** @default true */
+            active: boolean;
+        };
+        ProductChange: {
+            name?: string;
+            description?: string;
+            /** Format: int64 */
+            price_fen?: number;
+            stock?: number;
+            active?: boolean;
         };
         /** @description Pass these unchanged to `wx.requestPayment`. */
         PaymentParams: {
@@ -536,7 +844,8 @@ export interface components {
         };
         /**
          * @description The request conflicts with the order's state or an earlier request
-         *     (`out_of_stock`, `idempotency_conflict`, `order_not_payable`, `order_not_cancellable`).
+         *     (`out_of_stock`, `idempotency_conflict`, `order_not_payable`, `order_not_cancellable`,
+         *     `not_refundable`, `refund_too_large`, `sku_taken`).
          */
         Conflict: {
             headers: {
@@ -598,6 +907,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description Page size. */
+        Limit: number;
+        /** @description The `next_cursor` of the previous page. */
+        Cursor: string;
         /** @description The order's id. */
         OrderId: string;
         /** @description Makes retries of the same request safe (1–64 printable ASCII characters). */
@@ -958,6 +1271,280 @@ export interface operations {
             401: components["responses"]["NotifyFail"];
             413: components["responses"]["NotifyFail"];
             500: components["responses"]["NotifyFail"];
+        };
+    };
+    wechatpayRefundNotify: {
+        parameters: {
+            query?: never;
+            header: {
+                "Wechatpay-Signature": string;
+                "Wechatpay-Serial": string;
+                "Wechatpay-Timestamp": string;
+                "Wechatpay-Nonce": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WechatpayNotification"];
+            };
+        };
+        responses: {
+            /** @description Handled; WeChat Pay stops retrying. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["NotifyFail"];
+            401: components["responses"]["NotifyFail"];
+            413: components["responses"]["NotifyFail"];
+            500: components["responses"]["NotifyFail"];
+        };
+    };
+    adminListOrders: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Orders created at or after this instant. */
+                created_from?: string;
+                /** @description Orders created before this instant. */
+                created_to?: string;
+                out_trade_no?: string;
+                /** @description The buyer's openid. */
+                openid?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminRefundOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries of the same request safe (1–64 printable ASCII characters). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequest"];
+            };
+        };
+        responses: {
+            /** @description The refund an earlier request with this Idempotency-Key made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description The new refund. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListAttention: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttentionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminResolveAttention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                itemId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description The resolved item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttentionItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminListProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProductList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminCreateProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewProduct"];
+            };
+        };
+        responses: {
+            /** @description The new product. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminUpdateProduct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductChange"];
+            };
+        };
+        responses: {
+            /** @description The product as it now is. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminProduct"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

@@ -1,6 +1,6 @@
 // Display helpers for orders. Every figure shown comes from the server's
 // Order as is; these only format it.
-import type { Order, OrderStatus } from '../api/client';
+import type { Order, OrderStatus, Refund, RefundStatus } from '../api/client';
 import { formatFen } from './money';
 
 const STATUS_TEXT: Record<OrderStatus, string> = {
@@ -10,7 +10,24 @@ const STATUS_TEXT: Record<OrderStatus, string> = {
   cancelled: '已取消',
   expired: '已过期',
   late_paid: '已过期，退款中',
+  refunded: '已退款',
 };
+
+const REFUND_STATUS_TEXT: Record<RefundStatus, string> = {
+  PROCESSING: '退款中',
+  SUCCESS: '已退款',
+  CLOSED: '退款关闭',
+  ABNORMAL: '退款异常，处理中',
+};
+
+export interface RefundView {
+  id: string;
+  amountText: string;
+  statusText: string;
+  reason: string;
+  /** When it reached the buyer, or when it was asked for. */
+  timeText: string;
+}
 
 export function statusText(status: OrderStatus): string {
   return STATUS_TEXT[status] ?? status;
@@ -50,6 +67,19 @@ export interface OrderView {
   /** Pending and not past expires_at: the pay and cancel buttons show. */
   payable: boolean;
   lines: OrderLineView[];
+  /** '' when nothing went back. */
+  refundedText: string;
+  refunds: RefundView[];
+}
+
+export function refundView(r: Refund): RefundView {
+  return {
+    id: r.id,
+    amountText: formatFen(r.amount_fen),
+    statusText: REFUND_STATUS_TEXT[r.status] ?? r.status,
+    reason: r.reason,
+    timeText: formatTime(r.succeeded_at ?? r.created_at),
+  };
 }
 
 export function orderView(order: Order, now: number = Date.now()): OrderView {
@@ -72,6 +102,8 @@ export function orderView(order: Order, now: number = Date.now()): OrderView {
     expiresText: formatTime(order.expires_at),
     paidText: formatTime(order.paid_at),
     payable: order.status === 'pending' && !(expires <= now),
+    refundedText: order.refunded_fen > 0 ? formatFen(order.refunded_fen) : '',
+    refunds: (order.refunds ?? []).map(refundView),
     lines: order.items.map((item) => ({
       productId: item.product_id,
       name: item.name,

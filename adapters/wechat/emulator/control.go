@@ -159,7 +159,9 @@ type faultJSON struct {
 	Duplicate  int      `json:"duplicate,omitempty"`
 	Drop       int      `json:"drop,omitempty"`
 	SignTest   bool     `json:"sign_test,omitempty"`
-	Times      int      `json:"times"`
+	// RefundOutcome: "ABNORMAL" or "CLOSED" (endpoint refund).
+	RefundOutcome string `json:"refund_outcome,omitempty"`
+	Times         int    `json:"times"`
 }
 
 // postFault: POST /emulator/faults; answers the fault as queued.
@@ -186,6 +188,8 @@ func (e *Emulator) postFault(w http.ResponseWriter, r *http.Request) {
 		Drop:       req.Drop,
 		SignTest:   req.SignTest,
 		Times:      req.Times,
+
+		RefundOutcome: req.RefundOutcome,
 	}
 	if err := e.InjectFault(f); err != nil {
 		writeControlError(w, http.StatusBadRequest, err.Error())

@@ -10,25 +10,35 @@
 //     /cgi-bin/stable_token and /wxa/checksession, with WeChat's status codes,
 //     error codes and quirks (HTTP 200 for errors, text/plain JSON, no errcode
 //     on success);
-//   - WeChat Pay APIv3 for JSAPI payments (pay*.go), when Config.Pay is set:
-//     prepay, query and close under /v3/, with merchant signatures checked
-//     and every answer signed like WeChat's; payment notifications pushed to
-//     the merchant's notify_url with WeChat's retry schedule (notify*.go);
+//   - WeChat Pay APIv3, when Config.Pay is set: JSAPI prepay, query and
+//     close (pay*.go) and domestic refunds, create and query (refund*.go),
+//     under /v3/, with merchant signatures checked and every answer signed
+//     like WeChat's; payment and refund notifications pushed to the
+//     merchant's notify_url with WeChat's retry schedule (notify*.go,
+//     refundnotify.go);
 //   - the control API under /emulator/ (control.go, payments.go,
-//     tradestate.go), which plays the user's side (what wx.login and
-//     wx.requestPayment would do on a phone), lets a test inspect state
-//     (transactions with their notification attempts and the query and
-//     close calls served for them) and puts a transaction in the trade
-//     states nothing else here produces (USERPAYING, PAYERROR, REVOKED,
-//     REFUND);
-//   - fault injection (faults.go): queued errcodes, delays, gateway failures
-//     and misbehaving notifications, to exercise the client's retry, timeout
-//     and idempotency paths.
+//     tradestate.go, refundcontrol.go), which plays the user's side (what
+//     wx.login and wx.requestPayment would do on a phone), lets a test
+//     inspect state (transactions with their notification attempts, refunds
+//     and the query and close calls served for them; refunds with theirs),
+//     ends refunds at once, and puts a transaction in the trade states
+//     nothing else here produces (USERPAYING, PAYERROR, REVOKED, REFUND):
+//     POST /emulator/login-codes, GET /emulator/users/{name},
+//     POST and DELETE /emulator/faults, POST /emulator/payments,
+//     GET /emulator/transactions/{no}, POST /emulator/transactions/{no}/notify,
+//     PUT /emulator/transactions/{no}/state, PUT /emulator/pay/sign-mode,
+//     GET /emulator/refunds/{out_refund_no},
+//     POST /emulator/refunds/{out_refund_no}/complete and
+//     POST /emulator/refunds/{out_refund_no}/notify;
+//   - fault injection (faults.go): queued errcodes, delays, gateway failures,
+//     refunds that end ABNORMAL or CLOSED, and misbehaving notifications, to
+//     exercise the client's retry, timeout and idempotency paths.
 //
 // All state lives in an Emulator value behind one mutex; there is no global
 // state, so tests can run many emulators side by side. Time comes from
 // Config.Now so that tests can expire codes, tokens, prepay_ids and orders
-// without sleeping. Notifications are the only background work; Close ends it.
+// without sleeping. Notifications and refunds ending RefundDelay after
+// their creation are the only background work; Close ends it.
 package emulator
 
 import (
@@ -61,8 +71,9 @@ type Config struct {
 	CodeTTL time.Duration
 	// Now tells the time; nil means time.Now. It is called from concurrent
 	// requests, so it must be safe for concurrent use. Injected delays
-	// (faults) and notification retries use real time regardless: they
-	// exist to trip real client timeouts and to be waited for.
+	// (faults), notification retries and PayConfig.RefundDelay use real
+	// time regardless: they exist to trip real client timeouts and to be
+	// waited for.
 	Now func() time.Time
 	// Pay turns on WeChat Pay APIv3 (pay.go). Nil serves the login side
 	// only; the pay routes then answer 404.
@@ -166,6 +177,12 @@ func (e *Emulator) routes() http.Handler {
 		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: e.postResend})
 		mux.Handle("/emulator/transactions/{no}/state", methods{http.MethodPut: e.putTradeState}) // tradestate.go
 		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodPut: e.putSignMode})
+		// Refunds (refundapi.go, refundcontrol.go).
+		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.domesticRefund})
+		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.queryDomesticRefund})
+		mux.Handle("/emulator/refunds/{out_refund_no}", methods{http.MethodGet: e.getRefund})
+		mux.Handle("/emulator/refunds/{out_refund_no}/complete", methods{http.MethodPost: e.postCompleteRefund})
+		mux.Handle("/emulator/refunds/{out_refund_no}/notify", methods{http.MethodPost: e.postRefundResend})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))

@@ -18,8 +18,19 @@ const (
 	JSAPI          Endpoint = "jsapi"          // POST /v3/pay/transactions/jsapi
 	QueryOrder     Endpoint = "query"          // GET /v3/pay/transactions/out-trade-no/{no}
 	CloseOrder     Endpoint = "close"          // POST /v3/pay/transactions/out-trade-no/{no}/close
-	Notify         Endpoint = "notify"         // WeChat's POSTs to notify_url
+	Notify         Endpoint = "notify"         // WeChat's payment notifications to notify_url
+	CreateRefund   Endpoint = "refund"         // POST /v3/refund/domestic/refunds
+	QueryRefund    Endpoint = "refund_query"   // GET /v3/refund/domestic/refunds/{out_refund_no}
+	// RefundNotify shapes refund notifications, apart from Notify: a test
+	// that drops every payment notification still gets its refunds'.
+	RefundNotify Endpoint = "refund_notify"
 )
+
+// refundOutcomes queues the faults with a RefundOutcome. They are consumed
+// by refunds being created, not by calls (a refused or repeated request
+// creates none), so they wait in a queue of their own, which no Fault can
+// name.
+const refundOutcomes Endpoint = "refund/outcome"
 
 // endpointKind groups endpoints by the faults that make sense for them.
 type endpointKind int
@@ -35,9 +46,9 @@ func (ep Endpoint) kind() endpointKind {
 	switch ep {
 	case JSCode2Session, StableToken, CheckSession:
 		return loginEndpoint
-	case JSAPI, QueryOrder, CloseOrder:
+	case JSAPI, QueryOrder, CloseOrder, CreateRefund, QueryRefund:
 		return payEndpoint
-	case Notify:
+	case Notify, RefundNotify:
 		return notifyEndpoint
 	}
 	return unknownEndpoint
@@ -93,16 +104,22 @@ type Fault struct {
 	// SignTest (Notify) first sends a WECHATPAY/SIGNTEST/ probe, whose
 	// signature is invalid and which the merchant must refuse.
 	SignTest bool
-	// Times is how many calls the fault affects (on Notify: how many
-	// notifications, each with all its attempts); zero means once.
+	// RefundOutcome (CreateRefund) is how the next refund(s) created end:
+	// RefundAbnormal or RefundClosed instead of SUCCESS. It stands alone
+	// (no code, delay or http_status) and counts refunds created, not
+	// calls: a refused or repeated request does not use it up.
+	RefundOutcome string
+	// Times is how many calls the fault affects (on Notify and
+	// RefundNotify: how many notifications, each with all its attempts;
+	// with RefundOutcome: how many refunds); zero means once.
 	Times int
 }
 
 func (f Fault) validate() error {
 	switch {
 	case f.Endpoint.kind() == unknownEndpoint:
-		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
-			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify)
+		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
+			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify)
 	case f.Delay < 0 || f.Delay > MaxFaultDelay:
 		return fmt.Errorf("delay must be between 0 and %s", MaxFaultDelay)
 	case f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599):
@@ -111,6 +128,8 @@ func (f Fault) validate() error {
 		return errors.New("times must not be negative")
 	case len(f.ErrMsg) > 512:
 		return errors.New("errmsg is longer than 512 bytes")
+	case f.RefundOutcome != "":
+		return f.validateRefundOutcome()
 	}
 	notifyOnly := f.Duplicate != 0 || f.Drop != 0 || f.SignTest
 	switch f.Endpoint.kind() {
@@ -147,6 +166,20 @@ func (f Fault) validate() error {
 	return nil
 }
 
+func (f Fault) validateRefundOutcome() error {
+	switch {
+	case f.Endpoint != CreateRefund:
+		return fmt.Errorf("refund_outcome is for the %s endpoint", CreateRefund)
+	case f.RefundOutcome != RefundAbnormal && f.RefundOutcome != RefundClosed:
+		return fmt.Errorf("refund_outcome must be %q or %q", RefundAbnormal, RefundClosed)
+	case f.ErrCode != 0 || f.Code != "" || f.ErrMsg != "" || f.HTTPStatus != 0 || f.Delay != 0 ||
+		f.Duplicate != 0 || f.Drop != 0 || f.SignTest:
+		// A faulted call creates no refund for the outcome to apply to.
+		return errors.New("refund_outcome stands alone: queue code, delay or http_status as a fault of its own")
+	}
+	return nil
+}
+
 // InjectFault queues f behind any faults already queued for its endpoint.
 // It is what POST /emulator/faults does, and refuses the same faults.
 func (e *Emulator) InjectFault(f Fault) error {
@@ -156,9 +189,13 @@ func (e *Emulator) InjectFault(f Fault) error {
 	if f.Times == 0 {
 		f.Times = 1
 	}
+	queue := f.Endpoint
+	if f.RefundOutcome != "" {
+		queue = refundOutcomes
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.faults[f.Endpoint] = append(e.faults[f.Endpoint], &f)
+	e.faults[queue] = append(e.faults[queue], &f)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rsa"
@@ -12,16 +13,20 @@ import (
 	"time"
 )
 
-// Payment notifications (§6): an envelope whose resource is the transaction
-// JSON encrypted with AES-256-GCM under the merchant's APIv3 key, signed
-// like a response. Real deliveries (notifydelivery.go) and Notification,
-// which hands tests forged or broken ones, share this code.
+// Payment and refund notifications (§6, §9): an envelope whose resource is
+// the transaction or refund JSON encrypted with AES-256-GCM under the
+// merchant's APIv3 key, signed like a response. Real deliveries
+// (notifydelivery.go) and Notification and RefundNotification, which hand
+// tests forged or broken ones, share this code.
 
 const (
 	eventTransactionSuccess = "TRANSACTION.SUCCESS"
 	resourceAlgorithm       = "AEAD_AES_256_GCM"
-	resourceAssociatedData  = "transaction"
 	resourceNonceLen        = 12
+	// A resource's original_type, which WeChat also uses as its
+	// associated_data.
+	originalTransaction = "transaction"
+	originalRefund      = "refund"
 )
 
 // eventSummaries is WeChat's summary per event type.
@@ -36,10 +41,11 @@ var eventSummaries = map[string]string{
 // the same across retries; each attempt is encrypted and signed afresh, so
 // that its timestamp is current.
 type event struct {
-	id         string
-	eventType  string
-	createTime time.Time
-	resource   []byte // plaintext transaction JSON
+	id           string
+	eventType    string
+	createTime   time.Time
+	originalType string // originalTransaction or originalRefund
+	resource     []byte // plaintext transaction or refund JSON
 }
 
 // newEventID looks like WeChat's: "EV-", the time in Beijing, random digits.
@@ -78,7 +84,7 @@ func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte
 		return nil, nil, err
 	}
 	nonce := randomAlnum(resourceNonceLen)
-	sealed := gcm.Seal(nil, []byte(nonce), ev.resource, []byte(resourceAssociatedData))
+	sealed := gcm.Seal(nil, []byte(nonce), ev.resource, []byte(ev.originalType))
 	body, err := json.Marshal(notificationEnvelope{
 		ID:           ev.id,
 		CreateTime:   ev.createTime.In(cst).Format(time.RFC3339),
@@ -86,10 +92,10 @@ func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte
 		EventType:    ev.eventType,
 		Summary:      eventSummaries[ev.eventType],
 		Resource: encryptedPayload{
-			OriginalType:   "transaction",
+			OriginalType:   ev.originalType,
 			Algorithm:      resourceAlgorithm,
 			Ciphertext:     base64.StdEncoding.EncodeToString(sealed),
-			AssociatedData: resourceAssociatedData,
+			AssociatedData: ev.originalType,
 			Nonce:          nonce,
 		},
 	})
@@ -108,7 +114,10 @@ func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte
 // of how the merchant handles forged and broken ones. The zero value gives
 // exactly what a real delivery would send.
 type NotificationOptions struct {
-	EventType string          // default "TRANSACTION.SUCCESS"
+	// EventType defaults to "TRANSACTION.SUCCESS" (Notification), or to
+	// the refund's REFUND.SUCCESS|ABNORMAL|CLOSED (RefundNotification;
+	// REFUND.SUCCESS while it is PROCESSING).
+	EventType string
 	ID        string          // default a fresh "EV-..." id
 	Timestamp time.Time       // Wechatpay-Timestamp and create_time; default Config.Now
 	Serial    string          // override Wechatpay-Serial
@@ -119,7 +128,7 @@ type NotificationOptions struct {
 	SignTest bool
 	// Mutate edits the decrypted resource before encryption (wrong amount,
 	// appid, mchid, out_trade_no...). Numbers arrive as json.Number.
-	Mutate func(txn map[string]any)
+	Mutate func(resource map[string]any)
 }
 
 // Notification returns the headers and raw body of a signed, encrypted
@@ -137,12 +146,17 @@ func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.
 	if ok {
 		wire = t.wire()
 	}
-	apiV3Key := e.pay.keys.APIv3Key
 	e.mu.Unlock()
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %q", ErrNoTransaction, outTradeNo)
 	}
-	resource, err := mutateResource(wire, o.Mutate)
+	return e.forge(wire, originalTransaction, eventTransactionSuccess, o)
+}
+
+// forge seals resource (the transaction or refund JSON) the way o says;
+// defaultEvent is the event_type when o leaves it empty.
+func (e *Emulator) forge(resource any, originalType, defaultEvent string, o NotificationOptions) (http.Header, []byte, error) {
+	plain, err := mutateResource(resource, o.Mutate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("emulator: notification resource: %w", err)
 	}
@@ -150,12 +164,9 @@ func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.
 	if !o.Timestamp.IsZero() {
 		sig.at = o.Timestamp
 	}
-	ev := &event{id: o.ID, eventType: o.EventType, createTime: sig.at, resource: resource}
+	ev := &event{id: o.ID, eventType: cmp.Or(o.EventType, defaultEvent), createTime: sig.at, originalType: originalType, resource: plain}
 	if ev.id == "" {
 		ev.id = newEventID(sig.at)
-	}
-	if ev.eventType == "" {
-		ev.eventType = eventTransactionSuccess
 	}
 	if o.Serial != "" {
 		sig.serial = o.Serial
@@ -164,9 +175,7 @@ func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.
 		sig.key = o.SignWith
 	}
 	sig.test = o.SignTest
-	if o.APIv3Key != "" {
-		apiV3Key = o.APIv3Key
-	}
+	apiV3Key := cmp.Or(o.APIv3Key, e.pay.keys.APIv3Key) // keys never change: no lock needed
 	h, body, err := ev.seal(apiV3Key, sig)
 	if err != nil {
 		return nil, nil, fmt.Errorf("emulator: notification: %w", err)
@@ -174,9 +183,9 @@ func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.
 	return h, body, nil
 }
 
-// mutateResource encodes the transaction, letting mutate edit it as a
+// mutateResource encodes the resource, letting mutate edit it as a
 // generic map first.
-func mutateResource(w wechatTransaction, mutate func(map[string]any)) ([]byte, error) {
+func mutateResource(w any, mutate func(map[string]any)) ([]byte, error) {
 	b, err := json.Marshal(w)
 	if err != nil || mutate == nil {
 		return b, err

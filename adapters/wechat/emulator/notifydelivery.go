@@ -13,9 +13,11 @@ import (
 // or 204 ends it; anything else, a transport error or a timeout means a
 // retry after the next wait of the schedule; after the last, WeChat gives
 // up and the merchant must find out by querying. Every attempt of one
-// event carries the same notification id. Deliveries are the emulator's
-// only background work: they run on goroutines that Close cancels and
-// waits for.
+// event carries the same notification id. Payment and refund notifications
+// are delivered alike; each kind has its own fault endpoint (Notify,
+// RefundNotify) and its own record of attempts. Deliveries and refund
+// completions are the emulator's only background work: they run on
+// goroutines that Close cancels and waits for.
 
 // maxNotifyAnswer bounds how much of a merchant's answer is read: WeChat
 // only looks at the status.
@@ -23,19 +25,20 @@ const maxNotifyAnswer = 64 << 10
 
 // delivery is one run of attempts for an event.
 type delivery struct {
-	txn    *transaction
+	log    *[]Delivery // the transaction's or refund's attempts, guarded by e.mu
 	url    string
 	ev     *event
 	fault  Fault // zero if none was queued
 	resend bool  // a duplicate push asked for over the control API
 }
 
-// startDeliveryLocked takes a queued notify fault, if any, and delivers ev
-// in the background. The caller holds e.mu. It reports false if the
-// emulator is closed and nothing will be sent.
-func (e *Emulator) startDeliveryLocked(t *transaction, ev *event, resend bool) bool {
-	f, _ := e.takeFaultLocked(Notify)
-	d := delivery{txn: t, url: t.notifyURL, ev: ev, fault: f, resend: resend}
+// startDeliveryLocked takes a queued fault of ep (Notify or RefundNotify),
+// if any, and delivers ev to url in the background, recording each attempt
+// in *log. The caller holds e.mu. It reports false if the emulator is
+// closed and nothing will be sent.
+func (e *Emulator) startDeliveryLocked(ep Endpoint, url string, log *[]Delivery, ev *event, resend bool) bool {
+	f, _ := e.takeFaultLocked(ep)
+	d := delivery{log: log, url: url, ev: ev, fault: f, resend: resend}
 	return e.goLocked(func() { e.deliver(d) })
 }
 
@@ -123,7 +126,7 @@ func (e *Emulator) record(d delivery, rec Delivery) {
 	rec.NotificationID = d.ev.id
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	d.txn.deliveries = append(d.txn.deliveries, rec)
+	*d.log = append(*d.log, rec)
 }
 
 // ResendNotification pushes the payment notification of a paid transaction
@@ -142,7 +145,7 @@ func (e *Emulator) ResendNotification(outTradeNo string) error {
 		return ErrNoTransaction
 	case t.paid == nil:
 		return ErrNotPaid
-	case !e.startDeliveryLocked(t, t.paid, true):
+	case !e.startDeliveryLocked(Notify, t.notifyURL, &t.deliveries, t.paid, true):
 		return ErrClosed
 	}
 	return nil

@@ -69,6 +69,14 @@ type PayConfig struct {
 	// means WeChat's PrepayIDValidity (2 hours). Tests shorten it, as
 	// moving Config.Now would also move the signatures' timestamps.
 	PrepayIDValidity time.Duration
+	// RefundDelay is how long a refund stays PROCESSING before it ends
+	// (SUCCESS, or what a Fault.RefundOutcome says), in real time scaled
+	// by TimeScale; zero means DefaultRefundDelay.
+	RefundDelay time.Duration
+	// ManualRefunds keeps every refund PROCESSING until CompleteRefund (or
+	// POST /emulator/refunds/{out_refund_no}/complete) ends it, for tests
+	// that look at a refund while WeChat is still processing it.
+	ManualRefunds bool
 }
 
 // payState is the WeChat Pay side of an Emulator; nil when Config.Pay is.
@@ -81,6 +89,8 @@ type payState struct {
 	ownClient      bool // client was made here, and is closed by Close
 	allowHTTP      bool
 	prepayValidity time.Duration
+	refundDelay    time.Duration // scaled; unused with manualRefunds
+	manualRefunds  bool
 
 	// Guarded by Emulator.mu.
 	signMode SignMode
@@ -89,6 +99,7 @@ type payState struct {
 	// Served query and close calls by out_trade_no (paycalls.go), also for
 	// numbers without a transaction.
 	queries, closes map[string]int
+	refunds         map[string]*refund // by out_refund_no (refunds.go)
 }
 
 func newPayState(cfg PayConfig) (*payState, error) {
@@ -108,6 +119,8 @@ func newPayState(cfg PayConfig) (*payState, error) {
 		byPrepay:       make(map[string]*transaction),
 		queries:        make(map[string]int),
 		closes:         make(map[string]int),
+		refunds:        make(map[string]*refund),
+		manualRefunds:  cfg.ManualRefunds,
 	}
 	if p.signMode == "" {
 		p.signMode = SignWithPublicKey
@@ -129,6 +142,10 @@ func newPayState(cfg PayConfig) (*payState, error) {
 	case p.timeScale < 0 || math.IsNaN(p.timeScale) || math.IsInf(p.timeScale, 0):
 		return nil, fmt.Errorf("TimeScale must be a positive number, got %v", cfg.TimeScale)
 	}
+	if cfg.RefundDelay < 0 {
+		return nil, fmt.Errorf("RefundDelay must not be negative, got %s (ManualRefunds keeps refunds PROCESSING)", cfg.RefundDelay)
+	}
+	p.refundDelay = time.Duration(float64(cmp.Or(cfg.RefundDelay, DefaultRefundDelay)) * p.timeScale)
 	if p.client == nil {
 		// Its own transport, so that Close can drop its idle connections
 		// without touching anyone else's.
@@ -181,6 +198,7 @@ type transaction struct {
 	successTime    time.Time
 	paid           *event     // the TRANSACTION.SUCCESS event, once paid
 	deliveries     []Delivery // every notification attempt, in order
+	refunds        []*refund  // in the order they were created
 }
 
 // TransactionView is a transaction as the emulator sees it.
@@ -262,8 +280,9 @@ func (e *Emulator) Deliveries(outTradeNo string) []Delivery {
 // notification retries and in-flight attempts (which are then recorded
 // with the cancellation as Err), waits until every delivery goroutine has
 // returned, and closes the idle connections of its own notification
-// client. Payments after Close still succeed but notify nobody. It is
-// safe to call more than once; the HTTP handler keeps working.
+// client. Payments after Close still succeed but notify nobody; refunds
+// then stay PROCESSING until CompleteRefund, which notifies nobody either.
+// It is safe to call more than once; the HTTP handler keeps working.
 func (e *Emulator) Close() {
 	e.mu.Lock()
 	e.closed = true

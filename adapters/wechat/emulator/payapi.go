@@ -258,13 +258,16 @@ func (e *Emulator) checkMchID(mchID, location string) *payFailure {
 	return nil
 }
 
-// payFieldNames are WeChat's names for the prepay fields, used in its
-// validation messages.
+// payFieldNames are WeChat's names for the prepay and refund fields, used
+// in its validation messages.
 var payFieldNames = map[string]string{
 	"appid": "应用ID", "mchid": "直连商户号", "description": "商品描述",
 	"out_trade_no": "商户订单号", "time_expire": "交易结束时间", "attach": "附加数据",
 	"notify_url": "通知地址", "amount": "订单金额", "amount/total": "总金额",
 	"amount/currency": "货币类型", "payer": "支付者", "payer/openid": "用户标识",
+	// Refunds (refundapi.go).
+	"transaction_id": "微信支付订单号", "out_refund_no": "商户退款单号", "reason": "退款原因",
+	"funds_account": "退款资金来源", "amount/refund": "退款金额",
 }
 
 func missingField(field string) string {

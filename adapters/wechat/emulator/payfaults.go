@@ -30,6 +30,9 @@ var wellKnownPayCodes = map[string]struct {
 	"ORDER_NOT_EXIST":       {http.StatusNotFound, "订单不存在"},
 	"ORDERPAID":             {http.StatusBadRequest, "该订单已支付"},
 	"ORDER_CLOSED":          {http.StatusBadRequest, "订单已关闭"},
+	"NOT_ENOUGH":            {http.StatusForbidden, "基本账户余额不足，请充值后重新发起"},
+	"RESOURCE_NOT_EXISTS":   {http.StatusNotFound, "订单不存在"},
+	"USER_ACCOUNT_ABNORMAL": {http.StatusForbidden, "退款请求失败"},
 }
 
 func validPayCode(code string) bool {
@@ -50,6 +53,7 @@ func (e *Emulator) applyPayFault(w http.ResponseWriter, r *http.Request, ep Endp
 	if !ok {
 		return true
 	}
+
 	if f.Delay > 0 {
 		// Go's server notices a client that hung up only once the body has
 		// been read to the end; read it first, so that a call the client gave

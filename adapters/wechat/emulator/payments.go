@@ -93,8 +93,8 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 	if err != nil {
 		panic(fmt.Sprintf("emulator: encode transaction: %v", err)) // the emulator's own type always encodes
 	}
-	t.paid = &event{id: newEventID(now), eventType: eventTransactionSuccess, createTime: now, resource: resource}
-	e.startDeliveryLocked(t, t.paid, false)
+	t.paid = &event{id: newEventID(now), eventType: eventTransactionSuccess, createTime: now, originalType: originalTransaction, resource: resource}
+	e.startDeliveryLocked(Notify, t.notifyURL, &t.deliveries, t.paid, false)
 	return t.view(), nil
 }
 
@@ -179,7 +179,8 @@ func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
 }
 
 // getTransaction: GET /emulator/transactions/{no}, with the notification
-// attempts and the served query and close calls (QueryCount, CloseCount).
+// attempts, the served query and close calls (QueryCount, CloseCount) and
+// the refunds (Refunds).
 func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 	no := r.PathValue("no")
 	e.mu.Lock()
@@ -189,16 +190,15 @@ func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 		QueryCount int            `json:"query_count"`
 		CloseCount int            `json:"close_count"`
 		Deliveries []deliveryJSON `json:"deliveries"`
+		Refunds    []refundJSON   `json:"refunds"`
 	}
 	if ok {
 		resp.transactionJSON = transactionToJSON(t.view())
 		resp.QueryCount, resp.CloseCount = e.pay.queries[no], e.pay.closes[no]
-		resp.Deliveries = make([]deliveryJSON, 0, len(t.deliveries))
-		for _, d := range t.deliveries {
-			resp.Deliveries = append(resp.Deliveries, deliveryJSON{
-				NotificationID: d.NotificationID, Attempt: d.Attempt, At: d.At.UTC().Format(time.RFC3339Nano),
-				Status: d.Status, Error: d.Err, Duplicate: d.Duplicate, Probe: d.Probe, Final: d.Final,
-			})
+		resp.Deliveries = deliveriesToJSON(t.deliveries)
+		resp.Refunds = make([]refundJSON, 0, len(t.refunds))
+		for _, rf := range t.refunds {
+			resp.Refunds = append(resp.Refunds, refundToJSON(rf.view()))
 		}
 	}
 	e.mu.Unlock()
@@ -207,6 +207,17 @@ func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, contentTypeJSON, resp)
+}
+
+func deliveriesToJSON(ds []Delivery) []deliveryJSON {
+	out := make([]deliveryJSON, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, deliveryJSON{
+			NotificationID: d.NotificationID, Attempt: d.Attempt, At: d.At.UTC().Format(time.RFC3339Nano),
+			Status: d.Status, Error: d.Err, Duplicate: d.Duplicate, Probe: d.Probe, Final: d.Final,
+		})
+	}
+	return out
 }
 
 // postResend: POST /emulator/transactions/{no}/notify; 202, as delivery

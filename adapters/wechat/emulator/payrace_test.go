@@ -93,6 +93,10 @@ func FuzzPayHandler(f *testing.F) {
 	f.Add("POST", "/emulator/transactions/x/notify", ``, ``)
 	f.Add("PUT", "/emulator/pay/sign-mode", ``, `{"mode":null}`)
 	f.Add("POST", "/emulator/faults", ``, `{"endpoint":"notify","duplicate":-1,"sign_test":true}`)
+	f.Add("POST", "/v3/refund/domestic/refunds", `WECHATPAY2-SHA256-RSA2048 mchid="1900000109"`, `{"amount":{"refund":-1}}`)
+	f.Add("GET", "/v3/refund/domestic/refunds/%7C%2A%40", ``, ``)
+	f.Add("POST", "/emulator/refunds/x/complete", ``, ``)
+	f.Add("POST", "/emulator/faults", ``, `{"endpoint":"refund","refund_outcome":"CLOSED","times":-1}`)
 	f.Fuzz(func(t *testing.T, method, target, authorization, body string) {
 		keys := testPayKeys(t)
 		e, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Pay: &emulator.PayConfig{Keys: keys}})

@@ -14,6 +14,7 @@ const order: Order = {
   status: 'pending',
   items: [],
   total_fen: 2560,
+  refunded_fen: 0,
   currency: 'CNY',
   description: 'wxmp order',
   created_at: '2026-01-01T00:00:00Z',

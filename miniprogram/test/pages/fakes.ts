@@ -185,6 +185,7 @@ export function order(status: OrderStatus = 'pending', overrides: Partial<Order>
       { product_id: COFFEE.id, name: COFFEE.name, unit_price_fen: 1280, quantity: 2, subtotal_fen: 2560 },
     ],
     total_fen: 2560,
+    refunded_fen: 0,
     currency: 'CNY',
     description: '挂耳咖啡 ×2',
     created_at: '2025-11-23T12:00:00Z',

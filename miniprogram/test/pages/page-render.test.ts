@@ -154,5 +154,28 @@ describe('order detail page', () => {
     await settle();
     expect(text(paid, '.status')).toBe('已支付');
     expect(paid.querySelectorAll('.action')).toEqual([]);
+    expect(paid.querySelectorAll('.refund')).toEqual([]);
+  });
+
+  test('refunds are shown as the server has them: amount, status, reason, time', async () => {
+    const refunded = order('refunded', {
+      paid_at: '2025-11-23T12:01:00Z',
+      refunded_fen: 2560,
+      refunds: [
+        { id: 'r1', out_refund_no: 'RF1', amount_fen: 560, reason: '少发一件', status: 'SUCCESS', created_at: '2025-11-24T08:00:00Z', succeeded_at: '2025-11-24T08:00:05Z' },
+        { id: 'r2', out_refund_no: 'RF2', amount_fen: 2000, reason: '订单已关闭，您的付款已原路退回', status: 'PROCESSING', created_at: '2025-11-24T09:00:00Z' },
+      ],
+    });
+    const client = { getOrder: jest.fn().mockResolvedValue(refunded), cancelOrder: jest.fn() };
+    const page = renderPage('order-detail', client, { id: order().id }).page;
+    await settle();
+    expect(text(page, '.status')).toBe('已退款');
+    const rows = page.querySelectorAll('.refund').map((r) => (r.dom?.textContent ?? '').replace(/\s+/g, ' ').trim());
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('¥5.60');
+    expect(rows[0]).toContain('已退款');
+    expect(rows[0]).toContain('少发一件');
+    expect(rows[1]).toContain('¥20.00');
+    expect(rows[1]).toContain('退款中');
   });
 });

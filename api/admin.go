@@ -1,0 +1,215 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/wxmp/wxmp/domain"
+)
+
+// The operator API (/admin/v1, security operatorKey): the validator has
+// already accepted the operator key; handlers read its id for the audit.
+
+func (s *Server) AdminListOrders(ctx context.Context, req AdminListOrdersRequestObject) (AdminListOrdersResponseObject, error) {
+	if _, err := operatorFrom(ctx); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	f := domain.OrderFilter{}
+	if p.Status != nil {
+		f.Status = domain.OrderStatus(*p.Status)
+	}
+	if p.CreatedFrom != nil {
+		f.CreatedFrom = p.CreatedFrom.UTC()
+	}
+	if p.CreatedTo != nil {
+		f.CreatedBefore = p.CreatedTo.UTC()
+	}
+	if p.OutTradeNo != nil {
+		f.OutTradeNo = *p.OutTradeNo
+	}
+	if p.Openid != nil {
+		f.PayerOpenID = *p.Openid
+	}
+	limit := defaultPageSize
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	var after *domain.OrderCursor
+	if p.Cursor != nil {
+		c, err := decodeCursor(*p.Cursor)
+		if err != nil {
+			return AdminListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(
+				newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "The cursor is not one this server gave out."))}, nil
+		}
+		after = &c
+	}
+	orders, err := s.backoffice.AdminListOrders(ctx, f, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	page := AdminOrderPage{Items: []AdminOrder{}}
+	if len(orders) > limit {
+		orders = orders[:limit]
+		last := orders[limit-1]
+		next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
+		page.NextCursor = &next
+	}
+	for _, o := range orders {
+		page.Items = append(page.Items, adminOrderOut(orderOut(o), o))
+	}
+	return AdminListOrders200JSONResponse(page), nil
+}
+
+func adminOrderOut(b Order, o *domain.Order) AdminOrder {
+	out := AdminOrder{
+		Id: b.Id, OutTradeNo: b.OutTradeNo, Status: b.Status, Items: b.Items, TotalFen: b.TotalFen, RefundedFen: b.RefundedFen,
+		Currency: AdminOrderCurrency(b.Currency), Description: b.Description, CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt,
+		PaidAt: b.PaidAt, Refunds: b.Refunds, PayerOpenid: o.PayerOpenID(),
+	}
+	if id := o.TransactionID(); id != "" {
+		out.TransactionId = &id
+	}
+	return out
+}
+
+func (s *Server) AdminGetOrder(ctx context.Context, req AdminGetOrderRequestObject) (AdminGetOrderResponseObject, error) {
+	if _, err := operatorFrom(ctx); err != nil {
+		return nil, err
+	}
+	o, ledger, items, err := s.backoffice.AdminOrder(ctx, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	out := AdminOrderDetail{Order: adminOrderOut(withRefunds(orderOut(o), o), o), Ledger: []LedgerEntry{}, Attention: []AttentionItem{}}
+	for _, l := range ledger {
+		e := LedgerEntry{Id: l.ID, EventId: l.EventID, Source: LedgerEntrySource(l.Source), EventType: l.EventType,
+			Verdict: LedgerEntryVerdict(l.Verdict), Reason: l.Reason, ReceivedAt: l.ReceivedAt}
+		if l.OutRefundNo != "" {
+			no := l.OutRefundNo
+			e.OutRefundNo = &no
+		}
+		if l.AmountFen != 0 {
+			a := l.AmountFen
+			e.AmountFen = &a
+		}
+		out.Ledger = append(out.Ledger, e)
+	}
+	for _, it := range items {
+		out.Attention = append(out.Attention, attentionOut(it))
+	}
+	return AdminGetOrder200JSONResponse(out), nil
+}
+
+func attentionOut(it domain.AttentionRecord) AttentionItem {
+	out := AttentionItem{Id: it.ID, Kind: AttentionItemKind(it.Kind), OrderId: it.OrderID, OutTradeNo: it.OutTradeNo,
+		Detail: it.Detail, CreatedAt: it.CreatedAt}
+	if !it.ResolvedAt.IsZero() {
+		t, by, note := it.ResolvedAt, it.ResolvedBy, it.Note
+		out.ResolvedAt, out.ResolvedBy, out.Note = &t, &by, &note
+	}
+	return out
+}
+
+func (s *Server) AdminRefundOrder(ctx context.Context, req AdminRefundOrderRequestObject) (AdminRefundOrderResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var key string
+	if req.Params.IdempotencyKey != nil {
+		key = *req.Params.IdempotencyKey
+	}
+	r, created, err := s.operate.Refund(ctx, op, req.OrderId, req.Body.AmountFen, req.Body.Reason, key)
+	if err != nil {
+		return nil, err
+	}
+	if !created {
+		return AdminRefundOrder200JSONResponse(refundOut(r)), nil
+	}
+	return AdminRefundOrder201JSONResponse(refundOut(r)), nil
+}
+
+func (s *Server) AdminListAttention(ctx context.Context, req AdminListAttentionRequestObject) (AdminListAttentionResponseObject, error) {
+	if _, err := operatorFrom(ctx); err != nil {
+		return nil, err
+	}
+	limit := 100
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	items, err := s.backoffice.OpenAttention(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := AttentionList{Items: []AttentionItem{}}
+	for _, it := range items {
+		out.Items = append(out.Items, attentionOut(it))
+	}
+	return AdminListAttention200JSONResponse(out), nil
+}
+
+func (s *Server) AdminResolveAttention(ctx context.Context, req AdminResolveAttentionRequestObject) (AdminResolveAttentionResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.operate.Resolve(ctx, op, req.ItemId, req.Body.Note)
+	if err != nil {
+		return nil, err
+	}
+	return AdminResolveAttention200JSONResponse(attentionOut(it)), nil
+}
+
+func (s *Server) AdminListProducts(ctx context.Context, _ AdminListProductsRequestObject) (AdminListProductsResponseObject, error) {
+	if _, err := operatorFrom(ctx); err != nil {
+		return nil, err
+	}
+	ps, err := s.backoffice.ListCatalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := AdminProductList{Items: make([]AdminProduct, len(ps))}
+	for i, p := range ps {
+		out.Items[i] = productOut(p)
+	}
+	return AdminListProducts200JSONResponse(out), nil
+}
+
+func productOut(p domain.CatalogProduct) AdminProduct {
+	return AdminProduct{Id: p.ID, Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen,
+		Stock: p.Stock, Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+func (s *Server) AdminCreateProduct(ctx context.Context, req AdminCreateProductRequestObject) (AdminCreateProductResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	p := domain.CatalogProduct{SKU: b.Sku, Active: b.Active == nil || *b.Active,
+		Product: domain.Product{Name: b.Name, PriceFen: b.PriceFen, Stock: b.Stock}}
+	if b.Description != nil {
+		p.Description = *b.Description
+	}
+	created, err := s.operate.CreateProduct(ctx, op, p)
+	if err != nil {
+		return nil, err
+	}
+	return AdminCreateProduct201JSONResponse(productOut(created)), nil
+}
+
+func (s *Server) AdminUpdateProduct(ctx context.Context, req AdminUpdateProductRequestObject) (AdminUpdateProductResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	p, err := s.operate.UpdateProduct(ctx, op, req.ProductId, domain.ProductChange{
+		Name: b.Name, Description: b.Description, PriceFen: b.PriceFen, Stock: b.Stock, Active: b.Active,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return AdminUpdateProduct200JSONResponse(productOut(p)), nil
+}
