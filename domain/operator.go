@@ -39,7 +39,7 @@ type OrderFilter struct {
 
 // LedgerRecord is one payment_ledger row, as an operator reads it.
 type LedgerRecord struct {
-	ID          int64
+	ID int64
 	PaymentRecord
 	AmountFen int64 // 0: none
 }
