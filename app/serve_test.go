@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +158,37 @@ func (s *server) walkthrough(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The operator refunds part of it with the key make run printed: the
+	// refund_submit job asks the emulator, whose refund notification ends it.
+	key := regexp.MustCompile(`OPERATOR_KEY=(wxop_\S+)`).FindStringSubmatch(s.stdout.String())
+	if key == nil {
+		t.Fatalf("no operator key printed:\n%s", s.stdout.String())
+	}
+	var refund struct{ Status string }
+	if st := post(client, s.api+"/admin/v1/orders/"+checkout.Order.ID+"/refunds", key[1], `{"amount_fen":100,"reason":"少发一件"}`, &refund); st != 201 || refund.Status != "PROCESSING" {
+		t.Fatalf("refund: %d %+v", st, refund)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		var o struct {
+			RefundedFen int64 `json:"refunded_fen"`
+			Refunds     []struct{ Status string }
+		}
+		if st := get(s.api+"/v1/orders/"+checkout.Order.ID, login.Token, &o); st != 200 {
+			t.Fatalf("get order: %d", st)
+		}
+		if len(o.Refunds) == 1 && o.Refunds[0].Status == "SUCCESS" && o.RefundedFen == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("refund still %+v after 30s; logs:\n%s", o, s.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Contains(s.logs.String(), key[1]) {
+		t.Error("the operator key reached the logs")
+	}
+
 	var refreshed struct{ Status string }
 	if st := post(client, s.api+"/v1/orders/"+checkout.Order.ID+"/refresh", login.Token, "", &refreshed); st != 200 || refreshed.Status != "paid" {
 		t.Fatalf("refresh: %d %+v", st, refreshed)
@@ -290,4 +322,27 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func TestOperatorKeySubcommand(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"operator-key", "alice-ops"}, map[string]string{}, &out, &errs); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	m := regexp.MustCompile(`(?s)(wxop_alice-ops_\S+).*\n  (alice-ops:[0-9a-f]{64})\n`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output %q", out.String())
+	}
+	if strings.Contains(m[2], strings.TrimPrefix(m[1], "wxop_alice-ops_")) {
+		t.Fatal("the configuration entry holds the key")
+	}
+	if _, err := LoadConfig(map[string]string{"OPERATOR_API_KEYS": m[2]}); err != nil {
+		t.Fatalf("the printed entry is not valid configuration: %v", err)
+	}
+	if code := run(context.Background(), []string{"operator-key", "Bad Id"}, map[string]string{}, &out, &errs); code != 2 {
+		t.Fatalf("a bad id: exit %d", code)
+	}
+	if _, err := LoadConfig(map[string]string{"OPERATOR_API_KEYS": "ops:not-a-digest"}); err == nil || !strings.Contains(err.Error(), "OPERATOR_API_KEYS") {
+		t.Fatalf("a bad OPERATOR_API_KEYS: %v", err)
+	}
 }

@@ -78,7 +78,13 @@ func (s *Scheduler) ScheduleTx(ctx context.Context, tx pgx.Tx, jobs []domain.Job
 		if err != nil {
 			return err
 		}
-		params[i] = river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{ScheduledAt: j.RunAt}}
+		opts := &river.InsertOpts{}
+		if j.RunAt.After(time.Now()) {
+			// A job due now is inserted available, for the next free worker;
+			// a scheduled one waits for River's scheduler (every 5s).
+			opts.ScheduledAt = j.RunAt
+		}
+		params[i] = river.InsertManyParams{Args: args, InsertOpts: opts}
 	}
 	_, err := s.client.InsertManyTx(ctx, tx, params)
 	return err

@@ -328,11 +328,17 @@ func TestOrderJobsCommitWithTheOrder(t *testing.T) {
 	ctx := context.Background()
 	p := seedProduct(t, store, "j", 500, 1)
 	user := newUser(t, store, "o-j")
-	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user))
+	// Placed "now" (a fixed instant from now): jobs due later are scheduled
+	// at their time; a job due at once would be inserted available.
+	at := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	build := func(lines []domain.OrderLine) (*domain.Order, error) {
+		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(at), lines, at, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
+	}
+	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), build)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), builder(user)); !errors.Is(err, domain.ErrOutOfStock) {
+	if _, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), build); !errors.Is(err, domain.ErrOutOfStock) {
 		t.Fatal(err)
 	}
 	rows, err := pool.Query(ctx, `SELECT kind, scheduled_at FROM river_job WHERE args->>'order_id' = $1 ORDER BY scheduled_at`, o.ID().String())
@@ -342,11 +348,11 @@ func TestOrderJobsCommitWithTheOrder(t *testing.T) {
 	var got []string
 	for rows.Next() {
 		var kind string
-		var at time.Time
-		if err := rows.Scan(&kind, &at); err != nil {
+		var when time.Time
+		if err := rows.Scan(&kind, &when); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, kind+"@"+at.Sub(t0).String())
+		got = append(got, kind+"@"+when.Sub(at).String())
 	}
 	want := []string{"order_check@1m0s", "order_check@5m0s", "order_check@15m0s", "order_settle@30m0s"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
