@@ -3,11 +3,14 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/api"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // Operator keys and buyer tokens never stand in for each other.
@@ -164,4 +167,55 @@ func TestOperatorListsOrdersWithFilters(t *testing.T) {
 	var p api.Problem
 	res := h.do("GET", "/admin/v1/orders?cursor=bogus", h.operatorKey, nil, &p)
 	wantProblem(t, res, p, http.StatusBadRequest, api.ProblemCodeInvalidRequest)
+}
+
+// What needs a person is listed, and resolved with a note, once.
+func TestOperatorResolvesWhatNeedsAPerson(t *testing.T) {
+	policy := domain.ReconcilePolicy{Backoff: []time.Duration{time.Minute}, MaxAttempts: 1}
+	h := newHarnessWith(t, harnessConfig{policy: &policy})
+	token, products := h.shop(5)
+	_, co, _ := h.placeOrder(token, "", api.OrderItemRequest{ProductId: products[0].Id, Quantity: 1})
+	if _, err := h.emu.SetTradeState(co.Order.OutTradeNo, "USERPAYING"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(orderTTL)
+	for range 2 { // one attempt, then flagged
+		h.reconcile.Settle(context.Background(), co.Order.Id)
+		h.clock.Advance(time.Minute)
+	}
+	var list api.AttentionList
+	if res := h.do("GET", "/admin/v1/attention", h.operatorKey, nil, &list); res.StatusCode != 200 || len(list.Items) != 1 ||
+		list.Items[0].Kind != "unresolved_order" || list.Items[0].OrderId != co.Order.Id {
+		t.Fatalf("attention: %d %+v", res.StatusCode, list)
+	}
+	item := list.Items[0]
+	var p api.Problem
+	res := h.do("POST", "/admin/v1/attention/"+strconv.FormatInt(item.Id, 10)+"/resolve", h.operatorKey, map[string]any{"note": ""}, &p)
+	wantProblem(t, res, p, 400, api.ProblemCodeInvalidRequest)
+	var resolved api.AttentionItem
+	if res := h.do("POST", "/admin/v1/attention/"+strconv.FormatInt(item.Id, 10)+"/resolve", h.operatorKey,
+		map[string]any{"note": "checked on the merchant platform: never paid"}, &resolved); res.StatusCode != 200 ||
+		resolved.ResolvedAt == nil || *resolved.ResolvedBy != "operator:test-ops" || *resolved.Note != "checked on the merchant platform: never paid" {
+		t.Fatalf("resolve: %d %+v", res.StatusCode, resolved)
+	}
+	var again api.AttentionItem
+	h.do("POST", "/admin/v1/attention/"+strconv.FormatInt(item.Id, 10)+"/resolve", h.operatorKey, map[string]any{"note": "second"}, &again)
+	if *again.Note != *resolved.Note || !again.ResolvedAt.Equal(*resolved.ResolvedAt) {
+		t.Fatalf("a second resolution replaced the first: %+v", again)
+	}
+	if h.do("GET", "/admin/v1/attention", h.operatorKey, nil, &list); len(list.Items) != 0 {
+		t.Fatalf("still open: %+v", list.Items)
+	}
+	var detail api.AdminOrderDetail
+	h.do("GET", "/admin/v1/orders/"+co.Order.Id.String(), h.operatorKey, nil, &detail)
+	if len(detail.Attention) != 1 || detail.Attention[0].ResolvedAt == nil {
+		t.Fatalf("the order's items: %+v", detail.Attention)
+	}
+	res = h.do("POST", "/admin/v1/attention/999999/resolve", h.operatorKey, map[string]any{"note": "x"}, &p)
+	wantProblem(t, res, p, 404, api.ProblemCodeNotFound)
+	var audits int
+	_ = h.pool.QueryRow(context.Background(), "SELECT count(*) FROM operator_audit WHERE action = 'attention.resolve'").Scan(&audits)
+	if audits != 2 {
+		t.Fatalf("%d audited resolutions, want 2 (every write is recorded, also a repeated one)", audits)
+	}
 }
