@@ -255,7 +255,10 @@ func (o *Order) ApplyRefundReport(rep RefundReport, m Merchant, now time.Time) e
 	if rep.Status == r.status {
 		return errAlreadyApplied
 	}
-	if r.Final() {
+	// ABNORMAL is final for WeChat's automatic flow, but a person may still
+	// finish it (WeChat's abnormal-refund API): it can then end SUCCESS or
+	// CLOSED. SUCCESS and CLOSED are final.
+	if r.status == RefundSuccess || r.status == RefundClosed || (r.status == RefundAbnormal && rep.Status == RefundProcessing) {
 		return suspicious("refund %s is %s, now reported %s", r.outRefundNo, r.status, rep.Status)
 	}
 	if rep.Status == RefundProcessing {

@@ -128,6 +128,13 @@ func TestAbnormalAndRefusedRefundsAskAPerson(t *testing.T) {
 	if len(e.Refunds) != 2 {
 		t.Fatalf("changed refunds %d, want 2", len(e.Refunds))
 	}
+	// A person finished the ABNORMAL one through WeChat: it ends SUCCESS.
+	if err := o.ApplyRefundReport(report(o, a, RefundSuccess), merchant, t0); err != nil || a.Status() != RefundSuccess || o.RefundedFen() != 100 {
+		t.Fatalf("abnormal → success: %v %s %d", err, a.Status(), o.RefundedFen())
+	}
+	if v, _ := VerdictOf(o.ApplyRefundReport(report(o, b, RefundSuccess), merchant, t0)); v != VerdictSuspicious {
+		t.Fatalf("a refund WeChat refused reported SUCCESS: %s", v)
+	}
 }
 
 func TestPaymentOfARefundedOrderIsADuplicate(t *testing.T) {
