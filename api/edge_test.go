@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/api"
 )
 
@@ -101,5 +104,31 @@ func TestRequestIDIsEchoedOnlyWhenSane(t *testing.T) {
 	req.Header.Set("X-Request-Id", "evil\"id with spaces")
 	if got := h.send(req, nil).Header.Get("X-Request-Id"); got == "" || strings.Contains(got, " ") {
 		t.Fatalf("X-Request-Id = %q, want a generated id", got)
+	}
+}
+
+// A client that hangs up is not a server error: no ERROR log, no 500,
+// counted as 499.
+func TestClientHangUpIsNotAServerError(t *testing.T) {
+	h := newHarness(t)
+	token, products := h.shop(5)
+	if err := h.emu.InjectFault(emulator.Fault{Endpoint: emulator.JSAPI, Delay: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req := newJSONRequest(t, "POST", h.url+"/v1/orders", api.PlaceOrderRequest{Items: []api.OrderItemRequest{{ProductId: products[0].Id, Quantity: 1}}})
+	req.Header.Set("Authorization", "Bearer "+token)
+	if _, err := http.DefaultClient.Do(req.WithContext(ctx)); err == nil {
+		t.Fatal("the request was answered before the client gave up")
+	}
+	waitUntil(t, func() bool {
+		return h.metric("wxmp_http_requests_total", map[string]string{"route": "/v1/orders", "status": "499"}) == 1
+	})
+	if strings.Contains(h.logs.String(), "level=ERROR") {
+		t.Fatalf("a hang-up was logged as an error:\n%s", h.logs.String())
+	}
+	if n := h.metric("wxmp_http_requests_total", map[string]string{"route": "/v1/orders", "status": "500"}); n != 0 {
+		t.Fatalf("counted as a 500: %v", n)
 	}
 }

@@ -161,7 +161,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	h, err := api.NewHandler(server, authn, operators, api.NewNotifyHandler(pay, confirm, log),
-		api.NewRefundNotifyHandler(pay, confirmRefund, confirm, log), log)
+		api.NewRefundNotifyHandler(pay, confirmRefund, confirm, log), monitor, api.AccessLogAll, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -110,6 +111,13 @@ type errorResponder struct {
 }
 
 func (e errorResponder) respond(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The client hung up (or the server is going away): nobody reads
+		// an answer, and it is not our failure.
+		e.log.DebugContext(r.Context(), "client went away", "path", r.URL.Path)
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	p, retryAfter := problemFor(err)
 	switch {
 	case p.Status >= 500:

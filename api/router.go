@@ -23,7 +23,24 @@ const MaxBodyBytes = 64 << 10
 // NewHandler assembles the HTTP handler: the generated routes behind the
 // spec-driven validator, plus problem+json for everything that goes wrong
 // before or around a handler.
-func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier, notify *NotifyHandler, refundNotify *RefundNotifyHandler, log *slog.Logger) (http.Handler, error) {
+// Observer counts requests by route (adapters/metrics).
+type Observer interface {
+	ObserveRequest(route, method string, status int, d time.Duration)
+}
+
+// AccessLog says which requests get an access log line: "all", "errors"
+// (4xx and 5xx: the default) or "off". Metrics count every request either way.
+type AccessLog string
+
+const (
+	AccessLogAll    AccessLog = "all"
+	AccessLogErrors AccessLog = "errors"
+	AccessLogOff    AccessLog = "off"
+)
+
+func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier, notify *NotifyHandler, refundNotify *RefundNotifyHandler,
+	obs Observer, access AccessLog, log *slog.Logger,
+) (http.Handler, error) {
 	errs := errorResponder{log: log}
 	validate, err := validator(auth, operators, errs)
 	if err != nil {
@@ -31,7 +48,7 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(log), recoverer(log), limitBody)
+	r.Use(requestID, observe(obs, access, log), recoverer(log), limitBody)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, newProblem(http.StatusNotFound, ProblemCodeNotFound, "No such endpoint."), 0)
 	})
@@ -93,21 +110,40 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// accessLog logs one line per request. It logs the path, never headers or
+// StatusClientClosed is what a request whose client hung up is counted
+// and logged as (nginx's 499): not a server error.
+const StatusClientClosed = 499
+
+// observe counts every request by its route pattern (never the raw path,
+// which would make a label per order id) and writes the access log line
+// the AccessLog setting asks for. It logs the path, never headers or
 // bodies: those carry tokens and codes.
-func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
+func observe(obs Observer, access AccessLog, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			next.ServeHTTP(ww, r)
+			d := time.Since(start)
+			status := ww.Status()
+			if r.Context().Err() != nil && status >= 500 {
+				status = StatusClientClosed // the client went away first
+			}
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			obs.ObserveRequest(route, r.Method, status, d)
+			if access == AccessLogOff || (access != AccessLogAll && status < 400) {
+				return
+			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
 				slog.String("request_id", RequestID(r.Context())),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.Int("status", ww.Status()),
+				slog.Int("status", status),
 				slog.Int("bytes", ww.BytesWritten()),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", d),
 			)
 		})
 	}

@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
@@ -30,7 +31,12 @@ type Server struct {
 	operate     *domain.Operate
 	backoffice  domain.Backoffice // the operator's reads
 	ready       ReadinessCheck
+	draining    atomic.Bool
 }
+
+// Drain makes readiness fail from now on, so that load balancers stop
+// sending new requests before the listener closes (graceful shutdown).
+func (s *Server) Drain() { s.draining.Store(true) }
 
 var _ StrictServerInterface = (*Server)(nil)
 
@@ -50,6 +56,10 @@ func (s *Server) GetHealth(context.Context, GetHealthRequestObject) (GetHealthRe
 }
 
 func (s *Server) GetReadiness(ctx context.Context, _ GetReadinessRequestObject) (GetReadinessResponseObject, error) {
+	if s.draining.Load() {
+		p := newProblem(http.StatusServiceUnavailable, ProblemCodeNotReady, "The server is shutting down.")
+		return GetReadiness503ApplicationProblemPlusJSONResponse{ServiceUnavailableApplicationProblemPlusJSONResponse{Body: p}}, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -67,6 +68,13 @@ type Config struct {
 	JobWorkers int `env:"JOB_WORKERS" envDefault:"10"`
 	// MetricsAddr is where /metrics (Prometheus) is served; empty: nowhere.
 	MetricsAddr string `env:"METRICS_ADDR"`
+	// DBMaxConns sizes each instance's database pool (0: 4 per CPU, at least 8).
+	DBMaxConns int `env:"DB_MAX_CONNS"`
+	// ShutdownDelay is how long, after SIGTERM, readiness fails before the
+	// listener closes, so that load balancers stop sending first.
+	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY" envDefault:"5s"`
+	// AccessLog is all | errors | off.
+	AccessLog string `env:"ACCESS_LOG" envDefault:"errors"`
 
 	// checkDelays overrides the per-order checks (tests: seconds, not minutes).
 	checkDelays []time.Duration
@@ -208,6 +216,20 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	}
 	if cfg.JobWorkers < 1 || cfg.JobWorkers > 1000 {
 		return Config{}, errors.New("config: JOB_WORKERS must be between 1 and 1000")
+	}
+	if cfg.DBMaxConns == 0 {
+		cfg.DBMaxConns = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if cfg.DBMaxConns < 2 || cfg.DBMaxConns > 1000 {
+		return Config{}, errors.New("config: DB_MAX_CONNS must be between 2 and 1000")
+	}
+	if cfg.ShutdownDelay < 0 || cfg.ShutdownDelay > time.Minute {
+		return Config{}, errors.New("config: SHUTDOWN_DELAY must be between 0 and 1m")
+	}
+	switch cfg.AccessLog {
+	case "all", "errors", "off":
+	default:
+		return Config{}, fmt.Errorf("config: ACCESS_LOG must be all, errors or off, not %q", cfg.AccessLog)
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + localAddr(cfg.HTTPAddr)

@@ -11,6 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
@@ -100,7 +103,8 @@ var jobsModule = fx.Module("jobs",
 
 var httpModule = fx.Module("http",
 	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewRefundNotifyHandler, api.NewHandler,
-		fx.Annotate(newOperatorKeys, fx.As(new(api.OperatorVerifier)))),
+		fx.Annotate(newOperatorKeys, fx.As(new(api.OperatorVerifier))),
+		func(c Config) api.AccessLog { return api.AccessLog(c.AccessLog) }),
 	fx.Invoke(serveHTTP),
 )
 
@@ -108,17 +112,28 @@ var metricsModule = fx.Module("metrics",
 	fx.Provide(
 		prometheus.NewRegistry,
 		func(r *prometheus.Registry) prometheus.Registerer { return r },
-		fx.Annotate(metrics.New, fx.As(new(domain.Monitor))),
+		fx.Annotate(metrics.New, fx.As(fx.Self()), fx.As(new(domain.Monitor)), fx.As(new(api.Observer))),
 	),
-	fx.Invoke(serveMetrics),
+	fx.Invoke(registerCollectors, serveMetrics),
 )
+
+// registerCollectors adds what is read at scrape time: the process, the
+// database pool, and the backlog in the shared database.
+func registerCollectors(reg prometheus.Registerer, pool *pgxpool.Pool, store *postgres.Store) {
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.NewPoolCollector(pool),
+		metrics.NewBacklogCollector(store),
+	)
+}
 
 // runJobs works this instance's share of the River jobs until stop. River
 // elects one leader for the periodic jobs and locks every job for one
 // worker, so any number of instances can run it.
 func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
 	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, store *postgres.Store,
-	now domain.Clock, log *slog.Logger,
+	m *metrics.Metrics, now domain.Clock, log *slog.Logger,
 ) error {
 	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
 		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Purger: store, Now: now, Log: log,
@@ -127,14 +142,45 @@ func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *doma
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	events, unsubscribe := runner.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	counted := make(chan struct{})
 	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error { return runner.Start(ctx) },
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(counted)
+				for e := range events {
+					m.ObserveJob(e.Job.Kind, jobOutcome(e), e.JobStats.RunDuration)
+				}
+			}()
+			log.Info("background jobs started", "workers", cfg.Workers)
+			return runner.Start(ctx)
+		},
 		OnStop: func(stopCtx context.Context) error {
 			defer cancel()
-			return runner.Stop(stopCtx)
+			err := runner.Stop(stopCtx)
+			unsubscribe()
+			<-counted
+			log.Info("background jobs stopped")
+			return err
 		},
 	})
 	return nil
+}
+
+func jobOutcome(e *river.Event) string {
+	switch {
+	case e.Kind == river.EventKindJobCompleted:
+		return "completed"
+	case e.Kind == river.EventKindJobSnoozed:
+		return "snoozed"
+	case e.Kind == river.EventKindJobCancelled:
+		return "cancelled"
+	case e.Job.State == rivertype.JobStateDiscarded:
+		return "discarded"
+	default:
+		return "retried"
+	}
 }
 
 // newOperatorKeys accepts the configured operator keys, and in emulator
@@ -180,7 +226,7 @@ func serveMetrics(lc fx.Lifecycle, cfg Config, reg *prometheus.Registry, log *sl
 // newPool connects lazily; the start hook pings so that a wrong
 // DATABASE_URL stops the start instead of failing the first request.
 func newPool(lc fx.Lifecycle, cfg Config) (*pgxpool.Pool, error) {
-	pool, err := postgres.NewPool(context.Background(), cfg.DatabaseURL)
+	pool, err := postgres.NewPool(context.Background(), cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		return nil, err
 	}
@@ -204,17 +250,17 @@ func newSealer(cfg Config) (*postgres.Sealer, error) {
 	return postgres.NewSealer(key)
 }
 
-func newWeChatAuth(cfg Config, log *slog.Logger) (*wechat.Auth, error) {
+func newWeChatAuth(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Auth, error) {
 	return wechat.NewAuth(wechat.AuthConfig{
 		BaseURL: cfg.WeChatAPIBase,
 		AppID:   cfg.WeChatAppID,
 		Secret:  cfg.WeChatSecret,
-	}, nil, log)
+	}, &http.Client{Transport: m.WeChatTransport(nil)}, log)
 }
 
 // serveHTTP listens in the start hook (so a taken port fails the start),
 // serves in a goroutine, and drains in-flight requests on stop.
-func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, log *slog.Logger) {
+func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, server *api.Server, log *slog.Logger) {
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           h,
@@ -239,7 +285,20 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, lo
 			}()
 			return nil
 		},
-		OnStop: srv.Shutdown,
+		OnStop: func(ctx context.Context) error {
+			// Readiness fails first; the listener stays open a little
+			// longer, so that what a load balancer sent at the moment of the
+			// signal is still answered.
+			server.Drain()
+			log.Info("stopping: readiness fails now; the listener closes after the delay", "delay", cfg.ShutdownDelay)
+			select {
+			case <-time.After(cfg.ShutdownDelay):
+			case <-ctx.Done():
+			}
+			err := srv.Shutdown(ctx)
+			log.Info("HTTP server stopped")
+			return err
+		},
 	})
 }
 

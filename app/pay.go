@@ -5,10 +5,12 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"go.uber.org/fx"
 
+	"github.com/wxmp/wxmp/adapters/metrics"
 	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/adapters/wechat"
@@ -17,7 +19,8 @@ import (
 
 // newWeChatPay builds the WeChat Pay client from the emulator's keys
 // (emulator mode) or from the PEM files the configuration names (live).
-func newWeChatPay(cfg Config, log *slog.Logger) (*wechat.Pay, error) {
+func newWeChatPay(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Pay, error) {
+	hc := &http.Client{Transport: m.WeChatTransport(nil)}
 	pc := wechat.PayConfig{
 		BaseURL:         cfg.WeChatPayAPIBase,
 		AppID:           cfg.WeChatAppID,
@@ -29,7 +32,7 @@ func newWeChatPay(cfg Config, log *slog.Logger) (*wechat.Pay, error) {
 		pc.MchCertSerial, pc.MchPrivateKey, pc.APIv3Key = k.MchCertSerial, k.MchPrivateKey, k.APIv3Key
 		pc.PublicKeyID, pc.PublicKey = k.PublicKeyID, &k.PublicKeyPrivate.PublicKey
 		pc.PlatformCerts = []*x509.Certificate{k.PlatformCert}
-		return wechat.NewPay(pc, nil, log)
+		return wechat.NewPay(pc, hc, log)
 	}
 	pc.MchCertSerial, pc.APIv3Key, pc.PublicKeyID = cfg.WeChatPayMchCertSerial, cfg.WeChatPayAPIv3Key, cfg.WeChatPayPublicKeyID
 	var err error
@@ -48,7 +51,7 @@ func newWeChatPay(cfg Config, log *slog.Logger) (*wechat.Pay, error) {
 		}
 		pc.PlatformCerts = append(pc.PlatformCerts, certs...)
 	}
-	return wechat.NewPay(pc, nil, log)
+	return wechat.NewPay(pc, hc, log)
 }
 
 // readPEM loads one key file; the error names the variable and the path,

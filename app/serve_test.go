@@ -48,6 +48,9 @@ func startServe(t *testing.T, env map[string]string) *server {
 	if env["DATA_DIR"] == "" {
 		env["DATA_DIR"] = t.TempDir() // never the package folder: keys are written there
 	}
+	if _, ok := env["SHUTDOWN_DELAY"]; !ok {
+		env["SHUTDOWN_DELAY"] = "0s"
+	}
 	s := &server{stdout: &lockedBuffer{}, logs: &lockedBuffer{}}
 	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
 	s.api, s.emulator = "http://"+httpAddr, "http://"+emuAddr
@@ -217,8 +220,21 @@ func TestServeWithDatabaseURL(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(body), `wxmp_payment_verdicts_total{source="notification",verdict="applied"} 1`) {
-		t.Errorf("metrics lack the applied notification:\n%s", body)
+	for _, want := range []string{
+		`wxmp_payment_verdicts_total{source="notification",verdict="applied"} 1`,
+		`wxmp_http_requests_total{method="POST",route="/v1/orders",status="201"} 1`,
+		`wxmp_http_requests_total{method="GET",route="/v1/orders/{orderId}",status="200"}`,
+		`wxmp_wechat_requests_total{endpoint="pay.jsapi",result="2xx"} 1`,
+		`wxmp_wechat_requests_total{endpoint="code2session",result="2xx"} 1`,
+		`wxmp_wechat_requests_total{endpoint="refund.create",result="2xx"} 1`,
+		`wxmp_jobs_total{kind="refund_submit",outcome="completed"} 1`,
+		`wxmp_db_pool_max_connections`,
+		`wxmp_orders_open{status="pending"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 	if res, err := http.Get(s.api + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
 		t.Errorf("the API serves /metrics: %v %v", res.StatusCode, err)
@@ -344,5 +360,57 @@ func TestOperatorKeySubcommand(t *testing.T) {
 	}
 	if _, err := LoadConfig(map[string]string{"OPERATOR_API_KEYS": "ops:not-a-digest"}); err == nil || !strings.Contains(err.Error(), "OPERATOR_API_KEYS") {
 		t.Fatalf("a bad OPERATOR_API_KEYS: %v", err)
+	}
+}
+
+// On SIGTERM readiness fails first; requests are still answered until the
+// listener closes SHUTDOWN_DELAY later.
+func TestShutdownDrainsBeforeClosing(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": pgtest.NewDB(t), "SHUTDOWN_DELAY": "2s", "DATA_DIR": t.TempDir()}
+	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
+	env["HTTP_ADDR"], env["EMULATOR_ADDR"] = httpAddr, emuAddr
+	logs := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env, &lockedBuffer{}, logs) }()
+	api := "http://" + httpAddr
+	waitFor(t, 60*time.Second, func() bool {
+		res, err := http.Get(api + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	cancel() // what SIGTERM does in main
+	waitFor(t, 5*time.Second, func() bool {
+		res, err := http.Get(api + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusServiceUnavailable
+	})
+	// Still answering while draining.
+	res, err := http.Get(api + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("a request during the drain: %v %v", res, err)
+	}
+	res.Body.Close()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get(api + "/healthz"); err == nil {
+		t.Fatal("still listening after stop")
+	}
+	for _, want := range []string{"stopping: readiness fails now", "HTTP server stopped", "background jobs stopped"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("no %q in the logs", want)
+		}
 	}
 }

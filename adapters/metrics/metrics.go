@@ -5,6 +5,9 @@ package metrics
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -19,6 +22,12 @@ type Metrics struct {
 	refusalsDropped prometheus.Counter
 	attention       *prometheus.CounterVec
 	reconcile       *prometheus.CounterVec
+	requests        *prometheus.CounterVec
+	requestSeconds  *prometheus.HistogramVec
+	wechatCalls     *prometheus.CounterVec
+	wechatSeconds   *prometheus.HistogramVec
+	jobs            *prometheus.CounterVec
+	jobSeconds      *prometheus.HistogramVec
 }
 
 var _ domain.Monitor = (*Metrics)(nil)
@@ -48,6 +57,92 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "wxmp_reconcile_attempts_total",
 			Help: "Settle attempts of open orders, by outcome (paid, expired, cancelled, waiting, flagged, failed).",
 		}, []string{"outcome"})).(*prometheus.CounterVec),
+		requests: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status (499: the client went away).",
+		}, []string{"route", "method", "status"})).(*prometheus.CounterVec),
+		requestSeconds: f(prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "wxmp_http_request_duration_seconds",
+			Help:    "HTTP request duration by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route"})).(*prometheus.HistogramVec),
+		wechatCalls: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_wechat_requests_total",
+			Help: "Calls to WeChat (and WeChat Pay) by endpoint and result (HTTP status class, or error).",
+		}, []string{"endpoint", "result"})).(*prometheus.CounterVec),
+		wechatSeconds: f(prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "wxmp_wechat_request_duration_seconds",
+			Help:    "Latency of calls to WeChat by endpoint.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"endpoint"})).(*prometheus.HistogramVec),
+		jobs: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_jobs_total",
+			Help: "Background jobs run on this instance, by kind and outcome (completed, snoozed, retried, discarded, cancelled).",
+		}, []string{"kind", "outcome"})).(*prometheus.CounterVec),
+		jobSeconds: f(prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "wxmp_job_duration_seconds",
+			Help:    "How long background jobs ran, by kind.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"kind"})).(*prometheus.HistogramVec),
+	}
+}
+
+// ObserveRequest counts one HTTP request (api.Observer).
+func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.requestSeconds.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// ObserveJob counts one finished job run.
+func (m *Metrics) ObserveJob(kind, outcome string, d time.Duration) {
+	m.jobs.WithLabelValues(kind, outcome).Inc()
+	m.jobSeconds.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+// WeChatTransport counts and times every call to WeChat through base
+// (nil: http.DefaultTransport), labelled by endpoint: the path with the
+// variable parts (order and refund numbers) taken out.
+func (m *Metrics) WeChatTransport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		start := time.Now()
+		res, err := base.RoundTrip(r)
+		ep := wechatEndpoint(r.URL.Path)
+		result := "error"
+		if err == nil {
+			result = strconv.Itoa(res.StatusCode/100) + "xx"
+		}
+		m.wechatCalls.WithLabelValues(ep, result).Inc()
+		m.wechatSeconds.WithLabelValues(ep).Observe(time.Since(start).Seconds())
+		return res, err
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// wechatEndpoint names a WeChat API path without its variable parts.
+func wechatEndpoint(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/v3/pay/transactions/out-trade-no/") && strings.HasSuffix(path, "/close"):
+		return "pay.close"
+	case strings.HasPrefix(path, "/v3/pay/transactions/out-trade-no/"):
+		return "pay.query"
+	case path == "/v3/pay/transactions/jsapi":
+		return "pay.jsapi"
+	case path == "/v3/refund/domestic/refunds":
+		return "refund.create"
+	case strings.HasPrefix(path, "/v3/refund/domestic/refunds/"):
+		return "refund.query"
+	case path == "/sns/jscode2session":
+		return "code2session"
+	case strings.HasPrefix(path, "/cgi-bin/"), strings.HasPrefix(path, "/wxa/"):
+		return strings.Trim(path, "/")
+	default:
+		return "other"
 	}
 }
 

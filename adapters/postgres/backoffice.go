@@ -174,3 +174,29 @@ func insertAudit(ctx context.Context, q *dbsqlc.Queries, a domain.Audit) error {
 	}
 	return nil
 }
+
+// OpenOrderCounts counts open orders by status (for metrics).
+func (s *Store) OpenOrderCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.q.OpenOrderCounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count open orders: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = int(r.N)
+	}
+	return out, nil
+}
+
+// OpenAttentionCounts counts open attention items by kind (for metrics).
+func (s *Store) OpenAttentionCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.q.OpenAttentionCounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count attention items: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Kind] = int(r.N)
+	}
+	return out, nil
+}

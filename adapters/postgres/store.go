@@ -34,11 +34,15 @@ func NewStore(pool *pgxpool.Pool, seal *Sealer, jobs JobScheduler) *Store {
 }
 
 // NewPool connects to url with every session in UTC, so that times read back
-// compare equal to what the domain wrote.
-func NewPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// compare equal to what the domain wrote; maxConns sizes the pool (0:
+// pgxpool's default, or pool_max_conns in the URL).
+func NewPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(maxConns)
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "wxmp"

@@ -212,6 +212,35 @@ func (q *Queries) LockProduct(ctx context.Context, id uuid.UUID) (Product, error
 	return i, err
 }
 
+const openAttentionCounts = `-- name: OpenAttentionCounts :many
+SELECT kind, count(*)::int AS n FROM attention_items WHERE resolved_at IS NULL GROUP BY kind
+`
+
+type OpenAttentionCountsRow struct {
+	Kind string
+	N    int32
+}
+
+func (q *Queries) OpenAttentionCounts(ctx context.Context) ([]OpenAttentionCountsRow, error) {
+	rows, err := q.db.Query(ctx, openAttentionCounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OpenAttentionCountsRow
+	for rows.Next() {
+		var i OpenAttentionCountsRow
+		if err := rows.Scan(&i.Kind, &i.N); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const openAttentionItems = `-- name: OpenAttentionItems :many
 SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note FROM attention_items WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT $1
 `
@@ -236,6 +265,36 @@ func (q *Queries) OpenAttentionItems(ctx context.Context, maxRows int32) ([]Atte
 			&i.ResolvedBy,
 			&i.Note,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const openOrderCounts = `-- name: OpenOrderCounts :many
+SELECT status, count(*)::int AS n FROM orders WHERE status IN ('pending', 'closing') GROUP BY status
+`
+
+type OpenOrderCountsRow struct {
+	Status string
+	N      int32
+}
+
+// Uses orders_due_idx (a partial index on open orders).
+func (q *Queries) OpenOrderCounts(ctx context.Context) ([]OpenOrderCountsRow, error) {
+	rows, err := q.db.Query(ctx, openOrderCounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OpenOrderCountsRow
+	for rows.Next() {
+		var i OpenOrderCountsRow
+		if err := rows.Scan(&i.Status, &i.N); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -47,3 +47,10 @@ RETURNING *;
 -- name: InsertAudit :exec
 INSERT INTO operator_audit (key_id, action, target, detail, at)
 VALUES (@key_id, @action, @target, @detail, @at);
+
+-- name: OpenOrderCounts :many
+-- Uses orders_due_idx (a partial index on open orders).
+SELECT status, count(*)::int AS n FROM orders WHERE status IN ('pending', 'closing') GROUP BY status;
+
+-- name: OpenAttentionCounts :many
+SELECT kind, count(*)::int AS n FROM attention_items WHERE resolved_at IS NULL GROUP BY kind;

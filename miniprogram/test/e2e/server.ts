@@ -69,6 +69,7 @@ export async function startServer(): Promise<Server> {
       HTTP_ADDR: `127.0.0.1:${apiPort}`,
       EMULATOR_ADDR: `127.0.0.1:${emuPort}`,
       DATA_DIR: dataDir,
+      SHUTDOWN_DELAY: '0s',
       WECHAT_MODE: 'emulator',
       LOG_LEVEL: 'info',
     },
