@@ -64,9 +64,15 @@ test-miniprogram: deps-miniprogram deps-postgres build
 	$(TSC) --noEmit -p miniprogram/test/e2e
 	cd miniprogram && WXMP_BIN=$(CURDIR)/bin/wxmp npm test --silent
 
-## bench: benchmarks (speeds are checked here, never in tests)
-bench: deps-postgres
+## bench: the load harness (service and emulator in their own processes, each
+## scenario against the machine's floors; table + .data/bench.json), then the
+## Go micro-benchmarks. Speeds are checked here, never in tests.
+bench: deps-postgres build
+	bin/wxmp bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -out .data/bench.json
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+BENCH_DURATION    ?= 3s
+BENCH_CONCURRENCY ?= 1,8,32,128
 
 build:
 	$(GO) build -o bin/wxmp ./app

@@ -105,3 +105,23 @@ func BenchmarkNotifyDuplicate(b *testing.B) {
 		benchPost(b, url, header, body, http.StatusNoContent)
 	}
 }
+
+// BenchmarkAuthenticatedRead: GET /v1/me, the request every page makes:
+// validation, one indexed session lookup, the answer.
+func BenchmarkAuthenticatedRead(b *testing.B) {
+	h := newHarness(b)
+	token := h.login("bench-reader").Token
+	req, _ := http.NewRequest("GET", h.url+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := http.DefaultClient.Do(req.Clone(context.Background()))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+}

@@ -83,6 +83,13 @@ type Config struct {
 
 	// EmulatorAddr is where the in-process WeChat emulator listens.
 	EmulatorAddr string `env:"EMULATOR_ADDR" envDefault:"127.0.0.1:8081"`
+	// EmulatorKeysFile, when set, is where emulator mode keeps its pay keys,
+	// so that an emulator and a service in different processes (`wxmp
+	// emulator` and `wxmp serve` with EMULATOR_EXTERNAL) share them.
+	EmulatorKeysFile string `env:"EMULATOR_KEYS_FILE"`
+	// EmulatorExternal: serve does not start its own emulator and uses the
+	// one at EMULATOR_ADDR (with the keys in EMULATOR_KEYS_FILE).
+	EmulatorExternal bool `env:"EMULATOR_EXTERNAL"`
 	// DataDir holds the embedded cluster and emulator-mode keys.
 	DataDir   string `env:"DATA_DIR" envDefault:".data"`
 	LogFormat string `env:"LOG_FORMAT"` // text | json; default json in live mode
@@ -222,6 +229,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	}
 	if cfg.DBMaxConns < 2 || cfg.DBMaxConns > 1000 {
 		return Config{}, errors.New("config: DB_MAX_CONNS must be between 2 and 1000")
+	}
+	if cfg.EmulatorExternal && cfg.EmulatorKeysFile == "" {
+		return Config{}, errors.New("config: EMULATOR_EXTERNAL needs EMULATOR_KEYS_FILE (the emulator's pay keys)")
 	}
 	if cfg.ShutdownDelay < 0 || cfg.ShutdownDelay > time.Minute {
 		return Config{}, errors.New("config: SHUTDOWN_DELAY must be between 0 and 1m")

@@ -43,13 +43,16 @@ func environ() map[string]string {
 	return m
 }
 
-const usage = `usage: wxmp [serve | migrate | emulator | operator-key [id]]
+const usage = `usage: wxmp [serve | migrate | emulator | bench | operator-key [id]]
 
   serve      serve the HTTP API (default); with WECHAT_MODE=emulator it also
              runs the WeChat emulator and, without DATABASE_URL, a private
              PostgreSQL cluster under DATA_DIR
   migrate    apply database migrations and exit
   emulator   run only the WeChat emulator on EMULATOR_ADDR
+  bench [-duration 3s] [-concurrency 1,8,32] [-out .data/bench.json]
+             the load harness (make bench): the service and the emulator in
+             their own processes, each scenario against its floors
   operator-key [id]
              mint an operator API key (id default "ops"): prints the key, to
              give to the operator, and the OPERATOR_API_KEYS entry, which
@@ -69,8 +72,20 @@ func run(ctx context.Context, args []string, environ map[string]string, stdout, 
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	if cmd == "operator-key" {
+	switch cmd {
+	case "operator-key":
 		return mintOperatorKey(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
+	case "bench-floor": // started by bench, not for people
+		if len(args) < 2 {
+			return 2
+		}
+		if err := serveFloor(ctx, args[1]); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		return 0
 	}
 	cfg, err := LoadConfig(environ)
 	if err == nil {
@@ -114,7 +129,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		return err
 	}
 	opts := []fx.Option{serviceOptions(cfg, log)}
-	if cfg.WeChatMode == modeEmulator {
+	if cfg.WeChatMode == modeEmulator && !cfg.EmulatorExternal {
 		opts = append(opts, fx.Invoke(runEmulator))
 	}
 	return runFx(ctx, append(opts, fx.Invoke(func(lc fx.Lifecycle) {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -87,7 +89,7 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 	if cfg.WeChatMode != modeEmulator || cfg.emulatorKeys != nil {
 		return cfg, nil
 	}
-	keys, err := emulator.GeneratePayKeys(cfg.WeChatPayMchID)
+	keys, err := emulatorKeys(cfg)
 	if err != nil {
 		return cfg, err
 	}
@@ -100,4 +102,25 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 		cfg.devOperatorKey = &mintedKey{id: "dev", key: key, digest: digest}
 	}
 	return cfg, nil
+}
+
+// emulatorKeys are fresh for every start, or shared through
+// EMULATOR_KEYS_FILE: loaded when the file exists, else made and saved.
+func emulatorKeys(cfg Config) (emulator.PayKeys, error) {
+	if cfg.EmulatorKeysFile != "" {
+		k, err := emulator.LoadPayKeys(cfg.EmulatorKeysFile)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return k, err
+		}
+	}
+	keys, err := emulator.GeneratePayKeys(cfg.WeChatPayMchID)
+	if err != nil {
+		return keys, err
+	}
+	if cfg.EmulatorKeysFile != "" {
+		if err := emulator.SavePayKeys(cfg.EmulatorKeysFile, keys); err != nil {
+			return keys, fmt.Errorf("EMULATOR_KEYS_FILE: %w", err)
+		}
+	}
+	return keys, nil
 }

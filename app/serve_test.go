@@ -9,10 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +24,17 @@ import (
 	"github.com/wxmp/wxmp/api/apitest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// The bench harness starts the service and the emulator as children of
+	// its own binary, which in a test is this test binary: play them.
+	if len(os.Args) > 1 && (os.Args[1] == "serve" || os.Args[1] == "emulator" || os.Args[1] == "bench-floor") {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args[1:], environ(), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	pgtest.Main(m)
+}
 
 func TestServiceGraphIsComplete(t *testing.T) {
 	for _, env := range []map[string]string{{}, liveEnv()} {
@@ -412,5 +424,31 @@ func TestShutdownDrainsBeforeClosing(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("no %q in the logs", want)
 		}
+	}
+}
+
+// One small run of the load harness: it starts everything, drives every
+// scenario and reports floors. (Its numbers are for make bench, not here.)
+func TestBenchHarnessRuns(t *testing.T) {
+	rep, err := bench(context.Background(), []int{2}, 300*time.Millisecond, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]benchRow{}
+	for _, r := range rep.Rows {
+		seen[r.Scenario] = r
+	}
+	for _, name := range []string{"floor: bare chi handler", "healthz (no database)", "authenticated read GET /v1/me",
+		"order list GET /v1/orders", "login (code2session)", "PlaceOrder (prepay + paySign)"} {
+		r, ok := seen[name]
+		if !ok || r.RPS <= 0 || r.Errors > 0 {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if r := seen["authenticated read GET /v1/me"]; r.Floor <= 0 || r.Ratio <= 0 || r.CPUms <= 0 {
+		t.Errorf("no floor or CPU for the authenticated read: %+v", r)
+	}
+	if rep.Crypto["rsa2048_sign"] <= 0 || rep.Crypto["aes256gcm_1k"] <= 0 {
+		t.Errorf("crypto rates %v", rep.Crypto)
 	}
 }

@@ -1,0 +1,34 @@
+package emulator_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+)
+
+func TestPayKeysSurviveAFile(t *testing.T) {
+	k := testPayKeys(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	if err := emulator.SavePayKeys(path, k); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v", st.Mode(), err)
+	}
+	got, err := emulator.LoadPayKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.MchPrivateKey.Equal(k.MchPrivateKey) || !got.PlatformKey.Equal(k.PlatformKey) || !got.PublicKeyPrivate.Equal(k.PublicKeyPrivate) ||
+		got.PlatformSerial() != k.PlatformSerial() || got.APIv3Key != k.APIv3Key || got.PublicKeyID != k.PublicKeyID || got.MchCertSerial != k.MchCertSerial {
+		t.Fatal("keys changed on the way through the file")
+	}
+	if err := os.WriteFile(path, []byte(`{"mchid":"1"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := emulator.LoadPayKeys(path); err == nil {
+		t.Fatal("a broken file loaded")
+	}
+}

@@ -1,0 +1,526 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/wxmp/wxmp/adapters/postgres/pgembed"
+	"github.com/wxmp/wxmp/db"
+	"github.com/wxmp/wxmp/db/dbsqlc"
+)
+
+// `wxmp bench` is the load harness `make bench` runs: it starts the service
+// (its own process, on a private PostgreSQL) and the WeChat emulator (a
+// separate process, so WeChat's side of the signing is not billed to us),
+// drives each scenario at a few concurrencies for a bounded time, and
+// measures, in the same run, the floors the machine allows: a bare handler
+// behind the same HTTP server, the scenario's own SQL through pgx at the
+// same concurrency, and RSA-2048 and AES-GCM rates. It prints one table and
+// writes it as JSON.
+
+type benchRow struct {
+	Scenario    string  `json:"scenario"`
+	Concurrency int     `json:"concurrency"`
+	RPS         float64 `json:"rps"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	Errors      float64 `json:"error_ratio"`
+	CPUms       float64 `json:"server_cpu_ms_per_op"`
+	Floor       float64 `json:"floor"`
+	FloorWhat   string  `json:"floor_what"`
+	Ratio       float64 `json:"ratio"`
+}
+
+type benchReport struct {
+	At      time.Time          `json:"at"`
+	CPUs    int                `json:"cpus"`
+	Crypto  map[string]float64 `json:"crypto_ops_per_second"`
+	Rows    []benchRow         `json:"rows"`
+	Targets []string           `json:"targets"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dur := fs.Duration("duration", 3*time.Second, "how long each scenario runs at each concurrency")
+	concs := fs.String("concurrency", "1,8,32", "comma-separated concurrencies")
+	out := fs.String("out", ".data/bench.json", "where the JSON report goes")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var levels []int
+	for _, c := range strings.Split(*concs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > 1024 {
+			fmt.Fprintf(stderr, "bench: bad concurrency %q\n", c)
+			return 2
+		}
+		levels = append(levels, n)
+	}
+	rep, err := bench(context.Background(), levels, *dur, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	printBench(stdout, rep)
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err == nil {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*out, b, 0o644); err == nil {
+			fmt.Fprintf(stdout, "\nJSON: %s\n", *out)
+		}
+	}
+	return 0
+}
+
+// benchEnv is what the harness started, for the scenarios to use.
+type benchEnv struct {
+	api, emu    string
+	pool        *pgxpool.Pool
+	q           *dbsqlc.Queries
+	servicePID  int
+	tokens      []string
+	productID   string
+	digests     [][]byte
+	users       []uuid.UUID
+	stop        []func()
+	client      *http.Client
+	floorServer string
+}
+
+func bench(ctx context.Context, levels []int, dur time.Duration, logw io.Writer) (*benchReport, error) {
+	dir, err := os.MkdirTemp("", "wxmp-bench-")
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Chmod(dir, 0o755) // the postgres user must reach its cluster
+	defer os.RemoveAll(dir)
+	env, err := startBenchEnv(ctx, dir, logw)
+	if env != nil {
+		defer func() {
+			for i := len(env.stop) - 1; i >= 0; i-- {
+				env.stop[i]()
+			}
+		}()
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &benchReport{At: time.Now().UTC(), CPUs: runtime.NumCPU(), Crypto: cryptoRates()}
+	// CPU per operation: the rates were measured on every CPU at once.
+	cpus := float64(runtime.GOMAXPROCS(0))
+	sign, verify := cpus*1000/rep.Crypto["rsa2048_sign"], cpus*1000/rep.Crypto["rsa2048_verify"]
+	for _, c := range levels {
+		floorHTTP := env.attack("floor", c, dur, getTarget(env.floorServer+"/floor", nil))
+		meSQL := env.sqlRate(c, dur, func(ctx context.Context, i int) error {
+			_, err := env.q.FindSessionByDigest(ctx, env.digests[i%len(env.digests)])
+			return err
+		})
+		listSQL := env.sqlRate(c, dur, func(ctx context.Context, i int) error {
+			rows, err := env.q.ListUserOrders(ctx, dbsqlc.ListUserOrdersParams{UserID: env.users[i%len(env.users)], MaxRows: 21})
+			if err != nil || len(rows) == 0 {
+				return err
+			}
+			ids := make([]uuid.UUID, len(rows))
+			for j, r := range rows {
+				ids[j] = r.ID
+			}
+			_, err = env.q.OrderLines(ctx, ids)
+			return err
+		})
+		composed := func(sql float64) float64 { return 1 / (1/floorHTTP.RPS + 1/sql) }
+		rows := []benchRow{
+			withFloor(env.attack("healthz (no database)", c, dur, getTarget(env.api+"/healthz", nil)), floorHTTP.RPS, "bare handler"),
+			withFloor(env.attack("authenticated read GET /v1/me", c, dur, env.bearerTarget("/v1/me")), composed(meSQL), "HTTP floor ∘ its SQL"),
+			withFloor(env.attack("order list GET /v1/orders", c, dur, env.bearerTarget("/v1/orders?limit=20")), composed(listSQL), "HTTP floor ∘ its SQL"),
+			env.attack("login (code2session)", c, dur, env.loginTarget()),
+		}
+		place := env.attack("PlaceOrder (prepay + paySign)", c, dur, env.placeTarget())
+		// Its floor is CPU, not throughput: what its own RSA work costs
+		// (sign the request, verify WeChat's answer, sign paySign).
+		place.Floor, place.FloorWhat = 2*sign+verify, "ms of its RSA work"
+		if place.CPUms > 0 {
+			place.Ratio = place.CPUms / place.Floor
+		}
+		rows = append(rows, place)
+		for _, r := range append([]benchRow{floorHTTP}, rows...) {
+			fmt.Fprintf(logw, "bench: %-32s c=%-4d %8.0f req/s\n", r.Scenario, r.Concurrency, r.RPS)
+		}
+		floorHTTP.Scenario = "floor: bare chi handler"
+		rep.Rows = append(rep.Rows, floorHTTP)
+		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: GET /v1/me's SQL via pgx", Concurrency: c, RPS: meSQL})
+		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: order list's SQL via pgx", Concurrency: c, RPS: listSQL})
+		rep.Rows = append(rep.Rows, rows...)
+	}
+	rep.Targets = []string{
+		"authenticated read ≥ 0.8 of its composed floor",
+		"PlaceOrder server CPU ≤ 1.25 × its own RSA work",
+		"p99 < 50 ms at 80 % of peak throughput",
+	}
+	return rep, nil
+}
+
+func withFloor(r benchRow, floor float64, what string) benchRow {
+	r.Floor, r.FloorWhat = floor, what
+	if floor > 0 {
+		r.Ratio = r.RPS / floor
+	}
+	return r
+}
+
+func printBench(w io.Writer, rep *benchReport) {
+	fmt.Fprintf(w, "wxmp bench, %s, %d CPUs\n", rep.At.Format(time.RFC3339), rep.CPUs)
+	fmt.Fprintf(w, "crypto in-process: RSA-2048 sign %.0f/s, verify %.0f/s; AES-256-GCM 1 KiB %.0f/s\n\n",
+		rep.Crypto["rsa2048_sign"], rep.Crypto["rsa2048_verify"], rep.Crypto["aes256gcm_1k"])
+	fmt.Fprintf(w, "%-34s %5s %9s %8s %8s %7s %10s %10s %6s  %s\n", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/op", "floor", "ratio", "floor is")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(w, "%-34s %5d %9.0f %8.2f %8.2f %6.1f%% %10.3f %10.1f %6.2f  %s\n",
+			r.Scenario, r.Concurrency, r.RPS, r.P50ms, r.P99ms, 100*r.Errors, r.CPUms, r.Floor, r.Ratio, r.FloorWhat)
+	}
+	fmt.Fprintln(w, "\nratio: throughput ÷ floor (higher is better), or for PlaceOrder server CPU ÷ its RSA work (lower is better).")
+}
+
+// attack drives one scenario in a closed loop of c workers for dur and
+// reads the service's CPU time around it.
+func (e *benchEnv) attack(name string, c int, dur time.Duration, tr vegeta.Targeter) benchRow {
+	atk := vegeta.NewAttacker(vegeta.Workers(uint64(c)), vegeta.MaxWorkers(uint64(c)), vegeta.Connections(c),
+		vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second), vegeta.Redirects(vegeta.NoFollow))
+	cpu0 := processCPU(e.servicePID)
+	var m vegeta.Metrics
+	for res := range atk.Attack(tr, vegeta.Rate{Freq: 0}, dur, name) {
+		m.Add(res)
+	}
+	m.Close()
+	cpu := processCPU(e.servicePID) - cpu0
+	r := benchRow{Scenario: name, Concurrency: c, RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99), Errors: 1 - m.Success}
+	if m.Requests > 0 && e.servicePID > 0 && !strings.HasPrefix(name, "floor") {
+		r.CPUms = float64(cpu.Microseconds()) / 1000 / float64(m.Requests)
+	}
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func getTarget(url string, h http.Header) vegeta.Targeter {
+	return func(t *vegeta.Target) error {
+		t.Method, t.URL, t.Header = "GET", url, h
+		return nil
+	}
+}
+
+func (e *benchEnv) bearerTarget(path string) vegeta.Targeter {
+	var n atomic.Uint64
+	return func(t *vegeta.Target) error {
+		tok := e.tokens[int(n.Add(1))%len(e.tokens)]
+		t.Method, t.URL = "GET", e.api+path
+		t.Header = http.Header{"Authorization": {"Bearer " + tok}}
+		return nil
+	}
+}
+
+// loginTarget mints each code at the emulator ahead of the request (one
+// code, one login), in a goroutine that keeps a stock of them.
+func (e *benchEnv) loginTarget() vegeta.Targeter {
+	codes := make(chan string, 256)
+	stop := make(chan struct{})
+	e.stop = append(e.stop, func() { close(stop) })
+	go func() {
+		for i := 0; ; i++ {
+			code, err := e.mintCode(fmt.Sprintf("bench-login-%d", i%500))
+			if err != nil {
+				return
+			}
+			select {
+			case codes <- code:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return func(t *vegeta.Target) error {
+		code := <-codes
+		t.Method, t.URL = "POST", e.api+"/v1/auth/login"
+		t.Header = http.Header{"Content-Type": {"application/json"}}
+		t.Body = []byte(`{"code":"` + code + `"}`)
+		return nil
+	}
+}
+
+func (e *benchEnv) placeTarget() vegeta.Targeter {
+	var n atomic.Uint64
+	body := []byte(`{"items":[{"product_id":"` + e.productID + `","quantity":1}]}`)
+	return func(t *vegeta.Target) error {
+		tok := e.tokens[int(n.Add(1))%len(e.tokens)]
+		t.Method, t.URL, t.Body = "POST", e.api+"/v1/orders", body
+		t.Header = http.Header{"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"}}
+		return nil
+	}
+}
+
+// sqlRate runs op from c goroutines for dur and returns operations/s.
+func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, int) error) float64 {
+	var done atomic.Int64
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range c {
+		wg.Go(func() {
+			for i := w; ctx.Err() == nil; i += c {
+				if op(ctx, i) == nil {
+					done.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds()
+}
+
+// cryptoRates measures RSA-2048 and AES-GCM on all CPUs for a moment each.
+func cryptoRates() map[string]float64 {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	digest := sha256.Sum256([]byte("APPID\n1700000000\nnonce\nprepay_id=wx\n"))
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
+	block, _ := aes.NewCipher(make([]byte, 32))
+	gcm, _ := cipher.NewGCM(block)
+	nonce := make([]byte, 12)
+	sealed := gcm.Seal(nil, nonce, make([]byte, 1024), []byte("transaction"))
+	rate := func(op func()) float64 {
+		var n atomic.Int64
+		deadline := time.Now().Add(700 * time.Millisecond)
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					op()
+					n.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return float64(n.Load()) / 0.7
+	}
+	return map[string]float64{
+		"rsa2048_sign":   rate(func() { _, _ = rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]) }),
+		"rsa2048_verify": rate(func() { _ = rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig) }),
+		"aes256gcm_1k":   rate(func() { _, _ = gcm.Open(nil, nonce, sealed, []byte("transaction")) }),
+	}
+}
+
+// processCPU is a process's user+system CPU time, from /proc (Linux).
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// startBenchEnv starts Postgres, the emulator, a bare-handler server and
+// the service, each but Postgres as a child process of this binary, and
+// prepares users, tokens and a product.
+func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, error) {
+	e := &benchEnv{client: &http.Client{Timeout: 10 * time.Second}}
+	cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: filepath.Join(dir, "postgres")})
+	if err != nil {
+		return e, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	e.stop = append(e.stop, func() { _ = cluster.Stop() })
+	if err := ensureDatabase(ctx, cluster.URL("postgres"), "wxmp"); err != nil {
+		return e, err
+	}
+	dbURL := cluster.URL("wxmp")
+	if err := db.Migrate(ctx, dbURL); err != nil {
+		return e, err
+	}
+	apiAddr, emuAddr, floorAddr := freeLoopback(), freeLoopback(), freeLoopback()
+	e.api, e.emu, e.floorServer = "http://"+apiAddr, "http://"+emuAddr, "http://"+floorAddr
+	keys := filepath.Join(dir, "emulator-keys.json")
+	common := []string{"WECHAT_MODE=emulator", "EMULATOR_ADDR=" + emuAddr, "EMULATOR_KEYS_FILE=" + keys,
+		"DATA_DIR=" + dir, "LOG_LEVEL=warn", "SHUTDOWN_DELAY=0s"}
+	self, err := os.Executable()
+	if err != nil {
+		return e, err
+	}
+	start := func(name string, args []string, env []string) (*exec.Cmd, error) {
+		cmd := exec.Command(self, args...)
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdout, cmd.Stderr = io.Discard, logw
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		e.stop = append(e.stop, func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() })
+		return cmd, nil
+	}
+	// The emulator makes the keys file; the service waits for it.
+	if _, err := start("emulator", []string{"emulator"}, common); err != nil {
+		return e, err
+	}
+	if err := waitHTTP(e.emu+"/emulator/users/nobody", 60*time.Second); err != nil {
+		return e, fmt.Errorf("emulator: %w", err)
+	}
+	if _, err := start("floor", []string{"bench-floor", floorAddr}, nil); err != nil {
+		return e, err
+	}
+	svc, err := start("service", []string{"serve"}, append(common, "DATABASE_URL="+dbURL, "HTTP_ADDR="+apiAddr,
+		"EMULATOR_EXTERNAL=true", "ACCESS_LOG=errors", "SESSION_KEY_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
+	if err != nil {
+		return e, err
+	}
+	e.servicePID = svc.Process.Pid
+	for _, u := range []string{e.api + "/readyz", e.floorServer + "/floor"} {
+		if err := waitHTTP(u, 60*time.Second); err != nil {
+			return e, err
+		}
+	}
+	if e.pool, err = pgxpool.New(ctx, dbURL+"&pool_max_conns=64"); err != nil {
+		return e, err
+	}
+	e.stop = append(e.stop, e.pool.Close)
+	e.q = dbsqlc.New(e.pool)
+	return e, e.prepare(ctx)
+}
+
+// prepare logs in 50 buyers, each with a few orders, and makes a product
+// with stock for any run.
+func (e *benchEnv) prepare(ctx context.Context) error {
+	if _, err := e.pool.Exec(ctx, `INSERT INTO products (sku, name, price_fen, stock) VALUES ('bench', 'Bench tea', 100, 1000000000)`); err != nil {
+		return err
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT id::text FROM products WHERE sku = 'bench'`).Scan(&e.productID); err != nil {
+		return err
+	}
+	for i := range 50 {
+		code, err := e.mintCode(fmt.Sprintf("bench-%d", i))
+		if err != nil {
+			return err
+		}
+		var login struct {
+			Token string
+			User  struct{ ID uuid.UUID }
+		}
+		if err := e.post("/v1/auth/login", "", `{"code":"`+code+`"}`, &login); err != nil {
+			return err
+		}
+		e.tokens = append(e.tokens, login.Token)
+		d := sha256.Sum256([]byte(login.Token))
+		e.digests = append(e.digests, d[:])
+		e.users = append(e.users, login.User.ID)
+		for range 3 {
+			if err := e.post("/v1/orders", login.Token, `{"items":[{"product_id":"`+e.productID+`","quantity":1}]}`, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *benchEnv) mintCode(user string) (string, error) {
+	var out struct{ Code string }
+	res, err := e.client.Post(e.emu+"/emulator/login-codes", "application/json", strings.NewReader(`{"user":"`+user+`"}`))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Code == "" {
+		return "", fmt.Errorf("mint code: %d %v", res.StatusCode, err)
+	}
+	return out.Code, nil
+}
+
+func (e *benchEnv) post(path, bearer, body string, out any) error {
+	req, _ := http.NewRequest("POST", e.api+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("POST %s: %d %s", path, res.StatusCode, b)
+	}
+	if out != nil {
+		return json.NewDecoder(res.Body).Decode(out)
+	}
+	return nil
+}
+
+func waitHTTP(url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode < 500 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within %s", url, d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeLoopback() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serveFloor is `wxmp bench-floor ADDR`: the same HTTP server and router
+// as the service with one handler that does nothing, the ceiling of any
+// request the service serves.
+func serveFloor(ctx context.Context, addr string) error {
+	r := chi.NewRouter()
+	r.Get("/floor", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
