@@ -125,3 +125,26 @@ func BenchmarkAuthenticatedRead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOrderList: GET /v1/orders, a page of the buyer's orders with
+// their lines.
+func BenchmarkOrderList(b *testing.B) {
+	h := newHarness(b)
+	token, products := h.shop(1000)
+	for range 10 {
+		h.placeOrder(token, "", api.OrderItemRequest{ProductId: products[0].Id, Quantity: 1})
+	}
+	req, _ := http.NewRequest("GET", h.url+"/v1/orders?limit=20", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := http.DefaultClient.Do(req.Clone(context.Background()))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 
 	"github.com/wxmp/wxmp/adapters/postgres/pgembed"
 	"github.com/wxmp/wxmp/db"
@@ -110,6 +113,9 @@ type benchEnv struct {
 	stop        []func()
 	client      *http.Client
 	floorServer string
+	signer      *emulator.Emulator // seals notifications with the emulator's keys
+	openids     []string
+	batch       atomic.Int64
 }
 
 func bench(ctx context.Context, levels []int, dur time.Duration, logw io.Writer) (*benchReport, error) {
@@ -159,6 +165,18 @@ func bench(ctx context.Context, levels []int, dur time.Duration, logw io.Writer)
 			withFloor(env.attack("order list GET /v1/orders", c, dur, env.bearerTarget("/v1/orders?limit=20")), composed(listSQL), "HTTP floor ∘ its SQL"),
 			env.attack("login (code2session)", c, dur, env.loginTarget()),
 		}
+		first, err := env.notifications(ctx, notifyBatch)
+		if err != nil {
+			return nil, err
+		}
+		firstSQL, err := env.notifySQLRate(ctx, c, dur)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows,
+			withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"),
+			env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])),
+		)
 		place := env.attack("PlaceOrder (prepay + paySign)", c, dur, env.placeTarget())
 		// Its floor is CPU, not throughput: what its own RSA work costs
 		// (sign the request, verify WeChat's answer, sign paySign).
@@ -174,10 +192,12 @@ func bench(ctx context.Context, levels []int, dur time.Duration, logw io.Writer)
 		rep.Rows = append(rep.Rows, floorHTTP)
 		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: GET /v1/me's SQL via pgx", Concurrency: c, RPS: meSQL})
 		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: order list's SQL via pgx", Concurrency: c, RPS: listSQL})
+		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: first notification's SQL via pgx", Concurrency: c, RPS: firstSQL})
 		rep.Rows = append(rep.Rows, rows...)
 	}
 	rep.Targets = []string{
 		"authenticated read ≥ 0.8 of its composed floor",
+		"first notification ≥ 0.8 of the same transaction's SQL floor",
 		"PlaceOrder server CPU ≤ 1.25 × its own RSA work",
 		"p99 < 50 ms at 80 % of peak throughput",
 	}
@@ -196,9 +216,9 @@ func printBench(w io.Writer, rep *benchReport) {
 	fmt.Fprintf(w, "wxmp bench, %s, %d CPUs\n", rep.At.Format(time.RFC3339), rep.CPUs)
 	fmt.Fprintf(w, "crypto in-process: RSA-2048 sign %.0f/s, verify %.0f/s; AES-256-GCM 1 KiB %.0f/s\n\n",
 		rep.Crypto["rsa2048_sign"], rep.Crypto["rsa2048_verify"], rep.Crypto["aes256gcm_1k"])
-	fmt.Fprintf(w, "%-34s %5s %9s %8s %8s %7s %10s %10s %6s  %s\n", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/op", "floor", "ratio", "floor is")
+	fmt.Fprintf(w, "%-40s %5s %9s %8s %8s %7s %10s %10s %6s  %s\n", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/op", "floor", "ratio", "floor is")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(w, "%-34s %5d %9.0f %8.2f %8.2f %6.1f%% %10.3f %10.1f %6.2f  %s\n",
+		fmt.Fprintf(w, "%-40s %5d %9.0f %8.2f %8.2f %6.1f%% %10.3f %10.1f %6.2f  %s\n",
 			r.Scenario, r.Concurrency, r.RPS, r.P50ms, r.P99ms, 100*r.Errors, r.CPUms, r.Floor, r.Ratio, r.FloorWhat)
 	}
 	fmt.Fprintln(w, "\nratio: throughput ÷ floor (higher is better), or for PlaceOrder server CPU ÷ its RSA work (lower is better).")
@@ -277,6 +297,135 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 		tok := e.tokens[int(n.Add(1))%len(e.tokens)]
 		t.Method, t.URL, t.Body = "POST", e.api+"/v1/orders", body
 		t.Header = http.Header{"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"}}
+		return nil
+	}
+}
+
+// notifyBatch bounds how many distinct first notifications one step can
+// send (the step ends early if it uses them all).
+const notifyBatch = 6000
+
+type sealed struct {
+	header http.Header
+	body   []byte
+}
+
+// notifications writes n pending orders straight into the database and
+// seals, for each, WeChat's TRANSACTION.SUCCESS notification (signed with
+// the emulator's keys, on this process's CPUs, not the service's).
+func (e *benchEnv) notifications(ctx context.Context, n int) ([]sealed, error) {
+	nos, err := e.pendingOrders(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sealed, n)
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				h, b, err := e.signer.SealTransaction(map[string]any{
+					"appid": emulatorAppID, "mchid": emulatorMchID, "out_trade_no": nos[i].no,
+					"transaction_id": fmt.Sprintf("4200%024d", e.batch.Add(1)), "trade_type": "JSAPI",
+					"trade_state": "SUCCESS", "trade_state_desc": "支付成功", "bank_type": "OTHERS",
+					"success_time": time.Now().Format(time.RFC3339), "payer": map[string]any{"openid": nos[i].openid},
+					"amount": map[string]any{"total": 100, "payer_total": 100, "currency": "CNY", "payer_currency": "CNY"},
+				}, emulator.NotificationOptions{})
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				h.Set("Content-Type", "application/json")
+				out[i] = sealed{h, b}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type pendingNo struct{ no, openid string }
+
+// pendingOrders inserts n pending orders of 100 fen for the bench buyers.
+func (e *benchEnv) pendingOrders(ctx context.Context, n int) ([]pendingNo, error) {
+	prefix := fmt.Sprintf("B%06d", e.batch.Add(1))
+	rows, err := e.pool.Query(ctx, `
+		INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen, request_hash,
+		                    created_at, updated_at, expires_at, next_check_at)
+		SELECT gen_random_uuid(), u.id, u.openid, $1 || lpad(g::text, 8, '0'), 'pending', 'bench', 100, '\x00',
+		       now(), now(), now() + interval '1 hour', now() + interval '1 hour'
+		FROM generate_series(1, $2::int) g
+		JOIN LATERAL (SELECT id, openid FROM users ORDER BY id OFFSET (g % $3::int) LIMIT 1) u ON true
+		RETURNING out_trade_no, payer_openid`, prefix, n, len(e.users))
+	if err != nil {
+		return nil, fmt.Errorf("bench orders: %w", err)
+	}
+	defer rows.Close()
+	var out []pendingNo
+	for rows.Next() {
+		var p pendingNo
+		if err := rows.Scan(&p.no, &p.openid); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// notifySQLRate is the first notification's own transaction through pgx:
+// lock the order, mark it paid, append the ledger row, commit.
+func (e *benchEnv) notifySQLRate(ctx context.Context, c int, dur time.Duration) (float64, error) {
+	nos, err := e.pendingOrders(ctx, notifyBatch)
+	if err != nil {
+		return 0, err
+	}
+	var next atomic.Int64
+	return e.sqlRate(c, dur, func(ctx context.Context, _ int) error {
+		i := int(next.Add(1)) - 1
+		if i >= len(nos) {
+			return errors.New("no more orders")
+		}
+		tx, err := e.pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		var id uuid.UUID
+		if err := tx.QueryRow(ctx, `SELECT id FROM orders WHERE out_trade_no = $1 FOR UPDATE`, nos[i].no).Scan(&id); err != nil {
+			return err
+		}
+		txn := fmt.Sprintf("4300%024d", i)
+		if _, err := tx.Exec(ctx, `UPDATE orders SET status = 'paid', transaction_id = $2, paid_at = now(), next_check_at = NULL,
+			updated_at = now() WHERE id = $1`, id, txn); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO payment_ledger (event_id, source, event_type, verdict, out_trade_no, transaction_id, amount_fen, received_at)
+			VALUES ($1, 'notification', 'TRANSACTION.SUCCESS', 'applied', $2, $3, 100, now())`, "EV-floor-"+txn, nos[i].no, txn); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}), nil
+}
+
+func listTarget(url string, list []sealed) vegeta.Targeter {
+	var n atomic.Int64
+	return func(t *vegeta.Target) error {
+		i := int(n.Add(1)) - 1
+		if i >= len(list) {
+			return vegeta.ErrNoTargets
+		}
+		t.Method, t.URL, t.Header, t.Body = "POST", url, list[i].header, list[i].body
+		return nil
+	}
+}
+
+func repeatTarget(url string, s sealed) vegeta.Targeter {
+	return func(t *vegeta.Target) error {
+		t.Method, t.URL, t.Header, t.Body = "POST", url, s.header, s.body
 		return nil
 	}
 }
@@ -395,7 +544,7 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	if _, err := start("floor", []string{"bench-floor", floorAddr}, nil); err != nil {
 		return e, err
 	}
-	svc, err := start("service", []string{"serve"}, append(common, "DATABASE_URL="+dbURL, "HTTP_ADDR="+apiAddr,
+	svc, err := start("service", []string{"serve"}, append(common, "DATABASE_URL="+dbURL, "HTTP_ADDR="+apiAddr, "METRICS_ADDR="+os.Getenv("BENCH_METRICS_ADDR"),
 		"EMULATOR_EXTERNAL=true", "ACCESS_LOG=errors", "SESSION_KEY_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
 	if err != nil {
 		return e, err
@@ -411,6 +560,15 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	}
 	e.stop = append(e.stop, e.pool.Close)
 	e.q = dbsqlc.New(e.pool)
+	keysOf, err := emulator.LoadPayKeys(keys)
+	if err != nil {
+		return e, err
+	}
+	if e.signer, err = emulator.New(emulator.Config{AppID: emulatorAppID, Secret: emulatorSecret,
+		Pay: &emulator.PayConfig{Keys: keysOf, AllowHTTPNotify: true}}); err != nil {
+		return e, err
+	}
+	e.stop = append(e.stop, e.signer.Close)
 	return e, e.prepare(ctx)
 }
 

@@ -439,7 +439,8 @@ func TestBenchHarnessRuns(t *testing.T) {
 		seen[r.Scenario] = r
 	}
 	for _, name := range []string{"floor: bare chi handler", "healthz (no database)", "authenticated read GET /v1/me",
-		"order list GET /v1/orders", "login (code2session)", "PlaceOrder (prepay + paySign)"} {
+		"order list GET /v1/orders", "login (code2session)", "PlaceOrder (prepay + paySign)",
+		"first notification (verify+apply)", "duplicate notification"} {
 		r, ok := seen[name]
 		if !ok || r.RPS <= 0 || r.Errors > 0 {
 			t.Errorf("%s: %+v", name, r)

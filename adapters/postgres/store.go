@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 
 	"github.com/wxmp/wxmp/db/dbsqlc"
 	"github.com/wxmp/wxmp/domain"
@@ -43,6 +44,13 @@ func NewPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, erro
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = int32(maxConns)
+	}
+	// uuid.UUID is a driver.Valuer, which pgx would encode as text through
+	// reflection on every query (and element by element in arrays);
+	// registered, it goes over the wire as the 16 bytes it is.
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		pgxuuid.Register(c.TypeMap())
+		return nil
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "wxmp"

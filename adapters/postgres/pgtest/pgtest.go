@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wxmp/wxmp/adapters/postgres"
 	"github.com/wxmp/wxmp/adapters/postgres/pgembed"
 	"github.com/wxmp/wxmp/db"
 )
@@ -103,7 +104,7 @@ func NewDB(t testing.TB) string {
 func NewPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	dbURL := NewDB(t)
-	pool, err := pgxpool.New(context.Background(), dbURL)
+	pool, err := postgres.NewPool(context.Background(), dbURL, 0) // as the service makes it
 	if err != nil {
 		t.Fatalf("pgtest: open pool: %v", err)
 		return nil

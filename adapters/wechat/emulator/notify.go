@@ -153,6 +153,18 @@ func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.
 	return e.forge(wire, originalTransaction, eventTransactionSuccess, o)
 }
 
+// SealTransaction signs and encrypts a TRANSACTION notification for a
+// transaction described by resource (WeChat's JSON fields: appid, mchid,
+// out_trade_no, transaction_id, trade_state, success_time, payer, amount),
+// which the emulator need not know: a load generator makes thousands of
+// them for orders it wrote itself. Signed per the current SignMode.
+func (e *Emulator) SealTransaction(resource map[string]any, o NotificationOptions) (http.Header, []byte, error) {
+	if e.pay == nil {
+		return nil, nil, ErrPayDisabled
+	}
+	return e.forge(resource, originalTransaction, eventTransactionSuccess, o)
+}
+
 // forge seals resource (the transaction or refund JSON) the way o says;
 // defaultEvent is the event_type when o leaves it empty.
 func (e *Emulator) forge(resource any, originalType, defaultEvent string, o NotificationOptions) (http.Header, []byte, error) {
