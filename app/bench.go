@@ -302,8 +302,12 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 }
 
 // notifyBatch bounds how many distinct first notifications one step can
-// send (the step ends early if it uses them all).
-const notifyBatch = 6000
+// send (the step ends early if it uses them all); the SQL floor gets more
+// orders, as it has no signatures to make first.
+const (
+	notifyBatch      = 10000
+	notifyFloorBatch = 40000
+)
 
 type sealed struct {
 	header http.Header
@@ -386,7 +390,7 @@ func (e *benchEnv) pendingOrders(ctx context.Context, n int) ([]pendingNo, error
 // notifySQLRate is the first notification's own transaction through pgx:
 // lock the order, mark it paid, append the ledger row, commit.
 func (e *benchEnv) notifySQLRate(ctx context.Context, c int, dur time.Duration) (float64, error) {
-	nos, err := e.pendingOrders(ctx, notifyBatch)
+	nos, err := e.pendingOrders(ctx, notifyFloorBatch)
 	if err != nil {
 		return 0, err
 	}
