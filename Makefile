@@ -13,7 +13,7 @@ TSC       := miniprogram/node_modules/.bin/tsc
 # regenerating them changes a byte.
 GENERATED := api/api.gen.go db/dbsqlc miniprogram/api/schema.d.ts
 
-.PHONY: run test generate check-generated check-secrets lint test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
+.PHONY: run test generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
 run: deps-postgres
@@ -76,6 +76,15 @@ BENCH_CONCURRENCY ?= 1,8,32,128
 
 build:
 	$(GO) build -o bin/wxmp ./app
+
+## build-boring: opt-in build on BoringCrypto (cgo): RSA-2048 signs about
+## 1.5x faster here, as fast as OpenSSL; every order signs twice.
+build-boring:
+	GOEXPERIMENT=boringcrypto CGO_ENABLED=1 $(GO) build -o bin/wxmp-boring ./app
+
+## bench-boring: the load harness on the BoringCrypto build.
+bench-boring: deps-postgres build-boring
+	bin/wxmp-boring bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -out .data/bench-boring.json
 
 deps: deps-postgres deps-node deps-miniprogram
 
