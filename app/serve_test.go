@@ -430,7 +430,7 @@ func TestShutdownDrainsBeforeClosing(t *testing.T) {
 // One small run of the load harness: it starts everything, drives every
 // scenario and reports floors. (Its numbers are for make bench, not here.)
 func TestBenchHarnessRuns(t *testing.T) {
-	rep, err := bench(context.Background(), []int{2}, 300*time.Millisecond, io.Discard)
+	rep, err := bench(context.Background(), []int{2}, 300*time.Millisecond, []int{3000, 6000}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,6 +448,12 @@ func TestBenchHarnessRuns(t *testing.T) {
 	}
 	if r := seen["authenticated read GET /v1/me"]; r.Floor <= 0 || r.Ratio <= 0 || r.CPUms <= 0 {
 		t.Errorf("no floor or CPU for the authenticated read: %+v", r)
+	}
+	if r := seen["order list, 6000 orders in the table"]; r.RPS <= 0 || r.Ratio <= 0 {
+		t.Errorf("no order list at scale: %+v", r)
+	}
+	if r := seen["first notification (verify+apply) @80% of peak"]; r.RPS <= 0 || r.P99ms <= 0 {
+		t.Errorf("no fixed-rate run: %+v", r)
 	}
 	if rep.Crypto["rsa2048_sign"] <= 0 || rep.Crypto["aes256gcm_1k"] <= 0 {
 		t.Errorf("crypto rates %v", rep.Crypto)
