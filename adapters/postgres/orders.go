@@ -118,7 +118,9 @@ func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec d
 }
 
 func (s *Store) FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*domain.Order, error) {
-	return s.loadOrder(ctx, s.q, orderID, userID)
+	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) {
+		return q.GetUserOrder(ctx, dbsqlc.GetUserOrderParams{ID: orderID, UserID: userID})
+	})
 }
 
 func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userID uuid.UUID) (*domain.Order, error) {
@@ -129,11 +131,36 @@ func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userI
 	if err != nil {
 		return nil, fmt.Errorf("load order: %w", err)
 	}
-	o, err := withRefunds(ctx, q, row, true)
-	if err != nil {
-		return nil, err
+	return withRefunds(ctx, q, row, true)
+}
+
+// readOrder reads an order with its lines and refunds as one consistent
+// picture. The row and its refunds are separate statements, and a refund
+// committing between them would show a SUCCESS refund on an order whose
+// refunded_fen does not count it yet: an order that was ever paid (the
+// only kind with refunds) is read again in one read-only snapshot.
+func (s *Store) readOrder(ctx context.Context, get func(*dbsqlc.Queries) (dbsqlc.Order, error)) (*domain.Order, error) {
+	row, err := get(s.q)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.ErrNotFound
 	}
-	return o, nil
+	if err != nil {
+		return nil, fmt.Errorf("load order: %w", err)
+	}
+	if !everPaid(row) {
+		return withRefunds(ctx, s.q, row, true) // lines never change; no refunds
+	}
+	var o *domain.Order
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		q := s.q.WithTx(tx)
+		row, err := get(q)
+		if err != nil {
+			return fmt.Errorf("load order: %w", err)
+		}
+		o, err = withRefunds(ctx, q, row, true)
+		return err
+	})
+	return o, err
 }
 
 func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.OrderCursor, limit int) ([]*domain.Order, error) {
@@ -149,18 +176,7 @@ func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.
 }
 
 func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order, error) {
-	row, err := s.q.GetOrder(ctx, orderID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get order: %w", err)
-	}
-	o, err := withRefunds(ctx, s.q, row, true)
-	if err != nil {
-		return nil, err
-	}
-	return o, nil
+	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) { return q.GetOrder(ctx, orderID) })
 }
 
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -517,5 +518,73 @@ func TestDueOrdersAndOrderPagesUseTheirIndexes(t *testing.T) {
 		ORDER BY created_at DESC, id DESC LIMIT 21`, u.ID(), nil, uuid.Nil)
 	if !strings.Contains(page, "orders_user_created_idx") || strings.Contains(page, "Seq Scan") || strings.Contains(page, "Sort") {
 		t.Fatalf("order page plan:\n%s", page)
+	}
+}
+
+// A reader never sees a SUCCESS refund that the order's refunded_fen does
+// not count yet (the row and its refunds are one snapshot).
+func TestOrderReadsAreConsistentWithTheirRefunds(t *testing.T) {
+	store, pool := newStore(t)
+	ctx := context.Background()
+	p := seedProduct(t, store, "snap", 1000, 10)
+	user := newUser(t, store, "o-snap")
+	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 5}), builder(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "UPDATE orders SET status = 'paid', transaction_id = 't-snap', paid_at = now() WHERE id = $1", o.ID()); err != nil {
+		t.Fatal(err)
+	}
+	var nos []string
+	for range 50 {
+		r, _, err := store.CreateRefund(ctx, o.ID(), "", nil, nil, func(o *domain.Order) (*domain.Refund, error) {
+			return o.Refund(100, "", "test", t0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nos = append(nos, r.OutRefundNo())
+	}
+	merchant := domain.Merchant{MchID: "1900000001"}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i, no := range nos {
+			rep := domain.RefundReport{OutTradeNo: o.OutTradeNo(), OutRefundNo: no, Status: domain.RefundSuccess,
+				RefundFen: 100, TotalFen: o.TotalFen(), SuccessTime: t0}
+			_, err := store.RecordPayment(ctx, domain.PaymentRecord{EventID: fmt.Sprintf("EV-%d", i), Source: domain.SourceRefundQuery,
+				Transaction: domain.Transaction{OutTradeNo: o.OutTradeNo()}, ReceivedAt: t0},
+				func(o *domain.Order) (domain.Verdict, string, error) {
+					v, reason := domain.VerdictOf(o.ApplyRefundReport(rep, merchant, t0))
+					return v, reason, nil
+				})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			if reads == 0 {
+				t.Fatal("no reads overlapped the refunds")
+			}
+			return
+		default:
+		}
+		got, err := store.FindOrder(ctx, user.ID(), o.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, r := range got.Refunds() {
+			if r.Status() == domain.RefundSuccess {
+				sum += r.AmountFen()
+			}
+		}
+		if sum != got.RefundedFen() {
+			t.Fatalf("read %d: SUCCESS refunds add up to %d fen, the order says %d", reads, sum, got.RefundedFen())
+		}
 	}
 }
