@@ -248,12 +248,12 @@ func (h *harness) lateTransaction(token string, product uuid.UUID, quantity int)
 	if p.OrderId == nil {
 		h.t.Fatal("the failed prepay did not name the order")
 	}
-	if err := h.emu.InjectFault(emulator.Fault{Endpoint: emulator.JSAPI, Delay: 500 * time.Millisecond}); err != nil {
+	if err := h.emu.InjectFault(emulator.Fault{Endpoint: emulator.JSAPI, Delay: 900 * time.Millisecond}); err != nil {
 		h.t.Fatal(err)
 	}
 	paid := make(chan int, 1)
 	go func() { paid <- h.do("POST", "/v1/orders/"+p.OrderId.String()+"/pay", token, nil, nil).StatusCode }()
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // /pay is waiting at WeChat now (or, if slower, finds the order closing)
 	var o api.Order
 	if res := h.do("POST", "/v1/orders/"+p.OrderId.String()+"/cancel", token, nil, &o); res.StatusCode != 200 || o.Status != api.Cancelled {
 		h.t.Fatalf("cancel: %d %s", res.StatusCode, o.Status)
