@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,6 +181,7 @@ func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, lo
 			withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"),
 			env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])),
 		)
+		rows = append(rows, env.shopSessions(c, dur))
 		place := env.attack("PlaceOrder (prepay + paySign)", c, dur, env.placeTarget())
 		// Its floor is CPU, not throughput: what its own RSA work costs
 		// (sign the request, verify WeChat's answer, sign paySign).
@@ -543,6 +545,117 @@ func repeatTarget(url string, s sealed) vegeta.Targeter {
 		t.Method, t.URL, t.Header, t.Body = "POST", url, s.header, s.body
 		return nil
 	}
+}
+
+// shopSessions is the mixed scenario: c buyers, each again and again
+// logging in, browsing, ordering, paying at WeChat (the emulator, which
+// then notifies the service), waiting until the server says paid (one
+// active query, then polling), and listing their orders. It reports
+// sessions per second and their duration.
+func (e *benchEnv) shopSessions(c int, dur time.Duration) benchRow {
+	var (
+		mu        sync.Mutex
+		durations []time.Duration
+		failed    int
+	)
+	cpu0 := processCPU(e.servicePID)
+	start := time.Now()
+	deadline := start.Add(dur)
+	var wg sync.WaitGroup
+	for w := range c {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(deadline); i++ {
+				t0 := time.Now()
+				err := e.shopSession(fmt.Sprintf("bench-shopper-%d-%d", w, i%20))
+				mu.Lock()
+				if err != nil {
+					failed++
+				} else {
+					durations = append(durations, time.Since(t0))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu := processCPU(e.servicePID) - cpu0
+	r := benchRow{Scenario: "shop session (7 calls, pay, notify)", Concurrency: c, FloorWhat: "sessions/s"}
+	n := len(durations)
+	if n+failed > 0 {
+		r.Errors = float64(failed) / float64(n+failed)
+	}
+	if n == 0 {
+		return r
+	}
+	slices.Sort(durations)
+	r.RPS = float64(n) / elapsed.Seconds()
+	r.P50ms, r.P99ms = ms(durations[n/2]), ms(durations[min(n-1, n*99/100)])
+	r.CPUms = float64(cpu.Microseconds()) / 1000 / float64(n)
+	return r
+}
+
+func (e *benchEnv) shopSession(user string) error {
+	code, err := e.mintCode(user)
+	if err != nil {
+		return err
+	}
+	var login struct{ Token string }
+	if err := e.post("/v1/auth/login", "", `{"code":"`+code+`"}`, &login); err != nil {
+		return err
+	}
+	if err := e.get("/v1/products", "", nil); err != nil {
+		return err
+	}
+	var checkout struct {
+		Order   struct{ ID string }
+		Payment json.RawMessage
+	}
+	if err := e.post("/v1/orders", login.Token, `{"items":[{"product_id":"`+e.productID+`","quantity":1}]}`, &checkout); err != nil {
+		return err
+	}
+	res, err := e.client.Post(e.emu+"/emulator/payments", "application/json", strings.NewReader(string(checkout.Payment)))
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("pay: %d", res.StatusCode)
+	}
+	var o struct{ Status string }
+	if err := e.post("/v1/orders/"+checkout.Order.ID+"/refresh", login.Token, "", &o); err != nil {
+		return err
+	}
+	for end := time.Now().Add(10 * time.Second); o.Status != "paid"; {
+		if time.Now().After(end) {
+			return errors.New("not paid within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+		if err := e.get("/v1/orders/"+checkout.Order.ID, login.Token, &o); err != nil {
+			return err
+		}
+	}
+	return e.get("/v1/orders?limit=20", login.Token, nil)
+}
+
+func (e *benchEnv) get(path, bearer string, out any) error {
+	req, _ := http.NewRequest("GET", e.api+path, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("GET %s: %d", path, res.StatusCode)
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, res.Body)
+		return err
+	}
+	return json.NewDecoder(res.Body).Decode(out)
 }
 
 // sqlRate runs op from c goroutines for dur and returns operations/s.

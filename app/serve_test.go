@@ -440,7 +440,7 @@ func TestBenchHarnessRuns(t *testing.T) {
 	}
 	for _, name := range []string{"floor: bare chi handler", "healthz (no database)", "authenticated read GET /v1/me",
 		"order list GET /v1/orders", "login (code2session)", "PlaceOrder (prepay + paySign)",
-		"first notification (verify+apply)", "duplicate notification"} {
+		"first notification (verify+apply)", "duplicate notification", "shop session (7 calls, pay, notify)"} {
 		r, ok := seen[name]
 		if !ok || r.RPS <= 0 || r.Errors > 0 {
 			t.Errorf("%s: %+v", name, r)
