@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/aes"
@@ -773,7 +774,7 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 		return e, err
 	}
 	svc, err := start("service", []string{"serve"}, append(common, "DATABASE_URL="+dbURL, "HTTP_ADDR="+apiAddr, "METRICS_ADDR="+os.Getenv("BENCH_METRICS_ADDR"),
-		"EMULATOR_EXTERNAL=true", "ACCESS_LOG=errors", "SESSION_KEY_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
+		"EMULATOR_EXTERNAL=true", "ACCESS_LOG="+cmp.Or(os.Getenv("BENCH_ACCESS_LOG"), "errors"), "SESSION_KEY_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="))
 	if err != nil {
 		return e, err
 	}
