@@ -44,7 +44,7 @@ func (h *harness) metric(name string, labels map[string]string) float64 {
 
 func (h *harness) attention(orderID uuid.UUID) []domain.AttentionKind {
 	h.t.Helper()
-	items, err := h.store.NeedsAttention(context.Background(), 100)
+	items, err := h.store.OpenAttention(context.Background(), 100)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -85,6 +85,4 @@ type Orders interface {
 	// DueOrders lists open (pending or closing) orders whose next settle
 	// attempt is due at now, the longest due first.
 	DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error)
-	// NeedsAttention lists the open attention items, oldest first.
-	NeedsAttention(ctx context.Context, limit int) ([]Attention, error)
 }

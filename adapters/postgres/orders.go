@@ -239,9 +239,19 @@ func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before d
 // saveEffects schedules the order's jobs and stores its attention items in
 // the transaction that saved the order.
 func (s *Store) saveEffects(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queries, o *domain.Order) error {
+	return s.saveEffectsKeyed(ctx, tx, q, o, nil, "", nil)
+}
+
+// saveEffectsKeyed is saveEffects where the refund keyed was just created
+// with an Idempotency-Key, which is written with it.
+func (s *Store) saveEffectsKeyed(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queries, o *domain.Order, keyed *domain.Refund, key string, hash []byte) error {
 	e := o.TakeEffects()
 	for _, r := range e.Refunds {
-		if err := saveRefund(ctx, q, r, "", nil); err != nil {
+		k, h := "", []byte(nil)
+		if r == keyed {
+			k, h = key, hash
+		}
+		if err := saveRefund(ctx, q, r, k, h); err != nil {
 			return err
 		}
 	}
@@ -259,19 +269,6 @@ func (s *Store) saveEffects(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queries, o
 		}
 	}
 	return nil
-}
-
-func (s *Store) NeedsAttention(ctx context.Context, limit int) ([]domain.Attention, error) {
-	rows, err := s.q.ListOpenAttention(ctx, int32(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list attention items: %w", err)
-	}
-	out := make([]domain.Attention, len(rows))
-	for i, r := range rows {
-		out[i] = domain.Attention{ID: r.ID, Kind: domain.AttentionKind(r.Kind), OrderID: r.OrderID,
-			OutTradeNo: r.OutTradeNo, Detail: r.Detail, CreatedAt: r.CreatedAt}
-	}
-	return out, nil
 }
 
 func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*domain.Order, error) {

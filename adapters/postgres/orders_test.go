@@ -471,7 +471,7 @@ func TestAttentionItemsAreOpenOncePerOrderAndKind(t *testing.T) {
 		}
 		now = now.Add(time.Second)
 	}
-	items, err := store.NeedsAttention(ctx, 10)
+	items, err := store.OpenAttention(ctx, 10)
 	if err != nil || len(items) != 1 || items[0].Kind != domain.AttentionUnresolved || items[0].OrderID != o.ID() || items[0].OutTradeNo != o.OutTradeNo() {
 		t.Fatalf("items %+v %v", items, err)
 	}

@@ -110,14 +110,9 @@ func (s *Store) CreateRefund(ctx context.Context, orderID uuid.UUID, key string,
 		if err != nil {
 			return err
 		}
-		// The new refund carries the key; the rest of the effects as usual.
-		if err := saveRefund(ctx, q, r, key, requestHash); err != nil {
-			return err
-		}
-		if err := saveOrder(ctx, q, o, o.Status()); err != nil {
-			return err
-		}
-		if err := s.saveEffects(ctx, tx, q, o); err != nil {
+		// A new refund changes nothing on the order row itself: only the
+		// refund (with its key) and its submit job are written.
+		if err := s.saveEffectsKeyed(ctx, tx, q, o, r, key, requestHash); err != nil {
 			return err
 		}
 		if audit != nil {

@@ -351,49 +351,6 @@ func (q *Queries) ListDueOrders(ctx context.Context, arg ListDueOrdersParams) ([
 	return items, nil
 }
 
-const listOpenAttention = `-- name: ListOpenAttention :many
-SELECT id, kind, order_id, out_trade_no, detail, created_at FROM attention_items
-WHERE resolved_at IS NULL
-ORDER BY created_at, id
-LIMIT $1
-`
-
-type ListOpenAttentionRow struct {
-	ID         int64
-	Kind       string
-	OrderID    uuid.UUID
-	OutTradeNo string
-	Detail     string
-	CreatedAt  time.Time
-}
-
-func (q *Queries) ListOpenAttention(ctx context.Context, maxRows int32) ([]ListOpenAttentionRow, error) {
-	rows, err := q.db.Query(ctx, listOpenAttention, maxRows)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListOpenAttentionRow
-	for rows.Next() {
-		var i ListOpenAttentionRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.Kind,
-			&i.OrderID,
-			&i.OutTradeNo,
-			&i.Detail,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listUserOrders = `-- name: ListUserOrders :many
 SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders
 WHERE user_id = $1

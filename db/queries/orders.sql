@@ -109,11 +109,6 @@ INSERT INTO attention_items (kind, order_id, out_trade_no, detail, created_at)
 VALUES (@kind, @order_id, @out_trade_no, @detail, @created_at)
 ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING;
 
--- name: ListOpenAttention :many
-SELECT id, kind, order_id, out_trade_no, detail, created_at FROM attention_items
-WHERE resolved_at IS NULL
-ORDER BY created_at, id
-LIMIT @max_rows;
 
 -- name: OrderRefunds :many
 SELECT * FROM refunds WHERE order_id = @order_id ORDER BY created_at, id;
