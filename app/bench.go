@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -58,6 +59,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 3*time.Second, "how long each scenario runs at each concurrency")
 	concs := fs.String("concurrency", "1,8,32", "comma-separated concurrencies")
 	out := fs.String("out", ".data/bench.json", "where the JSON report goes")
+	only := fs.String("only", "", "comma-separated scenarios to run, of "+strings.Join(benchScenarios, ","))
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,7 +72,18 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		levels = append(levels, n)
 	}
-	rep, err := bench(context.Background(), levels, *dur, benchScale, stderr)
+	want := func(string) bool { return true }
+	if *only != "" {
+		picked := strings.Split(*only, ",")
+		for _, p := range picked {
+			if !slices.Contains(benchScenarios, p) {
+				fmt.Fprintf(stderr, "bench: no scenario %q (have %s)\n", p, strings.Join(benchScenarios, ","))
+				return 2
+			}
+		}
+		want = func(name string) bool { return slices.Contains(picked, name) }
+	}
+	rep, err := bench(context.Background(), levels, *dur, benchScale, want, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
@@ -106,7 +119,10 @@ type benchEnv struct {
 // benchScale is the table sizes the order list is measured at.
 var benchScale = []int{10_000, 1_000_000}
 
-func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, logw io.Writer) (*benchReport, error) {
+// benchScenarios are the names -only picks from.
+var benchScenarios = []string{"healthz", "me", "list", "login", "notify", "shop", "place", "scale"}
+
+func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, want func(string) bool, logw io.Writer) (*benchReport, error) {
 	dir, err := os.MkdirTemp("", "wxmp-bench-")
 	if err != nil {
 		return nil, err
@@ -130,65 +146,71 @@ func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, lo
 	sign, verify := cpus*1000/rep.Crypto["rsa2048_sign"], cpus*1000/rep.Crypto["rsa2048_verify"]
 	for _, c := range levels {
 		floorHTTP := env.attack("floor", c, dur, getTarget(env.floorServer+"/floor", nil))
-		meSQL := env.sqlRate(c, dur, func(ctx context.Context, i int) error {
-			_, err := env.q.FindSessionByDigest(ctx, env.digests[i%len(env.digests)])
-			return err
-		})
-		listSQL := env.sqlRate(c, dur, func(ctx context.Context, i int) error {
-			rows, err := env.q.ListUserOrders(ctx, dbsqlc.ListUserOrdersParams{UserID: env.users[i%len(env.users)], MaxRows: 21})
-			if err != nil || len(rows) == 0 {
-				return err
-			}
-			ids := make([]uuid.UUID, len(rows))
-			for j, r := range rows {
-				ids[j] = r.ID
-			}
-			_, err = env.q.OrderLines(ctx, ids)
-			return err
-		})
+		floorHTTP.Scenario = "floor: bare chi handler"
+		rep.Rows = append(rep.Rows, floorHTTP)
 		composed := func(sql float64) float64 { return 1 / (1/floorHTTP.RPS + 1/sql) }
-		rows := []benchRow{
-			withFloor(env.attack("healthz (no database)", c, dur, getTarget(env.api+"/healthz", nil)), floorHTTP.RPS, "bare handler"),
-			withFloor(env.attack("authenticated read GET /v1/me", c, dur, env.bearerTarget("/v1/me")), composed(meSQL), "HTTP floor ∘ its SQL"),
-			withFloor(env.attack("order list GET /v1/orders", c, dur, env.bearerTarget("/v1/orders?limit=20")), composed(listSQL), "HTTP floor ∘ its SQL"),
-			env.attack("login (code2session)", c, dur, env.loginTarget()),
+		floor := func(name string, rps float64) float64 {
+			rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: " + name + "'s SQL via pgx", Concurrency: c, RPS: rps})
+			return rps
 		}
-		first, err := env.notifications(ctx, min(notifyBatch, max(500, int(4000*dur.Seconds()))))
-		if err != nil {
-			return nil, err
+		var rows []benchRow
+		if want("healthz") {
+			rows = append(rows, withFloor(env.attack("healthz (no database)", c, dur, getTarget(env.api+"/healthz", nil)), floorHTTP.RPS, "bare handler"))
 		}
-		firstSQL, err := env.notifySQLRate(ctx, c, dur, min(notifyFloorBatch, max(2000, int(15000*dur.Seconds()))))
-		if err != nil {
-			return nil, err
+		if want("me") {
+			meSQL := floor("GET /v1/me", env.sqlRate(c, dur, func(ctx context.Context, i int) error {
+				_, err := env.q.FindSessionByDigest(ctx, env.digests[i%len(env.digests)])
+				return err
+			}))
+			rows = append(rows, withFloor(env.attack("authenticated read GET /v1/me", c, dur, env.bearerTarget("/v1/me")), composed(meSQL), "HTTP floor ∘ its SQL"))
 		}
-		rows = append(rows,
-			withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"),
-			env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])),
-		)
-		rows = append(rows, env.shopSessions(c, dur))
-		place := env.attack("PlaceOrder (prepay + paySign)", c, dur, env.placeTarget())
-		// Its floor is CPU, not throughput: what its own RSA work costs
-		// (sign the request, verify WeChat's answer, sign paySign).
-		place.Floor, place.FloorWhat = 2*sign+verify, "ms of its RSA work"
-		if place.CPUms > 0 {
-			place.Ratio = place.CPUms / place.Floor
+		if want("list") {
+			listSQL := floor("order list", env.sqlRate(c, dur, env.listSQL))
+			rows = append(rows, withFloor(env.attack("order list GET /v1/orders", c, dur, env.bearerTarget("/v1/orders?limit=20")), composed(listSQL), "HTTP floor ∘ its SQL"))
 		}
-		rows = append(rows, place)
+		if want("login") {
+			rows = append(rows, env.attack("login (code2session)", c, dur, env.loginTarget()))
+		}
+		if want("notify") {
+			first, err := env.notifications(ctx, min(notifyBatch, max(500, int(4000*dur.Seconds()))))
+			if err != nil {
+				return nil, err
+			}
+			firstSQL, err := env.notifySQLRate(ctx, c, dur, min(notifyFloorBatch, max(2000, int(15000*dur.Seconds()))))
+			if err != nil {
+				return nil, err
+			}
+			floor("first notification", firstSQL)
+			rows = append(rows,
+				withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"),
+				env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])),
+			)
+		}
+		if want("shop") {
+			rows = append(rows, env.shopSessions(c, dur))
+		}
+		if want("place") {
+			place := env.attack("PlaceOrder (prepay + paySign)", c, dur, env.placeTarget())
+			// Its floor is CPU, not throughput: what its own RSA work costs
+			// (sign the request, verify WeChat's answer, sign paySign).
+			place.Floor, place.FloorWhat = 2*sign+verify, "ms of its RSA work"
+			if place.CPUms > 0 {
+				place.Ratio = place.CPUms / place.Floor
+			}
+			rows = append(rows, place)
+		}
 		for _, r := range append([]benchRow{floorHTTP}, rows...) {
 			fmt.Fprintf(logw, "bench: %-32s c=%-4d %8.0f req/s\n", r.Scenario, r.Concurrency, r.RPS)
 		}
-		floorHTTP.Scenario = "floor: bare chi handler"
-		rep.Rows = append(rep.Rows, floorHTTP)
-		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: GET /v1/me's SQL via pgx", Concurrency: c, RPS: meSQL})
-		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: order list's SQL via pgx", Concurrency: c, RPS: listSQL})
-		rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: first notification's SQL via pgx", Concurrency: c, RPS: firstSQL})
 		rep.Rows = append(rep.Rows, rows...)
 	}
-	if err := env.atEightyPercent(ctx, rep, dur); err != nil {
+	if err := env.atEightyPercent(ctx, rep, dur, want); err != nil {
 		return nil, err
 	}
-	if err := env.listAtScale(ctx, rep, dur, scale); err != nil {
-		return nil, err
+	if want("scale") {
+		if err := env.listAtScale(ctx, rep, dur, scale); err != nil {
+			return nil, err
+		}
 	}
 	rep.Targets = []string{
 		"authenticated read ≥ 0.8 of its composed floor",

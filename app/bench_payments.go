@@ -28,6 +28,10 @@ const (
 	notifyFloorBatch = 40000
 )
 
+// errBenchExhausted ends a floor's run early: it has used every row made
+// for it (its rate is then over the time it ran).
+var errBenchExhausted = errors.New("bench: no more prepared rows")
+
 type sealed struct {
 	header http.Header
 	body   []byte
@@ -117,7 +121,7 @@ func (e *benchEnv) notifySQLRate(ctx context.Context, c int, dur time.Duration, 
 	return e.sqlRate(c, dur, func(ctx context.Context, _ int) error {
 		i := int(next.Add(1)) - 1
 		if i >= len(nos) {
-			return errors.New("no more orders")
+			return errBenchExhausted
 		}
 		tx, err := e.pool.Begin(ctx)
 		if err != nil {

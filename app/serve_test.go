@@ -430,7 +430,7 @@ func TestShutdownDrainsBeforeClosing(t *testing.T) {
 // One small run of the load harness: it starts everything, drives every
 // scenario and reports floors. (Its numbers are for make bench, not here.)
 func TestBenchHarnessRuns(t *testing.T) {
-	rep, err := bench(context.Background(), []int{2}, 300*time.Millisecond, []int{3000, 6000}, io.Discard)
+	rep, err := bench(context.Background(), []int{2}, 300*time.Millisecond, []int{3000, 6000}, func(string) bool { return true }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
