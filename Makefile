@@ -11,7 +11,7 @@ SPECTRAL  := tools/node_modules/.bin/spectral
 TSC       := miniprogram/node_modules/.bin/tsc
 # Files that `make generate` owns; `make check-generated` fails if
 # regenerating them changes a byte.
-GENERATED := api/api.gen.go db/dbsqlc miniprogram/api/schema.d.ts
+GENERATED := api/api.gen.go db/dbsqlc miniprogram/src/api/schema.d.ts miniprogram/client/dist
 
 .PHONY: run test generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
@@ -22,7 +22,7 @@ run: deps-postgres
 ## test: everything CI runs
 test: deps check-secrets check-generated lint test-go test-miniprogram
 
-## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc) and the mini-program's API types (openapi-typescript)
+## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc), the mini-program's API types (openapi-typescript) and its client package's JS (client/dist)
 generate: deps-miniprogram
 	$(GO) generate ./api ./db
 	cd miniprogram && npm run --silent generate
@@ -54,12 +54,14 @@ lint: deps-node
 test-go: deps-postgres
 	$(GO) test -race -count=1 ./...
 
-# The mini-program: type-check its three programs (the mini-program itself, the
-# component/page tests, the Node end-to-end test; see miniprogram/tsconfig.json),
-# then jest: the client's unit tests, the component and page tests, and the
-# end-to-end test, which runs the client against bin/wxmp serve.
+# The mini-program: type-check its programs (the mini-program itself, its client
+# package, the jest tests, the Node end-to-end test; see miniprogram/tsconfig.json),
+# then jest: the client's unit tests, WeChat's compilers (wcc/wcsc and miniprogram-ci)
+# over the project, the component and page tests, and the end-to-end test, which
+# runs the client against bin/wxmp serve.
 test-miniprogram: deps-miniprogram deps-postgres build
 	$(TSC) --noEmit -p miniprogram
+	$(TSC) --noEmit -p miniprogram/client
 	$(TSC) --noEmit -p miniprogram/test
 	$(TSC) --noEmit -p miniprogram/test/e2e
 	cd miniprogram && WXMP_BIN=$(CURDIR)/bin/wxmp npm test --silent
@@ -99,7 +101,8 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# TypeScript, openapi-typescript, the wx typings, jest and miniprogram-simulate.
+# TypeScript, openapi-typescript, the wx typings, jest, miniprogram-simulate and
+# WeChat's toolchain (miniprogram-compiler's wcc/wcsc, miniprogram-ci).
 deps-miniprogram: miniprogram/node_modules/.installed
 
 miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json

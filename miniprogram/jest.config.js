@@ -11,11 +11,20 @@ const ts = (tsconfig) => ({ '^.+\\.ts$': ['ts-jest', { tsconfig: `<rootDir>/${ts
 module.exports = {
   projects: [
     {
-      // The transport against a scripted fake wx.
+      // The client package and the app's API binding against a scripted fake wx; envVersion config.
       displayName: 'api',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/api/**/*.test.ts'],
-      transform: ts('tsconfig.json'),
+      transform: ts('test/tsconfig.json'),
+    },
+    {
+      // WeChat's own compilers over the whole mini-program: wcc/wcsc (miniprogram-compiler)
+      // and miniprogram-ci's offline build, on the real project and on broken copies of it.
+      displayName: 'build',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/build/**/*.test.ts'],
+      transform: ts('test/tsconfig.json'),
+      testTimeout: 120000,
     },
     {
       // Components and pages rendered by miniprogram-simulate (j-component), which needs a DOM.

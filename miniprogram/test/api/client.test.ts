@@ -1,7 +1,8 @@
 // The transport over a scripted wx: what it sends, how it reads answers, and how it logs
 // in again when the server says the token is no good.
-import { ApiError, createClient, getClient, setDefaultClient, type Client, type Order } from '../../api/client';
-import { API_BASE } from '../../config';
+import { ApiError, createClient } from '@wxmp/wx-client';
+import { createApi, getApi, getClient, setApi, type Api, type Client, type Order } from '../../src/api/index';
+import type { paths } from '../../src/api/schema';
 import { BASE, FakeWx, deferred, json, problem, type Handler, type Reply, type Sent } from './fake-wx';
 
 const ORDER_ID = '6f1c1b0e-9a57-4c39-9a55-0d1f2a3b4c5d';
@@ -42,10 +43,11 @@ function server(valid: Set<string>, routes: Record<string, (req: Sent) => Reply 
   };
 }
 
-function setup(handler: Handler, opts: { token?: string; reloginOn401?: boolean } = {}): { wx: FakeWx; client: Client } {
+function setup(handler: Handler, opts: { token?: string } = {}): { wx: FakeWx; client: Client; api: Api } {
   const wx = new FakeWx(handler);
   if (opts.token) wx.storage.set('token', opts.token);
-  return { wx, client: createClient({ wx, baseUrl: BASE, reloginOn401: opts.reloginOn401 }) };
+  const api = createApi({ wx, baseUrl: BASE });
+  return { wx, client: api.client, api };
 }
 
 async function caught(p: Promise<unknown>): Promise<ApiError> {
@@ -60,25 +62,25 @@ async function caught(p: Promise<unknown>): Promise<ApiError> {
 
 describe('requests', () => {
   test('carries the stored token as a bearer token', async () => {
-    const { wx, client } = setup(server(new Set(['t1'])), { token: 't1' });
-    await expect(client.me()).resolves.toEqual(user);
+    const { wx, client, api } = setup(server(new Set(['t1'])), { token: 't1' });
+    await expect(client.request('/v1/me', 'get')).resolves.toEqual(user);
     expect(wx.sent).toHaveLength(1);
     expect(wx.sent[0]).toMatchObject({ method: 'GET', url: `${BASE}/v1/me`, header: { Authorization: 'Bearer t1' } });
   });
 
   test('sends no Authorization header when there is no token', async () => {
-    const { wx, client } = setup(() => json(200, { items: [] }));
-    await client.listProducts();
+    const { wx, client, api } = setup(() => json(200, { items: [] }));
+    await client.request('/v1/products', 'get');
     expect(wx.sent[0].header).not.toHaveProperty('Authorization');
   });
 
   test('fills path parameters, skips absent query parameters and sends JSON bodies', async () => {
-    const { wx, client } = setup(() => json(201, { order }), { token: 't1' });
-    await client.getOrder('a/b c');
-    await client.listOrders(undefined, 5);
-    await client.listOrders('next page');
-    await client.placeOrder([{ product_id: 'p1', quantity: 2 }], 'key-1');
-    await client.placeOrder([{ product_id: 'p1', quantity: 1 }]);
+    const { wx, client, api } = setup(() => json(201, { order }), { token: 't1' });
+    await client.request('/v1/orders/{orderId}', 'get', { params: { path: { orderId: 'a/b c' } } });
+    await client.request('/v1/orders', 'get', { params: { query: { limit: 5 } } });
+    await client.request('/v1/orders', 'get', { params: { query: { cursor: 'next page' } } });
+    await client.request('/v1/orders', 'post', { body: { items: [{ product_id: 'p1', quantity: 2 }] }, params: { header: { 'Idempotency-Key': 'key-1' } } });
+    await client.request('/v1/orders', 'post', { body: { items: [{ product_id: 'p1', quantity: 1 }] } });
     expect(wx.sent.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /v1/orders/a%2Fb%20c',
       'GET /v1/orders?limit=5',
@@ -93,10 +95,10 @@ describe('requests', () => {
 
   test('refreshOrder POSTs to /v1/orders/{id}/refresh without a body and resolves to the Order', async () => {
     const paid: Order = { ...order, status: 'paid', paid_at: '2026-01-01T00:01:00Z' };
-    const { wx, client } = setup(server(new Set(['t1']), { [`POST /v1/orders/${ORDER_ID}/refresh`]: () => json(200, paid) }), {
+    const { wx, client, api } = setup(server(new Set(['t1']), { [`POST /v1/orders/${ORDER_ID}/refresh`]: () => json(200, paid) }), {
       token: 't1',
     });
-    await expect(client.refreshOrder(ORDER_ID)).resolves.toEqual(paid);
+    await expect(client.request('/v1/orders/{orderId}/refresh', 'post', { params: { path: { orderId: ORDER_ID } } })).resolves.toEqual(paid);
     expect(wx.sent).toHaveLength(1);
     expect(wx.sent[0]).toMatchObject({
       method: 'POST',
@@ -108,93 +110,123 @@ describe('requests', () => {
   });
 
   test('a 204 resolves to undefined', async () => {
-    const { client } = setup(() => ({ status: 204 }));
+    const { client, api } = setup(() => ({ status: 204 }));
     await expect(client.request('/v1/auth/logout', 'post')).resolves.toBeUndefined();
   });
 });
 
 describe('errors', () => {
   test('a problem document becomes an ApiError with its code', async () => {
-    const { client } = setup(() => problem(503, 'wechatpay_unavailable', { order_id: ORDER_ID }), { token: 't1' });
-    const err = await caught(client.payOrder(ORDER_ID));
+    const { client, api } = setup(() => problem(503, 'wechatpay_unavailable', { order_id: ORDER_ID }), { token: 't1' });
+    const err = await caught(client.request('/v1/orders/{orderId}/pay', 'post', { params: { path: { orderId: ORDER_ID } } }));
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({
       name: 'ApiError',
       status: 503,
       code: 'wechatpay_unavailable',
       detail: 'because wechatpay_unavailable',
-      orderId: ORDER_ID,
     });
+    expect(err.problem?.order_id).toBe(ORDER_ID);
     expect(err.problem?.type).toBe('urn:wxmp:problem:wechatpay_unavailable');
   });
 
   test('Retry-After is read whatever its spelling', async () => {
     const rateLimited = problem(429, 'rate_limited');
-    const { client } = setup(() => ({ ...rateLimited, header: { 'retry-after': '7' } }));
-    expect(await caught(client.login('c'))).toMatchObject({ code: 'rate_limited', retryAfter: 7 });
+    const { client, api } = setup(() => ({ ...rateLimited, header: { 'retry-after': '7' } }));
+    expect(await caught(client.request('/v1/auth/login', 'post', { body: { code: 'c' }, auth: false }))).toMatchObject({ code: 'rate_limited', retryAfter: 7 });
+  });
+
+  test('a short Retry-After on 429 or 503 is waited for once, then the request is sent again', async () => {
+    for (const status of [429, 503]) {
+      const waits: number[] = [];
+      const wx = new FakeWx(((n = 0) => () => (n++ === 0 ? { ...problem(status, 'rate_limited'), header: { 'Retry-After': '2' } } : json(200, { items: [] })))());
+      const c = createClient<paths>({ baseUrl: BASE, request: (o) => wx.request(o), sleep: async (ms) => void waits.push(ms) });
+      await expect(c.request('/v1/products', 'get')).resolves.toEqual({ items: [] });
+      expect(waits).toEqual([2000]);
+      expect(wx.count('GET /v1/products')).toBe(2);
+    }
+  });
+
+  test('Retry-After is honoured once: a second refusal is thrown', async () => {
+    const waits: number[] = [];
+    const wx = new FakeWx(() => ({ ...problem(503, 'wechat_unavailable'), header: { 'Retry-After': '1' } }));
+    const c = createClient<paths>({ baseUrl: BASE, request: (o) => wx.request(o), sleep: async (ms) => void waits.push(ms) });
+    expect(await caught(c.request('/v1/products', 'get'))).toMatchObject({ status: 503, retryAfter: 1 });
+    expect(waits).toEqual([1000]);
+    expect(wx.count('GET /v1/products')).toBe(2);
+  });
+
+  test('a long Retry-After, or none, is not waited for', async () => {
+    for (const header of [{ 'Retry-After': '7' }, {} as Record<string, string>]) {
+      const wx = new FakeWx(() => ({ ...problem(429, 'rate_limited'), header }));
+      const c = createClient<paths>({ baseUrl: BASE, request: (o) => wx.request(o), sleep: () => Promise.reject(new Error('waited')) });
+      expect(await caught(c.request('/v1/products', 'get'))).toMatchObject({ status: 429 });
+      expect(wx.count('GET /v1/products')).toBe(1);
+    }
   });
 
   test('an error answer that is not a problem is invalid_response', async () => {
-    const { client } = setup(() => ({ status: 502, body: '<html>Bad Gateway</html>' }));
-    expect(await caught(client.listProducts())).toMatchObject({ status: 502, code: 'invalid_response' });
+    const { client, api } = setup(() => ({ status: 502, body: '<html>Bad Gateway</html>' }));
+    expect(await caught(client.request('/v1/products', 'get'))).toMatchObject({ status: 502, code: 'invalid_response' });
   });
 
   test('a success answer without a JSON body is invalid_response', async () => {
-    const { client } = setup(() => ({ status: 200, body: 'not json' }));
-    expect(await caught(client.listProducts())).toMatchObject({ status: 200, code: 'invalid_response' });
+    const { client, api } = setup(() => ({ status: 200, body: 'not json' }));
+    expect(await caught(client.request('/v1/products', 'get'))).toMatchObject({ status: 200, code: 'invalid_response' });
   });
 
   test('no answer at all is network_error', async () => {
-    const { client } = setup(() => ({ fail: 'request:fail timeout' }));
-    expect(await caught(client.listProducts())).toMatchObject({ status: 0, code: 'network_error', detail: 'request:fail timeout' });
+    const { client, api } = setup(() => ({ fail: 'request:fail timeout' }));
+    expect(await caught(client.request('/v1/products', 'get'))).toMatchObject({ status: 0, code: 'network_error', detail: 'request:fail timeout' });
   });
 
   test('a failing wx.login is network_error', async () => {
-    const { wx, client } = setup(server(new Set()));
+    const { wx, client, api } = setup(server(new Set()));
     wx.loginFails = 'login:fail offline';
-    expect(await caught(client.ensureLogin())).toMatchObject({ status: 0, code: 'network_error', detail: 'login:fail offline' });
+    expect(await caught(api.ensureLogin())).toMatchObject({ status: 0, code: 'network_error', detail: 'login:fail offline' });
   });
 });
 
 describe('login', () => {
-  test('login(code) stores the token it gets', async () => {
-    const { wx, client } = setup(server(new Set()));
-    const res = await client.login('code-9');
-    expect(res.token).toBe('fresh-9');
-    expect(wx.storage.get('token')).toBe('fresh-9');
-    expect(client.token()).toBe('fresh-9');
+  test('login() exchanges wx.login\'s code and stores the token it gets', async () => {
+    const { wx, api } = setup(server(new Set()));
+    await expect(api.login()).resolves.toBe('fresh-1');
+    expect(wx.storage.get('token')).toBe('fresh-1');
+    expect(api.tokens.get()).toBe('fresh-1');
+    expect(wx.sent[0]).toMatchObject({ method: 'POST', path: '/v1/auth/login', body: { code: 'code-1' } });
+    expect(wx.sent[0].header).not.toHaveProperty('Authorization');
   });
 
   test('ensureLogin keeps a stored token without calling wx.login', async () => {
-    const { wx, client } = setup(server(new Set()), { token: 't1' });
-    await expect(client.ensureLogin()).resolves.toBe('t1');
+    const { wx, client, api } = setup(server(new Set()), { token: 't1' });
+    await expect(api.ensureLogin()).resolves.toBe('t1');
     expect(wx.logins).toBe(0);
     expect(wx.sent).toHaveLength(0);
   });
 
   test('concurrent ensureLogin calls share one login', async () => {
-    const { wx, client } = setup(server(new Set()));
-    const tokens = await Promise.all([client.ensureLogin(), client.ensureLogin(), client.ensureLogin()]);
+    const { wx, client, api } = setup(server(new Set()));
+    const tokens = await Promise.all([api.ensureLogin(), api.ensureLogin(), api.ensureLogin()]);
     expect(tokens).toEqual(['fresh-1', 'fresh-1', 'fresh-1']);
     expect(wx.logins).toBe(1);
     expect(wx.count('POST /v1/auth/login')).toBe(1);
   });
 
   test('invalid_code from login surfaces at once instead of looping', async () => {
-    const { wx, client } = setup(() => problem(401, 'invalid_code'));
-    expect(await caught(client.ensureLogin())).toMatchObject({ status: 401, code: 'invalid_code' });
+    const { wx, client, api } = setup(() => problem(401, 'invalid_code'));
+    expect(await caught(api.ensureLogin())).toMatchObject({ status: 401, code: 'invalid_code' });
     expect(wx.logins).toBe(1);
     expect(wx.count('POST /v1/auth/login')).toBe(1);
   });
 
   test('logout forgets the token, and a 401 from it counts as logged out', async () => {
     const valid = new Set(['t1']);
-    const { wx, client } = setup(server(valid, { 'POST /v1/auth/logout': () => ({ status: 204 }) }), { token: 't1' });
-    await client.logout();
+    const { wx, client, api } = setup(server(valid, { 'POST /v1/auth/logout': () => ({ status: 204 }) }), { token: 't1' });
+    await api.logout();
     expect(wx.storage.has('token')).toBe(false);
 
     wx.storage.set('token', 'revoked');
-    await expect(client.logout()).resolves.toBeUndefined();
+    await expect(api.logout()).resolves.toBeUndefined();
     expect(wx.storage.has('token')).toBe(false);
     expect(wx.logins).toBe(0); // logging in again to log out would be absurd
   });
@@ -202,8 +234,8 @@ describe('login', () => {
 
 describe('401 unauthorized', () => {
   test('logs in again once and retries the request once', async () => {
-    const { wx, client } = setup(server(new Set()), { token: 'stale' });
-    await expect(client.me()).resolves.toEqual(user);
+    const { wx, client, api } = setup(server(new Set()), { token: 'stale' });
+    await expect(client.request('/v1/me', 'get')).resolves.toEqual(user);
     expect(wx.logins).toBe(1);
     expect(wx.sent.map((r) => `${r.method} ${r.path} ${r.header.Authorization ?? '-'}`)).toEqual([
       'GET /v1/me Bearer stale',
@@ -214,8 +246,8 @@ describe('401 unauthorized', () => {
   });
 
   test('two concurrent 401s share one login', async () => {
-    const { wx, client } = setup(server(new Set(), { [`GET /v1/orders/${ORDER_ID}`]: () => json(200, order) }), { token: 'stale' });
-    const [me, got] = await Promise.all([client.me(), client.getOrder(ORDER_ID)]);
+    const { wx, client, api } = setup(server(new Set(), { [`GET /v1/orders/${ORDER_ID}`]: () => json(200, order) }), { token: 'stale' });
+    const [me, got] = await Promise.all([client.request('/v1/me', 'get'), client.request('/v1/orders/{orderId}', 'get', { params: { path: { orderId: ORDER_ID } } })]);
     expect(me).toEqual(user);
     expect(got).toEqual(order);
     expect(wx.logins).toBe(1);
@@ -230,7 +262,7 @@ describe('401 unauthorized', () => {
     const base = server(valid);
     // The first /v1/me answer is held back until the other request has logged in again.
     let firstMe = true;
-    const { wx, client } = setup(
+    const { wx, client, api } = setup(
       (req) => {
         if (req.path === '/v1/me' && firstMe) {
           firstMe = false;
@@ -240,8 +272,8 @@ describe('401 unauthorized', () => {
       },
       { token: 'stale' },
     );
-    const slow = client.me();
-    await client.listOrders(); // meanwhile this one got its 401, logged in again and retried
+    const slow = client.request('/v1/me', 'get');
+    await client.request('/v1/orders', 'get'); // meanwhile this one got its 401, logged in again and retried
     expect(wx.logins).toBe(1);
     held.resolve(problem(401, 'unauthorized'));
     await expect(slow).resolves.toEqual(user);
@@ -251,32 +283,32 @@ describe('401 unauthorized', () => {
 
   test('a second 401 surfaces', async () => {
     // Login works, but the server refuses every token (say, the user's sessions are revoked).
-    const { wx, client } = setup((req) =>
+    const { wx, client, api } = setup((req) =>
       req.path === '/v1/auth/login' ? json(200, { token: 'fresh', token_type: 'Bearer', expires_at: '2026-01-08T00:00:00Z', user }) : problem(401, 'unauthorized'),
     );
-    expect(await caught(client.me())).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await caught(client.request('/v1/me', 'get'))).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(wx.logins).toBe(1);
     expect(wx.count('GET /v1/me')).toBe(2);
   });
 
   test('a login that fails while re-logging in surfaces its own error', async () => {
-    const { wx, client } = setup((req) => (req.path === '/v1/auth/login' ? problem(403, 'user_blocked') : problem(401, 'unauthorized')), { token: 'stale' });
-    expect(await caught(client.me())).toMatchObject({ status: 403, code: 'user_blocked' });
+    const { wx, client, api } = setup((req) => (req.path === '/v1/auth/login' ? problem(403, 'user_blocked') : problem(401, 'unauthorized')), { token: 'stale' });
+    expect(await caught(client.request('/v1/me', 'get'))).toMatchObject({ status: 403, code: 'user_blocked' });
     expect(wx.logins).toBe(1);
     expect(wx.count('GET /v1/me')).toBe(1);
   });
 
   test('other 401 codes are not retried', async () => {
     // Through the generic request, which does retry `unauthorized`.
-    const { wx, client } = setup(() => problem(401, 'invalid_code'), { token: 't1' });
+    const { wx, client, api } = setup(() => problem(401, 'invalid_code'), { token: 't1' });
     expect(await caught(client.request('/v1/auth/login', 'post', { body: { code: 'bad' } }))).toMatchObject({ code: 'invalid_code' });
     expect(wx.logins).toBe(0);
     expect(wx.sent).toHaveLength(1);
   });
 
   test('a call made while a login is in flight waits for its token', async () => {
-    const { wx, client } = setup(server(new Set()));
-    const [token, me] = await Promise.all([client.ensureLogin(), client.me()]);
+    const { wx, client, api } = setup(server(new Set()));
+    const [token, me] = await Promise.all([api.ensureLogin(), client.request('/v1/me', 'get')]);
     expect(me).toEqual(user);
     expect(wx.sent.map((r) => `${r.method} ${r.path} ${r.header.Authorization ?? '-'}`)).toEqual([
       'POST /v1/auth/login -',
@@ -284,49 +316,67 @@ describe('401 unauthorized', () => {
     ]);
   });
 
-  test('reloginOn401: false surfaces the first 401', async () => {
-    const { wx, client } = setup(server(new Set()), { token: 'stale', reloginOn401: false });
-    expect(await caught(client.me())).toMatchObject({ status: 401, code: 'unauthorized' });
+  test('a client without login surfaces the first 401', async () => {
+    const wx = new FakeWx(server(new Set()));
+    const client = createClient<paths>({ baseUrl: BASE, request: (o) => wx.request(o), getToken: () => 'stale' });
+    expect(await caught(client.request('/v1/me', 'get'))).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(wx.logins).toBe(0);
     expect(wx.sent).toHaveLength(1);
   });
 
   test('relogin: false on one call overrides the client', async () => {
-    const { wx, client } = setup(server(new Set()), { token: 'stale' });
+    const { wx, client, api } = setup(server(new Set()), { token: 'stale' });
     expect(await caught(client.request('/v1/me', 'get', { relogin: false }))).toMatchObject({ code: 'unauthorized' });
     expect(wx.logins).toBe(0);
   });
 });
 
-describe('the default client', () => {
-  const g = globalThis as { wx?: unknown; getApp?: unknown };
+describe('the app\'s Api', () => {
+  const g = globalThis as { getApp?: unknown };
   afterEach(() => {
-    delete g.wx;
     delete g.getApp;
-    setDefaultClient(undefined);
+    setApi(undefined);
   });
 
-  test('says so when there is no global wx', () => {
-    expect(() => getClient()).toThrow(/no global wx/);
+  test('says so when used before app.ts set it up', () => {
+    expect(() => getClient()).toThrow(/not set up/);
   });
 
-  test('binds to the global wx and API_BASE on first use', async () => {
+  test('pages get the client app.ts set up', async () => {
     const wx = new FakeWx(() => json(200, { items: [] }));
-    g.wx = wx;
-    await getClient().listProducts();
-    expect(wx.sent[0].url).toBe(`${API_BASE}/v1/products`);
+    setApi(createApi({ wx, baseUrl: BASE }));
+    await getClient().request('/v1/products', 'get');
+    expect(getApi().client).toBe(getClient());
+    expect(wx.sent[0].url).toBe(`${BASE}/v1/products`);
+  });
+
+  test('every request and wx.login carries a timeout of 15 s', async () => {
+    const wx = new FakeWx(server(new Set()));
+    const api = createApi({ wx, baseUrl: BASE });
+    await api.ensureLogin();
+    await api.client.request('/v1/me', 'get');
+    expect(wx.timeouts).toEqual([15000, 15000, 15000]);
   });
 
   test('mirrors the token into getApp().globalData when an App exists', async () => {
     const globalData: Record<string, unknown> = { other: 1 };
     const app = { globalData };
     g.getApp = () => app;
-    const wx = new FakeWx(server(new Set(), { 'POST /v1/auth/logout': () => ({ status: 204 }) }));
-    g.wx = wx;
-    await getClient().ensureLogin();
+    const api = createApi({ wx: new FakeWx(server(new Set(), { 'POST /v1/auth/logout': () => ({ status: 204 }) })), baseUrl: BASE });
+    await api.ensureLogin();
     expect(app.globalData).toBe(globalData); // the same object, which pages may hold
     expect(globalData).toEqual({ other: 1, token: 'fresh-1' });
-    await getClient().logout();
+    await api.logout();
     expect(globalData.token).toBeUndefined();
+  });
+});
+
+describe('query strings', () => {
+  test('arrays are exploded, undefined and null left out, everything encoded', async () => {
+    const { serializeQuery } = await import('@wxmp/wx-client');
+    expect(serializeQuery({ status: ['paid', 'late_paid'], cursor: undefined, q: 'a&b c', n: null, limit: 5 })).toBe(
+      'status=paid&status=late_paid&q=a%26b%20c&limit=5',
+    );
+    expect(serializeQuery({})).toBe('');
   });
 });

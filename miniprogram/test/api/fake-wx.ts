@@ -1,7 +1,8 @@
 // A scripted stand-in for the parts of `wx` the client uses. A test routes requests to a
 // handler that plays the server; every request and wx.login is recorded so the test can
 // count them. Answers arrive asynchronously, as from the real wx.request.
-import type { WxLike, WxResponse } from '../../api/client';
+import type { WxLike } from '../../src/api/index';
+import type { WxResponse } from '@wxmp/wx-client';
 
 type RequestOptions = Parameters<WxLike['request']>[0];
 
@@ -42,7 +43,11 @@ export class FakeWx implements WxLike {
 
   constructor(private handler: Handler) {}
 
+  /** The timeout of every wx.request and wx.login call, in order. */
+  readonly timeouts: (number | undefined)[] = [];
+
   request(options: RequestOptions): void {
+    this.timeouts.push(options.timeout);
     const req: Sent = {
       method: options.method,
       url: options.url,
@@ -63,6 +68,7 @@ export class FakeWx implements WxLike {
 
   login(options: Parameters<WxLike['login']>[0]): void {
     this.logins += 1;
+    this.timeouts.push(options.timeout);
     const n = this.logins;
     void Promise.resolve().then(() =>
       this.loginFails ? options.fail({ errMsg: this.loginFails }) : options.success({ code: `code-${n}` }),

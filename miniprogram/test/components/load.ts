@@ -2,14 +2,15 @@
 //
 // miniprogram-simulate reads a component's .json, .wxml and .wxss itself and
 // then runs its script with `require(path)`. Inside Jest that is Jest's
-// require, so `require('<root>/components/x/index')` resolves index.ts
+// require, so `require('<root>/src/components/x/index')` resolves index.ts
 // (moduleFileExtensions include "ts") and ts-jest compiles it: no build step
 // and no compiled copies, the tests run the same .ts files WeChat DevTools
 // compiles (project.config.json: useCompilerPlugins ["typescript"]).
 //
 // Details that matter:
-// - compiler 'simulate': the pure-JS WXML compiler; the default 'official'
-//   one needs miniprogram-compiler's native wcc binaries.
+// - compiler 'official': the WXML is compiled by WeChat's own wcc (the
+//   miniprogram-compiler package ships it for Linux), as DevTools does, not by
+//   simulate's JS re-implementation; a template wcc refuses fails here.
 // - jest.isolateModules: simulate.load registers a component by running its
 //   script (the global Component() call), but Jest caches modules and ignores
 //   simulate's `delete require.cache[...]`. A second load in the same test
@@ -52,14 +53,14 @@ declare const document: { createElement(tag: string): unknown };
 
 export const simulate: Simulate = require('miniprogram-simulate');
 
-/** The mini-program root (miniprogram/), which simulate resolves absolute usingComponents against. */
-export const ROOT = __dirname.replace(/[\\/]test[\\/]components$/, '');
+/** The miniprogramRoot (miniprogram/src), which simulate resolves absolute usingComponents against. */
+export const ROOT = __dirname.replace(/[\\/]test[\\/]components$/, '/src');
 
 /** Loads `components/<name>/index` (and its usingComponents) and returns its id. */
 export function loadComponent(name: string): string {
   let id = '';
   jest.isolateModules(() => {
-    id = simulate.load(`${ROOT}/components/${name}/index`, { compiler: 'simulate', rootPath: ROOT });
+    id = simulate.load(`${ROOT}/components/${name}/index`, { compiler: 'official', rootPath: ROOT });
   });
   return id;
 }

@@ -79,14 +79,27 @@ describe('quantity-stepper', () => {
     expect(text(comp, '.value')).toBe('3');
   });
 
-  test('clamps when max drops below the value, and tells the parent', () => {
+  test('shows a value clamped when max drops below it, without emitting for what the parent set', async () => {
     const comp = mount(stepperId, { value: 5, max: 10 });
     const changes = record<{ value: number }>(comp, 'change');
 
     comp.setData({ max: 2 }); // e.g. the stock fell to 2
+    comp.setData({ value: 7 });
+    await flush();
     expect(text(comp, '.value')).toBe('2');
-    expect(changes).toEqual([{ value: 2 }]);
+    expect(changes).toEqual([]);
+    expect(comp.data.value).toBe(7); // the property stays what the parent wrote
     expect(hasClass(comp, '.plus', 'disabled')).toBe(true);
+  });
+
+  test('never writes its own value property: a tap only emits', async () => {
+    const comp = mount(stepperId, { value: 1, max: 5 });
+    const changes = record<{ value: number }>(comp, 'change');
+    tap(comp, '.plus');
+    await flush();
+    expect(changes).toEqual([{ value: 2 }]);
+    expect(text(comp, '.value')).toBe('2');
+    expect(comp.data.value).toBe(1);
   });
 
   test('clamps a value set below min up to min', () => {
@@ -123,9 +136,14 @@ describe('quantity-stepper', () => {
     await flush();
     expect(parent.data.received).toEqual([2]);
 
-    parent.setData({ max: 1 }); // a lower bound comes down: the child clamps and reports
+    parent.setData({ max: 1 }); // a lower bound comes down: the child shows it clamped, and says nothing
+    await flush();
     expect(text(stepper, '.value')).toBe('1');
-    expect(parent.data.received).toEqual([2, 1]);
-    expect(text(parent, '.qty')).toBe('1');
+    expect(parent.data.received).toEqual([2]);
+
+    parent.setData({ max: 5, qty: 4 }); // the parent sets a value: no change comes back
+    await flush();
+    expect(text(stepper, '.value')).toBe('4');
+    expect(parent.data.received).toEqual([2]);
   });
 });

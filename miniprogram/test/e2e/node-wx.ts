@@ -5,7 +5,8 @@
 //
 // Every answer wx.request receives is checked against openapi.yaml; what breaks the
 // contract is collected in `violations` for the test to assert empty.
-import type { PaymentParams, WxLike, WxResponse } from '../../api/client';
+import type { PaymentParams, WxLike } from '../../src/api/index';
+import type { WxResponse } from '@wxmp/wx-client';
 import type { Contract } from './contract';
 
 type RequestOptions = Parameters<WxLike['request']>[0];

@@ -2,7 +2,7 @@
 // to POST /v1/auth/login and the token lands in wx storage ('token') and in
 // globalData.token. Runs the real App() file and the real API client over a
 // fake wx whose wx.request is a scripted server.
-import type { IAppOption } from '../../utils/session';
+import type { IAppOption } from '../../src/utils/session';
 import { FakeReply, FakeRequest, FakeWx, problem, settle } from './fakes';
 
 const g = globalThis as Record<string, unknown>;
@@ -17,7 +17,7 @@ function launch(wx: FakeWx): AppInstance {
   };
   g.getApp = () => app;
   jest.isolateModules(() => {
-    require('../../app'); // a fresh module registry: a fresh default client bound to this wx
+    require('../../src/app'); // a fresh module registry: a fresh default client bound to this wx
   });
   if (!app) throw new Error('app.ts did not call App()');
   app.onLaunch();

@@ -1,10 +1,10 @@
 // The confirmation page's logic: lines and an estimate from the catalog,
 // one Idempotency-Key per confirmation (a double tap or a retry cannot make
 // two orders), and the hand-over to the pay page.
-import { ConfirmController, ConfirmData, initialConfirmData } from '../../pages/confirm/logic';
-import { encodeItems } from '../../utils/cart';
-import { takeCheckout } from '../../utils/handoff';
-import { COFFEE, FakeView, FakeWx, TEA, apiError, checkout, order } from './fakes';
+import { ConfirmController, ConfirmData, initialConfirmData } from '../../src/pages/confirm/logic';
+import { encodeItems } from '../../src/utils/cart';
+import { takeCheckout } from '../../src/utils/handoff';
+import { COFFEE, FakeView, FakeWx, TEA, apiError, checkout, order, opsClient } from './fakes';
 
 function setup() {
   const wx = new FakeWx();
@@ -12,7 +12,7 @@ function setup() {
   const client = { listProducts: jest.fn(), placeOrder: jest.fn() };
   client.listProducts.mockResolvedValue({ items: [COFFEE, TEA] });
   let n = 0;
-  const ctrl = new ConfirmController(view, client, wx, () => `key-${++n}`);
+  const ctrl = new ConfirmController(view, opsClient(client), wx, () => `key-${++n}`);
   return { wx, view, client, ctrl };
 }
 

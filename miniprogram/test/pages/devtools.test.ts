@@ -1,19 +1,23 @@
 // The DevTools stand-in (utils/devtools.ts): only inside DevTools against a
 // local server; wx.login gets its code from the emulator, wx.requestPayment
 // asks, then hands the emulator exactly the five arguments.
-import { EMULATOR_BASE, emulatorWx, usesEmulator } from '../../utils/devtools';
-import { requestPayment } from '../../utils/wx';
+import { ENVS } from '../../src/config/env';
+import { emulatorWx, usesEmulator } from '../../src/utils/devtools';
+import { requestPayment } from '../../src/utils/wx';
 import { FakeWx, payment } from './fakes';
 
 const onPlatform = (platform: string) => ({ getDeviceInfo: () => ({ platform }) });
 
 test('active only in DevTools against a server on this machine', () => {
-  expect(usesEmulator(onPlatform('devtools'), 'http://localhost:8080')).toBe(true);
-  expect(usesEmulator(onPlatform('devtools'), 'http://127.0.0.1:8080/')).toBe(true);
-  expect(usesEmulator(onPlatform('devtools'), 'https://api.example.com')).toBe(false);
-  expect(usesEmulator(onPlatform('ios'), 'http://localhost:8080')).toBe(false);
-  expect(usesEmulator({ getSystemInfoSync: () => ({ platform: 'devtools' }) }, 'http://localhost:8080')).toBe(true);
-  expect(usesEmulator({}, 'http://localhost:8080')).toBe(false);
+  const local = (apiBase: string) => ({ apiBase, emulatorBase: 'http://127.0.0.1:8081' });
+  expect(usesEmulator(onPlatform('devtools'), ENVS.develop)).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), local('http://127.0.0.1:8080/'))).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), local('https://api.example.com'))).toBe(false);
+  expect(usesEmulator(onPlatform('devtools'), ENVS.release)).toBe(false);
+  expect(usesEmulator(onPlatform('devtools'), { apiBase: 'http://localhost:8080' })).toBe(false); // no emulator configured
+  expect(usesEmulator(onPlatform('ios'), ENVS.develop)).toBe(false);
+  expect(usesEmulator({ getSystemInfoSync: () => ({ platform: 'devtools' }) }, ENVS.develop)).toBe(true);
+  expect(usesEmulator({}, ENVS.develop)).toBe(false);
 });
 
 test('wx.login takes a code from the emulator', async () => {
@@ -31,7 +35,7 @@ test('wx.login takes a code from the emulator', async () => {
 test('requestPayment: 支付 sends the five arguments to the emulator', async () => {
   const wx = new FakeWx();
   wx.server = () => ({ status: 200, body: { trade_state: 'SUCCESS' } });
-  await requestPayment(emulatorWx(wx, EMULATOR_BASE), payment(4));
+  await requestPayment(emulatorWx(wx, ENVS.develop.emulatorBase), payment(4));
   expect(wx.requests).toEqual([expect.objectContaining({ method: 'POST', path: '/emulator/payments', body: payment(4) })]);
   expect(wx.payments).toEqual([]); // the real sheet was never opened
 });

@@ -1,8 +1,9 @@
 // Test doubles for the page tests: a fake `wx` (UI calls recorded, payment
 // outcome scripted, wx.request answered by a scripted server), a fake view
 // standing in for the Page instance, and fixtures shaped by the API's types.
-import type { Checkout, Order, OrderStatus, PaymentParams, Product, WxLike, WxResponse } from '../../api/client';
-import type { PageWx, View } from '../../utils/wx';
+import type { Checkout, Client, Order, OrderStatus, PaymentParams, Product, WxLike } from '../../src/api/index';
+import type { WxResponse } from '@wxmp/wx-client';
+import type { PageWx, View } from '../../src/utils/wx';
 
 export interface FakeRequest {
   method: string;
@@ -116,8 +117,13 @@ export class FakeWx implements PageWx, WxLike {
     void Promise.resolve().then(() => option.success?.({ confirm, cancel: !confirm }));
   }
 
-  navigateTo(option: { url: string }): void {
+  navigateTo(option: { url: string; complete?: () => void }): void {
     this.navigations.push(`navigateTo ${option.url}`);
+    void Promise.resolve().then(() => option.complete?.());
+  }
+
+  navigateBack(option?: { delta?: number }): void {
+    this.navigations.push(`navigateBack ${option?.delta ?? 1}`);
   }
 
   redirectTo(option: { url: string }): void {
@@ -207,4 +213,41 @@ export function payment(n = 1): PaymentParams {
 
 export function checkout(o: Order = order(), p: PaymentParams | undefined = payment()): Checkout {
   return p ? { order: o, payment: p } : { order: o };
+}
+
+/**
+ * Scripted answers by operation, for page tests that assert what a page asked for
+ * (`getOrder` was called with the order's id) rather than the HTTP it took.
+ */
+export interface Ops {
+  listProducts?: jest.Mock;
+  placeOrder?: jest.Mock; // (items, idempotencyKey)
+  getOrder?: jest.Mock; // (orderId)
+  listOrders?: jest.Mock; // (cursor, limit)
+  payOrder?: jest.Mock; // (orderId)
+  cancelOrder?: jest.Mock; // (orderId)
+  refreshOrder?: jest.Mock; // (orderId)
+}
+
+type Init = { params?: { path?: { orderId?: string }; query?: { cursor?: string; limit?: number }; header?: Record<string, string> }; body?: any };
+
+/** A Client whose request(path, method, init) calls the matching Ops mock. */
+export function opsClient(ops: Ops): Client {
+  const id = (i: Init) => i.params?.path?.orderId;
+  const routes: Record<string, (i: Init) => unknown> = {
+    'get /v1/products': () => ops.listProducts?.(),
+    'post /v1/orders': (i) => ops.placeOrder?.(i.body?.items, i.params?.header?.['Idempotency-Key']),
+    'get /v1/orders/{orderId}': (i) => ops.getOrder?.(id(i)),
+    'get /v1/orders': (i) => ops.listOrders?.(i.params?.query?.cursor, i.params?.query?.limit),
+    'post /v1/orders/{orderId}/pay': (i) => ops.payOrder?.(id(i)),
+    'post /v1/orders/{orderId}/cancel': (i) => ops.cancelOrder?.(id(i)),
+    'post /v1/orders/{orderId}/refresh': (i) => ops.refreshOrder?.(id(i)),
+  };
+  const request = (path: string, method: string, init: Init = {}) => {
+    const route = routes[`${method} ${path}`];
+    const answer = route?.(init);
+    if (answer === undefined) return Promise.reject(new Error(`opsClient: nothing scripted for ${method} ${path}`));
+    return Promise.resolve(answer);
+  };
+  return { request } as unknown as Client;
 }

@@ -1,15 +1,15 @@
 // The home page's logic: catalog, quantities, checkout. Its WXML and the
 // product-card events are exercised in page-render.test.ts.
-import { HomeController, HomeData, initialHomeData } from '../../pages/home/logic';
-import { decodeItems } from '../../utils/cart';
-import { COFFEE, FakeView, FakeWx, TEA, apiError } from './fakes';
+import { HomeController, HomeData, initialHomeData } from '../../src/pages/home/logic';
+import { decodeItems } from '../../src/utils/cart';
+import { COFFEE, FakeView, FakeWx, TEA, apiError, opsClient } from './fakes';
 
 function setup() {
   const wx = new FakeWx();
   const view = new FakeView<HomeData>(initialHomeData());
   const client = { listProducts: jest.fn() };
   client.listProducts.mockResolvedValue({ items: [COFFEE, TEA] });
-  return { wx, view, client, ctrl: new HomeController(view, client, wx) };
+  return { wx, view, client, ctrl: new HomeController(view, opsClient(client), wx) };
 }
 
 function confirmItems(url: string) {
@@ -19,6 +19,14 @@ function confirmItems(url: string) {
 }
 
 describe('home page logic', () => {
+  test('a double tap on 立即购买 opens one confirmation page', async () => {
+    const { wx, ctrl } = setup();
+    await ctrl.load();
+    ctrl.buyNow(COFFEE.id, 1);
+    ctrl.buyNow(COFFEE.id, 1);
+    expect(wx.navigations).toHaveLength(1);
+  });
+
   test('loads the catalog', async () => {
     const { wx, view, ctrl } = setup();
     await ctrl.load();

@@ -1,17 +1,24 @@
 // Order detail: the server's order, cancel (after confirming) and pay while pending.
-import { OrderDetailController, OrderDetailData, initialOrderDetailData } from '../../pages/order-detail/logic';
-import { FakeView, FakeWx, apiError, order } from './fakes';
+import { OrderDetailController, OrderDetailData, initialOrderDetailData } from '../../src/pages/order-detail/logic';
+import { FakeView, FakeWx, apiError, order, opsClient } from './fakes';
 
 function setup() {
   const wx = new FakeWx();
   const view = new FakeView<OrderDetailData>(initialOrderDetailData());
   const client = { getOrder: jest.fn(), cancelOrder: jest.fn() };
-  return { wx, view, client, ctrl: new OrderDetailController(view, client, wx) };
+  return { wx, view, client, ctrl: new OrderDetailController(view, opsClient(client), wx) };
 }
 
 const ID = order().id;
 
 describe('order detail page', () => {
+  test('opened without an id: an error with a way back, and nothing asked', () => {
+    const { view, client, ctrl } = setup();
+    ctrl.missing();
+    expect(view.data).toMatchObject({ orderId: '', loading: false, loadError: '没有指定订单' });
+    expect(client.getOrder).not.toHaveBeenCalled();
+  });
+
   test('shows the order as the server has it', async () => {
     const { view, client, ctrl } = setup();
     client.getOrder.mockResolvedValue(order('pending'));

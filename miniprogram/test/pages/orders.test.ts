@@ -1,9 +1,9 @@
 // My orders: keyset pagination (next_cursor → cursor) and, with the real
 // client over a scripted server, what the user sees when the stored token
 // has expired: the client logs in again once and the orders appear.
-import { createClient } from '../../api/client';
-import { OrdersController, OrdersData, PAGE_SIZE, initialOrdersData } from '../../pages/orders/logic';
-import { FakeView, FakeWx, apiError, order, problem } from './fakes';
+import { createApi } from '../../src/api/index';
+import { OrdersController, OrdersData, PAGE_SIZE, initialOrdersData } from '../../src/pages/orders/logic';
+import { FakeView, FakeWx, apiError, order, problem, opsClient } from './fakes';
 
 function orderN(n: number) {
   const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -14,10 +14,42 @@ function setup() {
   const wx = new FakeWx();
   const view = new FakeView<OrdersData>(initialOrdersData());
   const client = { listOrders: jest.fn() };
-  return { wx, view, client, ctrl: new OrdersController(view, client, wx) };
+  return { wx, view, client, ctrl: new OrdersController(view, opsClient(client), wx) };
 }
 
 describe('orders page', () => {
+  test('showing the tab again keeps the loaded pages; only a pull-down reloads', async () => {
+    const { wx, view, client, ctrl } = setup();
+    client.listOrders.mockResolvedValueOnce({ items: [orderN(1)], next_cursor: 'c1' }).mockResolvedValueOnce({ items: [orderN(2)] });
+    await ctrl.show();
+    await ctrl.loadMore();
+    await ctrl.show(); // back from an order's detail
+    expect(client.listOrders).toHaveBeenCalledTimes(2);
+    expect(view.data.orders.map((o) => o.outTradeNo)).toEqual(['NO1', 'NO2']);
+
+    const shown = jest.spyOn(wx, 'showLoading');
+    client.listOrders.mockResolvedValueOnce({ items: [orderN(3)] });
+    await ctrl.reload('pull-down');
+    expect(view.data.orders.map((o) => o.outTradeNo)).toEqual(['NO3']);
+    expect(shown).not.toHaveBeenCalled(); // the pull-down's own spinner is the one indicator
+  });
+
+  test('one indicator at a time: the footer only while the next page loads', async () => {
+    const { wx, view, client, ctrl } = setup();
+    let release!: (v: unknown) => void;
+    client.listOrders.mockResolvedValueOnce({ items: [orderN(1)], next_cursor: 'c1' }).mockReturnValueOnce(new Promise((r) => (release = r)));
+    const first = ctrl.show();
+    expect(view.data).toMatchObject({ loading: true, loadingMore: false });
+    expect(wx.loadingDepth).toBe(1);
+    await first;
+    const more = ctrl.loadMore();
+    expect(view.data).toMatchObject({ loading: true, loadingMore: true });
+    expect(wx.loadingDepth).toBe(0);
+    release({ items: [] });
+    await more;
+    expect(view.data).toMatchObject({ loading: false, loadingMore: false });
+  });
+
   test('loads the first page, then the next with its cursor, until the last', async () => {
     const { view, client, ctrl } = setup();
     client.listOrders
@@ -92,7 +124,7 @@ describe('orders page', () => {
       }
       return { status: 404, body: problem(404, 'not_found') };
     };
-    const client = createClient({ wx, baseUrl: 'http://localhost:8080' });
+    const client = createApi({ wx, baseUrl: 'http://localhost:8080' }).client;
     const view = new FakeView<OrdersData>(initialOrdersData());
     const ctrl = new OrdersController(view, client, wx);
 

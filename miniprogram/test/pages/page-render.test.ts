@@ -5,7 +5,7 @@
 // render.ts): the seed's part 3 end to end. A tap on a stepper's "+" travels
 // up (stepper → [card →] the page's handler reading e.detail), and the page's
 // new data travels back down into the components' properties.
-import { encodeItems } from '../../utils/cart';
+import { encodeItems } from '../../src/utils/cart';
 import { flush, tap, text } from '../components/load';
 import { COFFEE, TEA, checkout, order, payment, settle } from './fakes';
 import { cleanupPageGlobals, renderPage } from './render';
@@ -137,6 +137,9 @@ describe('pay page', () => {
     expect(text(page, '.status')).toBe('已支付');
     const buttons = page.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim());
     expect(buttons).toEqual(['查看订单', '继续购物']);
+    // The second toast waits for the first's time to be up (2 s) instead of replacing it.
+    expect(wx.toastTitles()).toEqual(['已取消支付']);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
     expect(wx.toastTitles()).toEqual(['已取消支付', '支付成功']);
   });
 });
@@ -177,5 +180,18 @@ describe('order detail page', () => {
     expect(rows[0]).toContain('少发一件');
     expect(rows[1]).toContain('¥20.00');
     expect(rows[1]).toContain('退款中');
+  });
+});
+
+describe('pages opened without their id', () => {
+  test('pay and order detail show an error with a way back, not a blank page', async () => {
+    for (const [name, selector, label] of [['pay', '.action', '返回'], ['order-detail', '.link', '返回']] as const) {
+      const { page, wx } = renderPage(name, {}, {});
+      await settle();
+      expect(page.querySelector('.error')?.dom?.textContent).toMatch(/没有指定/);
+      const back = page.querySelector(selector)!;
+      expect((back.dom?.textContent ?? '').trim()).toBe(label);
+      expect(wx.requests).toEqual([]);
+    }
   });
 });

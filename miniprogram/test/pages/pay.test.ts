@@ -5,9 +5,9 @@
 // failure asks the server once before saying unpaid; a page shown again
 // refreshes a pending order once. Polling runs on jest's fake timers (or an
 // injected sleep that records its waits): no real waiting.
-import { putCheckout } from '../../utils/handoff';
-import { PayController, PayData, PayOptions, initialPayData } from '../../pages/pay/logic';
-import { FakeView, FakeWx, apiError, checkout, order, payment, settle } from './fakes';
+import { putCheckout } from '../../src/utils/handoff';
+import { PayController, PayData, PayOptions, initialPayData } from '../../src/pages/pay/logic';
+import { FakeView, FakeWx, apiError, checkout, order, payment, settle, opsClient } from './fakes';
 
 /** A view that remembers every status it was ever given. */
 class RecordingView extends FakeView<PayData> {
@@ -27,7 +27,7 @@ function setup(options: PayOptions = {}) {
     cancelOrder: jest.fn(),
     refreshOrder: jest.fn(),
   };
-  const ctrl = new PayController(view, client, wx, options);
+  const ctrl = new PayController(view, opsClient(client), wx, options);
   return { wx, view, client, ctrl };
 }
 
@@ -52,6 +52,14 @@ afterEach(() => {
 });
 
 describe('pay page', () => {
+  test('opened without an order id: says so with a way back, asks nothing, pays nothing', () => {
+    const { wx, view, client, ctrl } = setup();
+    ctrl.missing();
+    expect(view.data).toMatchObject({ phase: 'missing', message: '没有指定要支付的订单' });
+    expect(client.payOrder).not.toHaveBeenCalled();
+    expect(wx.payments).toEqual([]);
+  });
+
   test('hands wx.requestPayment exactly the five server arguments', async () => {
     const { wx, client, ctrl } = setup();
     putCheckout(checkout(order(), payment(7)));
@@ -413,6 +421,8 @@ describe('pay page shown again (onShow → resume)', () => {
     expect(client.refreshOrder).toHaveBeenCalledTimes(1);
     expect(client.refreshOrder).toHaveBeenCalledWith(ORDER_ID);
     expect(view.data).toMatchObject({ phase: 'done', status: 'paid', message: '' });
+    // The second toast waits for the first's time to be up instead of replacing it.
+    await jest.advanceTimersByTimeAsync(3000);
     expect(wx.toastTitles()).toEqual(['已取消支付', '支付成功']);
 
     await ctrl.resume(); // no longer pending: nothing to ask

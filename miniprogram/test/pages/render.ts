@@ -5,9 +5,8 @@
 // attach), and its
 // usingComponents are the real components. Page-level checks of the
 // parent ↔ child wiring: bind:change handlers, data-* on component hosts.
-import type { Client } from '../../api/client';
+import { FakeWx, opsClient, type Ops } from './fakes';
 import { ROOT, SimComponent, loadComponent, mount, simulate } from '../components/load';
-import { FakeWx } from './fakes';
 
 const fs: { readFileSync(path: string, encoding: 'utf8'): string } = require('fs');
 const g = globalThis as Record<string, unknown>;
@@ -17,7 +16,7 @@ type PageOptions = Record<string, unknown> & { data: Record<string, unknown> };
 /** Renders pages/<name>/index with the given client and query; returns the page and its wx. */
 export function renderPage(
   name: string,
-  client: Partial<Client>,
+  client: Ops,
   query: Record<string, string> = {},
   prepare: (wx: FakeWx) => void = () => undefined,
 ): { page: SimComponent; wx: FakeWx } {
@@ -31,9 +30,9 @@ export function renderPage(
   };
   jest.isolateModules(() => {
     // A fresh registry, so Page() runs again; the page's default client lives in it.
-    const api: typeof import('../../api/client') = require('../../api/client');
-    api.setDefaultClient(client as Client);
-    require(`../../pages/${name}/index`);
+    const api: typeof import('../../src/api/index') = require('../../src/api/index');
+    api.setApi({ client: opsClient(client), tokens: { get: () => 'token', set() {}, clear() {} }, login: () => Promise.resolve('token'), ensureLogin: () => Promise.resolve('token'), logout: () => Promise.resolve() });
+    require(`../../src/pages/${name}/index`);
   });
   if (!options) throw new Error(`pages/${name}/index did not call Page()`);
 

@@ -1,12 +1,12 @@
 // The shared helpers the pages rely on: money display, the one error → message
 // mapping, the cart hand-over format, the Idempotency-Key and quantities.
-import type { PageWx } from '../../utils/wx';
-import { decodeItems, encodeItems } from '../../utils/cart';
-import { errorCode, errorMessage, showError } from '../../utils/errors';
-import { orderView } from '../../utils/format';
-import { newIdempotencyKey } from '../../utils/idempotency';
-import { formatFen } from '../../utils/money';
-import { clampQuantity } from '../../utils/quantity';
+import type { PageWx } from '../../src/utils/wx';
+import { decodeItems, encodeItems } from '../../src/utils/cart';
+import { errorCode, errorMessage, showError } from '../../src/utils/errors';
+import { orderView } from '../../src/utils/format';
+import { newIdempotencyKey } from '../../src/utils/idempotency';
+import { formatFen } from '../../src/utils/money';
+import { clampQuantity } from '../../src/utils/quantity';
 import { FakeWx, apiError, order } from './fakes';
 
 // Compile-time: the real wx is a PageWx, so pages can hand it to their logic.

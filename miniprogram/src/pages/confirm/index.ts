@@ -1,0 +1,38 @@
+// Confirmation page glue: the logic is in ./logic.ts (tested in test/pages).
+// Each line's quantity-stepper gets value/max from this page (properties
+// down) and reports taps with triggerEvent('change', {value}); the handler
+// reads e.detail.value and the line's product id from data-id (event up).
+import { getClient } from '../../api/index';
+import type { StepperChangeDetail } from '../../components/quantity-stepper/index';
+import { ConfirmController, ConfirmData, initialConfirmData } from './logic';
+
+Page<ConfirmData, {
+  ctrl?: ConfirmController;
+  onQuantityChange(e: WechatMiniprogram.CustomEvent<StepperChangeDetail, {}, { id: string }>): void;
+  onRemove(e: WechatMiniprogram.BaseEvent<{}, { id: string }>): void;
+  onSubmit(): void;
+  onRetry(): void;
+}>({
+  data: initialConfirmData(),
+
+  onLoad(query: Record<string, string | undefined>) {
+    this.ctrl = new ConfirmController(this, getClient(), wx);
+    void this.ctrl.load(query.items);
+  },
+
+  onQuantityChange(e) {
+    this.ctrl?.changeQuantity(e.currentTarget.dataset.id, e.detail.value);
+  },
+
+  onRemove(e) {
+    this.ctrl?.removeLine(e.currentTarget.dataset.id);
+  },
+
+  onSubmit() {
+    void this.ctrl?.submit();
+  },
+
+  onRetry() {
+    void this.ctrl?.refresh();
+  },
+});

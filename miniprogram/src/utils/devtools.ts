@@ -1,0 +1,135 @@
+// WeChat DevTools against `make run`: stand in for the phone the way the
+// README's curl walk-through does.
+//
+// In DevTools, wx.login returns a code minted by WeChat for the DevTools
+// account, which wxmp's WeChat emulator has never issued (it answers 40029,
+// so login fails with invalid_code), and wx.requestPayment cannot pay for
+// the emulator's merchant. So, only when running inside DevTools AND
+// talking to a local server (develop's apiBase on localhost / 127.0.0.1, see
+// config/env.ts), login and
+// requestPayment go to the emulator's control API instead:
+//   wx.login          → POST {emulator}/emulator/login-codes {"user":"devtools"}
+//   wx.requestPayment → a modal ("支付" or "取消"), then
+//                       POST {emulator}/emulator/payments with the five arguments,
+//                       which checks paySign like the WeChat client, marks the
+//                       transaction paid and notifies the server.
+// On a phone, or against any other server, the real wx is used untouched.
+import { REQUEST_TIMEOUT_MS, type WxLike } from '../api/index';
+import { ENVS, type Env } from '../config/env';
+import type { PageWx } from './wx';
+
+/** The emulator's test user DevTools logs in as (a stable openid across runs). */
+export const EMULATOR_USER = 'devtools';
+
+export type AppWx = WxLike & PageWx;
+
+interface PlatformWx {
+  getDeviceInfo?: () => { platform: string };
+  getSystemInfoSync?: () => { platform: string };
+}
+
+function platform(wx: PlatformWx): string {
+  try {
+    return (wx.getDeviceInfo ?? wx.getSystemInfoSync)?.()?.platform ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** DevTools talking to a server on this machine (`make run`). */
+export function usesEmulator(wx: PlatformWx, env: Env): boolean {
+  return (
+    platform(wx) === 'devtools' && env.emulatorBase !== undefined && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(env.apiBase)
+  );
+}
+
+function post(wx: WxLike, url: string, body: unknown): Promise<{ status: number; data: any }> {
+  return new Promise((resolve, reject) => {
+    wx.request({
+      url,
+      method: 'POST',
+      header: { 'Content-Type': 'application/json' },
+      data: JSON.stringify(body),
+      dataType: 'json',
+      responseType: 'text',
+      timeout: REQUEST_TIMEOUT_MS,
+      success: (res) => {
+        let data = res.data;
+        if (typeof data === 'string') {
+          try {
+            data = JSON.parse(data);
+          } catch {
+            // leave as text
+          }
+        }
+        resolve({ status: res.statusCode, data });
+      },
+      fail: reject,
+    });
+  });
+}
+
+/** wx with login and requestPayment routed to the emulator (see the top of this file). */
+export function emulatorWx(wx: AppWx, base: string = ENVS.develop.emulatorBase ?? ''): AppWx {
+  return {
+    request: (o) => wx.request(o),
+    getStorageSync: (k) => wx.getStorageSync(k),
+    setStorageSync: (k, v) => wx.setStorageSync(k, v),
+    removeStorageSync: (k) => wx.removeStorageSync(k),
+    showLoading: (o) => wx.showLoading(o),
+    hideLoading: () => wx.hideLoading(),
+    showToast: (o) => wx.showToast(o),
+    showModal: (o) => wx.showModal(o),
+    navigateTo: (o) => wx.navigateTo(o),
+    navigateBack: (o) => wx.navigateBack(o),
+    redirectTo: (o) => wx.redirectTo(o),
+    switchTab: (o) => wx.switchTab(o),
+    stopPullDownRefresh: () => wx.stopPullDownRefresh(),
+
+    login(o) {
+      post(wx, `${base}/emulator/login-codes`, { user: EMULATOR_USER }).then(
+        (res) =>
+          res.status === 201 && typeof res.data?.code === 'string'
+            ? o.success({ code: res.data.code })
+            : o.fail({ errMsg: `login:fail emulator answered ${res.status}` }),
+        (err: { errMsg?: string }) => o.fail({ errMsg: `login:fail ${err?.errMsg ?? 'emulator unreachable'}` }),
+      );
+    },
+
+    requestPayment(o) {
+      const { timeStamp, nonceStr, package: pkg, signType, paySign } = o;
+      wx.showModal({
+        title: '模拟微信支付',
+        content: '开发者工具中由 wxmp 的微信模拟器代为支付',
+        confirmText: '支付',
+        cancelText: '取消',
+        success: (choice) => {
+          if (!choice.confirm) {
+            o.fail({ errMsg: 'requestPayment:fail cancel' });
+            return;
+          }
+          post(wx, `${base}/emulator/payments`, { timeStamp, nonceStr, package: pkg, signType, paySign }).then(
+            (res) =>
+              res.status === 200
+                ? o.success({ errMsg: 'requestPayment:ok' })
+                : o.fail({ errMsg: `requestPayment:fail ${res.data?.error ?? res.status}` }),
+            (err: { errMsg?: string }) => o.fail({ errMsg: `requestPayment:fail ${err?.errMsg ?? 'emulator unreachable'}` }),
+          );
+        },
+        fail: () => o.fail({ errMsg: 'requestPayment:fail cancel' }),
+      });
+    },
+  };
+}
+
+let cached: AppWx | undefined;
+
+/**
+ * The wx the app and the pay page use: the real one, or in DevTools against `make run`
+ * the emulator-backed one. app.ts decides at launch (with this build's env); pages after
+ * that get the same one.
+ */
+export function appWx(env?: Env): AppWx {
+  if (env) cached = usesEmulator(wx, env) ? emulatorWx(wx, env.emulatorBase) : wx;
+  return cached ?? wx;
+}

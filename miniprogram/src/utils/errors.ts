@@ -1,0 +1,79 @@
+// The one place that turns a failure into the sentence the user reads.
+//
+// Server failures arrive as ApiError (api/client.ts) carrying the problem's
+// stable `code` (openapi.yaml ProblemCode) or one of the client's own
+// (`network_error`, `invalid_response`). WeChat's APIs fail with an `errMsg`
+// such as "requestPayment:fail cancel". Matching is by shape, not by class,
+// so errors thrown by test doubles are understood the same way.
+import type { ErrorCode } from '../api/index';
+import type { PageWx } from './wx';
+import { toast } from './ui';
+
+/** Codes the pages add for what happens in WeChat rather than on the server. */
+export type UiErrorCode = 'payment_cancelled' | 'payment_failed' | 'payment_unconfirmed' | 'unknown';
+
+// Record<ErrorCode, …> makes the compiler insist on a message for every code
+// the contract (and the client) can produce.
+const MESSAGES: Record<ErrorCode | UiErrorCode, string> = {
+  invalid_request: '请求有误，请重试',
+  unsupported_media_type: '请求有误，请重试',
+  payload_too_large: '请求内容过大',
+  not_found: '内容不存在或已删除',
+  method_not_allowed: '请求有误，请重试',
+  unauthorized: '请重新登录',
+  invalid_code: '登录失败，请重试',
+  user_blocked: '账号存在风险，暂时无法使用',
+  rate_limited: '操作太频繁，请稍后再试',
+  wechat_unavailable: '微信服务繁忙，请稍后再试',
+  not_ready: '服务暂不可用，请稍后再试',
+  internal: '服务器开小差了，请稍后再试',
+  out_of_stock: '库存不足',
+  product_unavailable: '商品已下架',
+  idempotency_conflict: '订单已提交，请勿重复操作',
+  order_not_payable: '订单已支付、取消或过期',
+  order_not_cancellable: '订单已支付，无法取消',
+  wechatpay_unavailable: '支付服务繁忙，请稍后再试',
+  wechatpay_rejected: '支付下单失败，请稍后再试',
+  not_refundable: '该订单不能退款',
+  refund_too_large: '退款金额超过可退金额',
+  sku_taken: '商品编号已存在',
+  network_error: '网络异常，请检查网络后重试',
+  invalid_response: '服务器响应异常，请稍后再试',
+  payment_cancelled: '已取消支付',
+  payment_failed: '支付失败，请重试',
+  payment_unconfirmed: '支付结果确认中，请稍后在订单中查看',
+  unknown: '出错了，请稍后再试',
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+/** The stable code of any failure the pages may see. */
+export function errorCode(err: unknown): string {
+  if (!isObject(err)) return 'unknown';
+  if (typeof err.code === 'string' && err.code !== '') return err.code;
+  const msg = typeof err.errMsg === 'string' ? err.errMsg : '';
+  if (msg.startsWith('requestPayment:')) return /cancel/.test(msg) ? 'payment_cancelled' : 'payment_failed';
+  return 'unknown';
+}
+
+/** The message for a code; codes added to the contract later get a generic one. */
+export function messageForCode(code: string): string {
+  return (MESSAGES as Record<string, string>)[code] ?? MESSAGES.unknown;
+}
+
+/** The Chinese sentence for a failure. */
+export function errorMessage(err: unknown): string {
+  return messageForCode(errorCode(err));
+}
+
+/**
+ * Shows the failure as a toast and returns its code. icon 'none' because the
+ * success/error icons cut the title to 7 characters.
+ */
+export function showError(wx: Pick<PageWx, 'showToast'>, err: unknown): string {
+  const code = errorCode(err);
+  toast(wx, messageForCode(code), 'none', 2500);
+  return code;
+}

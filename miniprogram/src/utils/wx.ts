@@ -1,0 +1,83 @@
+// The slice of the `wx` UI API that page logic uses (the API client has its
+// own slice for requests, login and storage: WxLike in api/client.ts).
+// The signatures are written so that the real global `wx` is assignable to
+// PageWx (test/pages/wx-types.test.ts holds the compiler to that) and a test
+// can pass a small fake. Page logic never touches the global.
+import type { PaymentParams } from '../api/index';
+
+export interface PageWx {
+  requestPayment(option: {
+    timeStamp: string;
+    nonceStr: string;
+    package: string;
+    signType: 'RSA';
+    paySign: string;
+    success: (res: { errMsg: string }) => void;
+    fail: (err: { errMsg: string }) => void;
+  }): unknown;
+  showLoading(option: { title: string; mask?: boolean }): unknown;
+  hideLoading(): unknown;
+  showToast(option: { title: string; icon?: 'success' | 'error' | 'loading' | 'none'; duration?: number }): unknown;
+  showModal(option: {
+    title?: string;
+    content?: string;
+    confirmText?: string;
+    cancelText?: string;
+    success?: (res: { confirm: boolean; cancel: boolean }) => void;
+    fail?: (err: { errMsg: string }) => void;
+  }): unknown;
+  navigateTo(option: { url: string; complete?: () => void }): unknown;
+  navigateBack(option?: { delta?: number }): unknown;
+  redirectTo(option: { url: string }): unknown;
+  switchTab(option: { url: string }): unknown;
+  stopPullDownRefresh(): unknown;
+}
+
+/**
+ * Calls wx.requestPayment with exactly the five arguments the server signed
+ * (APIv3: timeStamp, nonceStr, package "prepay_id=…", signType "RSA",
+ * paySign); nothing is added or changed on the client. Rejects with WeChat's
+ * `{errMsg}` ("requestPayment:fail cancel" when the user closes the sheet).
+ */
+export function requestPayment(wx: Pick<PageWx, 'requestPayment'>, p: PaymentParams): Promise<void> {
+  return new Promise((resolve, reject) => {
+    wx.requestPayment({
+      timeStamp: p.timeStamp,
+      nonceStr: p.nonceStr,
+      package: p.package,
+      signType: p.signType,
+      paySign: p.paySign,
+      success: () => resolve(),
+      fail: (err) => reject(err),
+    });
+  });
+}
+
+/** Asks the user to confirm; false when they decline or the modal fails. */
+export function confirmModal(wx: Pick<PageWx, 'showModal'>, title: string, content: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content,
+      success: (res) => resolve(res.confirm),
+      fail: () => resolve(false),
+    });
+  });
+}
+
+/** "/pages/x/index?a=1&b=2" with encoded values. */
+export function pageUrl(path: string, query: Record<string, string | number> = {}): string {
+  const pairs = Object.keys(query).map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(String(query[k]))}`);
+  return pairs.length ? `${path}?${pairs.join('&')}` : path;
+}
+
+/** What a controller needs from its Page: the Page instance itself satisfies it. */
+export interface View<D> {
+  data: D;
+  setData(patch: Partial<D>): void;
+}
+
+/** Waits ms milliseconds (jest's fake timers drive it in tests). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,79 @@
+// The mini-program through WeChat's own compilers (see ./toolchain.ts): the real
+// project builds, and each kind of breakage DevTools would refuse fails here too.
+import { readFileSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { SRC, buildProject, compileWxml, compileWxss, copyProject, filesOf, removeProject } from './toolchain';
+
+const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as { pages: string[] };
+
+describe('wcc and wcsc', () => {
+  test('compile every WXML and WXSS file of the mini-program', () => {
+    const wxml = filesOf(SRC, '.wxml');
+    expect(wxml).toEqual(expect.arrayContaining(appJson.pages));
+    const js = compileWxml(SRC);
+    for (const page of wxml) expect(js).toContain(`'${page}.wxml'`);
+    const css = compileWxss(SRC);
+    expect(Object.keys(css)).toEqual(expect.arrayContaining(['comm', './app.wxss']));
+  });
+
+  test('refuse a broken template and a broken style sheet', () => {
+    const dir = copyProject();
+    try {
+      const src = join(dir, 'src');
+      writeFileSync(join(src, 'pages/home/index.wxml'), '<view><text>{{title}</text>');
+      expect(() => compileWxml(src)).toThrow(/pages\/home\/index\.wxml/);
+      writeFileSync(join(src, 'app.wxss'), '.page { color: red; ');
+      expect(() => compileWxss(src)).toThrow(/wxss/);
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
+
+describe('miniprogram-ci, offline', () => {
+  test('builds the whole project; the package holds the mini-program and its npm, nothing else', async () => {
+    const dir = copyProject();
+    try {
+      const files = Object.keys(await buildProject(dir));
+      expect(files).toEqual(expect.arrayContaining(['app.js', 'app.json', 'app.wxss', 'miniprogram_npm/@wxmp/wx-client/index.js']));
+      for (const page of appJson.pages) expect(files).toEqual(expect.arrayContaining([`${page}.js`, `${page}.json`]));
+      expect(files.filter((f) => /(^|\/)(test|node_modules)\/|\.test\.|jest|\.ts$|package(-lock)?\.json$/.test(f))).toEqual([]);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  const breakages: [string, (src: string) => void, RegExp][] = [
+    ['app.json that is not JSON', (src) => writeFileSync(join(src, 'app.json'), '{ "pages": ['), /app\.json/],
+    [
+      'a page in app.json with no files',
+      (src) => {
+        const app = JSON.parse(readFileSync(join(src, 'app.json'), 'utf8'));
+        app.pages.push('pages/ghost/index');
+        writeFileSync(join(src, 'app.json'), JSON.stringify(app));
+      },
+      /pages\/ghost\/index/,
+    ],
+    ['a page missing its .wxml', (src) => rmSync(join(src, 'pages/orders/index.wxml')), /pages\/orders\/index\.wxml/],
+    [
+      'usingComponents naming a component that does not exist',
+      (src) => {
+        const p = join(src, 'pages/home/index.json');
+        const json = JSON.parse(readFileSync(p, 'utf8'));
+        json.usingComponents = { ...json.usingComponents, 'ghost-card': '/components/ghost/index' };
+        writeFileSync(p, JSON.stringify(json));
+      },
+      /ghost/,
+    ],
+  ];
+
+  test.each(breakages)('fails the build on %s', async (_, breakIt, message) => {
+    const dir = copyProject();
+    try {
+      breakIt(join(dir, 'src'));
+      await expect(buildProject(dir)).rejects.toThrow(message);
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
