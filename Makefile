@@ -20,12 +20,13 @@ run: deps-postgres
 	$(GO) run ./app serve
 
 ## test: everything CI runs
-test: deps check-secrets check-generated lint test-go test-miniprogram
+test: deps check-secrets check-generated lint test-go test-miniprogram console-test
 
-## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc), the mini-program's API types (openapi-typescript) and its client package's JS (client/dist)
-generate: deps-miniprogram
+## generate: regenerate the HTTP layer (oapi-codegen), the queries (sqlc), the mini-program's API types (openapi-typescript), its client package's JS (client/dist) and the consoles' built pages (api/console/dist)
+generate: deps-miniprogram api/console/node_modules/.installed
 	$(GO) generate ./api ./db
 	cd miniprogram && npm run --silent generate
+	$(CONSOLE_NPM) run --silent generate
 
 check-generated:
 	@before=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
@@ -88,7 +89,7 @@ build-boring:
 bench-boring: deps-postgres build-boring
 	bin/wxmp-boring bench -duration $(BENCH_DURATION) -concurrency $(BENCH_CONCURRENCY) -out .data/bench-boring.json
 
-deps: deps-postgres deps-node deps-miniprogram
+deps: deps-postgres deps-node deps-miniprogram console-deps
 
 # PostgreSQL server binaries (initdb, postgres) for the embedded cluster.
 deps-postgres:
@@ -110,4 +111,9 @@ miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/packag
 	@touch $@
 
 clean:
-	rm -rf bin tools/node_modules miniprogram/node_modules
+	rm -rf bin tools/node_modules miniprogram/node_modules $(CONSOLE_DIR)/node_modules
+
+# The web consoles (operator and emulator): their own npm project and targets
+# (included last, so that `make` alone still means `make run`).
+include api/console/console.mk
+GENERATED += $(CONSOLE_GENERATED)

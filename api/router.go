@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/wxmp/wxmp/api/console"
 	"github.com/wxmp/wxmp/domain"
 )
 
@@ -64,6 +65,10 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 		},
 		ResponseErrorHandlerFunc: errs.respond,
 	})
+	// The operator console: static pages that call /admin/v1 with the
+	// operator's key from the browser (api/console).
+	r.Handle(console.Prefix+"*", console.Operator())
+	r.Handle("/console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
 	r.Method(http.MethodPost, "/v1/wechatpay/refund-notify", refundNotify)
 	r.Group(func(r chi.Router) {

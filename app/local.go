@@ -108,12 +108,13 @@ func devKey(path string) (string, error) {
 // of README.md, with this run's addresses filled in.
 func printWalkthrough(w io.Writer, cfg Config) {
 	api := strings.TrimRight(cfg.PublicURL, "/")
-	fmt.Fprintf(w, "\nwxmp is ready.\n  API:       %s\n", api)
+	fmt.Fprintf(w, "\nwxmp is ready.\n  API:       %s\n  Console:   %s/console/   (operators; sign in with an operator key)\n", api, api)
 	if cfg.WeChatMode != modeEmulator {
 		return
 	}
 	emu := strings.TrimRight(cfg.WeChatAPIBase, "/")
 	fmt.Fprintf(w, `  Emulator:  %[2]s   (stands in for WeChat; appid %[3]s)
+  Emulator console: %[2]s/console/   (what WeChat saw; pay, fail, send again)
   Database:  %[4]s
 
 Try it (needs curl and jq):

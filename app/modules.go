@@ -25,6 +25,7 @@ import (
 	"github.com/wxmp/wxmp/adapters/wechat"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/api"
+	"github.com/wxmp/wxmp/api/console"
 	"github.com/wxmp/wxmp/domain"
 )
 
@@ -310,7 +311,8 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, se
 // runEmulator serves the WeChat emulator in-process (WECHAT_MODE=emulator,
 // and the `emulator` subcommand) with the same credentials the service uses.
 func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger) error {
-	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret}
+	// Its web console at /console/ (api/console) shows what WeChat saw.
+	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Console: console.Emulator()}
 	if cfg.emulatorKeys != nil {
 		// make run serves plain HTTP locally, so the emulator must accept an
 		// http:// notify_url, which real WeChat Pay never would.

@@ -29,7 +29,10 @@
 //     PUT /emulator/transactions/{no}/state, PUT /emulator/pay/sign-mode,
 //     GET /emulator/refunds/{out_refund_no},
 //     POST /emulator/refunds/{out_refund_no}/complete and
-//     POST /emulator/refunds/{out_refund_no}/notify;
+//     POST /emulator/refunds/{out_refund_no}/notify; and what the web
+//     console (Config.Console, at /console/) lists and presses
+//     (console_api.go, console_deliveries.go), all of it described in
+//     control.openapi.yaml;
 //   - fault injection (faults.go): queued errcodes, delays, gateway failures,
 //     refunds that end ABNORMAL or CLOSED, and misbehaving notifications, to
 //     exercise the client's retry, timeout and idempotency paths.
@@ -78,6 +81,10 @@ type Config struct {
 	// Pay turns on WeChat Pay APIv3 (pay.go). Nil serves the login side
 	// only; the pay routes then answer 404.
 	Pay *PayConfig
+	// Console, if set, is served at /console/: the emulator's web console
+	// (api/console.Emulator()), a page over the control API. The package
+	// takes it as a plain handler so that it never depends on api/.
+	Console http.Handler
 }
 
 // Emulator is one emulated WeChat back end. Its methods are safe for
@@ -142,7 +149,7 @@ func New(cfg Config) (*Emulator, error) {
 		e.pay = p
 	}
 	e.stopped, e.stop = context.WithCancel(context.Background())
-	e.handler = e.routes()
+	e.handler = e.routes(cfg)
 	return e, nil
 }
 
@@ -153,7 +160,7 @@ func (e *Emulator) Handler() http.Handler { return e.handler }
 // routes registers every endpoint. Patterns carry no method so that a wrong
 // method gets a JSON 405 from methods below instead of ServeMux's plain-text
 // one; the catch-all gives unknown paths a JSON 404.
-func (e *Emulator) routes() http.Handler {
+func (e *Emulator) routes(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	// WeChat mini-program open API (login.go).
 	mux.Handle("/sns/jscode2session", methods{http.MethodGet: e.jscode2session})
@@ -163,9 +170,15 @@ func (e *Emulator) routes() http.Handler {
 	mux.Handle("/emulator/login-codes", methods{http.MethodPost: e.postLoginCode})
 	mux.Handle("/emulator/users/{name}", methods{http.MethodGet: e.getUser})
 	mux.Handle("/emulator/faults", methods{
+		http.MethodGet:    e.getFaults, // console_api.go
 		http.MethodPost:   e.postFault,
 		http.MethodDelete: e.deleteFaults,
 	})
+	mux.Handle("/emulator/users", methods{http.MethodGet: e.getUsers}) // console_api.go
+	if cfg.Console != nil {
+		mux.Handle("/console/", cfg.Console)
+		mux.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	}
 	if e.pay != nil {
 		// WeChat Pay APIv3 (payapi.go).
 		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.jsapi})
@@ -176,7 +189,12 @@ func (e *Emulator) routes() http.Handler {
 		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: e.getTransaction})
 		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: e.postResend})
 		mux.Handle("/emulator/transactions/{no}/state", methods{http.MethodPut: e.putTradeState}) // tradestate.go
-		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodPut: e.putSignMode})
+		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodGet: e.getSignMode, http.MethodPut: e.putSignMode})
+		// The console's lists and its pay button (console_api.go, console_deliveries.go).
+		mux.Handle("/emulator/transactions", methods{http.MethodGet: e.getTransactions})
+		mux.Handle("/emulator/transactions/{no}/pay", methods{http.MethodPost: e.postPay})
+		mux.Handle("/emulator/refunds", methods{http.MethodGet: e.getRefunds})
+		mux.Handle("/emulator/deliveries", methods{http.MethodGet: e.getDeliveries})
 		// Refunds (refundapi.go, refundcontrol.go).
 		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.domesticRefund})
 		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.queryDomesticRefund})

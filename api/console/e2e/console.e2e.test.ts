@@ -1,0 +1,170 @@
+// The two consoles in real Chromium (Debian's, driven by playwright-core) against the real
+// service with its embedded PostgreSQL and in-process emulator. The tests run in order and
+// share one server: each step builds on what the one before left (a paid order is refunded).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fenToYuanInput, formatFen } from '../src/shared/money';
+import { REPO_ROOT, startServer, type Server } from './server';
+import { login, placeOrder, type Placed } from './shop';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, '.data', 'console-screenshots');
+// UPDATE_SCREENSHOTS=1 also refreshes the README's pictures (make console-screenshots).
+const README_SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'api', 'console', 'screenshots') : '';
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+
+let server: Server;
+let browser: Browser;
+let context: BrowserContext;
+let operator: Page;
+let emulator: Page;
+let first: Placed;
+
+async function shot(page: Page, name: string, readme?: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  if (README_SHOTS && readme) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(README_SHOTS, `${readme}.png`) });
+  }
+}
+
+/** The operator console's page for one order, reloaded until its status badge says status. */
+async function orderShows(id: string, status: string): Promise<void> {
+  await operator.goto(`${server.api}/console/orders/${id}`);
+  await operator.locator(`h1 [data-state="${status}"]`).waitFor({ timeout: 15_000 });
+}
+
+async function mintCode(user: string): Promise<string> {
+  await emulator.fill('[data-testid=mint] input[name=user]', user);
+  await emulator.click('[data-testid=mint] button[type=submit]');
+  const code = await emulator.locator(`[data-minted-for="${user}"] [data-testid=minted-code]`).textContent();
+  expect(code).toMatch(/^[0-9a-f]{32}$/);
+  return code ?? '';
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  if (README_SHOTS) mkdirSync(README_SHOTS, { recursive: true });
+  server = await startServer();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  operator = await context.newPage();
+  emulator = await context.newPage();
+  // A page error or a CSP violation is a bug, whichever test is running.
+  for (const p of [operator, emulator]) {
+    p.on('pageerror', (err) => console.error('page error:', err));
+    p.on('console', (m) => m.type() === 'error' && console.error('console error:', m.text()));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('operator console', () => {
+  it('refuses a wrong key and keeps the right one in this tab only', async () => {
+    await operator.goto(`${server.api}/console/`);
+    await shot(operator, 'operator-sign-in');
+    await operator.fill('input[name=key]', 'wxop_console-e2e_notTheSecretAtAll0000000000000000000000000');
+    await operator.click('button[type=submit]');
+    await expect.poll(() => operator.locator('[role=alert]').textContent()).toContain('unauthorized');
+    expect(await operator.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await operator.fill('input[name=key]', server.operatorKey);
+    await operator.click('button[type=submit]');
+    await operator.locator('[data-testid=orders]').waitFor();
+    expect(await operator.evaluate(() => sessionStorage.getItem('wxmp.operator.key'))).toBe(server.operatorKey);
+    expect(await operator.evaluate(() => document.cookie)).toBe('');
+    expect(operator.url()).not.toContain('wxop_');
+  });
+});
+
+describe('emulator console and operator console together', () => {
+  it('buy, pay in the emulator console, and the order is paid in the operator console', async () => {
+    await emulator.goto(`${server.emulator}/console/`);
+    const token = await login(server, await mintCode('alice'));
+    first = await placeOrder(server, token);
+    const row = emulator.locator(`[data-txn="${first.outTradeNo}"]`);
+    await row.locator('[data-state=NOTPAY]').waitFor();
+    await emulator.locator('[data-user=alice]').getByText('1', { exact: true }).waitFor(); // one login
+
+    await row.getByRole('button', { name: '支付', exact: true }).click();
+    await row.locator('[data-state=SUCCESS]').waitFor();
+    await emulator.locator(`[data-delivery="${first.outTradeNo}"][data-answer=taken]`).waitFor();
+
+    await operator.goto(`${server.api}/console/`);
+    const listed = operator.locator(`[data-order="${first.id}"]`);
+    await listed.locator('[data-state=paid]').waitFor();
+    expect(await listed.textContent()).toContain(formatFen(first.totalFen));
+    await shot(operator, 'operator-orders');
+    await listed.getByRole('link').click();
+    await operator.locator('h1 [data-state=paid]').waitFor();
+    await operator.locator('[data-testid=ledger] [data-state=applied]').waitFor();
+  });
+
+  it('refund half: PROCESSING, then SUCCESS', async () => {
+    await orderShows(first.id, 'paid');
+    await operator.getByRole('button', { name: '退款…' }).click();
+    const dialog = operator.locator('[data-testid=refund-dialog]');
+    // The amount starts at what is left: all of it.
+    expect(await dialog.locator('input[name=amount]').inputValue()).toBe(fenToYuanInput(first.totalFen));
+    await dialog.locator('input[name=amount]').fill('0.001');
+    await dialog.getByText('最多两位小数').waitFor();
+    await dialog.locator('input[name=amount]').fill(fenToYuanInput(first.totalFen / 2));
+    await dialog.locator('input[name=reason]').fill('少发一件');
+    await shot(operator, 'operator-refund-dialog');
+    await dialog.locator('button[type=submit]').click();
+
+    const refund = operator.locator('[data-testid=refunds] tbody tr').first();
+    await refund.locator('[data-state=PROCESSING]').waitFor();
+    expect(await refund.textContent()).toContain(formatFen(first.totalFen / 2));
+    await refund.locator('[data-state=SUCCESS]').waitFor({ timeout: 20_000 });
+    await operator.getByTestId('refunded').getByText(formatFen(first.totalFen / 2)).waitFor();
+    await shot(operator, 'operator-order', 'operator-order-desktop');
+    await operator.setViewportSize(PHONE);
+    await shot(operator, 'operator-order-phone', 'operator-order-phone');
+    await operator.setViewportSize(DESKTOP);
+
+    await emulator.locator('[data-testid=emulator-refunds] [data-state=SUCCESS]').waitFor();
+  });
+
+  it('a dropped notification shows in the emulator console, and the order still ends paid', async () => {
+    await emulator.getByTestId('drop-next').click();
+    await emulator.locator('[data-testid=faults]').getByText('"drop":1').waitFor();
+    const order = await placeOrder(server, await login(server, await mintCode('bob')));
+    const row = emulator.locator(`[data-txn="${order.outTradeNo}"]`);
+    await row.getByRole('button', { name: '支付', exact: true }).click();
+
+    const dropped = emulator.locator(`[data-delivery="${order.outTradeNo}"][data-answer=dropped]`);
+    await dropped.waitFor();
+    expect((await dropped.locator('td').last().textContent())?.trim()).not.toBe(''); // its next retry
+    await orderShows(order.id, 'pending'); // WeChat took the money; the service has not heard yet
+
+    await row.getByRole('button', { name: '再次通知' }).click();
+    await emulator.locator(`[data-delivery="${order.outTradeNo}"][data-answer=taken]`).waitFor();
+    await orderShows(order.id, 'paid');
+    await shot(emulator, 'emulator', 'emulator-desktop');
+    await emulator.setViewportSize(PHONE);
+    await shot(emulator, 'emulator-phone', 'emulator-phone');
+    await emulator.setViewportSize(DESKTOP);
+  });
+
+  it('switches to English, and signing out forgets the key', async () => {
+    await operator.goto(`${server.api}/console/attention`);
+    await operator.getByTestId('lang').click();
+    await operator.getByRole('heading', { name: 'Needs a person' }).waitFor();
+    await shot(operator, 'operator-attention');
+    await operator.goto(`${server.api}/console/products`);
+    await operator.getByRole('heading', { name: 'Products' }).waitFor(); // the choice is kept
+    await shot(operator, 'operator-products');
+    await operator.getByTestId('lang').click();
+
+    await operator.getByTestId('sign-out').click();
+    await operator.locator('[data-testid=sign-in]').waitFor();
+    expect(await operator.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+});

@@ -1,0 +1,64 @@
+import { translator } from '../shared/i18n';
+import { formatFen } from '../shared/money';
+import { RefundStatus } from '../shared/states';
+import { formatTime } from '../shared/time';
+import { emu, type Schemas } from './client';
+import { dict } from './messages';
+import type { Act } from './snapshot';
+
+const t = translator(dict);
+
+/** Refunds as WeChat Pay sees them; a PROCESSING one can be ended now, an ended one notified again. */
+export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
+  const { act } = props;
+  return (
+    <section id="refunds">
+      <h2>{t('refunds.title')}</h2>
+      <div class="scroll">
+        <table data-testid="emulator-refunds">
+          <thead>
+            <tr>
+              <th>{t('refunds.no')}</th>
+              <th>{t('txns.no')}</th>
+              <th class="num">{t('refunds.amount')}</th>
+              <th>{t('refunds.status')}</th>
+              <th>{t('deliveries.at')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((r) => {
+              const path = { params: { path: { out_refund_no: r.out_refund_no } } };
+              return (
+                <tr data-refund={r.out_refund_no}>
+                  <td class="mono">{r.out_refund_no}</td>
+                  <td class="mono">{r.out_trade_no}</td>
+                  <td class="num">{formatFen(r.refund)}</td>
+                  <td>
+                    <RefundStatus status={r.status} />
+                  </td>
+                  <td>{formatTime(r.create_time)}</td>
+                  <td>
+                    <div class="actions">
+                      {r.status === 'PROCESSING' ? (
+                        <button type="button" onClick={() => act(() => emu.POST('/emulator/refunds/{out_refund_no}/complete', path))}>
+                          {t('refunds.complete')}
+                        </button>
+                      ) : (
+                        r.notify_url && (
+                          <button type="button" onClick={() => act(() => emu.POST('/emulator/refunds/{out_refund_no}/notify', path))}>
+                            {t('refunds.resend')}
+                          </button>
+                        )
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+// Transactions with their state, and the buttons a phone would press: pay or fail a pending
+// one, and push a paid one's notification again.
+import { translator } from '../shared/i18n';
+import { formatFen } from '../shared/money';
+import { Badge } from '../shared/ui';
+import { emu, type Schemas } from './client';
+import { dict } from './messages';
+import type { Act } from './snapshot';
+
+const t = translator(dict);
+
+const tones: Record<Schemas['TradeState'], 'ok' | 'wait' | 'bad' | 'off'> = {
+  NOTPAY: 'wait',
+  USERPAYING: 'wait',
+  SUCCESS: 'ok',
+  REFUND: 'off',
+  CLOSED: 'off',
+  REVOKED: 'off',
+  PAYERROR: 'bad',
+};
+
+export function TradeState(props: { state: Schemas['TradeState'] }) {
+  return <Badge tone={tones[props.state]} code={props.state} label={props.state} />;
+}
+
+export function Transactions(props: { items: Schemas['TransactionSummary'][]; act: Act }) {
+  const { act } = props;
+  return (
+    <section id="transactions">
+      <h2>{t('txns.title')}</h2>
+      <div class="scroll">
+        <table data-testid="transactions">
+          <thead>
+            <tr>
+              <th>{t('txns.no')}</th>
+              <th>{t('txns.state')}</th>
+              <th class="num">{t('txns.total')}</th>
+              <th class="num">{t('txns.refunded')}</th>
+              <th class="num">{t('txns.notified')}</th>
+              <th>{t('txns.payer')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.items.map((x) => {
+              const no = x.out_trade_no;
+              const pending = x.trade_state === 'NOTPAY' || x.trade_state === 'USERPAYING';
+              const paid = x.trade_state === 'SUCCESS' || x.trade_state === 'REFUND';
+              const path = { params: { path: { no } } };
+              return (
+                <tr data-txn={no}>
+                  <td class="mono">{no}</td>
+                  <td>
+                    <TradeState state={x.trade_state} />
+                  </td>
+                  <td class="num">{formatFen(x.total)}</td>
+                  <td class="num">{x.refunded ? formatFen(x.refunded) : ''}</td>
+                  <td class="num">{x.deliveries}</td>
+                  <td class="mono">{x.payer_openid}</td>
+                  <td>
+                    <div class="actions">
+                      {pending && (
+                        <>
+                          <button type="button" class="primary" onClick={() => act(() => emu.POST('/emulator/transactions/{no}/pay', path), t('txns.done', { action: t('txns.pay'), no }))}>
+                            {t('txns.pay')}
+                          </button>
+                          <button
+                            type="button"
+                            class="danger"
+                            onClick={() => act(() => emu.PUT('/emulator/transactions/{no}/state', { ...path, body: { trade_state: 'PAYERROR' } }), t('txns.done', { action: t('txns.fail'), no }))}
+                          >
+                            {t('txns.fail')}
+                          </button>
+                        </>
+                      )}
+                      {paid && (
+                        <button type="button" onClick={() => act(() => emu.POST('/emulator/transactions/{no}/notify', path), t('txns.done', { action: t('txns.resend'), no }))}>
+                          {t('txns.resend')}
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+// Everything the page shows, read from the control API every second while the tab is visible:
+// the emulator changes on its own (notification retries, refunds ending), and a developer
+// should see a delivery appear without pressing a key.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { emu, type Schemas } from './client';
+
+export interface Snapshot {
+  users: Schemas['TestUser'][];
+  transactions: Schemas['TransactionSummary'][];
+  deliveries: Schemas['ConsoleDelivery'][];
+  refunds: Schemas['Refund'][];
+  faults: Schemas['Fault'][];
+  signMode: Schemas['SignMode']['mode'];
+}
+
+const POLL_MS = 1000;
+
+async function read(): Promise<Snapshot> {
+  const [u, t, d, r, f, s] = await Promise.all([
+    emu.GET('/emulator/users'),
+    emu.GET('/emulator/transactions'),
+    emu.GET('/emulator/deliveries'),
+    emu.GET('/emulator/refunds'),
+    emu.GET('/emulator/faults'),
+    emu.GET('/emulator/pay/sign-mode'),
+  ]);
+  if (!u.data || !t.data || !d.data || !r.data || !f.data || !s.data) {
+    // These only fail when the emulator runs without WeChat Pay or is gone.
+    throw new Error(`the emulator answered ${[u, t, d, r, f, s].map((x) => x.response.status).join(', ')}`);
+  }
+  return { users: u.data.items, transactions: t.data.items, deliveries: d.data.items, refunds: r.data.items, faults: f.data.items, signMode: s.data.mode };
+}
+
+export function useSnapshot(): { snap: Snapshot | null; error: unknown; refresh: () => Promise<void> } {
+  const [snap, setSnap] = useState<Snapshot | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const refresh = useCallback(async () => {
+    try {
+      setSnap(await read());
+      setError(null);
+    } catch (err) {
+      setError(err instanceof TypeError ? err : { error: String((err as Error).message ?? err) });
+    }
+  }, []);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const tick = async (): Promise<void> => {
+      if (document.visibilityState === 'visible') await refresh();
+      if (live) timer = setTimeout(tick, POLL_MS);
+    };
+    void tick();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [refresh]);
+  return { snap, error, refresh };
+}
+
+/** Runs one button's call; the page shows its error, or refreshes at once. */
+export type Act = (call: () => Promise<{ error?: unknown }>, done?: string) => Promise<void>;

@@ -1,0 +1,102 @@
+// What needs a person, oldest first: late payments to give back, suspicious payments, orders
+// reconciliation gave up on, refunds that failed or ended ABNORMAL. Each can be marked resolved
+// with a note (kept in the audit table with the operator's key id).
+import { useEffect, useState } from 'preact/hooks';
+import { translator } from '../shared/i18n';
+import { formatTime } from '../shared/time';
+import { Badge, ErrorLine, Loading } from '../shared/ui';
+import { api, type Schemas } from './client';
+import { dict } from './messages';
+import { BASE, onLinkClick } from './router';
+
+const t = translator(dict);
+
+export function Attention() {
+  const [items, setItems] = useState<Schemas['AttentionItem'][] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [resolving, setResolving] = useState<number | null>(null);
+  const [note, setNote] = useState('');
+
+  const load = async (): Promise<void> => {
+    try {
+      const { data, error } = await api.GET('/admin/v1/attention', { params: { query: { limit: 100 } } });
+      setError(error ?? null);
+      if (data) setItems(data.items);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  useEffect(() => void load(), []);
+
+  const resolve = async (e: Event, id: number): Promise<void> => {
+    e.preventDefault();
+    try {
+      const { error } = await api.POST('/admin/v1/attention/{itemId}/resolve', { params: { path: { itemId: id } }, body: { note: note.trim() } });
+      if (error) return setError(error);
+      setResolving(null);
+      setNote('');
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <>
+      <h1>{t('attention.title')}</h1>
+      <ErrorLine error={error} />
+      {items === null ? (
+        error === null && <Loading />
+      ) : items.length === 0 ? (
+        <p class="muted">{t('attention.empty')}</p>
+      ) : (
+        <div class="scroll">
+          <table data-testid="attention">
+            <thead>
+              <tr>
+                <th>{t('attention.created')}</th>
+                <th>{t('attention.kind')}</th>
+                <th>{t('attention.order')}</th>
+                <th>{t('attention.detail')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr data-item={a.id}>
+                  <td>{formatTime(a.created_at)}</td>
+                  <td>
+                    <Badge tone="bad" code={a.kind} label={t(`kind.${a.kind}` as const)} />
+                  </td>
+                  <td class="mono">
+                    <a href={`${BASE}orders/${a.order_id}`} onClick={onLinkClick}>
+                      {a.out_trade_no}
+                    </a>
+                  </td>
+                  <td class="wrap">{a.detail}</td>
+                  <td>
+                    {resolving === a.id ? (
+                      <form class="row" onSubmit={(e) => resolve(e, a.id)}>
+                        <input name="note" required maxLength={500} placeholder={t('attention.note')} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+                        <button class="primary" type="submit" disabled={note.trim() === ''}>
+                          {t('attention.confirm')}
+                        </button>
+                        <button type="button" onClick={() => setResolving(null)}>
+                          {t('common.cancel')}
+                        </button>
+                      </form>
+                    ) : (
+                      <button type="button" onClick={() => (setResolving(a.id), setNote(''))}>
+                        {t('attention.resolve')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,207 @@
+// One order: its facts, lines, payments ledger, refunds, attention items and timeline, and the
+// refund dialog. While something is still moving (a refund PROCESSING, a payment pending), it
+// reloads every 1.5 s, so the operator sees PROCESSING become SUCCESS without pressing a key.
+import { useEffect, useState } from 'preact/hooks';
+import { translator } from '../shared/i18n';
+import { formatFen } from '../shared/money';
+import { OrderStatus, RefundStatus } from '../shared/states';
+import { formatTime } from '../shared/time';
+import { Badge, ErrorLine, Loading } from '../shared/ui';
+import { api, type Schemas } from './client';
+import { dict } from './messages';
+import { refundable } from './order-facts';
+import { RefundDialog } from './RefundDialog';
+import { BASE, onLinkClick } from './router';
+import { Timeline } from './Timeline';
+
+const t = translator(dict);
+const POLL_MS = 1500;
+
+function moving(d: Schemas['AdminOrderDetail']): boolean {
+  return d.order.status === 'pending' || d.order.status === 'closing' || (d.order.refunds ?? []).some((r) => r.status === 'PROCESSING');
+}
+
+export function OrderPage(props: { id: string }) {
+  const [detail, setDetail] = useState<Schemas['AdminOrderDetail'] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [dialog, setDialog] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async (): Promise<void> => {
+      try {
+        const { data, error } = await api.GET('/admin/v1/orders/{orderId}', { params: { path: { orderId: props.id } } });
+        if (!live) return;
+        setError(error ?? null);
+        if (data) setDetail(data);
+        if (data && moving(data)) timer = setTimeout(load, POLL_MS);
+      } catch (err) {
+        if (live) setError(err);
+      }
+    };
+    void load();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [props.id, reload]);
+
+  if (!detail) return error ? <ErrorLine error={error} /> : <Loading />;
+  const o = detail.order;
+  const left = refundable(o);
+  return (
+    <>
+      <a href={BASE} onClick={onLinkClick}>
+        {t('order.back')}
+      </a>
+      <h1>
+        {t('order.title')} <span class="mono">{o.out_trade_no}</span> <OrderStatus status={o.status} />
+      </h1>
+      <ErrorLine error={error} />
+      {notice && <p class="notice">{notice}</p>}
+      <section class="card">
+        <dl class="facts" data-testid="facts">
+          <dt>{t('orders.total')}</dt>
+          <dd data-testid="total">{formatFen(o.total_fen)}</dd>
+          <dt>{t('orders.refunded')}</dt>
+          <dd data-testid="refunded">{formatFen(o.refunded_fen)}</dd>
+          <dt>{t('orders.created')}</dt>
+          <dd>{formatTime(o.created_at)}</dd>
+          <dt>{o.paid_at ? t('order.paidAt') : t('order.expiresAt')}</dt>
+          <dd>{formatTime(o.paid_at ?? o.expires_at)}</dd>
+          <dt>{t('orders.payer')}</dt>
+          <dd class="mono">{o.payer_openid}</dd>
+          <dt>{t('order.transactionId')}</dt>
+          <dd class="mono">{o.transaction_id ?? ''}</dd>
+        </dl>
+        {left > 0 && (
+          <p class="actions">
+            <button class="primary" type="button" onClick={() => setDialog(true)}>
+              {t('order.refund')}
+            </button>
+            <span class="muted">{t('order.left', { amount: formatFen(left) })}</span>
+          </p>
+        )}
+      </section>
+
+      <h2>{t('order.lines')}</h2>
+      <div class="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('order.product')}</th>
+              <th class="num">{t('order.unitPrice')}</th>
+              <th class="num">{t('order.quantity')}</th>
+              <th class="num">{t('order.subtotal')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {o.items.map((l) => (
+              <tr>
+                <td class="wrap">{l.name}</td>
+                <td class="num">{formatFen(l.unit_price_fen)}</td>
+                <td class="num">{l.quantity}</td>
+                <td class="num">{formatFen(l.subtotal_fen)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h2>{t('order.refunds')}</h2>
+      {(o.refunds ?? []).length === 0 ? (
+        <p class="muted">{t('common.none')}</p>
+      ) : (
+        <div class="scroll">
+          <table data-testid="refunds">
+            <thead>
+              <tr>
+                <th>{t('order.refundNo')}</th>
+                <th class="num">{t('order.amount')}</th>
+                <th>{t('orders.status')}</th>
+                <th>{t('order.refundReason')}</th>
+                <th>{t('orders.created')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(o.refunds ?? []).map((r) => (
+                <tr data-refund={r.out_refund_no}>
+                  <td class="mono">{r.out_refund_no}</td>
+                  <td class="num">{formatFen(r.amount_fen)}</td>
+                  <td>
+                    <RefundStatus status={r.status} />
+                  </td>
+                  <td class="wrap">{r.reason}</td>
+                  <td>{formatTime(r.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h2>{t('order.ledger')}</h2>
+      <div class="scroll">
+        <table data-testid="ledger">
+          <thead>
+            <tr>
+              <th>{t('order.received')}</th>
+              <th>{t('order.source')}</th>
+              <th>{t('order.event')}</th>
+              <th>{t('order.verdict')}</th>
+              <th class="num">{t('order.amount')}</th>
+              <th>{t('order.reason')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.ledger.map((l) => (
+              <tr>
+                <td>{formatTime(l.received_at)}</td>
+                <td>{l.source}</td>
+                <td class="mono">{l.event_type}</td>
+                <td>
+                  <Badge tone={l.verdict === 'applied' ? 'ok' : l.verdict === 'duplicate' || l.verdict === 'ignored' ? 'off' : 'bad'} code={l.verdict} label={l.verdict} />
+                </td>
+                <td class="num">{l.amount_fen === undefined ? '' : formatFen(l.amount_fen)}</td>
+                <td class="wrap">{l.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      {detail.attention.length > 0 && (
+        <>
+          <h2>{t('order.attention')}</h2>
+          <ul>
+            {detail.attention.map((a) => (
+              <li>
+                <Badge tone={a.resolved_at ? 'off' : 'bad'} code={a.kind} label={t(`kind.${a.kind}` as const)} /> {a.detail}
+                {a.resolved_at && <span class="muted"> — {a.note}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+
+      <h2>{t('order.timeline')}</h2>
+      <Timeline detail={detail} />
+
+      {dialog && (
+        <RefundDialog
+          orderId={o.id}
+          left={left}
+          onClose={() => setDialog(false)}
+          onDone={(r) => {
+            setDialog(false);
+            setNotice(t('refund.created', { no: r.out_refund_no }));
+            setReload((n) => n + 1);
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,39 @@
+import { translator } from '../shared/i18n';
+import { formatFen } from '../shared/money';
+import { formatTime } from '../shared/time';
+import type { Schemas } from './client';
+import { dict } from './messages';
+import { timeline, type TimelineEvent } from './order-facts';
+
+const t = translator(dict);
+
+function line(e: TimelineEvent): string {
+  switch (e.kind) {
+    case 'created':
+      return t('timeline.created', { amount: formatFen(e.amount) });
+    case 'paid':
+      return t('timeline.paid');
+    case 'ledger':
+      return t('timeline.ledger', { source: e.source, event: e.event, verdict: e.verdict });
+    case 'refund':
+      return t('timeline.refund', { no: e.no, amount: formatFen(e.amount) });
+    case 'refundDone':
+      return t('timeline.refundDone', { no: e.no });
+    case 'attention':
+      return t('timeline.attention', { kind: t(`kind.${e.item}` as const) });
+    case 'resolved':
+      return t('timeline.resolved', { kind: t(`kind.${e.item}` as const) });
+  }
+}
+
+export function Timeline(props: { detail: Schemas['AdminOrderDetail'] }) {
+  return (
+    <ol class="timeline" data-testid="timeline">
+      {timeline(props.detail).map((e) => (
+        <li>
+          <span class="muted">{formatTime(e.at)}</span> {line(e)}
+        </li>
+      ))}
+    </ol>
+  );
+}

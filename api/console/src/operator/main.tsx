@@ -1,0 +1,65 @@
+// The operator console: sign in with an operator API key, then orders, one order (with the
+// refund dialog), what needs a person, and products, all over the operator API (/admin/v1).
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import '../shared/style.css';
+import { translator, useLang } from '../shared/i18n';
+import { Header } from '../shared/ui';
+import { Attention } from './Attention';
+import { dict } from './messages';
+import { OrderPage } from './OrderPage';
+import { Orders } from './Orders';
+import { Products } from './Products';
+import { BASE, onLinkClick, parse, useLocation } from './router';
+import { onSessionChange, operatorKey, signOut } from './session';
+import { SignIn } from './SignIn';
+
+const t = translator(dict);
+
+function App() {
+  useLang();
+  const location = useLocation();
+  const [signedIn, setSignedIn] = useState(operatorKey() !== null);
+  useEffect(() => onSessionChange(() => setSignedIn(operatorKey() !== null)), []);
+  useEffect(() => void (document.title = t('title')));
+  const route = parse(location.pathname);
+  const nav = (href: string, label: string, active: boolean) => (
+    <a href={href} class={active ? 'active' : ''} onClick={onLinkClick}>
+      {label}
+    </a>
+  );
+  return (
+    <>
+      <Header title={t('title')}>
+        {signedIn && (
+          <>
+            {nav(BASE, t('nav.orders'), route.page === 'orders' || route.page === 'order')}
+            {nav(`${BASE}attention`, t('nav.attention'), route.page === 'attention')}
+            {nav(`${BASE}products`, t('nav.products'), route.page === 'products')}
+            <button type="button" class="link" data-testid="sign-out" onClick={signOut}>
+              {t('nav.signOut')}
+            </button>
+          </>
+        )}
+      </Header>
+      <main>
+        {!signedIn ? (
+          <SignIn />
+        ) : route.page === 'orders' ? (
+          <Orders />
+        ) : route.page === 'order' ? (
+          <OrderPage id={route.id} />
+        ) : route.page === 'attention' ? (
+          <Attention />
+        ) : route.page === 'products' ? (
+          <Products />
+        ) : (
+          <p>{t('missing')}</p>
+        )}
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

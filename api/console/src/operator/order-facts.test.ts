@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { Schemas } from './client';
+import { refundable, timeline } from './order-facts';
+
+function order(over: Partial<Schemas['AdminOrder']>): Schemas['AdminOrder'] {
+  return {
+    id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', status: 'paid', items: [], total_fen: 1000, refunded_fen: 0,
+    currency: 'CNY', description: 'd', created_at: '2025-03-01T10:00:00Z', expires_at: '2025-03-01T10:30:00Z', payer_openid: 'o1',
+    ...over,
+  };
+}
+
+function refund(amount: number, status: Schemas['RefundStatus'], created: string, succeeded?: string): Schemas['Refund'] {
+  return { id: '00000000-0000-4000-8000-00000000000' + amount, out_refund_no: `RF${amount}`, amount_fen: amount, reason: 'r', status, created_at: created, succeeded_at: succeeded };
+}
+
+describe('refundable', () => {
+  it('is the payment less refunds that may still move money', () => {
+    const rs = [refund(300, 'SUCCESS', '2025-03-01T11:00:00Z'), refund(200, 'PROCESSING', '2025-03-01T11:01:00Z'), refund(400, 'CLOSED', '2025-03-01T11:02:00Z')];
+    expect(refundable(order({ refunds: rs }))).toBe(500);
+    expect(refundable(order({ status: 'late_paid' }))).toBe(1000);
+  });
+
+  it('is 0 for an order that was not paid or is refunded', () => {
+    expect(refundable(order({ status: 'pending' }))).toBe(0);
+    expect(refundable(order({ status: 'refunded', refunds: [refund(1000, 'SUCCESS', '2025-03-01T11:00:00Z')] }))).toBe(0);
+  });
+});
+
+describe('timeline', () => {
+  it('puts everything in time order', () => {
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({ paid_at: '2025-03-01T10:01:00Z', refunds: [refund(500, 'SUCCESS', '2025-03-01T12:00:00Z', '2025-03-01T12:00:05Z')] }),
+      ledger: [{ id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:01:00Z' }],
+      attention: [],
+    };
+    expect(timeline(d).map((e) => e.kind)).toEqual(['created', 'paid', 'ledger', 'refund', 'refundDone']);
+  });
+});

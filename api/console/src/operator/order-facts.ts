@@ -1,0 +1,39 @@
+// What the order page derives from an order: what is left to refund, and the timeline.
+import type { Schemas } from './client';
+
+type Detail = Schemas['AdminOrderDetail'];
+
+/** Fen that can still be refunded: the payment less every refund that may still move money
+ * (all but CLOSED), as the server counts it (`refund_too_large`). 0 for an unpaid order. */
+export function refundable(order: Schemas['AdminOrder']): number {
+  if (order.status !== 'paid' && order.status !== 'late_paid') return 0;
+  const committed = (order.refunds ?? []).filter((r) => r.status !== 'CLOSED').reduce((sum, r) => sum + r.amount_fen, 0);
+  return Math.max(0, order.total_fen - committed);
+}
+
+export type TimelineEvent =
+  | { at: string; kind: 'created'; amount: number }
+  | { at: string; kind: 'paid' }
+  | { at: string; kind: 'ledger'; source: string; event: string; verdict: string }
+  | { at: string; kind: 'refund'; no: string; amount: number }
+  | { at: string; kind: 'refundDone'; no: string }
+  | { at: string; kind: 'attention'; item: Schemas['AttentionItem']['kind'] }
+  | { at: string; kind: 'resolved'; item: Schemas['AttentionItem']['kind'] };
+
+/** Everything that happened to the order, oldest first. */
+export function timeline(d: Detail): TimelineEvent[] {
+  const o = d.order;
+  const events: TimelineEvent[] = [{ at: o.created_at, kind: 'created', amount: o.total_fen }];
+  if (o.paid_at) events.push({ at: o.paid_at, kind: 'paid' });
+  for (const l of d.ledger) events.push({ at: l.received_at, kind: 'ledger', source: l.source, event: l.event_type, verdict: l.verdict });
+  for (const r of o.refunds ?? []) {
+    events.push({ at: r.created_at, kind: 'refund', no: r.out_refund_no, amount: r.amount_fen });
+    if (r.succeeded_at) events.push({ at: r.succeeded_at, kind: 'refundDone', no: r.out_refund_no });
+  }
+  for (const a of d.attention) {
+    events.push({ at: a.created_at, kind: 'attention', item: a.kind });
+    if (a.resolved_at) events.push({ at: a.resolved_at, kind: 'resolved', item: a.kind });
+  }
+  // Stable: equal instants keep the order above (created before paid before its ledger).
+  return events.map((e, i) => ({ e, i, ms: Date.parse(e.at) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.e);
+}

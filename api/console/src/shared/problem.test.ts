@@ -1,0 +1,24 @@
+import { afterEach, describe as group, expect, it } from 'vitest';
+import { setLang } from './i18n';
+import { describe } from './problem';
+
+group('describe', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('shows a known problem code with its label, in the current language', () => {
+    const p = { type: 'urn:wxmp:problem:refund_too_large', title: 'Conflict', status: 409, code: 'refund_too_large' };
+    expect(describe(p)).toBe('退款金额超过可退金额（处理中的退款也计算在内） (refund_too_large)');
+    setLang('en');
+    expect(describe(p)).toBe('More than what is left to refund (refunds in progress count) (refund_too_large)');
+  });
+
+  it("falls back to the server's title for a code it does not know", () => {
+    expect(describe({ code: 'brand_new', title: 'Teapot', status: 418 })).toBe('Teapot (brand_new)');
+  });
+
+  it("shows the emulator's error message, and network failures", () => {
+    expect(describe({ error: 'emulator: no such transaction' })).toBe('emulator: no such transaction');
+    expect(describe(new TypeError('Failed to fetch'))).toBe('网络错误：无法连接服务');
+    expect(describe(undefined)).toBe('出错了');
+  });
+});
