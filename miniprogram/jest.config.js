@@ -24,7 +24,6 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/build/**/*.test.ts'],
       transform: ts('test/tsconfig.json'),
-      testTimeout: 120000,
     },
     {
       // Components and pages rendered by miniprogram-simulate (j-component), which needs a DOM.

@@ -4,6 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { SRC, buildProject, compileWxml, compileWxss, copyProject, filesOf, removeProject } from './toolchain';
 
+// A cold first build (miniprogram-ci forks its compiler, Babel warms up) takes well over
+// jest's default 5 s on a busy 2-core machine. (A project-level testTimeout is not applied.)
+jest.setTimeout(120_000);
+
 const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as { pages: string[] };
 
 describe('wcc and wcsc', () => {

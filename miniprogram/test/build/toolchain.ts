@@ -72,12 +72,20 @@ export async function buildProject(dir: string): Promise<Record<string, string |
   });
   const keyPath = join(dir, 'throwaway.key');
   writeFileSync(keyPath, privateKey);
+  // miniprogram-ci narrates every step on the console; keep it, and show it only on failure.
+  const said: string[] = [];
+  const saved = { log: console.log, info: console.info, warn: console.warn };
+  console.log = console.info = console.warn = (...args: unknown[]) => void said.push(args.map(String).join(' '));
   try {
     await ci.packNpmManually({ packageJsonPath: join(PROJECT, 'package.json'), miniprogramNpmDistDir: join(dir, 'src') });
     const project = new ci.Project({ appid: 'wx0000000000000000', type: 'miniProgram', projectPath: dir, privateKeyPath: keyPath, ignores: [] });
     project.attr = async () => ({ platform: false, appType: 0, isSandbox: false, released: false, setting: {}, gameApp: false });
     return await ci.getCompiledResult({ project, desc: 'make test', setting: { es6: true, minify: false }, onProgressUpdate: () => undefined });
+  } catch (err) {
+    if (err instanceof Error) err.message += `\n(miniprogram-ci said:\n${said.slice(-20).join('\n')})`;
+    throw err;
   } finally {
+    Object.assign(console, saved);
     rmSync(keyPath, { force: true });
   }
 }

@@ -13,6 +13,9 @@ import { REPO_ROOT, startServer, type Server } from './server';
 
 const PAID_WITHIN_MS = 20_000;
 
+// Starting the server (an embedded PostgreSQL, migrations) takes seconds on a cold, busy machine.
+jest.setTimeout(240_000);
+
 let server: Server;
 const contract = new Contract(resolve(REPO_ROOT, 'openapi.yaml'));
 const shims: NodeWx[] = [];
