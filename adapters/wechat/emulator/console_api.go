@@ -3,7 +3,6 @@ package emulator
 import (
 	"cmp"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -167,16 +166,7 @@ func (e *Emulator) PayTransaction(outTradeNo string) (TransactionView, error) {
 // paid (closed, failed, expired).
 func (e *Emulator) postPay(w http.ResponseWriter, r *http.Request) {
 	v, err := e.PayTransaction(r.PathValue("no"))
-	switch {
-	case errors.Is(err, ErrNoTransaction):
-		writeControlError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrAlreadyPaid):
-		writeControlError(w, http.StatusConflict, err.Error())
-	case err != nil:
-		writeControlError(w, http.StatusBadRequest, err.Error())
-	default:
-		writeJSON(w, http.StatusOK, contentTypeJSON, transactionToJSON(v))
-	}
+	writePaymentResult(w, v, err)
 }
 
 // getFaults: GET /emulator/faults, queued faults in the order they will

@@ -168,7 +168,16 @@ func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := e.RequestPayment(PaymentRequest(req))
+	writePaymentResult(w, v, err)
+}
+
+// writePaymentResult answers a payment pressed through the control API:
+// the transaction as paid, 404 for an unknown one, 409 if it is paid
+// already, 400 for any other refusal.
+func writePaymentResult(w http.ResponseWriter, v TransactionView, err error) {
 	switch {
+	case errors.Is(err, ErrNoTransaction):
+		writeControlError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrAlreadyPaid):
 		writeControlError(w, http.StatusConflict, err.Error())
 	case err != nil:
