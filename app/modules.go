@@ -261,7 +261,7 @@ func newWeChatAuth(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Au
 		BaseURL: cfg.WeChatAPIBase,
 		AppID:   cfg.WeChatAppID,
 		Secret:  cfg.WeChatSecret,
-	}, &http.Client{Transport: m.WeChatTransport(nil)}, log)
+	}, &http.Client{Transport: m.WeChatTransport(wechat.NewTransport())}, log)
 }
 
 // serveHTTP listens in the start hook (so a taken port fails the start),

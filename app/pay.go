@@ -22,7 +22,7 @@ import (
 // newWeChatPay builds the WeChat Pay client from the emulator's keys
 // (emulator mode) or from the PEM files the configuration names (live).
 func newWeChatPay(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Pay, error) {
-	hc := &http.Client{Transport: m.WeChatTransport(nil)}
+	hc := &http.Client{Transport: m.WeChatTransport(wechat.NewTransport())}
 	pc := wechat.PayConfig{
 		BaseURL:         cfg.WeChatPayAPIBase,
 		AppID:           cfg.WeChatAppID,
