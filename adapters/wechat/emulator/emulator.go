@@ -149,7 +149,7 @@ func New(cfg Config) (*Emulator, error) {
 		e.pay = p
 	}
 	e.stopped, e.stop = context.WithCancel(context.Background())
-	e.handler = e.routes(cfg)
+	e.handler = refuseCrossSite(e.routes(cfg))
 	return e, nil
 }
 
