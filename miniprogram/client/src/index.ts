@@ -109,8 +109,10 @@ function errorFromResponse(res: WxResponse): ApiError {
       /* not JSON: handled below */
     }
   }
-  const retry = Number(headerValue(res.header, 'Retry-After'));
-  const retryAfter = headerValue(res.header, 'Retry-After') !== undefined && Number.isFinite(retry) && retry >= 0 ? retry : undefined;
+  // Seconds only; the HTTP-date form is not sent by the API.
+  const header = headerValue(res.header, 'Retry-After');
+  const retry = header === undefined || header.trim() === '' ? NaN : Number(header);
+  const retryAfter = Number.isFinite(retry) && retry >= 0 ? retry : undefined;
   if (!isProblem(data)) {
     return new ApiError({ status: res.statusCode, code: 'invalid_response', detail: `HTTP ${res.statusCode} without a problem document`, retryAfter });
   }

@@ -7,10 +7,9 @@
 //   is on screen waits until that one's time is up; the same message twice is shown once.
 // - navigate(): a double tap cannot push the same page twice. While one navigateTo is
 //   under way (until its `complete`), further ones are dropped.
-// The state lives per `wx` object (a WeakMap), so tests with their own fake get their own.
+// The state lives per `wx` object (a WeakMap), so tests with their own fake get their own;
+// time is Date.now and setTimeout, which jest's fake timers drive.
 import type { PageWx } from './wx';
-
-type Timer = (fn: () => void, ms: number) => unknown;
 
 interface UiState {
   busy: number;
@@ -32,12 +31,6 @@ function stateOf(wx: object): UiState {
   return s;
 }
 
-/** The clock and timer the rules use; tests replace them with jest's fake timers. */
-export const clock: { now: () => number; after: Timer } = {
-  now: () => Date.now(),
-  after: (fn, ms) => setTimeout(fn, ms),
-};
-
 /** Shows the loading indicator (no mask), unless another piece of work already shows it. */
 export function showLoading(wx: Pick<PageWx, 'showLoading'>, title: string): void {
   const s = stateOf(wx);
@@ -54,11 +47,11 @@ export function hideLoading(wx: Pick<PageWx, 'hideLoading'>): void {
 /** Shows a toast now, or after the one on screen (see the top of this file). */
 export function toast(wx: Pick<PageWx, 'showToast'>, title: string, icon: 'success' | 'error' | 'none' = 'none', duration = 2000): void {
   const s = stateOf(wx);
-  const now = clock.now();
+  const now = Date.now();
   if (now < s.toastUntil) {
     if (title === s.toastTitle || s.queue.some((t) => t.title === title)) return;
     s.queue.push({ title, icon, duration });
-    if (s.queue.length === 1) clock.after(() => next(wx, s), s.toastUntil - now);
+    if (s.queue.length === 1) setTimeout(() => next(wx, s), s.toastUntil - now);
     return;
   }
   show(wx, s, title, icon, duration);
@@ -66,7 +59,7 @@ export function toast(wx: Pick<PageWx, 'showToast'>, title: string, icon: 'succe
 
 function show(wx: Pick<PageWx, 'showToast'>, s: UiState, title: string, icon: 'success' | 'error' | 'none', duration: number): void {
   s.toastTitle = title;
-  s.toastUntil = clock.now() + duration;
+  s.toastUntil = Date.now() + duration;
   wx.showToast({ title, icon, duration });
 }
 
@@ -74,7 +67,7 @@ function next(wx: Pick<PageWx, 'showToast'>, s: UiState): void {
   const t = s.queue.shift();
   if (!t) return;
   show(wx, s, t.title, t.icon, t.duration);
-  if (s.queue.length > 0) clock.after(() => next(wx, s), t.duration);
+  if (s.queue.length > 0) setTimeout(() => next(wx, s), t.duration);
 }
 
 /** navigateTo, unless one is already under way. */
@@ -89,7 +82,7 @@ export function navigate(wx: Pick<PageWx, 'navigateTo'>, url: string): void {
     s.navigating = false;
   };
   // `complete` ends it; the timer only guards against a wx that never calls it back.
-  clock.after(finish, 1500);
+  setTimeout(finish, 1500);
   wx.navigateTo({ url, complete: finish });
 }
 
