@@ -33,22 +33,24 @@ type refusal interface {
 type NotifyHandler struct {
 	verifier NotificationVerifier
 	confirm  *domain.ConfirmPayment
+	refusals refusals
 	log      *slog.Logger
 }
 
 func NewNotifyHandler(verifier NotificationVerifier, confirm *domain.ConfirmPayment, log *slog.Logger) *NotifyHandler {
-	return &NotifyHandler{verifier: verifier, confirm: confirm, log: log.With("component", "wechatpay.notify")}
+	log = log.With("component", "wechatpay.notify")
+	return &NotifyHandler{verifier: verifier, confirm: confirm, refusals: refusals{confirm, domain.SourceNotification, log}, log: log}
 }
 
 func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	body, ok := readNotification(w, r, h.confirm, h.log)
+	body, ok := h.refusals.read(w, r)
 	if !ok {
 		return
 	}
 	n, err := h.verifier.ParseNotification(ctx, r.Header, body)
 	if err != nil {
-		refuseUnverified(w, r, h.confirm, h.log, err)
+		h.refusals.unverified(w, r, err)
 		return
 	}
 	verdict, err := h.confirm.Execute(ctx, domain.SourceNotification, n)
@@ -66,13 +68,22 @@ func (h *NotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// readNotification reads the raw body, refusing an oversized one.
-func readNotification(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger) ([]byte, bool) {
+// refusals records the notifications one notify_url refuses, in the
+// ledger under that endpoint's source (the minute's budget is shared).
+type refusals struct {
+	ledger *domain.ConfirmPayment
+	source string
+	log    *slog.Logger
+}
+
+// read reads the raw body, refusing an oversized one.
+func (f refusals) read(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxNotifyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			refuse(w, r, confirm, log, "", "oversized", http.StatusRequestEntityTooLarge)
+			f.log.WarnContext(r.Context(), "notification refused", "reason", "oversized")
+			f.refuse(w, r, "", "oversized", http.StatusRequestEntityTooLarge)
 			return nil, false
 		}
 		notifyFail(w, http.StatusBadRequest, "unreadable body")
@@ -81,26 +92,29 @@ func readNotification(w http.ResponseWriter, r *http.Request, confirm *domain.Co
 	return body, true
 }
 
-// refuseUnverified records a notification that failed verification.
-func refuseUnverified(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger, err error) {
+// unverified records a notification that failed verification. The
+// verifier has logged its refusals with their detail; anything else is
+// logged here.
+func (f refusals) unverified(w http.ResponseWriter, r *http.Request, err error) {
 	id, reason := "", "unverified"
 	var ref refusal
 	if errors.As(err, &ref) {
 		id, reason = ref.LedgerEntry()
+	} else {
+		f.log.WarnContext(r.Context(), "notification refused", "reason", reason, "err", err)
 	}
-	refuse(w, r, confirm, log, id, reason, http.StatusUnauthorized)
+	f.refuse(w, r, id, reason, http.StatusUnauthorized)
 }
 
 // refuse records a refusal (within the ledger's budget) and answers with a
 // FAIL, so that a genuine notification damaged in transit is retried.
-func refuse(w http.ResponseWriter, r *http.Request, confirm *domain.ConfirmPayment, log *slog.Logger, id, reason string, status int) {
+func (f refusals) refuse(w http.ResponseWriter, r *http.Request, id, reason string, status int) {
 	id, reason = clip(id, 64), clip(reason, 200) // both may come from an attacker
-	if err := confirm.Refused(r.Context(), id, reason); err != nil {
-		log.ErrorContext(r.Context(), "refused notification not recorded", "id", id, "reason", reason, "err", err)
+	if err := f.ledger.Refused(r.Context(), f.source, id, reason); err != nil {
+		f.log.ErrorContext(r.Context(), "refused notification not recorded", "id", id, "reason", reason, "err", err)
 		notifyFail(w, http.StatusInternalServerError, "not recorded, retry")
 		return
 	}
-	log.WarnContext(r.Context(), "notification refused", "id", id, "reason", reason)
 	notifyFail(w, status, reason)
 }
 
@@ -115,23 +129,26 @@ type RefundNotificationVerifier interface {
 type RefundNotifyHandler struct {
 	verifier RefundNotificationVerifier
 	confirm  *domain.ConfirmRefund
-	refusals *domain.ConfirmPayment // the ledger's refusal budget is shared
+	refusals refusals
 	log      *slog.Logger
 }
 
-func NewRefundNotifyHandler(verifier RefundNotificationVerifier, confirm *domain.ConfirmRefund, refusals *domain.ConfirmPayment, log *slog.Logger) *RefundNotifyHandler {
-	return &RefundNotifyHandler{verifier: verifier, confirm: confirm, refusals: refusals, log: log.With("component", "wechatpay.refund-notify")}
+// NewRefundNotifyHandler: ledger records the refusals (ConfirmPayment's,
+// whose per-minute budget both notify_urls share), as refund ones.
+func NewRefundNotifyHandler(verifier RefundNotificationVerifier, confirm *domain.ConfirmRefund, ledger *domain.ConfirmPayment, log *slog.Logger) *RefundNotifyHandler {
+	log = log.With("component", "wechatpay.refund-notify")
+	return &RefundNotifyHandler{verifier: verifier, confirm: confirm, refusals: refusals{ledger, domain.SourceRefundNotification, log}, log: log}
 }
 
 func (h *RefundNotifyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	body, ok := readNotification(w, r, h.refusals, h.log)
+	body, ok := h.refusals.read(w, r)
 	if !ok {
 		return
 	}
 	n, err := h.verifier.ParseRefundNotification(ctx, r.Header, body)
 	if err != nil {
-		refuseUnverified(w, r, h.refusals, h.log, err)
+		h.refusals.unverified(w, r, err)
 		return
 	}
 	verdict, err := h.confirm.Execute(ctx, domain.SourceRefundNotification, n)

@@ -313,6 +313,15 @@ func TestForgedRefundNotificationsChangeNothing(t *testing.T) {
 	if res := h.postRefundNotification(header, body); res.StatusCode != 401 {
 		t.Fatalf("payment notification on the refund route: %d", res.StatusCode)
 	}
+	// Every refusal on this route is in the ledger as a refund notification's.
+	var asRefund, asPayment int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE source = 'refund_notification'),
+		count(*) FILTER (WHERE source = 'notification') FROM payment_ledger WHERE verdict = 'rejected'`).Scan(&asRefund, &asPayment); err != nil {
+		t.Fatal(err)
+	}
+	if asRefund != 7 || asPayment != 0 { // six forgeries above and the payment notification
+		t.Errorf("rejected rows: %d as refund notifications, %d as payment ones; want 7 and 0", asRefund, asPayment)
+	}
 	// The genuine one still works.
 	header, body, _ = h.emu.RefundNotification(r.OutRefundNo, emulator.NotificationOptions{})
 	h.postRefundNotification(header, body)

@@ -135,8 +135,10 @@ func observe(obs Observer, access AccessLog, log *slog.Logger) func(http.Handler
 				status = StatusClientClosed // the client went away first
 			}
 			route := "unmatched"
-			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-				route = rc.RoutePattern()
+			if rc := chi.RouteContext(r.Context()); rc != nil {
+				if p := rc.RoutePattern(); p != "" { // built anew on each call
+					route = p
+				}
 			}
 			obs.ObserveRequest(route, r.Method, status, d)
 			if access == AccessLogOff || (access != AccessLogAll && status < 400) {

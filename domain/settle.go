@@ -98,16 +98,20 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 }
 
 // Refused records a notification that failed verification, within the
-// minute's budget. It never touches an order.
-func (c *ConfirmPayment) Refused(ctx context.Context, eventID, reason string) error {
+// minute's budget, under the source it came to (SourceNotification or
+// SourceRefundNotification). It never touches an order.
+func (c *ConfirmPayment) Refused(ctx context.Context, source, eventID, reason string) error {
+	if source != SourceNotification && source != SourceRefundNotification {
+		return fmt.Errorf("refused notification: source %q is not a notify_url", source)
+	}
 	recorded, err := c.orders.RecordRefused(ctx, PaymentRecord{
-		EventID: eventID, Source: SourceNotification, ReceivedAt: c.now().UTC(),
+		EventID: eventID, Source: source, ReceivedAt: c.now().UTC(),
 		Verdict: VerdictRejected, Reason: reason,
 	}, c.ledger.RefusalsPerMinute)
 	if err != nil {
 		return err
 	}
-	c.monitor.PaymentVerdict(SourceNotification, VerdictRejected)
+	c.monitor.PaymentVerdict(source, VerdictRejected)
 	if !recorded {
 		c.monitor.RefusalNotRecorded()
 	}

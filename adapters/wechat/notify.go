@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,13 +171,15 @@ func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) 
 	ts, nonce, sig, serial, sigType := get("Wechatpay-Timestamp"), get("Wechatpay-Nonce"),
 		get("Wechatpay-Signature"), get("Wechatpay-Serial"), get("Wechatpay-Signature-Type")
 	var missing []string
-	for k, v := range map[string]string{"Timestamp": ts, "Nonce": nonce, "Signature": sig, "Serial": serial, "Signature-Type": sigType} {
-		if v == "" {
-			missing = append(missing, "Wechatpay-"+k)
+	for _, hv := range [...]struct{ name, value string }{ // in name order, as the message lists them
+		{"Wechatpay-Nonce", nonce}, {"Wechatpay-Serial", serial}, {"Wechatpay-Signature", sig},
+		{"Wechatpay-Signature-Type", sigType}, {"Wechatpay-Timestamp", ts},
+	} {
+		if hv.value == "" {
+			missing = append(missing, hv.name)
 		}
 	}
 	if len(missing) > 0 {
-		slices.Sort(missing)
 		return refuse(ReasonMalformed, "missing headers %s", strings.Join(missing, ", "))
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -210,7 +211,7 @@ func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) 
 	if err != nil {
 		return refuse(ReasonMalformed, "cannot hand the notification to the SDK")
 	}
-	req.Header = h.Clone()
+	req.Header = h // the SDK only reads them
 	rec := &recordingVerifier{inner: p.verifier}
 	handler, err := notify.NewRSANotifyHandler(p.apiV3Key, rec)
 	if err != nil {

@@ -160,6 +160,11 @@ func (c PayConfig) validate() error {
 		return err
 	}
 	if c.RefundNotifyURL != "" {
+		if c.RefundNotifyURL == c.NotifyURL {
+			// Refund results would reach the payment handler, which answers
+			// 204 to an event it does not apply: WeChat would never resend.
+			return errors.New("RefundNotifyURL must differ from NotifyURL (refund results have their own handler)")
+		}
 		return checkNotifyURL("RefundNotifyURL", c.RefundNotifyURL, base)
 	}
 	return nil

@@ -155,12 +155,7 @@ func (p *Pay) transportError(ctx, actx context.Context, op string, err error) er
 // toTransaction reads WeChat's transaction, from a query or a decrypted
 // notification. Amounts are integer fen; success_time is RFC3339.
 func toTransaction(w payments.Transaction) (domain.Transaction, error) {
-	s := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
+	s := deref
 	t := domain.Transaction{
 		AppID:         s(w.Appid),
 		MchID:         s(w.Mchid),

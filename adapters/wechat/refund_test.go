@@ -227,6 +227,7 @@ func TestNewPayValidatesRefundNotifyURL(t *testing.T) {
 		"https://shop.example.com/pay/refund?x=1":              "query string",
 		"shop.example.com/pay/refund":                          "absolute https URL",
 		"https://shop.example.com/" + strings.Repeat("r", 240): "255",
+		"https://shop.example.com/pay/notify":                  "must differ from NotifyURL",
 	} {
 		cfg := PayConfig{BaseURL: "https://api.mch.weixin.qq.com", AppID: testAppID, MchID: testMchID,
 			MchCertSerial: "3775B6A45ACD588826D15E583A95F5DD3B1E7F2A", MchPrivateKey: k.mch, APIv3Key: k.apiV3,
