@@ -313,6 +313,15 @@ func TestForgedRefundNotificationsChangeNothing(t *testing.T) {
 	if res := h.postRefundNotification(header, body); res.StatusCode != 401 {
 		t.Fatalf("payment notification on the refund route: %d", res.StatusCode)
 	}
+	// The verified reports that no refund of ours explains went to a person.
+	var flagged int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM attention_items
+		WHERE order_id = $1 AND kind = 'refund_reported' AND resolved_at IS NULL`, co.Order.Id).Scan(&flagged); err != nil {
+		t.Fatal(err)
+	}
+	if flagged != 1 {
+		t.Errorf("open refund_reported items for the order: %d, want 1", flagged)
+	}
 	// Every refusal on this route is in the ledger as a refund notification's.
 	var asRefund, asPayment int
 	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE source = 'refund_notification'),

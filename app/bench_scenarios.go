@@ -168,6 +168,7 @@ func (e *benchEnv) loginTarget() vegeta.Targeter {
 	stop := make(chan struct{})
 	e.stop = append(e.stop, func() { close(stop) })
 	go func() {
+		defer close(codes) // the targeter then says it has no more targets
 		for i := 0; ; i++ {
 			code, err := e.mintCode(fmt.Sprintf("bench-login-%d", i%500))
 			if err != nil {
@@ -181,7 +182,10 @@ func (e *benchEnv) loginTarget() vegeta.Targeter {
 		}
 	}()
 	return func(t *vegeta.Target) error {
-		code := <-codes
+		code, ok := <-codes
+		if !ok {
+			return vegeta.ErrNoTargets // the emulator stopped minting: end the step, do not hang
+		}
 		t.Method, t.URL = "POST", e.api+"/v1/auth/login"
 		t.Header = http.Header{"Content-Type": {"application/json"}}
 		t.Body = []byte(`{"code":"` + code + `"}`)

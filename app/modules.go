@@ -206,10 +206,13 @@ func serveMetrics(lc fx.Lifecycle, cfg Config, reg *prometheus.Registry, log *sl
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler(reg))
-	// Profiles for finding what keeps a path from its floor (make bench);
-	// the listener is private, like the metrics.
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	// Profiles for finding what keeps a path from its floor (make bench),
+	// in emulator mode only: in production anyone who reaches the metrics
+	// port could otherwise make the service spend CPU on a profile.
+	if cfg.WeChatMode == modeEmulator {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	}
 	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {

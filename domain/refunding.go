@@ -86,7 +86,7 @@ func (c *ConfirmRefund) Execute(ctx context.Context, source string, n RefundNoti
 		EventID: n.ID, Source: source, EventType: n.EventType, ReceivedAt: now, OutRefundNo: n.Refund.OutRefundNo,
 		Transaction: Transaction{OutTradeNo: n.Refund.OutTradeNo, TransactionID: n.Refund.TransactionID, TotalFen: n.Refund.RefundFen},
 	}
-	var abnormal bool
+	var abnormal, flagged bool
 	verdict, err := c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 		switch {
 		case source == SourceRefundNotification && n.EventType != EventRefundSuccess &&
@@ -96,8 +96,15 @@ func (c *ConfirmRefund) Execute(ctx context.Context, source string, n RefundNoti
 			return VerdictSuspicious, fmt.Sprintf("no order with out_trade_no %q", n.Refund.OutTradeNo), nil
 		}
 		v, reason := VerdictOf(o.ApplyRefundReport(n.Refund, c.merchant, now))
-		if v == "" {
+		switch v {
+		case "":
 			return "", "", errors.New(reason)
+		case VerdictSuspicious:
+			// A verified report that no refund of ours explains (another
+			// amount, an unknown or closed refund): money may have left the
+			// merchant, so a person looks, as for a suspicious payment.
+			o.flag(AttentionRefundReported, reason, now)
+			flagged = true
 		}
 		abnormal = v == VerdictApplied && n.Refund.Status == RefundAbnormal
 		return v, reason, nil
@@ -111,6 +118,9 @@ func (c *ConfirmRefund) Execute(ctx context.Context, source string, n RefundNoti
 		c.monitor.NeedsAttention(AttentionRefundAbnormal)
 		c.log.ErrorContext(ctx, "refund ABNORMAL: the money could not reach the buyer", "out_refund_no", n.Refund.OutRefundNo)
 	case verdict == VerdictSuspicious:
+		if flagged {
+			c.monitor.NeedsAttention(AttentionRefundReported)
+		}
 		c.log.WarnContext(ctx, "refund report not believed", "out_refund_no", n.Refund.OutRefundNo, "event", n.EventType)
 	}
 	return verdict, nil

@@ -201,7 +201,7 @@ type settleWorker struct {
 }
 
 func (w *settleWorker) Work(ctx context.Context, j *river.Job[SettleOrderArgs]) error {
-	outcome, _ := w.reconcile.Settle(ctx, j.Args.OrderID)
+	outcome, settleErr := w.reconcile.Settle(ctx, j.Args.OrderID)
 	if outcome != domain.OutcomeWaiting && outcome != domain.OutcomeFailed {
 		// Done, or not due: whoever holds the attempt (the sweep, another
 		// job) carries on from here.
@@ -213,6 +213,12 @@ func (w *settleWorker) Work(ctx context.Context, j *river.Job[SettleOrderArgs]) 
 	}
 	if next.IsZero() {
 		return nil
+	}
+	if settleErr != nil && !next.After(w.now()) {
+		// The attempt failed before the order's back-off moved on (its own
+		// save failed): a snooze of 0 would run it again at once, forever.
+		// Returned, the error gets River's back-off and attempt limit.
+		return settleErr
 	}
 	return river.JobSnooze(max(0, next.Sub(w.now())))
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wxmp/wxmp/db/dbsqlc"
 	"github.com/wxmp/wxmp/domain"
@@ -121,8 +120,7 @@ func (s *Store) CreateProduct(ctx context.Context, p domain.CatalogProduct, a do
 			ID: p.ID, Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen,
 			Stock: int32(p.Stock), Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		})
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if isUniqueViolation(err, "products_sku_key") {
 			return domain.ErrSKUTaken
 		}
 		if err != nil {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,7 +14,8 @@ import (
 // fetch without custom headers) from any page the developer has open, and
 // the emulator would act on it. So a state-changing control request that a
 // browser marks as coming from another origin (Origin, or Sec-Fetch-Site)
-// is refused with 403. curl, Go, Node and the mini-program's wx.request
+// is refused with 403, and so is one addressed to a name that is not
+// loopback (DNS rebinding). curl, Go, Node and the mini-program's wx.request
 // (DevTools sends it from its own process, a phone from WeChat's) send
 // neither header, and the emulator's own console is the same origin.
 func refuseCrossSite(next http.Handler) http.Handler {
@@ -27,6 +29,12 @@ func refuseCrossSite(next http.Handler) http.Handler {
 }
 
 func crossSite(r *http.Request) bool {
+	// The emulator only listens on loopback, so a Host that is not a
+	// loopback name is a page that rebound its own name to 127.0.0.1 (DNS
+	// rebinding): its Origin would then match its Host.
+	if !loopbackHost(r.Host) {
+		return true
+	}
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":
 	default: // same-site (another port), cross-site
@@ -38,4 +46,16 @@ func crossSite(r *http.Request) bool {
 	}
 	u, err := url.Parse(origin)
 	return err != nil || !strings.EqualFold(u.Host, r.Host)
+}
+
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }

@@ -17,6 +17,10 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		req, _ := http.NewRequest("POST", f.srv.URL+"/emulator/login-codes", strings.NewReader(`{"user":"alice"}`))
 		req.Header.Set("Content-Type", "text/plain") // what a cross-site form or simple fetch may send
 		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+				continue
+			}
 			req.Header.Set(k, v)
 		}
 		res, err := http.DefaultClient.Do(req)
@@ -33,6 +37,7 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		{"Origin": "null"},
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Sec-Fetch-Site": "same-site", "Origin": self},
+		{"Host": "rebound.example:8081", "Origin": "http://rebound.example:8081"}, // DNS rebinding
 	} {
 		if code := post(h); code != http.StatusForbidden {
 			t.Errorf("%v: status %d, want 403", h, code)
@@ -45,6 +50,7 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		nil, // curl, Go, Node, wx.request
 		{"Origin": self, "Sec-Fetch-Site": "same-origin"}, // the emulator's console
 		{"Sec-Fetch-Site": "none"},
+		{"Host": "localhost"},
 	} {
 		if code := post(h); code != http.StatusCreated {
 			t.Errorf("%v: status %d, want 201", h, code)
