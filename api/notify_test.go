@@ -268,3 +268,39 @@ func TestNotificationIsRetriedWhenItCannotBeRecorded(t *testing.T) {
 		t.Errorf("message leaks internals: %q", fail.Message)
 	}
 }
+
+// WeChat gives every payment its own transaction_id: a verified claim that
+// one transaction paid a second order is believed for neither. It is
+// answered 204 and recorded as suspicious for a person, instead of meeting
+// the database's unique index and failing (and being resent) forever.
+func TestOneTransactionForTwoOrdersIsSuspicious(t *testing.T) {
+	h := newHarness(t)
+	tokenA, a := h.pendingCheckout()
+	tokenB, b := h.pendingCheckout()
+	for _, co := range []api.Checkout{a, b} { // asPaid gives both the same transaction_id
+		header, body, err := h.emu.Notification(co.Order.OutTradeNo, emulator.NotificationOptions{Mutate: asPaid(nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := h.postNotification(header, body); res.StatusCode != http.StatusNoContent {
+			t.Fatalf("%s: answered %d, want 204", co.Order.OutTradeNo, res.StatusCode)
+		}
+	}
+	h.awaitStatus(tokenA, a.Order.Id, api.Paid)
+	var o api.Order
+	h.do("GET", "/v1/orders/"+b.Order.Id.String(), tokenB, nil, &o)
+	if o.Status != api.Pending {
+		t.Errorf("second order: %s, want still pending", o.Status)
+	}
+	if got := h.ledger(b.Order.OutTradeNo); got["suspicious"] != 1 || got["applied"] != 0 {
+		t.Errorf("second order's ledger: %v, want one suspicious", got)
+	}
+	var items int
+	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM attention_items
+		WHERE order_id = $1 AND kind = 'suspicious_payment' AND resolved_at IS NULL`, b.Order.Id).Scan(&items); err != nil {
+		t.Fatal(err)
+	}
+	if items != 1 {
+		t.Errorf("attention items for the second order: %d, want 1", items)
+	}
+}

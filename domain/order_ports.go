@@ -70,6 +70,8 @@ type Orders interface {
 	// give the verdict, saves the order when it is applied or late, stores
 	// its effects (refunds included), and appends the ledger entry, all in
 	// one transaction. Refund notifications and answers go through it too.
+	// It fails with ErrTransactionElsewhere (and saves nothing) when the
+	// payment's transaction_id already belongs to another order.
 	RecordPayment(ctx context.Context, r PaymentRecord, decide func(*Order) (Verdict, string, error)) (Verdict, error)
 	// CreateRefund claims key (concurrent requests with one key wait for
 	// each other), returns the refund already made with it (created=false;

@@ -10,6 +10,11 @@ import (
 	"github.com/google/uuid"
 )
 
+// ErrTransactionElsewhere: a payment names a transaction_id that another
+// order already holds. WeChat gives each payment its own, so a verified
+// claim of one transaction for two orders is believed for neither.
+var ErrTransactionElsewhere = errors.New("transaction_id already belongs to another order")
+
 // Payment sources in the ledger.
 const (
 	SourceNotification       = "notification"
@@ -83,6 +88,16 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 		}
 		return v, reason, nil
 	})
+	if errors.Is(err, ErrTransactionElsewhere) {
+		// Nothing was saved; record it again as what it is, for a person.
+		reason := fmt.Sprintf("transaction_id %q already paid another order", n.Transaction.TransactionID)
+		verdict, err = c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
+			if o != nil {
+				o.flag(AttentionSuspiciousPayment, reason, now)
+			}
+			return VerdictSuspicious, reason, nil
+		})
+	}
 	if err != nil {
 		return "", err
 	}

@@ -41,6 +41,9 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 		if order != nil {
 			if verdict == domain.VerdictApplied || verdict == domain.VerdictLate {
 				if err := saveOrder(ctx, q, order, before); err != nil {
+					if isUniqueViolation(err, "orders_transaction_id_key") {
+						return domain.ErrTransactionElsewhere
+					}
 					return err
 				}
 			}
