@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -335,4 +336,32 @@ func TestForgedRefundNotificationsChangeNothing(t *testing.T) {
 	header, body, _ = h.emu.RefundNotification(r.OutRefundNo, emulator.NotificationOptions{})
 	h.postRefundNotification(header, body)
 	h.awaitRefund(token, co.Order.Id, r.OutRefundNo, api.SUCCESS)
+}
+
+// A refund WeChat never accepted (the submit job used its last attempt)
+// goes to a person: no check job follows an unsubmitted refund.
+func TestRefundNeverSubmittedGoesToAPerson(t *testing.T) {
+	h := newHarness(t)
+	_, co := h.paidOrder(1)
+	_, r, _ := h.refund(co.Order.Id, "", 500, "")
+	if err := h.submit.GiveUp(context.Background(), co.Order.Id, r.OutRefundNo, errors.New("NOT_ENOUGH for 18 days")); err != nil {
+		t.Fatal(err)
+	}
+	var detail string
+	if err := h.pool.QueryRow(context.Background(), `SELECT detail FROM attention_items
+		WHERE order_id = $1 AND kind = 'refund_unresolved' AND resolved_at IS NULL`, co.Order.Id).Scan(&detail); err != nil {
+		t.Fatalf("no refund_unresolved item: %v", err)
+	}
+	if !strings.Contains(detail, r.OutRefundNo) || !strings.Contains(detail, "NOT_ENOUGH") {
+		t.Errorf("detail %q", detail)
+	}
+	// A refund the order does not have is not handed over.
+	if err := h.submit.GiveUp(context.Background(), co.Order.Id, "RF-none", errors.New("x")); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	_ = h.pool.QueryRow(context.Background(), `SELECT count(*) FROM attention_items WHERE order_id = $1`, co.Order.Id).Scan(&n)
+	if n != 1 {
+		t.Errorf("attention items: %d, want the one", n)
+	}
 }

@@ -191,6 +191,31 @@ func (u *SubmitRefund) Execute(ctx context.Context, orderID uuid.UUID, outRefund
 	return err
 }
 
+// GiveUp is called when the submit job has used its last attempt: the
+// refund was never accepted by WeChat, so no check will follow it and it
+// would stay PROCESSING with no one told. A person is asked instead.
+func (u *SubmitRefund) GiveUp(ctx context.Context, orderID uuid.UUID, outRefundNo string, cause error) error {
+	flagged := false
+	_, err := u.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
+		if r := o.refund(outRefundNo); r != nil && !r.Final() {
+			o.flag(AttentionRefundUnresolved, fmt.Sprintf("refund %s of %d fen could not be submitted to WeChat Pay: %v", outRefundNo, r.amountFen, cause), u.now())
+			flagged = true
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if flagged {
+		u.monitor.NeedsAttention(AttentionRefundUnresolved)
+		u.log.ErrorContext(ctx, "refund never submitted; a person must look", "out_refund_no", outRefundNo, "err", cause)
+	}
+	return nil
+}
+
 // CheckRefund is the job that asks WeChat about a PROCESSING refund (its
 // notification may be lost) and applies the verified answer; it says when
 // to ask again, or zero when there is nothing more to ask.

@@ -240,7 +240,12 @@ type submitRefundWorker struct {
 }
 
 func (w *submitRefundWorker) Work(ctx context.Context, j *river.Job[SubmitRefundArgs]) error {
-	return w.submit.Execute(ctx, j.Args.OrderID, j.Args.OutRefundNo)
+	err := w.submit.Execute(ctx, j.Args.OrderID, j.Args.OutRefundNo)
+	if err != nil && j.Attempt >= j.MaxAttempts {
+		// River discards the job after this: hand the refund to a person.
+		return errors.Join(err, w.submit.GiveUp(ctx, j.Args.OrderID, j.Args.OutRefundNo, err))
+	}
+	return err
 }
 
 // checkRefundWorker asks about a PROCESSING refund and snoozes until the
