@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // A PayKeys file lets an emulator in one process and a service (or a load
@@ -42,7 +43,25 @@ func SavePayKeys(path string, k PayKeys) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o600)
+	// Its folder may not exist yet (a fresh checkout's .data/), and a
+	// service starting beside the emulator must never read half a file:
+	// write a temporary file next to it, then rename it into place.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pay-keys-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, nothing is left to remove
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // LoadPayKeys reads what SavePayKeys wrote.

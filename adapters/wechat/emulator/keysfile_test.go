@@ -11,9 +11,12 @@ import (
 
 func TestPayKeysSurviveAFile(t *testing.T) {
 	k := testPayKeys(t)
-	path := filepath.Join(t.TempDir(), "keys.json")
+	path := filepath.Join(t.TempDir(), "fresh", ".data", "keys.json") // a folder that does not exist yet
 	if err := emulator.SavePayKeys(path, k); err != nil {
 		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("files beside the keys: %v", entries) // the temporary one was renamed into place
 	}
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v %v", st.Mode(), err)
