@@ -50,12 +50,14 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 
 	r := chi.NewRouter()
 	r.Use(requestID, observe(obs, access, log), recoverer(log), limitBody)
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, newProblem(http.StatusNotFound, ProblemCodeNotFound, "No such endpoint."), 0)
-	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+	}
+	methodNotAllowed := func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, ProblemCodeMethodNotAllowed, "This method is not allowed on this path."), 0)
-	})
+	}
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed)
 
 	strict := NewStrictHandlerWithOptions(s, nil, StrictHTTPServerOptions{
 		// The validator has already checked the body, so a decode failure
@@ -67,7 +69,13 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 	})
 	// The operator console: static pages that call /admin/v1 with the
 	// operator's key from the browser (api/console).
-	r.Handle(console.Prefix+"*", console.Operator())
+	r.Handle(console.Prefix+"*", console.OperatorWith(func(w http.ResponseWriter, r *http.Request, status int) {
+		if status == http.StatusMethodNotAllowed {
+			methodNotAllowed(w, r)
+			return
+		}
+		notFound(w, r)
+	}))
 	r.Handle("/console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
 	r.Method(http.MethodPost, "/v1/wechatpay/refund-notify", refundNotify)

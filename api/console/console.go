@@ -38,6 +38,15 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // Prefix.
 func Operator() http.Handler { return mustApp("operator") }
 
+// OperatorWith is Operator answering a missing file (404) and a method
+// other than GET or HEAD (405, with Allow) through fail, so that the
+// console's errors look like those of the server it sits in.
+func OperatorWith(fail func(w http.ResponseWriter, r *http.Request, status int)) http.Handler {
+	a := *mustApp("operator")
+	a.fail = fail
+	return &a
+}
+
 // Emulator serves the emulator console (dist/emulator) for requests under
 // Prefix.
 func Emulator() http.Handler { return mustApp("emulator") }
@@ -52,6 +61,15 @@ type file struct {
 type app struct {
 	files map[string]file
 	index file
+	fail  func(w http.ResponseWriter, r *http.Request, status int) // nil: plain-text errors
+}
+
+func (a *app) error(w http.ResponseWriter, r *http.Request, status int) {
+	if a.fail != nil {
+		a.fail(w, r, status)
+		return
+	}
+	http.Error(w, http.StatusText(status), status)
 }
 
 func mustApp(name string) *app {
@@ -105,7 +123,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		a.error(w, r, http.StatusMethodNotAllowed)
 		return
 	}
 	rel := strings.TrimPrefix(r.URL.Path, strings.TrimSuffix(Prefix, "/"))
@@ -120,7 +138,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rel != "" && strings.Contains(path.Base(rel), "."):
 		// A file that does not exist (an old asset, a typo): not the page,
 		// which would be taken for the missing script or style.
-		http.NotFound(w, r)
+		a.error(w, r, http.StatusNotFound)
 		return
 	default:
 		// "", "orders/…", "attention": the app's own routes get its page,
