@@ -15,11 +15,7 @@ import (
 // problem. Anything it does not recognise is a 500 whose detail says nothing
 // about internals; the error itself goes to the log only.
 func problemFor(err error) (p Problem, retryAfter int) {
-	var (
-		invalidOrder   *domain.InvalidOrderError
-		invalidRefund  *domain.InvalidRefundError
-		invalidProduct *domain.InvalidProductError
-	)
+	var invalid *domain.InvalidError
 	switch {
 	case errors.Is(err, domain.ErrInvalidCode):
 		return newProblem(http.StatusUnauthorized, ProblemCodeInvalidCode, "The login code is invalid, used or expired; call wx.login again."), 0
@@ -43,12 +39,8 @@ func problemFor(err error) (p Problem, retryAfter int) {
 		return newProblem(http.StatusConflict, ProblemCodeOrderNotPayable, "The order is paid, being closed, cancelled or expired."), 0
 	case errors.Is(err, domain.ErrOrderNotCancellable):
 		return newProblem(http.StatusConflict, ProblemCodeOrderNotCancellable, "The order is paid and cannot be cancelled."), 0
-	case errors.As(err, &invalidOrder):
-		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidOrder.Reason+"."), 0
-	case errors.As(err, &invalidRefund):
-		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidRefund.Reason+"."), 0
-	case errors.As(err, &invalidProduct):
-		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalidProduct.Reason+"."), 0
+	case errors.As(err, &invalid):
+		return newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, invalid.Reason+"."), 0
 	case errors.Is(err, domain.ErrNotRefundable):
 		return newProblem(http.StatusConflict, ProblemCodeNotRefundable, "The order is not paid, or it is refunded already."), 0
 	case errors.Is(err, domain.ErrRefundTooLarge):

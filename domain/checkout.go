@@ -163,20 +163,20 @@ func (p prepayer) checkout(ctx context.Context, order *Order) (Checkout, error) 
 // sorts by product id (which also fixes the order rows are locked in).
 func mergeLines(lines []LineRequest) ([]LineRequest, error) {
 	if len(lines) == 0 {
-		return nil, &InvalidOrderError{Reason: "an order needs at least one item"}
+		return nil, &InvalidError{What: "order", Reason: "an order needs at least one item"}
 	}
 	byProduct := map[uuid.UUID]int{}
 	for _, l := range lines {
 		if l.Quantity < 1 || l.Quantity > MaxLineQuantity {
-			return nil, &InvalidOrderError{Reason: fmt.Sprintf("quantity must be between 1 and %d", MaxLineQuantity)}
+			return nil, &InvalidError{What: "order", Reason: fmt.Sprintf("quantity must be between 1 and %d", MaxLineQuantity)}
 		}
 		byProduct[l.ProductID] += l.Quantity
 		if byProduct[l.ProductID] > MaxLineQuantity {
-			return nil, &InvalidOrderError{Reason: fmt.Sprintf("at most %d of one product", MaxLineQuantity)}
+			return nil, &InvalidError{What: "order", Reason: fmt.Sprintf("at most %d of one product", MaxLineQuantity)}
 		}
 	}
 	if len(byProduct) > MaxOrderLines {
-		return nil, &InvalidOrderError{Reason: fmt.Sprintf("at most %d different products", MaxOrderLines)}
+		return nil, &InvalidError{What: "order", Reason: fmt.Sprintf("at most %d different products", MaxOrderLines)}
 	}
 	merged := make([]LineRequest, 0, len(byProduct))
 	for id, q := range byProduct {

@@ -22,3 +22,10 @@ var (
 	// ErrNotFound: the thing asked for does not exist (or is not the caller's).
 	ErrNotFound = errors.New("not found")
 )
+
+// InvalidError says what is wrong with a request: What names the thing
+// (order, refund, product, resolution), Reason says it for people. The
+// API answers it as a 400 invalid_request with Reason as the detail.
+type InvalidError struct{ What, Reason string }
+
+func (e *InvalidError) Error() string { return "invalid " + e.What + ": " + e.Reason }

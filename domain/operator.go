@@ -75,15 +75,15 @@ var skuShape = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
 func (p CatalogProduct) Validate() error {
 	switch {
 	case !skuShape.MatchString(p.SKU):
-		return &InvalidProductError{"the SKU is 1 to 64 letters, digits, '_', '.' or '-'"}
+		return &InvalidError{What: "product", Reason: "the SKU is 1 to 64 letters, digits, '_', '.' or '-'"}
 	case strings.TrimSpace(p.Name) == "" || utf8.RuneCountInString(p.Name) > 100:
-		return &InvalidProductError{"the name is 1 to 100 characters"}
+		return &InvalidError{What: "product", Reason: "the name is 1 to 100 characters"}
 	case utf8.RuneCountInString(p.Description) > 500:
-		return &InvalidProductError{"the description is at most 500 characters"}
+		return &InvalidError{What: "product", Reason: "the description is at most 500 characters"}
 	case p.PriceFen < 1 || p.PriceFen > 100_000_000:
-		return &InvalidProductError{"the price is 1 fen to ¥1,000,000"}
+		return &InvalidError{What: "product", Reason: "the price is 1 fen to ¥1,000,000"}
 	case p.Stock < 0:
-		return &InvalidProductError{"stock cannot be negative"}
+		return &InvalidError{What: "product", Reason: "stock cannot be negative"}
 	}
 	return nil
 }
@@ -107,11 +107,6 @@ func (p *CatalogProduct) Apply(c ProductChange) {
 		p.Active = *c.Active
 	}
 }
-
-// InvalidProductError says what is wrong with a product.
-type InvalidProductError struct{ Reason string }
-
-func (e *InvalidProductError) Error() string { return "invalid product: " + e.Reason }
 
 // Backoffice is the storage the operator's use cases need.
 type Backoffice interface {
@@ -157,7 +152,7 @@ func (op *Operate) Refund(ctx context.Context, keyID string, orderID uuid.UUID, 
 func (op *Operate) Resolve(ctx context.Context, keyID string, id int64, note string) (AttentionRecord, error) {
 	note = strings.TrimSpace(note)
 	if note == "" {
-		return AttentionRecord{}, &InvalidProductError{"a note says how it was resolved"}
+		return AttentionRecord{}, &InvalidError{What: "resolution", Reason: "a note says how it was resolved"}
 	}
 	return op.store.ResolveAttention(ctx, id, note, op.audit(keyID, "attention.resolve", fmt.Sprint(id), map[string]any{"note": note}))
 }

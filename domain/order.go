@@ -23,11 +23,6 @@ var (
 	ErrIdempotencyConflict = errors.New("idempotency key reused with a different request")
 )
 
-// InvalidOrderError says what is wrong with an order request.
-type InvalidOrderError struct{ Reason string }
-
-func (e *InvalidOrderError) Error() string { return "invalid order: " + e.Reason }
-
 // OrderStatus is where an order is in its life. The legal moves are the
 // methods of Order (README: "Order states"):
 //
@@ -111,7 +106,7 @@ type Order struct {
 // the user with payerOpenID, and schedules its reconciliation jobs.
 func NewOrder(userID uuid.UUID, payerOpenID, outTradeNo string, lines []OrderLine, now time.Time, ttl time.Duration, checks []time.Duration) (*Order, error) {
 	if len(lines) == 0 {
-		return nil, &InvalidOrderError{Reason: "an order needs at least one item"}
+		return nil, &InvalidError{What: "order", Reason: "an order needs at least one item"}
 	}
 	var total int64
 	for _, l := range lines {

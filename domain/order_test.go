@@ -297,7 +297,7 @@ func TestMergeLines(t *testing.T) {
 	for name, lines := range map[string][]LineRequest{
 		"empty": nil, "zero": {{a, 0}}, "too many of one": {{a, 60}, {a, 40}}, "too many lines": many,
 	} {
-		var inv *InvalidOrderError
+		var inv *InvalidError
 		if _, err := mergeLines(lines); !errors.As(err, &inv) {
 			t.Errorf("%s: %v", name, err)
 		}

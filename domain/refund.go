@@ -185,11 +185,11 @@ func (o *Order) Refund(amountFen int64, reason, requestedBy string, now time.Tim
 	reason = strings.TrimSpace(reason)
 	switch {
 	case amountFen <= 0:
-		return nil, &InvalidRefundError{Reason: "the amount must be at least 1 fen"}
+		return nil, &InvalidError{What: "refund", Reason: "the amount must be at least 1 fen"}
 	case utf8.RuneCountInString(reason) > MaxRefundReason:
-		return nil, &InvalidRefundError{Reason: fmt.Sprintf("the reason is longer than %d characters", MaxRefundReason)}
+		return nil, &InvalidError{What: "refund", Reason: fmt.Sprintf("the reason is longer than %d characters", MaxRefundReason)}
 	case len(o.refunds) >= MaxRefundsPerOrder:
-		return nil, &InvalidRefundError{Reason: fmt.Sprintf("an order can be refunded in at most %d parts", MaxRefundsPerOrder)}
+		return nil, &InvalidError{What: "refund", Reason: fmt.Sprintf("an order can be refunded in at most %d parts", MaxRefundsPerOrder)}
 	case amountFen > o.refundable():
 		return nil, fmt.Errorf("%w: %d fen asked, %d fen left", ErrRefundTooLarge, amountFen, o.refundable())
 	}
@@ -203,11 +203,6 @@ func (o *Order) Refund(amountFen int64, reason, requestedBy string, now time.Tim
 	o.jobs = append(o.jobs, Job{Kind: JobSubmitRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: now})
 	return r, nil
 }
-
-// InvalidRefundError says what is wrong with a refund request.
-type InvalidRefundError struct{ Reason string }
-
-func (e *InvalidRefundError) Error() string { return "invalid refund: " + e.Reason }
 
 // refund finds one of the order's refunds by our number.
 func (o *Order) refund(outRefundNo string) *Refund {

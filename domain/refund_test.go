@@ -51,7 +51,7 @@ func TestRefundsNeverExceedThePayment(t *testing.T) {
 		amount int64
 		reason string
 	}{"zero": {0, ""}, "negative": {-5, ""}, "long reason": {1, strings.Repeat("长", 81)}} {
-		var inv *InvalidRefundError
+		var inv *InvalidError
 		if _, err := o.Refund(c.amount, c.reason, "operator:a", t0); !errors.As(err, &inv) {
 			t.Errorf("%s: %v", name, err)
 		}
