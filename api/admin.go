@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/wxmp/wxmp/domain"
 )
@@ -31,30 +30,16 @@ func (s *Server) AdminListOrders(ctx context.Context, req AdminListOrdersRequest
 	if p.Openid != nil {
 		f.PayerOpenID = *p.Openid
 	}
-	limit := defaultPageSize
-	if p.Limit != nil {
-		limit = *p.Limit
-	}
-	var after *domain.OrderCursor
-	if p.Cursor != nil {
-		c, err := decodeCursor(*p.Cursor)
-		if err != nil {
-			return AdminListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(
-				newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "The cursor is not one this server gave out."))}, nil
-		}
-		after = &c
+	limit, after, bad := pageArgs(p.Limit, p.Cursor)
+	if bad != nil {
+		return AdminListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(*bad)}, nil
 	}
 	orders, err := s.backoffice.AdminListOrders(ctx, f, after, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	page := AdminOrderPage{Items: []AdminOrder{}}
-	if len(orders) > limit {
-		orders = orders[:limit]
-		last := orders[limit-1]
-		next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
-		page.NextCursor = &next
-	}
+	orders, next := trimPage(orders, limit)
+	page := AdminOrderPage{Items: []AdminOrder{}, NextCursor: next}
 	for _, o := range orders {
 		page.Items = append(page.Items, adminOrderOut(orderOut(o), o))
 	}

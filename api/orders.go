@@ -100,31 +100,16 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 	if err != nil {
 		return nil, err
 	}
-	limit := defaultPageSize
-	if req.Params.Limit != nil {
-		limit = *req.Params.Limit
+	limit, after, bad := pageArgs(req.Params.Limit, req.Params.Cursor)
+	if bad != nil {
+		return ListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(*bad)}, nil
 	}
-	var after *domain.OrderCursor
-	if req.Params.Cursor != nil {
-		c, err := decodeCursor(*req.Params.Cursor)
-		if err != nil {
-			return ListOrders400ApplicationProblemPlusJSONResponse{BadRequestApplicationProblemPlusJSONResponse(
-				newProblem(400, ProblemCodeInvalidRequest, "The cursor is not one this server gave out."))}, nil
-		}
-		after = &c
-	}
-	// One extra row tells whether there is a next page without a count.
 	orders, err := s.orders.ListOrders(ctx, session.User().ID(), after, limit+1)
 	if err != nil {
 		return nil, err
 	}
-	page := OrderPage{Items: []Order{}}
-	if len(orders) > limit {
-		orders = orders[:limit]
-		last := orders[limit-1]
-		next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
-		page.NextCursor = &next
-	}
+	orders, next := trimPage(orders, limit)
+	page := OrderPage{Items: []Order{}, NextCursor: next}
 	for _, o := range orders {
 		page.Items = append(page.Items, orderOut(o))
 	}
@@ -132,6 +117,37 @@ func (s *Server) ListOrders(ctx context.Context, req ListOrdersRequestObject) (L
 }
 
 // Cursors are opaque to clients: base64url of "<unix nanos>.<order id>".
+// pageArgs reads a keyset page's limit (default defaultPageSize) and
+// cursor; a cursor this server did not give out is a 400 problem.
+func pageArgs(limit *int, cursor *string) (int, *domain.OrderCursor, *Problem) {
+	n := defaultPageSize
+	if limit != nil {
+		n = *limit
+	}
+	if cursor == nil {
+		return n, nil, nil
+	}
+	c, err := decodeCursor(*cursor)
+	if err != nil {
+		p := newProblem(400, ProblemCodeInvalidRequest, "The cursor is not one this server gave out.")
+		return 0, nil, &p
+	}
+	return n, &c, nil
+}
+
+// trimPage keeps the first limit of the limit+1 orders asked for (the
+// extra row tells, without a count, that there is a next page) and gives
+// the next page's cursor, nil on the last page.
+func trimPage(orders []*domain.Order, limit int) ([]*domain.Order, *string) {
+	if len(orders) <= limit {
+		return orders, nil
+	}
+	orders = orders[:limit]
+	last := orders[limit-1]
+	next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
+	return orders, &next
+}
+
 func encodeCursor(c domain.OrderCursor) string {
 	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d.%s", c.CreatedAt.UnixNano(), c.ID))
 }
