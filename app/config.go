@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path"
 	"reflect"
 	"runtime"
 	"slices"
@@ -159,7 +160,7 @@ func LoadConfig(environ map[string]string) (Config, error) {
 			return Config{}, errors.New("config: WECHATPAY_NOTIFY_URL must be https:// (WeChat Pay only calls HTTPS)")
 		}
 		if cfg.WeChatPayRefundNotifyURL == "" {
-			cfg.WeChatPayRefundNotifyURL = siblingURL(cfg.WeChatPayNotifyURL, "/v1/wechatpay/refund-notify")
+			cfg.WeChatPayRefundNotifyURL = siblingURL(cfg.WeChatPayNotifyURL, "refund-notify")
 		}
 		if !strings.HasPrefix(cfg.WeChatPayRefundNotifyURL, "https://") {
 			return Config{}, errors.New("config: WECHATPAY_REFUND_NOTIFY_URL must be https:// (WeChat Pay only calls HTTPS)")
@@ -304,14 +305,16 @@ func namedParseErrors(err error) error {
 	return errors.Join(out...)
 }
 
-// siblingURL is base's scheme and host with path: the refund notify URL
-// next to the payment one.
-func siblingURL(base, path string) string {
+// siblingURL is base with its last path segment replaced by name: the
+// refund notify URL next to the payment one, behind whatever path prefix
+// a proxy puts in front of the service (…/v1/wechatpay/notify →
+// …/v1/wechatpay/refund-notify).
+func siblingURL(base, name string) string {
 	u, err := url.Parse(base)
 	if err != nil {
 		return ""
 	}
-	u.Path, u.RawQuery = path, ""
+	u.Path, u.RawPath, u.RawQuery = path.Join(path.Dir("/"+strings.TrimPrefix(u.Path, "/")), name), "", ""
 	return u.String()
 }
 

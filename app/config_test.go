@@ -44,6 +44,27 @@ func TestLiveModeDefaults(t *testing.T) {
 	}
 }
 
+// The refund notify URL defaults to the payment one's neighbour, keeping
+// any path prefix a proxy puts in front of the service.
+func TestRefundNotifyURLDefaultsNextToTheNotifyURL(t *testing.T) {
+	for notify, want := range map[string]string{
+		"https://shop.example.com/v1/wechatpay/notify":     "https://shop.example.com/v1/wechatpay/refund-notify",
+		"https://shop.example.com/api/v1/wechatpay/notify": "https://shop.example.com/api/v1/wechatpay/refund-notify",
+		"https://shop.example.com/pay/notify?from=wechat":  "https://shop.example.com/pay/refund-notify",
+		"https://shop.example.com":                         "https://shop.example.com/refund-notify",
+	} {
+		env := liveEnv()
+		env["WECHATPAY_NOTIFY_URL"] = notify
+		cfg, err := LoadConfig(env)
+		if err != nil {
+			t.Fatalf("%s: %v", notify, err)
+		}
+		if cfg.WeChatPayRefundNotifyURL != want {
+			t.Errorf("%s: refund notify URL %s, want %s", notify, cfg.WeChatPayRefundNotifyURL, want)
+		}
+	}
+}
+
 func TestLivePayNeedsAVerifierAndHTTPS(t *testing.T) {
 	for name, c := range map[string]struct {
 		edit func(map[string]string)
