@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"cmp"
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"net/http"
@@ -50,10 +49,7 @@ func (e *Emulator) getUsers(w http.ResponseWriter, _ *http.Request) {
 		byUser[c.user] = append(byUser[c.user], codeJSON{Code: code, ExpiresAt: c.expiresAt.UTC().Format(time.RFC3339), Used: c.used})
 	}
 	for _, u := range e.users {
-		j := consoleUserJSON{userResponse: userResponse{User: u.name, OpenID: u.openID, UnionID: u.unionID, Logins: u.logins}}
-		if u.sessionKey != nil {
-			j.SessionKey = base64.StdEncoding.EncodeToString(u.sessionKey)
-		}
+		j := consoleUserJSON{userResponse: u.view().response()}
 		j.Codes = byUser[u]
 		if j.Codes == nil {
 			j.Codes = []codeJSON{}
@@ -96,11 +92,7 @@ func (e *Emulator) getTransactions(w http.ResponseWriter, _ *http.Request) {
 			CloseCount:      e.pay.closes[t.outTradeNo],
 			Deliveries:      len(t.deliveries),
 			Refunds:         len(t.refunds),
-		}
-		for _, r := range t.refunds {
-			if r.status == RefundSuccess {
-				j.RefundedTotal += r.amount
-			}
+			RefundedTotal:   t.refundedFen(),
 		}
 		items = append(items, j)
 	}

@@ -83,11 +83,20 @@ func (e *Emulator) User(name string) (TestUser, bool) {
 	if !ok {
 		return TestUser{}, false
 	}
+	return u.view(), true
+}
+
+// view is the user as the control API shows it (the caller holds e.mu).
+func (u *user) view() TestUser {
 	t := TestUser{Name: u.name, OpenID: u.openID, UnionID: u.unionID, Logins: u.logins}
 	if u.sessionKey != nil {
 		t.SessionKey = base64.StdEncoding.EncodeToString(u.sessionKey)
 	}
-	return t, true
+	return t
+}
+
+func (t TestUser) response() userResponse {
+	return userResponse{User: t.Name, OpenID: t.OpenID, UnionID: t.UnionID, SessionKey: t.SessionKey, Logins: t.Logins}
 }
 
 type loginCodeRequest struct {
@@ -140,13 +149,7 @@ func (e *Emulator) getUser(w http.ResponseWriter, r *http.Request) {
 		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no test user %q", name))
 		return
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON, userResponse{
-		User:       u.Name,
-		OpenID:     u.OpenID,
-		UnionID:    u.UnionID,
-		SessionKey: u.SessionKey,
-		Logins:     u.Logins,
-	})
+	writeJSON(w, http.StatusOK, contentTypeJSON, u.response())
 }
 
 type faultJSON struct {

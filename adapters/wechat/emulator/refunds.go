@@ -221,13 +221,7 @@ func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
 	r.status = r.outcome
 	if r.status == RefundSuccess {
 		r.successTime = now
-		var refunded int64
-		for _, o := range r.txn.refunds {
-			if o.status == RefundSuccess {
-				refunded += o.amount
-			}
-		}
-		if refunded == r.txn.total && r.txn.state == tradeSuccess {
+		if r.txn.refundedFen() == r.txn.total && r.txn.state == tradeSuccess {
 			r.txn.state = tradeRefund
 		}
 	}
@@ -282,4 +276,16 @@ func (e *Emulator) RefundDeliveries(outRefundNo string) []Delivery {
 		return append([]Delivery(nil), r.deliveries...)
 	}
 	return nil
+}
+
+// refundedFen is what the transaction's SUCCESS refunds gave back (the
+// caller holds e.mu).
+func (t *transaction) refundedFen() int64 {
+	var fen int64
+	for _, r := range t.refunds {
+		if r.status == RefundSuccess {
+			fen += r.amount
+		}
+	}
+	return fen
 }
