@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path"
 	"reflect"
@@ -209,6 +210,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return Config{}, fmt.Errorf("config: LOG_FORMAT must be text or json, not %q", cfg.LogFormat)
+	}
+	if err := new(slog.Level).UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return Config{}, fmt.Errorf("config: LOG_LEVEL must be debug, info, warn or error, not %q", cfg.LogLevel)
 	}
 	if cfg.OrderTTL < time.Minute || cfg.OrderTTL > 7*24*time.Hour {
 		return Config{}, errors.New("config: ORDER_TTL must be between 1m and 168h (WeChat's limit)")

@@ -104,6 +104,7 @@ func TestBadValuesAreRefusedClearly(t *testing.T) {
 		"ttl too short":   {map[string]string{"TOKEN_TTL": "1s"}, "TOKEN_TTL"},
 		"api base":        {map[string]string{"WECHAT_API_BASE": "ftp://x"}, "WECHAT_API_BASE"},
 		"log format":      {map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+		"log level":       {map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
 	} {
 		_, err := LoadConfig(c.env)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
