@@ -55,7 +55,18 @@ func (LatePaymentArgs) Kind() string  { return string(domain.JobLatePayment) }
 func (SubmitRefundArgs) Kind() string { return string(domain.JobSubmitRefund) }
 func (CheckRefundArgs) Kind() string  { return string(domain.JobCheckRefund) }
 func (SweepArgs) Kind() string        { return "reconcile_sweep" }
-func (PurgeArgs) Kind() string        { return "purge_expired" }
+
+// InsertOpts keeps one check chain per refund: a submit job that runs again
+// after its commit (rescued after a crash) would otherwise start a second
+// chain beside the snoozing one, and both would count the refund's checks.
+// A finished chain (completed, cancelled, discarded) does not block a new one.
+func (CheckRefundArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}}
+}
+func (PurgeArgs) Kind() string { return "purge_expired" }
 
 // Scheduler writes domain jobs with River inside the caller's transaction
 // (postgres.JobScheduler). It is an insert-only client: it needs no pool.
