@@ -209,13 +209,7 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 		if verdict == VerdictDuplicate {
 			return OutcomeNotDue, nil // applied meanwhile by someone else: nothing done here
 		}
-		if t.State == TradeRefund {
-			if _, err := r.orders.UpdateOrder(ctx, o.ID(), func(o *Order) error { o.flagRefundReported(r.now()); return nil }); err != nil {
-				return OutcomeFailed, err
-			}
-			r.monitor.NeedsAttention(AttentionRefundReported)
-		}
-		return OutcomePaid, nil
+		return OutcomePaid, nil // a REFUND state was flagged with the payment (ConfirmPayment)
 	case t.State == TradeUserPaying:
 		return OutcomeWaiting, nil
 	case t.State == TradeClosed || t.State == TradeRevoked || t.State == TradePayError:

@@ -95,17 +95,13 @@ func (r *RefreshOrder) askOnce(ctx context.Context, orderID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	t, verdict, err := settleFromQuery(ctx, r.pay, r.confirm, o.OutTradeNo())
+	// A REFUND state is flagged with the payment (ConfirmPayment).
+	_, _, err = settleFromQuery(ctx, r.pay, r.confirm, o.OutTradeNo())
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil // not paid: WeChat has no transaction yet
 	case err != nil:
 		return fmt.Errorf("ask WeChat Pay: %w", err)
-	case t.State == TradeRefund && paidVerdict(verdict):
-		if _, err := r.orders.UpdateOrder(ctx, orderID, func(o *Order) error { o.flagRefundReported(r.now()); return nil }); err != nil {
-			return err
-		}
-		r.monitor.NeedsAttention(AttentionRefundReported)
 	}
 	return nil
 }

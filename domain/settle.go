@@ -72,6 +72,7 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 		EventID: n.ID, Source: source, EventType: n.EventType,
 		ReceivedAt: now, Transaction: n.Transaction,
 	}
+	var refundReported bool
 	verdict, err := c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 		if n.EventType != EventTransactionSuccess {
 			return VerdictIgnored, "event " + n.EventType, nil
@@ -86,10 +87,18 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 		case VerdictSuspicious:
 			o.flag(AttentionSuspiciousPayment, reason, now)
 		}
+		// A query that finds the payment refunded (trade_state REFUND) with
+		// no refund of ours to explain it: someone refunded it elsewhere.
+		// Flagged here, with the payment, whichever path asked WeChat.
+		if n.Transaction.State == TradeRefund && paidVerdict(v) && len(o.refunds) == 0 {
+			o.flagRefundReported(now)
+			refundReported = true
+		}
 		return v, reason, nil
 	})
 	if errors.Is(err, ErrTransactionElsewhere) {
 		// Nothing was saved; record it again as what it is, for a person.
+		refundReported = false
 		reason := fmt.Sprintf("transaction_id %q already paid another order", n.Transaction.TransactionID)
 		verdict, err = c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 			if o != nil {
@@ -108,6 +117,9 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 			"out_trade_no", n.Transaction.OutTradeNo, "transaction_id", n.Transaction.TransactionID, "amount_fen", n.Transaction.TotalFen)
 	case VerdictSuspicious:
 		c.monitor.NeedsAttention(AttentionSuspiciousPayment)
+	}
+	if refundReported {
+		c.monitor.NeedsAttention(AttentionRefundReported)
 	}
 	return verdict, nil
 }
