@@ -1,11 +1,34 @@
 package emulator
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
 )
+
+// refuseForeignHost keeps web pages from reading or pressing anything the
+// emulator serves by DNS rebinding: a page at evil.example rebinds its own
+// name to 127.0.0.1, and its same-origin requests then reach the emulator
+// with "Host: evil.example", where CORS and Origin checks cannot see them.
+// The emulator listens on loopback only (EMULATOR_ADDR must be loopback), so
+// every honest client names a loopback host: the service (its base URL),
+// curl, the tests, DevTools, and a browser on the console. Any other Host,
+// unless it is one the emulator was configured to be reached at
+// (Config.Hosts), gets a 403 on every route: WeChat's APIs too, since the
+// throw-away secret is public and a code read from /emulator/users would
+// buy a session from /sns/jscode2session.
+func refuseForeignHost(allowed map[string]bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if host := hostName(r.Host); !loopbackName(host) && !allowed[host] {
+			writeControlError(w, http.StatusForbidden, fmt.Sprintf("the emulator answers only requests addressed to a loopback host "+
+				"(localhost, 127.0.0.1, [::1]) or a configured one, not Host %q; this keeps web pages that rebind their name to this machine out", r.Host))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // refuseCrossSite keeps web pages of other sites from pressing the
 // emulator's buttons. The control routes (/emulator/...) have no key: any
@@ -14,10 +37,11 @@ import (
 // fetch without custom headers) from any page the developer has open, and
 // the emulator would act on it. So a state-changing control request that a
 // browser marks as coming from another origin (Origin, or Sec-Fetch-Site)
-// is refused with 403, and so is one addressed to a name that is not
-// loopback (DNS rebinding). curl, Go, Node and the mini-program's wx.request
+// is refused with 403. curl, Go, Node and the mini-program's wx.request
 // (DevTools sends it from its own process, a phone from WeChat's) send
 // neither header, and the emulator's own console is the same origin.
+// Reads need no such check: without CORS headers the page cannot read
+// the answer, and refuseForeignHost has already turned away a rebound name.
 func refuseCrossSite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/emulator/") && r.Method != http.MethodGet && r.Method != http.MethodHead && crossSite(r) {
@@ -29,12 +53,6 @@ func refuseCrossSite(next http.Handler) http.Handler {
 }
 
 func crossSite(r *http.Request) bool {
-	// The emulator only listens on loopback, so a Host that is not a
-	// loopback name is a page that rebound its own name to 127.0.0.1 (DNS
-	// rebinding): its Origin would then match its Host.
-	if !loopbackHost(r.Host) {
-		return true
-	}
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":
 	default: // same-site (another port), cross-site
@@ -48,14 +66,21 @@ func crossSite(r *http.Request) bool {
 	return err != nil || !strings.EqualFold(u.Host, r.Host)
 }
 
-func loopbackHost(hostport string) bool {
+// hostName is the host of a Host header or host:port, lower case, without
+// port or IPv6 brackets: "[::1]:8081" → "::1", "LocalHost" → "localhost".
+func hostName(hostport string) string {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
-	if strings.EqualFold(host, "localhost") {
+	return strings.ToLower(strings.Trim(host, "[]"))
+}
+
+// loopbackName: localhost, 127.0.0.0/8 or ::1 (as hostName returns them).
+func loopbackName(host string) bool {
+	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
+	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }

@@ -1,8 +1,12 @@
 package emulator_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
@@ -67,4 +71,154 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("GET with a foreign Origin: %d", res.StatusCode)
 	}
+}
+
+// DNS rebinding: a page whose own name was rebound to 127.0.0.1 reaches the
+// emulator with that name in Host, and its requests are same-origin to the
+// browser. No route answers it: not WeChat's APIs, not the control API's
+// reads (the users list holds unused login codes) or writes, not the
+// console, not even an unknown path.
+func TestEveryRouteRefusesAForeignHost(t *testing.T) {
+	var consoleServed atomic.Bool
+	f := start(t, emulator.Config{
+		Pay:     &emulator.PayConfig{Keys: testPayKeys(t), AllowHTTPNotify: true},
+		Console: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { consoleServed.Store(true) }),
+	})
+	t.Cleanup(f.emu.Close)
+	code := f.mint(t, "alice").Code
+
+	routes := []struct{ method, path, body string }{
+		// WeChat's mini-program API
+		{"GET", "/sns/jscode2session?appid=" + testAppID + "&secret=" + testSecret + "&js_code=" + code + "&grant_type=authorization_code", ""},
+		{"POST", "/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"` + testAppID + `","secret":"` + testSecret + `"}`},
+		{"GET", "/wxa/checksession", ""},
+		// WeChat Pay
+		{"POST", "/v3/pay/transactions/jsapi", `{}`},
+		{"GET", "/v3/pay/transactions/out-trade-no/T1", ""},
+		{"POST", "/v3/refund/domestic/refunds", `{}`},
+		{"GET", "/v3/refund/domestic/refunds/R1", ""},
+		// the control API's reads
+		{"GET", "/emulator/users", ""},
+		{"GET", "/emulator/users/alice", ""},
+		{"GET", "/emulator/faults", ""},
+		{"GET", "/emulator/transactions", ""},
+		{"GET", "/emulator/transactions/T1", ""},
+		{"GET", "/emulator/refunds", ""},
+		{"GET", "/emulator/deliveries", ""},
+		{"GET", "/emulator/pay/sign-mode", ""},
+		// ... and writes
+		{"POST", "/emulator/login-codes", `{"user":"mallory"}`},
+		{"POST", "/emulator/faults", `{"endpoint":"jscode2session","errcode":-1}`},
+		{"DELETE", "/emulator/faults", ""},
+		{"PUT", "/emulator/pay/sign-mode", `{"mode":"public_key"}`},
+		// the console, and what no route serves
+		{"GET", "/console/", ""},
+		{"GET", "/console", ""},
+		{"GET", "/no-such-route", ""},
+	}
+	for _, host := range []string{"evil.example", "evil.example:" + f.srv.URL[strings.LastIndex(f.srv.URL, ":")+1:],
+		"127.0.0.1.nip.io", "localhost.evil.example", "127.0.0.1.evil.example:8081"} {
+		for _, r := range routes {
+			status, body := withHost(t, r.method, f.srv.URL+r.path, host, r.body)
+			if status != http.StatusForbidden {
+				t.Errorf("Host %q: %s %s: status %d, want 403", host, r.method, r.path, status)
+				continue
+			}
+			if !strings.Contains(body, "loopback") || strings.Contains(body, code) {
+				t.Errorf("Host %q: %s %s: body %s", host, r.method, r.path, body)
+			}
+		}
+	}
+	if consoleServed.Load() {
+		t.Error("the console was served to a foreign Host")
+	}
+	if _, ok := f.emu.User("mallory"); ok {
+		t.Error("a refused request minted a code (mallory exists)")
+	}
+	// The refused jscode2session neither used the code nor met a queued fault.
+	if r := f.login(t, code); r.OpenID == "" {
+		t.Errorf("login after the refusals: %+v", r)
+	}
+	// An HTTP/1.0 request may carry no Host at all; nothing honest needs that.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /emulator/users HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("no Host: status %d, want 403", res.StatusCode)
+	}
+}
+
+// What honest callers send still works: the service, curl and DevTools
+// address the emulator by a loopback name or address, with or without a
+// port, and by the names it was configured to be reached at (Config.Hosts).
+func TestLoopbackAndConfiguredHostsAreServed(t *testing.T) {
+	var consoleServed atomic.Int32
+	f := start(t, emulator.Config{
+		Hosts:   []string{"wechat-emulator.test:8081", "Emu.Local"},
+		Console: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { consoleServed.Add(1) }),
+	})
+	code := f.mint(t, "alice").Code
+	port := f.srv.URL[strings.LastIndex(f.srv.URL, ":")+1:]
+	hosts := []string{"localhost", "LocalHost:" + port, "127.0.0.1", "127.0.0.1:" + port, "127.9.8.7:80",
+		"[::1]", "[::1]:" + port, "wechat-emulator.test", "wechat-emulator.test:9999", "emu.local:" + port}
+	for _, host := range hosts {
+		if status, body := withHost(t, "GET", f.srv.URL+"/emulator/users", host, ""); status != http.StatusOK || !strings.Contains(body, code) {
+			t.Errorf("Host %q: GET /emulator/users: %d %s", host, status, body)
+		}
+		if status, body := withHost(t, "POST", f.srv.URL+"/emulator/login-codes", host, `{"user":"bob"}`); status != http.StatusCreated {
+			t.Errorf("Host %q: POST /emulator/login-codes: %d %s", host, status, body)
+		}
+		if status, body := withHost(t, "GET", f.srv.URL+"/cgi-bin/stable_token", host, ""); status != http.StatusMethodNotAllowed {
+			t.Errorf("Host %q: GET /cgi-bin/stable_token: %d %s (want WeChat's route to answer)", host, status, body)
+		}
+		if status, _ := withHost(t, "GET", f.srv.URL+"/console/", host, ""); status != http.StatusOK {
+			t.Errorf("Host %q: GET /console/: %d", host, status)
+		}
+	}
+	if int(consoleServed.Load()) != len(hosts) {
+		t.Errorf("console served %d times, want %d", consoleServed.Load(), len(hosts))
+	}
+	// And a client that takes Host from the base URL, as the service does.
+	if r := f.login(t, code); r.OpenID == "" {
+		t.Fatalf("jscode2session from a loopback base URL: %+v", r)
+	}
+}
+
+func TestHostsMustBeHostNames(t *testing.T) {
+	for _, h := range []string{"", "http://emu.local/", "user@emu.local"} {
+		if _, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Hosts: []string{h}}); err == nil || !strings.Contains(err.Error(), "Hosts") {
+			t.Errorf("Hosts %q: err %v", h, err)
+		}
+	}
+}
+
+// withHost sends one request with the given Host header and returns the
+// status and body.
+func withHost(t *testing.T, method, u, host, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s (Host %q): %v", method, u, host, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(b)
 }

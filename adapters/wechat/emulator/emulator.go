@@ -37,6 +37,11 @@
 //     refunds that end ABNORMAL or CLOSED, and misbehaving notifications, to
 //     exercise the client's retry, timeout and idempotency paths.
 //
+// Every route answers only a request addressed to a loopback Host or to
+// one of Config.Hosts, and the control API's writes only a same-origin or
+// non-browser caller (crosssite.go): the emulator has no keys, so this is
+// what keeps the web pages a developer has open away from it.
+//
 // All state lives in an Emulator value behind one mutex; there is no global
 // state, so tests can run many emulators side by side. Time comes from
 // Config.Now so that tests can expire codes, tokens, prepay_ids and orders
@@ -85,6 +90,13 @@ type Config struct {
 	// (api/console.Emulator()), a page over the control API. The package
 	// takes it as a plain handler so that it never depends on api/.
 	Console http.Handler
+	// Hosts are the names, besides loopback ones (localhost, 127.0.0.0/8,
+	// ::1), that a request may address the emulator by in its Host header:
+	// the hosts of the base URLs the service was configured to reach it at
+	// (a port, if given, is ignored). Every route refuses any other Host
+	// with 403, so that a web page cannot rebind its own name to this
+	// machine (DNS rebinding) and use the emulator.
+	Hosts []string
 }
 
 // Emulator is one emulated WeChat back end. Its methods are safe for
@@ -149,7 +161,15 @@ func New(cfg Config) (*Emulator, error) {
 		e.pay = p
 	}
 	e.stopped, e.stop = context.WithCancel(context.Background())
-	e.handler = refuseCrossSite(e.routes(cfg))
+	allowed := make(map[string]bool, len(cfg.Hosts))
+	for _, h := range cfg.Hosts {
+		name := hostName(h)
+		if name == "" || strings.ContainsAny(h, "/@ ") {
+			return nil, fmt.Errorf("emulator: Hosts: %q is not a host name", h)
+		}
+		allowed[name] = true
+	}
+	e.handler = refuseForeignHost(allowed, refuseCrossSite(e.routes(cfg)))
 	return e, nil
 }
 
