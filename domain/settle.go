@@ -56,10 +56,16 @@ type ConfirmPayment struct {
 	monitor  Monitor
 	log      *slog.Logger
 	ledger   LedgerPolicy
+	// refusals lets at most the policy's refusals a minute from this
+	// process reach the database. Both notify_urls refuse through this
+	// one ConfirmPayment, so they share it, as they share the database's
+	// budget: one flood cannot buy a second allowance at the other URL.
+	refusals *refusalGate
 }
 
 func NewConfirmPayment(orders Orders, merchant Merchant, now Clock, monitor Monitor, log *slog.Logger, ledger LedgerPolicy) *ConfirmPayment {
-	return &ConfirmPayment{orders: orders, merchant: merchant, now: now, monitor: monitor, log: log, ledger: ledger}
+	return &ConfirmPayment{orders: orders, merchant: merchant, now: now, monitor: monitor, log: log, ledger: ledger,
+		refusals: newRefusalGate(ledger.RefusalsPerMinute, now)}
 }
 
 // Execute handles a notification (or a query answer, with source
@@ -126,10 +132,17 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 
 // Refused records a notification that failed verification, within the
 // minute's budget, under the source it came to (SourceNotification or
-// SourceRefundNotification). It never touches an order.
+// SourceRefundNotification). It never touches an order. Past this
+// process's share of the budget it touches nothing in the database at
+// all: the refusal is only counted.
 func (c *ConfirmPayment) Refused(ctx context.Context, source, eventID, reason string) error {
 	if source != SourceNotification && source != SourceRefundNotification {
 		return fmt.Errorf("refused notification: source %q is not a notify_url", source)
+	}
+	if !c.refusals.admit() {
+		c.monitor.PaymentVerdict(source, VerdictRejected)
+		c.monitor.RefusalNotRecorded()
+		return nil
 	}
 	recorded, err := c.orders.RecordRefused(ctx, PaymentRecord{
 		EventID: eventID, Source: source, ReceivedAt: c.now().UTC(),
