@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -315,7 +316,7 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, se
 // and the `emulator` subcommand) with the same credentials the service uses.
 func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger) error {
 	// Its web console at /console/ (api/console) shows what WeChat saw.
-	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Console: console.Emulator()}
+	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Console: console.Emulator(), Hosts: emulatorHosts(cfg)}
 	if cfg.emulatorKeys != nil {
 		// make run serves plain HTTP locally, so the emulator must accept an
 		// http:// notify_url, which real WeChat Pay never would.
@@ -348,6 +349,20 @@ func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger
 		},
 	})
 	return nil
+}
+
+// emulatorHosts are the names the service was configured to reach the
+// emulator at (WECHAT_API_BASE, WECHATPAY_API_BASE; by default EMULATOR_ADDR,
+// which is loopback): a name in /etc/hosts, say. The emulator answers
+// them besides loopback ones and refuses every other Host (DNS rebinding).
+func emulatorHosts(cfg Config) []string {
+	var hosts []string
+	for _, base := range []string{cfg.WeChatAPIBase, cfg.WeChatPayAPIBase} {
+		if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, u.Hostname())
+		}
+	}
+	return hosts
 }
 
 func fxLogger(log *slog.Logger) fxevent.Logger {
