@@ -26,13 +26,17 @@ import (
 type Config struct {
 	// DatabaseURL is a postgres:// URL. Empty (emulator mode only) starts a
 	// private cluster from the local PostgreSQL binaries under DataDir.
+	// When it is set, WECHAT_MODE must be too (LoadConfig).
 	DatabaseURL string `env:"DATABASE_URL"`
 	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
 	// PublicURL is how clients and the emulator reach this server; used in
 	// the printed walk-through (and, for pay, the notify URL).
 	PublicURL string `env:"PUBLIC_URL"`
 
-	WeChatMode    string `env:"WECHAT_MODE" envDefault:"emulator"`
+	// WeChatMode is emulator or live. Unset, it is emulator only without
+	// DATABASE_URL: a database of one's own may be production behind a
+	// local proxy, where emulator mode would seed its demo catalog.
+	WeChatMode    string `env:"WECHAT_MODE"`
 	WeChatAppID   string `env:"WECHAT_APPID"`
 	WeChatSecret  string `env:"WECHAT_SECRET"`
 	WeChatAPIBase string `env:"WECHAT_API_BASE"`
@@ -122,6 +126,14 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: environ})
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", namedParseErrors(err))
+	}
+	if cfg.WeChatMode == "" {
+		if cfg.DatabaseURL != "" {
+			return Config{}, errors.New("config: DATABASE_URL is set, so WECHAT_MODE must be too: " +
+				"WECHAT_MODE=emulator for local development against your own database (the emulator seeds a demo catalog into it), " +
+				"or WECHAT_MODE=live for production. Emulator mode is the default only with the embedded PostgreSQL (no DATABASE_URL)")
+		}
+		cfg.WeChatMode = modeEmulator
 	}
 	switch cfg.WeChatMode {
 	case modeLive:

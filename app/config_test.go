@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,60 @@ func TestEmulatorModeNeedsNothing(t *testing.T) {
 		cfg.WeChatAPIBase != "http://127.0.0.1:8081" || cfg.WeChatAppID == "" || cfg.WeChatSecret == "" ||
 		cfg.LogFormat != "text" || cfg.PublicURL != "http://localhost:8080" {
 		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+// The emulator is the default only with the embedded cluster. A
+// DATABASE_URL may be production behind a local proxy (PgBouncer, a cloud
+// SQL proxy on 127.0.0.1), which passes every loopback check, and emulator
+// mode would seed its demo catalog into it: with one, the mode is asked for.
+func TestDatabaseURLNeedsAnExplicitMode(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://shop:pw@127.0.0.1:6432/shop", // PgBouncer
+		"postgres://shop:pw@localhost:5432/shop", // cloud SQL proxy
+		"host=/var/run/postgresql dbname=shop",
+		"postgres://shop:pw@db.internal:5432/shop?sslmode=require",
+	} {
+		_, err := LoadConfig(map[string]string{"DATABASE_URL": dsn})
+		if err == nil {
+			t.Errorf("%s: started without WECHAT_MODE", dsn)
+			continue
+		}
+		for _, want := range []string{"WECHAT_MODE=emulator", "WECHAT_MODE=live", "DATABASE_URL"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v; want it to name %s", dsn, err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "pw") {
+			t.Errorf("the message leaks the database password: %v", err)
+		}
+	}
+	// Without DATABASE_URL the emulator (with the embedded cluster) is still the default.
+	if cfg, err := LoadConfig(map[string]string{}); err != nil || cfg.WeChatMode != modeEmulator {
+		t.Errorf("no DATABASE_URL: mode %q, err %v", cfg.WeChatMode, err)
+	}
+	// With both, the mode is as given.
+	for _, env := range []map[string]string{
+		{"WECHAT_MODE": modeEmulator, "DATABASE_URL": "postgres://u@127.0.0.1:5432/wxmp"},
+		liveEnv(), // WECHAT_MODE=live and a DATABASE_URL
+	} {
+		cfg, err := LoadConfig(env)
+		if err != nil || cfg.WeChatMode != env["WECHAT_MODE"] || cfg.DatabaseURL != env["DATABASE_URL"] {
+			t.Errorf("WECHAT_MODE=%s with DATABASE_URL: mode %q, database %q, err %v", env["WECHAT_MODE"], cfg.WeChatMode, cfg.DatabaseURL, err)
+		}
+	}
+}
+
+// wxmp serve stops there, before it touches the database, with one message.
+func TestServeRefusesDatabaseURLWithoutMode(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, map[string]string{"DATABASE_URL": "postgres://u@127.0.0.1:1/shop"}, &stdout, &stderr)
+	if code != 2 || strings.Count(stderr.String(), "\n") != 1 ||
+		!strings.Contains(stderr.String(), "WECHAT_MODE=emulator") || !strings.Contains(stderr.String(), "WECHAT_MODE=live") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Fatalf("stdout %q", stdout.String())
 	}
 }
 

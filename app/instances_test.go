@@ -42,7 +42,7 @@ func TestTwoInstancesRunEachJobOnce(t *testing.T) {
 	for range 2 {
 		addr := freeAddr(t)
 		cfg, err := LoadConfig(map[string]string{
-			"DATABASE_URL": dbURL, "DATA_DIR": dataDir, "HTTP_ADDR": addr,
+			"WECHAT_MODE": "emulator", "DATABASE_URL": dbURL, "DATA_DIR": dataDir, "HTTP_ADDR": addr,
 			"EMULATOR_ADDR": strings.TrimPrefix(emuSrv.URL, "http://"), "RECONCILE_INTERVAL": "2s",
 			"SESSION_KEY_ENCRYPTION_KEY": liveEnv()["SESSION_KEY_ENCRYPTION_KEY"], "SHUTDOWN_DELAY": "0s",
 		})

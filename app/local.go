@@ -47,7 +47,7 @@ func prepareLocal(ctx context.Context, cfg Config, log *slog.Logger) (Config, fu
 		Logger:  log.With("component", "postgres"),
 	})
 	if err != nil {
-		return cfg, nop, fmt.Errorf("start embedded PostgreSQL (or set DATABASE_URL): %w", err)
+		return cfg, nop, fmt.Errorf("start embedded PostgreSQL (or set DATABASE_URL, with WECHAT_MODE=emulator): %w", err)
 	}
 	stop := func() {
 		if err := cluster.Stop(); err != nil {

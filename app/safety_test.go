@@ -26,6 +26,7 @@ func TestEmulatorModeRefusesProductionLookingConfig(t *testing.T) {
 		"emulator on 0.0.0.0":       {map[string]string{"EMULATOR_ADDR": "0.0.0.0:8081"}, "EMULATOR_ADDR"},
 		"emulator on a lan address": {map[string]string{"EMULATOR_ADDR": "192.168.1.20:8081"}, "EMULATOR_ADDR"},
 	} {
+		c.env["WECHAT_MODE"] = modeEmulator // said, as DATABASE_URL requires
 		_, err := LoadConfig(c.env)
 		if err == nil {
 			t.Errorf("%s: emulator mode started", name)
@@ -50,6 +51,7 @@ func TestEmulatorModeAcceptsLocalConfig(t *testing.T) {
 		{"EMULATOR_ADDR": "localhost:9081"},
 		{"EMULATOR_ADDR": "[::1]:9081"},
 	} {
+		env["WECHAT_MODE"] = modeEmulator // said, as DATABASE_URL requires
 		if _, err := LoadConfig(env); err != nil {
 			t.Errorf("%v: %v", env, err)
 		}

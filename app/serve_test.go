@@ -222,7 +222,7 @@ func (s *server) walkthrough(t *testing.T) {
 
 func TestServeWithDatabaseURL(t *testing.T) {
 	metricsAddr := freeAddr(t)
-	s := startServe(t, map[string]string{"DATABASE_URL": pgtest.NewDB(t), "DATA_DIR": t.TempDir(), "METRICS_ADDR": metricsAddr})
+	s := startServe(t, map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": pgtest.NewDB(t), "DATA_DIR": t.TempDir(), "METRICS_ADDR": metricsAddr})
 	s.walkthrough(t)
 	// The payment's notification is counted on the metrics listener (and
 	// only there: the API does not serve /metrics).
@@ -282,7 +282,7 @@ func TestLiveModeRefusesToStartWithoutSecrets(t *testing.T) {
 func TestMigrateSubcommand(t *testing.T) {
 	url := pgtest.NewDB(t)
 	var logs bytes.Buffer
-	if code := run(context.Background(), []string{"migrate"}, map[string]string{"DATABASE_URL": url}, &bytes.Buffer{}, &logs); code != 0 {
+	if code := run(context.Background(), []string{"migrate"}, map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": url}, &bytes.Buffer{}, &logs); code != 0 {
 		t.Fatalf("migrate exited %d: %s", code, logs.String())
 	}
 	if !strings.Contains(logs.String(), "up to date") {
@@ -378,7 +378,7 @@ func TestOperatorKeySubcommand(t *testing.T) {
 // On SIGTERM readiness fails first; requests are still answered until the
 // listener closes SHUTDOWN_DELAY later.
 func TestShutdownDrainsBeforeClosing(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": pgtest.NewDB(t), "SHUTDOWN_DELAY": "2s", "DATA_DIR": t.TempDir()}
+	env := map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": pgtest.NewDB(t), "SHUTDOWN_DELAY": "2s", "DATA_DIR": t.TempDir()}
 	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
 	env["HTTP_ADDR"], env["EMULATOR_ADDR"] = httpAddr, emuAddr
 	logs := &lockedBuffer{}
