@@ -16,6 +16,8 @@ GENERATED := api/api.gen.go db/dbsqlc miniprogram/src/api/schema.d.ts miniprogra
 .PHONY: run test generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
+# Emulator mode is the default only without DATABASE_URL. With one of your own, say the
+# mode (WECHAT_MODE=emulator make run): make run never assumes it for an inherited URL.
 run: deps-postgres
 	$(GO) run ./app serve
 
