@@ -581,11 +581,24 @@ func (q *Queries) PurgeRefusalBudget(ctx context.Context, before time.Time) erro
 }
 
 const releaseStock = `-- name: ReleaseStock :exec
-UPDATE products p SET stock = p.stock + l.quantity
-FROM order_lines l
-WHERE l.order_id = $1 AND p.id = l.product_id
+WITH locked AS (
+    SELECT p.id, l.quantity
+    FROM products p JOIN order_lines l ON l.product_id = p.id
+    WHERE l.order_id = $1
+    ORDER BY p.id
+    FOR UPDATE OF p
+)
+UPDATE products p SET stock = p.stock + locked.quantity
+FROM locked
+WHERE p.id = locked.id
 `
 
+// The product rows are locked in id order first, the order placing an
+// order locks them in (ReserveStock, lines sorted by product id): a plain
+// UPDATE ... FROM locks them in whatever order its plan meets them, and
+// could deadlock with an order being placed. A locking SELECT sorts before
+// it locks, and, locking, is never folded into the UPDATE; the UPDATE then
+// only meets rows it already holds. An order has one line per product.
 func (q *Queries) ReleaseStock(ctx context.Context, orderID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, releaseStock, orderID)
 	return err

@@ -20,9 +20,22 @@ RETURNING id, name, price_fen;
 SELECT EXISTS (SELECT 1 FROM products WHERE id = @id AND active);
 
 -- name: ReleaseStock :exec
-UPDATE products p SET stock = p.stock + l.quantity
-FROM order_lines l
-WHERE l.order_id = @order_id AND p.id = l.product_id;
+-- The product rows are locked in id order first, the order placing an
+-- order locks them in (ReserveStock, lines sorted by product id): a plain
+-- UPDATE ... FROM locks them in whatever order its plan meets them, and
+-- could deadlock with an order being placed. A locking SELECT sorts before
+-- it locks, and, locking, is never folded into the UPDATE; the UPDATE then
+-- only meets rows it already holds. An order has one line per product.
+WITH locked AS (
+    SELECT p.id, l.quantity
+    FROM products p JOIN order_lines l ON l.product_id = p.id
+    WHERE l.order_id = @order_id
+    ORDER BY p.id
+    FOR UPDATE OF p
+)
+UPDATE products p SET stock = p.stock + locked.quantity
+FROM locked
+WHERE p.id = locked.id;
 
 -- name: ClaimIdempotencyKey :exec
 -- Requests with one user's Idempotency-Key queue here until the first
