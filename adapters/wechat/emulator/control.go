@@ -162,6 +162,7 @@ type faultJSON struct {
 	Duplicate  int      `json:"duplicate,omitempty"`
 	Drop       int      `json:"drop,omitempty"`
 	SignTest   bool     `json:"sign_test,omitempty"`
+	AnswerLost bool     `json:"answer_lost,omitempty"`
 	// RefundOutcome: "ABNORMAL" or "CLOSED" (endpoint refund).
 	RefundOutcome string `json:"refund_outcome,omitempty"`
 	Times         int    `json:"times"`
@@ -190,6 +191,7 @@ func (e *Emulator) postFault(w http.ResponseWriter, r *http.Request) {
 		Duplicate:  req.Duplicate,
 		Drop:       req.Drop,
 		SignTest:   req.SignTest,
+		AnswerLost: req.AnswerLost,
 		Times:      req.Times,
 
 		RefundOutcome: req.RefundOutcome,

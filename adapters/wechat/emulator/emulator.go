@@ -201,9 +201,9 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	}
 	if e.pay != nil {
 		// WeChat Pay APIv3 (payapi.go).
-		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.jsapi})
-		mux.Handle("/v3/pay/transactions/out-trade-no/{no}", methods{http.MethodGet: e.queryOrder})
-		mux.Handle("/v3/pay/transactions/out-trade-no/{no}/close", methods{http.MethodPost: e.closeOrder})
+		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.payRoute(JSAPI, e.jsapi)})
+		mux.Handle("/v3/pay/transactions/out-trade-no/{no}", methods{http.MethodGet: e.payRoute(QueryOrder, e.queryOrder)})
+		mux.Handle("/v3/pay/transactions/out-trade-no/{no}/close", methods{http.MethodPost: e.payRoute(CloseOrder, e.closeOrder)})
 		// The user's phone and test inspection (payments.go).
 		mux.Handle("/emulator/payments", methods{http.MethodPost: e.postPayment})
 		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: e.getTransaction})
@@ -216,8 +216,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/emulator/refunds", methods{http.MethodGet: e.getRefunds})
 		mux.Handle("/emulator/deliveries", methods{http.MethodGet: e.getDeliveries})
 		// Refunds (refundapi.go, refundcontrol.go).
-		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.domesticRefund})
-		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.queryDomesticRefund})
+		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.payRoute(CreateRefund, e.domesticRefund)})
+		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.payRoute(QueryRefund, e.queryDomesticRefund)})
 		mux.Handle("/emulator/refunds/{out_refund_no}", methods{http.MethodGet: e.getRefund})
 		mux.Handle("/emulator/refunds/{out_refund_no}/complete", methods{http.MethodPost: e.postCompleteRefund})
 		mux.Handle("/emulator/refunds/{out_refund_no}/notify", methods{http.MethodPost: e.postRefundResend})

@@ -104,6 +104,12 @@ type Fault struct {
 	// SignTest (Notify) first sends a WECHATPAY/SIGNTEST/ probe, whose
 	// signature is invalid and which the merchant must refuse.
 	SignTest bool
+	// AnswerLost (pay endpoints) lets the call do its work first, as WeChat
+	// does when only its answer is lost (a gateway timing out after WeChat
+	// acted), and then answers the fault instead: a refund created, a
+	// transaction closed, and the merchant told 504 or SYSTEM_ERROR. It
+	// needs code or http_status.
+	AnswerLost bool
 	// RefundOutcome (CreateRefund) is how the next refund(s) created end:
 	// RefundAbnormal or RefundClosed instead of SUCCESS. It stands alone
 	// (no code, delay or http_status) and counts refunds created, not
@@ -132,6 +138,9 @@ func (f Fault) validate() error {
 		return f.validateRefundOutcome()
 	}
 	notifyOnly := f.Duplicate != 0 || f.Drop != 0 || f.SignTest
+	if f.AnswerLost && (f.Endpoint.kind() != payEndpoint || (f.Code == "" && f.HTTPStatus == 0)) {
+		return errors.New("answer_lost is for WeChat Pay endpoints, with the code or http_status answered after the work")
+	}
 	switch f.Endpoint.kind() {
 	case loginEndpoint:
 		switch {
@@ -173,7 +182,7 @@ func (f Fault) validateRefundOutcome() error {
 	case f.RefundOutcome != RefundAbnormal && f.RefundOutcome != RefundClosed:
 		return fmt.Errorf("refund_outcome must be %q or %q", RefundAbnormal, RefundClosed)
 	case f.ErrCode != 0 || f.Code != "" || f.ErrMsg != "" || f.HTTPStatus != 0 || f.Delay != 0 ||
-		f.Duplicate != 0 || f.Drop != 0 || f.SignTest:
+		f.Duplicate != 0 || f.Drop != 0 || f.SignTest || f.AnswerLost:
 		// A faulted call creates no refund for the outcome to apply to.
 		return errors.New("refund_outcome stands alone: queue code, delay or http_status as a fault of its own")
 	}

@@ -95,9 +95,6 @@ type prepayResponse struct {
 
 // jsapi: POST /v3/pay/transactions/jsapi
 func (e *Emulator) jsapi(w http.ResponseWriter, r *http.Request) {
-	if !e.applyPayFault(w, r, JSAPI) {
-		return
-	}
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return
@@ -173,9 +170,6 @@ func newPrepayID(now time.Time) string {
 
 // queryOrder: GET /v3/pay/transactions/out-trade-no/{no}?mchid=M
 func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
-	if !e.applyPayFault(w, r, QueryOrder) {
-		return
-	}
 	if _, ok := e.authenticate(w, r); !ok {
 		return
 	}
@@ -208,9 +202,6 @@ func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
 // ORDERPAID. NOTPAY, USERPAYING and PAYERROR become CLOSED; REVOKED is
 // final already and stays as it is.
 func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
-	if !e.applyPayFault(w, r, CloseOrder) {
-		return
-	}
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return

@@ -47,12 +47,34 @@ func validPayCode(code string) bool {
 	return true
 }
 
-// applyPayFault is applyFault for the WeChat Pay endpoints.
-func (e *Emulator) applyPayFault(w http.ResponseWriter, r *http.Request, ep Endpoint) bool {
-	f, ok := e.takeFault(ep)
-	if !ok {
-		return true
+// payRoute is a WeChat Pay endpoint with its faults played in front of it.
+// A fault with AnswerLost lets the call do its work first (WeChat did it)
+// and then answers the fault instead of the real answer.
+func (e *Emulator) payRoute(ep Endpoint, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, ok := e.takeFault(ep)
+		switch {
+		case !ok:
+			h(w, r)
+		case f.AnswerLost:
+			h(discardWriter{header: http.Header{}}, r)
+			e.playPayFault(w, r, f)
+		case e.playPayFault(w, r, f):
+			h(w, r)
+		}
 	}
+}
+
+// discardWriter swallows an answer nobody will hear.
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.header }
+func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
+// playPayFault is applyFault for the WeChat Pay endpoints: it plays f and
+// reports whether the handler should go on to answer normally.
+func (e *Emulator) playPayFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 
 	if f.Delay > 0 {
 		// Go's server notices a client that hung up only once the body has

@@ -83,9 +83,6 @@ type refundRequest struct {
 
 // domesticRefund: POST /v3/refund/domestic/refunds
 func (e *Emulator) domesticRefund(w http.ResponseWriter, r *http.Request) {
-	if !e.applyPayFault(w, r, CreateRefund) {
-		return
-	}
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return
@@ -104,9 +101,6 @@ func (e *Emulator) domesticRefund(w http.ResponseWriter, r *http.Request) {
 
 // queryDomesticRefund: GET /v3/refund/domestic/refunds/{out_refund_no}
 func (e *Emulator) queryDomesticRefund(w http.ResponseWriter, r *http.Request) {
-	if !e.applyPayFault(w, r, QueryRefund) {
-		return
-	}
 	if _, ok := e.authenticate(w, r); !ok {
 		return
 	}

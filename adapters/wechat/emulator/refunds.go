@@ -201,9 +201,11 @@ func newRefundID(now time.Time) string {
 // RefundDelay: SUCCESS (success_time is Config.Now) unless a
 // Fault.RefundOutcome said otherwise. The transaction becomes REFUND once
 // its SUCCESS refunds add up to its total; the refund notification goes to
-// the refund's notify_url, if it has one. A refund that has ended already
-// gives its view and ErrRefundFinal. It is what POST
-// /emulator/refunds/{out_refund_no}/complete does.
+// the refund's notify_url, if it has one. An ABNORMAL refund ends SUCCESS,
+// as when a person finishes it through WeChat's abnormal-refund flow (to
+// another card). A refund that has ended otherwise gives its view and
+// ErrRefundFinal. It is what POST /emulator/refunds/{out_refund_no}/complete
+// does.
 func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -214,11 +216,15 @@ func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
 	switch {
 	case !ok:
 		return RefundView{}, fmt.Errorf("%w: %q", ErrNoRefund, outRefundNo)
-	case r.status != RefundProcessing:
+	case r.status != RefundProcessing && r.status != RefundAbnormal:
 		return r.view(), fmt.Errorf("%w (%s)", ErrRefundFinal, r.status)
 	}
 	now := e.now()
-	r.status = r.outcome
+	if r.status == RefundAbnormal {
+		r.status = RefundSuccess // a person finished it
+	} else {
+		r.status = r.outcome
+	}
 	if r.status == RefundSuccess {
 		r.successTime = now
 		if r.txn.refundedFen() == r.txn.total && r.txn.state == tradeSuccess {
