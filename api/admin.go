@@ -89,6 +89,10 @@ func (s *Server) AdminGetOrder(ctx context.Context, req AdminGetOrderRequestObje
 func attentionOut(it domain.AttentionRecord) AttentionItem {
 	out := AttentionItem{Id: it.ID, Kind: AttentionItemKind(it.Kind), OrderId: it.OrderID, OutTradeNo: it.OutTradeNo,
 		Detail: it.Detail, CreatedAt: it.CreatedAt}
+	if it.OutRefundNo != "" {
+		no := it.OutRefundNo
+		out.OutRefundNo = &no
+	}
 	if !it.ResolvedAt.IsZero() {
 		t, by, note := it.ResolvedAt, it.ResolvedBy, it.Note
 		out.ResolvedAt, out.ResolvedBy, out.Note = &t, &by, &note

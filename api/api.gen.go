@@ -88,6 +88,7 @@ func (e HealthStatus) Valid() bool {
 
 // Defines values for LedgerEntrySource.
 const (
+	Close              LedgerEntrySource = "close"
 	Notification       LedgerEntrySource = "notification"
 	Query              LedgerEntrySource = "query"
 	RefundNotification LedgerEntrySource = "refund_notification"
@@ -97,6 +98,8 @@ const (
 // Valid indicates whether the value is a known member of the LedgerEntrySource enum.
 func (e LedgerEntrySource) Valid() bool {
 	switch e {
+	case Close:
+		return true
 	case Notification:
 		return true
 	case Query:
@@ -116,6 +119,7 @@ const (
 	Duplicate  LedgerEntryVerdict = "duplicate"
 	Ignored    LedgerEntryVerdict = "ignored"
 	Late       LedgerEntryVerdict = "late"
+	Refused    LedgerEntryVerdict = "refused"
 	Rejected   LedgerEntryVerdict = "rejected"
 	Suspicious LedgerEntryVerdict = "suspicious"
 )
@@ -130,6 +134,8 @@ func (e LedgerEntryVerdict) Valid() bool {
 	case Ignored:
 		return true
 	case Late:
+		return true
+	case Refused:
 		return true
 	case Rejected:
 		return true
@@ -391,17 +397,59 @@ type AdminProductList struct {
 	Items []AdminProduct `json:"items"`
 }
 
+// AdminRefund A refund as the operator sees it, with its order.
+type AdminRefund struct {
+	AmountFen int64 `json:"amount_fen"`
+
+	// CheckAttempts How many times WeChat Pay was asked about it.
+	CheckAttempts int       `json:"check_attempts"`
+	CreatedAt     time.Time `json:"created_at"`
+
+	// Failure Why it ended `CLOSED` on our side, if it did.
+	Failure string             `json:"failure"`
+	Id      openapi_types.UUID `json:"id"`
+	OrderId openapi_types.UUID `json:"order_id"`
+
+	// OutRefundNo Our refund number; WeChat Pay knows the refund by it.
+	OutRefundNo string `json:"out_refund_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+
+	// Reason Shown to the buyer in WeChat.
+	Reason string `json:"reason"`
+
+	// RequestedBy `operator:<key id>`, or `system` (a late payment's refund).
+	RequestedBy string `json:"requested_by"`
+
+	// Status `PROCESSING` until WeChat Pay decides; then `SUCCESS` (the money is back with
+	// the buyer), `CLOSED` (no money moved) or `ABNORMAL` (it could not reach the
+	// buyer; a person resolves it).
+	Status      RefundStatus `json:"status"`
+	SucceededAt *time.Time   `json:"succeeded_at,omitempty"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+// AdminRefundPage defines model for AdminRefundPage.
+type AdminRefundPage struct {
+	Items      []AdminRefund `json:"items"`
+	NextCursor *string       `json:"next_cursor,omitempty"`
+}
+
 // AttentionItem defines model for AttentionItem.
 type AttentionItem struct {
-	CreatedAt  time.Time          `json:"created_at"`
-	Detail     string             `json:"detail"`
-	Id         int64              `json:"id"`
-	Kind       AttentionItemKind  `json:"kind"`
-	Note       *string            `json:"note,omitempty"`
-	OrderId    openapi_types.UUID `json:"order_id"`
-	OutTradeNo string             `json:"out_trade_no"`
-	ResolvedAt *time.Time         `json:"resolved_at,omitempty"`
-	ResolvedBy *string            `json:"resolved_by,omitempty"`
+	CreatedAt time.Time          `json:"created_at"`
+	Detail    string             `json:"detail"`
+	Id        int64              `json:"id"`
+	Kind      AttentionItemKind  `json:"kind"`
+	Note      *string            `json:"note,omitempty"`
+	OrderId   openapi_types.UUID `json:"order_id"`
+
+	// OutRefundNo The refund the item is about; absent when it is about the order. One open item per subject and kind.
+	OutRefundNo *string    `json:"out_refund_no,omitempty"`
+	OutTradeNo  string     `json:"out_trade_no"`
+	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+
+	// ResolvedBy `operator:<key id>`, or `system` when what the item asked for happened (the refund it was about succeeded).
+	ResolvedBy *string `json:"resolved_by,omitempty"`
 }
 
 // AttentionItemKind defines model for AttentionItem.Kind.
@@ -438,21 +486,33 @@ type HealthStatus string
 
 // LedgerEntry defines model for LedgerEntry.
 type LedgerEntry struct {
-	AmountFen   *int64             `json:"amount_fen,omitempty"`
-	EventId     string             `json:"event_id"`
-	EventType   string             `json:"event_type"`
-	Id          int64              `json:"id"`
-	OutRefundNo *string            `json:"out_refund_no,omitempty"`
-	Reason      string             `json:"reason"`
-	ReceivedAt  time.Time          `json:"received_at"`
-	Source      LedgerEntrySource  `json:"source"`
-	Verdict     LedgerEntryVerdict `json:"verdict"`
+	AmountFen   *int64    `json:"amount_fen,omitempty"`
+	EventId     string    `json:"event_id"`
+	EventType   string    `json:"event_type"`
+	Id          int64     `json:"id"`
+	OutRefundNo *string   `json:"out_refund_no,omitempty"`
+	Reason      string    `json:"reason"`
+	ReceivedAt  time.Time `json:"received_at"`
+
+	// Source Where WeChat's word came from: a payment `notification`, a `query` (its
+	// answer, including one that says no money moved), a `close` WeChat Pay
+	// accepted, a `refund_notification`, or a `refund_query` (the answer to
+	// create or query refund).
+	Source LedgerEntrySource `json:"source"`
+
+	// Verdict `refused`: WeChat Pay refused to create a refund; the next row about the
+	// refund says what it then answered.
+	Verdict LedgerEntryVerdict `json:"verdict"`
 }
 
-// LedgerEntrySource defines model for LedgerEntry.Source.
+// LedgerEntrySource Where WeChat's word came from: a payment `notification`, a `query` (its
+// answer, including one that says no money moved), a `close` WeChat Pay
+// accepted, a `refund_notification`, or a `refund_query` (the answer to
+// create or query refund).
 type LedgerEntrySource string
 
-// LedgerEntryVerdict defines model for LedgerEntry.Verdict.
+// LedgerEntryVerdict `refused`: WeChat Pay refused to create a refund; the next row about the
+// refund says what it then answered.
 type LedgerEntryVerdict string
 
 // LoginRequest defines model for LoginRequest.
@@ -755,6 +815,15 @@ type AdminRefundOrderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// AdminListUnsettledRefundsParams defines parameters for AdminListUnsettledRefunds.
+type AdminListUnsettledRefundsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
 	// Limit Page size.
@@ -814,6 +883,12 @@ type ServerInterface interface {
 	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
 	// (PATCH /admin/v1/products/{productId})
 	AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID)
+	// AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
+	// (GET /admin/v1/refunds)
+	AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams)
+	// AdminRecheckRefund Re-check a refund with WeChat Pay now (operator)
+	// (POST /admin/v1/refunds/{outRefundNo}/check)
+	AdminRecheckRefund(w http.ResponseWriter, r *http.Request, outRefundNo string)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(w http.ResponseWriter, r *http.Request)
@@ -901,6 +976,18 @@ func (_ Unimplemented) AdminCreateProduct(w http.ResponseWriter, r *http.Request
 // AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
 // (PATCH /admin/v1/products/{productId})
 func (_ Unimplemented) AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
+// (GET /admin/v1/refunds)
+func (_ Unimplemented) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRecheckRefund Re-check a refund with WeChat Pay now (operator)
+// (POST /admin/v1/refunds/{outRefundNo}/check)
+func (_ Unimplemented) AdminRecheckRefund(w http.ResponseWriter, r *http.Request, outRefundNo string) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1276,6 +1363,78 @@ func (siw *ServerInterfaceWrapper) AdminUpdateProduct(w http.ResponseWriter, r *
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdminUpdateProduct(w, r, productId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListUnsettledRefunds operation middleware
+func (siw *ServerInterfaceWrapper) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListUnsettledRefundsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListUnsettledRefunds(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRecheckRefund operation middleware
+func (siw *ServerInterfaceWrapper) AdminRecheckRefund(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "outRefundNo" -------------
+	var outRefundNo string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "outRefundNo", chi.URLParam(r, "outRefundNo"), &outRefundNo, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "outRefundNo", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRecheckRefund(w, r, outRefundNo)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1717,6 +1876,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/admin/v1/orders/{orderId}/refunds", wrapper.AdminRefundOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/refunds", wrapper.AdminListUnsettledRefunds)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/refunds/{outRefundNo}/check", wrapper.AdminRecheckRefund)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/attention", wrapper.AdminListAttention)
@@ -2428,6 +2593,181 @@ func (response AdminUpdateProduct500ApplicationProblemPlusJSONResponse) VisitAdm
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUnsettledRefundsRequestObject struct {
+	Params AdminListUnsettledRefundsParams
+}
+
+type AdminListUnsettledRefundsResponseObject interface {
+	VisitAdminListUnsettledRefundsResponse(w http.ResponseWriter) error
+}
+
+type AdminListUnsettledRefunds200JSONResponse AdminRefundPage
+
+func (response AdminListUnsettledRefunds200JSONResponse) VisitAdminListUnsettledRefundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUnsettledRefunds400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListUnsettledRefunds400ApplicationProblemPlusJSONResponse) VisitAdminListUnsettledRefundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUnsettledRefunds401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListUnsettledRefunds401ApplicationProblemPlusJSONResponse) VisitAdminListUnsettledRefundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUnsettledRefunds500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListUnsettledRefunds500ApplicationProblemPlusJSONResponse) VisitAdminListUnsettledRefundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefundRequestObject struct {
+	OutRefundNo string `json:"outRefundNo"`
+}
+
+type AdminRecheckRefundResponseObject interface {
+	VisitAdminRecheckRefundResponse(w http.ResponseWriter) error
+}
+
+type AdminRecheckRefund200JSONResponse AdminRefund
+
+func (response AdminRecheckRefund200JSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRecheckRefund400ApplicationProblemPlusJSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRecheckRefund401ApplicationProblemPlusJSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRecheckRefund404ApplicationProblemPlusJSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRecheckRefund500ApplicationProblemPlusJSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRecheckRefund503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRecheckRefund503ApplicationProblemPlusJSONResponse) VisitAdminRecheckRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3533,6 +3873,12 @@ type StrictServerInterface interface {
 	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
 	// (PATCH /admin/v1/products/{productId})
 	AdminUpdateProduct(ctx context.Context, request AdminUpdateProductRequestObject) (AdminUpdateProductResponseObject, error)
+	// AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
+	// (GET /admin/v1/refunds)
+	AdminListUnsettledRefunds(ctx context.Context, request AdminListUnsettledRefundsRequestObject) (AdminListUnsettledRefundsResponseObject, error)
+	// AdminRecheckRefund Re-check a refund with WeChat Pay now (operator)
+	// (POST /admin/v1/refunds/{outRefundNo}/check)
+	AdminRecheckRefund(ctx context.Context, request AdminRecheckRefundRequestObject) (AdminRecheckRefundResponseObject, error)
 	// GetHealth Liveness probe
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -3836,6 +4182,58 @@ func (sh *strictHandler) AdminUpdateProduct(w http.ResponseWriter, r *http.Reque
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdminUpdateProductResponseObject); ok {
 		if err := validResponse.VisitAdminUpdateProductResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListUnsettledRefunds operation middleware
+func (sh *strictHandler) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams) {
+	var request AdminListUnsettledRefundsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListUnsettledRefunds(ctx, request.(AdminListUnsettledRefundsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListUnsettledRefunds")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListUnsettledRefundsResponseObject); ok {
+		if err := validResponse.VisitAdminListUnsettledRefundsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRecheckRefund operation middleware
+func (sh *strictHandler) AdminRecheckRefund(w http.ResponseWriter, r *http.Request, outRefundNo string) {
+	var request AdminRecheckRefundRequestObject
+
+	request.OutRefundNo = outRefundNo
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRecheckRefund(ctx, request.(AdminRecheckRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRecheckRefund")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRecheckRefundResponseObject); ok {
+		if err := validResponse.VisitAdminRecheckRefundResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4162,121 +4560,133 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7D3tcts4kq+C4m1V5FpGlp2PSZzaHx6PM+OdfPjspPbmRjkRIlsSViTAAUDLmpSr7h3uDe9JrtAASZCi",
-	"PuyMnezuzY+pmAKBRqO/u9H8HMQiywUHrlVw9DnIqaQZaJD410khlZDmXwmoWLJcM8GDo+DDDEjE4VqP",
-	"YhwRETEhegYkl3DFRKFITqfQD8KAmeG/FSCXQRhwmkFwFNh3gjBQ8QwyaqbP6PUb4FM9C44OB4Mw0Mvc",
-	"jFRaMj4Nbm7C4CyBLBcaeLz8GZarIL2lc1BEgpYMVAmOohkQCb8VoDRRdAKkd/C///0/z5+SXDKu6TgF",
-	"cnx5cnZG4hmVNDb73qvAngFNQNZweyA8NjCs2cDzp2GQMV7+eRAGOdUapJnyv34dDq8PDx4Ph9ffnX76",
-	"85+Crq2+YRnTqzs8p1Mgiv2+Fq8pvudDlcCEFqk2SA0NiCwrsuDowGA4Y9z9VYHAuIYpSIThvUxAniXd",
-	"Ry/Mj48UYUkFSk71rIZEuLfDwCCfSUiCIy0L8GGbCJlRHRwFRcGSDjzcmJdVLrgCpMXvafIj1bCgePix",
-	"4Bo4YonmecpiauDbz6UYp5D9+e/KAPvZW+5PEibBUfBv+zW979tf1f65fcsu2tzu3+BkRjU5p0siYVIo",
-	"SJCwSprqRQuIZ1TndDmS8HeINSTR3isSIQZGLImIQYnCl/BZP7gJzV4u7AwPuZcPHuCJAEW40CSjOp4h",
-	"eAYMwwOkFzF+RVOWjNzoaA+hPhF8krL4q8Ecu/UVWTA9q1H6SBGlqTZ/EcoJUJkykOVrQ96LRKFHYjJS",
-	"WsTzKCQRqzl5VM5qnttT40KPcro00qH5MKY8hjS1Pwx5ZJ4ZquBJOdb+NdJCjFIqp/hMzYuRpnPg0V5/",
-	"yA0iXws5ZkkC/CtQ8iSl06mj4kKBJFSRGZvOiGRqTnqReTYapyKeG0rGcz/jRnrR9FRKqwweCuRjguKL",
-	"CE5EIYliCSBxWnAMn5ldJKApSwmHK5AkphIVQDlI4Q7eCf1aFDx5SODfCaKKeEYkKFHIGEJDnkwTZvkO",
-	"OY6mKZJvD0lpYkB0OD+ny1TQ5IMQbwwdfS2WG4tkaSBGYpZEzyi3ihWkwTaNY8i1gT+38HqUb/dxCfKK",
-	"xfCR0yvKkHMeloASyIEnhtHNNhKx4JXMHhU1UIZPa0ne+sGyOU2W0d6rITcmxpKkVIPsk9dCWhmkwg0y",
-	"n2hB7GsouKL9nC4jIwtCZ2OggrswIx4fTzR0WFyXEAueKDPTgjJNxjAREoiWS8anhE4p4/2mQVLq90GH",
-	"fjeY+iDEW8qXTg+pB6UwIUhG+ZIYuyjLtXplNxV5KIiIclvuRZJqGKF1Y2XS10TbR04LPROS/Q4PKk7e",
-	"MqUYn4Yko6kxnSAJCVznxrYygkXClZgbsS7mYEi88MCM9ozsCQnVJBVTxsMhpyQWCRh+RoHk9H1I0MAR",
-	"spq5NgXM+EqBfeS5FDEo9fAMnUuRFLEmjHv85WTqREiiaGqUhBvWYGUrkT5yVeS5kBqSt5Aw+gFP+euK",
-	"VwN85K9qVovwGCtgR5mBdmSIEndyU5ItcsFxkjGORjtuIE3fT4KjXzcDaYffhJ+DXIocpGbgfMAlyJHI",
-	"gTMk8ZZlHgZaUq5obCAdsQ4foTaaHyniDSaGxASPgeTU+g6rzk/tMPzaBORTNVqMjaEd3HxaoQ7u6IEq",
-	"YwiaPVFtaAKMRaDx+GtE/YB2A264sX0jlLidsb2x9zlwQnmCSj29goQwDZkidCwKo9KZKo38MMBfttHJ",
-	"cbnWmTbUUm2RSkmX5u8Ukqk9053me4PDT7mWy67ZREkgG2GqSal9IPb9CqrQw9Xq8fi4Nr7rKqarLe2G",
-	"Kw+u1a150YgOmm3tw663FuRzKzw6SCPW7Aq8+cdCpEBRJsYSqGFTqhvebUI1PNYsg1Vqb5FvB6NZ5tri",
-	"KZded8f7uWQxjCbW0aimYVw/fxqs6rcwUPOicx50nLxfvFeKPLnltttnYbZkFnb7aGLF30MJR1ieQwPp",
-	"DVC2He0bpvQfQo8lqaxQ5O4U1xABKzDdjaxKybaNotaTwpxZdwm4sYZ+DYzBa7zizOjIMFCFylnMRKG8",
-	"hwUv5eKolBTOIZZglVj9hI65ASKtn0woS/0R9Wwe3jyiF7qb6EszfCfWEYUeaUkTGHHROVu1o9scQPXS",
-	"eLmDMDKAIbo92FuQVWfaIPmN5PSHkPhm9bQzjZ/MIJ6LogOenTRSJfRLUttmfdlh51TSTK1RYl1gvmaQ",
-	"JlWUownoBp7KBUYbVs2Fv16+f0fcr8aqroLr6CCi/QpmNWMCogmx3SRyYHRB/xPQVM9WIVea6kL5vCzm",
-	"HRzVWsi91bWQb2SsqshMFFzfQufAFXA9WmNp2h+1M9HvLs0MMzmxspbPqVqjhSXEwG4rAmzQx8c6F5pN",
-	"nIEfhFXwvgKr8at7agd1ib8rkImLxZYLoAOBEjQprCthIGNTLiQ+rWU2LmCj1caaMwM/7aSnq8OqNtg4",
-	"oxqsCqFN9HWSk/FJvXA4TRJmsEDTc4+yJjRVELaVo0hgTXYK/VUykSIj0eK6j45vZPgLrmmWG681GNAn",
-	"/7H8fTAY0HH8w+nB6+mMHQ4G7O/zFJ9nQeindQ4OX7TzOpsRhsBt2LDNbaxykPW91a2oDd3+Ln+F/lYA",
-	"GQOVGIWaA39FFHDjtxgnKTp2QQIkuyPyvR04LAaDJzEOx39CC3GL6ywfvbz69+wwff7T/IU4Xfx2+Ise",
-	"LJ5d/zX/5Ql9d/D7xXfxx6fjH55Pfnwx+3mwFuKKs0sStgB0EnyhtiuKj6rDabG4aawY+kh2U3ed1DtY",
-	"eL7ALQizdhSqFJzNf636DS0fwKO4Zx2Z0NrY90nTJfTWk+Y2V8DPDdr/NmcIK1dh57zn4PHL48f/SR//",
-	"Puo/7kx8el7GKjQ+OIPOhGVDd/nexKr/0HXSVejky63vuJASeLz06frk3S+dRL3NAWzKgla0Y6IxJM/8",
-	"SHNMOeGCpIJPQZJxHWnZDfYdrebbWZE2l7wmwNE2wFdFeQYynlGu3Q55kY1BEi8xO+diYXHg7EMyXva7",
-	"wDa4uKUdb7QwJCXftMJcBoAZVWQqOJAxjedEC4RjXCxBkt7lx5OT08tLYqexlQWrrLeBrksI1OY8vBsU",
-	"EpEmoDSZMKk06QlOoh9PP5D9q4N9m6TY/8ySmwgjWEgyLkD2yIWt9naOW13gil3nWVubW0ni0g5FZaBp",
-	"urPN2GWYtLwlB0W5G3+F1ql6/NqOPDSCCx4nrpUf3R78huiMjVHvyHS/FZRrppfdcRhVjG+HReOuMz26",
-	"XYioHaCtd1DJ29asHtwtIDei8W724BdgtNI5L19uLY5Zi4JqwrV7+yMCobvGQFvqYqyMaBQ2b5JSpasi",
-	"rbsGS30uXlkvyoEnjE8j0nPFFKTgmqUkqlkp2gtJFKdC2XGU2AqLKgO1JEwNuRuAcPvZBKo9LWBmMvI9",
-	"MjPaOg3AP1wqKwqJkEMeuTgWSxAulhCKapRpsqCKVG96STBbZZAJDpirmbIr4ENuxD3m1cqiDzAzMl1J",
-	"Y0KThBR5qRKcatrrk0tA13/IL06Pf3h7+kiRocWkrWJRw8CmhkvbweHRCCSLiMBqMvOgBLcSUKU/N3Ij",
-	"Stg6rY9mnKSj4EyhWlXm5IwKxroRgf6Uy2C5GdA/aEk9wWO41LJb8tF47hih9ipyCTldjljyl8X14eDg",
-	"6cHg8LvDweDlk5fPnh0ePn/2HX3+cvDkxcvDF88OBoNu/b68ZNNuS0qxKf/Q8jYuLo878WLMgUtNs3x7",
-	"8K4eGtZbrjforVuD18VK5ymNAangbpLvjhZZudgNugBn9t1Da227vw7uHPUrk6CrooiTi9cn5OXTZ98R",
-	"l191VTyrdFS6+DtkW0/M0Eb4u8NeWxghuJCCT8sqMqbKfGyIGeQcRJ5CpwGJ0boOTjml8Yws6LJRGziW",
-	"Yg6tyjpb/9FRXrej3eVFKDvkP+NKG4nQbS2WcOXUFc+VqBcxmkAJEbxz135AfY0R2pivjGaGZDEDToxx",
-	"DNdMaUV60J/2iWV0YuP9TaN4naaurcpKTz9rKOqng07zWTOddqDjmKiZkDoksyKj/LEEihV8RBVZRuWy",
-	"rma2GzLzdmKmDF+0Z/94cUY4zUql5c8TkqiQ/GhxneVH7vmRjbcYSu8Mt6yM92sytqpvF/CwmPAs47Xh",
-	"KZ+bVgtqsGg6JBmNZ4xDjTobyDaT9sk7WOC/FMno0jihNEkAvdBS8rY4AM3GrkoHKzWblWUoaV21nPGf",
-	"QM8Exk9HNE3FAlWgX/6CJcoNhPk1jkZHeuVFQRisVoe5FbEGDGeztYXO7SgLS4Paom++21VtWuV6vGLT",
-	"xjOv1rSCqVWb1njuxXObZal1MNnHYFWU2m0YrEuAP2jCumWNmJ8I42QCnPQOyLKgnPyFHAwG5skW37o7",
-	"hFXFm3YPLfmezrY89RrmMpg9QWtqq463Cebq6UF4i3qEf9S44pcEAdeh+4/IhX55pt8FTW6bMtuMr7tE",
-	"KG+RG28kzVrJhUI6X8fF5F51B+XcmPESS7DCTam3lq6ZiQVvhtQYd2v0N1sJ22NXdfBJFXEMkHxxDUsT",
-	"XaF/rF42rNa/m/P4Fsq7OQNfRFB3PQ1PbrwYbENYF27WY2FtiOH84v3J6eXl2bsfIxdc8CgwgZgloNB9",
-	"5yRywdiI9BruPIZtjVk+5NXG9kISnbx5f3n6Q0R6XLjBmbiCZA89/uPv372/eHv8Bj1+EosiTbCGUwK1",
-	"l2mGHCd6RSjJQSrBy4pBRZjea/r39SaCMHBQBmFgAQjCoFysU1Nf2GnvRidlCU1bN9wmy4lzdB3dR/VH",
-	"JVR2FVdVweqqk2IsvkeK2CHo5aHfZzjhcS7FVNKsU6IUnInOSc8lYDgNPRwkKG8qpCtjnhp2oZxg2eh5",
-	"SrXZA6FxbIi/v6NUsbvaIi+MGIO4kEwvL42Ys8i2ed/jwlaFrGLFFotL0IXkgBI6On9/aRMGxn7er7Pm",
-	"KDzRwrAZ2gqCmda5wz7mEtzlTDvsdXlmi2uRj6ybMzd8l1hHxz1SEEvQ9lHQVdRbFvIen58R834vMv5Q",
-	"9fzxHJaROQGtjLe51ycf6jsqc4DcPE6XQ860IizB/MflT8ePD589J73o/fnpxfGH9xej4/Oz0c+nv1xG",
-	"e31ybCXBI+WQxJS7YGSvvEAy5DOQEOJcfq2xAc+OFNyJSSkKDcoy/RY83qAXPxFlQTq1Rri7Vombzijj",
-	"mjIO0miRQqbuZXW0vz9lelaM+7HI9s1Y/N+KLWjrDxBwT1oaOQjc8oZ77JO0AX/Ij5tknoqpMkqguo6H",
-	"lwpaNReuXhprQFxZNv2tMBKyUZVgULYkQs8wiZmm9U2uW1YqGDhPcbK6tqoj3tSL1lX5R3tkMROqrCEZ",
-	"cob3C42Ta7aSAeX2qkGJmlckQu/abjWy4aeIUAl+PAmPP2UxuKIPd6Zvzz6sHKPheVte0xdyuu9eUvtm",
-	"bB3UQHKwJTfKHuygf9AflKKQ5iw4Cp70B/0n6EXrGcqEfZpkjCOH+3XuU9Bryt3Rnm2mFl/h9SfcbV1T",
-	"VEa4zVhMNppDFzxmKUMckym9AlLkRPCwipHjBRQbCMKIO08gIaXC6welWGGCnyVGFhjYjTFfFSbi1uor",
-	"62tuPNRD9u3l6ptPrdvFh4PBhksgt7v80SzBXHMFRFS4xWsJT+36XdNWcO5714bxlYPtrzSuK92EwbNd",
-	"1mle+PSVC2K4Iep//WRw6QJnZZCVAySqtn165Rt7Rt7RqUIT0Jxl8MnM3kGT+58Nbs6Sm31nOLWbE/z6",
-	"ueviuX1pt3vna3Ocn8IgF6qDH6yxhVG9BYvBqRYj+GzGHUEtzOA+uYDYsEFSXlSiRcI0QTGyhq6dKeeT",
-	"tguPfS+S5R9GnS2L8aZpdRhs3TwEb9h6kHXXo7zbNQ/KHk8HT7e/VN0mfgh+ekvl3Cgwg4oKMaFVudQ4",
-	"HXAL9rKCea28/xmWCjAtzLiV2SmbQ7uIJHpFJiw1XEhikY0Zhw2C+r1dMezk3Vb/iso13o2UGjUkN+GK",
-	"8rJKyJnNhGpsD1DXTNlkiV7bpMSZ28aaCTrlx8bwwBZoynuotwBEizuB0TVlu1imq4vJk8MddvWh9Jgr",
-	"32rdLio3pnMxrK3tWG03Xb59oOtjc79av3nZrUO0vefgSi7+mRT+e3f9ncOiMhCdfCrFxG0F1P5n10Dm",
-	"Zq2oQgtfz4wunnOx4O4KpuAuIWlTuZUFooULB5GFsU/Mn2KN1PoRrNAKHoRW3CXUdUZi1THmX1cBvi+P",
-	"1NKUceFTxkGFlcNB7HXU2qtAn7w0NNwV3Y00eFsnouyOdPNpI/Xue9Wbd11gnS16gmrBGNmNKKgLtlvX",
-	"bJxhwAPp3XP1rUVqS5imEuNUPds4K6ldeWydFTVi2hFZzFgK/lSKLtWQYzMMF3XJqdTOrzMOMN5sL2Op",
-	"Ni4C1zG4BjTuBENCUyWGvOBYwiy4LcnUZckC9oBod9bZ65O/oRHESdTqzBVhh4NyS2Xdg41zNXISTBOa",
-	"YlqXZDQB0jscDFx0ttNANy+VwuF2B9pqX2Y10X0Y937W4IFt+7IoeJ1R7yiz3aDJq8NpnSMeCoq/QyvL",
-	"HgBMDgsH6rctd58OXm5/oerY9RCC2uKV9IwEIGKyZ7QvZYkT3rvbAK6IYr2bghxoTHpV56LUIxJTTVMx",
-	"DQnjNi9e9goxJnacFq4EZY2jcl6uet9q309Jr6FBt5P+t2v02QCrw68V30Rj0LTZh2WL0u3UbAYDlz9/",
-	"JEyRgrPfCiC9Rg+1O4RWrLIsM/j3I3q9u2I7yd2DeyGrTWLNHdcDy7VvTUwdJ4mRTK6N0O3F0v5n9y/n",
-	"nmwPSlbjv6gf5icM4sezrnpDLMIhtkTbWVlaFPEMlK28NG6SC8r39AyWGLl0pYnmTXy2AAkkT2mM0ZK9",
-	"Naz0EZts3C8rNYukHjpCuQM3ldRD0brmYkGY+hd30+xh1Zz1SFnaCglWdIW25YGQZDEDTPLZVoi7qQrD",
-	"iDNsb/D7WqvgmKuFIXCq8PZjaR24RmU2G6zITx8+nL8i8QziuSJceP0BV+n9R9Cup8I9kptbYT2hIfRM",
-	"EZqyK+i3T6VxBm/YFXAzPJdiDB4eLe4cItHf2Y7Hw8EAs+Z1iUNCNR1TBYTaIe4quZZ0MmGxHaxnwDsx",
-	"eQE0MW67+jrIvEAnTwtLB33LEk+2s0RH/8pNJ1DtcvMRNOorUIl0WkKn11akuwu+3MZ5u7PsNtylQCmG",
-	"8a458CHvWVf9kcJ3DstfZzTPgavyLpgtlHjl/o1DRlUZw5CnQMu6JXJsF18IOVe2kxvlibsopVx0fWJM",
-	"74zxuuihSQxYfnBPmqPRS+KBFUezrUMHDb4R2HmX8T75udS/rvrBCkOFJXbIRzOQ8MAaZQduqBsXmzcO",
-	"dnij3ccW33u2C3gdXRrNy4c72JPt1qZ31H/3IyLeiGlVM0NJycCkvMtRar6iS1iULZTWZKevxNzJClu0",
-	"5N9GcuU0ffKG6jr2osqgKpmCJk8HB/0udjXLrjDO01UIHIFjI6OHdl1r19Rdbi9jiE6ircWtrXrvVIUX",
-	"Zc0mhhm8ciWjSJhWWFbYqe3ewn2qOdfmpNNiwJ7eNQmMwRhDimjxFY/EwJUibTxmHCFcexq3zVC/IjlV",
-	"qvUxCqzppYpE5QNb8Glco+v61nOLzDckq7/edxi++oc37jNjulOy1GzQEsU/RNq0QfNVf3fRkSP1WMAR",
-	"/eaQmCtnRadKuXLJlHFnCeo6bGgL3OOUGelngwHGTleEDjm+vRcSCc4fcs5Z7LJJ5k0vvfPXy+Pzs+ad",
-	"e55gC/Qqk6LYlENCqJwWNhlneK3rhviQD/n6hA2RkAPV5Y3JxodbGsvRDIbchZRtklmCmlWdX2o4bK7K",
-	"Glbugp37YABOPoflkDslnLDJBFBZlA2Zy299uPu6XZ+LwA2dTXx0TShLVeh141GapWl1+dVVH2PJh38v",
-	"9JEa8rp5/J6tIq0Ksb3OLdg3vvrGjb3wwHRpfnfZ2vW18m81Y7V68f2Bo6dVb8pNOXg8E3N+K3T2bUdT",
-	"v5KNfrjLy34L+S+w0A93wnz56aAvNeor+Y50i+XsFX0YE9qw9Yrwq6mlS+g3LJ8dSl/ORZradKn1tzuE",
-	"LXF32tSRJ4zGEIsMlGuTMuR1cKfRr/0KJJswwAtNVUdK0sPwQvUbGhZ7Lv2vROj0zBhiWijX9MAqIDOE",
-	"KNElnB6i0qbsY/6vVl7TLJ+ZND83I0o7t8sA+YJCmK4SGHuP/T4qYN5SOfdb33mNhEqTiBPB3edWnErH",
-	"OFZIzFBr7gz52pZCpKeMm9fdU28vtAvY/bmpalkgIQVql3NGVp+c2Cv9df04U2TCOPTJsZ8pjynnQg/5",
-	"GLx2RL01n6Hac8lXn49deNYW4SBc6BTiEhlQbi2jnt8wzwgT2z12r0+OeXkRB3FGUzJeurmraKCH9rrP",
-	"U9fH0NZ+WKezzsai6OtKBb8H1DcvHx4kv/oV1awlCKNnC17zyC3UqGH++5A+r115KdJ+pWGxqrs2yV8R",
-	"bHhTVp276AwKn0YBHFEzAL0alDiny3vnhX8s+/f/2aPBHq/R+d1gcNq80N25RwL61/fFQQ2zpNYkZU8p",
-	"11+VupZRIaFqrhoet5D23n4rRuG0mfJtVne13ultP6hQfjRoyF02X2nKE2U0dooe9nZDGxc1StgWXxil",
-	"m9OljWBVmR383thRLQjs4AVl5Tk1bW73dS5bX0uEJKlQul9u36hsNbc3WzKhtPuwErgP0rkI0QQW5YfU",
-	"wiGfiQUuiR9fs3i3/RGsvleVC6O0wAo7tCR8iwDnxiux1bVxWwTBOuMPF5Z8vgEz3xPC6Lz885n9X1EM",
-	"Hau5z5X2LkZbOxrG6rnKTOs/bhBEW4tAz20clBp9a+PlaxpDIWfayx/Y4qDOeHcnAR6iEHRLDWijurL6",
-	"SF9ZKtP/Y+p5GknJctPVIt7RuLByfTaVPb+P4sqYVyu/2BLqx/WAdjGR35vC1RLhoXRlXDI6ByIL3rgo",
-	"f7S/n4qYpjOh9NGLwYsBqhoH9Iqv2GpbwHiZF1T9Oj+CqajVpMu5FGOwqBEynoHSWKhkZX4qaELGNDV2",
-	"qvQncwUfq9P9beU86wSNQ/Xa+4Ouczdr9D/vYZh+r7TN+q3vcKuO6YxiG9N4rmz2wJ+sLOBtNzXZ8+at",
-	"zjnoTlE1Gnb02u07bDeOV2SXlWwF2M2nm/8LAAD//w==",
+	"7H19c9s4kvdXQenZqtjP0rLsvExi11adJ+PMeCeJfXZSe3OjnAiRLQkrCuAAoGVNzlX3He4b3ie5QgMg",
+	"QYp6sZM42Z2bP6ZiigQbjUa//tD82EnELBccuFado4+dnEo6Aw0S/3pZSCWk+VcKKpEs10zwzlHn3QRI",
+	"zOFGDxK8IyZiRPQESC7hmolCkZyOoduJOszc/lsBctGJOpzOoHPUsc90oo5KJjCjZvgZvXkNfKwnnaPD",
+	"Xi/q6EVu7lRaMj7u3N5GnbMUZrnQwJPFz7BYJukNnYIiErRkoDw5is6ASPitAKWJoiMgOwf/81///ewJ",
+	"ySXjmg4zICdXL8/OSDKhkiZm3rsl2ROgKciK7oCEPUPDigk8exJ1Zoz7Pw+iTk61BmmG/I9f+/2bw4O9",
+	"fv/mu9MPf/5Tp22qr9mM6eUZXtAxEMV+X8nXDJ8LqUphRItMG6ZGhkQ2K2adowPD4Rnj7q+SBMY1jEEi",
+	"DecyBXmWti+9MD8+UoSlJSk51ZOKEuGejjqG+UxC2jnSsoCQtpGQM6o7R52iYGkLH27NwyoXXAHK4vc0",
+	"/ZFqmFNc/ERwDRy5RPM8Ywk19O3nUgwzmP3578oQ+zF43Z8kjDpHnf+3X8n7vv1V7V/Yp+xL69P9G7yc",
+	"UE0u6IJIGBUKUhQsL1M78RySCdU5XQwk/B0SDWm8e0xi5MCApTExLFH4EF7rdm4jM5dLO8JDzuVdQHgq",
+	"QBEuNJlRnUyQPEOG2QNkJ2b8mmYsHbi7412k+qXgo4wlX43mxL1fkTnTk4qljxRRmmrzF6GcAJUZA+kf",
+	"6/OdWBR6IEYDpUUyjSMSs2onD/yo5rpdNS70IKcLox3qFxPKE8gy+0Ofx+aakQqe+nvtXwMtxCCjcozX",
+	"1LQYaDoFHu92+9ww8pWQQ5amwL+CJI8yOh47KS4USEIVmbDxhEimpmQnNtcGw0wkUyPJuO5n3Ggvmp1K",
+	"aY3BQ5F8QlB9EcGJKCRRLAUUTkuO2WdmFiloyjLC4RokSahEA+BvUjiDt0K/EgVPH5L4t4KoIpkQCUoU",
+	"MoHIiCfThNl9hzuOZhmK7w6K0siQ6Hh+QReZoOk7IV4bOfpaW24o0oWhGIVZEj2h3BpWkIbbNEkg14b+",
+	"3NIbSL6dxxXIa5bAe06vKcOd87AClEIOPDUb3UwjFXNe6uxBURFl9mmlyRs/2G1O00W8e9znxsVYkIxq",
+	"kF3ySkirg1S0RucTLYh9DBVXvJ/TRWx0QeR8DDRwl+aOvZORhhaP6woSwVNlRppTpskQRkIC0XLB+JjQ",
+	"MWW8W3dIvH3vtdh3w6l3QryhfOHskHpQCROCzChfEOMXzXKtju2k4oAFMVFuyjuxpBoG6N1YnfQ12fae",
+	"00JPhGS/w4OqkzdMKcbHEZnRzLhOkEYEbnLjWxnFIuFaTI1aF1MwIl4EZMa7RvdEhGqSiTHjUZ9TkogU",
+	"zH5GheTsfUTQwRGyHLlyBcz9pQF7z3MpElDq4Td0LkVaJJowHuwvp1NHQhJFM2Mk3G21rWw10nuuijwX",
+	"UkP6BlJG3+Eqf131aoiPw7eat8W4jCWxg5mhdmCEEmdy68UWd8FJOmMcnXacQJadjzpHv64n0t5+G33s",
+	"5FLkIDUDFwMuQA5EDpyhiDc886ijJeWKJobSAWuJESqn+ZEiwc3EiJjgCZCc2thhOfipAoZf64R8KO8W",
+	"Q+Nod24/LEkHd/JAlXEEzZyoNjIBxiPQuPwVo35AvwEnXJu+UUrcjtic2HkOnFCeolHPriElTMNMEToU",
+	"hTHpTHknP+rgL5vk5MS/60wbaSmnSKWkC/N3BunYrulW473G20+5lou20YQXkLU0VaLUXBD7fElVFPBq",
+	"eXlCXpvYdZnT5ZS241VA1/LUgmxEi8w25mHft5LkC6s8WkQj0ewagvGHQmRAUScmEqjZplTXotuUatjT",
+	"bAbL0t4Q35aNZjfXhkjZR90tz+eSJTAY2UCjHIZx/exJZ9m+RR01LVrHwcAp+CV4pMjTO067uRZmSubF",
+	"bh51roRz8HREfh1qTK+RsmlpXzOlP4s8elFZksi7Sdwlxo3bq253/7LuTiaQTAfer1rWYD+JuXW9zNoo",
+	"EqQ35kZpKuNDWG1m9GWbjIwoywoJLVp/sjDxjXG3UxK/fH1+dfpDHMZuEWEjc0faqvuddhpsKfMmpNeS",
+	"pjDgolVmnY2FdDBsSRfG3jgc9Yte73EyhQVhKf7b+PxCklgtlIZZTHYoevskp4sZcP1IERvl77ZO4pP3",
+	"Q8mFxhwbM6oWImou+oadsGw23YSM2USfqmE3Ixu2MK2CFFYgtp9NuZdS/cW0e83cLpF8PxXuvYhN2nu1",
+	"2p0yu/eBm8jj144Rt4ETN6P1CpWzhIlCBRcL7n2QgbfKLvkkwTqM1RU65IaIrLpiZCe8oxot4FtgYIRu",
+	"NzB33rLufXbPtjnGKIhGCs0qGt8YtdExoUMFXJP5BLjLoninyydWyTlH2eX20RwkUQUuPbpshsnde2oS",
+	"x+i7yEX50CdqH5zw3CjpkilWS5tgZ0LzHLiJ03TFPKatLkf2qCJJAFJo1VZtlhhlMVqjhZzA12zv2r32",
+	"WWztej95awXw0mhKUbTQs5VrXHqffh9uCgPtbRdU0pla4U23kfmKQZaW6dY6oWsUTi4w7bksb3+9On9L",
+	"3K9GusoqH2aqULLAvK3cVpuFxZHRRv1PQDM9WaZcaaoLFSo6MW1RN40XuafaXhRGO8u++kwUXN/B+YVr",
+	"4HqwIuS1P2qXK7i/ql/SgS2Kg6oV4YCEBNhdFZHNPre5ayDBOYCPFJkLmZLESMNIitkRod7fwfwnG7nM",
+	"RBwRSmIsPMZkh2nV55SrOciIMJ5kRcr4mAjuUkuKLhThgswEhwWZiWtId3GAJBMK4sD97HObS4YUfy9Z",
+	"VHuzkMFvngYjvJYEokWfW61kbsUbSl8Ns61e7sJxO1FZR0WqKqPYuCt8b6uVvAaZuvJYQ9270mF8RNrq",
+	"iYI4oqmj1tY1jM9DpJhXhq7PnYpHvqJRYPgDdxyAtD5PTCmhnU8Lm1wy02NjLiRerTwLnJ+tX5r43t7o",
+	"KNy8R9FOlPunlLnatqn4U8p4XaJbd7gYG7ewLJXSNGWGqTS7CDb7iGYKoqYzJ1JYgVzAXCbKOYnnN11M",
+	"isZG5cENneWZIaFHH//b4vder0eHyQ+nB6/GE3bY67G/TzO8PutEYcn/4PB5s+a/nmFI3JoJ27r3slKz",
+	"eVl1JwWAKeG2XBb9rQAyBCpx60yBHxMF1oGgisQnLoGM8n9Evrc3WocFb3f+Sp1x85tZPnhx/a+zw+zZ",
+	"T9Pn4nT+2+Evujd/evPX/JfH9O3B75ffJe+fDH94Nvrx+eTn3kqKS2XrhdkS0LrzCrXZdr9XLQkty5va",
+	"G6OQyW7otpV6C/MgT3QHwaySSCU8w2IjlnNKjfxQIHFPW1AyVSIoFE0H9lgtmpvSRCFuxP63Hj1SppG2",
+	"xsT09l6c7P073ft90N1rBcUEGahlakJyeq1glpo7EWaalnNLbStdptU/PVpMCimBJ4tQrl++/aVVqDcl",
+	"B+u6oBHSjzSWa1lYhUwoN8Y4E3wMkgyrLPx2tG8Z5d3Nsbc4oxXJ72ZktqzKZyCTCeXazZAXsyHI0MhO",
+	"uZhbHnh3ZrhojQINL+4Y4BlTDKnfN03vimoyoYqMjTM0pMnU2HlDx7BYgCQ7V+9fvjy9unIW36LOlrfe",
+	"Grn2FKj1GC13U0REloLSZMSk0mRHcBL/ePqO7F8f7NsC9v5Hlt7GGCqHSaBHLumzu3VNY3UWpwoANorE",
+	"lb0VjYGm2dZufJtj0ghgHRV+NuEbGqsa7NdmVrqWeA524kr90Z5xWpO5t/XLLTfdbwXlmulFe45eFcO7",
+	"cTHqFJzpwd3KB83iXTWDUt82Rg3obhC5lo338wc/gaOlzXnxYiNwciULygFXzu1z5FG3rY81zIVNrglb",
+	"U8+o0iWA976p1nAXLwdEOXATKcZkxwHtSME1y0hcbaV4N7Jxor2PEou+K9EJC8JUn7sbkO6w0kx1YAXM",
+	"SEa/x2ZEi+ED/MPBHDC07PPY5V1ZinSxlFA0oy6hVj4ZACRspGbDW6bImF0D73Oj7ndtGs/rExsse21M",
+	"aJqSIvcmwZmm3S65ArCB3uXpyQ9vTh8p0rectAhH1e/UAzzHRxe72n8Zys0FT26poHxkN3B3eNpavY96",
+	"6qoFjKzQrCqzcsYEj20ka+IpV6dwI2B80NB6gidwpWW75qPJ1G2EKqrIJeR0MWDpX+Y3h72DJwe9w+8O",
+	"e70Xj188fXp4+Ozpd/TZi97j5y8Onz896PXa7fviio3bPSnFxvxdI9q4vDpp5YtxB640neWb6xDVrVE1",
+	"5WqCwXsr8tq20kVGE0ApuJ/mu6dH5l92iyHAmX320Hrb7q+DeydiPUBmWRVxcvnqJXnx5Ol3xGFvHMJz",
+	"WY58iL8FEuelubVWrmnx1+ZYYZCCjz3CmCmP1Ykw4Z6DyDNodSAxgdqyU05pMiFzuqjhxodSTKGBurbY",
+	"wBbo9ZZ+V5A0btH/jCttNMKquoulK6cOWO1ZLxJ0gVIi+Maa7QontDaeTzBHtrBhnGO4YUorsgPdcZfY",
+	"jU5sfaruFK+y1JVXWdrppzVD/aTX6j5rprMWdpwQNRFSR2RSzCjfk0AR3U1UMZtRuahOutgJmXFbOePT",
+	"F83R31+eEU5n3miF40QkLiQ/mt/M8iN33RWIjKS3pluW7g/xehvNt0t4WE4EnvHK9FS4m5bBlnigJiIz",
+	"mkwYh4p1trZgBu2StzDHfykyowsThNI0BYxCveZt7AB0G9tQcFZr1lHHqGkdktrET6AnAhO5A5plYo4m",
+	"MIRG4vGVGsNC/LuxkQH0tBN1lpHD7o2ID8bRLO7chR3+0EGn8ujrz7adRCjLb8FBhNq14BxCSVMDt1y7",
+	"HmR260cWqqx2yMHywEK7Y7AKHPWgYKaGN2J+IoyTEXCyc0AWBeXkL+Sg1zNXNsTW7SmsMt+0fWopjHQ2",
+	"YZhWbC7D2ZfoTW208RZ8VF49iO6AVftHzSt+ShJwFbs/R3n601FgFQDsTlXM9fy6T4by82A5zgvp4Qg2",
+	"J3fcnpRz9wwXdbhZWzW0YWsmYs7rKTXG3Tu6672EzbmrKvlUwic+Ed9YZ1cULmtQDavs73pohaXyfsHA",
+	"JwnUfVcj0BvPe5sY1sab1VxYmWK4uDx/eXp1dfb2x9glFwIJTCFhKahjWzyNXTLWVZPLcB7TtsYt7/Ny",
+	"YrtRhW3caZS2MeI/+f7t+eWbk9cY8ZNEFFmK+H4J1B607HMc6JhQkoNUgns0uSJMNwrV1SQ6UcdR2Yk6",
+	"loBO1PEva7XUl3bY+8mJh3w1bcNdqpw4RtvSvVefq6CyrboqDzMsBynG43ukiL0FozyM+8xO2MulGEs6",
+	"a0d6ciZaB72QUGHVUKCCoVCuBILcBKGc4JGCi4xqMwdCk8QI/5ZYLTerDfrCqDFICsn04sqoOctsW/c9",
+	"KSxQZ5kr9iCRBF1IDqih44vzK1swMP7zflU1R+WJHoat0JYUTLTOHfexluAO7tvbXvk1m9+IfLCMg3OX",
+	"FCQStL3UaTvw4cGqJxdnxDy/E5t4qLy+N4VFbFZAKxNt7nbJu+r84hQgN5ezRZ8zrQhLsf5x9dPJ3uHT",
+	"Z2QnPr84vTx5d345OLk4G/x8+stVvNslJ1YTPFKOSUy5w6cewtLnE5AQ4VjhORRDnr1TcKcmpSg0KLvp",
+	"N/DxFqP4kfCHlah1wt2Re5z0jDKuKeMgEQUsM/ewOtrfHzM9KYbdRMz2zb34vyVf0OIPkPBAWxo9CNzu",
+	"DXc5FGlDfp+f1MU8E2NljEB5VBsPnDUwF+4sDWJA3JEd+lthNGQNlWBYtiBCT7CImWXVKd87IhUMnac4",
+	"WAV3a8k37cSrToDFu2Q+EcpjSPqc4dlzE+SaqcyAcnsMzbPmmMQYXdupxjb9FBMqIcwn4fJnLAEH+nBr",
+	"+ubs3dIymj1v4TVdIcf77iG1b+6tkhooDhZyo+zC9roH3Z5XhTRnnaPO426v+xijaD1BnbBP0xnjuMPD",
+	"M1Bj0CuOQqE/Wy8tHluwvJlthS7yGW5zLxYbzaILnrCMIY/JmF4DKXIieFTmyBFBZhNBmHHHcwXe4HU7",
+	"Xq0wwc9SowsM7caZL7GiOLWqncmKIxXVLfu28cbth0bnicNeb80BwbsdDKyjYlccDyxBzPb0+hP7/rZh",
+	"Szr3g5YS+MjB5kdqR1lvo87Tbd5TbwYQGhfkcE3V//rB8NIlznySlQOkqvJ9dvwTu0bf0bFCF9CsZeeD",
+	"Gb1FJvc/Gt6cpbf7znFqNq759WNbUxL70HY9SVbWOD9EnVyolv1gnS3M6s1ZAs60GMVnK+5IamFu7pJL",
+	"SMw2SP0hVlqkTBNUIyvk2rlyoWi79Nj3Il18NulseIy3da/DcOv2IfaGxYOsOjobnLx80O3xpPdk80Nl",
+	"p4mH2E9vqJwaA4anAjxj3GkdaoIOuMP2sop5pb7/GRYKsCzMuNXZGZtCE0QSH5MRy8wuJImYDRmHNYr6",
+	"3L4xat27jd5GZWi8nSjVMCS30ZLxskbIuc2EaoQWV5gpWyzRKxtYOXfbeDOdVv2xNj2wgRrfo+AOhGhx",
+	"LzLahmyCZdo6XD0+3GJW73zEXMZWq2ZRhjGtL0NsbcvbtrPlm290Pc6+rNWvH4RuUW3nHBzk4p/J4J+7",
+	"1igc5qWD6PSTVxN3VVD7H11zsduVqgo9fD0xtnjKxZw7AL3griBpS7mlB6KFSwe5Y1aCpGKF1voRrNLq",
+	"PIisuAYFq5zE8ijmH9cAnvslrU6oZoyDisqAg9hWBVVUgTG5dzRc+4a1MnjXIMJ3zrv9sFZ69wP05n1f",
+	"sMoXfYlmwTjZtSyoP+WLodlwhgkPlPcg1LceqYUwjSXmqXZsU8W0CuWxrWJcy2nHZD5hGYRDKbpQfY6N",
+	"klzWJadSu7jOBMDY9cTnUm1eBG4ScM3J3ApGhGZK9HnBEcIsuIVkag9ZwP5Aza5ru13yN3SCOIkbXRtj",
+	"7H7jp+RxDzbPVatJME1ohmVdMqMpkJ3DXs9lZ1sddPOQVw53W9BGa0trib6Ecx9WDR7Yt/eg4FVOvZPM",
+	"ZvO+AIfTWEdcFFR/h1aXPQCZHOaO1G9b7z7pvdj8QNnN8SEUteUr2TEagIjRLh4vZKlT3tv7AA5EsTpM",
+	"wR0IZSsDdEDVI5JQTTMxjgjjti7u+0gpd2zRQlBWBCoX/q1f2uyHJekVMuhm0v12nT6bYHX8teqbaEya",
+	"1nt0bTC6rZbNcODq5/eEKVJw9lsBZKfWX/MeqRVrLH0F/8uo3uCs2FZ69+CLiNU6teaW64H12rempk7S",
+	"1Ggm12Lu7mpp/6P7lwtPNicly/s/qVfyB0ziJ5M2vCGCcIiFaDsvS4simYCyyEs8sG0zEDt6AgvMXDpo",
+	"onkSr81BAskzmmC2ZHfFVnqPbWe+7Faqg6QeOkO5xW7y0kPRu+ZiTpj6g4dpdrGqnfVIWdmKCCK6ItuF",
+	"QkgynwAW+WyDl+1MRW0jBkHV6tRA1WXGdr+sBUk1CMeRPQpny1tUgjvtoXSfZ2wK2cJET0MgShfJtFuL",
+	"oxRRmmVZraUWIkAw6lREzHmfG7lKCzNDqkkGVGmSUpYtdo99tb05s/2PotDWm3orbvex81Pc51RNlZG1",
+	"Llmbp21Eo/HKcMZ4IO+5Aq0zSC8dU+9ZTvuGUnBBv6o/TA7OrV4onBNqW4669V06G3rH3dYmk9tZv+C5",
+	"tfav/bD4f/7/f9n78PEgevbk9k8rjGKrE3liNkvAjqqRlI9Dte1SirkibKGhcM9eg2QjZrazbXnS53BD",
+	"E50tynCjypogFxRJxbFhNSYjIVOAh7BnWLdxb+vzCn5mlI9LiHTJSWv2JgSx+R7+U2tl+tymdbCkMaYh",
+	"+KItYxP5lumZUJBaaMYEJHT7fJ0XvToDglN2EfTD7ORN+QQ0wUpTTPxheafWmtYu4z+fcTZPPd78VEtv",
+	"9ruqlj1c81KWrcAFImoEc6M+mWC/qN9XGu0TXCZlljMTfOw3m2tBbbFcivz07t3Fsd92XASd35e91R9B",
+	"uyZVX1BO3RtWu4lIPVOEZuwauk3e1zj9ml0DN7fnUgwh4KPlnWMkZis38/Gw10PMWwVQTKmmQ6p8IyXl",
+	"GsFoSUcjltib9QR4KycvgabMEPd1mHmJKVotrBx0P6P0N2TdzXL9EtTQkWi6Wk3Q6Y0NyFx7Dm6rtO0Y",
+	"OVusUqAUw2rVFHif75SNu8wzh/5X2xBQ+ZPcFuZ47P6NtwxKEGKfZ0A96pic2JfPhZyqyvq549hOeY7Y",
+	"NYJZK8hiXRgQPPiF4r5aJ6gHDvvqTZlaZPC1wG+qMG78bxc9O+yiDWUUAuRxH6GJfViTs8VuqD5JY544",
+	"2OKJ5hdK8Lmn25DX0n/fPHy4RTao+dGKr20g60pajEvEKyV+AxN/EtNbvqJNWfielCuwZddi6nSFhRyH",
+	"Z4kdGLZLXlNdVU6UL4mSMWjypHfQbduu5rVLG+fJMgVOwLEz5ENHOlVi2bWm8RVAp9FW8taeWWs1hZf+",
+	"xAV67QHY2BgS4+oXynbxX7J2b+BLmjnXpKzVY8CvNVUiMATjDCmixVdcEkNXhrKxxzhSuHI17oovOyY5",
+	"VarxmUE8kUMVif0Fe1zDNUv0PUsaYr4Gavb1vrD31T+p+CWTLVtBncwErVD8QyRcajJffrlLtCCcgi3g",
+	"hH59QcsdRsGUqHKHHTLGnSeoq6KfPZ6WZMxoPxu8Gz9dEdrn+PRuRCS4eMilVhOHBTFPBoHZX69OLs7q",
+	"HXN4ih+3KnEQio05pITKcWGhNGavtfV36fM+Xw23IBJyoNr3O6h9krP2OjqDPncFYQsRk6AmZd+2ig6L",
+	"NLGOlTse7z4Fh4NPYdHnzginbDQCNBb+Uzu+66rrttH2IUCc0NkoZNeIskxFQS89m9z1rSvc2SEEbIZd",
+	"HR6pPq8+C7Zrz4CUx6iCvmv4RbDy66X2uCLT3v1u87WrpjDfKt5kuW3NA9c+y2bf6xB0uCZm/Zbk7Nuu",
+	"hX4lH/1wm4fDj4N9god+uBXn/UdhP9WpL/U7yi0eRivlw7jQZlsvKb9KWtqUfs3z2QK4eiGyzIKdbLzd",
+	"omx9Q391FCijISRiBso1OevzKrlTS3eW6euwsTXZwfRC+Rs6FrsOvKeETxIPIaGFci2LrAHCJtRKtCmn",
+	"h8DJ+i9U/dHAsXXw66j+IVHh/dw2B+QTYKxtAFbbheZL4FffUDkNG9cGbQC9S8SJ4O5Dms6kYx4rstUM",
+	"ZUGsKxsCkh1lwrz2jri7kX2BnZ8bqtIFEjKgylWE0Mnqkpe2IU91+ospMmIcuuQkxLkllHOh+3wIQTPB",
+	"nRUfGN510KlwH7v0rK1cI10YFOIrZkC59Yx2wna3RpnYLvC7XXLC/TFa5BnNyHDhxi6zgQHbqy6NbZ+5",
+	"XvnJ1FaUrGXR19UKYQfHb14/PAg66iuaWSsQxs4WvNojdzCjZvN/Ce3zyh0O4WkJjfJnsiqX/Jhguzp/",
+	"ZsxlZ1wpNdx/agKgl5MSF3TxxffCP5b/+3/bo7Y9XmHwu8bhtHWh++8eCRhff6kdVHNLKkviO0K67ujU",
+	"NXyMCG2AMkZC2q47jRxFCcgIfFaHn3B2O0wq+M/B9rnD4lkwgLHYGUbYmx1tfKkxwhY6aYxuThc2g1VW",
+	"dhBucVQpAnvznDK/TnWf2yHP7OkYIiTJhNIlfoyVH2LUCDZzn8wF96lxlyEawdx/Ijvq84mY4yvx246W",
+	"77a7kbX3qgxhlBayRLCEHgGOjQ0tyqYvFj/BWvMPl1Z8vgE3P1DCGLz8c+I5vpIaOlHTZahU0zoiysOd",
+	"q7Dx4xpFtPEIx4XNg1Jjb22+fEVbR9yZ9ugmNiiqKt7tRYCHOMax4QRH7WxECUD1QNfu5wEE1oqSftLl",
+	"S4KlcWnlam1Kf34f1ZVxr5Z+sUifveqGJmQo7CzlEEO4KG0VlxmdApEFr7W5Odrfz0RCs4lQ+uh573kP",
+	"TY0jeilWbDQdYtzXBVW3qo9gKWq56HIhxRAsa4RMJqA0ApWszs8ETcmQZsZPleFgDvCxPNzfltazKtA4",
+	"Vq88/e++u8FqXy/ZwTT9rvfNgvHcrloezhi2IU2mylYPwsH88ZtmS7LdYNxynTvtJapau62dZvMt20vr",
+	"mGzzJosAu/1w+78BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -145,7 +145,8 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	merchant := domain.Merchant{AppID: "wxapitest", MchID: keys.MchID}
 	confirmRefund := domain.NewConfirmRefund(store, merchant, clk.Now, monitor, log)
 	refundPolicy := domain.RefundPolicy{Checks: []time.Duration{time.Second}, MaxChecks: 3}
-	operate := domain.NewOperate(store, domain.NewRefundOrder(store, clk.Now), clk.Now)
+	check := domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log)
+	operate := domain.NewOperate(store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
 	server := api.NewServer(login, logout, store, store,
 		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
@@ -172,7 +173,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
 		pay: pay, confirm: confirm, keys: keys, refresh: refresh, registry: registry, operatorKey: opKey,
 		submit:    domain.NewSubmitRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log),
-		check:     domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log),
+		check:     check,
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
 	}

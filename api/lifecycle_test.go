@@ -347,13 +347,15 @@ func TestReconcileTakesWeChatsFinalStates(t *testing.T) {
 			t.Fatalf("%s: closed %d times", s, n)
 		}
 	}
+	// Paid and refunded elsewhere before we saw it paid: not paid (nothing
+	// may ship), not payable, its stock back, and a person asked.
 	refund := states["REFUND"]
-	h.awaitStatus(token, refund.Order.Id, api.Paid)
+	h.awaitStatus(token, refund.Order.Id, api.Refunded)
 	if got := h.attention(refund.Order.Id); len(got) != 1 || got[0] != domain.AttentionRefundReported {
 		t.Fatalf("attention %v", got)
 	}
-	if s := h.stock(0); s != 19 {
-		t.Fatalf("stock %d, want 19 (one sold, two released)", s)
+	if s := h.stock(0); s != 20 {
+		t.Fatalf("stock %d, want 20 (none sold: all three released)", s)
 	}
 }
 

@@ -30,6 +30,9 @@ const (
 	// VerdictLate: a real payment for an order we had already cancelled or
 	// expired; the order is late_paid and the money goes back by a job.
 	VerdictLate Verdict = "late"
+	// VerdictRefused: WeChat Pay refused our request (a refund it would not
+	// create); what became of it is the next ledger row about it.
+	VerdictRefused Verdict = "refused"
 )
 
 // SuspiciousError says why a verified payment claim was not believed.
@@ -56,7 +59,9 @@ var errLatePayment = errors.New("late payment")
 // late_paid (errLatePayment) and a job is scheduled to give it back.
 //
 // A REFUND state is accepted as proof of payment (WeChat reports a paid
-// transaction whose money went back as REFUND); the caller flags it.
+// transaction whose money went back as REFUND). For an order already paid
+// the caller flags it; an order we never saw paid ends refunded at once
+// (paidThenRefunded).
 func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 	switch {
 	case t.AppID != m.AppID:
@@ -78,6 +83,9 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 	case t.SuccessTime.IsZero():
 		return suspicious("no success_time")
 	}
+	if t.State == TradeRefund && o.transactionID == "" {
+		return o.paidThenRefunded(t, now)
+	}
 	switch o.status {
 	case OrderPending, OrderClosing:
 		o.status, o.closeTo = OrderPaid, ""
@@ -95,6 +103,10 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 		o.status = OrderLatePaid
 		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
 		o.schedule(JobLatePayment, now)
+		// On the list from this moment, whatever becomes of the job, until
+		// the refund succeeds (refundSucceeded resolves it).
+		o.flag(AttentionLatePayment, fmt.Sprintf("paid %d fen (transaction %s) after the order had ended: it is being refunded automatically, and this item resolves itself when the refund succeeds",
+			o.totalFen, t.TransactionID), now)
 		return errLatePayment
 	default:
 		return fmt.Errorf("order %s in unknown status %q", o.id, o.status)
@@ -116,4 +128,18 @@ func VerdictOf(err error) (Verdict, string) {
 	default:
 		return "", err.Error()
 	}
+}
+
+// paidThenRefunded records a payment WeChat already reports REFUND for an
+// order we never saw paid (its notifications lost, someone refunded it on
+// the merchant platform). The money came and (at least partly) went back:
+// the order must never be payable again nor ship, so it ends refunded, with
+// its transaction, its stock released if it held any, and a person asked
+// to find out how much went back.
+func (o *Order) paidThenRefunded(t Transaction, now time.Time) error {
+	o.status, o.closeTo = OrderRefunded, ""
+	o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
+	o.nextCheckAt = time.Time{}
+	o.flagRefundReported(now)
+	return nil
 }

@@ -65,13 +65,31 @@ const (
 	AttentionRefundUnresolved AttentionKind = "refund_unresolved"
 )
 
-// Attention is one item on the list a person works through. At most one
-// open item of a kind exists per order.
+// Attention is one item on the list a person works through. An item is
+// about one subject: the order, or one of its refunds (OutRefundNo). At
+// most one open item of a kind exists per subject, however often it is
+// flagged.
 type Attention struct {
-	ID         int64
-	Kind       AttentionKind
-	OrderID    uuid.UUID
-	OutTradeNo string
-	Detail     string
-	CreatedAt  time.Time
+	ID          int64
+	Kind        AttentionKind
+	OrderID     uuid.UUID
+	OutTradeNo  string
+	OutRefundNo string // the refund the item is about; "" for the order
+	Detail      string
+	CreatedAt   time.Time
+}
+
+// SystemActor is who the service itself is in audits and resolutions: a
+// late payment's refund is requested by it, and the item a refund settles
+// is resolved by it.
+const SystemActor = "system"
+
+// Resolution closes the open item of Kind about a subject, because what it
+// asked a person to do has been done (by the service, or by WeChat).
+type Resolution struct {
+	Kind        AttentionKind
+	OrderID     uuid.UUID
+	OutRefundNo string
+	Note        string
+	At          time.Time
 }

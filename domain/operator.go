@@ -126,17 +126,35 @@ type Backoffice interface {
 	CreateProduct(ctx context.Context, p CatalogProduct, a Audit) (CatalogProduct, error)
 	// UpdateProduct locks the product, lets change decide, saves and audits.
 	UpdateProduct(ctx context.Context, id uuid.UUID, change func(*CatalogProduct) error, a Audit) (CatalogProduct, error)
+	// UnsettledRefunds lists refunds WeChat has not settled (PROCESSING or
+	// ABNORMAL), oldest first, after the cursor (nil: from the oldest).
+	UnsettledRefunds(ctx context.Context, after *RefundCursor, limit int) ([]UnsettledRefund, error)
+	// RefundOrderID finds the order a refund belongs to; ErrNotFound.
+	RefundOrderID(ctx context.Context, outRefundNo string) (uuid.UUID, error)
+	// RecordAudit writes an operator action that changed nothing else of ours.
+	RecordAudit(ctx context.Context, a Audit) error
 }
+
+// UnsettledRefund is a refund that is not settled, with its order's number.
+type UnsettledRefund struct {
+	*Refund
+	OutTradeNo string
+}
+
+// RefundCursor continues an oldest-first listing of refunds after one: the
+// same (created_at, id) position as an order's.
+type RefundCursor = OrderCursor
 
 // Operate is the operator's use cases, each a thin rule over Backoffice.
 type Operate struct {
 	store  Backoffice
 	refund *RefundOrder
+	check  *CheckRefund
 	now    Clock
 }
 
-func NewOperate(store Backoffice, refund *RefundOrder, now Clock) *Operate {
-	return &Operate{store: store, refund: refund, now: now}
+func NewOperate(store Backoffice, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
+	return &Operate{store: store, refund: refund, check: check, now: now}
 }
 
 func (op *Operate) audit(keyID, action, target string, detail map[string]any) Audit {
@@ -147,6 +165,35 @@ func (op *Operate) audit(keyID, action, target string, detail map[string]any) Au
 func (op *Operate) Refund(ctx context.Context, keyID string, orderID uuid.UUID, amountFen int64, reason, idemKey string) (*Refund, bool, error) {
 	a := op.audit(keyID, "refund.create", orderID.String(), map[string]any{"amount_fen": amountFen, "reason": reason})
 	return op.refund.Execute(ctx, orderID, amountFen, reason, keyID, idemKey, &a)
+}
+
+// RecheckRefund is "re-check now": WeChat Pay is asked about the refund at
+// once and its verified answer applied, exactly as a check job would; the
+// operator's request is audited. Nothing here can mark a refund SUCCESS or
+// CLOSED but WeChat's verified word.
+func (op *Operate) RecheckRefund(ctx context.Context, keyID, outRefundNo string) (*Refund, *Order, error) {
+	orderID, err := op.store.RefundOrderID(ctx, outRefundNo)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := op.store.RecordAudit(ctx, op.audit(keyID, "refund.recheck", outRefundNo, map[string]any{"order_id": orderID.String()})); err != nil {
+		return nil, nil, err
+	}
+	o, err := op.check.Now(ctx, orderID, outRefundNo)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := o.refund(outRefundNo)
+	if r == nil {
+		return nil, nil, ErrNotFound
+	}
+	return r, o, nil
+}
+
+// UnsettledRefunds is the operator's view of refunds WeChat has not
+// settled yet, oldest (most likely stuck) first.
+func (op *Operate) UnsettledRefunds(ctx context.Context, after *RefundCursor, limit int) ([]UnsettledRefund, error) {
+	return op.store.UnsettledRefunds(ctx, after, limit)
 }
 
 func (op *Operate) Resolve(ctx context.Context, keyID string, id int64, note string) (AttentionRecord, error) {

@@ -34,6 +34,9 @@ var (
 //	pending → expired              past expiry, WeChat says CLOSED/REVOKED/PAYERROR or never saw it
 //	cancelled | expired → late_paid  a verified payment after we gave up: refunded by a job
 //	paid | late_paid → refunded     its refunds' SUCCESS parts add up to the payment
+//	pending | closing | cancelled | expired → refunded
+//	                               WeChat reports the transaction REFUND (paid, then
+//	                               refunded elsewhere) before we saw it paid: a person asks
 type OrderStatus string
 
 const (
@@ -49,6 +52,13 @@ const (
 // Open says whether the order still holds stock and may yet be paid in
 // time: pending or closing.
 func (s OrderStatus) Open() bool { return s == OrderPending || s == OrderClosing }
+
+// ReleasesStock says whether moving from before to after gives the order's
+// reserved stock back: it leaves pending or closing without being sold
+// (cancelled, expired, or refunded before we saw it paid).
+func ReleasesStock(before, after OrderStatus) bool {
+	return before.Open() && (after == OrderCancelled || after == OrderExpired || after == OrderRefunded)
+}
 
 // Currency is the only one JSAPI payments use.
 const Currency = "CNY"
@@ -99,6 +109,8 @@ type Order struct {
 	// created or changed.
 	jobs           []Job
 	attention      []Attention
+	resolved       []Resolution
+	audits         []Audit
 	changedRefunds []*Refund
 }
 
@@ -215,13 +227,15 @@ func (o *Order) NextCheckAt() time.Time { return o.nextCheckAt }
 type Effects struct {
 	Jobs      []Job
 	Attention []Attention
-	Refunds   []*Refund // created or changed
+	Resolved  []Resolution // open items to close, resolved by SystemActor
+	Audits    []Audit      // what the service did as an operator would (its refunds)
+	Refunds   []*Refund    // created or changed
 }
 
 // TakeEffects hands the adapter what the last moves produced, once.
 func (o *Order) TakeEffects() Effects {
-	e := Effects{Jobs: o.jobs, Attention: o.attention, Refunds: o.changedRefunds}
-	o.jobs, o.attention, o.changedRefunds = nil, nil, nil
+	e := Effects{Jobs: o.jobs, Attention: o.attention, Resolved: o.resolved, Audits: o.audits, Refunds: o.changedRefunds}
+	o.jobs, o.attention, o.resolved, o.audits, o.changedRefunds = nil, nil, nil, nil, nil
 	return e
 }
 
@@ -229,10 +243,31 @@ func (o *Order) schedule(kind JobKind, at time.Time) {
 	o.jobs = append(o.jobs, Job{Kind: kind, OrderID: o.id, RunAt: at.UTC()})
 }
 
+// flag asks a person to look at the order.
 func (o *Order) flag(kind AttentionKind, detail string, now time.Time) {
+	o.flagAbout(kind, "", detail, now)
+}
+
+// flagRefund asks a person to look at one of the order's refunds.
+func (o *Order) flagRefund(kind AttentionKind, r *Refund, detail string, now time.Time) {
+	o.flagAbout(kind, r.outRefundNo, detail, now)
+}
+
+func (o *Order) flagAbout(kind AttentionKind, outRefundNo, detail string, now time.Time) {
+	for _, a := range o.attention {
+		if a.Kind == kind && a.OutRefundNo == outRefundNo {
+			return // one item per subject and kind (the first says why)
+		}
+	}
 	o.attention = append(o.attention, Attention{
-		Kind: kind, OrderID: o.id, OutTradeNo: o.outTradeNo, Detail: detail, CreatedAt: now.UTC(),
+		Kind: kind, OrderID: o.id, OutTradeNo: o.outTradeNo, OutRefundNo: outRefundNo, Detail: detail, CreatedAt: now.UTC(),
 	})
+}
+
+// resolve closes the open item of kind about the subject (the order when
+// outRefundNo is ""), if there is one, saying what settled it.
+func (o *Order) resolve(kind AttentionKind, outRefundNo, note string, now time.Time) {
+	o.resolved = append(o.resolved, Resolution{Kind: kind, OrderID: o.id, OutRefundNo: outRefundNo, Note: note, At: now.UTC()})
 }
 
 // Payable says whether the user may (still) pay at now.
@@ -344,4 +379,14 @@ func (o *Order) ExpireUnpaid(now time.Time) error {
 	}
 	o.status, o.nextCheckAt = OrderExpired, time.Time{}
 	return nil
+}
+
+// flaggedKinds lists the kinds of attention the last moves raised (before
+// the adapter takes them).
+func (o *Order) flaggedKinds() []AttentionKind {
+	kinds := make([]AttentionKind, 0, len(o.attention))
+	for _, a := range o.attention {
+		kinds = append(kinds, a.Kind)
+	}
+	return kinds
 }

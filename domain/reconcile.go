@@ -196,7 +196,7 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 	case errors.Is(err, ErrNotFound):
 		// WeChat never saw it (prepay never arrived): nothing to close,
 		// and past expiry nothing can pay it.
-		return r.expire(ctx, o)
+		return r.expire(ctx, o, EventTradeNotFound)
 	case err != nil:
 		return OutcomeFailed, err
 	case t.State == TradeSuccess || t.State == TradeRefund:
@@ -213,7 +213,7 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 	case t.State == TradeUserPaying:
 		return OutcomeWaiting, nil
 	case t.State == TradeClosed || t.State == TradeRevoked || t.State == TradePayError:
-		return r.expire(ctx, o)
+		return r.expire(ctx, o, "TRADE."+string(t.State))
 	}
 	// NOTPAY: before expiry only a cancel's unfinished close brings us
 	// here; past it, close at WeChat first so the sheet cannot be used.
@@ -237,13 +237,19 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 	return outcome, nil
 }
 
-// expire ends an open order WeChat says can no longer be paid, without
-// asking WeChat to close it.
-func (r *Reconcile) expire(ctx context.Context, o *Order) (string, error) {
+// expire ends an open order WeChat says can no longer be paid (its answer
+// is eventType), without asking WeChat to close it; the answer is ledgered
+// with the move.
+func (r *Reconcile) expire(ctx context.Context, o *Order, eventType string) (string, error) {
 	outcome := endOutcome(o)
 	now := r.now()
-	if _, err := r.orders.UpdateOrder(ctx, o.ID(), func(o *Order) error { return o.ExpireUnpaid(now) }); err != nil {
+	a := UnpaidAnswer{Source: SourceQuery, EventType: eventType, OutTradeNo: o.OutTradeNo()}
+	_, verdict, err := r.confirm.EndUnpaid(ctx, a, func(o *Order) error { return o.ExpireUnpaid(now) })
+	switch {
+	case err != nil:
 		return OutcomeFailed, err
+	case verdict == VerdictDuplicate:
+		return OutcomeNotDue, nil // ended meanwhile by someone else
 	}
 	return outcome, nil
 }

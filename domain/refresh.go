@@ -119,8 +119,10 @@ func (o *Order) claimQuery(now time.Time) error {
 }
 
 // HandleLatePayment is the job a late payment hands the money to: it
-// refunds the payment in full, with a reason the buyer understands, and no
-// person involved. Only if that cannot even be asked for is a person asked.
+// refunds the payment in full, with a reason the buyer understands, as the
+// service (SystemActor, audited like an operator). The payment's
+// late_payment item stays open until that refund succeeds; should it
+// close, it is asked for again (refundClosed).
 type HandleLatePayment struct {
 	orders  Orders
 	now     Clock
@@ -134,29 +136,24 @@ func NewHandleLatePayment(orders Orders, now Clock, monitor Monitor, log *slog.L
 
 func (h *HandleLatePayment) Execute(ctx context.Context, orderID uuid.UUID) error {
 	var refund *Refund
-	flagged := false
+	var refuseErr error
 	o, err := h.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
 		if o.Status() != OrderLatePaid || len(o.Refunds()) > 0 {
 			return nil // refunded already (or being refunded)
 		}
-		var err error
-		if refund, err = o.Refund(o.TotalFen(), lateRefundReason, "system", h.now()); err != nil {
-			o.flag(AttentionLatePayment, fmt.Sprintf("paid %d fen (transaction %s) after the order had ended, and it cannot be refunded automatically (%v): refund it by hand",
-				o.TotalFen(), o.TransactionID(), err), h.now())
-			flagged = true
-		}
+		// An error leaves the payment to its late_payment item, open since
+		// the payment was found.
+		refund, refuseErr = o.Refund(o.TotalFen(), lateRefundReason, SystemActor, h.now())
 		return nil
 	})
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	switch {
-	case flagged:
-		h.monitor.NeedsAttention(AttentionLatePayment)
-		h.log.ErrorContext(ctx, "late payment needs a refund by hand", "order_id", o.ID(), "out_trade_no", o.OutTradeNo())
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case refuseErr != nil:
+		h.log.ErrorContext(ctx, "late payment cannot be refunded automatically; its attention item asks a person", "order_id", o.ID(),
+			"out_trade_no", o.OutTradeNo(), "err", refuseErr)
 	case refund != nil:
 		h.log.InfoContext(ctx, "late payment is being refunded", "order_id", o.ID(), "out_refund_no", refund.OutRefundNo(), "amount_fen", refund.AmountFen())
 	}

@@ -138,6 +138,8 @@ func (r *Refund) Snapshot() RefundSnapshot {
 }
 
 func (r *Refund) ID() uuid.UUID          { return r.id }
+func (r *Refund) OrderID() uuid.UUID     { return r.orderID }
+func (r *Refund) CheckAttempts() int     { return r.checkAttempts }
 func (r *Refund) OutRefundNo() string    { return r.outRefundNo }
 func (r *Refund) AmountFen() int64       { return r.amountFen }
 func (r *Refund) Reason() string         { return r.reason }
@@ -150,6 +152,12 @@ func (r *Refund) SucceededAt() time.Time { return r.succeededAt }
 
 // Final says whether WeChat has decided the refund.
 func (r *Refund) Final() bool { return r.status != RefundProcessing }
+
+// Settled says whether the refund is over for good: SUCCESS (the money is
+// with the buyer) or CLOSED (no money moved). ABNORMAL is final for
+// WeChat's automatic flow, but a person may still finish it, so it is
+// asked about again.
+func (r *Refund) Settled() bool { return r.status == RefundSuccess || r.status == RefundClosed }
 
 // NewOutRefundNo is "RF", the UTC date and 24 random base62 characters:
 // 34 characters of WeChat's charset, unique and not guessable.
@@ -201,6 +209,12 @@ func (o *Order) Refund(amountFen int64, reason, requestedBy string, now time.Tim
 	o.refunds = append(o.refunds, r)
 	o.changedRefunds = append(o.changedRefunds, r)
 	o.jobs = append(o.jobs, Job{Kind: JobSubmitRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: now})
+	if requestedBy == SystemActor {
+		// Recorded like an operator's refund, with the service as the actor
+		// (an operator's is audited by the use case that carries its key).
+		o.audits = append(o.audits, Audit{KeyID: SystemActor, Action: "refund.create", Target: o.id.String(),
+			Detail: map[string]any{"out_refund_no": r.outRefundNo, "amount_fen": r.amountFen, "reason": r.reason}, At: now})
+	}
 	return r, nil
 }
 
@@ -218,8 +232,10 @@ func (o *Order) refund(outRefundNo string) *Refund {
 // reports, exactly once, after checking that the report is about this
 // order and refund, from our merchant, for the amounts asked. A SUCCESS
 // that completes the payment's refund makes the order refunded; ABNORMAL
-// asks a person. A report that repeats the refund's state is a duplicate;
-// one that contradicts a final state is suspicious.
+// asks a person; CLOSED frees the amount and asks a person or, for a late
+// payment, refunds it again. A report that repeats the refund's state, or
+// says PROCESSING after it ended, is a duplicate; one that contradicts
+// SUCCESS or CLOSED is suspicious.
 func (o *Order) ApplyRefundReport(rep RefundReport, m Merchant, now time.Time) error {
 	r := o.refund(rep.OutRefundNo)
 	switch {
@@ -247,47 +263,110 @@ func (o *Order) ApplyRefundReport(rep RefundReport, m Merchant, now time.Time) e
 		r.refundID = rep.RefundID
 		o.touch(r, now)
 	}
-	if rep.Status == r.status {
+	switch {
+	case rep.Status == r.status:
 		return errAlreadyApplied
-	}
-	// ABNORMAL is final for WeChat's automatic flow, but a person may still
-	// finish it (WeChat's abnormal-refund API): it can then end SUCCESS or
-	// CLOSED. SUCCESS and CLOSED are final.
-	if r.status == RefundSuccess || r.status == RefundClosed || (r.status == RefundAbnormal && rep.Status == RefundProcessing) {
+	case rep.Status == RefundProcessing:
+		// Sent before the refund ended and delivered after it (ordinary
+		// reordering), or WeChat working again on an ABNORMAL one a person
+		// is finishing: nothing new either way.
+		return errAlreadyApplied
+	case r.Settled():
+		// SUCCESS and CLOSED are final; only ABNORMAL may still move (a
+		// person finishes it through WeChat's abnormal-refund API).
 		return suspicious("refund %s is %s, now reported %s", r.outRefundNo, r.status, rep.Status)
-	}
-	if rep.Status == RefundProcessing {
-		return errAlreadyApplied
 	}
 	r.status = rep.Status
 	o.touch(r, now)
 	switch rep.Status {
 	case RefundSuccess:
-		r.succeededAt = rep.SuccessTime.UTC()
-		o.refundedFen += r.amountFen
-		if o.refundedFen == o.totalFen {
-			o.status = OrderRefunded
-		}
+		o.refundSucceeded(r, rep.SuccessTime, now)
+	case RefundClosed:
+		o.refundClosed(r, "WeChat Pay closed the refund", now)
 	case RefundAbnormal:
-		o.flag(AttentionRefundAbnormal, fmt.Sprintf("refund %s of %d fen could not reach the buyer (ABNORMAL): resolve it on the merchant platform",
+		o.flagRefund(AttentionRefundAbnormal, r, fmt.Sprintf("refund %s of %d fen could not reach the buyer (ABNORMAL): resolve it on the merchant platform",
 			r.outRefundNo, r.amountFen), now)
+		// WeChat sends nothing more on its own: keep asking, slowly, so that
+		// the end a person brings about is seen even if its notification is lost.
+		o.scheduleRefundCheck(r, now.Add(SlowRefundCheck))
 	}
 	return nil
 }
 
-// RefuseRefund closes a refund WeChat would not accept (never retried with
-// another number): no money moved, and what it held is refundable again.
-func (o *Order) RefuseRefund(outRefundNo, why string, now time.Time) error {
-	r := o.refund(outRefundNo)
-	if r == nil {
-		return ErrNotFound
+// refundSucceeded counts a refund's money as back with the buyer. What
+// asked a person about this refund is settled; a payment refunded in full
+// makes the order refunded, and a late payment's item resolves itself,
+// naming the refund.
+func (o *Order) refundSucceeded(r *Refund, at, now time.Time) {
+	late := o.status == OrderLatePaid
+	r.succeededAt = at.UTC()
+	o.refundedFen += r.amountFen
+	note := fmt.Sprintf("WeChat Pay reports refund %s SUCCESS", r.outRefundNo)
+	o.resolve(AttentionRefundAbnormal, r.outRefundNo, note, now)
+	o.resolve(AttentionRefundUnresolved, r.outRefundNo, note, now)
+	if o.refundedFen == o.totalFen {
+		o.status = OrderRefunded
+		if late {
+			o.resolve(AttentionLatePayment, "", fmt.Sprintf("refunded in full: refund %s of %d fen succeeded", r.outRefundNo, r.amountFen), now)
+		}
 	}
-	if r.Final() {
-		return nil
-	}
+}
+
+// MaxLateRefundAttempts bounds how many refunds of a late payment the
+// service asks for on its own when WeChat closes them; then a person is.
+const MaxLateRefundAttempts = 3
+
+// refundClosed ends a refund with no money moved, on WeChat's word only (a
+// CLOSED report, or RESOURCE_NOT_EXISTS after a refusal). Its amount is
+// refundable again, so the money is still with us: a late payment is
+// refunded again with a new number (at most MaxLateRefundAttempts in all),
+// and any other closed refund goes to a person.
+func (o *Order) refundClosed(r *Refund, why string, now time.Time) {
 	r.status, r.failure = RefundClosed, why
 	o.touch(r, now)
-	o.flag(AttentionRefundFailed, fmt.Sprintf("WeChat Pay refused refund %s of %d fen: %s", outRefundNo, r.amountFen, why), now)
+	note := fmt.Sprintf("WeChat Pay closed refund %s: %s", r.outRefundNo, why)
+	o.resolve(AttentionRefundAbnormal, r.outRefundNo, note, now)
+	o.resolve(AttentionRefundUnresolved, r.outRefundNo, note, now)
+	left := o.refundable()
+	if left == 0 {
+		return // other refunds already cover the payment
+	}
+	if r.requestedBy == SystemActor && o.status == OrderLatePaid {
+		tries := 0
+		for _, x := range o.refunds {
+			if x.requestedBy == SystemActor && x.status == RefundClosed {
+				tries++
+			}
+		}
+		if tries < MaxLateRefundAttempts {
+			if _, err := o.Refund(left, lateRefundReason, SystemActor, now); err == nil {
+				return
+			}
+		}
+		o.flagRefund(AttentionRefundFailed, r, fmt.Sprintf("the automatic refund of this late payment was closed %d times (last, %s: %s): refund %d fen by hand",
+			tries, r.outRefundNo, why, left), now)
+		return
+	}
+	o.flagRefund(AttentionRefundFailed, r, fmt.Sprintf("refund %s of %d fen ended CLOSED (%s): no money moved; refund again", r.outRefundNo, r.amountFen, why), now)
+}
+
+// CloseRefundWeChatNeverHad closes a refund WeChat Pay refused to create
+// and then, asked by our number, said it has never had
+// (RESOURCE_NOT_EXISTS). This is the one way a refund closes without a
+// CLOSED report, and it is safe: no money moved under a number WeChat does
+// not know, and the number is never sent again (the submit job, its only
+// sender, stops at a closed refund). Should a create still in flight from
+// an earlier, timed-out attempt be accepted after that answer, its verified
+// report contradicts a closed refund and goes to a person (refund_reported).
+func (o *Order) CloseRefundWeChatNeverHad(outRefundNo, refusal string, now time.Time) error {
+	r := o.refund(outRefundNo)
+	switch {
+	case r == nil:
+		return suspicious("no refund %q on this order", outRefundNo)
+	case r.Final():
+		return errAlreadyApplied // decided meanwhile, by WeChat's word
+	}
+	o.refundClosed(r, "WeChat Pay refused it ("+refusal+") and has no refund with this number", now)
 	return nil
 }
 

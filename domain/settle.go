@@ -119,6 +119,7 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 	c.monitor.PaymentVerdict(source, verdict)
 	switch verdict {
 	case VerdictLate:
+		c.monitor.NeedsAttention(AttentionLatePayment)
 		c.log.ErrorContext(ctx, "late payment: money arrived for an order that had ended; it will be given back",
 			"out_trade_no", n.Transaction.OutTradeNo, "transaction_id", n.Transaction.TransactionID, "amount_fen", n.Transaction.TotalFen)
 	case VerdictSuspicious:
@@ -198,12 +199,16 @@ func closeAtWeChat(ctx context.Context, orders Orders, pay WeChatPay, confirm *C
 	err := pay.CloseOrder(ctx, order.OutTradeNo())
 	switch {
 	case err == nil:
-		return orders.UpdateOrder(ctx, order.ID(), func(o *Order) error {
+		// WeChat closed it: no money can move for it now, which the ledger
+		// records with the order's end.
+		a := UnpaidAnswer{Source: SourceClose, EventType: EventTradeClosed, OutTradeNo: order.OutTradeNo()}
+		o, _, err := confirm.EndUnpaid(ctx, a, func(o *Order) error {
 			if o.Status() != OrderClosing {
-				return nil // a payment was applied meanwhile
+				return errAlreadyEnded // a payment (or another close) got there first
 			}
 			return o.FinishClose()
 		})
+		return o, err
 	case errors.Is(err, ErrOrderPaidAtWeChat):
 		if _, _, serr := settleFromQuery(ctx, pay, confirm, order.OutTradeNo()); serr != nil {
 			return nil, fmt.Errorf("close: WeChat says paid, then: %w", serr)

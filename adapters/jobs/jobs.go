@@ -60,12 +60,18 @@ func (SweepArgs) Kind() string        { return "reconcile_sweep" }
 // after its commit (rescued after a crash) would otherwise start a second
 // chain beside the snoozing one, and both would count the refund's checks.
 // A finished chain (completed, cancelled, discarded) does not block a new one.
-func (CheckRefundArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-		rivertype.JobStateRunning, rivertype.JobStateScheduled,
-	}}}
-}
+func (CheckRefundArgs) InsertOpts() river.InsertOpts { return oneWaitingPerRefund }
+
+// InsertOpts keeps one submit job per refund: a check that finds the refund
+// unknown at WeChat asks for a submit, which must not run beside one that
+// is still retrying.
+func (SubmitRefundArgs) InsertOpts() river.InsertOpts { return oneWaitingPerRefund }
+
+var oneWaitingPerRefund = river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}}
+
 func (PurgeArgs) Kind() string { return "purge_expired" }
 
 // Scheduler writes domain jobs with River inside the caller's transaction

@@ -214,8 +214,8 @@ func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(
 	return order, err
 }
 
-// saveOrder writes the order's state, releasing reserved stock when it
-// leaves pending or closing without being paid.
+// saveOrder writes the order's state, releasing reserved stock when the
+// domain says the move gives it back.
 func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before domain.OrderStatus) error {
 	snap := o.Snapshot()
 	err := q.SaveOrderState(ctx, dbsqlc.SaveOrderStateParams{
@@ -228,7 +228,7 @@ func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before d
 	if err != nil {
 		return fmt.Errorf("save order: %w", err)
 	}
-	if before.Open() && (snap.Status == domain.OrderCancelled || snap.Status == domain.OrderExpired) {
+	if domain.ReleasesStock(before, snap.Status) {
 		if err := q.ReleaseStock(ctx, snap.ID); err != nil {
 			return fmt.Errorf("release stock: %w", err)
 		}
@@ -261,11 +261,24 @@ func (s *Store) saveEffectsKeyed(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queri
 		}
 	}
 	for _, a := range e.Attention {
-		err := q.InsertAttention(ctx, dbsqlc.InsertAttentionParams{
-			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, Detail: a.Detail, CreatedAt: a.CreatedAt,
+		err := q.FlagAttention(ctx, dbsqlc.FlagAttentionParams{
+			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, OutRefundNo: a.OutRefundNo, Detail: a.Detail, CreatedAt: a.CreatedAt,
 		})
 		if err != nil {
 			return fmt.Errorf("flag order for a person: %w", err)
+		}
+	}
+	for _, r := range e.Resolved {
+		err := q.ResolveAttentionAbout(ctx, dbsqlc.ResolveAttentionAboutParams{
+			OrderID: r.OrderID, Kind: string(r.Kind), OutRefundNo: r.OutRefundNo, At: &r.At, ResolvedBy: optional(domain.SystemActor), Note: &r.Note,
+		})
+		if err != nil {
+			return fmt.Errorf("resolve attention: %w", err)
+		}
+	}
+	for _, a := range e.Audits {
+		if err := insertAudit(ctx, q, a); err != nil {
+			return err
 		}
 	}
 	return nil

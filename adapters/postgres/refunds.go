@@ -41,14 +41,18 @@ func withRefunds(ctx context.Context, q *dbsqlc.Queries, row dbsqlc.Order, lines
 			return nil, fmt.Errorf("load refunds: %w", err)
 		}
 		for _, r := range rows {
-			refunds = append(refunds, domain.RestoreRefund(domain.RefundSnapshot{
-				ID: r.ID, OrderID: r.OrderID, OutRefundNo: r.OutRefundNo, AmountFen: r.AmountFen, Reason: r.Reason,
-				Status: domain.RefundStatus(r.Status), RefundID: deref(r.RefundID), Failure: r.Failure, RequestedBy: r.RequestedBy,
-				CheckAttempts: int(r.CheckAttempts), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SucceededAt: deref(r.SucceededAt),
-			}))
+			refunds = append(refunds, restoreRefund(r))
 		}
 	}
 	return restoreOrder(row, ls, refunds), nil
+}
+
+func restoreRefund(r dbsqlc.Refund) *domain.Refund {
+	return domain.RestoreRefund(domain.RefundSnapshot{
+		ID: r.ID, OrderID: r.OrderID, OutRefundNo: r.OutRefundNo, AmountFen: r.AmountFen, Reason: r.Reason,
+		Status: domain.RefundStatus(r.Status), RefundID: deref(r.RefundID), Failure: r.Failure, RequestedBy: r.RequestedBy,
+		CheckAttempts: int(r.CheckAttempts), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, SucceededAt: deref(r.SucceededAt),
+	})
 }
 
 func saveRefund(ctx context.Context, q *dbsqlc.Queries, r *domain.Refund, key string, hash []byte) error {
@@ -126,4 +130,35 @@ func (s *Store) CreateRefund(ctx context.Context, orderID uuid.UUID, key string,
 		return nil
 	})
 	return refund, created, err
+}
+
+func (s *Store) UnsettledRefunds(ctx context.Context, after *domain.RefundCursor, limit int) ([]domain.UnsettledRefund, error) {
+	p := dbsqlc.UnsettledRefundsParams{MaxRows: int32(limit)}
+	if after != nil {
+		p.AfterCreatedAt, p.AfterID = &after.CreatedAt, after.ID
+	}
+	rows, err := s.q.UnsettledRefunds(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list unsettled refunds: %w", err)
+	}
+	out := make([]domain.UnsettledRefund, len(rows))
+	for i, r := range rows {
+		out[i] = domain.UnsettledRefund{Refund: restoreRefund(r.Refund), OutTradeNo: r.OutTradeNo}
+	}
+	return out, nil
+}
+
+func (s *Store) RefundOrderID(ctx context.Context, outRefundNo string) (uuid.UUID, error) {
+	id, err := s.q.RefundOrderID(ctx, outRefundNo)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("find refund: %w", err)
+	}
+	return id, nil
+}
+
+func (s *Store) RecordAudit(ctx context.Context, a domain.Audit) error {
+	return insertAudit(ctx, s.q, a)
 }

@@ -11,15 +11,16 @@ import (
 )
 
 type AttentionItem struct {
-	ID         int64
-	Kind       string
-	OrderID    uuid.UUID
-	OutTradeNo string
-	Detail     string
-	CreatedAt  time.Time
-	ResolvedAt *time.Time
-	ResolvedBy *string
-	Note       *string
+	ID          int64
+	Kind        string
+	OrderID     uuid.UUID
+	OutTradeNo  string
+	Detail      string
+	CreatedAt   time.Time
+	ResolvedAt  *time.Time
+	ResolvedBy  *string
+	Note        *string
+	OutRefundNo string
 }
 
 type LedgerRefusalBudget struct {

@@ -205,31 +205,6 @@ func (q *Queries) GetUserOrder(ctx context.Context, arg GetUserOrderParams) (Ord
 	return i, err
 }
 
-const insertAttention = `-- name: InsertAttention :exec
-INSERT INTO attention_items (kind, order_id, out_trade_no, detail, created_at)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
-`
-
-type InsertAttentionParams struct {
-	Kind       string
-	OrderID    uuid.UUID
-	OutTradeNo string
-	Detail     string
-	CreatedAt  time.Time
-}
-
-func (q *Queries) InsertAttention(ctx context.Context, arg InsertAttentionParams) error {
-	_, err := q.db.Exec(ctx, insertAttention,
-		arg.Kind,
-		arg.OrderID,
-		arg.OutTradeNo,
-		arg.Detail,
-		arg.CreatedAt,
-	)
-	return err
-}
-
 const insertOrder = `-- name: InsertOrder :exec
 INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
                     idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at)

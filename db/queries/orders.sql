@@ -117,12 +117,6 @@ FROM budget WHERE used <= @per_minute::integer;
 -- name: PurgeRefusalBudget :exec
 DELETE FROM ledger_refusal_budget WHERE minute < @before;
 
--- name: InsertAttention :exec
-INSERT INTO attention_items (kind, order_id, out_trade_no, detail, created_at)
-VALUES (@kind, @order_id, @out_trade_no, @detail, @created_at)
-ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING;
-
-
 -- name: OrderRefunds :many
 SELECT * FROM refunds WHERE order_id = @order_id ORDER BY created_at, id;
 
