@@ -72,11 +72,13 @@ func (p *Pay) call(ctx context.Context, op, method, u string, body, out any) err
 // apiError maps a non-2xx answer. WeChat's code goes into the error: an
 // operator needs it to act.
 func (p *Pay) apiError(ctx context.Context, op string, e *core.APIError) error {
-	msg := p.clean(e.Message)
+	// The code is WeChat's text too (error answers are not signed):
+	// it is compared as sent, and shown only cleaned.
+	code, msg := p.clean(e.Code), p.clean(e.Message)
 	fail := func(sentinel error) error {
-		return fmt.Errorf("wechat pay %s: HTTP %d %s (%s): %w", op, e.StatusCode, e.Code, msg, sentinel)
+		return fmt.Errorf("wechat pay %s: HTTP %d %s (%s): %w", op, e.StatusCode, code, msg, sentinel)
 	}
-	attrs := []any{"op", op, "status", e.StatusCode, "code", e.Code, "message", msg, "request_id", e.Header.Get("Request-Id")}
+	attrs := []any{"op", op, "status", e.StatusCode, "code", code, "message", msg, "request_id", e.Header.Get("Request-Id")}
 	switch {
 	case e.Code == codeOrderNotExist && e.StatusCode/100 == 4 && (op == "query" || op == "close"),
 		e.Code == codeResourceNotExists && e.StatusCode/100 == 4 && op == "refund_query":
