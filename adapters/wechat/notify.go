@@ -3,6 +3,9 @@ package wechat
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -234,7 +237,7 @@ func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) 
 		return refuse(ReasonUnsupported, "resource algorithm %q", clip(env.Resource.Algorithm))
 	case ret == nil:
 		return refuse(ReasonMalformed, "verified body does not parse as a notification")
-	case ret.Resource == nil || ret.Resource.Plaintext == "":
+	case ret.Resource == nil || ret.Resource.Plaintext == "" && !p.opens(ret.Resource):
 		return refuse(ReasonDecryptFailed, "resource does not decrypt with our APIv3 key (wrong key, or a tampered resource)")
 	default:
 		return refuse(ReasonMalformed, "decrypted resource is not JSON")
@@ -246,6 +249,26 @@ func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) 
 		return refuse(ReasonUnsupported, "resource_type %q", clip(ret.ResourceType))
 	}
 	return ret, plain, nil
+}
+
+// opens says whether the resource decrypts with our APIv3 key. The SDK
+// leaves Plaintext empty both when it does not and when it decrypts to
+// nothing, which is a malformed resource, not a wrong key.
+func (p *Pay) opens(r *notify.EncryptedResource) bool {
+	block, err := aes.NewCipher([]byte(p.apiV3Key))
+	if err != nil {
+		return false
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil || len(r.Nonce) != gcm.NonceSize() {
+		return false
+	}
+	sealed, err := base64.StdEncoding.DecodeString(r.Ciphertext)
+	if err != nil {
+		return false
+	}
+	_, err = gcm.Open(nil, []byte(r.Nonce), sealed, []byte(r.AssociatedData))
+	return err == nil
 }
 
 // check names the first thing missing from an envelope, or returns "".
