@@ -375,6 +375,8 @@ export interface components {
             /** @description Notifications - skip the first N attempts. */
             drop?: number;
             sign_test?: boolean;
+            /** @description WeChat Pay endpoints - do the work, then answer the code or http_status instead (only the answer is lost). */
+            answer_lost?: boolean;
             /** @enum {string} */
             refund_outcome?: "ABNORMAL" | "CLOSED";
             /** @description How many calls (notifications, refunds) it affects; 0 means 1. */
