@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -184,7 +185,7 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
-		Logger:            d.Log.With("component", "river"),
+		Logger:            slog.New(chatterAtDebug{d.Log.Handler()}).With("component", "river"),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, sweepOpts }, &river.PeriodicJobOpts{ID: "reconcile_sweep"}),
@@ -324,3 +325,24 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
 	}
 	return nil
 }
+
+// chatterAtDebug passes River's logs on, except its periodic "Producer job
+// counts" (every 5 s per queue, at info), which it logs at debug: a
+// developer's terminal is for what happened, not for a heartbeat.
+type chatterAtDebug struct{ slog.Handler }
+
+func (h chatterAtDebug) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo && strings.Contains(r.Message, "Producer job counts") {
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h chatterAtDebug) WithAttrs(as []slog.Attr) slog.Handler {
+	return chatterAtDebug{h.Handler.WithAttrs(as)}
+}
+
+func (h chatterAtDebug) WithGroup(name string) slog.Handler { return chatterAtDebug{h.Handler.WithGroup(name)} }
