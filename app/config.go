@@ -77,8 +77,10 @@ type Config struct {
 	// DBMaxConns sizes each instance's database pool (0: 4 per CPU, at least 8).
 	DBMaxConns int `env:"DB_MAX_CONNS"`
 	// ShutdownDelay is how long, after SIGTERM, readiness fails before the
-	// listener closes, so that load balancers stop sending first.
-	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY" envDefault:"5s"`
+	// listener closes, so that load balancers stop sending first. Unset, it
+	// is 5s in live mode and 0 in emulator mode (no load balancer: Ctrl-C
+	// should stop make run at once).
+	ShutdownDelay time.Duration `env:"SHUTDOWN_DELAY"`
 	// AccessLog is all | errors | off.
 	AccessLog string `env:"ACCESS_LOG" envDefault:"errors"`
 
@@ -122,10 +124,16 @@ const (
 
 // LoadConfig reads the environment given as a map (os.Environ in main,
 // a literal in tests) and fills mode-dependent defaults.
+// liveShutdownDelay is SHUTDOWN_DELAY's default in live mode.
+const liveShutdownDelay = 5 * time.Second
+
 func LoadConfig(environ map[string]string) (Config, error) {
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: environ})
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", namedParseErrors(err))
+	}
+	if environ["SHUTDOWN_DELAY"] == "" && cfg.WeChatMode == modeLive {
+		cfg.ShutdownDelay = liveShutdownDelay
 	}
 	if cfg.WeChatMode == "" {
 		if cfg.DatabaseURL != "" {

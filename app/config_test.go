@@ -195,3 +195,30 @@ func liveEnv() map[string]string {
 		"WECHATPAY_NOTIFY_URL":       "https://shop.example.com/v1/wechatpay/notify",
 	}
 }
+
+// Ctrl-C on make run stops at once; a live instance behind a load balancer
+// keeps answering for 5s after SIGTERM; either can be set.
+func TestShutdownDelayDefaultsByMode(t *testing.T) {
+	for name, c := range map[string]struct {
+		env  map[string]string
+		want time.Duration
+	}{
+		"emulator":     {map[string]string{}, 0},
+		"live":         {liveEnv(), 5 * time.Second},
+		"live, set":    {with(liveEnv(), "SHUTDOWN_DELAY", "1s"), time.Second},
+		"emulator set": {map[string]string{"SHUTDOWN_DELAY": "3s"}, 3 * time.Second},
+	} {
+		cfg, err := LoadConfig(c.env)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if cfg.ShutdownDelay != c.want {
+			t.Errorf("%s: SHUTDOWN_DELAY %s, want %s", name, cfg.ShutdownDelay, c.want)
+		}
+	}
+}
+
+func with(env map[string]string, k, v string) map[string]string {
+	env[k] = v
+	return env
+}
