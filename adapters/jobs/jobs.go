@@ -345,4 +345,6 @@ func (h chatterAtDebug) WithAttrs(as []slog.Attr) slog.Handler {
 	return chatterAtDebug{h.Handler.WithAttrs(as)}
 }
 
-func (h chatterAtDebug) WithGroup(name string) slog.Handler { return chatterAtDebug{h.Handler.WithGroup(name)} }
+func (h chatterAtDebug) WithGroup(name string) slog.Handler {
+	return chatterAtDebug{h.Handler.WithGroup(name)}
+}
