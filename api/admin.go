@@ -93,6 +93,12 @@ func attentionOut(it domain.AttentionRecord) AttentionItem {
 		no := it.OutRefundNo
 		out.OutRefundNo = &no
 	}
+	if w := it.Why; w.Reason != "" {
+		reason := AttentionItemReason(w.Reason)
+		out.Reason = &reason
+		out.Facts = &AttentionFacts{AmountFen: nonZero(w.AmountFen), OutRefundNo: nonZero(w.OutRefundNo),
+			TransactionId: nonZero(w.TransactionID), Count: nonZero(w.Count), Cause: nonZero(w.Cause)}
+	}
 	if !it.ResolvedAt.IsZero() {
 		t, by, note := it.ResolvedAt, it.ResolvedBy, it.Note
 		out.ResolvedAt, out.ResolvedBy, out.Note = &t, &by, &note
@@ -201,4 +207,13 @@ func (s *Server) AdminUpdateProduct(ctx context.Context, req AdminUpdateProductR
 		return nil, err
 	}
 	return AdminUpdateProduct200JSONResponse(productOut(p)), nil
+}
+
+// nonZero is v, or nil (left out of the JSON) when it is its type's zero.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
 }

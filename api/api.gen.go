@@ -40,31 +40,73 @@ func (e AdminOrderCurrency) Valid() bool {
 
 // Defines values for AttentionItemKind.
 const (
-	LatePayment       AttentionItemKind = "late_payment"
-	RefundAbnormal    AttentionItemKind = "refund_abnormal"
-	RefundFailed      AttentionItemKind = "refund_failed"
-	RefundReported    AttentionItemKind = "refund_reported"
-	RefundUnresolved  AttentionItemKind = "refund_unresolved"
-	SuspiciousPayment AttentionItemKind = "suspicious_payment"
-	UnresolvedOrder   AttentionItemKind = "unresolved_order"
+	AttentionItemKindLatePayment       AttentionItemKind = "late_payment"
+	AttentionItemKindRefundAbnormal    AttentionItemKind = "refund_abnormal"
+	AttentionItemKindRefundFailed      AttentionItemKind = "refund_failed"
+	AttentionItemKindRefundReported    AttentionItemKind = "refund_reported"
+	AttentionItemKindRefundUnresolved  AttentionItemKind = "refund_unresolved"
+	AttentionItemKindSuspiciousPayment AttentionItemKind = "suspicious_payment"
+	AttentionItemKindUnresolvedOrder   AttentionItemKind = "unresolved_order"
 )
 
 // Valid indicates whether the value is a known member of the AttentionItemKind enum.
 func (e AttentionItemKind) Valid() bool {
 	switch e {
-	case LatePayment:
+	case AttentionItemKindLatePayment:
 		return true
-	case RefundAbnormal:
+	case AttentionItemKindRefundAbnormal:
 		return true
-	case RefundFailed:
+	case AttentionItemKindRefundFailed:
 		return true
-	case RefundReported:
+	case AttentionItemKindRefundReported:
 		return true
-	case RefundUnresolved:
+	case AttentionItemKindRefundUnresolved:
 		return true
-	case SuspiciousPayment:
+	case AttentionItemKindSuspiciousPayment:
 		return true
-	case UnresolvedOrder:
+	case AttentionItemKindUnresolvedOrder:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AttentionItemReason.
+const (
+	AttentionItemReasonLatePaymentRefunding    AttentionItemReason = "late_payment_refunding"
+	AttentionItemReasonLateRefundClosed        AttentionItemReason = "late_refund_closed"
+	AttentionItemReasonOrderUnsettled          AttentionItemReason = "order_unsettled"
+	AttentionItemReasonPaymentMismatch         AttentionItemReason = "payment_mismatch"
+	AttentionItemReasonRefundAbnormal          AttentionItemReason = "refund_abnormal"
+	AttentionItemReasonRefundChecksExhausted   AttentionItemReason = "refund_checks_exhausted"
+	AttentionItemReasonRefundClosed            AttentionItemReason = "refund_closed"
+	AttentionItemReasonRefundNotSubmitted      AttentionItemReason = "refund_not_submitted"
+	AttentionItemReasonRefundReportUnexplained AttentionItemReason = "refund_report_unexplained"
+	AttentionItemReasonTradeStateRefund        AttentionItemReason = "trade_state_refund"
+)
+
+// Valid indicates whether the value is a known member of the AttentionItemReason enum.
+func (e AttentionItemReason) Valid() bool {
+	switch e {
+	case AttentionItemReasonLatePaymentRefunding:
+		return true
+	case AttentionItemReasonLateRefundClosed:
+		return true
+	case AttentionItemReasonOrderUnsettled:
+		return true
+	case AttentionItemReasonPaymentMismatch:
+		return true
+	case AttentionItemReasonRefundAbnormal:
+		return true
+	case AttentionItemReasonRefundChecksExhausted:
+		return true
+	case AttentionItemReasonRefundClosed:
+		return true
+	case AttentionItemReasonRefundNotSubmitted:
+		return true
+	case AttentionItemReasonRefundReportUnexplained:
+		return true
+	case AttentionItemReasonTradeStateRefund:
 		return true
 	default:
 		return false
@@ -434,19 +476,46 @@ type AdminRefundPage struct {
 	NextCursor *string       `json:"next_cursor,omitempty"`
 }
 
+// AttentionFacts What a person needs to act on an item; which apply depends on `reason`.
+type AttentionFacts struct {
+	AmountFen *int64 `json:"amount_fen,omitempty"`
+
+	// Cause WeChat's own words (a refusal), or the check that failed.
+	Cause         *string `json:"cause,omitempty"`
+	Count         *int    `json:"count,omitempty"`
+	OutRefundNo   *string `json:"out_refund_no,omitempty"`
+	TransactionId *string `json:"transaction_id,omitempty"`
+}
+
 // AttentionItem defines model for AttentionItem.
 type AttentionItem struct {
-	CreatedAt time.Time          `json:"created_at"`
-	Detail    string             `json:"detail"`
-	Id        int64              `json:"id"`
-	Kind      AttentionItemKind  `json:"kind"`
-	Note      *string            `json:"note,omitempty"`
-	OrderId   openapi_types.UUID `json:"order_id"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Detail Why, in English (for logs and SQL); consoles render `reason` and `facts`.
+	Detail string `json:"detail"`
+
+	// Facts What a person needs to act on an item; which apply depends on `reason`.
+	Facts   *AttentionFacts    `json:"facts,omitempty"`
+	Id      int64              `json:"id"`
+	Kind    AttentionItemKind  `json:"kind"`
+	Note    *string            `json:"note,omitempty"`
+	OrderId openapi_types.UUID `json:"order_id"`
 
 	// OutRefundNo The refund the item is about; absent when it is about the order. One open item per subject and kind.
-	OutRefundNo *string    `json:"out_refund_no,omitempty"`
-	OutTradeNo  string     `json:"out_trade_no"`
-	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+	OutRefundNo *string `json:"out_refund_no,omitempty"`
+	OutTradeNo  string  `json:"out_trade_no"`
+
+	// Reason Precisely why, for a console to say in its reader's language with `facts`
+	// (absent on items raised before reasons were stored: then only `detail` says why).
+	// `late_payment_refunding` (amount, transaction), `late_refund_closed` (amount left,
+	// last refund, count, cause), `refund_closed` (amount, refund, cause: WeChat's refusal,
+	// absent when WeChat closed it), `refund_abnormal` (amount, refund),
+	// `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
+	// refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
+	// (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
+	// cause: the order's status).
+	Reason     *AttentionItemReason `json:"reason,omitempty"`
+	ResolvedAt *time.Time           `json:"resolved_at,omitempty"`
 
 	// ResolvedBy `operator:<key id>`, or `system` when what the item asked for happened (the refund it was about succeeded).
 	ResolvedBy *string `json:"resolved_by,omitempty"`
@@ -454,6 +523,17 @@ type AttentionItem struct {
 
 // AttentionItemKind defines model for AttentionItem.Kind.
 type AttentionItemKind string
+
+// AttentionItemReason Precisely why, for a console to say in its reader's language with `facts`
+// (absent on items raised before reasons were stored: then only `detail` says why).
+// `late_payment_refunding` (amount, transaction), `late_refund_closed` (amount left,
+// last refund, count, cause), `refund_closed` (amount, refund, cause: WeChat's refusal,
+// absent when WeChat closed it), `refund_abnormal` (amount, refund),
+// `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
+// refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
+// (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
+// cause: the order's status).
+type AttentionItemReason string
 
 // AttentionList defines model for AttentionList.
 type AttentionList struct {
@@ -4560,133 +4640,140 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s4kvdXQenZqtjP0rLsvExi11adJ+PMeCeJfXZSe3OjnAiRLQkrCuAAoGVNzlX3He4b3ie5QgMg",
-	"QYp6sZM42Z2bP6ZiigQbjUa//tD82EnELBccuFado4+dnEo6Aw0S/3pZSCWk+VcKKpEs10zwzlHn3QRI",
-	"zOFGDxK8IyZiRPQESC7hmolCkZyOoduJOszc/lsBctGJOpzOoHPUsc90oo5KJjCjZvgZvXkNfKwnnaPD",
-	"Xi/q6EVu7lRaMj7u3N5GnbMUZrnQwJPFz7BYJukNnYIiErRkoDw5is6ASPitAKWJoiMgOwf/81///ewJ",
-	"ySXjmg4zICdXL8/OSDKhkiZm3rsl2ROgKciK7oCEPUPDigk8exJ1Zoz7Pw+iTk61BmmG/I9f+/2bw4O9",
-	"fv/mu9MPf/5Tp22qr9mM6eUZXtAxEMV+X8nXDJ8LqUphRItMG6ZGhkQ2K2adowPD4Rnj7q+SBMY1jEEi",
-	"DecyBXmWti+9MD8+UoSlJSk51ZOKEuGejjqG+UxC2jnSsoCQtpGQM6o7R52iYGkLH27NwyoXXAHK4vc0",
-	"/ZFqmFNc/ERwDRy5RPM8Ywk19O3nUgwzmP3578oQ+zF43Z8kjDpHnf+3X8n7vv1V7V/Yp+xL69P9G7yc",
-	"UE0u6IJIGBUKUhQsL1M78RySCdU5XQwk/B0SDWm8e0xi5MCApTExLFH4EF7rdm4jM5dLO8JDzuVdQHgq",
-	"QBEuNJlRnUyQPEOG2QNkJ2b8mmYsHbi7412k+qXgo4wlX43mxL1fkTnTk4qljxRRmmrzF6GcAJUZA+kf",
-	"6/OdWBR6IEYDpUUyjSMSs2onD/yo5rpdNS70IKcLox3qFxPKE8gy+0Ofx+aakQqe+nvtXwMtxCCjcozX",
-	"1LQYaDoFHu92+9ww8pWQQ5amwL+CJI8yOh47KS4USEIVmbDxhEimpmQnNtcGw0wkUyPJuO5n3Ggvmp1K",
-	"aY3BQ5F8QlB9EcGJKCRRLAUUTkuO2WdmFiloyjLC4RokSahEA+BvUjiDt0K/EgVPH5L4t4KoIpkQCUoU",
-	"MoHIiCfThNl9hzuOZhmK7w6K0siQ6Hh+QReZoOk7IV4bOfpaW24o0oWhGIVZEj2h3BpWkIbbNEkg14b+",
-	"3NIbSL6dxxXIa5bAe06vKcOd87AClEIOPDUb3UwjFXNe6uxBURFl9mmlyRs/2G1O00W8e9znxsVYkIxq",
-	"kF3ySkirg1S0RucTLYh9DBVXvJ/TRWx0QeR8DDRwl+aOvZORhhaP6woSwVNlRppTpskQRkIC0XLB+JjQ",
-	"MWW8W3dIvH3vtdh3w6l3QryhfOHskHpQCROCzChfEOMXzXKtju2k4oAFMVFuyjuxpBoG6N1YnfQ12fae",
-	"00JPhGS/w4OqkzdMKcbHEZnRzLhOkEYEbnLjWxnFIuFaTI1aF1MwIl4EZMa7RvdEhGqSiTHjUZ9TkogU",
-	"zH5GheTsfUTQwRGyHLlyBcz9pQF7z3MpElDq4Td0LkVaJJowHuwvp1NHQhJFM2Mk3G21rWw10nuuijwX",
-	"UkP6BlJG3+Eqf131aoiPw7eat8W4jCWxg5mhdmCEEmdy68UWd8FJOmMcnXacQJadjzpHv64n0t5+G33s",
-	"5FLkIDUDFwMuQA5EDpyhiDc886ijJeWKJobSAWuJESqn+ZEiwc3EiJjgCZCc2thhOfipAoZf64R8KO8W",
-	"Q+Nod24/LEkHd/JAlXEEzZyoNjIBxiPQuPwVo35AvwEnXJu+UUrcjtic2HkOnFCeolHPriElTMNMEToU",
-	"hTHpTHknP+rgL5vk5MS/60wbaSmnSKWkC/N3BunYrulW473G20+5lou20YQXkLU0VaLUXBD7fElVFPBq",
-	"eXlCXpvYdZnT5ZS241VA1/LUgmxEi8w25mHft5LkC6s8WkQj0ewagvGHQmRAUScmEqjZplTXotuUatjT",
-	"bAbL0t4Q35aNZjfXhkjZR90tz+eSJTAY2UCjHIZx/exJZ9m+RR01LVrHwcAp+CV4pMjTO067uRZmSubF",
-	"bh51roRz8HREfh1qTK+RsmlpXzOlP4s8elFZksi7Sdwlxo3bq253/7LuTiaQTAfer1rWYD+JuXW9zNoo",
-	"EqQ35kZpKuNDWG1m9GWbjIwoywoJLVp/sjDxjXG3UxK/fH1+dfpDHMZuEWEjc0faqvuddhpsKfMmpNeS",
-	"pjDgolVmnY2FdDBsSRfG3jgc9Yte73EyhQVhKf7b+PxCklgtlIZZTHYoevskp4sZcP1IERvl77ZO4pP3",
-	"Q8mFxhwbM6oWImou+oadsGw23YSM2USfqmE3Ixu2MK2CFFYgtp9NuZdS/cW0e83cLpF8PxXuvYhN2nu1",
-	"2p0yu/eBm8jj144Rt4ETN6P1CpWzhIlCBRcL7n2QgbfKLvkkwTqM1RU65IaIrLpiZCe8oxot4FtgYIRu",
-	"NzB33rLufXbPtjnGKIhGCs0qGt8YtdExoUMFXJP5BLjLoninyydWyTlH2eX20RwkUQUuPbpshsnde2oS",
-	"x+i7yEX50CdqH5zw3CjpkilWS5tgZ0LzHLiJ03TFPKatLkf2qCJJAFJo1VZtlhhlMVqjhZzA12zv2r32",
-	"WWztej95awXw0mhKUbTQs5VrXHqffh9uCgPtbRdU0pla4U23kfmKQZaW6dY6oWsUTi4w7bksb3+9On9L",
-	"3K9GusoqH2aqULLAvK3cVpuFxZHRRv1PQDM9WaZcaaoLFSo6MW1RN40XuafaXhRGO8u++kwUXN/B+YVr",
-	"4HqwIuS1P2qXK7i/ql/SgS2Kg6oV4YCEBNhdFZHNPre5ayDBOYCPFJkLmZLESMNIitkRod7fwfwnG7nM",
-	"RBwRSmIsPMZkh2nV55SrOciIMJ5kRcr4mAjuUkuKLhThgswEhwWZiWtId3GAJBMK4sD97HObS4YUfy9Z",
-	"VHuzkMFvngYjvJYEokWfW61kbsUbSl8Ns61e7sJxO1FZR0WqKqPYuCt8b6uVvAaZuvJYQ9270mF8RNrq",
-	"iYI4oqmj1tY1jM9DpJhXhq7PnYpHvqJRYPgDdxyAtD5PTCmhnU8Lm1wy02NjLiRerTwLnJ+tX5r43t7o",
-	"KNy8R9FOlPunlLnatqn4U8p4XaJbd7gYG7ewLJXSNGWGqTS7CDb7iGYKoqYzJ1JYgVzAXCbKOYnnN11M",
-	"isZG5cENneWZIaFHH//b4vder0eHyQ+nB6/GE3bY67G/TzO8PutEYcn/4PB5s+a/nmFI3JoJ27r3slKz",
-	"eVl1JwWAKeG2XBb9rQAyBCpx60yBHxMF1oGgisQnLoGM8n9Evrc3WocFb3f+Sp1x85tZPnhx/a+zw+zZ",
-	"T9Pn4nT+2+Evujd/evPX/JfH9O3B75ffJe+fDH94Nvrx+eTn3kqKS2XrhdkS0LrzCrXZdr9XLQkty5va",
-	"G6OQyW7otpV6C/MgT3QHwaySSCU8w2IjlnNKjfxQIHFPW1AyVSIoFE0H9lgtmpvSRCFuxP63Hj1SppG2",
-	"xsT09l6c7P073ft90N1rBcUEGahlakJyeq1glpo7EWaalnNLbStdptU/PVpMCimBJ4tQrl++/aVVqDcl",
-	"B+u6oBHSjzSWa1lYhUwoN8Y4E3wMkgyrLPx2tG8Z5d3Nsbc4oxXJ72ZktqzKZyCTCeXazZAXsyHI0MhO",
-	"uZhbHnh3ZrhojQINL+4Y4BlTDKnfN03vimoyoYqMjTM0pMnU2HlDx7BYgCQ7V+9fvjy9unIW36LOlrfe",
-	"Grn2FKj1GC13U0REloLSZMSk0mRHcBL/ePqO7F8f7NsC9v5Hlt7GGCqHSaBHLumzu3VNY3UWpwoANorE",
-	"lb0VjYGm2dZufJtj0ghgHRV+NuEbGqsa7NdmVrqWeA524kr90Z5xWpO5t/XLLTfdbwXlmulFe45eFcO7",
-	"cTHqFJzpwd3KB83iXTWDUt82Rg3obhC5lo338wc/gaOlzXnxYiNwciULygFXzu1z5FG3rY81zIVNrglb",
-	"U8+o0iWA976p1nAXLwdEOXATKcZkxwHtSME1y0hcbaV4N7Jxor2PEou+K9EJC8JUn7sbkO6w0kx1YAXM",
-	"SEa/x2ZEi+ED/MPBHDC07PPY5V1ZinSxlFA0oy6hVj4ZACRspGbDW6bImF0D73Oj7ndtGs/rExsse21M",
-	"aJqSIvcmwZmm3S65ArCB3uXpyQ9vTh8p0rectAhH1e/UAzzHRxe72n8Zys0FT26poHxkN3B3eNpavY96",
-	"6qoFjKzQrCqzcsYEj20ka+IpV6dwI2B80NB6gidwpWW75qPJ1G2EKqrIJeR0MWDpX+Y3h72DJwe9w+8O",
-	"e70Xj188fXp4+Ozpd/TZi97j5y8Onz896PXa7fviio3bPSnFxvxdI9q4vDpp5YtxB640neWb6xDVrVE1",
-	"5WqCwXsr8tq20kVGE0ApuJ/mu6dH5l92iyHAmX320Hrb7q+DeydiPUBmWRVxcvnqJXnx5Ol3xGFvHMJz",
-	"WY58iL8FEuelubVWrmnx1+ZYYZCCjz3CmCmP1Ykw4Z6DyDNodSAxgdqyU05pMiFzuqjhxodSTKGBurbY",
-	"wBbo9ZZ+V5A0btH/jCttNMKquoulK6cOWO1ZLxJ0gVIi+Maa7QontDaeTzBHtrBhnGO4YUorsgPdcZfY",
-	"jU5sfaruFK+y1JVXWdrppzVD/aTX6j5rprMWdpwQNRFSR2RSzCjfk0AR3U1UMZtRuahOutgJmXFbOePT",
-	"F83R31+eEU5n3miF40QkLiQ/mt/M8iN33RWIjKS3pluW7g/xehvNt0t4WE4EnvHK9FS4m5bBlnigJiIz",
-	"mkwYh4p1trZgBu2StzDHfykyowsThNI0BYxCveZt7AB0G9tQcFZr1lHHqGkdktrET6AnAhO5A5plYo4m",
-	"MIRG4vGVGsNC/LuxkQH0tBN1lpHD7o2ID8bRLO7chR3+0EGn8ujrz7adRCjLb8FBhNq14BxCSVMDt1y7",
-	"HmR260cWqqx2yMHywEK7Y7AKHPWgYKaGN2J+IoyTEXCyc0AWBeXkL+Sg1zNXNsTW7SmsMt+0fWopjHQ2",
-	"YZhWbC7D2ZfoTW208RZ8VF49iO6AVftHzSt+ShJwFbs/R3n601FgFQDsTlXM9fy6T4by82A5zgvp4Qg2",
-	"J3fcnpRz9wwXdbhZWzW0YWsmYs7rKTXG3Tu6672EzbmrKvlUwic+Ed9YZ1cULmtQDavs73pohaXyfsHA",
-	"JwnUfVcj0BvPe5sY1sab1VxYmWK4uDx/eXp1dfb2x9glFwIJTCFhKahjWzyNXTLWVZPLcB7TtsYt7/Ny",
-	"YrtRhW3caZS2MeI/+f7t+eWbk9cY8ZNEFFmK+H4J1B607HMc6JhQkoNUgns0uSJMNwrV1SQ6UcdR2Yk6",
-	"loBO1PEva7XUl3bY+8mJh3w1bcNdqpw4RtvSvVefq6CyrboqDzMsBynG43ukiL0FozyM+8xO2MulGEs6",
-	"a0d6ciZaB72QUGHVUKCCoVCuBILcBKGc4JGCi4xqMwdCk8QI/5ZYLTerDfrCqDFICsn04sqoOctsW/c9",
-	"KSxQZ5kr9iCRBF1IDqih44vzK1swMP7zflU1R+WJHoat0JYUTLTOHfexluAO7tvbXvk1m9+IfLCMg3OX",
-	"FCQStL3UaTvw4cGqJxdnxDy/E5t4qLy+N4VFbFZAKxNt7nbJu+r84hQgN5ezRZ8zrQhLsf5x9dPJ3uHT",
-	"Z2QnPr84vTx5d345OLk4G/x8+stVvNslJ1YTPFKOSUy5w6cewtLnE5AQ4VjhORRDnr1TcKcmpSg0KLvp",
-	"N/DxFqP4kfCHlah1wt2Re5z0jDKuKeMgEQUsM/ewOtrfHzM9KYbdRMz2zb34vyVf0OIPkPBAWxo9CNzu",
-	"DXc5FGlDfp+f1MU8E2NljEB5VBsPnDUwF+4sDWJA3JEd+lthNGQNlWBYtiBCT7CImWXVKd87IhUMnac4",
-	"WAV3a8k37cSrToDFu2Q+EcpjSPqc4dlzE+SaqcyAcnsMzbPmmMQYXdupxjb9FBMqIcwn4fJnLAEH+nBr",
-	"+ubs3dIymj1v4TVdIcf77iG1b+6tkhooDhZyo+zC9roH3Z5XhTRnnaPO426v+xijaD1BnbBP0xnjuMPD",
-	"M1Bj0CuOQqE/Wy8tHluwvJlthS7yGW5zLxYbzaILnrCMIY/JmF4DKXIieFTmyBFBZhNBmHHHcwXe4HU7",
-	"Xq0wwc9SowsM7caZL7GiOLWqncmKIxXVLfu28cbth0bnicNeb80BwbsdDKyjYlccDyxBzPb0+hP7/rZh",
-	"Szr3g5YS+MjB5kdqR1lvo87Tbd5TbwYQGhfkcE3V//rB8NIlznySlQOkqvJ9dvwTu0bf0bFCF9CsZeeD",
-	"Gb1FJvc/Gt6cpbf7znFqNq759WNbUxL70HY9SVbWOD9EnVyolv1gnS3M6s1ZAs60GMVnK+5IamFu7pJL",
-	"SMw2SP0hVlqkTBNUIyvk2rlyoWi79Nj3Il18NulseIy3da/DcOv2IfaGxYOsOjobnLx80O3xpPdk80Nl",
-	"p4mH2E9vqJwaA4anAjxj3GkdaoIOuMP2sop5pb7/GRYKsCzMuNXZGZtCE0QSH5MRy8wuJImYDRmHNYr6",
-	"3L4xat27jd5GZWi8nSjVMCS30ZLxskbIuc2EaoQWV5gpWyzRKxtYOXfbeDOdVv2xNj2wgRrfo+AOhGhx",
-	"LzLahmyCZdo6XD0+3GJW73zEXMZWq2ZRhjGtL0NsbcvbtrPlm290Pc6+rNWvH4RuUW3nHBzk4p/J4J+7",
-	"1igc5qWD6PSTVxN3VVD7H11zsduVqgo9fD0xtnjKxZw7AL3griBpS7mlB6KFSwe5Y1aCpGKF1voRrNLq",
-	"PIisuAYFq5zE8ijmH9cAnvslrU6oZoyDisqAg9hWBVVUgTG5dzRc+4a1MnjXIMJ3zrv9sFZ69wP05n1f",
-	"sMoXfYlmwTjZtSyoP+WLodlwhgkPlPcg1LceqYUwjSXmqXZsU8W0CuWxrWJcy2nHZD5hGYRDKbpQfY6N",
-	"klzWJadSu7jOBMDY9cTnUm1eBG4ScM3J3ApGhGZK9HnBEcIsuIVkag9ZwP5Aza5ru13yN3SCOIkbXRtj",
-	"7H7jp+RxDzbPVatJME1ohmVdMqMpkJ3DXs9lZ1sddPOQVw53W9BGa0trib6Ecx9WDR7Yt/eg4FVOvZPM",
-	"ZvO+AIfTWEdcFFR/h1aXPQCZHOaO1G9b7z7pvdj8QNnN8SEUteUr2TEagIjRLh4vZKlT3tv7AA5EsTpM",
-	"wR0IZSsDdEDVI5JQTTMxjgjjti7u+0gpd2zRQlBWBCoX/q1f2uyHJekVMuhm0v12nT6bYHX8teqbaEya",
-	"1nt0bTC6rZbNcODq5/eEKVJw9lsBZKfWX/MeqRVrLH0F/8uo3uCs2FZ69+CLiNU6teaW64H12rempk7S",
-	"1Ggm12Lu7mpp/6P7lwtPNicly/s/qVfyB0ziJ5M2vCGCcIiFaDsvS4simYCyyEs8sG0zEDt6AgvMXDpo",
-	"onkSr81BAskzmmC2ZHfFVnqPbWe+7Faqg6QeOkO5xW7y0kPRu+ZiTpj6g4dpdrGqnfVIWdmKCCK6ItuF",
-	"QkgynwAW+WyDl+1MRW0jBkHV6tRA1WXGdr+sBUk1CMeRPQpny1tUgjvtoXSfZ2wK2cJET0MgShfJtFuL",
-	"oxRRmmVZraUWIkAw6lREzHmfG7lKCzNDqkkGVGmSUpYtdo99tb05s/2PotDWm3orbvex81Pc51RNlZG1",
-	"Llmbp21Eo/HKcMZ4IO+5Aq0zSC8dU+9ZTvuGUnBBv6o/TA7OrV4onBNqW4669V06G3rH3dYmk9tZv+C5",
-	"tfav/bD4f/7/f9n78PEgevbk9k8rjGKrE3liNkvAjqqRlI9Dte1SirkibKGhcM9eg2QjZrazbXnS53BD",
-	"E50tynCjypogFxRJxbFhNSYjIVOAh7BnWLdxb+vzCn5mlI9LiHTJSWv2JgSx+R7+U2tl+tymdbCkMaYh",
-	"+KItYxP5lumZUJBaaMYEJHT7fJ0XvToDglN2EfTD7ORN+QQ0wUpTTPxheafWmtYu4z+fcTZPPd78VEtv",
-	"9ruqlj1c81KWrcAFImoEc6M+mWC/qN9XGu0TXCZlljMTfOw3m2tBbbFcivz07t3Fsd92XASd35e91R9B",
-	"uyZVX1BO3RtWu4lIPVOEZuwauk3e1zj9ml0DN7fnUgwh4KPlnWMkZis38/Gw10PMWwVQTKmmQ6p8IyXl",
-	"GsFoSUcjltib9QR4KycvgabMEPd1mHmJKVotrBx0P6P0N2TdzXL9EtTQkWi6Wk3Q6Y0NyFx7Dm6rtO0Y",
-	"OVusUqAUw2rVFHif75SNu8wzh/5X2xBQ+ZPcFuZ47P6NtwxKEGKfZ0A96pic2JfPhZyqyvq549hOeY7Y",
-	"NYJZK8hiXRgQPPiF4r5aJ6gHDvvqTZlaZPC1wG+qMG78bxc9O+yiDWUUAuRxH6GJfViTs8VuqD5JY544",
-	"2OKJ5hdK8Lmn25DX0n/fPHy4RTao+dGKr20g60pajEvEKyV+AxN/EtNbvqJNWfielCuwZddi6nSFhRyH",
-	"Z4kdGLZLXlNdVU6UL4mSMWjypHfQbduu5rVLG+fJMgVOwLEz5ENHOlVi2bWm8RVAp9FW8taeWWs1hZf+",
-	"xAV67QHY2BgS4+oXynbxX7J2b+BLmjnXpKzVY8CvNVUiMATjDCmixVdcEkNXhrKxxzhSuHI17oovOyY5",
-	"VarxmUE8kUMVif0Fe1zDNUv0PUsaYr4Gavb1vrD31T+p+CWTLVtBncwErVD8QyRcajJffrlLtCCcgi3g",
-	"hH59QcsdRsGUqHKHHTLGnSeoq6KfPZ6WZMxoPxu8Gz9dEdrn+PRuRCS4eMilVhOHBTFPBoHZX69OLs7q",
-	"HXN4ih+3KnEQio05pITKcWGhNGavtfV36fM+Xw23IBJyoNr3O6h9krP2OjqDPncFYQsRk6AmZd+2ig6L",
-	"NLGOlTse7z4Fh4NPYdHnzginbDQCNBb+Uzu+66rrttH2IUCc0NkoZNeIskxFQS89m9z1rSvc2SEEbIZd",
-	"HR6pPq8+C7Zrz4CUx6iCvmv4RbDy66X2uCLT3v1u87WrpjDfKt5kuW3NA9c+y2bf6xB0uCZm/Zbk7Nuu",
-	"hX4lH/1wm4fDj4N9god+uBXn/UdhP9WpL/U7yi0eRivlw7jQZlsvKb9KWtqUfs3z2QK4eiGyzIKdbLzd",
-	"omx9Q391FCijISRiBso1OevzKrlTS3eW6euwsTXZwfRC+Rs6FrsOvKeETxIPIaGFci2LrAHCJtRKtCmn",
-	"h8DJ+i9U/dHAsXXw66j+IVHh/dw2B+QTYKxtAFbbheZL4FffUDkNG9cGbQC9S8SJ4O5Dms6kYx4rstUM",
-	"ZUGsKxsCkh1lwrz2jri7kX2BnZ8bqtIFEjKgylWE0Mnqkpe2IU91+ospMmIcuuQkxLkllHOh+3wIQTPB",
-	"nRUfGN510KlwH7v0rK1cI10YFOIrZkC59Yx2wna3RpnYLvC7XXLC/TFa5BnNyHDhxi6zgQHbqy6NbZ+5",
-	"XvnJ1FaUrGXR19UKYQfHb14/PAg66iuaWSsQxs4WvNojdzCjZvN/Ce3zyh0O4WkJjfJnsiqX/Jhguzp/",
-	"ZsxlZ1wpNdx/agKgl5MSF3TxxffCP5b/+3/bo7Y9XmHwu8bhtHWh++8eCRhff6kdVHNLKkviO0K67ujU",
-	"NXyMCG2AMkZC2q47jRxFCcgIfFaHn3B2O0wq+M/B9rnD4lkwgLHYGUbYmx1tfKkxwhY6aYxuThc2g1VW",
-	"dhBucVQpAnvznDK/TnWf2yHP7OkYIiTJhNIlfoyVH2LUCDZzn8wF96lxlyEawdx/Ijvq84mY4yvx246W",
-	"77a7kbX3qgxhlBayRLCEHgGOjQ0tyqYvFj/BWvMPl1Z8vgE3P1DCGLz8c+I5vpIaOlHTZahU0zoiysOd",
-	"q7Dx4xpFtPEIx4XNg1Jjb22+fEVbR9yZ9ugmNiiqKt7tRYCHOMax4QRH7WxECUD1QNfu5wEE1oqSftLl",
-	"S4KlcWnlam1Kf34f1ZVxr5Z+sUifveqGJmQo7CzlEEO4KG0VlxmdApEFr7W5Odrfz0RCs4lQ+uh573kP",
-	"TY0jeilWbDQdYtzXBVW3qo9gKWq56HIhxRAsa4RMJqA0ApWszs8ETcmQZsZPleFgDvCxPNzfltazKtA4",
-	"Vq88/e++u8FqXy/ZwTT9rvfNgvHcrloezhi2IU2mylYPwsH88ZtmS7LdYNxynTvtJapau62dZvMt20vr",
-	"mGzzJosAu/1w+78BAAD//w==",
+	"7H3rcts41uCroLRTFXk/RpadS3fs+qrWk3a6M52Lx05qdraVFSHySMKIAtQEaFmdddW+w77hPsnWOQBI",
+	"kKIuzsXJzGz/6IopEjw4OPcbP3YSNV8oCdLozsnHzoLnfA4GcvrreZFrleO/UtBJLhZGKNk56bybAosl",
+	"3JhhQnfETI2ZmQJb5HAtVKHZgk+g14k6Am//vYB81Yk6ks+hc9Kxz3Sijk6mMOe4/JzfvAI5MdPOyXG/",
+	"H3XMaoF3apMLOenc3kadlynMF8qATFa/wmodpNd8BprlYHIB2oOj+RxYDr8XoA3TfAyse/R///f/efqY",
+	"LXIhDR9lwM6unr98yZIpz3mC+z4owZ4CTyGv4A5AeIgwbNjA08dRZy6k//Mo6iy4MZDjkv/zt8Hg5vjo",
+	"4WBw88P5h//4U6dtq6/EXJj1HV7wCTAt/tiI14yeC6FKYcyLzCBSIwRRzIt55+QIMTwX0v1VgiCkgQnk",
+	"BMPbPIX8Zdp+9Ap/fKCZSEtQFtxMK0iUezrqIPJFDmnnxOQFhLCNVT7npnPSKQqRtuDhFh/WCyU1EC3+",
+	"mac/cwNLToefKGlAEpb4YpGJhCN8h4tcjTKY/8c/NAL7MXjdn3IYd046/+WwovdD+6s+vLBP2ZfWt/s3",
+	"eD7lhl3wFcthXGhIibA8TXXjJSRTbhZ8NczhH5AYSOODUxYTBoYijRmiRNNDdK3XuY1wL5d2hfvcy7sA",
+	"8FSBZlIZNucmmRJ4CAbyAOvGQl7zTKRDd3d8QFA/V3KcieSbwZy492u2FGZaofSBZtpwg38xLhnwPBOQ",
+	"+8cGshurwgzVeKiNSmZxxGJRcfLQr4rX7alJZYYLvkLpUL+YcJlAltkfBjLGa0gVMvX32r+GRqlhxvMJ",
+	"XdOzYmj4DGR80BtIROQLlY9EmoL8BpQ8zvhk4qi40JAzrtlUTKYsF3rGujFeG44ylcyQkuncX0qUXjw7",
+	"z3OrDO4L5DNG4ospyVSRMy1SIOK04CCf4S5SMFxkTMI15CzhOSkAf5OmHbxR5oUqZHqfwL9RTBfJlOWg",
+	"VZEnECF5CsOE5TviOJ5lRL5dIqUxguhwfsFXmeLpO6VeIR19K5YbqXSFEBMx58xMubSKFXLENk8SWBiE",
+	"f2HhDSjf7uMK8muRwHvJr7kgzrlfAkphATJFRsdtpGopS5k9LCqgkE8rSd74wbI5T1fxwelAoomxYhk3",
+	"kPfYC5VbGaSjLTKfGcXsYyS44sMFX8UoCyJnY5CCu8Q7Hp6NDbRYXFeQKJlqXGnJhWEjGKscmMlXQk4Y",
+	"n3Ahe3WDxOv3fot+R0y9U+o1lyunh/S9UphSbM7liqFdNF8YfWo3FQcoiJl2W+7GOTcwJOvGyqRvibb3",
+	"khdmqnLxB9yrOHkttBZyErE5z9B0gjRicLNA2woFSw7XaoZiXc0ASbwIwIwPUPZEjBuWqYmQ0UBylqgU",
+	"kJ9JIDl9HzEycFRerlyZAnh/qcDey0WuEtD6/hl6kau0SAwTMuAvJ1PHKmeaZ6gk3G01VrYS6b3UxWKh",
+	"cgPpa0gFf0en/G3FKwIfh2/Ft8V0jCWwwzlCO0SipJ3cerIlLjhL50KS0U4byLK3487Jb9uBtLffRh87",
+	"i1wtIDcCnA+4gnyoFiAFkXjDMo86JudS8wQhHYoWH6Eymh9oFtzMkMSUTIAtuPUd1p2fymH4rQ7Ih/Ju",
+	"NUJDu3P7YY06pKMHrtEQxD1xgzQBaBEYOv4KUT+R3UAbrm0fhZK0KzY39nYBknGZklLPriFlwsBcMz5S",
+	"Bap0ob2RH3Xol110cubf9dIgtZRb5HnOV/h3BunEnule672i28+lyVdtqylPIFthqkipeSD2+RKqKMDV",
+	"+vGEuEbfdR3T5Zb2w1UA1/rWgmhEC8029mHftxHkCys8WkgjMeIagvVHSmXASSYmOXBkU25q3m3KDTw0",
+	"Yg7r1N4g3xZGs8y1w1P2XnfL84tcJDAcW0ejXEZI8/RxZ12/RR09K1rXIccp+CV4pFikd9x28yxwS/hi",
+	"t486VsI9eDgifw41pNdA2XW0r4Q2X4QePamsUeTdKO6S/Mb9Rbe7f112J1NIZkNvV61LsF/U0ppeeDaa",
+	"BeGNJQpNjTaElWYoL9toZMxFVuTQIvWnK/Rv0NxOWfz81dur85/i0HeLmBjjHWmr7HfSabgnzaNLb3Ke",
+	"wlCqVpp1OhbS4aglXBh75XAyKPr9R8kMVkyk9G+0+VXOYr3SBuYx63Ky9tmCr+YgzQPNrJd/0LqJz+aH",
+	"EguNPTZ2VB1E1Dz0HZywrjbdhlBtkk3V0JuRdVuE0UEIKyDbLybcS6r+atLdq6sXPGnjjr8hM3C2gFwr",
+	"ySSAdR14QjEILkndn7LlVCRThvbayjmYGn+Pc+Bot/VIatX0xlwV0txBECe80LDJsHqgGfqxS5Wjd8Rt",
+	"YJJnZOXbuALSgzXukUignd0ShKldqCPhuVDWBu5aNwHXz2Qz+snaWaOYT9Og3ohbE0YR+gjncpIJPWVd",
+	"9A0yNdFkvl399dXBKUuU1CqjrIFEq9GfH90Sj5FE4lbMjT317GXaWVpb1+abT38mrC4AiZ7obx0UP0Mn",
+	"flALFnohEqEKHVwspLdJh95KcyeYg3Ugqit8JBGIrLpiyaT6u1ot4KPA4FCm3eC4swivUVmbo0SCCYka",
+	"WQ99JdJOp4yPNEjDllOQLqrmjXAfaGdvJckyy7XI1EwXRIt0wIjk3idqFq7bvIOLHBKhIVuxJVIfUhz3",
+	"RIZiRPMVkiTK0ZziFw80y7icFHwCLjJkiW4gu257SjoPI+cCXXMXv7AQaLaEHJg2Kof0BHcumZLZisWW",
+	"K2J8o0Zg0G+PQypyeBdygvqNpFMUemoHEbP3u/NJMqUhLe9lGYxNNJAZ18adUcQSuwqJroMqFt54NKru",
+	"xxtPWCnTnBiLBjI8W2eh2FWYMMHKnozX1j6IBjIuKcsMdTGaC2M2QxGCi7JTD+Fmygtde2QgazvFZyyZ",
+	"UPLBYSpm3QYaa1w4LCTcLDIuJKR4zGtQ+POZC02Zmfp6wY2W0wqpwZiMwEwclA6vzfRIoQ9syLFNqlT0",
+	"gN7d2sFXgqH597ooqSE8eLCB1w7pkAb2mkIrRBcq1QZyOl7glGholValYLyLYikf+kzrkYh4iSRcCjFr",
+	"ZaN4mPLFAiSkrGsqYSeMtcVJnOkiSQBSaLU22zwp0h3RFivSacya77TVVvoivtL2OMfeBtxzpCJVtMCz",
+	"V2ijjB54vbkrjGdvu+A5n+sN0ZA2MF8IyNIyXVYHtLJY1t11RWmrdXr7y9XbN8z9itRVVmlQpoEoC/Bt",
+	"pRrcTSwOjDbofwGemek65FaKhIaJmrUwXONF7qm2F4XRqvVYy11tZrhG2bAhZGl/NC7WuyvQsvkluy3j",
+	"yjpo+SkBcVdBZLOHbRYuKv9Se6I3wBKkhnGu5ifoxVjipfyVGLvIchwxzmIqHIlZVxg9kFzqJeRoLSdZ",
+	"gSqAKelSA2Q/SMXmSsKKzdU1pAe0AKmBOAgfDKTNBUJKv1e6IHwzGUT+Nw8DEq8FgRk1kFYq4a10Q+lr",
+	"11RXuG4nKutgCKqaJgrvCt/bqieuIU9deUND3LvSj/iEtdWDKOaA5g5am5dGn5XlalkZpt6C8HYZNyjs",
+	"yW6zGIC0vk9KCZDqSwubHMDtiYlEi6/mCdD+bP2J0+Bux7pVKbZpjpJ/SpqrsU2Fn5LG6xTdyuFqgm59",
+	"WerC01QgUnl2ETD7mGcamj5zolLYUHlGuSiicxYvb3qU1CJPDW74fJEhCH3+6L+v/uj3+3yU/HR+9GIy",
+	"Fcf9vvjHLKPr804UlmwdHf/YrNnajjACbsuGbd3SulCzeTV9JwFAKb22XAT/vQA2Ap4T68xAnjIN1oDg",
+	"msVnLgFI9H/C/mxvtAYL3e7slTriljfzxfDZ9V/nx9nTX2Y/qvPl78d/N/3lk5u/LP7+iL85+uPyh+T9",
+	"49FPT8c//zj9tb8R4lLYemK2ALRyXqF36+73uiUhYXFTe2MUItkt3XZSb2AZxPnvQJhVEqAsr7O1bes5",
+	"gUZ8P6C4Jy1VjlUgPyRNV6y3mTR3hfnDuj/73/bqvzINsHdNY//hs7OH/4M//GPYe9ha1BhkENahCcHp",
+	"txYj1syJMFOwnhtoO+kyLfr54aakyHOQySqk6+dv/t5K1LuSO3VZ0AjJjg2V24iwiiThEpVxpuQEcjaq",
+	"sqj7wb5nVOZuhr2tE92QvGxGUtZF+RzyZMqlcTuUxXwEeahkZ1ItLQ68OTNatUZtEBd3dPBQFUPq+aYl",
+	"Ejzlmk3QGBrxZIZ6HuEYFSvIWffq/fPn51dXTuPbquF11ttC1x4Cvb3G1t0UMZWloA0bi1wb1lWSxT+f",
+	"v2OH10eHtgDp8KNIb23sMgziP3BB+4O9c9Kbo/CVA7CTJK7sraQMDM/2NuPbDJOGA+ug8LsJ39A41YBf",
+	"m1nFWuIw4MSN8qM9ZL0l82rrT/Zkut8LLo0wq/ZwvC5Gd8Ni1CmkMMO7pX+bxRfVDkp521g1gLsB5FY0",
+	"fpo9+BkYLXXOs2c7C983oqBccOPevkQebN/6hoa6KKPFyPoUlfUNGJ+aKgu5eN0hWoAPHrtCaVZIIzIW",
+	"V6wUH0TWT3RBZmarp8vqshUTeiDdDQR3WCnETaAFbGBUpDGuaGuwgf5wZWrkWlYRbpESXCJlnNSoC6iV",
+	"TwYFbtZTs+6t0GwirkEOJIp7m02LvTyxzrKXxoynKSsWXiU41XTQY1cA1tG7PD/76fX5A80GFpO2Ql0P",
+	"OnUHz+HR+a72Xwg5XvDglgLKe3ZDd4eHrdX6qIeuWppJNKlVjSeHKnhiPVn0p1ye2a3Qks6USiZwZfJ2",
+	"yceTmWOEyqtY5LDgq6FI/3N5c9w/enzUP/7huN9/9ujZkyfHx0+f/MCfPus/+vHZ8Y9Pjvr9dv2+uhKT",
+	"dktKi4l81/A2Lq/OWvGC5sCV4fPF7jxydWtUbbnaYPDeCrw2VrrIeAJEBZ8m+T7RIvMvuyUX4KV99tha",
+	"2+6vo08OxPoCx3VRJNnli+fs2eMnPzBXO+kq9NfpyLv4e1RSPsdbt+Z7uWFLyhrlSk58h4jQvtbS5uMW",
+	"oBYZtBqQFEBt4ZRznkzZkq9qfT+jXM2g0TVjM3gtrTN72l1B0LhF/gupDUqETXlSC9eCu8YYj3qVkAmU",
+	"MiV31txsMEJr6/kAc2QTG2gcw43QRrMu9CY9ZhndlR3UjeJNmrqyKks9/aSmqB/3W81nI0zWgo4zpqcq",
+	"NxGbFnMuH+bAqTuH6WI+5/mq6lS0G8J1WzHjwxfN1d9fvmSSz73SCteJWFzk8mR5M1+cuOsuQYSU3hpu",
+	"Wbs/rLfeqb5dwMNiIrCMN4anQm5aL5anhsiIzXkyFRIq1NncAi7aY29gSf/SbM5X6ITyNLUFJl7yNjiA",
+	"zMa2KmYrNetdIyRpXScM+k9gpsqmFHmWqSWpwLC0ndoPawgL+5dQRwatA52os9754d5I/R20mu0bcm6H",
+	"bxrrVBZ9/dm2TrIy/RY0ktWuBX1kJUyNvpPa9SCyW285q6LaIQbLhrN2w2BTceu9FqM2KydEAkxINgbJ",
+	"ukdsVXDJ/pMd9ft4ZYdv3R7CKuNN+4eWQk9nVw3qBuZCzD4na2qnjrfFo+XVo+gOtcb/rHHFzwkCbkL3",
+	"l0hPf34Vb1XAe6cs5nZ8fUqE8svUXr0tcl+OYGNyp+1BOXfPaFUvF95dK3U1VUtZD6kJX+zT224l7I5d",
+	"VcGnsnziM+vT6+iKwmMNsmGV/t1eWmGh/DRn4LMI6lNPI5AbP/Z3IawNN5uxsDHEcHH59vn51dXLNz/H",
+	"LrgQUGAKiUhBn9rkaeyCsS6bXLrzFLZFs3wgy40dRFVtereR2iaP/+zPb95evj57RR4/S1SRpdSflQO3",
+	"jfIDSQudVoXCrlZIM2EaiepqE52o46DsRB0LQCfq+Je1aupLu+yn0Ykv0WzqhrtkOWmNtqN7r79UQmVf",
+	"cVU2o607KWjxPdDM3kJeHvl9yAkPF7ma5HzeXqkvhWpd9CKHqv6QCCpYiuhKUVGqYlwyagm7yLjBPTCe",
+	"UBXenrVablc75AWKMUiKXJjVFYo5i2yb9z0rbKHOOlZsI2gOpsglkISOL95e2YQB2s+HVdachCdZGDZD",
+	"W0IwNWbhsE+5BDd4xd72wp/Z8kYthut1cO6ShiQHYy912hr2fLPB2cVLhs93Y/SHyusPZ7CK8QSMRm/z",
+	"oMfeVf3nM4CFpprXgRRGM5Ha8u5fzh4eP3nKuvHbi/PLs3dvL4dnFy+Hv57//So+6LEzKwkeaIckod3w",
+	"AF/CMpBTyCGitcI+QgTP3qmkE5O5Kgxoy/Q78HhLXvxY+WZTbo1wNzKFNj3nQhouJOTUxZFn7mF9cng4",
+	"EWZajHqJmh/ivfS/NVvQ1h8Q4IG0RDkI0vKGuxySNII/kGd1MqdaeSGrURvUMNyouXC9kFQD4lou+e8F",
+	"SshaVQKibMWUmVISM8uqKQ13rFRAOM9psarcrSXe1I03dfDGB2w5VdrXkAykoOJYdHJxK3Pg0rYRe9Sc",
+	"spi8a9cU4AureQ5hPImOPxMJuKIPd6avX75bO0bkeVte01P55NA9pA/x3iqoQeRgS260Pdh+76jX96KQ",
+	"L0TnpPOo1+89Ii/aTEkmHPJ0LiRxeNjDOgGzoZWV7Nl6avHUNjvhbqvqIh/hxnsp2YiHrmQiMkE4ZhN+",
+	"DaxYMCWjMkYe9J9QxJ36wrzC63W8WBFKvkxRFiDsaMyXtaK0tWoc1YaWuOqWQzs46fZDY3LQcb+/pcH7",
+	"bo3d9arYDe3dZdOBnT7y2L6/bdkSzsNgJBA9crT7kdoogtuo82Sf99SHuYTKhTBcE/W/fUBcusCZD7La",
+	"rqjS9un6Jw5Q3vGJJhMQz7LzAVdvocnDj4ibl+ntoTOcmoPHfvvYNlTKPrTfTKmNOc4PUWehdAs/WGOL",
+	"onpLkYBTLSj4bMadQC3w5h67hATZIPVDCHiRCsNIjGyga2fKhaTtwmN/Vunqi1Fnw2K8rVsdiK3b++AN",
+	"Ww+yafRB0Dl/r+zxuP9490PlpKD74KfXPJ/5rsISMa7bkqPTAXdgLyuYN8r7X2GlgdLCQlqZnYkZNItI",
+	"4lM2FhlyIUvUfCQkbBHUb+0bo1bebcymK13j/UipVkNyG60pL6uEnNnMuKHS4qpmyiZLzMYBhM7cRmum",
+	"0yo/toYHdkDjZ8zcARCjPgmMtiWbxTJtEwofHe+xq3feYy59q027KN2Y1pdRbW3L2/bT5btvdDMqv67W",
+	"rw+yaBFtbyW4kot/JYX/1o22krAsDUQnn7yYuKuAOvzohkPebhRVZOGbKerimVRL6QrolXQJSd9a6SwQ",
+	"o1w4yLVZKZaqDVLrZ7BCq3MvtOIGzGwyEstW+n9fBfjWH2k1YSATEnRUOhzMjpqpvAryyb2h4Zpjt9Lg",
+	"XZ0IP/n09sNW6j0Mqjc/9QWbbNHnpBbQyK5FQf2UBnLNRnMKeBC9B66+tUhtCdMkpzhV1w7FTStXnsbi",
+	"xrWYdsyWU5FBuJTmKz2QNOjORV0WPDfOr0MHmKZW+ViqjYvATQJuuKQ7wYjxTKuBLKjFHp1GKsk0vmSB",
+	"5rs1p2Ye9NjfyAiSLG5M3Y1pepnfkq97sHGuWk5CGMYzSuuyOU+BdY/7fRedbTXQ8SEvHO52oI3RxFYT",
+	"fQ3jPswa3LNt74uCNxn1jjKbw1eDOpzGOdKhkPg7trLsHsCUsHSgft9y93H/2e4Hymm89yGoLV5ZFyUA",
+	"U+MDai8UqRPe+9sArohis5tCHAjlKBoyQPUDlnDDMzWJmJA2L+7nAGrXtmhLUDY4Khf+rV9b7Ycp6Q00",
+	"6HbS+36NPhtgdfi14psZCprWZyzuULqtmg0xcPXreyY0K6T4vQDWrc1H/oTQilWWPoP/dURv0Cu2l9w9",
+	"+ipktU2sueO6Z7n2vYmpszRFyeRGhN5dLB1+dP9y7snuoGR5/2fNuv9AQfxk2lZvSEU4zJZoOyvLqCKZ",
+	"graVl9SwbSMQXTOFFUUuXWkiPknXaFDMIuMJRUsONrDSexob9nVZqV4kdd8Ryj24yVMPJ+taqiUT+t/c",
+	"TbOHVXHWA21pK2JU0RXZKRQqZ8spUJLPDmTaT1XUGDFwqjaHBqqpUHZ6cc1JqpVwuCk4Nr3Fc3DdHtoM",
+	"ZCZmkK3QexoB06ZIZr2aH6WZNiLLaiMRqQJE2QlOaikHEukqLXCH3LAMuDYs5SJbHZz6bHtzZ4cfVWGs",
+	"NfVG3R7SVJx4ILmeaaS1Htsap214o/FGdwYtkPd+KM6lQ+onptO+oxBcMG/w3yYG504vJM4ptyOj3fmu",
+	"9YbekdvaaHI/7Rc8t1X/tTeL/6//+t8efvh4FD19fPunDUqx1Yg8Q2YJ0FENfvN+qLFTpilWRCM0NPHs",
+	"NeRiLJCd7ciTgYQbnphsVbobVdTEzqtiqTpFVFMwEjIN1IQ9p7yNe9tAVuVnKHxcQKTHzlqjN2ERm/8G",
+	"y8xqmYEs52bZ0fTbIzaR/+SFHY1GpRlTyKE3kNus6M0RENryZTWI6+tz8q54AqlgbTgF/ii9Uxstbo/x",
+	"X08541OPdj/V8m2Nu4qWh3ZUqKdlS3ABiSJh7pQnU5oX9cdGpX1Gx6TxODMlJ57Z3CcEbC2XZr+8e3dx",
+	"6tlOquDLHevW6s9g3JCqr0in7g2bzUSCXmjGM3ENvSbua5h+Ja5B4u2LXI0gwKPFnUMkRSt34/G437dz",
+	"HssCxZQbPuLaD1LSbhCMyfl4LBJ7s5mCbMXkJfBUIHDfBpmXFKI1ytJB7wtSf4PW3S63H0GtOpJUV6sK",
+	"Or+xDpkbzyFtlra9Rs4mqzRoLShbNQM5kN1ycBc+c+x/tQMBte/ktmWOp+7fdMuwLEIcyAy4rzpmZ/bl",
+	"S5XPdKX9XDu2E55jcU3FrFXJYp0YqHjwK/l9tUlQ9+z21YcytdDgK0XfxBIS7W/nPbvaRevKaCqQJz4i",
+	"FXu/KmcPbqg+KYZPHO3xRPMLU/Tck33Aa/l+Cj58vEc0qPnRoW+tIOtCWk3KilfOPAMz34npNV/RJiz8",
+	"TMoNtWXXauZkhS05DnuJXTFsj73ipsqcaJ8SZRMw7HH/qNfGrvjaNcZ5vA6BI3CaDHnfnk4VWHajaXwG",
+	"0Em0jbi1PWutqvDSd1yQ1R4UG6MiQVO/0PYrLGva7jV8TTXnhpS1Wgz0tb2KBEaAxpBmRn3DI0G4MqKN",
+	"h0IShBtP4671ZadswbVufCaWOnK4ZrG/MHYj62lYop9Z0iDzLaVm3+4Lqd/8k7hfM9iyV6kTbtASxT9F",
+	"wKVG8+WXF1VLhVPAAo7otye0XDMKhUS1a3bIhHSWoKmSfrY9LckESj/rvGv6eAQfSHr6IGI5OH/IhVYT",
+	"VwuCTwaO2V+uzi5e1ifmyJQ+TljWQWgxkZAynk8KW0qDvNY232UgB3JzuQXLYQHc+HkHtU8q117H5zCQ",
+	"LiFsS8Ry0NNyblsFh600sYaVa493n/KkxWewGkinhFMxHgMpC/+pND911U3baPuQK23o5ThE15iLTEfB",
+	"LD0b3PWjK1zvEBVshlMdHuiBrD7reGB7QMo2qmDuGn3Rsfz6tG1XFMab3222djUU5nutN1kfW3PPuc9y",
+	"2Pe2Cjo6Ezy/NTr7vnOh38hGP97n4fDjjp9hoR/vhXn/Ue/PNepL+U50S81oJX2gCY1svSb8KmppE/o1",
+	"y2ePwtULlWW22Mn62y3C1g/018EHGtgIEjUH7YacDWQV3KmFO8vwdTjYmnUpvFD+RobFgSve08oHiUdA",
+	"n4VggQKiIdRatQmn+6iT9V8Y/Hcrjq0Xv47rH4JW3s5tM0A+o4y1rYDVTqH5GvWrr3k+CwfXBmMAvUkk",
+	"6YNZXm2iStf24y6UzdC2iHXjQEDW1ejmtU/EPYjsC+z+3FKVLMghA65dRoiMrB57bgfyVN1fQrOxkNBj",
+	"Z2GdW8KlVGYgRxAME+xu+ED8gSudCvnYhWdt5prgIqeQXjEHLq1l1A3H3aIwsVPgD3rsTPo2WvexHDZa",
+	"ubXLaGCA9mpKY7w+TGjzJ69bq2Qtir6tVAgnOH738uFeqqO+oZq1BIF6tpAVj9xBjSLzfw3p88I1h8i0",
+	"LI3yPVmVSX7KaFyd7xlz0RmXSg35T08BzHpQ4oKvvjov/HPZv/+fPWrs8YKc3y0Gp80LfTr35ED+9dfi",
+	"oJpZUmkSPxHSTUfnbuBjxHijKGOscjt1pxGjKAsyApvV1U84vR0GFfznvAfS1eLZYgDU2Bl52LsNbXop",
+	"KmFbOolKd8FXNoJVZnao3OKkEgT25iUX/pzqNrerPLPdMYy+LKlNWT8myg/pGio2c588p0834XZshGgM",
+	"S6YhUTLV0UBO1ZJeSd/mtXi3042svtelC2O/9udLHwKLgNamgRbl0BdbPyFa4w+Xlny+AzM/EMLkvPxr",
+	"1nN8IzF0pmfrpVJN7UhVHq6vwvqPWwTRzhaOCxsH5ahvbbx8w1hH4kzbukkDiqqMd3sS4D7aOHZ0cNR6",
+	"I8oCVF/o2vsyBYG1pKTfdPmS4GhcWLk6m9KePyRxhebV2i+20udhdUOzZCicLOUqhuhQ2jIucz4Dlhey",
+	"Nubm5PAwUwnPpkqbkx/7P/ZJ1Tig13zFxtAhIX1eUPeq/AilotaTLhe5GoFFjcqTKWhDhUpW5meKp2zE",
+	"M7RT83AxV/Cxvtzf1s6zStA4VG/s/nff3RC1r5d0KUx/4G2zYD3HVevLoWIb8WSmbfYgXMy33zRHkh0E",
+	"65bn3GlPUdXGbXWbw7fsLK1Tts+bbAXY7Yfb/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

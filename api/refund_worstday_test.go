@@ -110,6 +110,20 @@ func TestARefundWeChatNeverHadIsClosedAndAPersonAsked(t *testing.T) {
 	if got := h.openItems(co.Order.Id, domain.AttentionRefundFailed); len(got) != 1 || got[0] != r.OutRefundNo {
 		t.Fatalf("refund_failed items %q", got)
 	}
+	// The item says why in a form a console can put in Chinese or English.
+	var list api.AttentionList
+	h.do("GET", "/admin/v1/attention", h.operatorKey, nil, &list)
+	var item *api.AttentionItem
+	for i := range list.Items {
+		if list.Items[i].OrderId == co.Order.Id && list.Items[i].Kind == api.AttentionItemKindRefundFailed {
+			item = &list.Items[i]
+		}
+	}
+	if item == nil || item.Reason == nil || *item.Reason != api.AttentionItemReasonRefundClosed || item.Facts == nil ||
+		item.Facts.AmountFen == nil || *item.Facts.AmountFen != 500 || item.Facts.OutRefundNo == nil || *item.Facts.OutRefundNo != r.OutRefundNo ||
+		item.Facts.Cause == nil || !strings.Contains(*item.Facts.Cause, "INVALID_REQUEST") || !strings.Contains(item.Detail, "¥5.00") {
+		t.Fatalf("the item's reason and facts: %+v", item)
+	}
 	// Its amount is refundable again.
 	if res, _, p := h.refund(co.Order.Id, "", co.Order.TotalFen, ""); res.StatusCode != 201 {
 		t.Fatalf("the closed refund still holds its amount: %d %+v", res.StatusCode, p)

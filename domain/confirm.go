@@ -105,8 +105,7 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 		o.schedule(JobLatePayment, now)
 		// On the list from this moment, whatever becomes of the job, until
 		// the refund succeeds (refundSucceeded resolves it).
-		o.flag(AttentionLatePayment, fmt.Sprintf("paid %d fen (transaction %s) after the order had ended: it is being refunded automatically, and this item resolves itself when the refund succeeds",
-			o.totalFen, t.TransactionID), now)
+		o.flag(AttentionLatePayment, Why{Reason: ReasonLatePaymentRefunding, AmountFen: o.totalFen, TransactionID: t.TransactionID}, now)
 		return errLatePayment
 	default:
 		return fmt.Errorf("order %s in unknown status %q", o.id, o.status)

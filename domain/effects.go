@@ -75,7 +75,8 @@ type Attention struct {
 	OrderID     uuid.UUID
 	OutTradeNo  string
 	OutRefundNo string // the refund the item is about; "" for the order
-	Detail      string
+	Why         Why
+	Detail      string // Why in English
 	CreatedAt   time.Time
 }
 

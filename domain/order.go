@@ -244,23 +244,24 @@ func (o *Order) schedule(kind JobKind, at time.Time) {
 }
 
 // flag asks a person to look at the order.
-func (o *Order) flag(kind AttentionKind, detail string, now time.Time) {
-	o.flagAbout(kind, "", detail, now)
+func (o *Order) flag(kind AttentionKind, why Why, now time.Time) {
+	o.flagAbout(kind, "", why, now)
 }
 
 // flagRefund asks a person to look at one of the order's refunds.
-func (o *Order) flagRefund(kind AttentionKind, r *Refund, detail string, now time.Time) {
-	o.flagAbout(kind, r.outRefundNo, detail, now)
+func (o *Order) flagRefund(kind AttentionKind, r *Refund, why Why, now time.Time) {
+	why.OutRefundNo = r.outRefundNo
+	o.flagAbout(kind, r.outRefundNo, why, now)
 }
 
-func (o *Order) flagAbout(kind AttentionKind, outRefundNo, detail string, now time.Time) {
+func (o *Order) flagAbout(kind AttentionKind, outRefundNo string, why Why, now time.Time) {
 	for _, a := range o.attention {
 		if a.Kind == kind && a.OutRefundNo == outRefundNo {
 			return // one item per subject and kind (the first says why)
 		}
 	}
 	o.attention = append(o.attention, Attention{
-		Kind: kind, OrderID: o.id, OutTradeNo: o.outTradeNo, OutRefundNo: outRefundNo, Detail: detail, CreatedAt: now.UTC(),
+		Kind: kind, OrderID: o.id, OutTradeNo: o.outTradeNo, OutRefundNo: outRefundNo, Why: why, Detail: why.English(), CreatedAt: now.UTC(),
 	})
 }
 

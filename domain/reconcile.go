@@ -61,7 +61,7 @@ func (o *Order) BeginSettle(now time.Time, p ReconcilePolicy) error {
 	o.checkAttempts++
 	if o.checkAttempts > p.MaxAttempts {
 		o.nextCheckAt = time.Time{}
-		o.flag(AttentionUnresolved, fmt.Sprintf("still %s after %d attempts to settle it with WeChat Pay", o.status, p.MaxAttempts), now)
+		o.flag(AttentionUnresolved, Why{Reason: ReasonOrderUnsettled, Count: p.MaxAttempts, Cause: string(o.status)}, now)
 		return errExhausted
 	}
 	o.nextCheckAt = now.Add(p.backoff(o.checkAttempts)).UTC()
@@ -70,7 +70,7 @@ func (o *Order) BeginSettle(now time.Time, p ReconcilePolicy) error {
 
 // flagRefundReported marks an order WeChat says was refunded.
 func (o *Order) flagRefundReported(now time.Time) {
-	o.flag(AttentionRefundReported, "WeChat Pay reports trade_state REFUND for this order", now)
+	o.flag(AttentionRefundReported, Why{Reason: ReasonTradeStateRefund, TransactionID: o.transactionID}, now)
 }
 
 // Reconcile settles orders with WeChat Pay once their window has passed:

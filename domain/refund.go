@@ -103,7 +103,7 @@ type Refund struct {
 	reason        string
 	status        RefundStatus
 	refundID      string // WeChat's, once it accepted the request
-	failure       string // why WeChat refused it (then CLOSED)
+	failure       string // WeChat's refusal, when it closed after one (then it had no such refund)
 	requestedBy   string // "operator:<key id>" or "system"
 	checkAttempts int
 	createdAt     time.Time
@@ -282,10 +282,9 @@ func (o *Order) ApplyRefundReport(rep RefundReport, m Merchant, now time.Time) e
 	case RefundSuccess:
 		o.refundSucceeded(r, rep.SuccessTime, now)
 	case RefundClosed:
-		o.refundClosed(r, "WeChat Pay closed the refund", now)
+		o.refundClosed(r, "", now)
 	case RefundAbnormal:
-		o.flagRefund(AttentionRefundAbnormal, r, fmt.Sprintf("refund %s of %d fen could not reach the buyer (ABNORMAL): resolve it on the merchant platform",
-			r.outRefundNo, r.amountFen), now)
+		o.flagRefund(AttentionRefundAbnormal, r, Why{Reason: ReasonRefundAbnormal, AmountFen: r.amountFen}, now)
 		// WeChat sends nothing more on its own: keep asking, slowly, so that
 		// the end a person brings about is seen even if its notification is lost.
 		o.scheduleRefundCheck(r, now.Add(SlowRefundCheck))
@@ -317,14 +316,15 @@ func (o *Order) refundSucceeded(r *Refund, at, now time.Time) {
 const MaxLateRefundAttempts = 3
 
 // refundClosed ends a refund with no money moved, on WeChat's word only (a
-// CLOSED report, or RESOURCE_NOT_EXISTS after a refusal). Its amount is
-// refundable again, so the money is still with us: a late payment is
-// refunded again with a new number (at most MaxLateRefundAttempts in all),
-// and any other closed refund goes to a person.
-func (o *Order) refundClosed(r *Refund, why string, now time.Time) {
-	r.status, r.failure = RefundClosed, why
+// CLOSED report, or RESOURCE_NOT_EXISTS after a refusal, whose words are
+// cause; "" when WeChat closed it). Its amount is refundable again, so the
+// money is still with us: a late payment is refunded again with a new
+// number (at most MaxLateRefundAttempts in all), and any other closed
+// refund goes to a person.
+func (o *Order) refundClosed(r *Refund, cause string, now time.Time) {
+	r.status, r.failure = RefundClosed, cause
 	o.touch(r, now)
-	note := fmt.Sprintf("WeChat Pay closed refund %s: %s", r.outRefundNo, why)
+	note := fmt.Sprintf("refund %s ended CLOSED", r.outRefundNo)
 	o.resolve(AttentionRefundAbnormal, r.outRefundNo, note, now)
 	o.resolve(AttentionRefundUnresolved, r.outRefundNo, note, now)
 	left := o.refundable()
@@ -343,11 +343,10 @@ func (o *Order) refundClosed(r *Refund, why string, now time.Time) {
 				return
 			}
 		}
-		o.flagRefund(AttentionRefundFailed, r, fmt.Sprintf("the automatic refund of this late payment was closed %d times (last, %s: %s): refund %d fen by hand",
-			tries, r.outRefundNo, why, left), now)
+		o.flagRefund(AttentionRefundFailed, r, Why{Reason: ReasonLateRefundClosed, AmountFen: left, Count: tries, Cause: cause}, now)
 		return
 	}
-	o.flagRefund(AttentionRefundFailed, r, fmt.Sprintf("refund %s of %d fen ended CLOSED (%s): no money moved; refund again", r.outRefundNo, r.amountFen, why), now)
+	o.flagRefund(AttentionRefundFailed, r, Why{Reason: ReasonRefundClosed, AmountFen: r.amountFen, Cause: cause}, now)
 }
 
 // CloseRefundWeChatNeverHad closes a refund WeChat Pay refused to create
@@ -366,7 +365,7 @@ func (o *Order) CloseRefundWeChatNeverHad(outRefundNo, refusal string, now time.
 	case r.Final():
 		return errAlreadyApplied // decided meanwhile, by WeChat's word
 	}
-	o.refundClosed(r, "WeChat Pay refused it ("+refusal+") and has no refund with this number", now)
+	o.refundClosed(r, refusal, now)
 	return nil
 }
 

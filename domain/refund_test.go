@@ -314,3 +314,22 @@ func TestRefundStateForAnUnpaidOrderIsPaidThenRefunded(t *testing.T) {
 		}
 	}
 }
+
+func TestYuanAndTheItemsEnglish(t *testing.T) {
+	for fen, want := range map[int64]string{0: "¥0.00", 5: "¥0.05", 1280: "¥12.80", 100000000: "¥1000000.00", -150: "-¥1.50"} {
+		if got := Yuan(fen); got != want {
+			t.Errorf("Yuan(%d) = %q, want %q", fen, got, want)
+		}
+	}
+	o := paidOrder(t)
+	r, _ := o.Refund(500, "", "operator:a", t0)
+	o.TakeEffects()
+	if err := o.ApplyRefundReport(report(o, r, RefundAbnormal), merchant, t0); err != nil {
+		t.Fatal(err)
+	}
+	a := o.TakeEffects().Attention[0]
+	if a.Why != (Why{Reason: ReasonRefundAbnormal, AmountFen: 500, OutRefundNo: r.OutRefundNo()}) ||
+		a.Detail != "refund "+r.OutRefundNo()+" of ¥5.00 could not reach the buyer (ABNORMAL): resolve it on the merchant platform" {
+		t.Fatalf("%+v", a)
+	}
+}

@@ -118,7 +118,7 @@ func (c *ConfirmRefund) Execute(ctx context.Context, source string, n RefundNoti
 			if o.refund(n.Refund.OutRefundNo) != nil {
 				subject = n.Refund.OutRefundNo
 			}
-			o.flagAbout(AttentionRefundReported, subject, reason, now)
+			o.flagAbout(AttentionRefundReported, subject, Why{Reason: ReasonRefundReportUnexplained, OutRefundNo: n.Refund.OutRefundNo, Cause: reason}, now)
 		}
 		flagged = o.flaggedKinds()
 		return v, reason, nil
@@ -298,7 +298,7 @@ func (u *SubmitRefund) GiveUp(ctx context.Context, orderID uuid.UUID, outRefundN
 	flagged := false
 	_, err := u.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
 		if r := o.refund(outRefundNo); r != nil && !r.Final() {
-			o.flagRefund(AttentionRefundUnresolved, r, fmt.Sprintf("refund %s of %d fen could not be submitted to WeChat Pay: %v", outRefundNo, r.amountFen, cause), u.now())
+			o.flagRefund(AttentionRefundUnresolved, r, Why{Reason: ReasonRefundNotSubmitted, AmountFen: r.amountFen, Cause: cause.Error()}, u.now())
 			o.scheduleRefundCheck(r, u.now().Add(SlowRefundCheck))
 			flagged = true
 		}
@@ -343,8 +343,7 @@ func (u *CheckRefund) Execute(ctx context.Context, orderID uuid.UUID, outRefundN
 			again = SlowRefundCheck
 		case r.checkAttempts == u.policy.MaxChecks+1:
 			again = SlowRefundCheck
-			o.flagRefund(AttentionRefundUnresolved, r, fmt.Sprintf("refund %s of %d fen still PROCESSING after %d checks; WeChat Pay is still asked once a day",
-				outRefundNo, r.amountFen, u.policy.MaxChecks), u.now())
+			o.flagRefund(AttentionRefundUnresolved, r, Why{Reason: ReasonRefundChecksExhausted, AmountFen: r.amountFen, Count: u.policy.MaxChecks}, u.now())
 			flagged = true
 		default:
 			again = u.policy.wait(r.checkAttempts + 1)

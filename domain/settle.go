@@ -91,7 +91,7 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 		case "":
 			return "", "", errors.New(reason)
 		case VerdictSuspicious:
-			o.flag(AttentionSuspiciousPayment, reason, now)
+			o.flag(AttentionSuspiciousPayment, Why{Reason: ReasonPaymentMismatch, TransactionID: n.Transaction.TransactionID, Cause: reason}, now)
 		}
 		// A query that finds the payment refunded (trade_state REFUND) with
 		// no refund of ours to explain it: someone refunded it elsewhere.
@@ -108,7 +108,7 @@ func (c *ConfirmPayment) Execute(ctx context.Context, source string, n PaymentNo
 		reason := fmt.Sprintf("transaction_id %q already paid another order", n.Transaction.TransactionID)
 		verdict, err = c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 			if o != nil {
-				o.flag(AttentionSuspiciousPayment, reason, now)
+				o.flag(AttentionSuspiciousPayment, Why{Reason: ReasonPaymentMismatch, TransactionID: n.Transaction.TransactionID, Cause: reason}, now)
 			}
 			return VerdictSuspicious, reason, nil
 		})

@@ -262,7 +262,8 @@ func (s *Store) saveEffectsKeyed(ctx context.Context, tx pgx.Tx, q *dbsqlc.Queri
 	}
 	for _, a := range e.Attention {
 		err := q.FlagAttention(ctx, dbsqlc.FlagAttentionParams{
-			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, OutRefundNo: a.OutRefundNo, Detail: a.Detail, CreatedAt: a.CreatedAt,
+			Kind: string(a.Kind), OrderID: a.OrderID, OutTradeNo: a.OutTradeNo, OutRefundNo: a.OutRefundNo,
+			Reason: string(a.Why.Reason), Facts: factsOf(a.Why), Detail: a.Detail, CreatedAt: a.CreatedAt,
 		})
 		if err != nil {
 			return fmt.Errorf("flag order for a person: %w", err)

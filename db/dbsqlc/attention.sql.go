@@ -13,8 +13,8 @@ import (
 )
 
 const flagAttention = `-- name: FlagAttention :exec
-INSERT INTO attention_items (kind, order_id, out_trade_no, out_refund_no, detail, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO attention_items (kind, order_id, out_trade_no, out_refund_no, reason, facts, detail, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (order_id, kind, out_refund_no) WHERE resolved_at IS NULL DO NOTHING
 `
 
@@ -23,6 +23,8 @@ type FlagAttentionParams struct {
 	OrderID     uuid.UUID
 	OutTradeNo  string
 	OutRefundNo string
+	Reason      string
+	Facts       []byte
 	Detail      string
 	CreatedAt   time.Time
 }
@@ -35,6 +37,8 @@ func (q *Queries) FlagAttention(ctx context.Context, arg FlagAttentionParams) er
 		arg.OrderID,
 		arg.OutTradeNo,
 		arg.OutRefundNo,
+		arg.Reason,
+		arg.Facts,
 		arg.Detail,
 		arg.CreatedAt,
 	)

@@ -242,7 +242,7 @@ func (q *Queries) OpenAttentionCounts(ctx context.Context) ([]OpenAttentionCount
 }
 
 const openAttentionItems = `-- name: OpenAttentionItems :many
-SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no FROM attention_items WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT $1
+SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no, reason, facts FROM attention_items WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT $1
 `
 
 func (q *Queries) OpenAttentionItems(ctx context.Context, maxRows int32) ([]AttentionItem, error) {
@@ -265,6 +265,8 @@ func (q *Queries) OpenAttentionItems(ctx context.Context, maxRows int32) ([]Atte
 			&i.ResolvedBy,
 			&i.Note,
 			&i.OutRefundNo,
+			&i.Reason,
+			&i.Facts,
 		); err != nil {
 			return nil, err
 		}
@@ -307,7 +309,7 @@ func (q *Queries) OpenOrderCounts(ctx context.Context) ([]OpenOrderCountsRow, er
 }
 
 const orderAttention = `-- name: OrderAttention :many
-SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no FROM attention_items WHERE order_id = $1 ORDER BY id
+SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no, reason, facts FROM attention_items WHERE order_id = $1 ORDER BY id
 `
 
 func (q *Queries) OrderAttention(ctx context.Context, orderID uuid.UUID) ([]AttentionItem, error) {
@@ -330,6 +332,8 @@ func (q *Queries) OrderAttention(ctx context.Context, orderID uuid.UUID) ([]Atte
 			&i.ResolvedBy,
 			&i.Note,
 			&i.OutRefundNo,
+			&i.Reason,
+			&i.Facts,
 		); err != nil {
 			return nil, err
 		}
@@ -381,7 +385,7 @@ const resolveAttention = `-- name: ResolveAttention :one
 UPDATE attention_items SET resolved_at = COALESCE(resolved_at, $1::timestamptz),
     resolved_by = COALESCE(resolved_by, $2::text), note = COALESCE(note, $3::text)
 WHERE id = $4
-RETURNING id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no
+RETURNING id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no, reason, facts
 `
 
 type ResolveAttentionParams struct {
@@ -411,6 +415,8 @@ func (q *Queries) ResolveAttention(ctx context.Context, arg ResolveAttentionPara
 		&i.ResolvedBy,
 		&i.Note,
 		&i.OutRefundNo,
+		&i.Reason,
+		&i.Facts,
 	)
 	return i, err
 }

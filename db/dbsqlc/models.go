@@ -21,6 +21,8 @@ type AttentionItem struct {
 	ResolvedBy  *string
 	Note        *string
 	OutRefundNo string
+	Reason      string
+	Facts       []byte
 }
 
 type LedgerRefusalBudget struct {

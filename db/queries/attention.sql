@@ -1,8 +1,8 @@
 -- name: FlagAttention :exec
 -- One open item per subject (the order, or one refund) and kind, however
 -- often it is flagged: the first says why.
-INSERT INTO attention_items (kind, order_id, out_trade_no, out_refund_no, detail, created_at)
-VALUES (@kind, @order_id, @out_trade_no, @out_refund_no, @detail, @created_at)
+INSERT INTO attention_items (kind, order_id, out_trade_no, out_refund_no, reason, facts, detail, created_at)
+VALUES (@kind, @order_id, @out_trade_no, @out_refund_no, @reason, @facts, @detail, @created_at)
 ON CONFLICT (order_id, kind, out_refund_no) WHERE resolved_at IS NULL DO NOTHING;
 
 -- name: ResolveAttentionAbout :exec
