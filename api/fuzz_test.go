@@ -208,3 +208,16 @@ func FuzzAdminResolveAttentionBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) { d.send(t, "", body) })
 }
 
+// Text with U+0000 cannot be stored by PostgreSQL; in a query it is
+// refused like in a body (seed-nul-* in testdata/fuzz), not a 500.
+func TestNULInAQueryIsRefused(t *testing.T) {
+	h := newHarness(t)
+	for _, q := range []string{"out_trade_no=%00", "openid=o%00U"} {
+		var p api.Problem
+		res := h.do("GET", "/admin/v1/orders?"+q, h.operatorKey, nil, &p)
+		wantProblem(t, res, p, http.StatusBadRequest, api.ProblemCodeInvalidRequest)
+		if name, _, _ := strings.Cut(q, "="); p.Errors == nil || (*p.Errors)[0].Pointer == nil || *(*p.Errors)[0].Pointer != "query:"+name {
+			t.Errorf("%s: errors %+v", q, p.Errors)
+		}
+	}
+}

@@ -12,7 +12,8 @@ import (
 
 // The body fuzz targets' seed corpora (testdata/fuzz/FuzzX/seed-*) are the
 // bodies the mini-program and the operator console send, and the usual
-// ways to get them wrong. This test writes them with
+// ways to get them wrong (seed-nul-*: text with U+0000, which PostgreSQL
+// cannot store, answered 500 before refuseNUL). This test writes them with
 // WXMP_WRITE_FUZZ_SEEDS=1, and otherwise checks that the committed files
 // are what it would write. Other files in those folders are inputs the
 // fuzzer found; they stay as regression seeds.
@@ -32,6 +33,7 @@ var bodySeeds = map[string][]bodySeed{
 		{"seed-code-not-a-string", "", `{"code":42}`},
 		{"seed-unknown-field", "", `{"code":"{code}","openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}`},
 		{"seed-not-json", "", `{"code":`},
+		{"seed-nul-in-code", "", `{"code":"\u0000"}`},
 	},
 	"FuzzPlaceOrderBody": {
 		{"seed-one-line", "", `{"items":[{"product_id":"{tea}","quantity":1}]}`},
@@ -53,6 +55,7 @@ var bodySeeds = map[string][]bodySeed{
 		{"seed-reason-81-characters", "", `{"amount_fen":1,"reason":"` + strings.Repeat("退", 81) + `"}`},
 		{"seed-amount-as-string", "", `{"amount_fen":"500","reason":"x"}`},
 		{"seed-no-amount", "", `{"reason":"x"}`},
+		{"seed-nul-in-reason", "", `{"amount_fen":1,"reason":"\u0000"}`},
 	},
 	"FuzzAdminCreateProductBody": {
 		{"seed-product", "", `{"sku":"oolong-250g","name":"乌龙茶 250g","description":"福建安溪铁观音","price_fen":4800,"stock":100,"active":true}`},
@@ -62,6 +65,7 @@ var bodySeeds = map[string][]bodySeed{
 		{"seed-price-too-high", "", `{"sku":"gold","name":"金","price_fen":100000001,"stock":1}`},
 		{"seed-negative-stock", "", `{"sku":"neg","name":"负","price_fen":100,"stock":-1}`},
 		{"seed-no-name", "", `{"sku":"nameless","price_fen":100,"stock":1}`},
+		{"seed-nul-in-name", "", `{"sku":"nul","name":"a\u0000b","price_fen":100,"stock":1}`},
 	},
 	"FuzzAdminUpdateProductBody": {
 		{"seed-price", "", `{"price_fen":1380}`},
@@ -72,6 +76,7 @@ var bodySeeds = map[string][]bodySeed{
 		{"seed-nothing", "", `{}`},
 		{"seed-null-price", "", `{"price_fen":null}`},
 		{"seed-sku-is-not-changeable", "", `{"sku":"tea-2"}`},
+		{"seed-nul-in-description", "", `{"description":"乌龙\u0000茶"}`},
 	},
 	"FuzzAdminResolveAttentionBody": {
 		{"seed-note", "", `{"note":"checked on the merchant platform: never paid"}`},
@@ -79,6 +84,7 @@ var bodySeeds = map[string][]bodySeed{
 		{"seed-empty-note", "", `{"note":""}`},
 		{"seed-no-note", "", `{}`},
 		{"seed-note-not-a-string", "", `{"note":true}`},
+		{"seed-nul-in-note", "", `{"note":"refunded\u0000"}`},
 	},
 }
 

@@ -80,7 +80,7 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
 	r.Method(http.MethodPost, "/v1/wechatpay/refund-notify", refundNotify)
 	r.Group(func(r chi.Router) {
-		r.Use(withSessionSlot, validate)
+		r.Use(withSessionSlot, validate, refuseNUL)
 		HandlerWithOptions(strict, ChiServerOptions{
 			BaseRouter: r,
 			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, _ error) {
