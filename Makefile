@@ -13,7 +13,7 @@ TSC       := miniprogram/node_modules/.bin/tsc
 # regenerating them changes a byte.
 GENERATED := api/api.gen.go db/dbsqlc miniprogram/src/api/schema.d.ts miniprogram/client/dist
 
-.PHONY: run test generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
+.PHONY: run test fuzz generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
 # Emulator mode is the default only without DATABASE_URL. With one of your own, say the
@@ -56,6 +56,25 @@ lint: deps-node
 
 test-go: deps-postgres
 	$(GO) test -race -count=1 ./...
+
+## fuzz: every Go fuzz target (the doors: notifications, WeChat's answers, the
+## request bodies, the emulator's APIs), one after the other, each for
+## $(FUZZTIME). `make test` runs their seeds (testdata/fuzz) only. An input that
+## fails is written to the package's testdata/fuzz: commit it with the fix.
+fuzz: deps-postgres
+	@set -e; for pkg in $$(grep -rl --include='*_test.go' --exclude-dir=node_modules '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $(FUZZFLAGS) $$pkg; \
+		done; \
+	done
+
+FUZZTIME         ?= 20s
+# A new input is shrunk for at most this many runs: Go's default (60s each)
+# would eat a slow target's whole FUZZTIME. FUZZFLAGS=-parallel=1 spares a
+# shared machine.
+FUZZMINIMIZETIME ?= 200x
+FUZZFLAGS        ?=
 
 # The mini-program: type-check its programs (the mini-program itself, its client
 # package, the jest tests, the Node end-to-end test; see miniprogram/tsconfig.json),
