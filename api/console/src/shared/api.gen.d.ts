@@ -738,6 +738,21 @@ export interface components {
             out_trade_no: string;
             /** @description The refund the item is about; absent when it is about the order. One open item per subject and kind. */
             out_refund_no?: string;
+            /**
+             * @description Precisely why, for a console to say in its reader's language with `facts`
+             *     (absent on items raised before reasons were stored: then only `detail` says why).
+             *     `late_payment_refunding` (amount, transaction), `late_refund_closed` (amount left,
+             *     last refund, count, cause), `refund_closed` (amount, refund, cause: WeChat's refusal,
+             *     absent when WeChat closed it), `refund_abnormal` (amount, refund),
+             *     `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
+             *     refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
+             *     (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
+             *     cause: the order's status).
+             * @enum {string}
+             */
+            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled";
+            facts?: components["schemas"]["AttentionFacts"];
+            /** @description Why, in English (for logs and SQL); consoles render `reason` and `facts`. */
             detail: string;
             /** Format: date-time */
             created_at: string;
@@ -746,6 +761,16 @@ export interface components {
             /** @description `operator:<key id>`, or `system` when what the item asked for happened (the refund it was about succeeded). */
             resolved_by?: string;
             note?: string;
+        };
+        /** @description What a person needs to act on an item; which apply depends on `reason`. */
+        AttentionFacts: {
+            /** Format: int64 */
+            amount_fen?: number;
+            out_refund_no?: string;
+            transaction_id?: string;
+            count?: number;
+            /** @description WeChat's own words (a refusal), or the check that failed. */
+            cause?: string;
         };
         AttentionList: {
             items: components["schemas"]["AttentionItem"][];
