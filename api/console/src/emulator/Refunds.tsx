@@ -8,7 +8,9 @@ import type { Act } from './snapshot';
 
 const t = translator(dict);
 
-/** Refunds as WeChat Pay sees them; a PROCESSING one can be ended now, an ended one notified again. */
+/** Refunds as WeChat Pay sees them; a PROCESSING one can be ended now, an ABNORMAL one finished
+ * as a person does through WeChat's abnormal-refund flow (it ends SUCCESS), an ended one notified
+ * again. */
 export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
   const { act } = props;
   return (
@@ -40,9 +42,9 @@ export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
                   <td>{formatTime(r.create_time)}</td>
                   <td>
                     <div class="actions">
-                      {r.status === 'PROCESSING' ? (
+                      {r.status === 'PROCESSING' || r.status === 'ABNORMAL' ? (
                         <button type="button" onClick={() => act(() => emu.POST('/emulator/refunds/{out_refund_no}/complete', path))}>
-                          {t('refunds.complete')}
+                          {t(r.status === 'ABNORMAL' ? 'refunds.finish' : 'refunds.complete')}
                         </button>
                       ) : (
                         r.notify_url && (
