@@ -1,11 +1,14 @@
 // What needs a person, oldest first: late payments to give back, suspicious payments, orders
-// reconciliation gave up on, refunds that failed or ended ABNORMAL. Each can be marked resolved
-// with a note (kept in the audit table with the operator's key id).
+// reconciliation gave up on, refunds that failed or ended ABNORMAL. Each is about its order or
+// one of its refunds (out_refund_no). Each can be marked resolved with a note (kept in the audit
+// table with the operator's key id); the service resolves an item itself when WeChat settles
+// what it is about, and it then leaves this list.
 import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
+import { attentionWhy } from './labels';
 import { dict } from './messages';
 import { BASE, onLinkClick } from './router';
 
@@ -57,13 +60,14 @@ export function Attention() {
                 <th>{t('attention.created')}</th>
                 <th>{t('attention.kind')}</th>
                 <th>{t('attention.order')}</th>
+                <th>{t('attention.refund')}</th>
                 <th>{t('attention.detail')}</th>
                 <th />
               </tr>
             </thead>
             <tbody>
               {items.map((a) => (
-                <tr data-item={a.id}>
+                <tr key={a.id} data-item={a.id} data-refund={a.out_refund_no}>
                   <td>{formatTime(a.created_at)}</td>
                   <td>
                     <Badge tone="bad" code={a.kind} label={t(`kind.${a.kind}` as const)} />
@@ -73,7 +77,12 @@ export function Attention() {
                       {a.out_trade_no}
                     </a>
                   </td>
-                  <td class="wrap">{a.detail}</td>
+                  <td class="mono" data-testid="subject">
+                    {a.out_refund_no ?? ''}
+                  </td>
+                  <td class="wrap" data-testid="why">
+                    {attentionWhy(a)}
+                  </td>
                   <td>
                     {resolving === a.id ? (
                       <form class="row" onSubmit={(e) => resolve(e, a.id)}>

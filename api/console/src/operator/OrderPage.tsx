@@ -1,16 +1,20 @@
-// One order: its facts, lines, payments ledger, refunds, attention items and timeline, and the
+// One order: its facts, lines, payments ledger, refunds (each not settled with "Re-check now"),
+// attention items (with the refund each is about and who resolved it) and timeline, and the
 // refund dialog. While something is still moving (a refund PROCESSING, a payment pending), it
 // reloads every 1.5 s, so the operator sees PROCESSING become SUCCESS without pressing a key.
 import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
-import { OrderStatus, RefundStatus } from '../shared/states';
+import { OrderStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
+import { actorLabel, attentionWhy, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { refundable } from './order-facts';
+import { OrderRefunds } from './OrderRefunds';
 import { RefundDialog } from './RefundDialog';
+import { verdictTone, withAnswers } from './refund-facts';
 import { BASE, onLinkClick } from './router';
 import { Timeline } from './Timeline';
 
@@ -27,6 +31,8 @@ export function OrderPage(props: { id: string }) {
   const [dialog, setDialog] = useState(false);
   const [notice, setNotice] = useState('');
   const [reload, setReload] = useState(0);
+  // The latest re-check answer for each refund: what the order's refund rows do not carry.
+  const [answers, setAnswers] = useState<ReadonlyMap<string, Schemas['AdminRefund']>>(new Map());
 
   useEffect(() => {
     let live = true;
@@ -52,6 +58,11 @@ export function OrderPage(props: { id: string }) {
   if (!detail) return error ? <ErrorLine error={error} /> : <Loading />;
   const o = detail.order;
   const left = refundable(o);
+  const answered = (r: Schemas['AdminRefund']): void => {
+    setAnswers((m) => new Map(m).set(r.out_refund_no, r));
+    setNotice(t('order.checked', { no: r.out_refund_no, status: t(`refund.${r.status}`) }));
+    setReload((n) => n + 1); // the order, its ledger and its items as WeChat Pay's answer left them
+  };
   return (
     <>
       <a href={BASE} onClick={onLinkClick}>
@@ -112,36 +123,7 @@ export function OrderPage(props: { id: string }) {
       </div>
 
       <h2>{t('order.refunds')}</h2>
-      {(o.refunds ?? []).length === 0 ? (
-        <p class="muted">{t('common.none')}</p>
-      ) : (
-        <div class="scroll">
-          <table data-testid="refunds">
-            <thead>
-              <tr>
-                <th>{t('order.refundNo')}</th>
-                <th class="num">{t('order.amount')}</th>
-                <th>{t('orders.status')}</th>
-                <th>{t('order.refundReason')}</th>
-                <th>{t('orders.created')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(o.refunds ?? []).map((r) => (
-                <tr data-refund={r.out_refund_no}>
-                  <td class="mono">{r.out_refund_no}</td>
-                  <td class="num">{formatFen(r.amount_fen)}</td>
-                  <td>
-                    <RefundStatus status={r.status} />
-                  </td>
-                  <td class="wrap">{r.reason}</td>
-                  <td>{formatTime(r.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <OrderRefunds refunds={withAnswers(o.refunds ?? [], answers)} onAnswer={answered} />
 
       <h2>{t('order.ledger')}</h2>
       <div class="scroll">
@@ -160,10 +142,10 @@ export function OrderPage(props: { id: string }) {
             {detail.ledger.map((l) => (
               <tr>
                 <td>{formatTime(l.received_at)}</td>
-                <td>{l.source}</td>
+                <td title={l.source}>{sourceLabel(l.source)}</td>
                 <td class="mono">{l.event_type}</td>
                 <td>
-                  <Badge tone={l.verdict === 'applied' ? 'ok' : l.verdict === 'duplicate' || l.verdict === 'ignored' ? 'off' : 'bad'} code={l.verdict} label={l.verdict} />
+                  <Badge tone={verdictTone(l.verdict)} code={l.verdict} label={verdictLabel(l.verdict)} />
                 </td>
                 <td class="num">{l.amount_fen === undefined ? '' : formatFen(l.amount_fen)}</td>
                 <td class="wrap">{l.reason}</td>
@@ -176,11 +158,18 @@ export function OrderPage(props: { id: string }) {
       {detail.attention.length > 0 && (
         <>
           <h2>{t('order.attention')}</h2>
-          <ul>
+          <ul data-testid="order-attention">
             {detail.attention.map((a) => (
-              <li>
-                <Badge tone={a.resolved_at ? 'off' : 'bad'} code={a.kind} label={t(`kind.${a.kind}` as const)} /> {a.detail}
-                {a.resolved_at && <span class="muted"> — {a.note}</span>}
+              <li data-item={a.id} data-refund={a.out_refund_no} data-resolved-by={a.resolved_by}>
+                <Badge tone={a.resolved_at ? 'off' : 'bad'} code={a.kind} label={t(`kind.${a.kind}` as const)} />{' '}
+                {a.out_refund_no && <span class="mono">{t('order.about', { no: a.out_refund_no })} </span>}
+                <span data-testid="why">{attentionWhy(a)}</span>
+                {a.resolved_at && (
+                  <span class="muted" data-testid="resolved">
+                    {' '}
+                    — {t(a.note ? 'order.resolvedNote' : 'order.resolvedBy', { by: a.resolved_by ? actorLabel(a.resolved_by, 'resolver') : '—', note: a.note ?? '' })}
+                  </span>
+                )}
               </li>
             ))}
           </ul>

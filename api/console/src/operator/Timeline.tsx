@@ -2,6 +2,7 @@ import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { formatTime } from '../shared/time';
 import type { Schemas } from './client';
+import { actorLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { timeline, type TimelineEvent } from './order-facts';
 
@@ -14,7 +15,7 @@ function line(e: TimelineEvent): string {
     case 'paid':
       return t('timeline.paid');
     case 'ledger':
-      return t('timeline.ledger', { source: e.source, event: e.event, verdict: e.verdict });
+      return t('timeline.ledger', { source: sourceLabel(e.source), event: e.event, verdict: verdictLabel(e.verdict) });
     case 'refund':
       return t('timeline.refund', { no: e.no, amount: formatFen(e.amount) });
     case 'refundDone':
@@ -22,7 +23,7 @@ function line(e: TimelineEvent): string {
     case 'attention':
       return t('timeline.attention', { kind: t(`kind.${e.item}` as const) });
     case 'resolved':
-      return t('timeline.resolved', { kind: t(`kind.${e.item}` as const) });
+      return t('timeline.resolved', { kind: t(`kind.${e.item}` as const), by: e.by ? actorLabel(e.by, 'resolver') : '—' });
   }
 }
 

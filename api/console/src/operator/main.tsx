@@ -1,5 +1,6 @@
 // The operator console: sign in with an operator API key, then orders, one order (with the
-// refund dialog), what needs a person, and products, all over the operator API (/admin/v1).
+// refund dialog), refunds WeChat Pay has not settled, what needs a person, and products, all
+// over the operator API (/admin/v1).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../shared/style.css';
@@ -10,6 +11,7 @@ import { dict } from './messages';
 import { OrderPage } from './OrderPage';
 import { Orders } from './Orders';
 import { Products } from './Products';
+import { Refunds } from './Refunds';
 import { BASE, onLinkClick, parse, useLocation } from './router';
 import { onSessionChange, operatorKey, signOut } from './session';
 import { SignIn } from './SignIn';
@@ -34,6 +36,7 @@ function App() {
         {signedIn && (
           <>
             {nav(BASE, t('nav.orders'), route.page === 'orders' || route.page === 'order')}
+            {nav(`${BASE}refunds`, t('nav.refunds'), route.page === 'refunds')}
             {nav(`${BASE}attention`, t('nav.attention'), route.page === 'attention')}
             {nav(`${BASE}products`, t('nav.products'), route.page === 'products')}
             <button type="button" class="link" data-testid="sign-out" onClick={signOut}>
@@ -49,6 +52,8 @@ function App() {
           <Orders />
         ) : route.page === 'order' ? (
           <OrderPage id={route.id} />
+        ) : route.page === 'refunds' ? (
+          <Refunds />
         ) : route.page === 'attention' ? (
           <Attention />
         ) : route.page === 'products' ? (

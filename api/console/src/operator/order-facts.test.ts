@@ -36,4 +36,21 @@ describe('timeline', () => {
     };
     expect(timeline(d).map((e) => e.kind)).toEqual(['created', 'paid', 'ledger', 'refund', 'refundDone']);
   });
+
+  it('says which item was resolved and by whom', () => {
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({ paid_at: '2025-03-01T10:01:00Z' }),
+      ledger: [],
+      attention: [
+        {
+          id: 7, kind: 'refund_abnormal', order_id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', out_refund_no: 'RF500',
+          detail: 'd', created_at: '2025-03-01T12:00:00Z', resolved_at: '2025-03-01T13:00:00Z', resolved_by: 'system', note: 'WeChat Pay: SUCCESS',
+        },
+      ],
+    };
+    expect(timeline(d).slice(2)).toEqual([
+      { at: '2025-03-01T12:00:00Z', kind: 'attention', item: 'refund_abnormal' },
+      { at: '2025-03-01T13:00:00Z', kind: 'resolved', item: 'refund_abnormal', by: 'system' },
+    ]);
+  });
 });

@@ -2,6 +2,7 @@
 import type { Schemas } from './client';
 
 type Detail = Schemas['AdminOrderDetail'];
+type Ledger = Schemas['LedgerEntry'];
 
 /** Fen that can still be refunded: the payment less every refund that may still move money
  * (all but CLOSED), as the server counts it (`refund_too_large`). 0 for an unpaid order. */
@@ -14,11 +15,11 @@ export function refundable(order: Schemas['AdminOrder']): number {
 export type TimelineEvent =
   | { at: string; kind: 'created'; amount: number }
   | { at: string; kind: 'paid' }
-  | { at: string; kind: 'ledger'; source: string; event: string; verdict: string }
+  | { at: string; kind: 'ledger'; source: Ledger['source']; event: string; verdict: Ledger['verdict'] }
   | { at: string; kind: 'refund'; no: string; amount: number }
   | { at: string; kind: 'refundDone'; no: string }
   | { at: string; kind: 'attention'; item: Schemas['AttentionItem']['kind'] }
-  | { at: string; kind: 'resolved'; item: Schemas['AttentionItem']['kind'] };
+  | { at: string; kind: 'resolved'; item: Schemas['AttentionItem']['kind']; by: string };
 
 /** Everything that happened to the order, oldest first. */
 export function timeline(d: Detail): TimelineEvent[] {
@@ -32,7 +33,7 @@ export function timeline(d: Detail): TimelineEvent[] {
   }
   for (const a of d.attention) {
     events.push({ at: a.created_at, kind: 'attention', item: a.kind });
-    if (a.resolved_at) events.push({ at: a.resolved_at, kind: 'resolved', item: a.kind });
+    if (a.resolved_at) events.push({ at: a.resolved_at, kind: 'resolved', item: a.kind, by: a.resolved_by ?? '' });
   }
   // Stable: equal instants keep the order above (created before paid before its ledger).
   return events.map((e, i) => ({ e, i, ms: Date.parse(e.at) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.e);

@@ -6,6 +6,7 @@ describe('parse', () => {
     ['/console/', { page: 'orders' }],
     ['/console/orders', { page: 'orders' }],
     ['/console/orders/2f6c0f3e-1111-4222-8333-444455556666', { page: 'order', id: '2f6c0f3e-1111-4222-8333-444455556666' }],
+    ['/console/refunds', { page: 'refunds' }],
     ['/console/attention', { page: 'attention' }],
     ['/console/products/', { page: 'products' }],
     ['/console/nope', { page: 'missing' }],

@@ -1,4 +1,4 @@
-// A router of four pages under /console/, on the History API: links are real URLs (open in a
+// A router of five pages under /console/, on the History API: links are real URLs (open in a
 // new tab, reload, back), and the server answers index.html for each (api/console/console.go).
 import { useEffect, useState } from 'preact/hooks';
 
@@ -7,6 +7,7 @@ export const BASE = '/console/';
 export type Route =
   | { page: 'orders' }
   | { page: 'order'; id: string }
+  | { page: 'refunds' }
   | { page: 'attention' }
   | { page: 'products' }
   | { page: 'missing' };
@@ -16,6 +17,7 @@ export function parse(pathname: string): Route {
   const parts = rest.split('/').filter(Boolean);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'orders')) return { page: 'orders' };
   if (parts.length === 2 && parts[0] === 'orders' && parts[1]) return { page: 'order', id: decodeURIComponent(parts[1]) };
+  if (parts.length === 1 && parts[0] === 'refunds') return { page: 'refunds' };
   if (parts.length === 1 && parts[0] === 'attention') return { page: 'attention' };
   if (parts.length === 1 && parts[0] === 'products') return { page: 'products' };
   return { page: 'missing' };

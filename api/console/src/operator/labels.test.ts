@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { setLang } from '../shared/i18n';
+import type { Schemas } from './client';
+import { actorLabel, attentionWhy, sourceLabel, verdictLabel } from './labels';
+
+describe('labels', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('names the service itself: 系统 asked for a refund, 系统自动 resolved an item', () => {
+    expect(actorLabel('system', 'requester')).toBe('系统');
+    expect(actorLabel('system', 'resolver')).toBe('系统自动');
+    expect(actorLabel('operator:ops-1', 'resolver')).toBe('运营 ops-1');
+    setLang('en');
+    expect(actorLabel('system', 'requester')).toBe('System');
+    expect(actorLabel('system', 'resolver')).toBe('System');
+    expect(actorLabel('operator:ops-1', 'requester')).toBe('Operator ops-1');
+  });
+
+  it('shows a who it does not know as it comes', () => {
+    expect(actorLabel('bank', 'resolver')).toBe('bank');
+  });
+
+  it('reads every ledger source and verdict, the close and the refusal too, in both languages', () => {
+    const sources: Schemas['LedgerEntry']['source'][] = ['notification', 'query', 'close', 'refund_notification', 'refund_query'];
+    const verdicts: Schemas['LedgerEntry']['verdict'][] = ['applied', 'duplicate', 'ignored', 'suspicious', 'rejected', 'late', 'refused'];
+    expect(sourceLabel('close')).toBe('关闭订单');
+    expect(verdictLabel('refused')).toBe('微信支付拒绝');
+    for (const s of sources) expect(sourceLabel(s)).not.toBe(s);
+    for (const v of verdicts) expect(verdictLabel(v)).not.toBe(v);
+    setLang('en');
+    expect(sourceLabel('close')).toBe('Order closed');
+    expect(verdictLabel('refused')).toBe('Refused by WeChat Pay');
+    for (const s of sources) expect(sourceLabel(s)).not.toBe(s);
+    for (const v of verdicts) expect(verdictLabel(v)).not.toBe(v);
+  });
+
+  it('shows a source or verdict newer than the console as its code', () => {
+    expect(sourceLabel('carrier_pigeon' as Schemas['LedgerEntry']['source'])).toBe('carrier_pigeon');
+    expect(verdictLabel('maybe' as Schemas['LedgerEntry']['verdict'])).toBe('maybe');
+  });
+});
+
+describe('attentionWhy', () => {
+  afterEach(() => setLang('zh-CN'));
+  const item = (over: Partial<Schemas['AttentionItem']>): Schemas['AttentionItem'] => ({
+    id: 1, kind: 'refund_abnormal', order_id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', detail: 'in English', created_at: '2025-03-01T12:00:00Z',
+    ...over,
+  });
+
+  it('says the reason with its facts, money as ¥, in the reader’s language', () => {
+    const a = item({ out_refund_no: 'RF1', reason: 'refund_abnormal', facts: { amount_fen: 7000, out_refund_no: 'RF1' } });
+    expect(attentionWhy(a)).toBe('退款 RF1（¥70.00）无法退到买家账户（退款异常）：请在商户平台处理。');
+    setLang('en');
+    expect(attentionWhy(a)).toBe('Refund RF1 of ¥70.00 could not reach the buyer (ABNORMAL): resolve it on the merchant platform.');
+  });
+
+  it('says WeChat closed a refund when there is no refusal to quote, and quotes one when there is', () => {
+    const closed = item({ kind: 'refund_failed', reason: 'refund_closed', facts: { amount_fen: 50, out_refund_no: 'RF2' } });
+    expect(attentionWhy(closed)).toBe('退款 RF2（¥0.50）已关闭（微信支付关闭了退款）：钱没有退出，请重新退款。');
+    expect(attentionWhy({ ...closed, facts: { amount_fen: 50, out_refund_no: 'RF2', cause: 'NOT_ENOUGH: 基本账户余额不足' } })).toContain('（NOT_ENOUGH: 基本账户余额不足）');
+  });
+
+  it('names an order’s status in words', () => {
+    const a = item({ kind: 'unresolved_order', reason: 'order_unsettled', facts: { count: 5, cause: 'closing' } });
+    expect(attentionWhy(a)).toBe('已向微信支付核对 5 次，订单仍为“关闭中”。');
+    setLang('en');
+    expect(attentionWhy(a)).toBe('Still "Closing" after 5 attempts to settle it with WeChat Pay.');
+  });
+
+  it('falls back to the English detail for an item without a reason, or with one it does not know', () => {
+    expect(attentionWhy(item({}))).toBe('in English');
+    expect(attentionWhy(item({ reason: 'brand_new' as Schemas['AttentionItem']['reason'] }))).toBe('in English');
+  });
+});
