@@ -1,35 +1,18 @@
 // The two consoles in real Chromium (Debian's, driven by playwright-core) against the real
 // service with its embedded PostgreSQL and in-process emulator. The tests run in order and
 // share one server: each step builds on what the one before left (a paid order is refunded).
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fenToYuanInput, formatFen } from '../src/shared/money';
-import { REPO_ROOT, startServer, type Server } from './server';
+import { DESKTOP, launch, PHONE, shot, type Chromium } from './browser';
+import { startServer, type Server } from './server';
 import { login, placeOrder, type Placed } from './shop';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, '.data', 'console-screenshots');
-// UPDATE_SCREENSHOTS=1 also refreshes the README's pictures (make console-screenshots).
-const README_SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'api', 'console', 'screenshots') : '';
-const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
-
 let server: Server;
-let browser: Browser;
-let context: BrowserContext;
+let chromium: Chromium;
 let operator: Page;
 let emulator: Page;
 let first: Placed;
-
-async function shot(page: Page, name: string, readme?: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  if (README_SHOTS && readme) {
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(README_SHOTS, `${readme}.png`) });
-  }
-}
 
 /** The operator console's page for one order, reloaded until its status badge says status. */
 async function orderShows(id: string, status: string): Promise<void> {
@@ -46,22 +29,14 @@ async function mintCode(user: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  if (README_SHOTS) mkdirSync(README_SHOTS, { recursive: true });
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  operator = await context.newPage();
-  emulator = await context.newPage();
-  // A page error or a CSP violation is a bug, whichever test is running.
-  for (const p of [operator, emulator]) {
-    p.on('pageerror', (err) => console.error('page error:', err));
-    p.on('console', (m) => m.type() === 'error' && console.error('console error:', m.text()));
-  }
+  chromium = await launch();
+  operator = await chromium.page();
+  emulator = await chromium.page();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.browser.close();
   await server?.stop();
 });
 

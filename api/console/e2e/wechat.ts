@@ -1,0 +1,48 @@
+// The WeChat emulator's control API from Node, through openapi-fetch over the types generated
+// from its spec (adapters/wechat/emulator/control.openapi.yaml): what the buyer's phone, a bad
+// day at WeChat or a person at WeChat Pay's end does, for the steps a test does not take through
+// the emulator console.
+import createClient from 'openapi-fetch';
+import type { components, paths } from '../src/shared/emulator-api.gen';
+import type { Server } from './server';
+
+type Schemas = components['schemas'];
+
+export class WeChat {
+  private readonly emu;
+
+  constructor(server: Server) {
+    this.emu = createClient<paths>({ baseUrl: server.emulator });
+  }
+
+  /** What wx.login gives the phone of a test user. */
+  async loginCode(user: string): Promise<string> {
+    const { data, response } = await this.emu.POST('/emulator/login-codes', { body: { user } });
+    if (!data) throw new Error(`mint a login code: ${response.status}`);
+    return data.code;
+  }
+
+  /** The buyer pays the order's transaction; WeChat then notifies the service. */
+  async pay(outTradeNo: string): Promise<void> {
+    const { data, response } = await this.emu.POST('/emulator/transactions/{no}/pay', { params: { path: { no: outTradeNo } } });
+    if (!data) throw new Error(`pay ${outTradeNo}: ${response.status}`);
+  }
+
+  /** Makes the next calls of an endpoint misbehave (POST /emulator/faults). */
+  async fault(fault: Schemas['Fault']): Promise<void> {
+    const { data, response } = await this.emu.POST('/emulator/faults', { body: fault });
+    if (!data) throw new Error(`queue ${JSON.stringify(fault)}: ${response.status}`);
+  }
+
+  async clearFaults(): Promise<void> {
+    const { response } = await this.emu.DELETE('/emulator/faults');
+    if (response.status !== 204) throw new Error(`clear faults: ${response.status}`);
+  }
+
+  /** Ends a PROCESSING refund now, or finishes an ABNORMAL one as a person does (it ends SUCCESS). */
+  async completeRefund(outRefundNo: string): Promise<Schemas['Refund']> {
+    const { data, response } = await this.emu.POST('/emulator/refunds/{out_refund_no}/complete', { params: { path: { out_refund_no: outRefundNo } } });
+    if (!data) throw new Error(`complete refund ${outRefundNo}: ${response.status}`);
+    return data;
+  }
+}
