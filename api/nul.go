@@ -52,8 +52,10 @@ func nulIn(r *http.Request) (string, bool) {
 	if err != nil || !bytes.Contains(body, []byte(`\u0000`)) { // the only way JSON spells it
 		return "", false
 	}
+	// Read as the strict handlers read it: the first JSON value, whatever
+	// follows it.
 	var v any
-	if json.Unmarshal(body, &v) != nil {
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&v) != nil {
 		return "", false // the strict decoder refuses it
 	}
 	pointer, ok := nulAt("", v)
