@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // refuseForeignHost keeps web pages from reading or pressing anything the
@@ -22,7 +24,7 @@ import (
 func refuseForeignHost(allowed map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if host := hostName(r.Host); !loopbackName(host) && !allowed[host] {
-			writeControlError(w, http.StatusForbidden, fmt.Sprintf("the emulator answers only requests addressed to a loopback host "+
+			wxshared.WriteControlError(w, http.StatusForbidden, fmt.Sprintf("the emulator answers only requests addressed to a loopback host "+
 				"(localhost, 127.0.0.1, [::1]) or a configured one, not Host %q; this keeps web pages that rebind their name to this machine out", r.Host))
 			return
 		}
@@ -45,7 +47,7 @@ func refuseForeignHost(allowed map[string]bool, next http.Handler) http.Handler 
 func refuseCrossSite(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/emulator/") && r.Method != http.MethodGet && r.Method != http.MethodHead && crossSite(r) {
-			writeControlError(w, http.StatusForbidden, "cross-site requests to the control API are refused; call it from a program or from the emulator's own console")
+			wxshared.WriteControlError(w, http.StatusForbidden, "cross-site requests to the control API are refused; call it from a program or from the emulator's own console")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -50,17 +50,16 @@
 package emulator
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // DefaultCodeTTL is how long a login code stays usable. WeChat documents
@@ -102,27 +101,15 @@ type Config struct {
 // Emulator is one emulated WeChat back end. Its methods are safe for
 // concurrent use.
 type Emulator struct {
-	appID, secret string
-	unionID       bool
-	codeTTL       time.Duration
-	now           func() time.Time
-	handler       http.Handler
+	handler http.Handler
 
-	mu        sync.Mutex
-	users     map[string]*user // by test user name
-	byOpenID  map[string]*user
-	codes     map[string]*loginCode
-	lastPrune time.Time
-	token     accessToken
-	faults    map[Endpoint][]*Fault // FIFO per endpoint
-	pay       *payState             // nil without Config.Pay
-	closed    bool                  // Close was called: start no more background work
-
-	// Notification deliveries run in the background; Close cancels them
-	// through stopped and waits for them on background.
-	stopped    context.Context
-	stop       context.CancelFunc
-	background sync.WaitGroup
+	// mu guards the state of every part: login, faults, pay and the
+	// background work's closed flag.
+	mu     sync.Mutex
+	faults *wxshared.Faults
+	bg     *wxshared.Background
+	login  *login.Server
+	pay    *wxpay.Server // nil without Config.Pay
 }
 
 // New validates cfg and returns an emulator with no users, codes or faults.
@@ -136,31 +123,24 @@ func New(cfg Config) (*Emulator, error) {
 	if cfg.CodeTTL < 0 {
 		return nil, fmt.Errorf("emulator: CodeTTL must not be negative, got %s", cfg.CodeTTL)
 	}
-	e := &Emulator{
-		appID:    cfg.AppID,
-		secret:   cfg.Secret,
-		unionID:  cfg.UnionID,
-		codeTTL:  cfg.CodeTTL,
-		now:      cfg.Now,
-		users:    make(map[string]*user),
-		byOpenID: make(map[string]*user),
-		codes:    make(map[string]*loginCode),
-		faults:   make(map[Endpoint][]*Fault),
+	codeTTL, now := cfg.CodeTTL, cfg.Now
+	if codeTTL == 0 {
+		codeTTL = DefaultCodeTTL
 	}
-	if e.codeTTL == 0 {
-		e.codeTTL = DefaultCodeTTL
+	if now == nil {
+		now = time.Now
 	}
-	if e.now == nil {
-		e.now = time.Now
-	}
+	e := &Emulator{}
+	e.faults = wxshared.NewFaults(&e.mu)
+	e.bg = wxshared.NewBackground(&e.mu)
+	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, &e.mu, e.faults)
 	if cfg.Pay != nil {
-		p, err := newPayState(*cfg.Pay)
+		p, err := wxpay.New(*cfg.Pay, cfg.AppID, now, &e.mu, e.faults, e.bg)
 		if err != nil {
 			return nil, fmt.Errorf("emulator: Pay: %w", err)
 		}
 		e.pay = p
 	}
-	e.stopped, e.stop = context.WithCancel(context.Background())
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
 		name := hostName(h)
@@ -177,115 +157,16 @@ func New(cfg Config) (*Emulator, error) {
 // root of a server: clients build paths like WeChat's from their base URL.
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
-// routes registers every endpoint. Patterns carry no method so that a wrong
-// method gets a JSON 405 from methods below instead of ServeMux's plain-text
-// one; the catch-all gives unknown paths a JSON 404.
-func (e *Emulator) routes(cfg Config) http.Handler {
-	mux := http.NewServeMux()
-	// WeChat mini-program open API (login.go).
-	mux.Handle("/sns/jscode2session", methods{http.MethodGet: e.jscode2session})
-	mux.Handle("/cgi-bin/stable_token", methods{http.MethodPost: e.stableToken})
-	mux.Handle("/wxa/checksession", methods{http.MethodGet: e.checkSession})
-	// Control API (control.go).
-	mux.Handle("/emulator/login-codes", methods{http.MethodPost: e.postLoginCode})
-	mux.Handle("/emulator/users/{name}", methods{http.MethodGet: e.getUser})
-	mux.Handle("/emulator/faults", methods{
-		http.MethodGet:    e.getFaults, // console_api.go
-		http.MethodPost:   e.postFault,
-		http.MethodDelete: e.deleteFaults,
-	})
-	mux.Handle("/emulator/users", methods{http.MethodGet: e.getUsers}) // console_api.go
-	if cfg.Console != nil {
-		mux.Handle("/console/", cfg.Console)
-		mux.Handle("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
-	}
+// Close stops the emulator's background work: it cancels pending
+// notification retries and in-flight attempts (which are then recorded
+// with the cancellation as Err), waits until every delivery goroutine has
+// returned, and closes the idle connections of its own notification
+// client. Payments after Close still succeed but notify nobody; refunds
+// then stay PROCESSING until CompleteRefund, which notifies nobody either.
+// It is safe to call more than once; the HTTP handler keeps working.
+func (e *Emulator) Close() {
+	e.bg.Close()
 	if e.pay != nil {
-		// WeChat Pay APIv3 (payapi.go).
-		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.payRoute(JSAPI, e.jsapi)})
-		mux.Handle("/v3/pay/transactions/out-trade-no/{no}", methods{http.MethodGet: e.payRoute(QueryOrder, e.queryOrder)})
-		mux.Handle("/v3/pay/transactions/out-trade-no/{no}/close", methods{http.MethodPost: e.payRoute(CloseOrder, e.closeOrder)})
-		// The user's phone and test inspection (payments.go).
-		mux.Handle("/emulator/payments", methods{http.MethodPost: e.postPayment})
-		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: e.getTransaction})
-		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: e.postResend})
-		mux.Handle("/emulator/transactions/{no}/state", methods{http.MethodPut: e.putTradeState}) // tradestate.go
-		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodGet: e.getSignMode, http.MethodPut: e.putSignMode})
-		// The console's lists and its pay button (console_api.go, console_deliveries.go).
-		mux.Handle("/emulator/transactions", methods{http.MethodGet: e.getTransactions})
-		mux.Handle("/emulator/transactions/{no}/pay", methods{http.MethodPost: e.postPay})
-		mux.Handle("/emulator/refunds", methods{http.MethodGet: e.getRefunds})
-		mux.Handle("/emulator/deliveries", methods{http.MethodGet: e.getDeliveries})
-		// Refunds (refundapi.go, refundcontrol.go).
-		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.payRoute(CreateRefund, e.domesticRefund)})
-		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.payRoute(QueryRefund, e.queryDomesticRefund)})
-		mux.Handle("/emulator/refunds/{out_refund_no}", methods{http.MethodGet: e.getRefund})
-		mux.Handle("/emulator/refunds/{out_refund_no}/complete", methods{http.MethodPost: e.postCompleteRefund})
-		mux.Handle("/emulator/refunds/{out_refund_no}/notify", methods{http.MethodPost: e.postRefundResend})
+		e.pay.CloseIdleConnections()
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
-	})
-	return mux
 }
-
-// methods dispatches one path by HTTP method.
-type methods map[string]http.HandlerFunc
-
-func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m[r.Method]; ok {
-		h(w, r)
-		return
-	}
-	allowed := make([]string, 0, len(m))
-	for method := range m {
-		allowed = append(allowed, method)
-	}
-	sort.Strings(allowed)
-	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	writeControlError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed, use %s", r.Method, strings.Join(allowed, " or ")))
-}
-
-// Content types. WeChat answers jscode2session with text/plain although the
-// body is JSON; clients must not depend on the header, and the emulator
-// keeps the quirk so that a client that does is caught here.
-const (
-	contentTypePlain = "text/plain"
-	contentTypeJSON  = "application/json; charset=utf-8"
-)
-
-// writeJSON encodes v with the given status and content type. Encoding the
-// emulator's own structs cannot fail, so errors (a client gone away) are
-// deliberately ignored.
-func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// wechatError is WeChat's error body: always with HTTP 200.
-type wechatError struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
-
-// writeWeChatError answers the way WeChat does: HTTP 200, an errcode, and an
-// errmsg that ends with a request id (", rid: ...") for support tickets.
-func (e *Emulator) writeWeChatError(w http.ResponseWriter, contentType string, code int, msg string) {
-	writeJSON(w, http.StatusOK, contentType, wechatError{ErrCode: code, ErrMsg: msg + ", rid: " + e.rid()})
-}
-
-// rid mimics WeChat's request ids ("6523a4b1-1c2d3e4f-5a6b7c8d"): the first
-// group is the time in hex seconds, the rest random.
-func (e *Emulator) rid() string {
-	return fmt.Sprintf("%08x-%s-%s", e.now().Unix(), randomHex(4), randomHex(4))
-}
-
-// randomBytes returns n bytes from crypto/rand, which never fails since Go
-// 1.24 (it crashes the program instead of returning an error).
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
-}
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

@@ -1,4 +1,4 @@
-package emulator
+package login
 
 import (
 	"crypto/hmac"
@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // WeChat error codes the login endpoints answer with.
@@ -60,7 +62,7 @@ type accessToken struct {
 // userLocked returns the named test user, creating it on first use.
 // Identifiers are derived rather than random so that "alice" has the same
 // openid after a restart, as a real person would.
-func (e *Emulator) userLocked(name string) *user {
+func (e *Server) userLocked(name string) *user {
 	if u, ok := e.users[name]; ok {
 		return u
 	}
@@ -94,7 +96,7 @@ func macID(key, msg string) string {
 // pruneLocked forgets expired codes so that a long-running dev emulator does
 // not grow without bound. Expired codes answer 40029 whether remembered or
 // not, so pruning is invisible to clients; it runs at most once per TTL.
-func (e *Emulator) pruneLocked(now time.Time) {
+func (e *Server) pruneLocked(now time.Time) {
 	if now.Sub(e.lastPrune) < e.codeTTL {
 		return
 	}
@@ -114,13 +116,13 @@ type code2sessionResponse struct {
 	UnionID    string `json:"unionid,omitempty"`
 }
 
-// jscode2session: GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code
-func (e *Emulator) jscode2session(w http.ResponseWriter, r *http.Request) {
-	if !e.applyFault(w, r, JSCode2Session, contentTypePlain) {
+// JSCode2Session: GET /sns/jscode2session?appid=&secret=&js_code=&grant_type=authorization_code
+func (e *Server) JSCode2Session(w http.ResponseWriter, r *http.Request) {
+	if !e.applyFault(w, r, wxshared.JSCode2Session, wxshared.ContentTypePlain) {
 		return
 	}
 	q := r.URL.Query()
-	fail := func(code int, msg string) { e.writeWeChatError(w, contentTypePlain, code, msg) }
+	fail := func(code int, msg string) { e.writeWeChatError(w, wxshared.ContentTypePlain, code, msg) }
 	jsCode := q.Get("js_code")
 	switch {
 	case q.Get("appid") == "":
@@ -141,13 +143,13 @@ func (e *Emulator) jscode2session(w http.ResponseWriter, r *http.Request) {
 			fail(code, msg)
 			return
 		}
-		writeJSON(w, http.StatusOK, contentTypePlain, resp)
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypePlain, resp)
 	}
 }
 
 // exchange spends a login code: it is single use, and each login replaces
 // the user's session_key (the old one stops working for checksession).
-func (e *Emulator) exchange(jsCode string) (code2sessionResponse, int, string) {
+func (e *Server) exchange(jsCode string) (code2sessionResponse, int, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.codes[jsCode]
@@ -161,7 +163,7 @@ func (e *Emulator) exchange(jsCode string) (code2sessionResponse, int, string) {
 	}
 	c.used = true
 	u := c.user
-	u.sessionKey = randomBytes(sessionKeyLen)
+	u.sessionKey = wxshared.RandomBytes(sessionKeyLen)
 	u.logins++
 	return code2sessionResponse{
 		SessionKey: base64.StdEncoding.EncodeToString(u.sessionKey),
@@ -182,14 +184,14 @@ type stableTokenResponse struct {
 	ExpiresIn   int    `json:"expires_in"`
 }
 
-// stableToken: POST /cgi-bin/stable_token. The token stays the same until
+// StableToken: POST /cgi-bin/stable_token. The token stays the same until
 // it expires, so several services can share it; force_refresh replaces it
 // and the old one stops working at once.
-func (e *Emulator) stableToken(w http.ResponseWriter, r *http.Request) {
-	if !e.applyFault(w, r, StableToken, contentTypeJSON) {
+func (e *Server) StableToken(w http.ResponseWriter, r *http.Request) {
+	if !e.applyFault(w, r, wxshared.StableToken, wxshared.ContentTypeJSON) {
 		return
 	}
-	fail := func(code int, msg string) { e.writeWeChatError(w, contentTypeJSON, code, msg) }
+	fail := func(code int, msg string) { e.writeWeChatError(w, wxshared.ContentTypeJSON, code, msg) }
 	var req stableTokenRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxStableTokenBody)).Decode(&req); err != nil {
 		fail(errDataFormat, "data format error")
@@ -207,17 +209,17 @@ func (e *Emulator) stableToken(w http.ResponseWriter, r *http.Request) {
 	case req.GrantType != "client_credential":
 		fail(errInvalidGrant, "invalid grant_type")
 	default:
-		writeJSON(w, http.StatusOK, contentTypeJSON, e.currentToken(req.ForceRefresh))
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, e.currentToken(req.ForceRefresh))
 	}
 }
 
-func (e *Emulator) currentToken(forceRefresh bool) stableTokenResponse {
+func (e *Server) currentToken(forceRefresh bool) stableTokenResponse {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
 	if forceRefresh || e.token.value == "" || !now.Before(e.token.expiresAt) {
 		e.token = accessToken{
-			value:     base64.RawURLEncoding.EncodeToString(randomBytes(48)),
+			value:     base64.RawURLEncoding.EncodeToString(wxshared.RandomBytes(48)),
 			expiresAt: now.Add(accessTokenTTL),
 		}
 	}
@@ -230,23 +232,23 @@ func (e *Emulator) currentToken(forceRefresh bool) stableTokenResponse {
 	}
 }
 
-// checkSession: GET /wxa/checksession?access_token=&openid=&signature=&sig_method=hmac_sha256
+// CheckSession: GET /wxa/checksession?access_token=&openid=&signature=&sig_method=hmac_sha256
 // The signature proves the caller holds the user's current session_key:
 // hex(HMAC-SHA256(key=session_key, message="")).
-func (e *Emulator) checkSession(w http.ResponseWriter, r *http.Request) {
-	if !e.applyFault(w, r, CheckSession, contentTypeJSON) {
+func (e *Server) CheckSession(w http.ResponseWriter, r *http.Request) {
+	if !e.applyFault(w, r, wxshared.CheckSession, wxshared.ContentTypeJSON) {
 		return
 	}
 	q := r.URL.Query()
 	code, msg := e.verifySession(q.Get("access_token"), q.Get("openid"), q.Get("signature"), q.Get("sig_method"))
 	if code != 0 {
-		e.writeWeChatError(w, contentTypeJSON, code, msg)
+		e.writeWeChatError(w, wxshared.ContentTypeJSON, code, msg)
 		return
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON, wechatError{ErrCode: 0, ErrMsg: "ok"})
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, wechatError{ErrCode: 0, ErrMsg: "ok"})
 }
 
-func (e *Emulator) verifySession(token, openID, signature, sigMethod string) (int, string) {
+func (e *Server) verifySession(token, openID, signature, sigMethod string) (int, string) {
 	if token == "" {
 		return errTokenMissing, "access_token missing"
 	}

@@ -1,4 +1,4 @@
-package emulator
+package notify
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Delivering notifications the way WeChat does: POST to notify_url; a 200
@@ -23,36 +25,52 @@ import (
 // only looks at the status.
 const maxNotifyAnswer = 64 << 10
 
+// Delivery is one notification attempt.
+type Delivery struct {
+	NotificationID string
+	Attempt        int // 1 for the first try, 2 for the first retry...; 0 for a SIGNTEST probe
+	At             time.Time
+	Status         int    // HTTP status, 0 on transport error or a dropped attempt
+	Err            string // transport error, "dropped", or empty
+	Duplicate      bool   // an extra copy (Fault.Duplicate), or an attempt of a re-send
+	Probe          bool   // a WECHATPAY/SIGNTEST/ probe, which must be refused
+	// Final says no further attempt will follow for this delivery: it
+	// succeeded, the schedule is exhausted (the merchant now has to find
+	// out by querying), or Close cut it short. It is the last record of
+	// its delivery; Fault.Duplicate copies and probes are never Final.
+	Final bool
+}
+
 // delivery is one run of attempts for an event.
 type delivery struct {
 	log    *[]Delivery // the transaction's or refund's attempts, guarded by e.mu
 	url    string
-	ev     *event
-	fault  Fault // zero if none was queued
-	resend bool  // a duplicate push asked for over the control API
+	ev     *Event
+	fault  wxshared.Fault // zero if none was queued
+	resend bool           // a duplicate push asked for over the control API
 }
 
-// startDeliveryLocked takes a queued fault of ep (Notify or RefundNotify),
+// StartLocked takes a queued fault of ep (Notify or RefundNotify),
 // if any, and delivers ev to url in the background, recording each attempt
 // in *log. The caller holds e.mu. It reports false if the emulator is
 // closed and nothing will be sent.
-func (e *Emulator) startDeliveryLocked(ep Endpoint, url string, log *[]Delivery, ev *event, resend bool) bool {
-	f, _ := e.takeFaultLocked(ep)
+func (e *Notifier) StartLocked(ep wxshared.Endpoint, url string, log *[]Delivery, ev *Event, resend bool) bool {
+	f, _ := e.faults.TakeLocked(ep)
 	d := delivery{log: log, url: url, ev: ev, fault: f, resend: resend}
-	return e.goLocked(func() { e.deliver(d) })
+	return e.bg.GoLocked(func() { e.deliver(d) })
 }
 
-func (e *Emulator) deliver(d delivery) {
-	ctx := e.stopped
+func (e *Notifier) deliver(d delivery) {
+	ctx := e.bg.Stopped()
 	if d.fault.SignTest {
 		e.record(d, e.send(ctx, d, sendOpts{probe: true}))
 	}
 	duplicatesLeft := d.fault.Duplicate
 	for attempt := 1; ; attempt++ {
-		if !sleep(ctx, d.fault.Delay) {
+		if !wxshared.Sleep(ctx, d.fault.Delay) {
 			return
 		}
-		last := attempt > len(e.pay.schedule)
+		last := attempt > len(e.schedule)
 		var ok bool
 		if attempt <= d.fault.Drop {
 			e.record(d, Delivery{Attempt: attempt, At: e.now(), Err: "dropped", Final: last})
@@ -70,8 +88,8 @@ func (e *Emulator) deliver(d delivery) {
 		if ok || last || ctx.Err() != nil {
 			return
 		}
-		wait := time.Duration(float64(e.pay.schedule[attempt-1]) * e.pay.timeScale)
-		if !sleep(ctx, wait) {
+		wait := time.Duration(float64(e.schedule[attempt-1]) * e.timeScale)
+		if !wxshared.Sleep(ctx, wait) {
 			return // closed: a pending retry is simply not made
 		}
 	}
@@ -85,11 +103,11 @@ type sendOpts struct {
 }
 
 // send makes one attempt and returns its record.
-func (e *Emulator) send(ctx context.Context, d delivery, o sendOpts) Delivery {
-	sig := e.currentSignature()
-	sig.test = o.probe
-	rec := Delivery{Attempt: o.attempt, At: sig.at, Duplicate: o.duplicate || d.resend, Probe: o.probe}
-	h, body, err := d.ev.seal(e.pay.keys.APIv3Key, sig)
+func (e *Notifier) send(ctx context.Context, d delivery, o sendOpts) Delivery {
+	sig := e.signer.Current()
+	sig.Test = o.probe
+	rec := Delivery{Attempt: o.attempt, At: sig.At, Duplicate: o.duplicate || d.resend, Probe: o.probe}
+	h, body, err := d.ev.seal(e.keys.APIv3Key, sig)
 	if err == nil {
 		rec.Status, err = e.post(ctx, d.url, h, body)
 	}
@@ -106,14 +124,14 @@ func (e *Emulator) send(ctx context.Context, d delivery, o sendOpts) Delivery {
 // {"code":"FAIL"} too); every other status is retried.
 func taken(status int) bool { return status == http.StatusOK || status == http.StatusNoContent }
 
-func (e *Emulator) post(ctx context.Context, url string, h http.Header, body []byte) (int, error) {
+func (e *Notifier) post(ctx context.Context, url string, h http.Header, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header = h
 	req.Header.Set("User-Agent", "Mozilla/4.0") // what merchants report WeChat's notifier sends
-	resp, err := e.pay.client.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -122,31 +140,9 @@ func (e *Emulator) post(ctx context.Context, url string, h http.Header, body []b
 	return resp.StatusCode, nil
 }
 
-func (e *Emulator) record(d delivery, rec Delivery) {
-	rec.NotificationID = d.ev.id
+func (e *Notifier) record(d delivery, rec Delivery) {
+	rec.NotificationID = d.ev.ID
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	*d.log = append(*d.log, rec)
-}
-
-// ResendNotification pushes the payment notification of a paid transaction
-// again now, with the same notification id, as WeChat sometimes does. Its
-// attempts are recorded with Duplicate set; it retries like any delivery.
-// It is what POST /emulator/transactions/{no}/notify does.
-func (e *Emulator) ResendNotification(outTradeNo string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.pay == nil {
-		return ErrPayDisabled
-	}
-	t, ok := e.pay.txns[outTradeNo]
-	switch {
-	case !ok:
-		return ErrNoTransaction
-	case t.paid == nil:
-		return ErrNotPaid
-	case !e.startDeliveryLocked(Notify, t.notifyURL, &t.deliveries, t.paid, true):
-		return ErrClosed
-	}
-	return nil
 }

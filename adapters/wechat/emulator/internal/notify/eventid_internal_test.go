@@ -1,4 +1,4 @@
-package emulator
+package notify
 
 import (
 	"strings"
@@ -12,7 +12,7 @@ func TestEventIDsSealedInOneSecondAreDistinct(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	seen := make(map[string]bool, 20000)
 	for range 20000 {
-		id := newEventID(at)
+		id := NewEventID(at)
 		if !strings.HasPrefix(id, "EV-20261201180000") {
 			t.Fatalf("id %q: want EV- and the time in Beijing", id)
 		}

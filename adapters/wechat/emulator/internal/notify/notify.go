@@ -1,4 +1,4 @@
-package emulator
+package notify
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Payment and refund notifications (§6, §9): an envelope whose resource is
@@ -20,40 +22,40 @@ import (
 // tests forged or broken ones, share this code.
 
 const (
-	eventTransactionSuccess = "TRANSACTION.SUCCESS"
+	EventTransactionSuccess = "TRANSACTION.SUCCESS"
 	resourceAlgorithm       = "AEAD_AES_256_GCM"
 	resourceNonceLen        = 12
 	// A resource's original_type, which WeChat also uses as its
 	// associated_data.
-	originalTransaction = "transaction"
-	originalRefund      = "refund"
+	OriginalTransaction = "transaction"
+	OriginalRefund      = "refund"
 )
 
 // eventSummaries is WeChat's summary per event type.
 var eventSummaries = map[string]string{
-	eventTransactionSuccess: "支付成功",
+	EventTransactionSuccess: "支付成功",
 	"REFUND.SUCCESS":        "退款成功",
 	"REFUND.ABNORMAL":       "退款异常",
 	"REFUND.CLOSED":         "退款关闭",
 }
 
-// event is one notification WeChat has to deliver. Its id and content stay
+// Event is one notification WeChat has to deliver. Its id and content stay
 // the same across retries; each attempt is encrypted and signed afresh, so
 // that its timestamp is current.
-type event struct {
-	id           string
-	eventType    string
-	createTime   time.Time
-	originalType string // originalTransaction or originalRefund
-	resource     []byte // plaintext transaction or refund JSON
+type Event struct {
+	ID           string
+	EventType    string
+	CreateTime   time.Time
+	OriginalType string // OriginalTransaction or OriginalRefund
+	Resource     []byte // plaintext transaction or refund JSON
 }
 
-// newEventID looks like WeChat's: "EV-", the time in Beijing, random
+// NewEventID looks like WeChat's: "EV-", the time in Beijing, random
 // digits; fifteen of them, so that the ten thousand notifications a second
 // a load test seals do not share an id (with seven, some did, and WeChat
 // never sends two notifications with one id).
-func newEventID(now time.Time) string {
-	return "EV-" + now.In(cst).Format("20060102150405") + randomDigits(15)
+func NewEventID(now time.Time) string {
+	return "EV-" + now.In(wxshared.CST).Format("20060102150405") + wxshared.RandomDigits(15)
 }
 
 type notificationEnvelope struct {
@@ -74,7 +76,7 @@ type encryptedPayload struct {
 }
 
 // seal encrypts ev under apiV3Key and signs the envelope with sig.
-func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte, error) {
+func (ev *Event) seal(apiV3Key string, sig wxshared.Signature) (http.Header, []byte, error) {
 	if len(apiV3Key) != 32 {
 		return nil, nil, fmt.Errorf("APIv3 key must be 32 bytes, got %d", len(apiV3Key))
 	}
@@ -86,19 +88,19 @@ func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte
 	if err != nil {
 		return nil, nil, err
 	}
-	nonce := randomAlnum(resourceNonceLen)
-	sealed := gcm.Seal(nil, []byte(nonce), ev.resource, []byte(ev.originalType))
+	nonce := wxshared.RandomAlnum(resourceNonceLen)
+	sealed := gcm.Seal(nil, []byte(nonce), ev.Resource, []byte(ev.OriginalType))
 	body, err := json.Marshal(notificationEnvelope{
-		ID:           ev.id,
-		CreateTime:   ev.createTime.In(cst).Format(time.RFC3339),
+		ID:           ev.ID,
+		CreateTime:   ev.CreateTime.In(wxshared.CST).Format(time.RFC3339),
 		ResourceType: "encrypt-resource",
-		EventType:    ev.eventType,
-		Summary:      eventSummaries[ev.eventType],
+		EventType:    ev.EventType,
+		Summary:      eventSummaries[ev.EventType],
 		Resource: encryptedPayload{
-			OriginalType:   ev.originalType,
+			OriginalType:   ev.OriginalType,
 			Algorithm:      resourceAlgorithm,
 			Ciphertext:     base64.StdEncoding.EncodeToString(sealed),
-			AssociatedData: ev.originalType,
+			AssociatedData: ev.OriginalType,
 			Nonce:          nonce,
 		},
 	})
@@ -107,7 +109,7 @@ func (ev *event) seal(apiV3Key string, sig wechatSignature) (http.Header, []byte
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	if err := sig.apply(h, body); err != nil {
+	if err := sig.Apply(h, body); err != nil {
 		return nil, nil, err
 	}
 	return h, body, nil
@@ -134,63 +136,29 @@ type NotificationOptions struct {
 	Mutate func(resource map[string]any)
 }
 
-// Notification returns the headers and raw body of a signed, encrypted
-// TRANSACTION notification for a transaction the emulator knows (any
-// state), signed per the current SignMode unless o says otherwise. Nothing
-// is sent or recorded: the caller POSTs it wherever it likes.
-func (e *Emulator) Notification(outTradeNo string, o NotificationOptions) (http.Header, []byte, error) {
-	e.mu.Lock()
-	if e.pay == nil {
-		e.mu.Unlock()
-		return nil, nil, ErrPayDisabled
-	}
-	t, ok := e.pay.txns[outTradeNo]
-	var wire wechatTransaction
-	if ok {
-		wire = t.wire()
-	}
-	e.mu.Unlock()
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: %q", ErrNoTransaction, outTradeNo)
-	}
-	return e.forge(wire, originalTransaction, eventTransactionSuccess, o)
-}
-
-// SealTransaction signs and encrypts a TRANSACTION notification for a
-// transaction described by resource (WeChat's JSON fields: appid, mchid,
-// out_trade_no, transaction_id, trade_state, success_time, payer, amount),
-// which the emulator need not know: a load generator makes thousands of
-// them for orders it wrote itself. Signed per the current SignMode.
-func (e *Emulator) SealTransaction(resource map[string]any, o NotificationOptions) (http.Header, []byte, error) {
-	if e.pay == nil {
-		return nil, nil, ErrPayDisabled
-	}
-	return e.forge(resource, originalTransaction, eventTransactionSuccess, o)
-}
-
-// forge seals resource (the transaction or refund JSON) the way o says;
+// Forge seals resource (the transaction or refund JSON) the way o says;
 // defaultEvent is the event_type when o leaves it empty.
-func (e *Emulator) forge(resource any, originalType, defaultEvent string, o NotificationOptions) (http.Header, []byte, error) {
+func (e *Notifier) Forge(resource any, originalType, defaultEvent string, o NotificationOptions) (http.Header, []byte, error) {
 	plain, err := mutateResource(resource, o.Mutate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("emulator: notification resource: %w", err)
 	}
-	sig := e.currentSignature()
+	sig := e.signer.Current()
 	if !o.Timestamp.IsZero() {
-		sig.at = o.Timestamp
+		sig.At = o.Timestamp
 	}
-	ev := &event{id: o.ID, eventType: cmp.Or(o.EventType, defaultEvent), createTime: sig.at, originalType: originalType, resource: plain}
-	if ev.id == "" {
-		ev.id = newEventID(sig.at)
+	ev := &Event{ID: o.ID, EventType: cmp.Or(o.EventType, defaultEvent), CreateTime: sig.At, OriginalType: originalType, Resource: plain}
+	if ev.ID == "" {
+		ev.ID = NewEventID(sig.At)
 	}
 	if o.Serial != "" {
-		sig.serial = o.Serial
+		sig.Serial = o.Serial
 	}
 	if o.SignWith != nil {
-		sig.key = o.SignWith
+		sig.Key = o.SignWith
 	}
-	sig.test = o.SignTest
-	apiV3Key := cmp.Or(o.APIv3Key, e.pay.keys.APIv3Key) // keys never change: no lock needed
+	sig.Test = o.SignTest
+	apiV3Key := cmp.Or(o.APIv3Key, e.keys.APIv3Key) // keys never change: no lock needed
 	h, body, err := ev.seal(apiV3Key, sig)
 	if err != nil {
 		return nil, nil, fmt.Errorf("emulator: notification: %w", err)

@@ -1,10 +1,13 @@
-package emulator
+package wxpay
 
 import (
 	"cmp"
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/notify"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // GET /emulator/deliveries: every notification attempt the emulator made,
@@ -25,22 +28,22 @@ type consoleDeliveryJSON struct {
 	NextRetryAt string `json:"next_retry_at,omitempty"`
 }
 
-func (e *Emulator) getDeliveries(w http.ResponseWriter, _ *http.Request) {
+func (e *Server) GetDeliveries(w http.ResponseWriter, _ *http.Request) {
 	e.mu.Lock()
 	var items []consoleDeliveryJSON
-	add := func(kind, outTradeNo, outRefundNo string, log []Delivery) {
+	add := func(kind, outTradeNo, outRefundNo string, log []notify.Delivery) {
 		for i := range log {
 			j := consoleDeliveryJSON{at: log[i].At, seq: i, Kind: kind, OutTradeNo: outTradeNo, OutRefundNo: outRefundNo, deliveryJSON: deliveriesToJSON(log[i : i+1])[0]}
-			if next, ok := e.nextRetryLocked(log, i); ok {
+			if next, ok := e.notify.NextRetryLocked(log, i); ok {
 				j.NextRetryAt = next.UTC().Format(time.RFC3339Nano)
 			}
 			items = append(items, j)
 		}
 	}
-	for no, t := range e.pay.txns {
+	for no, t := range e.txns {
 		add("payment", no, "", t.deliveries)
 	}
-	for no, r := range e.pay.refunds {
+	for no, r := range e.refunds {
 		add("refund", r.txn.outTradeNo, no, r.deliveries)
 	}
 	e.mu.Unlock()
@@ -53,27 +56,5 @@ func (e *Emulator) getDeliveries(w http.ResponseWriter, _ *http.Request) {
 	if items == nil {
 		items = []consoleDeliveryJSON{}
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON, map[string]any{"items": items})
-}
-
-// nextRetryLocked says when the attempt after log[i] is due, if one will
-// be made: log[i] is a failed scheduled attempt (not a probe, not Final)
-// and no later record of the same run has a higher attempt number yet.
-// The first delivery's attempts are the records without Duplicate; a
-// re-send's are all marked Duplicate, like the extra copies a
-// Fault.Duplicate sends, which Delivery cannot tell apart from them: a
-// failed extra copy (rare: it takes a Duplicate fault and a failing
-// merchant) may show a retry that only its re-send would make.
-func (e *Emulator) nextRetryLocked(log []Delivery, i int) (time.Time, bool) {
-	d := log[i]
-	if d.Final || d.Probe || d.Attempt < 1 || d.Attempt > len(e.pay.schedule) || taken(d.Status) {
-		return time.Time{}, false
-	}
-	for _, later := range log[i+1:] {
-		if later.NotificationID == d.NotificationID && later.Duplicate == d.Duplicate && !later.Probe && later.Attempt > d.Attempt {
-			return time.Time{}, false
-		}
-	}
-	wait := time.Duration(float64(e.pay.schedule[d.Attempt-1]) * e.pay.timeScale)
-	return d.At.Add(wait), true
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})
 }

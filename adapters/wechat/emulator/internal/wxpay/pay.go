@@ -1,12 +1,15 @@
-package emulator
+package wxpay
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/notify"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // The WeChat Pay APIv3 (JSAPI) side of the emulator: the merchant-facing
@@ -14,29 +17,6 @@ import (
 // a payment (payments.go, what wx.requestPayment does on a phone) and the
 // payment notifications WeChat pushes to the merchant (notify*.go). This
 // file holds the configuration and the transactions all of them share.
-
-// SignMode says which WeChat Pay key signs responses and notifications.
-// Merchants registered since late 2024 only have the public key; older ones
-// migrate from platform certificates, and during a migration both arrive.
-type SignMode string
-
-const (
-	SignWithPlatformCert SignMode = "platform_cert" // Wechatpay-Serial is the platform certificate's serial
-	SignWithPublicKey    SignMode = "public_key"    // Wechatpay-Serial is the PUB_KEY_ID_...
-)
-
-func (m SignMode) valid() bool { return m == SignWithPlatformCert || m == SignWithPublicKey }
-
-// DefaultRetrySchedule returns WeChat's documented waits between
-// notification attempts (24h4m in all): a fresh slice, safe to edit.
-func DefaultRetrySchedule() []time.Duration {
-	return []time.Duration{
-		15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
-		10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute,
-		30 * time.Minute, 60 * time.Minute, 3 * time.Hour, 3 * time.Hour,
-		3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
-	}
-}
 
 const (
 	// defaultNotifyTimeout bounds one notification attempt when PayConfig
@@ -49,10 +29,10 @@ const (
 
 // PayConfig turns on the WeChat Pay side of the emulator for one merchant.
 type PayConfig struct {
-	Keys PayKeys
+	Keys wxshared.PayKeys
 	// SignMode defaults to SignWithPublicKey; SetSignMode changes it at run
 	// time (simulates a migration: both kinds then arrive).
-	SignMode SignMode
+	SignMode wxshared.SignMode
 	// RetrySchedule is the wait before each notification retry; nil or
 	// empty means DefaultRetrySchedule. After the last, delivery stops.
 	RetrySchedule []time.Duration
@@ -79,21 +59,24 @@ type PayConfig struct {
 	ManualRefunds bool
 }
 
-// payState is the WeChat Pay side of an Emulator; nil when Config.Pay is.
-type payState struct {
-	keys           PayKeys
-	platformSerial string
-	schedule       []time.Duration
-	timeScale      float64
+// Server is the WeChat Pay side of an Emulator.
+type Server struct {
+	appID          string
+	now            func() time.Time
+	keys           wxshared.PayKeys
 	client         *http.Client
 	ownClient      bool // client was made here, and is closed by Close
 	allowHTTP      bool
 	prepayValidity time.Duration
 	refundDelay    time.Duration // scaled; unused with manualRefunds
 	manualRefunds  bool
+	faults         *wxshared.Faults
+	bg             *wxshared.Background
+	signer         *wxshared.Signer
+	notify         *notify.Notifier
 
-	// Guarded by Emulator.mu.
-	signMode SignMode
+	// Guarded by mu, the emulator's.
+	mu       *sync.Mutex
 	txns     map[string]*transaction // by out_trade_no
 	byPrepay map[string]*transaction // every prepay_id ever issued, current or not
 	// Served query and close calls by out_trade_no (paycalls.go), also for
@@ -102,19 +85,22 @@ type payState struct {
 	refunds         map[string]*refund // by out_refund_no (refunds.go)
 }
 
-func newPayState(cfg PayConfig) (*payState, error) {
-	if err := cfg.Keys.validate(); err != nil {
+// New validates cfg and returns the WeChat Pay side of an emulator of the
+// mini-program appID, whose state mu guards.
+func New(cfg PayConfig, appID string, now func() time.Time, mu *sync.Mutex, faults *wxshared.Faults, bg *wxshared.Background) (*Server, error) {
+	if err := cfg.Keys.Validate(); err != nil {
 		return nil, err
 	}
-	p := &payState{
+	p := &Server{
+		appID:          appID,
+		now:            now,
 		keys:           cfg.Keys,
-		platformSerial: cfg.Keys.PlatformSerial(),
-		schedule:       append([]time.Duration(nil), cfg.RetrySchedule...),
-		timeScale:      cfg.TimeScale,
 		client:         cfg.HTTPClient,
 		allowHTTP:      cfg.AllowHTTPNotify,
 		prepayValidity: cmp.Or(cfg.PrepayIDValidity, PrepayIDValidity),
-		signMode:       cfg.SignMode,
+		faults:         faults,
+		bg:             bg,
+		mu:             mu,
 		txns:           make(map[string]*transaction),
 		byPrepay:       make(map[string]*transaction),
 		queries:        make(map[string]int),
@@ -122,30 +108,33 @@ func newPayState(cfg PayConfig) (*payState, error) {
 		refunds:        make(map[string]*refund),
 		manualRefunds:  cfg.ManualRefunds,
 	}
-	if p.signMode == "" {
-		p.signMode = SignWithPublicKey
+	schedule := append([]time.Duration(nil), cfg.RetrySchedule...)
+	timeScale := cfg.TimeScale
+	signMode := cfg.SignMode
+	if signMode == "" {
+		signMode = wxshared.SignWithPublicKey
 	}
-	if !p.signMode.valid() {
-		return nil, fmt.Errorf("unknown SignMode %q: use %q or %q", cfg.SignMode, SignWithPlatformCert, SignWithPublicKey)
+	if !signMode.Valid() {
+		return nil, fmt.Errorf("unknown SignMode %q: use %q or %q", cfg.SignMode, wxshared.SignWithPlatformCert, wxshared.SignWithPublicKey)
 	}
-	if len(p.schedule) == 0 {
-		p.schedule = DefaultRetrySchedule()
+	if len(schedule) == 0 {
+		schedule = notify.DefaultRetrySchedule()
 	}
-	for _, d := range p.schedule {
+	for _, d := range schedule {
 		if d < 0 {
 			return nil, fmt.Errorf("RetrySchedule has a negative wait %s", d)
 		}
 	}
 	switch {
-	case p.timeScale == 0:
-		p.timeScale = 1
-	case p.timeScale < 0 || math.IsNaN(p.timeScale) || math.IsInf(p.timeScale, 0):
+	case timeScale == 0:
+		timeScale = 1
+	case timeScale < 0 || math.IsNaN(timeScale) || math.IsInf(timeScale, 0):
 		return nil, fmt.Errorf("TimeScale must be a positive number, got %v", cfg.TimeScale)
 	}
 	if cfg.RefundDelay < 0 {
 		return nil, fmt.Errorf("RefundDelay must not be negative, got %s (ManualRefunds keeps refunds PROCESSING)", cfg.RefundDelay)
 	}
-	p.refundDelay = time.Duration(float64(cmp.Or(cfg.RefundDelay, DefaultRefundDelay)) * p.timeScale)
+	p.refundDelay = time.Duration(float64(cmp.Or(cfg.RefundDelay, DefaultRefundDelay)) * timeScale)
 	if p.client == nil {
 		// Its own transport, so that Close can drop its idle connections
 		// without touching anyone else's.
@@ -158,26 +147,17 @@ func newPayState(cfg PayConfig) (*payState, error) {
 			},
 		}
 	}
+	p.signer = wxshared.NewSigner(cfg.Keys, signMode, now, mu)
+	p.notify = notify.New(notify.Config{
+		Keys: cfg.Keys, Signer: p.signer, Faults: faults, Background: bg, Now: now,
+		Schedule: schedule, TimeScale: timeScale, Client: p.client,
+	}, mu)
 	return p, nil
 }
 
 // SetSignMode switches the key that signs responses and notifications from
-// now on. It panics on a SignMode other than the two constants (a
-// programming error); without Config.Pay it does nothing.
-func (e *Emulator) SetSignMode(m SignMode) {
-	if !m.valid() {
-		panic(fmt.Sprintf("emulator: unknown SignMode %q", m))
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.pay != nil {
-		e.pay.signMode = m
-	}
-}
-
-// ErrPayDisabled is returned by the pay methods of an emulator built
-// without Config.Pay.
-var ErrPayDisabled = errors.New("emulator: WeChat Pay is not configured (Config.Pay is nil)")
+// now on.
+func (e *Server) SetSignMode(m wxshared.SignMode) { e.signer.SetMode(m) }
 
 // order is what a JSAPI prepay asked for. A repeat prepay must ask for
 // exactly the same, so the struct is kept comparable.
@@ -196,9 +176,9 @@ type transaction struct {
 	state          string // one of the trade* constants (tradestate.go)
 	transactionID  string
 	successTime    time.Time
-	paid           *event     // the TRANSACTION.SUCCESS event, once paid
-	deliveries     []Delivery // every notification attempt, in order
-	refunds        []*refund  // in the order they were created
+	paid           *notify.Event     // the TRANSACTION.SUCCESS event, once paid
+	deliveries     []notify.Delivery // every notification attempt, in order
+	refunds        []*refund         // in the order they were created
 }
 
 // TransactionView is a transaction as the emulator sees it.
@@ -233,77 +213,31 @@ func (t *transaction) view() TransactionView {
 }
 
 // Transaction returns what the emulator knows of outTradeNo.
-func (e *Emulator) Transaction(outTradeNo string) (TransactionView, bool) {
+func (e *Server) Transaction(outTradeNo string) (TransactionView, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return TransactionView{}, false
-	}
-	t, ok := e.pay.txns[outTradeNo]
+	t, ok := e.txns[outTradeNo]
 	if !ok {
 		return TransactionView{}, false
 	}
 	return t.view(), true
 }
 
-// Delivery is one notification attempt.
-type Delivery struct {
-	NotificationID string
-	Attempt        int // 1 for the first try, 2 for the first retry...; 0 for a SIGNTEST probe
-	At             time.Time
-	Status         int    // HTTP status, 0 on transport error or a dropped attempt
-	Err            string // transport error, "dropped", or empty
-	Duplicate      bool   // an extra copy (Fault.Duplicate), or an attempt of a re-send
-	Probe          bool   // a WECHATPAY/SIGNTEST/ probe, which must be refused
-	// Final says no further attempt will follow for this delivery: it
-	// succeeded, the schedule is exhausted (the merchant now has to find
-	// out by querying), or Close cut it short. It is the last record of
-	// its delivery; Fault.Duplicate copies and probes are never Final.
-	Final bool
-}
-
 // Deliveries returns every notification attempt for outTradeNo so far, in
 // the order they completed.
-func (e *Emulator) Deliveries(outTradeNo string) []Delivery {
+func (e *Server) Deliveries(outTradeNo string) []notify.Delivery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return nil
-	}
-	if t, ok := e.pay.txns[outTradeNo]; ok {
-		return append([]Delivery(nil), t.deliveries...)
+	if t, ok := e.txns[outTradeNo]; ok {
+		return append([]notify.Delivery(nil), t.deliveries...)
 	}
 	return nil
 }
 
-// Close stops the emulator's background work: it cancels pending
-// notification retries and in-flight attempts (which are then recorded
-// with the cancellation as Err), waits until every delivery goroutine has
-// returned, and closes the idle connections of its own notification
-// client. Payments after Close still succeed but notify nobody; refunds
-// then stay PROCESSING until CompleteRefund, which notifies nobody either.
-// It is safe to call more than once; the HTTP handler keeps working.
-func (e *Emulator) Close() {
-	e.mu.Lock()
-	e.closed = true
-	e.mu.Unlock()
-	e.stop()
-	e.background.Wait()
-	if e.pay != nil && e.pay.ownClient {
-		e.pay.client.CloseIdleConnections()
+// CloseIdleConnections closes the idle connections of the notification
+// client, if the emulator made it.
+func (e *Server) CloseIdleConnections() {
+	if e.ownClient {
+		e.client.CloseIdleConnections()
 	}
-}
-
-// goLocked runs f in a goroutine that Close waits for, unless the emulator
-// is closed. The caller holds e.mu, which orders it before Close's Wait.
-func (e *Emulator) goLocked(f func()) bool {
-	if e.closed {
-		return false
-	}
-	e.background.Add(1)
-	go func() {
-		defer e.background.Done()
-		f()
-	}()
-	return true
 }

@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // The merchant-facing WeChat Pay APIv3 endpoints for JSAPI: prepay, query
@@ -13,9 +15,6 @@ import (
 // not depend on who asks), then the merchant's signature, then the work.
 // Messages mimic WeChat's Chinese wording; clients must go by HTTP status
 // and code, never by message.
-
-// cst is the zone WeChat writes every time in (+08:00).
-var cst = time.FixedZone("CST", 8*60*60)
 
 // Transaction JSON as query answers it and notifications carry it (§6).
 type wechatTransaction struct {
@@ -64,7 +63,7 @@ func (t *transaction) wire() wechatTransaction {
 		paid := t.total
 		w.BankType = "OTHERS"
 		w.Amount.PayerTotal = &paid
-		w.SuccessTime = t.successTime.In(cst).Format(time.RFC3339)
+		w.SuccessTime = t.successTime.In(wxshared.CST).Format(time.RFC3339)
 	}
 	return w
 }
@@ -93,8 +92,8 @@ type prepayResponse struct {
 	PrepayID string `json:"prepay_id"`
 }
 
-// jsapi: POST /v3/pay/transactions/jsapi
-func (e *Emulator) jsapi(w http.ResponseWriter, r *http.Request) {
+// JSAPI: POST /v3/pay/transactions/jsapi
+func (e *Server) JSAPI(w http.ResponseWriter, r *http.Request) {
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return
@@ -119,11 +118,11 @@ const PrepayIDValidity = 2 * time.Hour
 // time_expire can only be set by the first call: a repeat may leave it out
 // or give the same instant. A repeat answers the current prepay_id while it
 // is valid, and a new one, which replaces it, once it has lapsed.
-func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
+func (e *Server) prepay(o order, expire time.Time) (string, *payFailure) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	if t, ok := e.pay.txns[o.outTradeNo]; ok {
+	if t, ok := e.txns[o.outTradeNo]; ok {
 		switch {
 		case t.state == tradeSuccess || t.state == tradeRefund:
 			return "", &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付"}
@@ -135,11 +134,11 @@ func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
 		case t.order != o || (!expire.IsZero() && !expire.Equal(t.timeExpire)):
 			return "", &payFailure{http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复"}
 		}
-		if !now.Before(t.prepayIssuedAt.Add(e.pay.prepayValidity)) {
+		if !now.Before(t.prepayIssuedAt.Add(e.prepayValidity)) {
 			// The old id stays in byPrepay, so that paying with it is
 			// refused as expired rather than as unknown.
 			t.prepayID, t.prepayIssuedAt = newPrepayID(now), now
-			e.pay.byPrepay[t.prepayID] = t
+			e.byPrepay[t.prepayID] = t
 		}
 		return t.prepayID, nil
 	}
@@ -157,30 +156,30 @@ func (e *Emulator) prepay(o order, expire time.Time) (string, *payFailure) {
 	if expire.IsZero() {
 		t.payableUntil = now.Add(unpaidLifetime)
 	}
-	e.pay.txns[o.outTradeNo] = t
-	e.pay.byPrepay[t.prepayID] = t
+	e.txns[o.outTradeNo] = t
+	e.byPrepay[t.prepayID] = t
 	return t.prepayID, nil
 }
 
 // newPrepayID looks like WeChat's: "wx", the time to the second in
 // Beijing, and random hex.
 func newPrepayID(now time.Time) string {
-	return "wx" + now.In(cst).Format("20060102150405") + randomHex(10)
+	return "wx" + now.In(wxshared.CST).Format("20060102150405") + wxshared.RandomHex(10)
 }
 
-// queryOrder: GET /v3/pay/transactions/out-trade-no/{no}?mchid=M
-func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
+// QueryOrder: GET /v3/pay/transactions/out-trade-no/{no}?mchid=M
+func (e *Server) QueryOrder(w http.ResponseWriter, r *http.Request) {
 	if _, ok := e.authenticate(w, r); !ok {
 		return
 	}
 	no := r.PathValue("no")
-	e.countCall(e.pay.queries, no)
+	e.countCall(e.queries, no)
 	if f := e.checkMchID(r.URL.Query().Get("mchid"), "query"); f != nil {
 		e.writeFailure(w, f)
 		return
 	}
 	e.mu.Lock()
-	t, ok := e.pay.txns[no]
+	t, ok := e.txns[no]
 	var resp wechatTransaction
 	if ok {
 		resp = t.wire()
@@ -193,7 +192,7 @@ func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
 	e.writeSigned(w, http.StatusOK, resp)
 }
 
-// closeOrder: POST /v3/pay/transactions/out-trade-no/{no}/close {"mchid":"M"}
+// CloseOrder: POST /v3/pay/transactions/out-trade-no/{no}/close {"mchid":"M"}
 //
 // Closing an out_trade_no WeChat never saw answers 204 (WeChat has been
 // reported to do so, and a merchant must be able to close an order whose
@@ -201,13 +200,13 @@ func (e *Emulator) queryOrder(w http.ResponseWriter, r *http.Request) {
 // is fine; closing a paid transaction (SUCCESS, or REFUND after it) is
 // ORDERPAID. NOTPAY, USERPAYING and PAYERROR become CLOSED; REVOKED is
 // final already and stays as it is.
-func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
+func (e *Server) CloseOrder(w http.ResponseWriter, r *http.Request) {
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return
 	}
 	no := r.PathValue("no")
-	e.countCall(e.pay.closes, no)
+	e.countCall(e.closes, no)
 	var req struct {
 		MchID string `json:"mchid"`
 	}
@@ -221,7 +220,7 @@ func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	var f *payFailure
-	if t, ok := e.pay.txns[no]; ok {
+	if t, ok := e.txns[no]; ok {
 		switch t.state {
 		case tradeSuccess, tradeRefund:
 			f = &payFailure{http.StatusBadRequest, "ORDERPAID", "该订单已支付，不能关闭"}
@@ -239,11 +238,11 @@ func (e *Emulator) closeOrder(w http.ResponseWriter, r *http.Request) {
 
 // checkMchID refuses a mchid (query parameter or body field) that is
 // missing or not the merchant that signed the request.
-func (e *Emulator) checkMchID(mchID, location string) *payFailure {
+func (e *Server) checkMchID(mchID, location string) *payFailure {
 	switch {
 	case mchID == "":
 		return paramError(fmt.Sprintf("输入源“/%s/mchid”映射到字段“直连商户号”必填性规则校验失败，此字段为必填项", location))
-	case mchID != e.pay.keys.MchID:
+	case mchID != e.keys.MchID:
 		return paramError("mchid 与请求签名的商户号不一致")
 	}
 	return nil

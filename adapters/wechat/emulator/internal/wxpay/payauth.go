@@ -1,11 +1,6 @@
-package emulator
+package wxpay
 
 import (
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Signatures both ways, as WeChat Pay APIv3 does them (§2 and §3 of
@@ -21,14 +18,9 @@ import (
 // certificate's key or the WeChat Pay public key, per SignMode.
 
 const (
-	// signatureType is the only scheme APIv3 has, in Authorization and in
-	// Wechatpay-Signature-Type.
-	signatureType = "WECHATPAY2-SHA256-RSA2048"
 	// maxClockSkew is WeChat's replay window for request timestamps.
 	maxClockSkew = 5 * time.Minute
 	maxPayBody   = 64 << 10
-	// signTestPrefix marks WeChat's probes of a merchant's verification.
-	signTestPrefix = "WECHATPAY/SIGNTEST/"
 )
 
 // payError is WeChat Pay's error body.
@@ -50,7 +42,7 @@ func paramError(msg string) *payFailure {
 // authenticate reads a /v3 request's body and checks the merchant's
 // signature over it. On failure it has answered 401 (unsigned, as WeChat
 // does not sign for a caller it cannot identify) and returns false.
-func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+func (e *Server) authenticate(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayBody))
 	if err != nil {
 		e.writePayError(w, http.StatusBadRequest, "PARAM_ERROR", "请求体无法读取或超过 64KB")
@@ -58,7 +50,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) ([]byte,
 	}
 	if msg := e.verifyMerchant(r, body); msg != "" {
 		w.Header().Set("Request-ID", requestID())
-		writeJSON(w, http.StatusUnauthorized, contentTypeJSON, payError{Code: "SIGN_ERROR", Message: msg})
+		wxshared.WriteJSON(w, http.StatusUnauthorized, wxshared.ContentTypeJSON, payError{Code: "SIGN_ERROR", Message: msg})
 		return nil, false
 	}
 	return body, true
@@ -68,10 +60,10 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) ([]byte,
 // or returns "". A wrong mchid is a 401 like a wrong key rather than a 403
 // NO_AUTH: WeChat cannot tell the two apart, since it looks the key up by
 // mchid and serial_no.
-func (e *Emulator) verifyMerchant(r *http.Request, body []byte) string {
+func (e *Server) verifyMerchant(r *http.Request, body []byte) string {
 	scheme, params, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if scheme != signatureType {
-		return "Authorization 缺失，或认证类型不是 " + signatureType
+	if scheme != wxshared.SignatureType {
+		return "Authorization 缺失，或认证类型不是 " + wxshared.SignatureType
 	}
 	p, err := parseAuthParams(params)
 	if err != nil {
@@ -82,7 +74,7 @@ func (e *Emulator) verifyMerchant(r *http.Request, body []byte) string {
 			return "Authorization 缺少 " + k
 		}
 	}
-	keys := e.pay.keys
+	keys := e.keys
 	if p["mchid"] != keys.MchID {
 		return "商户号 " + p["mchid"] + " 不存在或与证书不匹配"
 	}
@@ -101,7 +93,7 @@ func (e *Emulator) verifyMerchant(r *http.Request, body []byte) string {
 		uri = r.URL.RequestURI()
 	}
 	msg := r.Method + "\n" + uri + "\n" + p["timestamp"] + "\n" + p["nonce_str"] + "\n" + string(body) + "\n"
-	if !verifySHA256(&keys.MchPrivateKey.PublicKey, msg, p["signature"]) {
+	if !wxshared.VerifySHA256(&keys.MchPrivateKey.PublicKey, msg, p["signature"]) {
 		return "签名错误，请检查签名串与商户私钥"
 	}
 	return ""
@@ -124,65 +116,9 @@ func parseAuthParams(s string) (map[string]string, error) {
 	return p, nil
 }
 
-func verifySHA256(pub *rsa.PublicKey, msg, signature string) bool {
-	sig, err := base64.StdEncoding.DecodeString(signature)
-	if err != nil {
-		return false
-	}
-	h := sha256.Sum256([]byte(msg))
-	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) == nil
-}
-
-func signSHA256(key *rsa.PrivateKey, msg string) (string, error) {
-	h := sha256.Sum256([]byte(msg))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, h[:])
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(sig), nil
-}
-
-// wechatSignature is how one response or notification gets signed.
-type wechatSignature struct {
-	key    *rsa.PrivateKey
-	serial string
-	at     time.Time
-	test   bool // a SIGNTEST probe: a signature that must not verify
-}
-
-// currentSignature is the key and serial that SignMode selects now.
-func (e *Emulator) currentSignature() wechatSignature {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s := wechatSignature{key: e.pay.keys.PublicKeyPrivate, serial: e.pay.keys.PublicKeyID, at: e.now()}
-	if e.pay.signMode == SignWithPlatformCert {
-		s.key, s.serial = e.pay.keys.PlatformKey, e.pay.platformSerial
-	}
-	return s
-}
-
-// apply sets the Wechatpay-* headers over TIMESTAMP\nNONCE\nBODY\n.
-func (s wechatSignature) apply(h http.Header, body []byte) error {
-	nonce := randomAlnum(32)
-	ts := strconv.FormatInt(s.at.Unix(), 10)
-	sig := signTestPrefix + base64.StdEncoding.EncodeToString(randomBytes(192))
-	if !s.test {
-		var err error
-		if sig, err = signSHA256(s.key, ts+"\n"+nonce+"\n"+string(body)+"\n"); err != nil {
-			return fmt.Errorf("sign: %w", err)
-		}
-	}
-	h.Set("Wechatpay-Nonce", nonce)
-	h.Set("Wechatpay-Timestamp", ts)
-	h.Set("Wechatpay-Serial", s.serial)
-	h.Set("Wechatpay-Signature", sig)
-	h.Set("Wechatpay-Signature-Type", signatureType)
-	return nil
-}
-
 // writeSigned answers like WeChat Pay: compact JSON (no body for a nil v,
 // e.g. 204), a Request-ID, and the Wechatpay-* signature headers.
-func (e *Emulator) writeSigned(w http.ResponseWriter, status int, v any) {
+func (e *Server) writeSigned(w http.ResponseWriter, status int, v any) {
 	var body []byte
 	if v != nil {
 		var err error
@@ -192,12 +128,12 @@ func (e *Emulator) writeSigned(w http.ResponseWriter, status int, v any) {
 	}
 	h := w.Header()
 	h.Set("Request-ID", requestID())
-	if err := e.currentSignature().apply(h, body); err != nil {
-		writeControlError(w, http.StatusInternalServerError, err.Error())
+	if err := e.signer.Current().Apply(h, body); err != nil {
+		wxshared.WriteControlError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	if body != nil {
-		h.Set("Content-Type", contentTypeJSON)
+		h.Set("Content-Type", wxshared.ContentTypeJSON)
 	}
 	w.WriteHeader(status)
 	if len(body) > 0 {
@@ -205,14 +141,14 @@ func (e *Emulator) writeSigned(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-func (e *Emulator) writePayError(w http.ResponseWriter, status int, code, msg string) {
+func (e *Server) writePayError(w http.ResponseWriter, status int, code, msg string) {
 	e.writeSigned(w, status, payError{Code: code, Message: msg})
 }
 
-func (e *Emulator) writeFailure(w http.ResponseWriter, f *payFailure) {
+func (e *Server) writeFailure(w http.ResponseWriter, f *payFailure) {
 	e.writePayError(w, f.status, f.code, f.message)
 }
 
 // requestID looks like WeChat Pay's Request-ID header, which support asks
 // for: upper-case hex and a sequence suffix.
-func requestID() string { return strings.ToUpper(randomHex(24)) + "-0" }
+func requestID() string { return strings.ToUpper(wxshared.RandomHex(24)) + "-0" }

@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 // Counts of the query and close calls the emulator served, per
 // out_trade_no, so that a test can hold the merchant to a budget ("at most
@@ -9,29 +9,23 @@ package emulator
 
 // QueryCount is how many queries of outTradeNo the emulator served; 0
 // without Config.Pay.
-func (e *Emulator) QueryCount(outTradeNo string) int {
+func (e *Server) QueryCount(outTradeNo string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return 0
-	}
-	return e.pay.queries[outTradeNo]
+	return e.queries[outTradeNo]
 }
 
 // CloseCount is how many closes of outTradeNo the emulator served; 0
 // without Config.Pay.
-func (e *Emulator) CloseCount(outTradeNo string) int {
+func (e *Server) CloseCount(outTradeNo string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return 0
-	}
-	return e.pay.closes[outTradeNo]
+	return e.closes[outTradeNo]
 }
 
-// countCall records one served call in counts (e.pay.queries or closes),
+// countCall records one served call in counts (e.queries or closes),
 // which e.mu guards.
-func (e *Emulator) countCall(counts map[string]int, outTradeNo string) {
+func (e *Server) countCall(counts map[string]int, outTradeNo string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	counts[outTradeNo]++

@@ -1,9 +1,11 @@
-package emulator
+package wxpay
 
 import (
 	"bytes"
 	"io"
 	"net/http"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Faults of the WeChat Pay endpoints. WeChat Pay answers errors with an
@@ -35,24 +37,12 @@ var wellKnownPayCodes = map[string]struct {
 	"USER_ACCOUNT_ABNORMAL": {http.StatusForbidden, "退款请求失败"},
 }
 
-func validPayCode(code string) bool {
-	if len(code) == 0 || len(code) > 64 {
-		return false
-	}
-	for _, c := range []byte(code) {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// payRoute is a WeChat Pay endpoint with its faults played in front of it.
+// PayRoute is a WeChat Pay endpoint with its faults played in front of it.
 // A fault with AnswerLost lets the call do its work first (WeChat did it)
 // and then answers the fault instead of the real answer.
-func (e *Emulator) payRoute(ep Endpoint, h http.HandlerFunc) http.HandlerFunc {
+func (e *Server) PayRoute(ep wxshared.Endpoint, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, ok := e.takeFault(ep)
+		f, ok := e.faults.Take(ep)
 		switch {
 		case !ok:
 			h(w, r)
@@ -74,7 +64,7 @@ func (d discardWriter) WriteHeader(int)             {}
 
 // playPayFault is applyFault for the WeChat Pay endpoints: it plays f and
 // reports whether the handler should go on to answer normally.
-func (e *Emulator) playPayFault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+func (e *Server) playPayFault(w http.ResponseWriter, r *http.Request, f wxshared.Fault) bool {
 
 	if f.Delay > 0 {
 		// Go's server notices a client that hung up only once the body has
@@ -86,14 +76,14 @@ func (e *Emulator) playPayFault(w http.ResponseWriter, r *http.Request, f Fault)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if !sleep(r.Context(), f.Delay) {
+	if !wxshared.Sleep(r.Context(), f.Delay) {
 		return false // the client gave up; nobody is left to answer
 	}
 	if f.Code == "" {
 		if f.HTTPStatus == 0 {
 			return true // a pure delay: answer normally, only late
 		}
-		writeGatewayPage(w, f.HTTPStatus)
+		wxshared.WriteGatewayPage(w, f.HTTPStatus)
 		return false
 	}
 	known, isKnown := wellKnownPayCodes[f.Code]
@@ -113,7 +103,7 @@ func (e *Emulator) playPayFault(w http.ResponseWriter, r *http.Request, f Fault)
 	if status == http.StatusUnauthorized {
 		// WeChat does not sign for a caller it could not authenticate.
 		w.Header().Set("Request-ID", requestID())
-		writeJSON(w, status, contentTypeJSON, payError{Code: f.Code, Message: msg})
+		wxshared.WriteJSON(w, status, wxshared.ContentTypeJSON, payError{Code: f.Code, Message: msg})
 		return false
 	}
 	e.writePayError(w, status, f.Code, msg)

@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 import (
 	"encoding/json"
@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/notify"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // The user's side of a payment: what the WeChat client does when the
@@ -41,10 +44,7 @@ type PaymentRequest struct {
 // days without it), cannot be paid; a prepay_id that is not the
 // transaction's current one, or is PrepayIDValidity old, gives
 // ErrPrepayIDExpired.
-func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
-	if e.pay == nil {
-		return TransactionView{}, ErrPayDisabled
-	}
+func (e *Server) RequestPayment(p PaymentRequest) (TransactionView, error) {
 	prepayID, isPrepay := strings.CutPrefix(p.Package, "prepay_id=")
 	switch {
 	case p.SignType != "RSA":
@@ -57,13 +57,13 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 		return TransactionView{}, errors.New("emulator: nonceStr must be 1 to 32 characters")
 	}
 	msg := e.appID + "\n" + p.TimeStamp + "\n" + p.NonceStr + "\n" + p.Package + "\n"
-	if !verifySHA256(&e.pay.keys.MchPrivateKey.PublicKey, msg, p.PaySign) {
+	if !wxshared.VerifySHA256(&e.keys.MchPrivateKey.PublicKey, msg, p.PaySign) {
 		return TransactionView{}, fmt.Errorf("emulator: paySign does not verify with the merchant's key over %q", msg)
 	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.pay.byPrepay[prepayID]
+	t, ok := e.byPrepay[prepayID]
 	now := e.now()
 	switch {
 	case !ok:
@@ -82,9 +82,9 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 		return t.view(), fmt.Errorf("emulator: 订单已过期 (payable until %s)", t.payableUntil.Format(time.RFC3339))
 	case prepayID != t.prepayID:
 		return t.view(), fmt.Errorf("%w: prepay_id %q was replaced by a later prepay's; pay with the current one", ErrPrepayIDExpired, prepayID)
-	case !now.Before(t.prepayIssuedAt.Add(e.pay.prepayValidity)):
+	case !now.Before(t.prepayIssuedAt.Add(e.prepayValidity)):
 		return t.view(), fmt.Errorf("%w: prepay_id %q was issued at %s and lapsed %s later; prepay again for a new one",
-			ErrPrepayIDExpired, prepayID, t.prepayIssuedAt.Format(time.RFC3339), e.pay.prepayValidity)
+			ErrPrepayIDExpired, prepayID, t.prepayIssuedAt.Format(time.RFC3339), e.prepayValidity)
 	}
 	t.state = tradeSuccess
 	t.transactionID = newTransactionID(now)
@@ -93,15 +93,15 @@ func (e *Emulator) RequestPayment(p PaymentRequest) (TransactionView, error) {
 	if err != nil {
 		panic(fmt.Sprintf("emulator: encode transaction: %v", err)) // the emulator's own type always encodes
 	}
-	t.paid = &event{id: newEventID(now), eventType: eventTransactionSuccess, createTime: now, originalType: originalTransaction, resource: resource}
-	e.startDeliveryLocked(Notify, t.notifyURL, &t.deliveries, t.paid, false)
+	t.paid = &notify.Event{ID: notify.NewEventID(now), EventType: notify.EventTransactionSuccess, CreateTime: now, OriginalType: notify.OriginalTransaction, Resource: resource}
+	e.notify.StartLocked(wxshared.Notify, t.notifyURL, &t.deliveries, t.paid, false)
 	return t.view(), nil
 }
 
 // newTransactionID gives 28 digits like WeChat's: a fixed-looking prefix,
 // the date in Beijing, and random digits.
 func newTransactionID(now time.Time) string {
-	return "4200001" + randomDigits(3) + now.In(cst).Format("20060102") + randomDigits(10)
+	return "4200001" + wxshared.RandomDigits(3) + now.In(wxshared.CST).Format("20060102") + wxshared.RandomDigits(10)
 }
 
 type requestPaymentJSON struct {
@@ -158,13 +158,13 @@ type deliveryJSON struct {
 	Final          bool   `json:"final"`
 }
 
-// postPayment: POST /emulator/payments with the wx.requestPayment
+// PostPayment: POST /emulator/payments with the wx.requestPayment
 // arguments; 409 if already paid, 400 for any other refusal (an expired
 // prepay_id among them).
-func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
+func (e *Server) PostPayment(w http.ResponseWriter, r *http.Request) {
 	var req requestPaymentJSON
-	if err := decodeControlBody(w, r, &req); err != nil {
-		writeControlError(w, http.StatusBadRequest, err.Error())
+	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	v, err := e.RequestPayment(PaymentRequest(req))
@@ -177,23 +177,23 @@ func (e *Emulator) postPayment(w http.ResponseWriter, r *http.Request) {
 func writePaymentResult(w http.ResponseWriter, v TransactionView, err error) {
 	switch {
 	case errors.Is(err, ErrNoTransaction):
-		writeControlError(w, http.StatusNotFound, err.Error())
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrAlreadyPaid):
-		writeControlError(w, http.StatusConflict, err.Error())
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	case err != nil:
-		writeControlError(w, http.StatusBadRequest, err.Error())
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, contentTypeJSON, transactionToJSON(v))
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, transactionToJSON(v))
 	}
 }
 
-// getTransaction: GET /emulator/transactions/{no}, with the notification
+// GetTransaction: GET /emulator/transactions/{no}, with the notification
 // attempts, the served query and close calls (QueryCount, CloseCount) and
 // the refunds (Refunds).
-func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
+func (e *Server) GetTransaction(w http.ResponseWriter, r *http.Request) {
 	no := r.PathValue("no")
 	e.mu.Lock()
-	t, ok := e.pay.txns[no]
+	t, ok := e.txns[no]
 	var resp struct {
 		transactionJSON
 		QueryCount int            `json:"query_count"`
@@ -203,7 +203,7 @@ func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		resp.transactionJSON = transactionToJSON(t.view())
-		resp.QueryCount, resp.CloseCount = e.pay.queries[no], e.pay.closes[no]
+		resp.QueryCount, resp.CloseCount = e.queries[no], e.closes[no]
 		resp.Deliveries = deliveriesToJSON(t.deliveries)
 		resp.Refunds = make([]refundJSON, 0, len(t.refunds))
 		for _, rf := range t.refunds {
@@ -212,13 +212,13 @@ func (e *Emulator) getTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 	if !ok {
-		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no transaction with out_trade_no %q", no))
+		wxshared.WriteControlError(w, http.StatusNotFound, fmt.Sprintf("no transaction with out_trade_no %q", no))
 		return
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON, resp)
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, resp)
 }
 
-func deliveriesToJSON(ds []Delivery) []deliveryJSON {
+func deliveriesToJSON(ds []notify.Delivery) []deliveryJSON {
 	out := make([]deliveryJSON, 0, len(ds))
 	for _, d := range ds {
 		out = append(out, deliveryJSON{
@@ -229,30 +229,30 @@ func deliveriesToJSON(ds []Delivery) []deliveryJSON {
 	return out
 }
 
-// postResend: POST /emulator/transactions/{no}/notify; 202, as delivery
+// PostResend: POST /emulator/transactions/{no}/notify; 202, as delivery
 // happens in the background.
-func (e *Emulator) postResend(w http.ResponseWriter, r *http.Request) {
+func (e *Server) PostResend(w http.ResponseWriter, r *http.Request) {
 	switch err := e.ResendNotification(r.PathValue("no")); {
 	case errors.Is(err, ErrNoTransaction):
-		writeControlError(w, http.StatusNotFound, err.Error())
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case err != nil:
-		writeControlError(w, http.StatusConflict, err.Error())
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	default:
 		w.WriteHeader(http.StatusAccepted)
 	}
 }
 
-// putSignMode: PUT /emulator/pay/sign-mode {"mode":"platform_cert"|"public_key"}
-func (e *Emulator) putSignMode(w http.ResponseWriter, r *http.Request) {
+// PutSignMode: PUT /emulator/pay/sign-mode {"mode":"platform_cert"|"public_key"}
+func (e *Server) PutSignMode(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Mode SignMode `json:"mode"`
+		Mode wxshared.SignMode `json:"mode"`
 	}
-	if err := decodeControlBody(w, r, &req); err != nil {
-		writeControlError(w, http.StatusBadRequest, err.Error())
+	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !req.Mode.valid() {
-		writeControlError(w, http.StatusBadRequest, fmt.Sprintf("mode must be %q or %q", SignWithPlatformCert, SignWithPublicKey))
+	if !req.Mode.Valid() {
+		wxshared.WriteControlError(w, http.StatusBadRequest, fmt.Sprintf("mode must be %q or %q", wxshared.SignWithPlatformCert, wxshared.SignWithPublicKey))
 		return
 	}
 	e.SetSignMode(req.Mode)

@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 import (
 	"encoding/json"
@@ -26,7 +26,7 @@ const (
 // The payer's openid is not checked against the emulator's test users: after
 // a restart of `make run` the service still holds openids the new emulator
 // never minted.
-func (e *Emulator) parsePrepay(body []byte) (order, time.Time, *payFailure) {
+func (e *Server) parsePrepay(body []byte) (order, time.Time, *payFailure) {
 	var req prepayRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return order{}, time.Time{}, decodeFailure(err)
@@ -72,7 +72,7 @@ func (e *Emulator) parsePrepay(body []byte) (order, time.Time, *payFailure) {
 		return fail(missingField("payer"))
 	case req.Payer.OpenID == "":
 		return fail(missingField("payer/openid"))
-	case req.MchID != e.pay.keys.MchID:
+	case req.MchID != e.keys.MchID:
 		return fail("mchid 与请求签名的商户号不一致")
 	case req.AppID != e.appID:
 		return order{}, time.Time{}, &payFailure{http.StatusForbidden, "APPID_MCHID_NOT_MATCH", "AppID和mch_id不匹配"}
@@ -110,7 +110,7 @@ func validOutTradeNo(s string) bool {
 // checkNotifyURL explains what is wrong with a notify_url, or returns "".
 // WeChat wants an absolute https URL it can POST to as is: no query string
 // (parameters would be dropped) and no fragment.
-func (e *Emulator) checkNotifyURL(s string) string {
+func (e *Server) checkNotifyURL(s string) string {
 	if s == "" {
 		return missingField("notify_url")
 	}
@@ -121,7 +121,7 @@ func (e *Emulator) checkNotifyURL(s string) string {
 	switch {
 	case err != nil || u.Host == "" || u.User != nil:
 		return invalidField("notify_url", "须为绝对 URL")
-	case u.Scheme != "https" && !(u.Scheme == "http" && e.pay.allowHTTP):
+	case u.Scheme != "https" && !(u.Scheme == "http" && e.allowHTTP):
 		return invalidField("notify_url", "须为 https 地址")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return invalidField("notify_url", "不能携带参数")

@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // The merchant-facing refund endpoints: create and query by out_refund_no.
@@ -49,7 +51,7 @@ func (r *refund) wire() wechatRefund {
 		OutTradeNo:          r.txn.outTradeNo,
 		Channel:             "ORIGINAL",
 		UserReceivedAccount: userReceivedAccount,
-		CreateTime:          r.createTime.In(cst).Format(time.RFC3339),
+		CreateTime:          r.createTime.In(wxshared.CST).Format(time.RFC3339),
 		Status:              r.status,
 		FundsAccount:        "AVAILABLE",
 		Amount: refundAmountJSON{
@@ -59,7 +61,7 @@ func (r *refund) wire() wechatRefund {
 		PromotionDetail: []struct{}{},
 	}
 	if !r.successTime.IsZero() {
-		w.SuccessTime = r.successTime.In(cst).Format(time.RFC3339)
+		w.SuccessTime = r.successTime.In(wxshared.CST).Format(time.RFC3339)
 	}
 	return w
 }
@@ -81,8 +83,8 @@ type refundRequest struct {
 	} `json:"amount"`
 }
 
-// domesticRefund: POST /v3/refund/domestic/refunds
-func (e *Emulator) domesticRefund(w http.ResponseWriter, r *http.Request) {
+// DomesticRefund: POST /v3/refund/domestic/refunds
+func (e *Server) DomesticRefund(w http.ResponseWriter, r *http.Request) {
 	body, ok := e.authenticate(w, r)
 	if !ok {
 		return
@@ -99,13 +101,13 @@ func (e *Emulator) domesticRefund(w http.ResponseWriter, r *http.Request) {
 	e.writeSigned(w, http.StatusOK, resp)
 }
 
-// queryDomesticRefund: GET /v3/refund/domestic/refunds/{out_refund_no}
-func (e *Emulator) queryDomesticRefund(w http.ResponseWriter, r *http.Request) {
+// QueryDomesticRefund: GET /v3/refund/domestic/refunds/{out_refund_no}
+func (e *Server) QueryDomesticRefund(w http.ResponseWriter, r *http.Request) {
 	if _, ok := e.authenticate(w, r); !ok {
 		return
 	}
 	e.mu.Lock()
-	rf, ok := e.pay.refunds[r.PathValue("out_refund_no")]
+	rf, ok := e.refunds[r.PathValue("out_refund_no")]
 	var resp wechatRefund
 	if ok {
 		resp = rf.wire()
@@ -121,7 +123,7 @@ func (e *Emulator) queryDomesticRefund(w http.ResponseWriter, r *http.Request) {
 // parseRefund validates a create-refund body the way WeChat does, field by
 // field, so that the first problem is the one reported. reason is counted
 // in characters, as for description.
-func (e *Emulator) parseRefund(body []byte) (refundParams, *payFailure) {
+func (e *Server) parseRefund(body []byte) (refundParams, *payFailure) {
 	var req refundRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return refundParams{}, decodeFailure(err)

@@ -1,10 +1,12 @@
-package emulator
+package wxpay
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Control routes for refunds: look at one with its notification attempts,
@@ -46,12 +48,12 @@ func refundToJSON(v RefundView) refundJSON {
 	return j
 }
 
-// getRefund: GET /emulator/refunds/{out_refund_no}, with the notification
+// GetRefund: GET /emulator/refunds/{out_refund_no}, with the notification
 // attempts.
-func (e *Emulator) getRefund(w http.ResponseWriter, r *http.Request) {
+func (e *Server) GetRefund(w http.ResponseWriter, r *http.Request) {
 	no := r.PathValue("out_refund_no")
 	e.mu.Lock()
-	rf, ok := e.pay.refunds[no]
+	rf, ok := e.refunds[no]
 	var resp struct {
 		refundJSON
 		Deliveries []deliveryJSON `json:"deliveries"`
@@ -62,36 +64,36 @@ func (e *Emulator) getRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 	if !ok {
-		writeControlError(w, http.StatusNotFound, fmt.Sprintf("no refund with out_refund_no %q", no))
+		wxshared.WriteControlError(w, http.StatusNotFound, fmt.Sprintf("no refund with out_refund_no %q", no))
 		return
 	}
-	writeJSON(w, http.StatusOK, contentTypeJSON, resp)
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, resp)
 }
 
-// postCompleteRefund: POST /emulator/refunds/{out_refund_no}/complete;
+// PostCompleteRefund: POST /emulator/refunds/{out_refund_no}/complete;
 // answers the refund as it ended, 404 for an unknown refund, 409 for one
 // that has ended already.
-func (e *Emulator) postCompleteRefund(w http.ResponseWriter, r *http.Request) {
+func (e *Server) PostCompleteRefund(w http.ResponseWriter, r *http.Request) {
 	v, err := e.CompleteRefund(r.PathValue("out_refund_no"))
 	switch {
 	case errors.Is(err, ErrNoRefund):
-		writeControlError(w, http.StatusNotFound, err.Error())
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case err != nil:
-		writeControlError(w, http.StatusConflict, err.Error())
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, contentTypeJSON, refundToJSON(v))
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, refundToJSON(v))
 	}
 }
 
-// postRefundResend: POST /emulator/refunds/{out_refund_no}/notify; 202, as
+// PostRefundResend: POST /emulator/refunds/{out_refund_no}/notify; 202, as
 // delivery happens in the background; 409 while the refund is PROCESSING
 // or when it has no notify_url.
-func (e *Emulator) postRefundResend(w http.ResponseWriter, r *http.Request) {
+func (e *Server) PostRefundResend(w http.ResponseWriter, r *http.Request) {
 	switch err := e.ResendRefundNotification(r.PathValue("out_refund_no")); {
 	case errors.Is(err, ErrNoRefund):
-		writeControlError(w, http.StatusNotFound, err.Error())
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case err != nil:
-		writeControlError(w, http.StatusConflict, err.Error())
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	default:
 		w.WriteHeader(http.StatusAccepted)
 	}

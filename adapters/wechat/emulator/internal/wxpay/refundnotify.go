@@ -1,10 +1,13 @@
-package emulator
+package wxpay
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/notify"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Refund notifications (§9): the payment notification's envelope and
@@ -55,18 +58,18 @@ func (r *refund) resource() refundResource {
 		Amount:              refundNotifyAmount{Total: r.txn.total, Refund: r.amount, PayerTotal: r.txn.total, PayerRefund: r.amount},
 	}
 	if !r.successTime.IsZero() {
-		res.SuccessTime = r.successTime.In(cst).Format(time.RFC3339)
+		res.SuccessTime = r.successTime.In(wxshared.CST).Format(time.RFC3339)
 	}
 	return res
 }
 
 // event is the notification of r as it is now.
-func (r *refund) event(now time.Time) *event {
+func (r *refund) event(now time.Time) *notify.Event {
 	plain, err := json.Marshal(r.resource())
 	if err != nil {
 		panic(fmt.Sprintf("emulator: encode refund: %v", err)) // the emulator's own type always encodes
 	}
-	return &event{id: newEventID(now), eventType: refundEvents[r.status], createTime: now, originalType: originalRefund, resource: plain}
+	return &notify.Event{ID: notify.NewEventID(now), EventType: refundEvents[r.status], CreateTime: now, OriginalType: notify.OriginalRefund, Resource: plain}
 }
 
 // RefundNotification returns the headers and raw body of a signed,
@@ -74,13 +77,9 @@ func (r *refund) event(now time.Time) *event {
 // status; event_type per its status unless o says otherwise), signed per
 // the current SignMode unless o says otherwise. Nothing is sent or
 // recorded: the caller POSTs it wherever it likes.
-func (e *Emulator) RefundNotification(outRefundNo string, o NotificationOptions) (http.Header, []byte, error) {
+func (e *Server) RefundNotification(outRefundNo string, o notify.NotificationOptions) (http.Header, []byte, error) {
 	e.mu.Lock()
-	if e.pay == nil {
-		e.mu.Unlock()
-		return nil, nil, ErrPayDisabled
-	}
-	r, ok := e.pay.refunds[outRefundNo]
+	r, ok := e.refunds[outRefundNo]
 	var res refundResource
 	var eventType string
 	if ok {
@@ -90,20 +89,17 @@ func (e *Emulator) RefundNotification(outRefundNo string, o NotificationOptions)
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %q", ErrNoRefund, outRefundNo)
 	}
-	return e.forge(res, originalRefund, eventType, o)
+	return e.notify.Forge(res, notify.OriginalRefund, eventType, o)
 }
 
 // ResendRefundNotification pushes the notification of an ended refund
 // again now, with the same notification id. Its attempts are recorded with
 // Duplicate set; it retries like any delivery. It is what POST
 // /emulator/refunds/{out_refund_no}/notify does.
-func (e *Emulator) ResendRefundNotification(outRefundNo string) error {
+func (e *Server) ResendRefundNotification(outRefundNo string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return ErrPayDisabled
-	}
-	r, ok := e.pay.refunds[outRefundNo]
+	r, ok := e.refunds[outRefundNo]
 	switch {
 	case !ok:
 		return fmt.Errorf("%w: %q", ErrNoRefund, outRefundNo)
@@ -111,7 +107,7 @@ func (e *Emulator) ResendRefundNotification(outRefundNo string) error {
 		return ErrRefundProcessing
 	case r.notifyURL == "":
 		return ErrNoNotifyURL
-	case !e.startDeliveryLocked(RefundNotify, r.notifyURL, &r.deliveries, r.notified, true):
+	case !e.notify.StartLocked(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, true):
 		return ErrClosed
 	}
 	return nil

@@ -1,10 +1,13 @@
-package emulator
+package wxpay
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/notify"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // WeChat Pay's domestic refunds (境内退款, §9 of docs/wechat-protocol.md).
@@ -26,8 +29,8 @@ const DefaultRefundDelay = time.Second
 const (
 	RefundProcessing = "PROCESSING"
 	RefundSuccess    = "SUCCESS"
-	RefundClosed     = "CLOSED"   // closed: no money moved
-	RefundAbnormal   = "ABNORMAL" // the money could not reach the user: a person must act
+	RefundClosed     = wxshared.RefundClosed   // closed: no money moved
+	RefundAbnormal   = wxshared.RefundAbnormal // the money could not reach the user: a person must act
 )
 
 // Limits from WeChat Pay's documentation.
@@ -68,8 +71,8 @@ type refund struct {
 	status                  string // one of the Refund* constants
 	outcome                 string // the status it ends in
 	createTime, successTime time.Time
-	notified                *event     // the REFUND.* event, once ended
-	deliveries              []Delivery // every notification attempt, in order
+	notified                *notify.Event     // the REFUND.* event, once ended
+	deliveries              []notify.Delivery // every notification attempt, in order
 }
 
 // RefundView is a refund as the emulator sees it.
@@ -117,10 +120,10 @@ func invalidRequest(msg string) *payFailure {
 // the same out_refund_no (the idempotency key), and answers it as it is
 // now. The checks follow WeChat's: the number first, then the transaction,
 // then the amounts.
-func (e *Emulator) createRefund(q refundParams) (wechatRefund, *payFailure) {
+func (e *Server) createRefund(q refundParams) (wechatRefund, *payFailure) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if r, ok := e.pay.refunds[q.outRefundNo]; ok {
+	if r, ok := e.refunds[q.outRefundNo]; ok {
 		if !r.same(q) {
 			return wechatRefund{}, invalidRequest("商户退款单号 out_refund_no 已存在，且请求参数与原退款不一致")
 		}
@@ -149,15 +152,15 @@ func (e *Emulator) createRefund(q refundParams) (wechatRefund, *payFailure) {
 		txn: t, refundID: newRefundID(now), outRefundNo: q.outRefundNo, reason: q.reason, notifyURL: q.notifyURL,
 		amount: q.amount, status: RefundProcessing, outcome: RefundSuccess, createTime: now,
 	}
-	if f, ok := e.takeFaultLocked(refundOutcomes); ok {
+	if f, ok := e.faults.TakeLocked(wxshared.RefundOutcomes); ok {
 		r.outcome = f.RefundOutcome
 	}
-	e.pay.refunds[r.outRefundNo] = r
+	e.refunds[r.outRefundNo] = r
 	t.refunds = append(t.refunds, r)
-	if !e.pay.manualRefunds {
-		no, wait := r.outRefundNo, e.pay.refundDelay
-		e.goLocked(func() {
-			if sleep(e.stopped, wait) {
+	if !e.manualRefunds {
+		no, wait := r.outRefundNo, e.refundDelay
+		e.bg.GoLocked(func() {
+			if wxshared.Sleep(e.bg.Stopped(), wait) {
 				_, _ = e.CompleteRefund(no) // ErrRefundFinal: a test ended it first
 			}
 		})
@@ -167,17 +170,17 @@ func (e *Emulator) createRefund(q refundParams) (wechatRefund, *payFailure) {
 
 // refundableLocked finds the transaction q refunds and checks that it can
 // be refunded at all.
-func (e *Emulator) refundableLocked(q refundParams) (*transaction, *payFailure) {
+func (e *Server) refundableLocked(q refundParams) (*transaction, *payFailure) {
 	var t *transaction
 	if q.transactionID != "" {
-		for _, c := range e.pay.txns {
+		for _, c := range e.txns {
 			if c.transactionID == q.transactionID {
 				t = c
 				break
 			}
 		}
 	} else {
-		t = e.pay.txns[q.outTradeNo]
+		t = e.txns[q.outTradeNo]
 	}
 	switch {
 	case t == nil:
@@ -194,7 +197,7 @@ func (e *Emulator) refundableLocked(q refundParams) (*transaction, *payFailure) 
 
 // newRefundID looks like WeChat's refund ids: 29 digits starting 50.
 func newRefundID(now time.Time) string {
-	return "50" + randomDigits(5) + now.In(cst).Format("20060102") + randomDigits(14)
+	return "50" + wxshared.RandomDigits(5) + now.In(wxshared.CST).Format("20060102") + wxshared.RandomDigits(14)
 }
 
 // CompleteRefund ends a PROCESSING refund now, as WeChat would after
@@ -206,13 +209,10 @@ func newRefundID(now time.Time) string {
 // another card). A refund that has ended otherwise gives its view and
 // ErrRefundFinal. It is what POST /emulator/refunds/{out_refund_no}/complete
 // does.
-func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
+func (e *Server) CompleteRefund(outRefundNo string) (RefundView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return RefundView{}, ErrPayDisabled
-	}
-	r, ok := e.pay.refunds[outRefundNo]
+	r, ok := e.refunds[outRefundNo]
 	switch {
 	case !ok:
 		return RefundView{}, fmt.Errorf("%w: %q", ErrNoRefund, outRefundNo)
@@ -233,19 +233,19 @@ func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
 	}
 	r.notified = r.event(now)
 	if r.notifyURL != "" {
-		e.startDeliveryLocked(RefundNotify, r.notifyURL, &r.deliveries, r.notified, false)
+		e.notify.StartLocked(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, false)
 	}
 	return r.view(), nil
 }
 
 // Refunds returns the refunds of outTradeNo in the order they were created.
-func (e *Emulator) Refunds(outTradeNo string) []RefundView {
+func (e *Server) Refunds(outTradeNo string) []RefundView {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil || e.pay.txns[outTradeNo] == nil {
+	if e.txns[outTradeNo] == nil {
 		return nil
 	}
-	return refundViews(e.pay.txns[outTradeNo].refunds)
+	return refundViews(e.txns[outTradeNo].refunds)
 }
 
 func refundViews(rs []*refund) []RefundView {
@@ -257,13 +257,10 @@ func refundViews(rs []*refund) []RefundView {
 }
 
 // Refund returns what the emulator knows of outRefundNo.
-func (e *Emulator) Refund(outRefundNo string) (RefundView, bool) {
+func (e *Server) Refund(outRefundNo string) (RefundView, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return RefundView{}, false
-	}
-	r, ok := e.pay.refunds[outRefundNo]
+	r, ok := e.refunds[outRefundNo]
 	if !ok {
 		return RefundView{}, false
 	}
@@ -272,14 +269,11 @@ func (e *Emulator) Refund(outRefundNo string) (RefundView, bool) {
 
 // RefundDeliveries returns every notification attempt for outRefundNo so
 // far, in the order they completed.
-func (e *Emulator) RefundDeliveries(outRefundNo string) []Delivery {
+func (e *Server) RefundDeliveries(outRefundNo string) []notify.Delivery {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pay == nil {
-		return nil
-	}
-	if r, ok := e.pay.refunds[outRefundNo]; ok {
-		return append([]Delivery(nil), r.deliveries...)
+	if r, ok := e.refunds[outRefundNo]; ok {
+		return append([]notify.Delivery(nil), r.deliveries...)
 	}
 	return nil
 }

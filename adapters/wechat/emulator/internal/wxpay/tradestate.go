@@ -1,4 +1,4 @@
-package emulator
+package wxpay
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // WeChat Pay's trade states (§6, §8). Prepay, payment and close produce
@@ -59,16 +61,13 @@ var (
 // ErrUnknownTradeState; SUCCESS, CLOSED and any other move give
 // ErrTradeStateTransition and leave the transaction as it was. It is what
 // PUT /emulator/transactions/{no}/state does.
-func (e *Emulator) SetTradeState(outTradeNo, state string) (TransactionView, error) {
-	if e.pay == nil {
-		return TransactionView{}, ErrPayDisabled
-	}
+func (e *Server) SetTradeState(outTradeNo, state string) (TransactionView, error) {
 	if _, known := tradeStateDesc[state]; !known {
 		return TransactionView{}, fmt.Errorf("%w %q: WeChat's are %s", ErrUnknownTradeState, state, strings.Join(sortedTradeStates(), ", "))
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.pay.txns[outTradeNo]
+	t, ok := e.txns[outTradeNo]
 	if !ok {
 		return TransactionView{}, fmt.Errorf("%w: %q", ErrNoTransaction, outTradeNo)
 	}
@@ -94,27 +93,27 @@ func sortedTradeStates() []string {
 	return states
 }
 
-// putTradeState: PUT /emulator/transactions/{no}/state
+// PutTradeState: PUT /emulator/transactions/{no}/state
 // {"trade_state":"USERPAYING"}; answers the transaction, or 404 for an
 // unknown transaction, 400 for an unknown state, 409 for a move
 // SetTradeState refuses.
-func (e *Emulator) putTradeState(w http.ResponseWriter, r *http.Request) {
+func (e *Server) PutTradeState(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		TradeState string `json:"trade_state"`
 	}
-	if err := decodeControlBody(w, r, &req); err != nil {
-		writeControlError(w, http.StatusBadRequest, err.Error())
+	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	v, err := e.SetTradeState(r.PathValue("no"), req.TradeState)
 	switch {
 	case errors.Is(err, ErrNoTransaction):
-		writeControlError(w, http.StatusNotFound, err.Error())
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrUnknownTradeState):
-		writeControlError(w, http.StatusBadRequest, err.Error())
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
 	case err != nil:
-		writeControlError(w, http.StatusConflict, err.Error())
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, contentTypeJSON, transactionToJSON(v))
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, transactionToJSON(v))
 	}
 }

@@ -1,10 +1,8 @@
-package emulator
+package wxshared
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 )
 
@@ -26,11 +24,18 @@ const (
 	RefundNotify Endpoint = "refund_notify"
 )
 
-// refundOutcomes queues the faults with a RefundOutcome. They are consumed
+// RefundOutcomes queues the faults with a RefundOutcome. They are consumed
 // by refunds being created, not by calls (a refused or repeated request
 // creates none), so they wait in a queue of their own, which no Fault can
 // name.
-const refundOutcomes Endpoint = "refund/outcome"
+const RefundOutcomes Endpoint = "refund/outcome"
+
+// The refund statuses (§9) a Fault.RefundOutcome can name; package wxpay
+// has all four.
+const (
+	RefundClosed   = "CLOSED"   // closed: no money moved
+	RefundAbnormal = "ABNORMAL" // the money could not reach the user: a person must act
+)
 
 // endpointKind groups endpoints by the faults that make sense for them.
 type endpointKind int
@@ -121,7 +126,7 @@ type Fault struct {
 	Times int
 }
 
-func (f Fault) validate() error {
+func (f Fault) Validate() error {
 	switch {
 	case f.Endpoint.kind() == unknownEndpoint:
 		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
@@ -189,123 +194,14 @@ func (f Fault) validateRefundOutcome() error {
 	return nil
 }
 
-// InjectFault queues f behind any faults already queued for its endpoint.
-// It is what POST /emulator/faults does, and refuses the same faults.
-func (e *Emulator) InjectFault(f Fault) error {
-	if err := f.validate(); err != nil {
-		return fmt.Errorf("emulator: %w", err)
-	}
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	queue := f.Endpoint
-	if f.RefundOutcome != "" {
-		queue = refundOutcomes
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.faults[queue] = append(e.faults[queue], &f)
-	return nil
-}
-
-// ClearFaults drops every queued fault.
-func (e *Emulator) ClearFaults() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	clear(e.faults)
-}
-
-// takeFault consumes one call's worth of the first fault queued for ep.
-func (e *Emulator) takeFault(ep Endpoint) (Fault, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.takeFaultLocked(ep)
-}
-
-func (e *Emulator) takeFaultLocked(ep Endpoint) (Fault, bool) {
-	queue := e.faults[ep]
-	if len(queue) == 0 {
-		return Fault{}, false
-	}
-	f := queue[0]
-	f.Times--
-	if f.Times == 0 {
-		e.faults[ep] = queue[1:]
-	}
-	return *f, true
-}
-
-// applyFault plays the next fault for ep, if any, and reports whether the
-// handler should go on to do the real work. It never holds the lock while
-// waiting, so a delayed call does not stall the others.
-func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, ep Endpoint, contentType string) bool {
-	f, ok := e.takeFault(ep)
-	if !ok {
-		return true
-	}
-	if !sleep(r.Context(), f.Delay) {
-		return false // the client gave up; nobody is left to answer
-	}
-	switch {
-	case f.HTTPStatus != 0 && f.ErrCode == 0:
-		writeGatewayPage(w, f.HTTPStatus)
-	case f.ErrCode != 0:
-		status := http.StatusOK
-		if f.HTTPStatus != 0 {
-			status = f.HTTPStatus
-		}
-		msg := f.ErrMsg
-		if msg == "" {
-			msg = wellKnownErrMsg(f.ErrCode)
-		}
-		writeJSON(w, status, contentType, wechatError{ErrCode: f.ErrCode, ErrMsg: msg + ", rid: " + e.rid()})
-	default:
-		return true // a pure delay: answer normally, only late
-	}
-	return false
-}
-
-// sleep waits for d in real time and reports whether ctx outlived it.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
+func validPayCode(code string) bool {
+	if len(code) == 0 || len(code) > 64 {
 		return false
 	}
-}
-
-// wellKnownErrMsg gives WeChat's wording for the errcodes tests inject most.
-func wellKnownErrMsg(code int) string {
-	switch code {
-	case errSystem:
-		return "system error"
-	case errMinuteQuota:
-		return "api minute-quota reach limit"
-	case errHighRiskUser:
-		return "high risk user"
-	case errInvalidCode:
-		return "invalid code"
-	case errCodeUsed:
-		return "code been used"
-	case errInvalidToken:
-		return "invalid credential"
-	case errInvalidSig:
-		return "invalid signature"
+	for _, c := range []byte(code) {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
 	}
-	return "emulated fault"
-}
-
-// writeGatewayPage answers like the nginx in front of an API does when the
-// API is not there: HTML, which a JSON client cannot decode.
-func writeGatewayPage(w http.ResponseWriter, status int) {
-	title := fmt.Sprintf("%d %s", status, http.StatusText(status))
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(status)
-	_, _ = fmt.Fprintf(w, "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n<center><h1>%s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", title, title)
+	return true
 }

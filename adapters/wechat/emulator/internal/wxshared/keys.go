@@ -1,4 +1,4 @@
-package emulator
+package wxshared
 
 import (
 	"crypto/rand"
@@ -57,10 +57,10 @@ func GeneratePayKeys(mchID string) (PayKeys, error) {
 	k := PayKeys{
 		MchID:            mchID,
 		MchPrivateKey:    rsaKeys[0],
-		MchCertSerial:    strings.ToUpper(randomHex(20)),
-		APIv3Key:         randomAlnum(32),
+		MchCertSerial:    strings.ToUpper(RandomHex(20)),
+		APIv3Key:         RandomAlnum(32),
 		PlatformKey:      rsaKeys[1],
-		PublicKeyID:      "PUB_KEY_ID_" + randomDigits(28),
+		PublicKeyID:      "PUB_KEY_ID_" + RandomDigits(28),
 		PublicKeyPrivate: rsaKeys[2],
 	}
 	cert, err := selfSignedPlatformCert(k.PlatformKey, time.Now())
@@ -78,7 +78,7 @@ func selfSignedPlatformCert(key *rsa.PrivateKey, now time.Time) (*x509.Certifica
 	// 20 bytes with the top bit clear (a positive DER integer) and the top
 	// nibble set, so that the serial is always 40 hex characters like
 	// WeChat's.
-	b := randomBytes(20)
+	b := RandomBytes(20)
 	b[0] = 0x10 + b[0]%0x70
 	tmpl := &x509.Certificate{
 		SerialNumber: new(big.Int).SetBytes(b),
@@ -141,9 +141,9 @@ func (k PayKeys) PublicKeyPEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-// validate refuses a PayKeys that would make the emulator sign with one key
+// Validate refuses a PayKeys that would make the emulator sign with one key
 // and announce another.
-func (k PayKeys) validate() error {
+func (k PayKeys) Validate() error {
 	switch {
 	case k.MchID == "":
 		return errors.New("Keys.MchID is required")
@@ -166,27 +166,3 @@ func (k PayKeys) validate() error {
 	}
 	return nil
 }
-
-const (
-	digits       = "0123456789"
-	alphanumeric = digits + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
-
-// randomFrom draws n characters of alphabet (at most 256 long), rejecting
-// bytes past the last whole multiple of its length so that every character
-// is equally likely: APIv3Key is a real AES key.
-func randomFrom(alphabet string, n int) string {
-	out := make([]byte, 0, n)
-	limit := 256 - 256%len(alphabet)
-	for len(out) < n {
-		for _, c := range randomBytes(n) {
-			if int(c) < limit && len(out) < n {
-				out = append(out, alphabet[int(c)%len(alphabet)])
-			}
-		}
-	}
-	return string(out)
-}
-
-func randomAlnum(n int) string  { return randomFrom(alphanumeric, n) }
-func randomDigits(n int) string { return randomFrom(digits, n) }

@@ -1,4 +1,4 @@
-package emulator
+package wxshared
 
 import (
 	"crypto/rsa"
@@ -104,7 +104,7 @@ func LoadPayKeys(path string) (PayKeys, error) {
 		}
 	}
 	if err == nil {
-		err = k.validate()
+		err = k.Validate()
 	}
 	if err != nil {
 		return PayKeys{}, fmt.Errorf("emulator keys %s: %w", path, err)

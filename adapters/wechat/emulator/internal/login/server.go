@@ -1,0 +1,49 @@
+package login
+
+import (
+	"sync"
+	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
+)
+
+// Config is the mini-program whose logins the server plays, as the
+// emulator's Config has validated it.
+type Config struct {
+	AppID, Secret string
+	UnionID       bool
+	CodeTTL       time.Duration
+	Now           func() time.Time
+}
+
+// Server is the login side of an Emulator.
+type Server struct {
+	appID, secret string
+	unionID       bool
+	codeTTL       time.Duration
+	now           func() time.Time
+	faults        *wxshared.Faults
+
+	mu        *sync.Mutex      // the emulator's
+	users     map[string]*user // by test user name
+	byOpenID  map[string]*user
+	codes     map[string]*loginCode
+	lastPrune time.Time
+	token     accessToken
+}
+
+// New returns a server with no users or codes, whose state mu guards.
+func New(cfg Config, mu *sync.Mutex, faults *wxshared.Faults) *Server {
+	return &Server{
+		appID:    cfg.AppID,
+		secret:   cfg.Secret,
+		unionID:  cfg.UnionID,
+		codeTTL:  cfg.CodeTTL,
+		now:      cfg.Now,
+		faults:   faults,
+		mu:       mu,
+		users:    make(map[string]*user),
+		byOpenID: make(map[string]*user),
+		codes:    make(map[string]*loginCode),
+	}
+}
