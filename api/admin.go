@@ -66,7 +66,10 @@ func (s *Server) AdminGetOrder(ctx context.Context, req AdminGetOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
-	out := AdminOrderDetail{Order: adminOrderOut(withRefunds(orderOut(o), o), o), Ledger: []LedgerEntry{}, Attention: []AttentionItem{}}
+	out := AdminOrderDetail{Order: adminOrderOut(withRefunds(orderOut(o), o), o), Refunds: []AdminRefund{}, Ledger: []LedgerEntry{}, Attention: []AttentionItem{}}
+	for _, r := range o.Refunds() {
+		out.Refunds = append(out.Refunds, adminRefundOut(r, o.OutTradeNo()))
+	}
 	for _, l := range ledger {
 		e := LedgerEntry{Id: l.ID, EventId: l.EventID, Source: LedgerEntrySource(l.Source), EventType: l.EventType,
 			Verdict: LedgerEntryVerdict(l.Verdict), Reason: l.Reason, ReceivedAt: l.ReceivedAt}

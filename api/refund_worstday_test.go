@@ -124,6 +124,12 @@ func TestARefundWeChatNeverHadIsClosedAndAPersonAsked(t *testing.T) {
 		item.Facts.Cause == nil || !strings.Contains(*item.Facts.Cause, "INVALID_REQUEST") || !strings.Contains(item.Detail, "¥5.00") {
 		t.Fatalf("the item's reason and facts: %+v", item)
 	}
+	// The operator's view of the order says who asked and what WeChat said.
+	var detail api.AdminOrderDetail
+	h.do("GET", "/admin/v1/orders/"+co.Order.Id.String(), h.operatorKey, nil, &detail)
+	if len(detail.Refunds) != 1 || detail.Refunds[0].RequestedBy != "operator:test-ops" || !strings.Contains(detail.Refunds[0].Failure, "INVALID_REQUEST") {
+		t.Fatalf("the operator's refunds: %+v", detail.Refunds)
+	}
 	// Its amount is refundable again.
 	if res, _, p := h.refund(co.Order.Id, "", co.Order.TotalFen, ""); res.StatusCode != 201 {
 		t.Fatalf("the closed refund still holds its amount: %d %+v", res.StatusCode, p)

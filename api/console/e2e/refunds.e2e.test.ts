@@ -114,6 +114,8 @@ describe.each(languages)('a refund’s whole life ($lang)', (l) => {
     expect(await row.textContent()).toContain(formatFen(order.totalFen));
     expect(await operator.locator('[data-testid=refunds] thead').textContent()).toContain(l.requested);
     await refundRow().getByRole('button', { name: l.recheck }).waitFor();
+    // Who asked comes with the order (its operator's view of refunds), before any re-check.
+    expect(await refundRow().getByTestId('requested-by').textContent()).toBe(l.operator);
   });
 
   it('is on the Refunds page, oldest first, and an item needs a person about that very refund', async () => {

@@ -31,7 +31,7 @@ export function OrderPage(props: { id: string }) {
   const [dialog, setDialog] = useState(false);
   const [notice, setNotice] = useState('');
   const [reload, setReload] = useState(0);
-  // The latest re-check answer for each refund: what the order's refund rows do not carry.
+  // The latest re-check answer for each refund, shown until the next reload brings it.
   const [answers, setAnswers] = useState<ReadonlyMap<string, Schemas['AdminRefund']>>(new Map());
 
   useEffect(() => {
@@ -123,7 +123,7 @@ export function OrderPage(props: { id: string }) {
       </div>
 
       <h2>{t('order.refunds')}</h2>
-      <OrderRefunds refunds={withAnswers(o.refunds ?? [], answers)} onAnswer={answered} />
+      <OrderRefunds refunds={withAnswers(detail.refunds, answers)} onAnswer={answered} />
 
       <h2>{t('order.ledger')}</h2>
       <div class="scroll">

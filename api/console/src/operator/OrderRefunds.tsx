@@ -1,7 +1,5 @@
-// The order's refunds: amount, state, reason, when asked, and for each one WeChat Pay has not
-// settled (PROCESSING or ABNORMAL) "Re-check now". Who asked for a refund and why it failed are
-// in the operator's refund view (AdminRefund), which the order's rows do not carry: they show
-// once a re-check has answered them.
+// The order's refunds: amount, state, reason (and WeChat's refusal, if it closed after one), who
+// asked, when, and for each one WeChat Pay has not settled (PROCESSING or ABNORMAL) "Re-check now".
 import { translator, useLang } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { RefundStatus } from '../shared/states';

@@ -31,6 +31,7 @@ describe('timeline', () => {
   it('puts everything in time order', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ paid_at: '2025-03-01T10:01:00Z', refunds: [refund(500, 'SUCCESS', '2025-03-01T12:00:00Z', '2025-03-01T12:00:05Z')] }),
+      refunds: [],
       ledger: [{ id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:01:00Z' }],
       attention: [],
     };
@@ -40,6 +41,7 @@ describe('timeline', () => {
   it('says which item was resolved and by whom', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ paid_at: '2025-03-01T10:01:00Z' }),
+      refunds: [],
       ledger: [],
       attention: [
         {

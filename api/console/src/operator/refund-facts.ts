@@ -22,10 +22,10 @@ export function afterRecheck(items: AdminRefund[], answer: AdminRefund): AdminRe
 /** An order's refund with what only the operator's refund view carries, when the console has it. */
 export type RefundRow = Schemas['Refund'] & Partial<Pick<AdminRefund, 'requested_by' | 'failure' | 'check_attempts' | 'updated_at'>>;
 
-/** The order's refunds, each with the latest re-check answer about it folded in. The order page
- * reloads the order after a re-check; the answer adds who asked and why it failed, which the
- * order's own refund rows do not carry. A status from the order (newer) is kept over the answer's. */
-export function withAnswers(refunds: Schemas['Refund'][], answers: ReadonlyMap<string, AdminRefund>): RefundRow[] {
+/** The order's refunds (the operator's view: who asked, WeChat's refusal), each with the latest
+ * re-check answer about it folded in until the order reloads. A status from the order (newer) is
+ * kept over the answer's. */
+export function withAnswers(refunds: RefundRow[], answers: ReadonlyMap<string, AdminRefund>): RefundRow[] {
   return refunds.map((r) => {
     const a = answers.get(r.out_refund_no);
     return a ? { ...r, requested_by: a.requested_by, failure: a.failure, check_attempts: a.check_attempts, updated_at: a.updated_at } : r;

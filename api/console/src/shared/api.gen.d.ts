@@ -798,6 +798,8 @@ export interface components {
         };
         AdminOrderDetail: {
             order: components["schemas"]["AdminOrder"];
+            /** @description The order's refunds as the operator sees them (who asked, WeChat's refusal, how often WeChat was asked), oldest first. */
+            refunds: components["schemas"]["AdminRefund"][];
             ledger: components["schemas"]["LedgerEntry"][];
             /** @description Open and resolved items about this order. */
             attention: components["schemas"]["AttentionItem"][];
