@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 // The console's routes are called through a client that checks every
@@ -99,14 +100,14 @@ type consoleUser struct {
 }
 
 func TestConsoleListsUsersWithTheirLoginsAndCodes(t *testing.T) {
-	f := startPay(t, nil)
-	c := controlContract(t, f.srv.URL)
-	used := decode[emulator.LoginCode](t, c.call(http.MethodPost, "/emulator/login-codes", `{"user":"bob"}`, http.StatusCreated))
-	f.mint(t, "bob")
-	f.mint(t, "alice")
-	f.login(t, used.Code)
+	f := emutest.StartPay(t, nil)
+	c := controlContract(t, f.Srv.URL)
+	used := emutest.Decode[emulator.LoginCode](t, c.call(http.MethodPost, "/emulator/login-codes", `{"user":"bob"}`, http.StatusCreated))
+	f.Mint(t, "bob")
+	f.Mint(t, "alice")
+	f.Login(t, used.Code)
 
-	users := decode[listOf[consoleUser]](t, c.call(http.MethodGet, "/emulator/users", "", http.StatusOK)).Items
+	users := emutest.Decode[listOf[consoleUser]](t, c.call(http.MethodGet, "/emulator/users", "", http.StatusOK)).Items
 	if len(users) != 2 || users[0].User != "alice" || users[1].User != "bob" {
 		t.Fatalf("users = %+v, want alice then bob", users)
 	}
@@ -138,19 +139,19 @@ type consoleTxn struct {
 }
 
 func TestConsolePaysAPendingTransactionAndListsItsRefunds(t *testing.T) {
-	f := startPay(t, manual)
-	rc := f.receiver(t, nil)
-	c := controlContract(t, f.srv.URL)
-	f.prepay(t, orderBody("console-older-1", rc.URL))
-	f.clock.Advance(time.Second) // the list is latest prepay first
-	f.prepay(t, orderBody("console-newer-2", rc.URL))
+	f := emutest.StartPay(t, emutest.Manual)
+	rc := f.Receiver(t, nil)
+	c := controlContract(t, f.Srv.URL)
+	f.Prepay(t, emutest.OrderBody("console-older-1", rc.URL))
+	f.Clock.Advance(time.Second) // the list is latest prepay first
+	f.Prepay(t, emutest.OrderBody("console-newer-2", rc.URL))
 
-	paid := decode[consoleTxn](t, c.call(http.MethodPost, "/emulator/transactions/console-newer-2/pay", "", http.StatusOK))
+	paid := emutest.Decode[consoleTxn](t, c.call(http.MethodPost, "/emulator/transactions/console-newer-2/pay", "", http.StatusOK))
 	if paid.TradeState != "SUCCESS" {
 		t.Fatalf("paid = %+v", paid)
 	}
-	f.finished(t, "console-newer-2")
-	if got := rc.all(); len(got) != 1 || got[0].err != nil || *got[0].txn.OutTradeNo != "console-newer-2" {
+	f.Finished(t, "console-newer-2")
+	if got := rc.All(); len(got) != 1 || got[0].Err != nil || *got[0].Txn.OutTradeNo != "console-newer-2" {
 		t.Fatalf("the merchant got %d notifications (%v), want the one verified payment", len(got), got)
 	}
 	c.call(http.MethodPost, "/emulator/transactions/console-newer-2/pay", "", http.StatusConflict)
@@ -159,20 +160,20 @@ func TestConsolePaysAPendingTransactionAndListsItsRefunds(t *testing.T) {
 	c.call(http.MethodPut, "/emulator/transactions/console-older-1/state", `{"trade_state":"PAYERROR"}`, http.StatusOK)
 	c.call(http.MethodPost, "/emulator/transactions/console-older-1/pay", "", http.StatusBadRequest)
 
-	f.mustRefund(t, refundBody("console-newer-2", "RF-console-1", 40, 100, rc.URL))
-	f.complete(t, "RF-console-1")
-	f.refundFinished(t, "RF-console-1")
-	f.clock.Advance(time.Second)
-	f.mustRefund(t, refundBody("console-newer-2", "RF-console-2", 10, 100, ""))
+	f.MustRefund(t, emutest.RefundBody("console-newer-2", "RF-console-1", 40, 100, rc.URL))
+	f.Complete(t, "RF-console-1")
+	f.RefundFinished(t, "RF-console-1")
+	f.Clock.Advance(time.Second)
+	f.MustRefund(t, emutest.RefundBody("console-newer-2", "RF-console-2", 10, 100, ""))
 
-	txns := decode[listOf[consoleTxn]](t, c.call(http.MethodGet, "/emulator/transactions", "", http.StatusOK)).Items
+	txns := emutest.Decode[listOf[consoleTxn]](t, c.call(http.MethodGet, "/emulator/transactions", "", http.StatusOK)).Items
 	if len(txns) != 2 || txns[0].OutTradeNo != "console-newer-2" || txns[1].TradeState != "PAYERROR" {
 		t.Fatalf("transactions = %+v, want the newer (paid) first, then the failed one", txns)
 	}
 	if txns[0].Deliveries != 1 || txns[0].Refunds != 2 || txns[0].Refunded != 40 {
 		t.Fatalf("paid transaction = %+v, want 1 delivery, 2 refunds, 40 fen refunded (SUCCESS only)", txns[0])
 	}
-	refunds := decode[listOf[struct {
+	refunds := emutest.Decode[listOf[struct {
 		OutRefundNo string `json:"out_refund_no"`
 		Status      string `json:"status"`
 	}]](t, c.call(http.MethodGet, "/emulator/refunds", "", http.StatusOK)).Items
@@ -180,7 +181,7 @@ func TestConsolePaysAPendingTransactionAndListsItsRefunds(t *testing.T) {
 		t.Fatalf("refunds = %+v, want the PROCESSING one first, then the SUCCESS one", refunds)
 	}
 	kinds := map[string]string{}
-	for _, d := range decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items {
+	for _, d := range emutest.Decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items {
 		kinds[d.Kind] = d.OutTradeNo + "/" + d.OutRefundNo
 	}
 	if len(kinds) != 2 || kinds["payment"] != "console-newer-2/" || kinds["refund"] != "console-newer-2/RF-console-1" {
@@ -201,21 +202,21 @@ type consoleDelivery struct {
 }
 
 func TestConsoleDeliveriesShowTheAnswerAndTheNextRetry(t *testing.T) {
-	f := startPay(t, func(c *emulator.PayConfig) { c.RetrySchedule = []time.Duration{time.Hour} })
-	rc := f.receiver(t, nil)
-	c := controlContract(t, f.srv.URL)
+	f := emutest.StartPay(t, func(c *emulator.PayConfig) { c.RetrySchedule = []time.Duration{time.Hour} })
+	rc := f.Receiver(t, nil)
+	c := controlContract(t, f.Srv.URL)
 	c.call(http.MethodPost, "/emulator/faults", `{"endpoint":"notify","drop":1}`, http.StatusCreated)
-	queued := decode[listOf[map[string]any]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
+	queued := emutest.Decode[listOf[map[string]any]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
 	if len(queued) != 1 || queued[0]["endpoint"] != "notify" || queued[0]["drop"] != float64(1) {
 		t.Fatalf("queued faults = %v, want the one drop", queued)
 	}
-	f.paid(t, "console-drop-1", rc.URL)
-	waitFor(t, "the dropped attempt", func() bool { return len(f.emu.Deliveries("console-drop-1")) == 1 })
-	if left := decode[listOf[map[string]any]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items; len(left) != 0 {
+	f.Paid(t, "console-drop-1", rc.URL)
+	emutest.WaitFor(t, "the dropped attempt", func() bool { return len(f.Emu.Deliveries("console-drop-1")) == 1 })
+	if left := emutest.Decode[listOf[map[string]any]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items; len(left) != 0 {
 		t.Fatalf("faults left = %v, want none: the delivery used it", left)
 	}
 
-	ds := decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items
+	ds := emutest.Decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items
 	if len(ds) != 1 || ds[0].Kind != "payment" || ds[0].Error != "dropped" || ds[0].Status != 0 || ds[0].Final {
 		t.Fatalf("deliveries = %+v, want one dropped, not final", ds)
 	}
@@ -227,8 +228,8 @@ func TestConsoleDeliveriesShowTheAnswerAndTheNextRetry(t *testing.T) {
 
 	// The console's "send again": answered 204, so no retry follows it.
 	c.call(http.MethodPost, "/emulator/transactions/console-drop-1/notify", "", http.StatusAccepted)
-	waitFor(t, "the re-sent notification", func() bool { return len(f.emu.Deliveries("console-drop-1")) == 2 })
-	ds = decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items
+	emutest.WaitFor(t, "the re-sent notification", func() bool { return len(f.Emu.Deliveries("console-drop-1")) == 2 })
+	ds = emutest.Decode[listOf[consoleDelivery]](t, c.call(http.MethodGet, "/emulator/deliveries", "", http.StatusOK)).Items
 	if len(ds) != 2 || ds[0].Status != http.StatusNoContent || !ds[0].Final || ds[0].NextRetryAt != "" {
 		t.Fatalf("deliveries = %+v, want the re-send first, taken and final", ds)
 	}
@@ -238,12 +239,12 @@ func TestConsoleDeliveriesShowTheAnswerAndTheNextRetry(t *testing.T) {
 }
 
 func TestConsoleFaultsKeepTheirQueueOrderAndSignModeIsReadable(t *testing.T) {
-	f := startPay(t, nil)
-	c := controlContract(t, f.srv.URL)
+	f := emutest.StartPay(t, nil)
+	c := controlContract(t, f.Srv.URL)
 	c.call(http.MethodPost, "/emulator/faults", `{"endpoint":"refund","refund_outcome":"CLOSED"}`, http.StatusCreated)
 	c.call(http.MethodPost, "/emulator/faults", `{"endpoint":"refund","refund_outcome":"ABNORMAL","times":2}`, http.StatusCreated)
 	c.call(http.MethodPost, "/emulator/faults", `{"endpoint":"jsapi","code":"SYSTEM_ERROR"}`, http.StatusCreated)
-	got := decode[listOf[emulatorFault]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
+	got := emutest.Decode[listOf[emulatorFault]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
 	want := []emulatorFault{{"jsapi", "", 1}, {"refund", "CLOSED", 1}, {"refund", "ABNORMAL", 2}}
 	if len(got) != len(want) {
 		t.Fatalf("faults = %+v, want %+v", got, want)
@@ -255,7 +256,7 @@ func TestConsoleFaultsKeepTheirQueueOrderAndSignModeIsReadable(t *testing.T) {
 	}
 
 	mode := func() string {
-		return decode[map[string]string](t, c.call(http.MethodGet, "/emulator/pay/sign-mode", "", http.StatusOK))["mode"]
+		return emutest.Decode[map[string]string](t, c.call(http.MethodGet, "/emulator/pay/sign-mode", "", http.StatusOK))["mode"]
 	}
 	if m := mode(); m != "public_key" {
 		t.Fatalf("sign mode %q, want the default public_key", m)
@@ -274,12 +275,12 @@ type emulatorFault struct {
 
 func TestConsoleIsServedOnlyWhenConfigured(t *testing.T) {
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "console at "+r.URL.Path) })
-	with := start(t, emulator.Config{Console: page})
-	if resp, b := do(t, http.MethodGet, with.srv.URL+"/console/transactions", ""); resp.StatusCode != http.StatusOK || string(b) != "console at /console/transactions" {
+	with := emutest.Start(t, emulator.Config{Console: page})
+	if resp, b := emutest.Do(t, http.MethodGet, with.Srv.URL+"/console/transactions", ""); resp.StatusCode != http.StatusOK || string(b) != "console at /console/transactions" {
 		t.Fatalf("GET /console/transactions: %d %q", resp.StatusCode, b)
 	}
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Get(with.srv.URL + "/console")
+	resp, err := noRedirect.Get(with.Srv.URL + "/console")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,15 +289,15 @@ func TestConsoleIsServedOnlyWhenConfigured(t *testing.T) {
 		t.Fatalf("GET /console: %d to %q, want a redirect to /console/", resp.StatusCode, resp.Header.Get("Location"))
 	}
 
-	without := start(t, emulator.Config{})
-	if resp, _ := do(t, http.MethodGet, without.srv.URL+"/console/", ""); resp.StatusCode != http.StatusNotFound {
+	without := emutest.Start(t, emulator.Config{})
+	if resp, _ := emutest.Do(t, http.MethodGet, without.Srv.URL+"/console/", ""); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /console/ without a console: %d, want 404", resp.StatusCode)
 	}
 	// Without WeChat Pay the pay lists do not exist, but users do.
-	if resp, _ := do(t, http.MethodGet, without.srv.URL+"/emulator/transactions", ""); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := emutest.Do(t, http.MethodGet, without.Srv.URL+"/emulator/transactions", ""); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /emulator/transactions without Pay: %d, want 404", resp.StatusCode)
 	}
-	srv := httptest.NewServer(with.emu.Handler())
+	srv := httptest.NewServer(with.Emu.Handler())
 	defer srv.Close()
 	controlContract(t, srv.URL).call(http.MethodGet, "/emulator/users", "", http.StatusOK)
 }

@@ -10,15 +10,16 @@ import (
 	"testing"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 // A page of another site cannot press the emulator's buttons; programs and
 // the emulator's own console can.
 func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
-	f := start(t, emulator.Config{})
+	f := emutest.Start(t, emulator.Config{})
 	post := func(header map[string]string) int {
 		t.Helper()
-		req, _ := http.NewRequest("POST", f.srv.URL+"/emulator/login-codes", strings.NewReader(`{"user":"alice"}`))
+		req, _ := http.NewRequest("POST", f.Srv.URL+"/emulator/login-codes", strings.NewReader(`{"user":"alice"}`))
 		req.Header.Set("Content-Type", "text/plain") // what a cross-site form or simple fetch may send
 		for k, v := range header {
 			if k == "Host" {
@@ -34,7 +35,7 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	self := f.srv.URL // http://127.0.0.1:port
+	self := f.Srv.URL // http://127.0.0.1:port
 	for _, h := range []map[string]string{
 		{"Origin": "https://evil.example"},
 		{"Origin": "http://localhost:1"},
@@ -47,7 +48,7 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 			t.Errorf("%v: status %d, want 403", h, code)
 		}
 	}
-	if _, ok := f.emu.User("alice"); ok {
+	if _, ok := f.Emu.User("alice"); ok {
 		t.Errorf("a refused request minted a code (alice exists)")
 	}
 	for _, h := range []map[string]string{
@@ -61,7 +62,7 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 		}
 	}
 	// Reading stays open to any page (it changes nothing).
-	req, _ := http.NewRequest("GET", f.srv.URL+"/emulator/users/alice", nil)
+	req, _ := http.NewRequest("GET", f.Srv.URL+"/emulator/users/alice", nil)
 	req.Header.Set("Origin", "https://evil.example")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -80,17 +81,17 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 // console, not even an unknown path.
 func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 	var consoleServed atomic.Bool
-	f := start(t, emulator.Config{
-		Pay:     &emulator.PayConfig{Keys: testPayKeys(t), AllowHTTPNotify: true},
+	f := emutest.Start(t, emulator.Config{
+		Pay:     &emulator.PayConfig{Keys: emutest.PayKeys(t), AllowHTTPNotify: true},
 		Console: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { consoleServed.Store(true) }),
 	})
-	t.Cleanup(f.emu.Close)
-	code := f.mint(t, "alice").Code
+	t.Cleanup(f.Emu.Close)
+	code := f.Mint(t, "alice").Code
 
 	routes := []struct{ method, path, body string }{
 		// WeChat's mini-program API
-		{"GET", "/sns/jscode2session?appid=" + testAppID + "&secret=" + testSecret + "&js_code=" + code + "&grant_type=authorization_code", ""},
-		{"POST", "/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"` + testAppID + `","secret":"` + testSecret + `"}`},
+		{"GET", "/sns/jscode2session?appid=" + emutest.TestAppID + "&secret=" + emutest.TestSecret + "&js_code=" + code + "&grant_type=authorization_code", ""},
+		{"POST", "/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"` + emutest.TestAppID + `","secret":"` + emutest.TestSecret + `"}`},
 		{"GET", "/wxa/checksession", ""},
 		// WeChat Pay
 		{"POST", "/v3/pay/transactions/jsapi", `{}`},
@@ -116,10 +117,10 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"GET", "/console", ""},
 		{"GET", "/no-such-route", ""},
 	}
-	for _, host := range []string{"evil.example", "evil.example:" + f.srv.URL[strings.LastIndex(f.srv.URL, ":")+1:],
+	for _, host := range []string{"evil.example", "evil.example:" + f.Srv.URL[strings.LastIndex(f.Srv.URL, ":")+1:],
 		"127.0.0.1.nip.io", "localhost.evil.example", "127.0.0.1.evil.example:8081"} {
 		for _, r := range routes {
-			status, body := withHost(t, r.method, f.srv.URL+r.path, host, r.body)
+			status, body := withHost(t, r.method, f.Srv.URL+r.path, host, r.body)
 			if status != http.StatusForbidden {
 				t.Errorf("Host %q: %s %s: status %d, want 403", host, r.method, r.path, status)
 				continue
@@ -132,15 +133,15 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 	if consoleServed.Load() {
 		t.Error("the console was served to a foreign Host")
 	}
-	if _, ok := f.emu.User("mallory"); ok {
+	if _, ok := f.Emu.User("mallory"); ok {
 		t.Error("a refused request minted a code (mallory exists)")
 	}
 	// The refused jscode2session neither used the code nor met a queued fault.
-	if r := f.login(t, code); r.OpenID == "" {
+	if r := f.Login(t, code); r.OpenID == "" {
 		t.Errorf("login after the refusals: %+v", r)
 	}
 	// An HTTP/1.0 request may carry no Host at all; nothing honest needs that.
-	conn, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.Srv.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,25 +164,25 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 // port, and by the names it was configured to be reached at (Config.Hosts).
 func TestLoopbackAndConfiguredHostsAreServed(t *testing.T) {
 	var consoleServed atomic.Int32
-	f := start(t, emulator.Config{
+	f := emutest.Start(t, emulator.Config{
 		Hosts:   []string{"wechat-emulator.test:8081", "Emu.Local"},
 		Console: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { consoleServed.Add(1) }),
 	})
-	code := f.mint(t, "alice").Code
-	port := f.srv.URL[strings.LastIndex(f.srv.URL, ":")+1:]
+	code := f.Mint(t, "alice").Code
+	port := f.Srv.URL[strings.LastIndex(f.Srv.URL, ":")+1:]
 	hosts := []string{"localhost", "LocalHost:" + port, "127.0.0.1", "127.0.0.1:" + port, "127.9.8.7:80",
 		"[::1]", "[::1]:" + port, "wechat-emulator.test", "wechat-emulator.test:9999", "emu.local:" + port}
 	for _, host := range hosts {
-		if status, body := withHost(t, "GET", f.srv.URL+"/emulator/users", host, ""); status != http.StatusOK || !strings.Contains(body, code) {
+		if status, body := withHost(t, "GET", f.Srv.URL+"/emulator/users", host, ""); status != http.StatusOK || !strings.Contains(body, code) {
 			t.Errorf("Host %q: GET /emulator/users: %d %s", host, status, body)
 		}
-		if status, body := withHost(t, "POST", f.srv.URL+"/emulator/login-codes", host, `{"user":"bob"}`); status != http.StatusCreated {
+		if status, body := withHost(t, "POST", f.Srv.URL+"/emulator/login-codes", host, `{"user":"bob"}`); status != http.StatusCreated {
 			t.Errorf("Host %q: POST /emulator/login-codes: %d %s", host, status, body)
 		}
-		if status, body := withHost(t, "GET", f.srv.URL+"/cgi-bin/stable_token", host, ""); status != http.StatusMethodNotAllowed {
+		if status, body := withHost(t, "GET", f.Srv.URL+"/cgi-bin/stable_token", host, ""); status != http.StatusMethodNotAllowed {
 			t.Errorf("Host %q: GET /cgi-bin/stable_token: %d %s (want WeChat's route to answer)", host, status, body)
 		}
-		if status, _ := withHost(t, "GET", f.srv.URL+"/console/", host, ""); status != http.StatusOK {
+		if status, _ := withHost(t, "GET", f.Srv.URL+"/console/", host, ""); status != http.StatusOK {
 			t.Errorf("Host %q: GET /console/: %d", host, status)
 		}
 	}
@@ -189,14 +190,14 @@ func TestLoopbackAndConfiguredHostsAreServed(t *testing.T) {
 		t.Errorf("console served %d times, want %d", consoleServed.Load(), len(hosts))
 	}
 	// And a client that takes Host from the base URL, as the service does.
-	if r := f.login(t, code); r.OpenID == "" {
+	if r := f.Login(t, code); r.OpenID == "" {
 		t.Fatalf("jscode2session from a loopback base URL: %+v", r)
 	}
 }
 
 func TestHostsMustBeHostNames(t *testing.T) {
 	for _, h := range []string{"", "http://emu.local/", "user@emu.local"} {
-		if _, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Hosts: []string{h}}); err == nil || !strings.Contains(err.Error(), "Hosts") {
+		if _, err := emulator.New(emulator.Config{AppID: emutest.TestAppID, Secret: emutest.TestSecret, Hosts: []string{h}}); err == nil || !strings.Contains(err.Error(), "Hosts") {
 			t.Errorf("Hosts %q: err %v", h, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package emulator_test
+package wxpay_test
 
 import (
 	"context"
@@ -15,19 +15,20 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments/jsapi"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 func (f *payFixture) queryURL(no string) string {
-	return f.srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "?mchid=" + testMchID
+	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "?mchid=" + emutest.TestMchID
 }
 
 func (f *payFixture) closeURL(no string) string {
-	return f.srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "/close"
+	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "/close"
 }
 
 func (f *payFixture) query(t *testing.T, no string) payments.Transaction {
 	t.Helper()
-	res, err := f.sdk(t).Get(context.Background(), f.queryURL(no))
+	res, err := f.SDK(t).Get(context.Background(), f.queryURL(no))
 	if err != nil {
 		t.Fatalf("query %s: %v", no, err)
 	}
@@ -42,12 +43,12 @@ func TestPrepayQueryCloseWithTheSDK(t *testing.T) {
 	for _, mode := range []emulator.SignMode{"", emulator.SignWithPublicKey, emulator.SignWithPlatformCert} {
 		t.Run("mode "+string(mode), func(t *testing.T) {
 			f := startPay(t, func(c *emulator.PayConfig) { c.SignMode = mode })
-			wantSerial := f.keys.PublicKeyID // the default
+			wantSerial := f.Keys.PublicKeyID // the default
 			if mode == emulator.SignWithPlatformCert {
-				wantSerial = f.keys.PlatformSerial()
+				wantSerial = f.Keys.PlatformSerial()
 			}
-			ctx, c := context.Background(), f.sdk(t)
-			res, err := c.Post(ctx, f.srv.URL+"/v3/pay/transactions/jsapi", orderBody("order-0001", httpsNotify))
+			ctx, c := context.Background(), f.SDK(t)
+			res, err := c.Post(ctx, f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("order-0001", emutest.HTTPSNotify))
 			if err != nil {
 				t.Fatalf("prepay: %v", err)
 			}
@@ -63,29 +64,29 @@ func TestPrepayQueryCloseWithTheSDK(t *testing.T) {
 			if err := core.UnMarshalResponse(res.Response, &pre); err != nil || !regexp.MustCompile(`^wx\d{14}[0-9a-f]{20}$`).MatchString(pre.PrepayID) {
 				t.Fatalf("prepay_id %q (%v), want wx + 14 digits + 20 hex", pre.PrepayID, err)
 			}
-			if again := f.prepay(t, orderBody("order-0001", httpsNotify)); again != pre.PrepayID {
+			if again := f.Prepay(t, emutest.OrderBody("order-0001", emutest.HTTPSNotify)); again != pre.PrepayID {
 				t.Fatalf("identical prepay gave %q, want the same %q", again, pre.PrepayID)
 			}
 
 			txn := f.query(t, "order-0001")
 			if *txn.TradeState != "NOTPAY" || *txn.TradeStateDesc == "" || txn.TransactionId != nil || txn.SuccessTime != nil ||
-				*txn.Appid != testAppID || *txn.Mchid != testMchID || *txn.OutTradeNo != "order-0001" || *txn.TradeType != "JSAPI" ||
-				*txn.Amount.Total != 100 || *txn.Amount.Currency != "CNY" || *txn.Payer.Openid != testOpenID {
+				*txn.Appid != emutest.TestAppID || *txn.Mchid != emutest.TestMchID || *txn.OutTradeNo != "order-0001" || *txn.TradeType != "JSAPI" ||
+				*txn.Amount.Total != 100 || *txn.Amount.Currency != "CNY" || *txn.Payer.Openid != emutest.TestOpenID {
 				t.Fatalf("query of an unpaid order: %s", txn)
 			}
 
-			res, err = c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": testMchID})
+			res, err = c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": emutest.TestMchID})
 			if err != nil || res.Response.StatusCode != http.StatusNoContent {
 				t.Fatalf("close: %v", err) // the SDK has verified the signature of the empty body
 			}
 			if txn := f.query(t, "order-0001"); *txn.TradeState != "CLOSED" {
 				t.Fatalf("after close: %s", *txn.TradeState)
 			}
-			if _, err := c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": testMchID}); err != nil {
+			if _, err := c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 				t.Fatalf("closing twice: %v", err)
 			}
-			_, err = c.Post(ctx, f.srv.URL+"/v3/pay/transactions/jsapi", orderBody("order-0001", httpsNotify))
-			f.apiError(t, err, http.StatusBadRequest, "ORDER_CLOSED")
+			_, err = c.Post(ctx, f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("order-0001", emutest.HTTPSNotify))
+			f.APIError(t, err, http.StatusBadRequest, "ORDER_CLOSED")
 		})
 	}
 }
@@ -102,80 +103,80 @@ func (t toEmulator) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func TestSDKJSAPIServiceRoundTrip(t *testing.T) {
 	f := startPay(t, nil)
-	base, _ := url.Parse(f.srv.URL)
+	base, _ := url.Parse(f.Srv.URL)
 	client, err := core.NewClient(context.Background(),
-		option.WithMerchantCredential(testMchID, f.keys.MchCertSerial, f.keys.MchPrivateKey),
-		option.WithVerifier(f.verifier()),
+		option.WithMerchantCredential(emutest.TestMchID, f.Keys.MchCertSerial, f.Keys.MchPrivateKey),
+		option.WithVerifier(f.Verifier()),
 		option.WithHTTPClient(&http.Client{Transport: toEmulator{base}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := jsapi.JsapiApiService{Client: client}
 	ctx := context.Background()
-	expire := f.clock.Now().Add(time.Hour)
+	expire := f.Clock.Now().Add(time.Hour)
 	pre, _, err := svc.PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
-		Appid: core.String(testAppID), Mchid: core.String(testMchID), Description: core.String("SDK order"),
-		OutTradeNo: core.String("sdk-order-1"), TimeExpire: &expire, NotifyUrl: core.String(httpsNotify),
-		Amount: &jsapi.Amount{Total: core.Int64(1)}, Payer: &jsapi.Payer{Openid: core.String(testOpenID)},
+		Appid: core.String(emutest.TestAppID), Mchid: core.String(emutest.TestMchID), Description: core.String("SDK order"),
+		OutTradeNo: core.String("sdk-order-1"), TimeExpire: &expire, NotifyUrl: core.String(emutest.HTTPSNotify),
+		Amount: &jsapi.Amount{Total: core.Int64(1)}, Payer: &jsapi.Payer{Openid: core.String(emutest.TestOpenID)},
 	})
 	if err != nil {
 		t.Fatalf("PrepayWithRequestPayment: %v", err)
 	}
-	v, err := f.emu.RequestPayment(emulator.PaymentRequest{
+	v, err := f.Emu.RequestPayment(emulator.PaymentRequest{
 		TimeStamp: *pre.TimeStamp, NonceStr: *pre.NonceStr, Package: *pre.Package, SignType: *pre.SignType, PaySign: *pre.PaySign,
 	})
 	if err != nil || v.TradeState != "SUCCESS" {
 		t.Fatalf("paying with the SDK's paySign: %+v %v", v, err)
 	}
-	txn, _, err := svc.QueryOrderByOutTradeNo(ctx, jsapi.QueryOrderByOutTradeNoRequest{OutTradeNo: core.String("sdk-order-1"), Mchid: core.String(testMchID)})
+	txn, _, err := svc.QueryOrderByOutTradeNo(ctx, jsapi.QueryOrderByOutTradeNoRequest{OutTradeNo: core.String("sdk-order-1"), Mchid: core.String(emutest.TestMchID)})
 	if err != nil || *txn.TradeState != "SUCCESS" || *txn.TransactionId != v.TransactionID || *txn.Amount.PayerTotal != 1 {
 		t.Fatalf("QueryOrderByOutTradeNo: %v %v", txn, err)
 	}
-	_, err = svc.CloseOrder(ctx, jsapi.CloseOrderRequest{OutTradeNo: core.String("sdk-order-1"), Mchid: core.String(testMchID)})
-	f.apiError(t, err, http.StatusBadRequest, "ORDERPAID")
+	_, err = svc.CloseOrder(ctx, jsapi.CloseOrderRequest{OutTradeNo: core.String("sdk-order-1"), Mchid: core.String(emutest.TestMchID)})
+	f.APIError(t, err, http.StatusBadRequest, "ORDERPAID")
 }
 
 func TestQueryAndCloseEdges(t *testing.T) {
 	f := startPay(t, nil)
-	ctx, c := context.Background(), f.sdk(t)
+	ctx, c := context.Background(), f.SDK(t)
 
 	_, err := c.Get(ctx, f.queryURL("never-made"))
-	if ae := f.apiError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST"); ae.Message != "订单不存在" {
+	if ae := f.APIError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST"); ae.Message != "订单不存在" {
 		t.Errorf("message %q", ae.Message)
 	}
-	f.prepay(t, orderBody("order-0002", deadNotify))
-	_, err = c.Get(ctx, f.srv.URL+"/v3/pay/transactions/out-trade-no/order-0002")
-	f.apiError(t, err, http.StatusBadRequest, "PARAM_ERROR")
-	_, err = c.Get(ctx, f.srv.URL+"/v3/pay/transactions/out-trade-no/order-0002?mchid=1230000109")
-	f.apiError(t, err, http.StatusBadRequest, "PARAM_ERROR")
+	f.Prepay(t, emutest.OrderBody("order-0002", emutest.DeadNotify))
+	_, err = c.Get(ctx, f.Srv.URL+"/v3/pay/transactions/out-trade-no/order-0002")
+	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
+	_, err = c.Get(ctx, f.Srv.URL+"/v3/pay/transactions/out-trade-no/order-0002?mchid=1230000109")
+	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
 	_, err = c.Post(ctx, f.closeURL("order-0002"), map[string]string{"mchid": "1230000109"})
-	f.apiError(t, err, http.StatusBadRequest, "PARAM_ERROR")
+	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
 	_, err = c.Post(ctx, f.closeURL("order-0002"), "[1]")
-	f.apiError(t, err, http.StatusBadRequest, "PARAM_ERROR")
-	if v, _ := f.emu.Transaction("order-0002"); v.TradeState != "NOTPAY" {
+	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
+	if v, _ := f.Emu.Transaction("order-0002"); v.TradeState != "NOTPAY" {
 		t.Fatalf("a refused close closed the order: %s", v.TradeState)
 	}
 
 	// Closing a number WeChat never saw is safe, and not remembered.
-	if _, err := c.Post(ctx, f.closeURL("never-made"), map[string]string{"mchid": testMchID}); err != nil {
+	if _, err := c.Post(ctx, f.closeURL("never-made"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 		t.Fatalf("closing an unknown order: %v", err)
 	}
-	if _, ok := f.emu.Transaction("never-made"); ok {
+	if _, ok := f.Emu.Transaction("never-made"); ok {
 		t.Fatal("closing an unknown order created it")
 	}
-	f.prepay(t, orderBody("never-made", deadNotify))
+	f.Prepay(t, emutest.OrderBody("never-made", emutest.DeadNotify))
 
 	// Paid: query shows the payment the way WeChat does, close refuses.
-	v := f.paid(t, "order-0003", deadNotify)
+	v := f.Paid(t, "order-0003", emutest.DeadNotify)
 	txn := f.query(t, "order-0003")
-	wantTime := f.clock.Now().In(time.FixedZone("", 8*3600)).Format(time.RFC3339)
+	wantTime := f.Clock.Now().In(time.FixedZone("", 8*3600)).Format(time.RFC3339)
 	if *txn.TradeState != "SUCCESS" || *txn.TransactionId != v.TransactionID || !regexp.MustCompile(`^\d{28}$`).MatchString(v.TransactionID) ||
 		*txn.SuccessTime != wantTime || !strings.HasSuffix(*txn.SuccessTime, "+08:00") || *txn.BankType != "OTHERS" ||
 		*txn.Amount.PayerTotal != 100 || *txn.Amount.PayerCurrency != "CNY" || *txn.Attach != "" {
 		t.Fatalf("query of a paid order: %s (want success_time %s)", txn, wantTime)
 	}
-	_, err = c.Post(ctx, f.closeURL("order-0003"), map[string]string{"mchid": testMchID})
-	f.apiError(t, err, http.StatusBadRequest, "ORDERPAID")
-	_, err = c.Post(ctx, f.srv.URL+"/v3/pay/transactions/jsapi", orderBody("order-0003", deadNotify))
-	f.apiError(t, err, http.StatusBadRequest, "ORDERPAID")
+	_, err = c.Post(ctx, f.closeURL("order-0003"), map[string]string{"mchid": emutest.TestMchID})
+	f.APIError(t, err, http.StatusBadRequest, "ORDERPAID")
+	_, err = c.Post(ctx, f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("order-0003", emutest.DeadNotify))
+	f.APIError(t, err, http.StatusBadRequest, "ORDERPAID")
 }

@@ -1,16 +1,16 @@
-package emulator_test
+package wxshared_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 func TestPayKeysSurviveAFile(t *testing.T) {
-	k := testPayKeys(t)
+	k := emutest.PayKeys(t)
 	path := filepath.Join(t.TempDir(), "fresh", ".data", "keys.json") // a folder that does not exist yet
 	if err := emulator.SavePayKeys(path, k); err != nil {
 		t.Fatal(err)
@@ -34,21 +34,5 @@ func TestPayKeysSurviveAFile(t *testing.T) {
 	}
 	if _, err := emulator.LoadPayKeys(path); err == nil {
 		t.Fatal("a broken file loaded")
-	}
-}
-
-func TestSealTransactionMakesAVerifiableNotification(t *testing.T) {
-	keys := testPayKeys(t)
-	emu, err := emulator.New(emulator.Config{AppID: "wxapp", Secret: "s", Pay: &emulator.PayConfig{Keys: keys, AllowHTTPNotify: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer emu.Close()
-	h, body, err := emu.SealTransaction(map[string]any{"out_trade_no": "20261201abcdef", "trade_state": "SUCCESS"}, emulator.NotificationOptions{})
-	if err != nil || h.Get("Wechatpay-Signature") == "" || !bytes.Contains(body, []byte(`"original_type":"transaction"`)) {
-		t.Fatalf("%v %v %s", err, h, body)
-	}
-	if bytes.Contains(body, []byte("20261201abcdef")) {
-		t.Fatal("the resource is not encrypted")
 	}
 }

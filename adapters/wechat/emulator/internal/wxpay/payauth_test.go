@@ -1,4 +1,4 @@
-package emulator_test
+package wxpay_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 // authorization builds the merchant's Authorization header by hand, for
@@ -19,18 +20,18 @@ func (f *payFixture) authorization(t *testing.T, method, uri, body string, ts ti
 	t.Helper()
 	nonce := "593BEC0C930BF1AFEB40B4A08C8FB242"
 	msg := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n", method, uri, ts.Unix(), nonce, body)
-	sig, err := utils.SignSHA256WithRSA(msg, f.keys.MchPrivateKey)
+	sig, err := utils.SignSHA256WithRSA(msg, f.Keys.MchPrivateKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf(`WECHATPAY2-SHA256-RSA2048 mchid="%s",nonce_str="%s",timestamp="%d",serial_no="%s",signature="%s"`,
-		testMchID, nonce, ts.Unix(), f.keys.MchCertSerial, sig)
+		emutest.TestMchID, nonce, ts.Unix(), f.Keys.MchCertSerial, sig)
 }
 
 // raw sends a request with the given Authorization (none if empty).
 func (f *payFixture) raw(t *testing.T, method, uri, body, authorization string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+uri, strings.NewReader(body))
+	req, err := http.NewRequest(method, f.Srv.URL+uri, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func (f *payFixture) raw(t *testing.T, method, uri, body, authorization string) 
 // want401 checks an authentication refusal: 401 SIGN_ERROR, not signed.
 func want401(t *testing.T, resp *http.Response, body []byte) {
 	t.Helper()
-	e := decode[struct{ Code, Message string }](t, body)
+	e := emutest.Decode[struct{ Code, Message string }](t, body)
 	if resp.StatusCode != http.StatusUnauthorized || e.Code != "SIGN_ERROR" || e.Message == "" {
 		t.Fatalf("HTTP %d %s, want 401 SIGN_ERROR", resp.StatusCode, body)
 	}
@@ -62,20 +63,20 @@ func want401(t *testing.T, resp *http.Response, body []byte) {
 func TestMerchantAuthentication(t *testing.T) {
 	f := startPay(t, nil)
 	ctx := context.Background()
-	jsapiURL := f.srv.URL + "/v3/pay/transactions/jsapi"
-	body := orderBody("auth-0001", deadNotify)
+	jsapiURL := f.Srv.URL + "/v3/pay/transactions/jsapi"
+	body := emutest.OrderBody("auth-0001", emutest.DeadNotify)
 
 	for name, c := range map[string]struct {
 		mchID, serial string
 		key           *rsa.PrivateKey
 	}{
-		"wrong key":    {testMchID, f.keys.MchCertSerial, f.keys.PlatformKey},
-		"wrong serial": {testMchID, strings.Repeat("A", 40), f.keys.MchPrivateKey},
-		"wrong mchid":  {"1230000109", f.keys.MchCertSerial, f.keys.MchPrivateKey},
+		"wrong key":    {emutest.TestMchID, f.Keys.MchCertSerial, f.Keys.PlatformKey},
+		"wrong serial": {emutest.TestMchID, strings.Repeat("A", 40), f.Keys.MchPrivateKey},
+		"wrong mchid":  {"1230000109", f.Keys.MchCertSerial, f.Keys.MchPrivateKey},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := f.sdkAs(t, c.mchID, c.serial, c.key).Post(ctx, jsapiURL, body)
-			ae := f.apiError(t, err, http.StatusUnauthorized, "SIGN_ERROR")
+			_, err := f.SDKAs(t, c.mchID, c.serial, c.key).Post(ctx, jsapiURL, body)
+			ae := f.APIError(t, err, http.StatusUnauthorized, "SIGN_ERROR")
 			if ae.Header.Get("Wechatpay-Signature") != "" {
 				t.Error("a 401 is signed: WeChat cannot sign for a caller it does not know")
 			}
@@ -84,20 +85,20 @@ func TestMerchantAuthentication(t *testing.T) {
 
 	t.Run("stale and future timestamps", func(t *testing.T) {
 		for _, skew := range []time.Duration{6 * time.Minute, -6 * time.Minute} {
-			f.clock.Advance(skew)
-			_, err := f.sdk(t).Get(ctx, f.queryURL("auth-0001"))
-			f.clock.Advance(-skew)
-			f.apiError(t, err, http.StatusUnauthorized, "SIGN_ERROR")
+			f.Clock.Advance(skew)
+			_, err := f.SDK(t).Get(ctx, f.queryURL("auth-0001"))
+			f.Clock.Advance(-skew)
+			f.APIError(t, err, http.StatusUnauthorized, "SIGN_ERROR")
 		}
 		// Within the window is fine (the SDK signs with the real time).
-		f.clock.Advance(4 * time.Minute)
-		_, err := f.sdk(t).Get(ctx, f.queryURL("auth-0001"))
-		f.clock.Advance(-4 * time.Minute)
-		f.apiError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST")
+		f.Clock.Advance(4 * time.Minute)
+		_, err := f.SDK(t).Get(ctx, f.queryURL("auth-0001"))
+		f.Clock.Advance(-4 * time.Minute)
+		f.APIError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST")
 	})
 
-	now := f.clock.Now()
-	good := `{"mchid":"` + testMchID + `"}`
+	now := f.Clock.Now()
+	good := `{"mchid":"` + emutest.TestMchID + `"}`
 	closeURI := "/v3/pay/transactions/out-trade-no/auth-0001/close"
 	for name, tc := range map[string]struct{ uri, body, auth string }{
 		"no Authorization":   {closeURI, good, ""},
@@ -107,8 +108,8 @@ func TestMerchantAuthentication(t *testing.T) {
 		"body changed":       {closeURI, `{"mchid":"1900000109" }`, f.authorization(t, "POST", closeURI, good, now)},
 		"path changed":       {"/v3/pay/transactions/out-trade-no/auth-0002/close", good, f.authorization(t, "POST", closeURI, good, now)},
 		"method changed":     {closeURI, good, f.authorization(t, "PUT", closeURI, good, now)},
-		"query changed": {"/v3/pay/transactions/out-trade-no/auth-0001?mchid=" + testMchID + "&x=1", "",
-			f.authorization(t, "GET", "/v3/pay/transactions/out-trade-no/auth-0001?mchid="+testMchID, "", now)},
+		"query changed": {"/v3/pay/transactions/out-trade-no/auth-0001?mchid=" + emutest.TestMchID + "&x=1", "",
+			f.authorization(t, "GET", "/v3/pay/transactions/out-trade-no/auth-0001?mchid="+emutest.TestMchID, "", now)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			method := http.MethodPost
@@ -125,8 +126,8 @@ func TestMerchantAuthentication(t *testing.T) {
 	if resp.StatusCode != http.StatusNoContent || len(b) != 0 {
 		t.Fatalf("hand-signed close: HTTP %d %s", resp.StatusCode, b)
 	}
-	f.requireSigned(t, resp.Header, b)
-	if _, ok := f.emu.Transaction("auth-0001"); ok {
+	f.RequireSigned(t, resp.Header, b)
+	if _, ok := f.Emu.Transaction("auth-0001"); ok {
 		t.Fatal("a refused request created a transaction")
 	}
 }

@@ -1,4 +1,4 @@
-package emulator_test
+package wxpay_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 // TestConcurrentPrepayAndPayment races merchants and phones for one order;
@@ -20,14 +21,14 @@ import (
 // payment must win, and exactly one notification must go out.
 func TestConcurrentPrepayAndPayment(t *testing.T) {
 	f := startPay(t, nil)
-	rc := f.receiver(t, nil)
+	rc := f.Receiver(t, nil)
 	const workers = 12
-	c := f.sdk(t)
+	c := f.SDK(t)
 	ids, errs := make(chan string, workers), make(chan error, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			res, err := c.Post(context.Background(), f.srv.URL+"/v3/pay/transactions/jsapi", orderBody("race-0001", rc.URL))
+			res, err := c.Post(context.Background(), f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("race-0001", rc.URL))
 			if err != nil {
 				errs <- err
 				return
@@ -54,11 +55,11 @@ func TestConcurrentPrepayAndPayment(t *testing.T) {
 		}
 	}
 
-	p := f.payment(t, first)
+	p := f.Payment(t, first)
 	results := make(chan error, workers)
 	for range workers {
 		wg.Go(func() {
-			_, err := f.emu.RequestPayment(p)
+			_, err := f.Emu.RequestPayment(p)
 			results <- err
 		})
 	}
@@ -76,8 +77,8 @@ func TestConcurrentPrepayAndPayment(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d payments won, want exactly one", wins)
 	}
-	if ds := f.finished(t, "race-0001"); len(ds) != 1 || len(rc.all()) != 1 {
-		t.Fatalf("%d deliveries, %d received, want one notification", len(ds), len(rc.all()))
+	if ds := f.Finished(t, "race-0001"); len(ds) != 1 || len(rc.All()) != 1 {
+		t.Fatalf("%d deliveries, %d received, want one notification", len(ds), len(rc.All()))
 	}
 }
 
@@ -98,8 +99,8 @@ func FuzzPayHandler(f *testing.F) {
 	f.Add("POST", "/emulator/refunds/x/complete", ``, ``)
 	f.Add("POST", "/emulator/faults", ``, `{"endpoint":"refund","refund_outcome":"CLOSED","times":-1}`)
 	f.Fuzz(func(t *testing.T, method, target, authorization, body string) {
-		keys := testPayKeys(t)
-		e, err := emulator.New(emulator.Config{AppID: testAppID, Secret: testSecret, Pay: &emulator.PayConfig{Keys: keys}})
+		keys := emutest.PayKeys(t)
+		e, err := emulator.New(emulator.Config{AppID: emutest.TestAppID, Secret: emutest.TestSecret, Pay: &emulator.PayConfig{Keys: keys}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package emulator_test
+package emutest
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 // into its refunddomestic models, so that the emulator's Refund JSON is
 // what the official client expects.
 
-// manual keeps refunds PROCESSING until the test ends them.
-func manual(c *emulator.PayConfig) { c.ManualRefunds = true }
+// Manual keeps refunds PROCESSING until the test ends them.
+func Manual(c *emulator.PayConfig) { c.ManualRefunds = true }
 
-func refundBody(outTradeNo, outRefundNo string, refund, total int64, notifyURL string) map[string]any {
+func RefundBody(outTradeNo, outRefundNo string, refund, total int64, notifyURL string) map[string]any {
 	b := map[string]any{
 		"out_trade_no":  outTradeNo,
 		"out_refund_no": outRefundNo,
@@ -32,11 +32,11 @@ func refundBody(outTradeNo, outRefundNo string, refund, total int64, notifyURL s
 	return b
 }
 
-// createRefund posts a create-refund body; err is the SDK's (an
+// CreateRefund posts a create-refund body; err is the SDK's (an
 // *core.APIError for WeChat's refusals).
-func (f *payFixture) createRefund(t *testing.T, body any) (refunddomestic.Refund, error) {
+func (f *PayFixture) CreateRefund(t *testing.T, body any) (refunddomestic.Refund, error) {
 	t.Helper()
-	res, err := f.sdk(t).Post(context.Background(), f.srv.URL+"/v3/refund/domestic/refunds", body)
+	res, err := f.SDK(t).Post(context.Background(), f.Srv.URL+"/v3/refund/domestic/refunds", body)
 	if err != nil {
 		return refunddomestic.Refund{}, err
 	}
@@ -47,40 +47,40 @@ func (f *payFixture) createRefund(t *testing.T, body any) (refunddomestic.Refund
 	return r, nil
 }
 
-// mustRefund creates a refund that must be accepted.
-func (f *payFixture) mustRefund(t *testing.T, body map[string]any) refunddomestic.Refund {
+// MustRefund creates a refund that must be accepted.
+func (f *PayFixture) MustRefund(t *testing.T, body map[string]any) refunddomestic.Refund {
 	t.Helper()
-	r, err := f.createRefund(t, body)
+	r, err := f.CreateRefund(t, body)
 	if err != nil {
 		t.Fatalf("refund %v: %v", body["out_refund_no"], err)
 	}
 	return r
 }
 
-// refuseRefund requires WeChat's refusal with status and code, and that
+// RefuseRefund requires WeChat's refusal with status and code, and that
 // the refusal created nothing.
-func (f *payFixture) refuseRefund(t *testing.T, body map[string]any, status int, code string) *core.APIError {
+func (f *PayFixture) RefuseRefund(t *testing.T, body map[string]any, status int, code string) *core.APIError {
 	t.Helper()
-	no, tradeNo := str(body["out_refund_no"]), str(body["out_trade_no"])
-	_, existed := f.emu.Refund(no)
-	before := len(f.emu.Refunds(tradeNo))
-	_, err := f.createRefund(t, body)
-	ae := f.apiError(t, err, status, code)
-	if _, exists := f.emu.Refund(no); (exists && !existed) || len(f.emu.Refunds(tradeNo)) != before {
+	no, tradeNo := Str(body["out_refund_no"]), Str(body["out_trade_no"])
+	_, existed := f.Emu.Refund(no)
+	before := len(f.Emu.Refunds(tradeNo))
+	_, err := f.CreateRefund(t, body)
+	ae := f.APIError(t, err, status, code)
+	if _, exists := f.Emu.Refund(no); (exists && !existed) || len(f.Emu.Refunds(tradeNo)) != before {
 		t.Fatalf("a refused refund (%s %s) was recorded", code, ae.Message)
 	}
 	return ae
 }
 
-func str(v any) string {
+func Str(v any) string {
 	s, _ := v.(string)
 	return s
 }
 
-// queryRefund asks for a refund by out_refund_no, escaped as a path segment.
-func (f *payFixture) queryRefund(t *testing.T, outRefundNo string) (refunddomestic.Refund, error) {
+// QueryRefund asks for a refund by out_refund_no, escaped as a path segment.
+func (f *PayFixture) QueryRefund(t *testing.T, outRefundNo string) (refunddomestic.Refund, error) {
 	t.Helper()
-	res, err := f.sdk(t).Get(context.Background(), f.srv.URL+"/v3/refund/domestic/refunds/"+url.PathEscape(outRefundNo))
+	res, err := f.SDK(t).Get(context.Background(), f.Srv.URL+"/v3/refund/domestic/refunds/"+url.PathEscape(outRefundNo))
 	if err != nil {
 		return refunddomestic.Refund{}, err
 	}
@@ -91,29 +91,29 @@ func (f *payFixture) queryRefund(t *testing.T, outRefundNo string) (refunddomest
 	return r, nil
 }
 
-func (f *payFixture) complete(t *testing.T, outRefundNo string) emulator.RefundView {
+func (f *PayFixture) Complete(t *testing.T, outRefundNo string) emulator.RefundView {
 	t.Helper()
-	v, err := f.emu.CompleteRefund(outRefundNo)
+	v, err := f.Emu.CompleteRefund(outRefundNo)
 	if err != nil {
 		t.Fatalf("CompleteRefund(%s): %v", outRefundNo, err)
 	}
 	return v
 }
 
-// refundFinished waits until a delivery of outRefundNo's notification has
+// RefundFinished waits until a delivery of outRefundNo's notification has
 // recorded its final attempt, and returns every attempt.
-func (f *payFixture) refundFinished(t *testing.T, outRefundNo string) []emulator.Delivery {
+func (f *PayFixture) RefundFinished(t *testing.T, outRefundNo string) []emulator.Delivery {
 	t.Helper()
 	var ds []emulator.Delivery
-	waitFor(t, "the final notification attempt of refund "+outRefundNo, func() bool {
-		ds = f.emu.RefundDeliveries(outRefundNo)
+	WaitFor(t, "the final notification attempt of refund "+outRefundNo, func() bool {
+		ds = f.Emu.RefundDeliveries(outRefundNo)
 		return len(ds) > 0 && ds[len(ds)-1].Final
 	})
 	return ds
 }
 
-// refundResource is the decrypted resource of a refund notification.
-type refundResource struct {
+// RefundResource is the decrypted resource of a refund notification.
+type RefundResource struct {
 	MchID               string `json:"mchid"`
 	OutTradeNo          string `json:"out_trade_no"`
 	TransactionID       string `json:"transaction_id"`
@@ -130,22 +130,22 @@ type refundResource struct {
 	} `json:"amount"`
 }
 
-// refundOf decodes what the SDK decrypted from a refund notification.
-func refundOf(t *testing.T, r received) refundResource {
+// RefundOf decodes what the SDK decrypted from a refund notification.
+func RefundOf(t *testing.T, r Received) RefundResource {
 	t.Helper()
-	if r.err != nil {
-		t.Fatalf("the SDK refused a refund notification: %v", r.err)
+	if r.Err != nil {
+		t.Fatalf("the SDK refused a refund notification: %v", r.Err)
 	}
-	var res refundResource
-	if err := json.Unmarshal([]byte(r.req.Resource.Plaintext), &res); err != nil {
-		t.Fatalf("refund resource %q: %v", r.req.Resource.Plaintext, err)
+	var res RefundResource
+	if err := json.Unmarshal([]byte(r.Req.Resource.Plaintext), &res); err != nil {
+		t.Fatalf("refund resource %q: %v", r.Req.Resource.Plaintext, err)
 	}
 	return res
 }
 
-// amounts lists total, refund, payer_total, payer_refund,
+// Amounts lists total, refund, payer_total, payer_refund,
 // settlement_refund, settlement_total and discount_refund.
-func amounts(r refunddomestic.Refund) [7]int64 {
+func Amounts(r refunddomestic.Refund) [7]int64 {
 	a := r.Amount
 	return [7]int64{*a.Total, *a.Refund, *a.PayerTotal, *a.PayerRefund, *a.SettlementRefund, *a.SettlementTotal, *a.DiscountRefund}
 }

@@ -1,4 +1,4 @@
-package emulator_test
+package wxpay_test
 
 import (
 	"encoding/json"
@@ -9,21 +9,22 @@ import (
 	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 // Refund notifications are delivered like payment notifications, and
 // shaped by faults of their own endpoint.
 func TestRefundNotificationDelivery(t *testing.T) {
 	f := startPay(t, func(c *emulator.PayConfig) { c.ManualRefunds = true; c.TimeScale = 0.001 })
-	rc := f.receiver(t, nil)
+	rc := f.Receiver(t, nil)
 	// Payment notification faults leave refunds alone.
-	f.inject(t, emulator.Fault{Endpoint: emulator.Notify, Drop: 100})
-	f.paid(t, "rnotify-0001", rc.URL)
-	f.inject(t, emulator.Fault{Endpoint: emulator.RefundNotify, Drop: 1, Duplicate: 1, SignTest: true})
+	f.Inject(t, emulator.Fault{Endpoint: emulator.Notify, Drop: 100})
+	f.Paid(t, "rnotify-0001", rc.URL)
+	f.Inject(t, emulator.Fault{Endpoint: emulator.RefundNotify, Drop: 1, Duplicate: 1, SignTest: true})
 
-	f.mustRefund(t, refundBody("rnotify-0001", "RF-n1", 100, 100, rc.URL))
-	f.complete(t, "RF-n1")
-	ds := f.refundFinished(t, "RF-n1")
+	f.MustRefund(t, emutest.RefundBody("rnotify-0001", "RF-n1", 100, 100, rc.URL))
+	f.Complete(t, "RF-n1")
+	ds := f.RefundFinished(t, "RF-n1")
 	// The probe, attempt 1 dropped, attempt 2 with its duplicate.
 	var probes, dropped, duplicates, final int
 	for _, d := range ds {
@@ -45,119 +46,119 @@ func TestRefundNotificationDelivery(t *testing.T) {
 		t.Fatalf("deliveries %+v", ds)
 	}
 	var refused, verified int
-	for _, r := range rc.all() {
-		if r.err != nil {
+	for _, r := range rc.All() {
+		if r.Err != nil {
 			refused++
 			continue
 		}
 		verified++
-		if r.req.EventType != "REFUND.SUCCESS" || refundOf(t, r).OutRefundNo != "RF-n1" {
-			t.Fatalf("notification %s", r.body)
+		if r.Req.EventType != "REFUND.SUCCESS" || emutest.RefundOf(t, r).OutRefundNo != "RF-n1" {
+			t.Fatalf("notification %s", r.Body)
 		}
 	}
 	if refused != 1 || verified != 2 {
 		t.Fatalf("%d refused and %d verified notifications", refused, verified)
 	}
-	waitFor(t, "the payment's first attempt", func() bool { return len(f.emu.Deliveries("rnotify-0001")) > 0 })
-	if d := f.emu.Deliveries("rnotify-0001")[0]; d.Err != "dropped" {
+	emutest.WaitFor(t, "the payment's first attempt", func() bool { return len(f.Emu.Deliveries("rnotify-0001")) > 0 })
+	if d := f.Emu.Deliveries("rnotify-0001")[0]; d.Err != "dropped" {
 		t.Fatalf("payment delivery %+v, want the payment's notify fault to apply", d)
 	}
 
 	// Pushing it again: the same notification, its attempts marked.
-	before := len(f.emu.RefundDeliveries("RF-n1"))
-	resp, b := do(t, http.MethodPost, f.srv.URL+"/emulator/refunds/RF-n1/notify", "")
+	before := len(f.Emu.RefundDeliveries("RF-n1"))
+	resp, b := emutest.Do(t, http.MethodPost, f.Srv.URL+"/emulator/refunds/RF-n1/notify", "")
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("resend: HTTP %d %s", resp.StatusCode, b)
 	}
-	waitFor(t, "the resent notification", func() bool {
-		ds := f.emu.RefundDeliveries("RF-n1")
+	emutest.WaitFor(t, "the resent notification", func() bool {
+		ds := f.Emu.RefundDeliveries("RF-n1")
 		return len(ds) > before && ds[len(ds)-1].Final
 	})
-	if d := f.emu.RefundDeliveries("RF-n1")[before]; !d.Duplicate || d.NotificationID != ds[0].NotificationID || d.Status != http.StatusNoContent {
+	if d := f.Emu.RefundDeliveries("RF-n1")[before]; !d.Duplicate || d.NotificationID != ds[0].NotificationID || d.Status != http.StatusNoContent {
 		t.Fatalf("resent attempt %+v", d)
 	}
 
-	f.paid(t, "rnotify-0002", deadNotify)
-	f.mustRefund(t, refundBody("rnotify-0002", "RF-n3", 1, 100, ""))
+	f.Paid(t, "rnotify-0002", emutest.DeadNotify)
+	f.MustRefund(t, emutest.RefundBody("rnotify-0002", "RF-n3", 1, 100, ""))
 	for path, status := range map[string]int{
 		"/emulator/refunds/RF-none/notify": http.StatusNotFound,
 		"/emulator/refunds/RF-n3/notify":   http.StatusConflict, // PROCESSING
 	} {
-		resp, b := do(t, http.MethodPost, f.srv.URL+path, "")
-		controlError(t, resp, b, status)
+		resp, b := emutest.Do(t, http.MethodPost, f.Srv.URL+path, "")
+		emutest.ControlError(t, resp, b, status)
 	}
-	f.complete(t, "RF-n3")
-	if err := f.emu.ResendRefundNotification("RF-n3"); !errors.Is(err, emulator.ErrNoNotifyURL) {
+	f.Complete(t, "RF-n3")
+	if err := f.Emu.ResendRefundNotification("RF-n3"); !errors.Is(err, emulator.ErrNoNotifyURL) {
 		t.Fatalf("resending without notify_url: %v", err)
 	}
 }
 
 func TestRefundNotificationOptions(t *testing.T) {
-	f := startPay(t, manual)
-	other, err := emulator.GeneratePayKeys(testMchID)
+	f := startPay(t, emutest.Manual)
+	other, err := emulator.GeneratePayKeys(emutest.TestMchID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.paid(t, "rforge-0001", deadNotify)
-	f.mustRefund(t, refundBody("rforge-0001", "RF-forge-1", 10, 100, deadNotify))
-	try := func(o emulator.NotificationOptions) received {
+	f.Paid(t, "rforge-0001", emutest.DeadNotify)
+	f.MustRefund(t, emutest.RefundBody("rforge-0001", "RF-forge-1", 10, 100, emutest.DeadNotify))
+	try := func(o emulator.NotificationOptions) emutest.Received {
 		t.Helper()
-		h, body, err := f.emu.RefundNotification("RF-forge-1", o)
+		h, body, err := f.Emu.RefundNotification("RF-forge-1", o)
 		if err != nil {
 			t.Fatalf("RefundNotification(%+v): %v", o, err)
 		}
-		req, _, err := f.parse(t, h, body)
-		return received{header: h, body: body, req: req, err: err}
+		req, _, err := f.Parse(t, h, body)
+		return emutest.Received{Header: h, Body: body, Req: req, Err: err}
 	}
 
 	r := try(emulator.NotificationOptions{})
-	if res := refundOf(t, r); r.req.EventType != "REFUND.SUCCESS" || r.req.Resource.OriginalType != "refund" || r.req.Resource.AssociatedData != "refund" ||
+	if res := emutest.RefundOf(t, r); r.Req.EventType != "REFUND.SUCCESS" || r.Req.Resource.OriginalType != "refund" || r.Req.Resource.AssociatedData != "refund" ||
 		res.RefundStatus != "PROCESSING" || res.SuccessTime != "" {
-		t.Fatalf("notification of a processing refund: %s %s", r.req.EventType, r.req.Resource.Plaintext)
+		t.Fatalf("notification of a processing refund: %s %s", r.Req.EventType, r.Req.Resource.Plaintext)
 	}
-	if ds := f.emu.RefundDeliveries("RF-forge-1"); len(ds) != 0 {
+	if ds := f.Emu.RefundDeliveries("RF-forge-1"); len(ds) != 0 {
 		t.Fatalf("RefundNotification recorded deliveries: %+v", ds)
 	}
-	f.inject(t, emulator.Fault{Endpoint: emulator.CreateRefund, RefundOutcome: emulator.RefundClosed})
-	f.mustRefund(t, refundBody("rforge-0001", "RF-forge-2", 10, 100, ""))
-	f.complete(t, "RF-forge-2")
-	h, body, err := f.emu.RefundNotification("RF-forge-2", emulator.NotificationOptions{})
-	if req, _, err := f.parse(t, h, body); err != nil || req.EventType != "REFUND.CLOSED" || req.Summary != "退款关闭" {
+	f.Inject(t, emulator.Fault{Endpoint: emulator.CreateRefund, RefundOutcome: emulator.RefundClosed})
+	f.MustRefund(t, emutest.RefundBody("rforge-0001", "RF-forge-2", 10, 100, ""))
+	f.Complete(t, "RF-forge-2")
+	h, body, err := f.Emu.RefundNotification("RF-forge-2", emulator.NotificationOptions{})
+	if req, _, err := f.Parse(t, h, body); err != nil || req.EventType != "REFUND.CLOSED" || req.Summary != "退款关闭" {
 		t.Fatalf("closed refund: %+v %v", req, err)
 	}
 
-	at := f.clock.Now().Add(-time.Minute)
+	at := f.Clock.Now().Add(-time.Minute)
 	r = try(emulator.NotificationOptions{ID: "EV-refund-1", EventType: "REFUND.ABNORMAL", Timestamp: at,
 		Mutate: func(m map[string]any) {
 			m["amount"].(map[string]any)["refund"] = json.Number("99999")
 			m["mchid"] = "1900000999"
 		}})
-	if res := refundOf(t, r); r.req.ID != "EV-refund-1" || r.req.EventType != "REFUND.ABNORMAL" || !r.req.CreateTime.Equal(at.Truncate(time.Second)) ||
-		res.Amount.Refund != 99999 || res.MchID != "1900000999" || r.header.Get("Wechatpay-Timestamp") == "" {
-		t.Fatalf("bent notification: %+v %s", r.req, r.req.Resource.Plaintext)
+	if res := emutest.RefundOf(t, r); r.Req.ID != "EV-refund-1" || r.Req.EventType != "REFUND.ABNORMAL" || !r.Req.CreateTime.Equal(at.Truncate(time.Second)) ||
+		res.Amount.Refund != 99999 || res.MchID != "1900000999" || r.Header.Get("Wechatpay-Timestamp") == "" {
+		t.Fatalf("bent notification: %+v %s", r.Req, r.Req.Resource.Plaintext)
 	}
-	if r := try(emulator.NotificationOptions{SignTest: true}); r.err == nil || !strings.HasPrefix(r.header.Get("Wechatpay-Signature"), "WECHATPAY/SIGNTEST/") {
+	if r := try(emulator.NotificationOptions{SignTest: true}); r.Err == nil || !strings.HasPrefix(r.Header.Get("Wechatpay-Signature"), "WECHATPAY/SIGNTEST/") {
 		t.Fatal("a SIGNTEST probe verified")
 	}
-	if r := try(emulator.NotificationOptions{SignWith: other.PublicKeyPrivate}); r.err == nil {
+	if r := try(emulator.NotificationOptions{SignWith: other.PublicKeyPrivate}); r.Err == nil {
 		t.Fatal("a notification signed by another key verified")
 	}
-	if r := try(emulator.NotificationOptions{APIv3Key: other.APIv3Key}); r.err == nil {
+	if r := try(emulator.NotificationOptions{APIv3Key: other.APIv3Key}); r.Err == nil {
 		t.Fatal("a notification under another APIv3 key decrypted")
 	}
-	if r := try(emulator.NotificationOptions{Serial: other.PublicKeyID}); r.header.Get("Wechatpay-Serial") != other.PublicKeyID || r.err == nil {
+	if r := try(emulator.NotificationOptions{Serial: other.PublicKeyID}); r.Header.Get("Wechatpay-Serial") != other.PublicKeyID || r.Err == nil {
 		t.Fatal("the serial override did not take, or verified")
 	}
-	if _, _, err := f.emu.RefundNotification("RF-none", emulator.NotificationOptions{}); !errors.Is(err, emulator.ErrNoRefund) {
+	if _, _, err := f.Emu.RefundNotification("RF-none", emulator.NotificationOptions{}); !errors.Is(err, emulator.ErrNoRefund) {
 		t.Fatalf("unknown refund: %v", err)
 	}
 }
 
 func TestRefundControlRoutes(t *testing.T) {
-	f := startPay(t, manual)
-	rc := f.receiver(t, nil)
-	paid := f.paid(t, "rctl-0001", deadNotify)
-	f.mustRefund(t, refundBody("rctl-0001", "RF-ctl|1", 25, 100, rc.URL))
+	f := startPay(t, emutest.Manual)
+	rc := f.Receiver(t, nil)
+	paid := f.Paid(t, "rctl-0001", emutest.DeadNotify)
+	f.MustRefund(t, emutest.RefundBody("rctl-0001", "RF-ctl|1", 25, 100, rc.URL))
 
 	type refundJSON struct {
 		OutRefundNo         string `json:"out_refund_no"`
@@ -180,11 +181,11 @@ func TestRefundControlRoutes(t *testing.T) {
 	}
 	get := func() refundJSON {
 		t.Helper()
-		resp, b := do(t, http.MethodGet, f.srv.URL+"/emulator/refunds/RF-ctl%7C1", "")
+		resp, b := emutest.Do(t, http.MethodGet, f.Srv.URL+"/emulator/refunds/RF-ctl%7C1", "")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET refund: HTTP %d %s", resp.StatusCode, b)
 		}
-		return decode[refundJSON](t, b)
+		return emutest.Decode[refundJSON](t, b)
 	}
 	j := get()
 	if j.OutRefundNo != "RF-ctl|1" || j.Status != "PROCESSING" || j.Refund != 25 || j.Total != 100 || j.TransactionID != paid.TransactionID ||
@@ -192,16 +193,16 @@ func TestRefundControlRoutes(t *testing.T) {
 		j.NotifyURL != rc.URL || j.Reason != "商品已售完" || j.RefundID == "" || j.Deliveries == nil {
 		t.Fatalf("refund %+v", j)
 	}
-	resp, b := do(t, http.MethodPost, f.srv.URL+"/emulator/refunds/RF-ctl%7C1/complete", "")
-	if done := decode[refundJSON](t, b); resp.StatusCode != http.StatusOK || done.Status != "SUCCESS" || done.SuccessTime == "" {
+	resp, b := emutest.Do(t, http.MethodPost, f.Srv.URL+"/emulator/refunds/RF-ctl%7C1/complete", "")
+	if done := emutest.Decode[refundJSON](t, b); resp.StatusCode != http.StatusOK || done.Status != "SUCCESS" || done.SuccessTime == "" {
 		t.Fatalf("complete: HTTP %d %s", resp.StatusCode, b)
 	}
-	f.refundFinished(t, "RF-ctl|1")
+	f.RefundFinished(t, "RF-ctl|1")
 	if j := get(); j.Status != "SUCCESS" || len(j.Deliveries) != 1 || j.Deliveries[0].Status != http.StatusNoContent || !j.Deliveries[0].Final {
 		t.Fatalf("after complete %+v", j)
 	}
-	resp, b = do(t, http.MethodGet, f.srv.URL+"/emulator/transactions/rctl-0001", "")
-	txn := decode[struct {
+	resp, b = emutest.Do(t, http.MethodGet, f.Srv.URL+"/emulator/transactions/rctl-0001", "")
+	txn := emutest.Decode[struct {
 		TradeState string       `json:"trade_state"`
 		Refunds    []refundJSON `json:"refunds"`
 	}](t, b)
@@ -218,7 +219,7 @@ func TestRefundControlRoutes(t *testing.T) {
 		{http.MethodDelete, "/emulator/refunds/RF-ctl%7C1", http.StatusMethodNotAllowed},
 		{http.MethodGet, "/emulator/refunds/RF-ctl%7C1/complete", http.StatusMethodNotAllowed},
 	} {
-		resp, b := do(t, c.method, f.srv.URL+c.path, "")
-		controlError(t, resp, b, c.status)
+		resp, b := emutest.Do(t, c.method, f.Srv.URL+c.path, "")
+		emutest.ControlError(t, resp, b, c.status)
 	}
 }

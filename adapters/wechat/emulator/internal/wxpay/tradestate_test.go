@@ -1,4 +1,4 @@
-package emulator_test
+package wxpay_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
 var allTradeStates = []string{"NOTPAY", "USERPAYING", "PAYERROR", "REVOKED", "SUCCESS", "REFUND", "CLOSED"}
@@ -27,21 +28,21 @@ func (f *payFixture) inState(t *testing.T, outTradeNo, state, notifyURL string) 
 	t.Helper()
 	switch state {
 	case "SUCCESS", "REFUND":
-		f.paid(t, outTradeNo, notifyURL)
+		f.Paid(t, outTradeNo, notifyURL)
 	default:
-		f.prepay(t, orderBody(outTradeNo, notifyURL))
+		f.Prepay(t, emutest.OrderBody(outTradeNo, notifyURL))
 	}
 	switch state {
 	case "CLOSED":
-		if _, err := f.sdk(t).Post(t.Context(), f.closeURL(outTradeNo), map[string]string{"mchid": testMchID}); err != nil {
+		if _, err := f.SDK(t).Post(t.Context(), f.closeURL(outTradeNo), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 			t.Fatal(err)
 		}
 	case "USERPAYING", "PAYERROR", "REVOKED", "REFUND":
-		if _, err := f.emu.SetTradeState(outTradeNo, state); err != nil {
+		if _, err := f.Emu.SetTradeState(outTradeNo, state); err != nil {
 			t.Fatalf("SetTradeState(%s, %s): %v", outTradeNo, state, err)
 		}
 	}
-	v, _ := f.emu.Transaction(outTradeNo)
+	v, _ := f.Emu.Transaction(outTradeNo)
 	if v.TradeState != state {
 		t.Fatalf("%s is %s, want %s", outTradeNo, v.TradeState, state)
 	}
@@ -53,9 +54,9 @@ func TestSetTradeStateMoves(t *testing.T) {
 	for _, from := range allTradeStates {
 		for _, to := range allTradeStates {
 			no := "mv-" + from + "-" + to
-			before := f.inState(t, no, from, deadNotify)
-			v, err := f.emu.SetTradeState(no, to)
-			after, _ := f.emu.Transaction(no)
+			before := f.inState(t, no, from, emutest.DeadNotify)
+			v, err := f.Emu.SetTradeState(no, to)
+			after, _ := f.Emu.Transaction(no)
 			if slices.Contains(settable[to], from) {
 				want := before
 				want.TradeState = to
@@ -70,15 +71,15 @@ func TestSetTradeStateMoves(t *testing.T) {
 		}
 	}
 	// REFUND keeps what the payment gave.
-	if v, _ := f.emu.Transaction("mv-SUCCESS-REFUND"); len(v.TransactionID) != 28 || v.SuccessTime.IsZero() {
+	if v, _ := f.Emu.Transaction("mv-SUCCESS-REFUND"); len(v.TransactionID) != 28 || v.SuccessTime.IsZero() {
 		t.Fatalf("a refunded transaction lost its payment: %+v", v)
 	}
 	for _, state := range []string{"PAID", "", "userpaying", "REFUNDED"} {
-		if _, err := f.emu.SetTradeState("mv-NOTPAY-NOTPAY", state); !errors.Is(err, emulator.ErrUnknownTradeState) {
+		if _, err := f.Emu.SetTradeState("mv-NOTPAY-NOTPAY", state); !errors.Is(err, emulator.ErrUnknownTradeState) {
 			t.Errorf("SetTradeState(%q): %v, want ErrUnknownTradeState", state, err)
 		}
 	}
-	if _, err := f.emu.SetTradeState("mv-nobody", "USERPAYING"); !errors.Is(err, emulator.ErrNoTransaction) {
+	if _, err := f.Emu.SetTradeState("mv-nobody", "USERPAYING"); !errors.Is(err, emulator.ErrNoTransaction) {
 		t.Errorf("SetTradeState of an unknown order: %v, want ErrNoTransaction", err)
 	}
 }
@@ -104,23 +105,23 @@ func TestTradeStatesOverTheAPI(t *testing.T) {
 	} {
 		t.Run(tc.state, func(t *testing.T) {
 			no := "api-" + tc.state
-			before := f.inState(t, no, tc.state, deadNotify)
+			before := f.inState(t, no, tc.state, emutest.DeadNotify)
 			txn := f.query(t, no)
 			paid := tc.state == "SUCCESS" || tc.state == "REFUND"
 			if *txn.TradeState != tc.state || *txn.TradeStateDesc != tc.desc || (txn.TransactionId != nil) != paid || (txn.SuccessTime != nil) != paid {
 				t.Fatalf("query: %s", txn)
 			}
 
-			_, err := f.sdk(t).Post(t.Context(), f.srv.URL+jsapiPath, orderBody(no, deadNotify))
+			_, err := f.SDK(t).Post(t.Context(), f.Srv.URL+jsapiPath, emutest.OrderBody(no, emutest.DeadNotify))
 			if tc.prepayCode == "" {
-				if id := f.prepay(t, orderBody(no, deadNotify)); err != nil || id != before.PrepayID {
+				if id := f.Prepay(t, emutest.OrderBody(no, emutest.DeadNotify)); err != nil || id != before.PrepayID {
 					t.Fatalf("repeat prepay: %s %v, want %s", id, err, before.PrepayID)
 				}
 			} else {
-				f.apiError(t, err, http.StatusBadRequest, tc.prepayCode)
+				f.APIError(t, err, http.StatusBadRequest, tc.prepayCode)
 			}
 
-			v, err := f.emu.RequestPayment(f.payment(t, before.PrepayID))
+			v, err := f.Emu.RequestPayment(f.Payment(t, before.PrepayID))
 			switch {
 			case tc.payable && (err != nil || v.TradeState != "SUCCESS"):
 				t.Fatalf("payment: %+v %v, want SUCCESS", v, err)
@@ -129,22 +130,22 @@ func TestTradeStatesOverTheAPI(t *testing.T) {
 			case !tc.payable && errors.Is(err, emulator.ErrAlreadyPaid) != paid:
 				t.Fatalf("payment of a %s transaction: %v", tc.state, err)
 			case !tc.payable:
-				if after, _ := f.emu.Transaction(no); after != before {
+				if after, _ := f.Emu.Transaction(no); after != before {
 					t.Fatalf("a refused payment changed %+v to %+v", before, after)
 				}
 			}
 
 			closing := "close-" + tc.state
-			f.inState(t, closing, tc.state, deadNotify)
-			res, err := f.sdk(t).Post(t.Context(), f.closeURL(closing), map[string]string{"mchid": testMchID})
+			f.inState(t, closing, tc.state, emutest.DeadNotify)
+			res, err := f.SDK(t).Post(t.Context(), f.closeURL(closing), map[string]string{"mchid": emutest.TestMchID})
 			if tc.closeCode == "" {
 				if err != nil || res.Response.StatusCode != http.StatusNoContent {
 					t.Fatalf("close: %v", err)
 				}
 			} else {
-				f.apiError(t, err, http.StatusBadRequest, tc.closeCode)
+				f.APIError(t, err, http.StatusBadRequest, tc.closeCode)
 			}
-			if v, _ := f.emu.Transaction(closing); v.TradeState != tc.afterClose {
+			if v, _ := f.Emu.Transaction(closing); v.TradeState != tc.afterClose {
 				t.Fatalf("after close: %s, want %s", v.TradeState, tc.afterClose)
 			}
 		})
@@ -153,17 +154,17 @@ func TestTradeStatesOverTheAPI(t *testing.T) {
 
 func TestRefundKeepsThePayment(t *testing.T) {
 	f := startPay(t, nil)
-	rc := f.receiver(t, nil)
-	paid := f.paid(t, "refund-0001", rc.URL)
-	f.finished(t, "refund-0001")
+	rc := f.Receiver(t, nil)
+	paid := f.Paid(t, "refund-0001", rc.URL)
+	f.Finished(t, "refund-0001")
 
-	v, err := f.emu.SetTradeState("refund-0001", "REFUND")
+	v, err := f.Emu.SetTradeState("refund-0001", "REFUND")
 	want := paid
 	want.TradeState = "REFUND"
 	if err != nil || v != want {
 		t.Fatalf("SetTradeState: %+v %v, want %+v", v, err, want)
 	}
-	if ds := f.emu.Deliveries("refund-0001"); len(ds) != 1 {
+	if ds := f.Emu.Deliveries("refund-0001"); len(ds) != 1 {
 		t.Fatalf("%d deliveries, want only the payment's", len(ds))
 	}
 	txn := f.query(t, "refund-0001")
@@ -174,28 +175,28 @@ func TestRefundKeepsThePayment(t *testing.T) {
 		t.Fatalf("transaction_id %v, want %s", txn.TransactionId, paid.TransactionID)
 	case txn.SuccessTime == nil || *txn.SuccessTime == "":
 		t.Fatal("no success_time")
-	case txn.Payer == nil || *txn.Payer.Openid != testOpenID:
+	case txn.Payer == nil || *txn.Payer.Openid != emutest.TestOpenID:
 		t.Fatalf("payer %v", txn.Payer)
 	case txn.Amount == nil || *txn.Amount.Total != 100 || txn.Amount.PayerTotal == nil || *txn.Amount.PayerTotal != 100 || *txn.Amount.Currency != "CNY":
 		t.Fatalf("amount %v", txn.Amount)
 	}
-	if got := rc.all(); len(got) != 1 || *got[0].txn.TradeState != "SUCCESS" {
+	if got := rc.All(); len(got) != 1 || *got[0].Txn.TradeState != "SUCCESS" {
 		t.Fatalf("the receiver got %d notifications, want the payment's alone", len(got))
 	}
 }
 
 func TestControlTradeState(t *testing.T) {
 	f := startPay(t, nil)
-	f.prepay(t, orderBody("state-0001", deadNotify))
-	url := f.srv.URL + "/emulator/transactions/state-0001/state"
+	f.Prepay(t, emutest.OrderBody("state-0001", emutest.DeadNotify))
+	url := f.Srv.URL + "/emulator/transactions/state-0001/state"
 
 	for _, state := range []string{"USERPAYING", "NOTPAY"} {
-		resp, b := do(t, http.MethodPut, url, `{"trade_state":"`+state+`"}`)
-		got := decode[transactionControlJSON](t, b)
+		resp, b := emutest.Do(t, http.MethodPut, url, `{"trade_state":"`+state+`"}`)
+		got := emutest.Decode[transactionControlJSON](t, b)
 		if resp.StatusCode != http.StatusOK || got.TradeState != state || got.OutTradeNo != "state-0001" || got.PrepayID == "" {
 			t.Fatalf("PUT %s: HTTP %d %s", state, resp.StatusCode, b)
 		}
-		if v, _ := f.emu.Transaction("state-0001"); v.TradeState != state {
+		if v, _ := f.Emu.Transaction("state-0001"); v.TradeState != state {
 			t.Fatalf("after PUT %s: %s", state, v.TradeState)
 		}
 	}
@@ -213,14 +214,14 @@ func TestControlTradeState(t *testing.T) {
 		{`{"trade_state":"USERPAYING","x":1}`, http.StatusBadRequest},
 		{`{"trade_state":`, http.StatusBadRequest},
 	} {
-		resp, b := do(t, http.MethodPut, url, tc.body)
-		t.Run(tc.body, func(t *testing.T) { controlError(t, resp, b, tc.status) })
+		resp, b := emutest.Do(t, http.MethodPut, url, tc.body)
+		t.Run(tc.body, func(t *testing.T) { emutest.ControlError(t, resp, b, tc.status) })
 	}
-	if v, _ := f.emu.Transaction("state-0001"); v.TradeState != "NOTPAY" {
+	if v, _ := f.Emu.Transaction("state-0001"); v.TradeState != "NOTPAY" {
 		t.Fatalf("refused PUTs changed the state to %s", v.TradeState)
 	}
-	resp, b := do(t, http.MethodPut, f.srv.URL+"/emulator/transactions/nope-0001/state", `{"trade_state":"USERPAYING"}`)
-	controlError(t, resp, b, http.StatusNotFound)
-	resp, b = do(t, http.MethodGet, url, "")
-	controlError(t, resp, b, http.StatusMethodNotAllowed)
+	resp, b := emutest.Do(t, http.MethodPut, f.Srv.URL+"/emulator/transactions/nope-0001/state", `{"trade_state":"USERPAYING"}`)
+	emutest.ControlError(t, resp, b, http.StatusNotFound)
+	resp, b = emutest.Do(t, http.MethodGet, url, "")
+	emutest.ControlError(t, resp, b, http.StatusMethodNotAllowed)
 }
