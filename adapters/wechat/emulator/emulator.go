@@ -57,6 +57,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/control"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -110,6 +111,8 @@ type Emulator struct {
 	bg     *wxshared.Background
 	login  *login.Server
 	pay    *wxpay.Server // nil without Config.Pay
+	// control is the control API under /emulator/ over the parts above.
+	control *control.API
 }
 
 // New validates cfg and returns an emulator with no users, codes or faults.
@@ -141,6 +144,7 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.pay = p
 	}
+	e.control = control.New(e.login, e.faults, e.pay)
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
 		name := hostName(h)

@@ -107,6 +107,16 @@ func (f *PayFixture) SDK(t *testing.T) *core.Client {
 	return f.SDKAs(t, f.Keys.MchID, f.Keys.MchCertSerial, f.Keys.MchPrivateKey)
 }
 
+// QueryURL is WeChat Pay's query of out_trade_no no.
+func (f *PayFixture) QueryURL(no string) string {
+	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "?mchid=" + TestMchID
+}
+
+// CloseURL is WeChat Pay's close of out_trade_no no.
+func (f *PayFixture) CloseURL(no string) string {
+	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "/close"
+}
+
 // OrderBody is a valid JSAPI prepay body; edit it per test.
 func OrderBody(outTradeNo, notifyURL string) map[string]any {
 	return map[string]any{

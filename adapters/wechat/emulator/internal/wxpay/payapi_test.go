@@ -18,17 +18,9 @@ import (
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
 )
 
-func (f *payFixture) queryURL(no string) string {
-	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "?mchid=" + emutest.TestMchID
-}
-
-func (f *payFixture) closeURL(no string) string {
-	return f.Srv.URL + "/v3/pay/transactions/out-trade-no/" + no + "/close"
-}
-
 func (f *payFixture) query(t *testing.T, no string) payments.Transaction {
 	t.Helper()
-	res, err := f.SDK(t).Get(context.Background(), f.queryURL(no))
+	res, err := f.SDK(t).Get(context.Background(), f.QueryURL(no))
 	if err != nil {
 		t.Fatalf("query %s: %v", no, err)
 	}
@@ -75,14 +67,14 @@ func TestPrepayQueryCloseWithTheSDK(t *testing.T) {
 				t.Fatalf("query of an unpaid order: %s", txn)
 			}
 
-			res, err = c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": emutest.TestMchID})
+			res, err = c.Post(ctx, f.CloseURL("order-0001"), map[string]string{"mchid": emutest.TestMchID})
 			if err != nil || res.Response.StatusCode != http.StatusNoContent {
 				t.Fatalf("close: %v", err) // the SDK has verified the signature of the empty body
 			}
 			if txn := f.query(t, "order-0001"); *txn.TradeState != "CLOSED" {
 				t.Fatalf("after close: %s", *txn.TradeState)
 			}
-			if _, err := c.Post(ctx, f.closeURL("order-0001"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
+			if _, err := c.Post(ctx, f.CloseURL("order-0001"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 				t.Fatalf("closing twice: %v", err)
 			}
 			_, err = c.Post(ctx, f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("order-0001", emutest.HTTPSNotify))
@@ -140,7 +132,7 @@ func TestQueryAndCloseEdges(t *testing.T) {
 	f := startPay(t, nil)
 	ctx, c := context.Background(), f.SDK(t)
 
-	_, err := c.Get(ctx, f.queryURL("never-made"))
+	_, err := c.Get(ctx, f.QueryURL("never-made"))
 	if ae := f.APIError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST"); ae.Message != "订单不存在" {
 		t.Errorf("message %q", ae.Message)
 	}
@@ -149,16 +141,16 @@ func TestQueryAndCloseEdges(t *testing.T) {
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
 	_, err = c.Get(ctx, f.Srv.URL+"/v3/pay/transactions/out-trade-no/order-0002?mchid=1230000109")
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
-	_, err = c.Post(ctx, f.closeURL("order-0002"), map[string]string{"mchid": "1230000109"})
+	_, err = c.Post(ctx, f.CloseURL("order-0002"), map[string]string{"mchid": "1230000109"})
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
-	_, err = c.Post(ctx, f.closeURL("order-0002"), "[1]")
+	_, err = c.Post(ctx, f.CloseURL("order-0002"), "[1]")
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
 	if v, _ := f.Emu.Transaction("order-0002"); v.TradeState != "NOTPAY" {
 		t.Fatalf("a refused close closed the order: %s", v.TradeState)
 	}
 
 	// Closing a number WeChat never saw is safe, and not remembered.
-	if _, err := c.Post(ctx, f.closeURL("never-made"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
+	if _, err := c.Post(ctx, f.CloseURL("never-made"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 		t.Fatalf("closing an unknown order: %v", err)
 	}
 	if _, ok := f.Emu.Transaction("never-made"); ok {
@@ -175,7 +167,7 @@ func TestQueryAndCloseEdges(t *testing.T) {
 		*txn.Amount.PayerTotal != 100 || *txn.Amount.PayerCurrency != "CNY" || *txn.Attach != "" {
 		t.Fatalf("query of a paid order: %s (want success_time %s)", txn, wantTime)
 	}
-	_, err = c.Post(ctx, f.closeURL("order-0003"), map[string]string{"mchid": emutest.TestMchID})
+	_, err = c.Post(ctx, f.CloseURL("order-0003"), map[string]string{"mchid": emutest.TestMchID})
 	f.APIError(t, err, http.StatusBadRequest, "ORDERPAID")
 	_, err = c.Post(ctx, f.Srv.URL+"/v3/pay/transactions/jsapi", emutest.OrderBody("order-0003", emutest.DeadNotify))
 	f.APIError(t, err, http.StatusBadRequest, "ORDERPAID")

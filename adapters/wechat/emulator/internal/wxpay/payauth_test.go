@@ -86,13 +86,13 @@ func TestMerchantAuthentication(t *testing.T) {
 	t.Run("stale and future timestamps", func(t *testing.T) {
 		for _, skew := range []time.Duration{6 * time.Minute, -6 * time.Minute} {
 			f.Clock.Advance(skew)
-			_, err := f.SDK(t).Get(ctx, f.queryURL("auth-0001"))
+			_, err := f.SDK(t).Get(ctx, f.QueryURL("auth-0001"))
 			f.Clock.Advance(-skew)
 			f.APIError(t, err, http.StatusUnauthorized, "SIGN_ERROR")
 		}
 		// Within the window is fine (the SDK signs with the real time).
 		f.Clock.Advance(4 * time.Minute)
-		_, err := f.SDK(t).Get(ctx, f.queryURL("auth-0001"))
+		_, err := f.SDK(t).Get(ctx, f.QueryURL("auth-0001"))
 		f.Clock.Advance(-4 * time.Minute)
 		f.APIError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST")
 	})

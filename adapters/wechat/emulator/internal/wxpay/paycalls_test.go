@@ -18,26 +18,26 @@ func TestCallCounts(t *testing.T) {
 
 	f.query(t, "count-0001")
 	f.query(t, "count-0001")
-	if _, err := c.Post(ctx, f.closeURL("count-0001"), closeBody); err != nil {
+	if _, err := c.Post(ctx, f.CloseURL("count-0001"), closeBody); err != nil {
 		t.Fatal(err)
 	}
 	// Served, though refused: past authentication, they are WeChat's work.
 	_, err := c.Get(ctx, f.Srv.URL+"/v3/pay/transactions/out-trade-no/count-0001?mchid=1900000999")
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
-	_, err = c.Post(ctx, f.closeURL("count-0001"), map[string]string{})
+	_, err = c.Post(ctx, f.CloseURL("count-0001"), map[string]string{})
 	f.APIError(t, err, http.StatusBadRequest, "PARAM_ERROR")
 	// Numbers WeChat never saw count too.
-	_, err = c.Get(ctx, f.queryURL("count-none"))
+	_, err = c.Get(ctx, f.QueryURL("count-none"))
 	f.APIError(t, err, http.StatusNotFound, "ORDER_NOT_EXIST")
-	if _, err := c.Post(ctx, f.closeURL("count-none"), closeBody); err != nil {
+	if _, err := c.Post(ctx, f.CloseURL("count-none"), closeBody); err != nil {
 		t.Fatal(err)
 	}
 	// Not served: an injected fault, or no valid signature.
 	f.Inject(t, emulator.Fault{Endpoint: emulator.QueryOrder, Code: "SYSTEM_ERROR"})
-	_, err = c.Get(ctx, f.queryURL("count-0001"))
+	_, err = c.Get(ctx, f.QueryURL("count-0001"))
 	f.APIError(t, err, http.StatusInternalServerError, "SYSTEM_ERROR")
 	f.Inject(t, emulator.Fault{Endpoint: emulator.CloseOrder, HTTPStatus: http.StatusBadGateway})
-	if _, err := c.Post(ctx, f.closeURL("count-0001"), closeBody); err == nil {
+	if _, err := c.Post(ctx, f.CloseURL("count-0001"), closeBody); err == nil {
 		t.Fatal("the gateway fault did not fail the close")
 	}
 	resp, b := f.raw(t, http.MethodGet, "/v3/pay/transactions/out-trade-no/count-0001?mchid="+emutest.TestMchID, "", "")
@@ -85,7 +85,7 @@ func TestCallCountsConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			if _, err := c.Get(t.Context(), f.queryURL("count-race")); err != nil {
+			if _, err := c.Get(t.Context(), f.QueryURL("count-race")); err != nil {
 				t.Error(err)
 			}
 		})

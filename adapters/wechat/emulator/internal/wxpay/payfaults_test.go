@@ -33,7 +33,7 @@ func TestPayAPIFaults(t *testing.T) {
 	f.APIError(t, err, http.StatusTooManyRequests, "FREQUENCY_LIMITED")
 
 	f.Inject(t, emulator.Fault{Endpoint: emulator.CloseOrder, Code: "BUSY_NOW", HTTPStatus: 503, ErrMsg: "稍后再试"})
-	_, err = c.Post(ctx, f.closeURL("fault-0001"), map[string]string{"mchid": emutest.TestMchID})
+	_, err = c.Post(ctx, f.CloseURL("fault-0001"), map[string]string{"mchid": emutest.TestMchID})
 	if ae := f.APIError(t, err, http.StatusServiceUnavailable, "BUSY_NOW"); ae.Message != "稍后再试" {
 		t.Errorf("message %q", ae.Message)
 	}
@@ -42,7 +42,7 @@ func TestPayAPIFaults(t *testing.T) {
 	}
 
 	f.Inject(t, emulator.Fault{Endpoint: emulator.QueryOrder, Code: "SIGN_ERROR"})
-	_, err = c.Get(ctx, f.queryURL("fault-0001"))
+	_, err = c.Get(ctx, f.QueryURL("fault-0001"))
 	if ae := f.APIError(t, err, http.StatusUnauthorized, "SIGN_ERROR"); ae.Header.Get("Wechatpay-Signature") != "" {
 		t.Error("a 401 fault is signed")
 	}

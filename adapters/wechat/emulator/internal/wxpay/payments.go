@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,157 +104,33 @@ func newTransactionID(now time.Time) string {
 	return "4200001" + wxshared.RandomDigits(3) + now.In(wxshared.CST).Format("20060102") + wxshared.RandomDigits(10)
 }
 
-type requestPaymentJSON struct {
-	TimeStamp string `json:"timeStamp"`
-	NonceStr  string `json:"nonceStr"`
-	Package   string `json:"package"`
-	SignType  string `json:"signType"`
-	PaySign   string `json:"paySign"`
-}
-
-type transactionJSON struct {
-	OutTradeNo     string `json:"out_trade_no"`
-	TransactionID  string `json:"transaction_id,omitempty"`
-	PrepayID       string `json:"prepay_id"`
-	PrepayIssuedAt string `json:"prepay_issued_at"`
-	TradeState     string `json:"trade_state"`
-	AppID          string `json:"appid"`
-	MchID          string `json:"mchid"`
-	PayerOpenID    string `json:"payer_openid"`
-	NotifyURL      string `json:"notify_url"`
-	Description    string `json:"description"`
-	Total          int64  `json:"total"`
-	SuccessTime    string `json:"success_time,omitempty"`
-}
-
-func transactionToJSON(v TransactionView) transactionJSON {
-	j := transactionJSON{
-		OutTradeNo:     v.OutTradeNo,
-		TransactionID:  v.TransactionID,
-		PrepayID:       v.PrepayID,
-		PrepayIssuedAt: v.PrepayIssuedAt.UTC().Format(time.RFC3339Nano),
-		TradeState:     v.TradeState,
-		AppID:          v.AppID,
-		MchID:          v.MchID,
-		PayerOpenID:    v.PayerOpenID,
-		NotifyURL:      v.NotifyURL,
-		Description:    v.Description,
-		Total:          v.Total,
-	}
-	if !v.SuccessTime.IsZero() {
-		j.SuccessTime = v.SuccessTime.UTC().Format(time.RFC3339)
-	}
-	return j
-}
-
-type deliveryJSON struct {
-	NotificationID string `json:"notification_id"`
-	Attempt        int    `json:"attempt"`
-	At             string `json:"at"`
-	Status         int    `json:"status"`
-	Error          string `json:"error,omitempty"`
-	Duplicate      bool   `json:"duplicate"`
-	Probe          bool   `json:"probe"`
-	Final          bool   `json:"final"`
-}
-
-// PostPayment: POST /emulator/payments with the wx.requestPayment
-// arguments; 409 if already paid, 400 for any other refusal (an expired
-// prepay_id among them).
-func (e *Server) PostPayment(w http.ResponseWriter, r *http.Request) {
-	var req requestPaymentJSON
-	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	v, err := e.RequestPayment(PaymentRequest(req))
-	writePaymentResult(w, v, err)
-}
-
-// writePaymentResult answers a payment pressed through the control API:
-// the transaction as paid, 404 for an unknown one, 409 if it is paid
-// already, 400 for any other refusal.
-func writePaymentResult(w http.ResponseWriter, v TransactionView, err error) {
-	switch {
-	case errors.Is(err, ErrNoTransaction):
-		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrAlreadyPaid):
-		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
-	case err != nil:
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-	default:
-		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, transactionToJSON(v))
-	}
-}
-
-// GetTransaction: GET /emulator/transactions/{no}, with the notification
-// attempts, the served query and close calls (QueryCount, CloseCount) and
-// the refunds (Refunds).
-func (e *Server) GetTransaction(w http.ResponseWriter, r *http.Request) {
-	no := r.PathValue("no")
+// PayTransaction pays outTradeNo as its user would, from the emulator's
+// console, where no mini-program hands over the wx.requestPayment
+// arguments: it signs them with the merchant's key (which the emulator
+// generated, so it has it) over the current prepay_id and goes through
+// RequestPayment, so every check and the notification are the same.
+func (e *Server) PayTransaction(outTradeNo string) (TransactionView, error) {
 	e.mu.Lock()
-	t, ok := e.txns[no]
-	var resp struct {
-		transactionJSON
-		QueryCount int            `json:"query_count"`
-		CloseCount int            `json:"close_count"`
-		Deliveries []deliveryJSON `json:"deliveries"`
-		Refunds    []refundJSON   `json:"refunds"`
-	}
+	t, ok := e.txns[outTradeNo]
+	var prepayID string
 	if ok {
-		resp.transactionJSON = transactionToJSON(t.view())
-		resp.QueryCount, resp.CloseCount = e.queries[no], e.closes[no]
-		resp.Deliveries = deliveriesToJSON(t.deliveries)
-		resp.Refunds = make([]refundJSON, 0, len(t.refunds))
-		for _, rf := range t.refunds {
-			resp.Refunds = append(resp.Refunds, refundToJSON(rf.view()))
-		}
+		prepayID = t.prepayID
 	}
+	now := e.now()
 	e.mu.Unlock()
 	if !ok {
-		wxshared.WriteControlError(w, http.StatusNotFound, fmt.Sprintf("no transaction with out_trade_no %q", no))
-		return
+		return TransactionView{}, fmt.Errorf("%w: %q", ErrNoTransaction, outTradeNo)
 	}
-	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, resp)
-}
-
-func deliveriesToJSON(ds []notify.Delivery) []deliveryJSON {
-	out := make([]deliveryJSON, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, deliveryJSON{
-			NotificationID: d.NotificationID, Attempt: d.Attempt, At: d.At.UTC().Format(time.RFC3339Nano),
-			Status: d.Status, Error: d.Err, Duplicate: d.Duplicate, Probe: d.Probe, Final: d.Final,
-		})
+	p := PaymentRequest{
+		TimeStamp: strconv.FormatInt(now.Unix(), 10),
+		NonceStr:  wxshared.RandomAlnum(32),
+		Package:   "prepay_id=" + prepayID,
+		SignType:  "RSA",
 	}
-	return out
-}
-
-// PostResend: POST /emulator/transactions/{no}/notify; 202, as delivery
-// happens in the background.
-func (e *Server) PostResend(w http.ResponseWriter, r *http.Request) {
-	switch err := e.ResendNotification(r.PathValue("no")); {
-	case errors.Is(err, ErrNoTransaction):
-		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
-	case err != nil:
-		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
-	default:
-		w.WriteHeader(http.StatusAccepted)
+	sig, err := wxshared.SignSHA256(e.keys.MchPrivateKey, e.appID+"\n"+p.TimeStamp+"\n"+p.NonceStr+"\n"+p.Package+"\n")
+	if err != nil {
+		return TransactionView{}, fmt.Errorf("emulator: sign the payment: %w", err)
 	}
-}
-
-// PutSignMode: PUT /emulator/pay/sign-mode {"mode":"platform_cert"|"public_key"}
-func (e *Server) PutSignMode(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Mode wxshared.SignMode `json:"mode"`
-	}
-	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if !req.Mode.Valid() {
-		wxshared.WriteControlError(w, http.StatusBadRequest, fmt.Sprintf("mode must be %q or %q", wxshared.SignWithPlatformCert, wxshared.SignWithPublicKey))
-		return
-	}
-	e.SetSignMode(req.Mode)
-	w.WriteHeader(http.StatusNoContent)
+	p.PaySign = sig
+	return e.RequestPayment(p)
 }

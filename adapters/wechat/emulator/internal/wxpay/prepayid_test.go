@@ -124,7 +124,7 @@ func TestPrepayIDRenewalWithinTimeExpire(t *testing.T) {
 	body["time_expire"] = start.Add(3 * time.Hour).Format(time.RFC3339)
 	first := f.Prepay(t, body)
 	f.Prepay(t, emutest.OrderBody("renew-0002", emutest.DeadNotify))
-	if _, err := f.SDK(t).Post(t.Context(), f.closeURL("renew-0002"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
+	if _, err := f.SDK(t).Post(t.Context(), f.CloseURL("renew-0002"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 		t.Fatal(err)
 	}
 	f.Paid(t, "renew-0003", emutest.DeadNotify)

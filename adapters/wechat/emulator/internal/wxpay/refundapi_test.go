@@ -57,7 +57,7 @@ func TestRefundRefusals(t *testing.T) {
 	other := f.Paid(t, "refuse-0002", emutest.DeadNotify)
 	f.Prepay(t, emutest.OrderBody("refuse-0003", emutest.DeadNotify)) // NOTPAY
 	f.Prepay(t, emutest.OrderBody("refuse-0004", emutest.DeadNotify))
-	if _, err := f.SDK(t).Post(context.Background(), f.closeURL("refuse-0004"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
+	if _, err := f.SDK(t).Post(context.Background(), f.CloseURL("refuse-0004"), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 		t.Fatal(err)
 	}
 

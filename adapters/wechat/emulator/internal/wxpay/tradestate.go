@@ -3,11 +3,8 @@ package wxpay
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // WeChat Pay's trade states (§6, §8). Prepay, payment and close produce
@@ -91,29 +88,4 @@ func sortedTradeStates() []string {
 	}
 	slices.Sort(states)
 	return states
-}
-
-// PutTradeState: PUT /emulator/transactions/{no}/state
-// {"trade_state":"USERPAYING"}; answers the transaction, or 404 for an
-// unknown transaction, 400 for an unknown state, 409 for a move
-// SetTradeState refuses.
-func (e *Server) PutTradeState(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		TradeState string `json:"trade_state"`
-	}
-	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	v, err := e.SetTradeState(r.PathValue("no"), req.TradeState)
-	switch {
-	case errors.Is(err, ErrNoTransaction):
-		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
-	case errors.Is(err, ErrUnknownTradeState):
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-	case err != nil:
-		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
-	default:
-		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, transactionToJSON(v))
-	}
 }

@@ -34,7 +34,7 @@ func (f *payFixture) inState(t *testing.T, outTradeNo, state, notifyURL string) 
 	}
 	switch state {
 	case "CLOSED":
-		if _, err := f.SDK(t).Post(t.Context(), f.closeURL(outTradeNo), map[string]string{"mchid": emutest.TestMchID}); err != nil {
+		if _, err := f.SDK(t).Post(t.Context(), f.CloseURL(outTradeNo), map[string]string{"mchid": emutest.TestMchID}); err != nil {
 			t.Fatal(err)
 		}
 	case "USERPAYING", "PAYERROR", "REVOKED", "REFUND":
@@ -137,7 +137,7 @@ func TestTradeStatesOverTheAPI(t *testing.T) {
 
 			closing := "close-" + tc.state
 			f.inState(t, closing, tc.state, emutest.DeadNotify)
-			res, err := f.SDK(t).Post(t.Context(), f.closeURL(closing), map[string]string{"mchid": emutest.TestMchID})
+			res, err := f.SDK(t).Post(t.Context(), f.CloseURL(closing), map[string]string{"mchid": emutest.TestMchID})
 			if tc.closeCode == "" {
 				if err != nil || res.Response.StatusCode != http.StatusNoContent {
 					t.Fatalf("close: %v", err)
@@ -183,45 +183,4 @@ func TestRefundKeepsThePayment(t *testing.T) {
 	if got := rc.All(); len(got) != 1 || *got[0].Txn.TradeState != "SUCCESS" {
 		t.Fatalf("the receiver got %d notifications, want the payment's alone", len(got))
 	}
-}
-
-func TestControlTradeState(t *testing.T) {
-	f := startPay(t, nil)
-	f.Prepay(t, emutest.OrderBody("state-0001", emutest.DeadNotify))
-	url := f.Srv.URL + "/emulator/transactions/state-0001/state"
-
-	for _, state := range []string{"USERPAYING", "NOTPAY"} {
-		resp, b := emutest.Do(t, http.MethodPut, url, `{"trade_state":"`+state+`"}`)
-		got := emutest.Decode[transactionControlJSON](t, b)
-		if resp.StatusCode != http.StatusOK || got.TradeState != state || got.OutTradeNo != "state-0001" || got.PrepayID == "" {
-			t.Fatalf("PUT %s: HTTP %d %s", state, resp.StatusCode, b)
-		}
-		if v, _ := f.Emu.Transaction("state-0001"); v.TradeState != state {
-			t.Fatalf("after PUT %s: %s", state, v.TradeState)
-		}
-	}
-	for _, tc := range []struct {
-		body   string
-		status int
-	}{
-		{`{"trade_state":"SUCCESS"}`, http.StatusConflict},
-		{`{"trade_state":"CLOSED"}`, http.StatusConflict},
-		{`{"trade_state":"REFUND"}`, http.StatusConflict}, // not paid
-		{`{"trade_state":"NOTPAY"}`, http.StatusConflict}, // already NOTPAY
-		{`{"trade_state":"PAID"}`, http.StatusBadRequest},
-		{`{}`, http.StatusBadRequest},
-		{``, http.StatusBadRequest},
-		{`{"trade_state":"USERPAYING","x":1}`, http.StatusBadRequest},
-		{`{"trade_state":`, http.StatusBadRequest},
-	} {
-		resp, b := emutest.Do(t, http.MethodPut, url, tc.body)
-		t.Run(tc.body, func(t *testing.T) { emutest.ControlError(t, resp, b, tc.status) })
-	}
-	if v, _ := f.Emu.Transaction("state-0001"); v.TradeState != "NOTPAY" {
-		t.Fatalf("refused PUTs changed the state to %s", v.TradeState)
-	}
-	resp, b := emutest.Do(t, http.MethodPut, f.Srv.URL+"/emulator/transactions/nope-0001/state", `{"trade_state":"USERPAYING"}`)
-	emutest.ControlError(t, resp, b, http.StatusNotFound)
-	resp, b = emutest.Do(t, http.MethodGet, url, "")
-	emutest.ControlError(t, resp, b, http.StatusMethodNotAllowed)
 }

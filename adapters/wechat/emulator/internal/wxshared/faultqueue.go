@@ -3,7 +3,9 @@ package wxshared
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -44,6 +46,21 @@ func (e *Faults) Clear() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	clear(e.faults)
+}
+
+// List returns the queued faults in the order they will be used, by
+// endpoint (so that the answer is stable), each with the calls it has left
+// (Times).
+func (e *Faults) List() []Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var fs []Fault
+	for _, ep := range slices.Sorted(maps.Keys(e.faults)) {
+		for _, f := range e.faults[ep] {
+			fs = append(fs, *f)
+		}
+	}
+	return fs
 }
 
 // Take consumes one call's worth of the first fault queued for ep.

@@ -1,4 +1,4 @@
-package emulator_test
+package control_test
 
 import (
 	"bytes"
@@ -31,7 +31,7 @@ type contractClient struct {
 
 func controlContract(t *testing.T, base string) *contractClient {
 	t.Helper()
-	spec, err := openapi3.NewLoader().LoadFromFile("control.openapi.yaml")
+	spec, err := openapi3.NewLoader().LoadFromFile("../../control.openapi.yaml")
 	if err != nil {
 		t.Fatalf("load control.openapi.yaml: %v", err)
 	}

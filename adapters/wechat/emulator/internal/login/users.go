@@ -3,7 +3,6 @@ package login
 import (
 	"encoding/base64"
 	"fmt"
-	"net/http"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -11,10 +10,9 @@ import (
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
-// The control API stands in for the mini-program's side of WeChat (what
-// wx.login does on a phone) and lets tests look at state. It is JSON in and
-// out under /emulator/; the Go methods below do the same for in-process
-// tests, so both paths share one implementation.
+// The mini-program's side of login (what wx.login does on a phone) and the
+// test users as WeChat sees them: what the control API (package control)
+// serves, and in-process tests call.
 
 // LoginCode is what wx.login would give the mini-program for a user.
 type LoginCode struct {
@@ -94,59 +92,31 @@ func (u *user) view() TestUser {
 	return t
 }
 
-func (t TestUser) response() userResponse {
-	return userResponse{User: t.Name, OpenID: t.OpenID, UnionID: t.UnionID, SessionKey: t.SessionKey, Logins: t.Logins}
+// Code is a login code as the console lists it.
+type Code struct {
+	Code      string
+	ExpiresAt time.Time
+	Used      bool
 }
 
-type loginCodeRequest struct {
-	User string `json:"user"`
+// UserCodes is a test user with the codes minted for it that have not been
+// forgotten yet (expired codes are pruned).
+type UserCodes struct {
+	TestUser
+	Codes []Code
 }
 
-type loginCodeResponse struct {
-	Code      string `json:"code"`
-	User      string `json:"user"`
-	OpenID    string `json:"openid"`
-	UnionID   string `json:"unionid,omitempty"`
-	ExpiresAt string `json:"expires_at"`
-}
-
-// PostLoginCode: POST /emulator/login-codes {"user":"alice"}; the body is
-// optional.
-func (e *Server) PostLoginCode(w http.ResponseWriter, r *http.Request) {
-	var req loginCodeRequest
-	if err := wxshared.DecodeControlBody(w, r, &req); err != nil {
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-		return
+// Users returns every test user with its codes, in no particular order.
+func (e *Server) Users() []UserCodes {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	byUser := make(map[*user][]Code)
+	for code, c := range e.codes {
+		byUser[c.user] = append(byUser[c.user], Code{Code: code, ExpiresAt: c.expiresAt, Used: c.used})
 	}
-	c, err := e.MintCode(req.User)
-	if err != nil {
-		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
-		return
+	users := make([]UserCodes, 0, len(e.users))
+	for _, u := range e.users {
+		users = append(users, UserCodes{TestUser: u.view(), Codes: byUser[u]})
 	}
-	wxshared.WriteJSON(w, http.StatusCreated, wxshared.ContentTypeJSON, loginCodeResponse{
-		Code:      c.Code,
-		User:      c.User,
-		OpenID:    c.OpenID,
-		UnionID:   c.UnionID,
-		ExpiresAt: c.ExpiresAt.UTC().Format(time.RFC3339),
-	})
-}
-
-type userResponse struct {
-	User       string `json:"user"`
-	OpenID     string `json:"openid"`
-	UnionID    string `json:"unionid,omitempty"`
-	SessionKey string `json:"session_key"`
-	Logins     int    `json:"logins"`
-}
-
-// GetUser: GET /emulator/users/{name}
-func (e *Server) GetUser(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	u, ok := e.User(name)
-	if !ok {
-		wxshared.WriteControlError(w, http.StatusNotFound, fmt.Sprintf("no test user %q", name))
-		return
-	}
-	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, u.response())
+	return users
 }

@@ -1,4 +1,4 @@
-package wxpay
+package control
 
 import (
 	"cmp"
@@ -28,25 +28,19 @@ type consoleDeliveryJSON struct {
 	NextRetryAt string `json:"next_retry_at,omitempty"`
 }
 
-func (e *Server) GetDeliveries(w http.ResponseWriter, _ *http.Request) {
-	e.mu.Lock()
+func (a *API) GetDeliveries(w http.ResponseWriter, _ *http.Request) {
 	var items []consoleDeliveryJSON
-	add := func(kind, outTradeNo, outRefundNo string, log []notify.Delivery) {
-		for i := range log {
-			j := consoleDeliveryJSON{at: log[i].At, seq: i, Kind: kind, OutTradeNo: outTradeNo, OutRefundNo: outRefundNo, deliveryJSON: deliveriesToJSON(log[i : i+1])[0]}
-			if next, ok := e.notify.NextRetryLocked(log, i); ok {
-				j.NextRetryAt = next.UTC().Format(time.RFC3339Nano)
-			}
-			items = append(items, j)
+	for _, r := range a.pay.AllDeliveries() {
+		kind := "payment"
+		if r.OutRefundNo != "" {
+			kind = "refund"
 		}
+		j := consoleDeliveryJSON{at: r.At, seq: r.Seq, Kind: kind, OutTradeNo: r.OutTradeNo, OutRefundNo: r.OutRefundNo, deliveryJSON: deliveriesToJSON([]notify.Delivery{r.Delivery})[0]}
+		if !r.NextRetryAt.IsZero() {
+			j.NextRetryAt = r.NextRetryAt.UTC().Format(time.RFC3339Nano)
+		}
+		items = append(items, j)
 	}
-	for no, t := range e.txns {
-		add("payment", no, "", t.deliveries)
-	}
-	for no, r := range e.refunds {
-		add("refund", r.txn.outTradeNo, no, r.deliveries)
-	}
-	e.mu.Unlock()
 	// Ties (Config.Now may stand still in tests) go by notification id,
 	// then by the order recorded.
 	slices.SortFunc(items, func(a, b consoleDeliveryJSON) int {

@@ -1,17 +1,20 @@
-package wxpay
+package control
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 // Control routes for refunds: look at one with its notification attempts,
 // end it now instead of RefundDelay later, push its notification again.
-// Each is a Go method too (refunds.go, refundnotify.go).
+// Each is a Go method of package wxpay too.
 
 type refundJSON struct {
 	OutRefundNo         string `json:"out_refund_no"`
@@ -28,7 +31,7 @@ type refundJSON struct {
 	SuccessTime         string `json:"success_time,omitempty"`
 }
 
-func refundToJSON(v RefundView) refundJSON {
+func refundToJSON(v wxpay.RefundView) refundJSON {
 	j := refundJSON{
 		OutRefundNo:         v.OutRefundNo,
 		RefundID:            v.RefundID,
@@ -50,19 +53,17 @@ func refundToJSON(v RefundView) refundJSON {
 
 // GetRefund: GET /emulator/refunds/{out_refund_no}, with the notification
 // attempts.
-func (e *Server) GetRefund(w http.ResponseWriter, r *http.Request) {
+func (a *API) GetRefund(w http.ResponseWriter, r *http.Request) {
 	no := r.PathValue("out_refund_no")
-	e.mu.Lock()
-	rf, ok := e.refunds[no]
+	v, ds, ok := a.pay.RefundDetail(no)
 	var resp struct {
 		refundJSON
 		Deliveries []deliveryJSON `json:"deliveries"`
 	}
 	if ok {
-		resp.refundJSON = refundToJSON(rf.view())
-		resp.Deliveries = deliveriesToJSON(rf.deliveries)
+		resp.refundJSON = refundToJSON(v)
+		resp.Deliveries = deliveriesToJSON(ds)
 	}
-	e.mu.Unlock()
 	if !ok {
 		wxshared.WriteControlError(w, http.StatusNotFound, fmt.Sprintf("no refund with out_refund_no %q", no))
 		return
@@ -73,10 +74,10 @@ func (e *Server) GetRefund(w http.ResponseWriter, r *http.Request) {
 // PostCompleteRefund: POST /emulator/refunds/{out_refund_no}/complete;
 // answers the refund as it ended, 404 for an unknown refund, 409 for one
 // that has ended already.
-func (e *Server) PostCompleteRefund(w http.ResponseWriter, r *http.Request) {
-	v, err := e.CompleteRefund(r.PathValue("out_refund_no"))
+func (a *API) PostCompleteRefund(w http.ResponseWriter, r *http.Request) {
+	v, err := a.pay.CompleteRefund(r.PathValue("out_refund_no"))
 	switch {
-	case errors.Is(err, ErrNoRefund):
+	case errors.Is(err, wxpay.ErrNoRefund):
 		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case err != nil:
 		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
@@ -88,13 +89,27 @@ func (e *Server) PostCompleteRefund(w http.ResponseWriter, r *http.Request) {
 // PostRefundResend: POST /emulator/refunds/{out_refund_no}/notify; 202, as
 // delivery happens in the background; 409 while the refund is PROCESSING
 // or when it has no notify_url.
-func (e *Server) PostRefundResend(w http.ResponseWriter, r *http.Request) {
-	switch err := e.ResendRefundNotification(r.PathValue("out_refund_no")); {
-	case errors.Is(err, ErrNoRefund):
+func (a *API) PostRefundResend(w http.ResponseWriter, r *http.Request) {
+	switch err := a.pay.ResendRefundNotification(r.PathValue("out_refund_no")); {
+	case errors.Is(err, wxpay.ErrNoRefund):
 		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
 	case err != nil:
 		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
 	default:
 		w.WriteHeader(http.StatusAccepted)
 	}
+}
+
+// GetRefunds: GET /emulator/refunds, newest first.
+func (a *API) GetRefunds(w http.ResponseWriter, _ *http.Request) {
+	views := a.pay.AllRefunds()
+	slices.SortFunc(views, func(a, b wxpay.RefundView) int {
+		return cmp.Or(b.CreateTime.Compare(a.CreateTime), cmp.Compare(a.OutRefundNo, b.OutRefundNo))
+	})
+	views = views[:min(len(views), maxListed)]
+	items := make([]refundJSON, 0, len(views))
+	for _, v := range views {
+		items = append(items, refundToJSON(v))
+	}
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})
 }

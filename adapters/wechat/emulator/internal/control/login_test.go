@@ -1,4 +1,4 @@
-package login_test
+package control_test
 
 import (
 	"net/http"
