@@ -124,6 +124,20 @@ const (
 
 // LoadConfig reads the environment given as a map (os.Environ in main,
 // a literal in tests) and fills mode-dependent defaults.
+// orderPolicy is the payment window, and in emulator mode a prepay_id that
+// is never handed out again unasked: an emulator run apart (or whose state
+// was not kept with DATA_DIR) may have forgotten it, and asking costs one
+// local call (JSAPI prepay with the same parameters returns the current
+// prepay_id, or creates the transaction it lost). WeChat keeps its own for
+// 2 hours, so live mode reuses one for PrepayReuseWindow.
+func (c Config) orderPolicy() domain.OrderPolicy {
+	p := domain.OrderPolicy{TTL: c.OrderTTL}
+	if c.WeChatMode == modeEmulator {
+		p.PrepayReuse = time.Nanosecond
+	}
+	return p
+}
+
 // liveShutdownDelay is SHUTDOWN_DELAY's default in live mode.
 const liveShutdownDelay = 5 * time.Second
 

@@ -46,7 +46,7 @@ func serviceOptions(cfg Config, log *slog.Logger) fx.Option {
 		metricsModule,
 	}
 	if cfg.WeChatMode == modeEmulator {
-		opts = append(opts, fx.Invoke(seedDemoCatalog))
+		opts = append(opts, fx.Invoke(seedDemoCatalog, checkEmulatorKnowsOrders))
 	}
 	return fx.Options(opts...)
 }
@@ -76,7 +76,7 @@ var domainModule = fx.Module("domain",
 		func() domain.Clock { return time.Now },
 		func(c Config) domain.SessionPolicy { return domain.SessionPolicy{TTL: c.TokenTTL} },
 		fx.Annotate(token.NewOpaque, fx.As(new(domain.TokenIssuer))),
-		func(c Config) domain.OrderPolicy { return domain.OrderPolicy{TTL: c.OrderTTL} },
+		func(c Config) domain.OrderPolicy { return c.orderPolicy() },
 		func(c Config) domain.Merchant { return domain.Merchant{AppID: c.WeChatAppID, MchID: c.WeChatPayMchID} },
 		func(c Config) domain.ReconcilePolicy { return c.reconcilePolicy() },
 		func(c Config) domain.LedgerPolicy { return domain.LedgerPolicy{RefusalsPerMinute: c.RefusalsPerMinute} },

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"go.uber.org/fx"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/wxmp/wxmp/adapters/token"
 	"github.com/wxmp/wxmp/adapters/wechat"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // newWeChatPay builds the WeChat Pay client from the emulator's keys
@@ -83,11 +87,17 @@ func seedDemoCatalog(lc fx.Lifecycle, store *postgres.Store) {
 	lc.Append(fx.StartHook(func(ctx context.Context) error { return store.SeedProducts(ctx, demoCatalog) }))
 }
 
-// withEmulatorKeys gives emulator mode a fresh merchant ↔ WeChat Pay key
-// set, shared in memory by the emulator and the service.
+// withEmulatorKeys gives emulator mode its merchant ↔ WeChat Pay key set,
+// shared by the emulator and the service, and (with no OPERATOR_API_KEYS)
+// make run's operator key. Both are kept under DATA_DIR, like the database
+// beside them, so that a restart changes neither: the emulator still
+// verifies the merchant, and an open console tab stays signed in.
 func withEmulatorKeys(cfg Config) (Config, error) {
 	if cfg.WeChatMode != modeEmulator || cfg.emulatorKeys != nil {
 		return cfg, nil
+	}
+	if cfg.EmulatorKeysFile == "" {
+		cfg.EmulatorKeysFile = filepath.Join(cfg.DataDir, "emulator", "pay-keys.json")
 	}
 	keys, err := emulatorKeys(cfg)
 	if err != nil {
@@ -95,17 +105,45 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 	}
 	cfg.emulatorKeys = &keys
 	if cfg.OperatorAPIKeys == "" {
-		key, _, digest, err := token.MintOperatorKey("dev")
+		k, err := devOperatorKey(filepath.Join(cfg.DataDir, "dev-operator.key"))
 		if err != nil {
-			return cfg, err
+			return cfg, fmt.Errorf("make run's operator key: %w", err)
 		}
-		cfg.devOperatorKey = &mintedKey{id: "dev", key: key, digest: digest}
+		cfg.devOperatorKey = k
 	}
 	return cfg, nil
 }
 
-// emulatorKeys are fresh for every start, or shared through
-// EMULATOR_KEYS_FILE: loaded when the file exists, else made and saved.
+// devOperatorKey reads make run's operator key from path, minting and
+// keeping it there (0600) on first use.
+func devOperatorKey(path string) (*mintedKey, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key := strings.TrimSpace(string(b))
+		id, digest, err := token.DigestOperatorKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (delete it to mint a new one)", path, err)
+		}
+		return &mintedKey{id: id, key: key, digest: digest}, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	key, _, digest, err := token.MintOperatorKey("dev")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return &mintedKey{id: "dev", key: key, digest: digest}, nil
+}
+
+// emulatorKeys are kept in EMULATOR_KEYS_FILE (by default under DATA_DIR):
+// loaded when the file exists, else made and saved.
 func emulatorKeys(cfg Config) (emulator.PayKeys, error) {
 	if cfg.EmulatorKeysFile != "" {
 		k, err := emulator.LoadPayKeys(cfg.EmulatorKeysFile)
@@ -123,4 +161,52 @@ func emulatorKeys(cfg Config) (emulator.PayKeys, error) {
 		}
 	}
 	return keys, nil
+}
+
+// checkEmulatorKnowsOrders says, in one log line, when the emulator and the
+// database disagree: the database has a prepaid order the emulator has no
+// transaction for (a DATA_DIR copied without its emulator/ folder, an
+// emulator run apart with EMULATOR_EXTERNAL and restarted). Orders from
+// before then cannot be refunded through it; /pay asks it anew every time
+// in emulator mode (Config.orderPolicy), so no prepay_id it never issued is
+// handed out. It runs after start and never holds start-up up.
+func checkEmulatorKnowsOrders(lc fx.Lifecycle, store *postgres.Store, pay domain.WeChatPay, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				defer close(done)
+				if no, disagree := emulatorForgot(ctx, store, pay); disagree {
+					log.Error("the WeChat emulator has no transaction for order "+no+", which the database says it prepaid: "+
+						"the emulator's state was not kept with the database (DATA_DIR copied without DATA_DIR/emulator, or an "+
+						"emulator run apart was restarted); orders from before cannot be refunded through it. `make reset` starts both afresh",
+						"out_trade_no", no)
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error { cancel(); <-done; return nil },
+	})
+}
+
+// emulatorForgot asks the emulator about the newest prepaid order, waiting
+// a few seconds for it to listen (in-process, it starts beside us).
+func emulatorForgot(ctx context.Context, store *postgres.Store, pay domain.WeChatPay) (string, bool) {
+	no, err := store.LatestPrepaidOrder(ctx)
+	if err != nil {
+		return "", false // none yet, or the database will say so elsewhere
+	}
+	for range 20 {
+		_, err = pay.QueryOrder(ctx, no)
+		if !errors.Is(err, domain.ErrPaymentUnavailable) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return "", false
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return no, errors.Is(err, domain.ErrNotFound)
 }

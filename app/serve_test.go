@@ -386,6 +386,7 @@ func TestShutdownDrainsBeforeClosing(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, env, &lockedBuffer{}, logs) }()
 	api := "http://" + httpAddr
+	defer func() { t.Log(logs.String()) }()
 	waitFor(t, 60*time.Second, func() bool {
 		res, err := http.Get(api + "/readyz")
 		if err != nil {

@@ -333,3 +333,16 @@ func isUniqueViolation(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
 }
+
+// LatestPrepaidOrder is the out_trade_no of the newest order WeChat Pay was
+// asked to prepay; ErrNotFound when there is none.
+func (s *Store) LatestPrepaidOrder(ctx context.Context) (string, error) {
+	no, err := s.q.LatestPrepaidOrder(ctx)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", domain.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("latest prepaid order: %w", err)
+	}
+	return no, nil
+}

@@ -90,3 +90,16 @@ func MintOperatorKey(id string) (key, entry string, digest [32]byte, err error) 
 	digest = sha256.Sum256([]byte(key))
 	return key, id + ":" + hex.EncodeToString(digest[:]), digest, nil
 }
+
+// DigestOperatorKey checks that key has the shape MintOperatorKey gives
+// (wxop_<id>_<secret>) and returns its id and digest, for a key kept
+// somewhere (make run's, under DATA_DIR) rather than minted now.
+func DigestOperatorKey(key string) (id string, digest [32]byte, err error) {
+	rest, ok := strings.CutPrefix(key, operatorPrefix)
+	id, secret, ok2 := strings.Cut(rest, "_")
+	raw, derr := base64.RawURLEncoding.DecodeString(secret)
+	if !ok || !ok2 || !operatorKeyID.MatchString(id) || derr != nil || len(raw) != randomLen {
+		return "", digest, errors.New("not an operator key (wxop_<id>_<secret>)")
+	}
+	return id, sha256.Sum256([]byte(key)), nil
+}

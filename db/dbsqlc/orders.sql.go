@@ -254,6 +254,19 @@ type InsertOrderLinesParams struct {
 	Quantity     int32
 }
 
+const latestPrepaidOrder = `-- name: LatestPrepaidOrder :one
+SELECT out_trade_no FROM orders WHERE prepay_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1
+`
+
+// The newest order WeChat Pay was asked to prepay (emulator mode's start-up
+// check that the emulator still knows it).
+func (q *Queries) LatestPrepaidOrder(ctx context.Context) (string, error) {
+	row := q.db.QueryRow(ctx, latestPrepaidOrder)
+	var out_trade_no string
+	err := row.Scan(&out_trade_no)
+	return out_trade_no, err
+}
+
 const listActiveProducts = `-- name: ListActiveProducts :many
 SELECT id, name, description, price_fen, stock
 FROM products WHERE active

@@ -131,3 +131,8 @@ ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, refund_id = EXCLUDED.re
 
 -- name: FindRefundByKey :one
 SELECT id, order_id, request_hash FROM refunds WHERE idempotency_key = @idempotency_key;
+
+-- name: LatestPrepaidOrder :one
+-- The newest order WeChat Pay was asked to prepay (emulator mode's start-up
+-- check that the emulator still knows it).
+SELECT out_trade_no FROM orders WHERE prepay_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1;
