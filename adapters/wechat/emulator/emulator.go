@@ -42,8 +42,11 @@
 // non-browser caller (crosssite.go): the emulator has no keys, so this is
 // what keeps the web pages a developer has open away from it.
 //
-// All state lives in an Emulator value behind one mutex; there is no global
-// state, so tests can run many emulators side by side. Time comes from
+// All state lives in an Emulator value, each part's behind its own mutex
+// (the pay side's one covers transactions, refunds and their notification
+// attempts, which refer to each other; the fault queue, the background work
+// and the signer have locks of their own, always taken last); there is no
+// global state, so tests can run many emulators side by side. Time comes from
 // Config.Now so that tests can expire codes, tokens, prepay_ids and orders
 // without sleeping. Notifications and refunds ending RefundDelay after
 // their creation are the only background work; Close ends it.
@@ -54,7 +57,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/control"
@@ -104,9 +106,7 @@ type Config struct {
 type Emulator struct {
 	handler http.Handler
 
-	// mu guards the state of every part: login, faults, pay and the
-	// background work's closed flag.
-	mu     sync.Mutex
+	// Each part guards its own state.
 	faults *wxshared.Faults
 	bg     *wxshared.Background
 	login  *login.Server
@@ -134,11 +134,11 @@ func New(cfg Config) (*Emulator, error) {
 		now = time.Now
 	}
 	e := &Emulator{}
-	e.faults = wxshared.NewFaults(&e.mu)
-	e.bg = wxshared.NewBackground(&e.mu)
-	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, &e.mu, e.faults)
+	e.faults = wxshared.NewFaults()
+	e.bg = wxshared.NewBackground()
+	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, e.faults)
 	if cfg.Pay != nil {
-		p, err := wxpay.New(*cfg.Pay, cfg.AppID, now, &e.mu, e.faults, e.bg)
+		p, err := wxpay.New(*cfg.Pay, cfg.AppID, now, e.faults, e.bg)
 		if err != nil {
 			return nil, fmt.Errorf("emulator: Pay: %w", err)
 		}

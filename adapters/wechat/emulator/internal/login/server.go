@@ -24,7 +24,7 @@ type Server struct {
 	now           func() time.Time
 	faults        *wxshared.Faults
 
-	mu        *sync.Mutex      // the emulator's
+	mu        sync.Mutex
 	users     map[string]*user // by test user name
 	byOpenID  map[string]*user
 	codes     map[string]*loginCode
@@ -32,8 +32,8 @@ type Server struct {
 	token     accessToken
 }
 
-// New returns a server with no users or codes, whose state mu guards.
-func New(cfg Config, mu *sync.Mutex, faults *wxshared.Faults) *Server {
+// New returns a server with no users or codes.
+func New(cfg Config, faults *wxshared.Faults) *Server {
 	return &Server{
 		appID:    cfg.AppID,
 		secret:   cfg.Secret,
@@ -41,7 +41,6 @@ func New(cfg Config, mu *sync.Mutex, faults *wxshared.Faults) *Server {
 		codeTTL:  cfg.CodeTTL,
 		now:      cfg.Now,
 		faults:   faults,
-		mu:       mu,
 		users:    make(map[string]*user),
 		byOpenID: make(map[string]*user),
 		codes:    make(map[string]*loginCode),

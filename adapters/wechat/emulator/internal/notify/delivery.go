@@ -50,14 +50,15 @@ type delivery struct {
 	resend bool           // a duplicate push asked for over the control API
 }
 
-// StartLocked takes a queued fault of ep (Notify or RefundNotify),
-// if any, and delivers ev to url in the background, recording each attempt
-// in *log. The caller holds e.mu. It reports false if the emulator is
+// Start takes a queued fault of ep (Notify or RefundNotify), if any, and
+// delivers ev to url in the background, recording each attempt in *log
+// under e.mu. The caller may hold e.mu: Start itself only takes the fault
+// queue's and the background's locks. It reports false if the emulator is
 // closed and nothing will be sent.
-func (e *Notifier) StartLocked(ep wxshared.Endpoint, url string, log *[]Delivery, ev *Event, resend bool) bool {
-	f, _ := e.faults.TakeLocked(ep)
+func (e *Notifier) Start(ep wxshared.Endpoint, url string, log *[]Delivery, ev *Event, resend bool) bool {
+	f, _ := e.faults.Take(ep)
 	d := delivery{log: log, url: url, ev: ev, fault: f, resend: resend}
-	return e.bg.GoLocked(func() { e.deliver(d) })
+	return e.bg.Go(func() { e.deliver(d) })
 }
 
 func (e *Notifier) deliver(d delivery) {

@@ -31,8 +31,8 @@ type Config struct {
 	Client     *http.Client
 }
 
-// Notifier delivers payment and refund notifications. mu is the
-// emulator's: it guards the logs attempts are recorded in.
+// Notifier delivers payment and refund notifications. mu is the pay side's:
+// it guards the logs attempts are recorded in.
 type Notifier struct {
 	keys      wxshared.PayKeys
 	signer    *wxshared.Signer

@@ -48,7 +48,7 @@ func (e *Server) ResendNotification(outTradeNo string) error {
 		return ErrNoTransaction
 	case t.paid == nil:
 		return ErrNotPaid
-	case !e.notify.StartLocked(wxshared.Notify, t.notifyURL, &t.deliveries, t.paid, true):
+	case !e.notify.Start(wxshared.Notify, t.notifyURL, &t.deliveries, t.paid, true):
 		return ErrClosed
 	}
 	return nil

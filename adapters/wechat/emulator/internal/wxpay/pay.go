@@ -75,8 +75,10 @@ type Server struct {
 	signer         *wxshared.Signer
 	notify         *notify.Notifier
 
-	// Guarded by mu, the emulator's.
-	mu       *sync.Mutex
+	// Guarded by mu, which notify takes too to record attempts. Faults,
+	// background work and the signer have locks of their own, taken after
+	// mu, never before.
+	mu       sync.Mutex
 	txns     map[string]*transaction // by out_trade_no
 	byPrepay map[string]*transaction // every prepay_id ever issued, current or not
 	// Served query and close calls by out_trade_no (paycalls.go), also for
@@ -86,8 +88,8 @@ type Server struct {
 }
 
 // New validates cfg and returns the WeChat Pay side of an emulator of the
-// mini-program appID, whose state mu guards.
-func New(cfg PayConfig, appID string, now func() time.Time, mu *sync.Mutex, faults *wxshared.Faults, bg *wxshared.Background) (*Server, error) {
+// mini-program appID.
+func New(cfg PayConfig, appID string, now func() time.Time, faults *wxshared.Faults, bg *wxshared.Background) (*Server, error) {
 	if err := cfg.Keys.Validate(); err != nil {
 		return nil, err
 	}
@@ -100,7 +102,6 @@ func New(cfg PayConfig, appID string, now func() time.Time, mu *sync.Mutex, faul
 		prepayValidity: cmp.Or(cfg.PrepayIDValidity, PrepayIDValidity),
 		faults:         faults,
 		bg:             bg,
-		mu:             mu,
 		txns:           make(map[string]*transaction),
 		byPrepay:       make(map[string]*transaction),
 		queries:        make(map[string]int),
@@ -147,11 +148,11 @@ func New(cfg PayConfig, appID string, now func() time.Time, mu *sync.Mutex, faul
 			},
 		}
 	}
-	p.signer = wxshared.NewSigner(cfg.Keys, signMode, now, mu)
+	p.signer = wxshared.NewSigner(cfg.Keys, signMode, now)
 	p.notify = notify.New(notify.Config{
 		Keys: cfg.Keys, Signer: p.signer, Faults: faults, Background: bg, Now: now,
 		Schedule: schedule, TimeScale: timeScale, Client: p.client,
-	}, mu)
+	}, &p.mu)
 	return p, nil
 }
 

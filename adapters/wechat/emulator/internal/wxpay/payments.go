@@ -94,7 +94,7 @@ func (e *Server) RequestPayment(p PaymentRequest) (TransactionView, error) {
 		panic(fmt.Sprintf("emulator: encode transaction: %v", err)) // the emulator's own type always encodes
 	}
 	t.paid = &notify.Event{ID: notify.NewEventID(now), EventType: notify.EventTransactionSuccess, CreateTime: now, OriginalType: notify.OriginalTransaction, Resource: resource}
-	e.notify.StartLocked(wxshared.Notify, t.notifyURL, &t.deliveries, t.paid, false)
+	e.notify.Start(wxshared.Notify, t.notifyURL, &t.deliveries, t.paid, false)
 	return t.view(), nil
 }
 

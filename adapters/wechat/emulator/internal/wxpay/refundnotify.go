@@ -107,7 +107,7 @@ func (e *Server) ResendRefundNotification(outRefundNo string) error {
 		return ErrRefundProcessing
 	case r.notifyURL == "":
 		return ErrNoNotifyURL
-	case !e.notify.StartLocked(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, true):
+	case !e.notify.Start(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, true):
 		return ErrClosed
 	}
 	return nil

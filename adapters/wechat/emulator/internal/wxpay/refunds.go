@@ -152,14 +152,14 @@ func (e *Server) createRefund(q refundParams) (wechatRefund, *payFailure) {
 		txn: t, refundID: newRefundID(now), outRefundNo: q.outRefundNo, reason: q.reason, notifyURL: q.notifyURL,
 		amount: q.amount, status: RefundProcessing, outcome: RefundSuccess, createTime: now,
 	}
-	if f, ok := e.faults.TakeLocked(wxshared.RefundOutcomes); ok {
+	if f, ok := e.faults.Take(wxshared.RefundOutcomes); ok {
 		r.outcome = f.RefundOutcome
 	}
 	e.refunds[r.outRefundNo] = r
 	t.refunds = append(t.refunds, r)
 	if !e.manualRefunds {
 		no, wait := r.outRefundNo, e.refundDelay
-		e.bg.GoLocked(func() {
+		e.bg.Go(func() {
 			if wxshared.Sleep(e.bg.Stopped(), wait) {
 				_, _ = e.CompleteRefund(no) // ErrRefundFinal: a test ended it first
 			}
@@ -233,7 +233,7 @@ func (e *Server) CompleteRefund(outRefundNo string) (RefundView, error) {
 	}
 	r.notified = r.event(now)
 	if r.notifyURL != "" {
-		e.notify.StartLocked(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, false)
+		e.notify.Start(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, false)
 	}
 	return r.view(), nil
 }

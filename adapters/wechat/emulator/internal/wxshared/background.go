@@ -7,18 +7,18 @@ import (
 
 // Background is the emulator's background work: notification deliveries
 // and refunds ending on their own. Close cancels it through Stopped and
-// waits for it. mu is the emulator's; it guards closed.
+// waits for it.
 type Background struct {
-	mu         *sync.Mutex
-	closed     bool // Close was called: start no more background work
+	mu         sync.Mutex // guards closed
+	closed     bool       // Close was called: start no more background work
 	stopped    context.Context
 	stop       context.CancelFunc
 	background sync.WaitGroup
 }
 
-// NewBackground returns a Background whose closed flag mu guards.
-func NewBackground(mu *sync.Mutex) *Background {
-	e := &Background{mu: mu}
+// NewBackground returns a Background with no work yet.
+func NewBackground() *Background {
+	e := &Background{}
 	e.stopped, e.stop = context.WithCancel(context.Background())
 	return e
 }
@@ -35,9 +35,12 @@ func (e *Background) Close() {
 	e.background.Wait()
 }
 
-// GoLocked runs f in a goroutine that Close waits for, unless the emulator
-// is closed. The caller holds e.mu, which orders it before Close's Wait.
-func (e *Background) GoLocked(f func()) bool {
+// Go runs f in a goroutine that Close waits for, unless the emulator is
+// closed. Taking e.mu orders it before Close's Wait; callers may hold their
+// own lock.
+func (e *Background) Go(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed {
 		return false
 	}

@@ -10,16 +10,17 @@ import (
 	"time"
 )
 
-// Faults is the queue of injected faults, FIFO per endpoint. mu is the
-// emulator's one mutex: TakeLocked is for callers that hold it.
+// Faults is the queue of injected faults, FIFO per endpoint. Its methods
+// are safe for concurrent use; its lock is taken last, after any part's,
+// and held only for the queue.
 type Faults struct {
-	mu     *sync.Mutex
+	mu     sync.Mutex
 	faults map[Endpoint][]*Fault
 }
 
-// NewFaults returns an empty queue guarded by mu.
-func NewFaults(mu *sync.Mutex) *Faults {
-	return &Faults{mu: mu, faults: make(map[Endpoint][]*Fault)}
+// NewFaults returns an empty queue.
+func NewFaults() *Faults {
+	return &Faults{faults: make(map[Endpoint][]*Fault)}
 }
 
 // Inject queues f behind any faults already queued for its endpoint.
@@ -67,10 +68,6 @@ func (e *Faults) List() []Fault {
 func (e *Faults) Take(ep Endpoint) (Fault, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.TakeLocked(ep)
-}
-
-func (e *Faults) TakeLocked(ep Endpoint) (Fault, bool) {
 	queue := e.faults[ep]
 	if len(queue) == 0 {
 		return Fault{}, false

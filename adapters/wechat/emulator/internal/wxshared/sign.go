@@ -38,20 +38,20 @@ const (
 
 func (m SignMode) Valid() bool { return m == SignWithPlatformCert || m == SignWithPublicKey }
 
-// Signer signs as WeChat Pay, with the key SignMode selects. mu is the
-// emulator's; it guards signMode.
+// Signer signs as WeChat Pay, with the key SignMode selects. Its methods
+// are safe for concurrent use.
 type Signer struct {
 	keys           PayKeys
 	platformSerial string
 	now            func() time.Time
 
-	mu       *sync.Mutex
+	mu       sync.Mutex // guards signMode
 	signMode SignMode
 }
 
 // NewSigner signs with keys, per mode (which must be valid).
-func NewSigner(keys PayKeys, mode SignMode, now func() time.Time, mu *sync.Mutex) *Signer {
-	return &Signer{keys: keys, platformSerial: keys.PlatformSerial(), now: now, mu: mu, signMode: mode}
+func NewSigner(keys PayKeys, mode SignMode, now func() time.Time) *Signer {
+	return &Signer{keys: keys, platformSerial: keys.PlatformSerial(), now: now, signMode: mode}
 }
 
 // SetMode switches the key that signs from now on.
