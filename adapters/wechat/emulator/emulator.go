@@ -4,38 +4,39 @@
 //
 // It is a product feature, not a test double: the service talks to it
 // through the same HTTP client code it uses in production, only with a
-// different base URL. Four groups of routes share one http.Handler:
+// different base URL. An Emulator composes one package per part of WeChat
+// it plays, behind one http.Handler (routes.go):
 //
-//   - the mini-program open API (login.go): /sns/jscode2session,
-//     /cgi-bin/stable_token and /wxa/checksession, with WeChat's status codes,
-//     error codes and quirks (HTTP 200 for errors, text/plain JSON, no errcode
-//     on success);
-//   - WeChat Pay APIv3, when Config.Pay is set: JSAPI prepay, query and
-//     close (pay*.go) and domestic refunds, create and query (refund*.go),
-//     under /v3/, with merchant signatures checked and every answer signed
-//     like WeChat's; payment and refund notifications pushed to the
-//     merchant's notify_url with WeChat's retry schedule (notify*.go,
-//     refundnotify.go);
-//   - the control API under /emulator/ (control.go, payments.go,
-//     tradestate.go, refundcontrol.go), which plays the user's side (what
-//     wx.login and wx.requestPayment would do on a phone), lets a test
-//     inspect state (transactions with their notification attempts, refunds
-//     and the query and close calls served for them; refunds with theirs),
-//     ends refunds at once, and puts a transaction in the trade states
-//     nothing else here produces (USERPAYING, PAYERROR, REVOKED, REFUND):
-//     POST /emulator/login-codes, GET /emulator/users/{name},
-//     POST and DELETE /emulator/faults, POST /emulator/payments,
-//     GET /emulator/transactions/{no}, POST /emulator/transactions/{no}/notify,
-//     PUT /emulator/transactions/{no}/state, PUT /emulator/pay/sign-mode,
-//     GET /emulator/refunds/{out_refund_no},
-//     POST /emulator/refunds/{out_refund_no}/complete and
-//     POST /emulator/refunds/{out_refund_no}/notify; and what the web
-//     console (Config.Console, at /console/) lists and presses
-//     (console_api.go, console_deliveries.go), all of it described in
-//     control.openapi.yaml;
-//   - fault injection (faults.go): queued errcodes, delays, gateway failures,
-//     refunds that end ABNORMAL or CLOSED, and misbehaving notifications, to
-//     exercise the client's retry, timeout and idempotency paths.
+//   - internal/login, the mini-program server APIs of login:
+//     /sns/jscode2session, /cgi-bin/stable_token and /wxa/checksession, with
+//     WeChat's status codes, error codes and quirks (HTTP 200 for errors,
+//     text/plain JSON, no errcode on success), and the test users whose
+//     codes wx.login would hand out;
+//   - internal/wxpay, WeChat Pay APIv3 under /v3/ when Config.Pay is set:
+//     JSAPI prepay, query and close, the user's payment, trade states and
+//     domestic refunds (create, query, ending on their own), with merchant
+//     signatures checked and every answer signed like WeChat's;
+//   - internal/notify, WeChat Pay's payment and refund notifications,
+//     pushed to the merchant's notify_url with WeChat's retry schedule;
+//   - internal/control, the control API under /emulator/ (described in
+//     control.openapi.yaml), which plays the user's side (what wx.login and
+//     wx.requestPayment would do on a phone), lets a test inspect state
+//     (transactions with their notification attempts, refunds and the query
+//     and close calls served for them; refunds with theirs), ends refunds at
+//     once, puts a transaction in the trade states nothing else here
+//     produces (USERPAYING, PAYERROR, REVOKED, REFUND), queues faults, and
+//     lists what the web console (Config.Console, at /console/) shows;
+//   - internal/wxshared, what the parts share: faults (queued errcodes,
+//     delays, gateway failures, refunds that end ABNORMAL or CLOSED, and
+//     misbehaving notifications, to exercise the client's retry, timeout and
+//     idempotency paths) and the queue every endpoint takes them from,
+//     WeChat Pay's keys and signatures, ids, JSON answers and the background
+//     work.
+//
+// This package holds the exported API: Config, New and the Emulator's
+// methods, which forward to the parts, and the parts' types and constants
+// under the names callers use (facade.go, facade_pay.go). Each part's tests
+// live beside it and share the fixtures of internal/emutest.
 //
 // Every route answers only a request addressed to a loopback Host or to
 // one of Config.Hosts, and the control API's writes only a same-origin or
@@ -85,8 +86,8 @@ type Config struct {
 	// time regardless: they exist to trip real client timeouts and to be
 	// waited for.
 	Now func() time.Time
-	// Pay turns on WeChat Pay APIv3 (pay.go). Nil serves the login side
-	// only; the pay routes then answer 404.
+	// Pay turns on WeChat Pay APIv3 (package wxpay). Nil serves the login
+	// side only; the pay routes then answer 404.
 	Pay *PayConfig
 	// Console, if set, is served at /console/: the emulator's web console
 	// (api/console.Emulator()), a page over the control API. The package

@@ -89,7 +89,7 @@ func (e *Notifier) deliver(d delivery) {
 		if ok || last || ctx.Err() != nil {
 			return
 		}
-		wait := time.Duration(float64(e.schedule[attempt-1]) * e.timeScale)
+		wait := e.Scale(e.schedule[attempt-1])
 		if !wxshared.Sleep(ctx, wait) {
 			return // closed: a pending retry is simply not made
 		}

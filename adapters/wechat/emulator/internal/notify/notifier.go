@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -19,16 +21,21 @@ func DefaultRetrySchedule() []time.Duration {
 	}
 }
 
-// Config is how a Notifier delivers, as PayConfig has validated it.
+// defaultNotifyTimeout bounds one notification attempt when PayConfig
+// brings no HTTPClient. A merchant that takes longer is retried.
+const defaultNotifyTimeout = 10 * time.Second
+
+// Config is how a Notifier delivers: PayConfig's RetrySchedule, TimeScale
+// and HTTPClient (see there), and what it works with.
 type Config struct {
-	Keys       wxshared.PayKeys
-	Signer     *wxshared.Signer
-	Faults     *wxshared.Faults
-	Background *wxshared.Background
-	Now        func() time.Time
-	Schedule   []time.Duration
-	TimeScale  float64
-	Client     *http.Client
+	RetrySchedule []time.Duration
+	TimeScale     float64
+	HTTPClient    *http.Client
+	Keys          wxshared.PayKeys
+	Signer        *wxshared.Signer
+	Faults        *wxshared.Faults
+	Background    *wxshared.Background
+	Now           func() time.Time
 }
 
 // Notifier delivers payment and refund notifications. mu is the pay side's:
@@ -42,14 +49,58 @@ type Notifier struct {
 	schedule  []time.Duration
 	timeScale float64
 	client    *http.Client
+	ownClient bool // client was made here, and is closed by CloseIdleConnections
 	mu        *sync.Mutex
 }
 
-// New returns a Notifier recording attempts under mu.
-func New(cfg Config, mu *sync.Mutex) *Notifier {
-	return &Notifier{
+// New validates cfg's schedule and returns a Notifier recording attempts
+// under mu.
+func New(cfg Config, mu *sync.Mutex) (*Notifier, error) {
+	e := &Notifier{
 		keys: cfg.Keys, signer: cfg.Signer, faults: cfg.Faults, bg: cfg.Background, now: cfg.Now,
-		schedule: cfg.Schedule, timeScale: cfg.TimeScale, client: cfg.Client, mu: mu,
+		schedule: append([]time.Duration(nil), cfg.RetrySchedule...), timeScale: cfg.TimeScale,
+		client: cfg.HTTPClient, mu: mu,
+	}
+	if len(e.schedule) == 0 {
+		e.schedule = DefaultRetrySchedule()
+	}
+	for _, d := range e.schedule {
+		if d < 0 {
+			return nil, fmt.Errorf("RetrySchedule has a negative wait %s", d)
+		}
+	}
+	switch {
+	case e.timeScale == 0:
+		e.timeScale = 1
+	case e.timeScale < 0 || math.IsNaN(e.timeScale) || math.IsInf(e.timeScale, 0):
+		return nil, fmt.Errorf("TimeScale must be a positive number, got %v", cfg.TimeScale)
+	}
+	if e.client == nil {
+		// Its own transport, so that Close can drop its idle connections
+		// without touching anyone else's.
+		e.ownClient = true
+		e.client = &http.Client{
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			Timeout:   defaultNotifyTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		}
+	}
+	return e, nil
+}
+
+// Scale is d in real time: scaled by PayConfig.TimeScale, as every wait of
+// the schedule is.
+func (e *Notifier) Scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * e.timeScale)
+}
+
+// CloseIdleConnections closes the idle connections of the notification
+// client, if the Notifier made it.
+func (e *Notifier) CloseIdleConnections() {
+	if e.ownClient {
+		e.client.CloseIdleConnections()
 	}
 }
 
@@ -71,6 +122,6 @@ func (e *Notifier) NextRetryLocked(log []Delivery, i int) (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
-	wait := time.Duration(float64(e.schedule[d.Attempt-1]) * e.timeScale)
+	wait := e.Scale(e.schedule[d.Attempt-1])
 	return d.At.Add(wait), true
 }

@@ -18,8 +18,9 @@ import (
 // Payment and refund notifications (§6, §9): an envelope whose resource is
 // the transaction or refund JSON encrypted with AES-256-GCM under the
 // merchant's APIv3 key, signed like a response. Real deliveries
-// (notifydelivery.go) and Notification and RefundNotification, which hand
-// tests forged or broken ones, share this code.
+// (delivery.go) and Forge, with which wxpay's Notification,
+// RefundNotification and SealTransaction hand tests forged or broken ones,
+// share this code.
 
 const (
 	EventTransactionSuccess = "TRANSACTION.SUCCESS"

@@ -3,7 +3,6 @@ package wxpay
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -12,20 +11,12 @@ import (
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
-// The WeChat Pay APIv3 (JSAPI) side of the emulator: the merchant-facing
-// API (payapi.go, signed and verified as in payauth.go), the user's side of
-// a payment (payments.go, what wx.requestPayment does on a phone) and the
-// payment notifications WeChat pushes to the merchant (notify*.go). This
-// file holds the configuration and the transactions all of them share.
+// The configuration of the pay side and the transactions every part of it
+// shares.
 
-const (
-	// defaultNotifyTimeout bounds one notification attempt when PayConfig
-	// brings no HTTPClient. A merchant that takes longer is retried.
-	defaultNotifyTimeout = 10 * time.Second
-	// unpaidLifetime is how long a transaction without time_expire stays
-	// payable, per WeChat's documentation.
-	unpaidLifetime = 7 * 24 * time.Hour
-)
+// unpaidLifetime is how long a transaction without time_expire stays
+// payable, per WeChat's documentation.
+const unpaidLifetime = 7 * 24 * time.Hour
 
 // PayConfig turns on the WeChat Pay side of the emulator for one merchant.
 type PayConfig struct {
@@ -64,8 +55,6 @@ type Server struct {
 	appID          string
 	now            func() time.Time
 	keys           wxshared.PayKeys
-	client         *http.Client
-	ownClient      bool // client was made here, and is closed by Close
 	allowHTTP      bool
 	prepayValidity time.Duration
 	refundDelay    time.Duration // scaled; unused with manualRefunds
@@ -97,7 +86,6 @@ func New(cfg PayConfig, appID string, now func() time.Time, faults *wxshared.Fau
 		appID:          appID,
 		now:            now,
 		keys:           cfg.Keys,
-		client:         cfg.HTTPClient,
 		allowHTTP:      cfg.AllowHTTPNotify,
 		prepayValidity: cmp.Or(cfg.PrepayIDValidity, PrepayIDValidity),
 		faults:         faults,
@@ -109,8 +97,6 @@ func New(cfg PayConfig, appID string, now func() time.Time, faults *wxshared.Fau
 		refunds:        make(map[string]*refund),
 		manualRefunds:  cfg.ManualRefunds,
 	}
-	schedule := append([]time.Duration(nil), cfg.RetrySchedule...)
-	timeScale := cfg.TimeScale
 	signMode := cfg.SignMode
 	if signMode == "" {
 		signMode = wxshared.SignWithPublicKey
@@ -118,41 +104,19 @@ func New(cfg PayConfig, appID string, now func() time.Time, faults *wxshared.Fau
 	if !signMode.Valid() {
 		return nil, fmt.Errorf("unknown SignMode %q: use %q or %q", cfg.SignMode, wxshared.SignWithPlatformCert, wxshared.SignWithPublicKey)
 	}
-	if len(schedule) == 0 {
-		schedule = notify.DefaultRetrySchedule()
-	}
-	for _, d := range schedule {
-		if d < 0 {
-			return nil, fmt.Errorf("RetrySchedule has a negative wait %s", d)
-		}
-	}
-	switch {
-	case timeScale == 0:
-		timeScale = 1
-	case timeScale < 0 || math.IsNaN(timeScale) || math.IsInf(timeScale, 0):
-		return nil, fmt.Errorf("TimeScale must be a positive number, got %v", cfg.TimeScale)
+	p.signer = wxshared.NewSigner(cfg.Keys, signMode, now)
+	var err error
+	p.notify, err = notify.New(notify.Config{
+		RetrySchedule: cfg.RetrySchedule, TimeScale: cfg.TimeScale, HTTPClient: cfg.HTTPClient,
+		Keys: cfg.Keys, Signer: p.signer, Faults: faults, Background: bg, Now: now,
+	}, &p.mu)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.RefundDelay < 0 {
 		return nil, fmt.Errorf("RefundDelay must not be negative, got %s (ManualRefunds keeps refunds PROCESSING)", cfg.RefundDelay)
 	}
-	p.refundDelay = time.Duration(float64(cmp.Or(cfg.RefundDelay, DefaultRefundDelay)) * timeScale)
-	if p.client == nil {
-		// Its own transport, so that Close can drop its idle connections
-		// without touching anyone else's.
-		p.ownClient = true
-		p.client = &http.Client{
-			Transport: http.DefaultTransport.(*http.Transport).Clone(),
-			Timeout:   defaultNotifyTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
-	}
-	p.signer = wxshared.NewSigner(cfg.Keys, signMode, now)
-	p.notify = notify.New(notify.Config{
-		Keys: cfg.Keys, Signer: p.signer, Faults: faults, Background: bg, Now: now,
-		Schedule: schedule, TimeScale: timeScale, Client: p.client,
-	}, &p.mu)
+	p.refundDelay = p.notify.Scale(cmp.Or(cfg.RefundDelay, DefaultRefundDelay))
 	return p, nil
 }
 
@@ -237,8 +201,4 @@ func (e *Server) Deliveries(outTradeNo string) []notify.Delivery {
 
 // CloseIdleConnections closes the idle connections of the notification
 // client, if the emulator made it.
-func (e *Server) CloseIdleConnections() {
-	if e.ownClient {
-		e.client.CloseIdleConnections()
-	}
-}
+func (e *Server) CloseIdleConnections() { e.notify.CloseIdleConnections() }

@@ -13,9 +13,8 @@ import (
 )
 
 // The user's side of a payment: what the WeChat client does when the
-// mini-program calls wx.requestPayment, plus the control routes that let a
-// test or a developer look at transactions and push notifications again.
-// As in control.go, each route has a Go method doing the same.
+// mini-program calls wx.requestPayment, and what the console's pay button
+// does. The control API (package control) serves both.
 
 // Errors of the pay methods, so that callers (and the control API) can
 // tell the cases apart.

@@ -11,10 +11,9 @@ import (
 )
 
 // Refund notifications (§9): the payment notification's envelope and
-// signature (notify.go), with original_type and associated_data "refund"
-// and the refund resource below. They are delivered and retried like
-// payment notifications (notifydelivery.go); faults of RefundNotify shape
-// them.
+// signature (package notify), with original_type and associated_data
+// "refund" and the refund resource below. They are delivered and retried
+// like payment notifications; faults of RefundNotify shape them.
 
 // refundEvents is the event_type a refund's status notifies. A PROCESSING
 // refund notifies nothing; RefundNotification forges it as the success it

@@ -15,9 +15,9 @@ import (
 // PROCESSING; RefundDelay later it ends on its own, SUCCESS unless a
 // Fault.RefundOutcome said ABNORMAL or CLOSED, and its notification goes to
 // the refund's notify_url (refundnotify.go). A transaction whose SUCCESS
-// refunds add up to its total becomes REFUND. The control side
-// (refundcontrol.go) shows refunds and ends them at once; as elsewhere,
-// each route has a Go method doing the same.
+// refunds add up to its total becomes REFUND. The control API (package
+// control) shows refunds and ends them at once through the Go methods
+// below.
 
 // DefaultRefundDelay is how long a refund stays PROCESSING when
 // PayConfig.RefundDelay is zero. WeChat takes seconds to days; tests scale
