@@ -13,13 +13,22 @@ TSC       := miniprogram/node_modules/.bin/tsc
 # regenerating them changes a byte.
 GENERATED := api/api.gen.go db/dbsqlc miniprogram/src/api/schema.d.ts miniprogram/client/dist
 
-.PHONY: run test fuzz generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
+.PHONY: run reset test fuzz generate check-generated check-secrets lint build-boring bench-boring test-go test-miniprogram bench deps deps-postgres deps-node deps-miniprogram build clean
 
 ## run: serve the API with the WeChat emulator and a private PostgreSQL (no account needed)
 # Emulator mode is the default only without DATABASE_URL. With one of your own, say the
 # mode (WECHAT_MODE=emulator make run): make run never assumes it for an inherited URL.
 run: deps-postgres
 	$(GO) run ./app serve
+
+## reset: forget make run's shop: the database, the emulator's state and the keys under
+## DATA_DIR (stop make run first); the next make run starts afresh
+DATA_DIR ?= .data
+reset:
+	@pid=$$(head -1 $(DATA_DIR)/postgres/postmaster.pid 2>/dev/null); \
+	if [ -n "$$pid" ] && kill -0 "$$pid" 2>/dev/null; then \
+		echo "make run is still running (its PostgreSQL is pid $$pid): stop it first"; exit 1; fi; \
+	rm -rf $(DATA_DIR) && echo "forgot $(DATA_DIR): the next make run starts a new shop"
 
 ## test: everything CI runs
 test: deps check-secrets check-generated lint test-go test-miniprogram console-test

@@ -105,6 +105,9 @@ type Config struct {
 
 	// emulatorKeys is set in emulator mode at start (withEmulatorKeys).
 	emulatorKeys *emulator.PayKeys
+	// emulatorStateFile is where the in-process emulator keeps its state
+	// (serve sets it under DATA_DIR); empty: in memory only.
+	emulatorStateFile string
 	// devOperatorKey is minted in emulator mode when no operator key is
 	// configured, so that make run prints one ready to use.
 	devOperatorKey *mintedKey

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -127,6 +128,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	defer stopDB()
 	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
+	}
+	if cfg.WeChatMode == modeEmulator && !cfg.EmulatorExternal {
+		// The emulator in-process keeps what it knows beside the database,
+		// so that make run can be stopped and started again (make reset
+		// forgets both).
+		cfg.emulatorStateFile = filepath.Join(cfg.DataDir, "emulator", "state.json")
 	}
 	opts := []fx.Option{serviceOptions(cfg, log)}
 	if cfg.WeChatMode == modeEmulator && !cfg.EmulatorExternal {

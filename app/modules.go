@@ -316,7 +316,8 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, se
 // and the `emulator` subcommand) with the same credentials the service uses.
 func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger) error {
 	// Its web console at /console/ (api/console) shows what WeChat saw.
-	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Console: console.Emulator(), Hosts: emulatorHosts(cfg)}
+	emuCfg := emulator.Config{AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret, Console: console.Emulator(), Hosts: emulatorHosts(cfg),
+		StateFile: cfg.emulatorStateFile, OnSaveError: func(err error) { log.Error("the emulator could not keep its state", "err", err) }}
 	if cfg.emulatorKeys != nil {
 		// make run serves plain HTTP locally, so the emulator must accept an
 		// http:// notify_url, which real WeChat Pay never would.

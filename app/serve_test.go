@@ -49,10 +49,12 @@ func TestServiceGraphIsComplete(t *testing.T) {
 	}
 }
 
-// server runs `wxmp serve` in-process, as main would, until the test ends.
+// server runs `wxmp serve` in-process, as main would, until the test ends
+// (or stop).
 type server struct {
 	api, emulator string
 	stdout, logs  *lockedBuffer
+	stop          func()
 }
 
 func startServe(t *testing.T, env map[string]string) *server {
@@ -64,24 +66,29 @@ func startServe(t *testing.T, env map[string]string) *server {
 		env["SHUTDOWN_DELAY"] = "0s"
 	}
 	s := &server{stdout: &lockedBuffer{}, logs: &lockedBuffer{}}
-	httpAddr, emuAddr := freeAddr(t), freeAddr(t)
-	s.api, s.emulator = "http://"+httpAddr, "http://"+emuAddr
-	env["HTTP_ADDR"], env["EMULATOR_ADDR"] = httpAddr, emuAddr
+	if env["HTTP_ADDR"] == "" { // a restart keeps its addresses, as make run does
+		env["HTTP_ADDR"], env["EMULATOR_ADDR"] = freeAddr(t), freeAddr(t)
+	}
+	s.api, s.emulator = "http://"+env["HTTP_ADDR"], "http://"+env["EMULATOR_ADDR"]
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, env, s.stdout, s.logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d; logs:\n%s", code, s.logs.String())
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("serve exited %d; logs:\n%s", code, s.logs.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop within 30s of cancellation")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s of cancellation")
-		}
-	})
+		})
+	}
+	t.Cleanup(s.stop)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get(s.api + "/readyz")

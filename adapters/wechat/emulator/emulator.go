@@ -100,6 +100,15 @@ type Config struct {
 	// with 403, so that a web page cannot rebind its own name to this
 	// machine (DNS rebinding) and use the emulator.
 	Hosts []string
+	// StateFile, if set, is where the emulator keeps what it knows (users,
+	// transactions, refunds and their notifications; not faults): read at
+	// New, written every second while it changes and at Close, so that a
+	// restart beside a database that remembers its orders still knows them.
+	// Unset, everything is forgotten at exit.
+	StateFile string
+	// OnSaveError hears a failed write of StateFile (the emulator keeps
+	// serving); nil ignores it.
+	OnSaveError func(error)
 }
 
 // Emulator is one emulated WeChat back end. Its methods are safe for
@@ -114,6 +123,7 @@ type Emulator struct {
 	pay    *wxpay.Server // nil without Config.Pay
 	// control is the control API under /emulator/ over the parts above.
 	control *control.API
+	keeper  *keeper // nil without Config.StateFile
 }
 
 // New validates cfg and returns an emulator with no users, codes or faults.
@@ -145,6 +155,17 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.pay = p
 	}
+	if cfg.StateFile != "" {
+		if err := e.restore(cfg.StateFile); err != nil {
+			e.bg.Close()
+			return nil, fmt.Errorf("emulator: StateFile: %w", err)
+		}
+		e.keeper = &keeper{path: cfg.StateFile, onError: cfg.OnSaveError}
+		if e.keeper.onError == nil {
+			e.keeper.onError = func(error) {}
+		}
+		e.keep()
+	}
 	e.control = control.New(e.login, e.faults, e.pay)
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
@@ -168,10 +189,17 @@ func (e *Emulator) Handler() http.Handler { return e.handler }
 // returned, and closes the idle connections of its own notification
 // client. Payments after Close still succeed but notify nobody; refunds
 // then stay PROCESSING until CompleteRefund, which notifies nobody either.
-// It is safe to call more than once; the HTTP handler keeps working.
+// With Config.StateFile, it then writes the state a last time (a failure
+// goes to Config.OnSaveError). It is safe to call more than once; the HTTP
+// handler keeps working.
 func (e *Emulator) Close() {
 	e.bg.Close()
 	if e.pay != nil {
 		e.pay.CloseIdleConnections()
+	}
+	if e.keeper != nil {
+		if err := e.save(); err != nil {
+			e.keeper.onError(err)
+		}
 	}
 }

@@ -63,12 +63,19 @@ type PayFixture struct {
 // notify URLs are allowed unless edit says otherwise.
 func StartPay(t *testing.T, edit func(*emulator.PayConfig)) *PayFixture {
 	t.Helper()
+	return StartPayKept(t, "", edit)
+}
+
+// StartPayKept is StartPay with the emulator's state kept in stateFile
+// (Config.StateFile; "" keeps it in memory).
+func StartPayKept(t *testing.T, stateFile string, edit func(*emulator.PayConfig)) *PayFixture {
+	t.Helper()
 	pc := emulator.PayConfig{Keys: PayKeys(t), AllowHTTPNotify: true}
 	if edit != nil {
 		edit(&pc)
 	}
 	c := &Clock{t: time.Now()}
-	e, err := emulator.New(emulator.Config{AppID: TestAppID, Secret: TestSecret, Now: c.Now, Pay: &pc})
+	e, err := emulator.New(emulator.Config{AppID: TestAppID, Secret: TestSecret, Now: c.Now, Pay: &pc, StateFile: stateFile})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -158,14 +158,19 @@ func (e *Server) createRefund(q refundParams) (wechatRefund, *payFailure) {
 	e.refunds[r.outRefundNo] = r
 	t.refunds = append(t.refunds, r)
 	if !e.manualRefunds {
-		no, wait := r.outRefundNo, e.refundDelay
-		e.bg.Go(func() {
-			if wxshared.Sleep(e.bg.Stopped(), wait) {
-				_, _ = e.CompleteRefund(no) // ErrRefundFinal: a test ended it first
-			}
-		})
+		e.endRefundLater(r.outRefundNo)
 	}
 	return r.wire(), nil
+}
+
+// endRefundLater ends the refund RefundDelay from now, as WeChat would.
+func (e *Server) endRefundLater(outRefundNo string) {
+	wait := e.refundDelay
+	e.bg.Go(func() {
+		if wxshared.Sleep(e.bg.Stopped(), wait) {
+			_, _ = e.CompleteRefund(outRefundNo) // ErrRefundFinal: a test ended it first
+		}
+	})
 }
 
 // refundableLocked finds the transaction q refunds and checks that it can

@@ -43,13 +43,18 @@ func SavePayKeys(path string, k PayKeys) error {
 	if err != nil {
 		return err
 	}
-	// Its folder may not exist yet (a fresh checkout's .data/), and a
-	// service starting beside the emulator must never read half a file:
-	// write a temporary file next to it, then rename it into place.
+	return WriteFileWhole(path, b)
+}
+
+// WriteFileWhole writes b to path (mode 0600), creating its folder. Its
+// folder may not exist yet (a fresh checkout's .data/), and a reader
+// starting beside the writer must never read half a file: it writes a
+// temporary file next to it, then renames it into place.
+func WriteFileWhole(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pay-keys-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
