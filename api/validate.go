@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,13 +25,29 @@ func validator(auth *domain.Authenticate, operators OperatorVerifier, errs error
 	}
 	spec.Servers = nil // match on paths only, whatever host the server is reached by
 	return nethttpmiddleware.OapiRequestValidatorWithOptions(spec, &nethttpmiddleware.Options{
-		Options: openapi3filter.Options{AuthenticationFunc: authenticator(auth, operators)},
+		Options: openapi3filter.Options{
+			AuthenticationFunc: authenticator(auth, operators),
+			// format: uuid is checked here like every other rule, so that a
+			// bad id gets the same 400 with its pointer (a product_id of
+			// "null" got a bare "not valid JSON" from the strict decoder).
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{
+				openapi3.WithStringFormatValidator("uuid", openapi3.NewCallbackValidator(func(s string) error {
+					if !uuidShape.MatchString(s) {
+						return errors.New("not a UUID like 0190b2a4-7c1e-7d3a-9f00-2c5e8a1b4d6f")
+					}
+					return nil
+				})),
+			},
+		},
 		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, _ nethttpmiddleware.ErrorHandlerOpts) {
 			respondInvalid(errs, w, r, err)
 		},
 		SilenceServersWarning: true,
 	}), nil
 }
+
+// uuidShape is RFC 9562's, as kin-openapi spells it.
+var uuidShape = regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
 
 const prefixInvalidContentType = "header Content-Type has unexpected value"
 
