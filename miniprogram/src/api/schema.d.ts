@@ -386,6 +386,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refunds WeChat Pay has not settled, oldest first (operator)
+         * @description Every refund that is `PROCESSING` or `ABNORMAL`: the oldest are the most
+         *     likely to be stuck. WeChat Pay is still asked about each on its own
+         *     schedule (at least daily); `POST /admin/v1/refunds/{outRefundNo}/check`
+         *     asks now. Keyset pagination like `GET /admin/v1/orders`.
+         */
+        get: operations["adminListUnsettledRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/refunds/{outRefundNo}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                outRefundNo: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-check a refund with WeChat Pay now (operator)
+         * @description Asks WeChat Pay about the refund at once and applies its verified answer,
+         *     exactly as the background checks do; nothing else can mark a refund
+         *     `SUCCESS` or `CLOSED`. A `PROCESSING` refund WeChat Pay does not know is
+         *     submitted again with the same `out_refund_no`, never closed from here.
+         *     Recorded in the audit table.
+         */
+        post: operations["adminRecheckRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/attention": {
         parameters: {
             query?: never;
@@ -657,11 +706,21 @@ export interface components {
             /** Format: int64 */
             id: number;
             event_id: string;
-            /** @enum {string} */
-            source: "notification" | "query" | "refund_notification" | "refund_query";
+            /**
+             * @description Where WeChat's word came from: a payment `notification`, a `query` (its
+             *     answer, including one that says no money moved), a `close` WeChat Pay
+             *     accepted, a `refund_notification`, or a `refund_query` (the answer to
+             *     create or query refund).
+             * @enum {string}
+             */
+            source: "notification" | "query" | "close" | "refund_notification" | "refund_query";
             event_type: string;
-            /** @enum {string} */
-            verdict: "applied" | "duplicate" | "ignored" | "suspicious" | "rejected" | "late";
+            /**
+             * @description `refused`: WeChat Pay refused to create a refund; the next row about the
+             *     refund says what it then answered.
+             * @enum {string}
+             */
+            verdict: "applied" | "duplicate" | "ignored" | "suspicious" | "rejected" | "late" | "refused";
             reason: string;
             out_refund_no?: string;
             /** Format: int64 */
@@ -677,13 +736,41 @@ export interface components {
             /** Format: uuid */
             order_id: string;
             out_trade_no: string;
+            /** @description The refund the item is about; absent when it is about the order. One open item per subject and kind. */
+            out_refund_no?: string;
+            /**
+             * @description Precisely why, for a console to say in its reader's language with `facts`
+             *     (absent on items raised before reasons were stored: then only `detail` says why).
+             *     `late_payment_refunding` (amount, transaction), `late_refund_closed` (amount left,
+             *     last refund, count, cause), `refund_closed` (amount, refund, cause: WeChat's refusal,
+             *     absent when WeChat closed it), `refund_abnormal` (amount, refund),
+             *     `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
+             *     refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
+             *     (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
+             *     cause: the order's status).
+             * @enum {string}
+             */
+            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled";
+            facts?: components["schemas"]["AttentionFacts"];
+            /** @description Why, in English (for logs and SQL); consoles render `reason` and `facts`. */
             detail: string;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             resolved_at?: string;
+            /** @description `operator:<key id>`, or `system` when what the item asked for happened (the refund it was about succeeded). */
             resolved_by?: string;
             note?: string;
+        };
+        /** @description What a person needs to act on an item; which apply depends on `reason`. */
+        AttentionFacts: {
+            /** Format: int64 */
+            amount_fen?: number;
+            out_refund_no?: string;
+            transaction_id?: string;
+            count?: number;
+            /** @description WeChat's own words (a refusal), or the check that failed. */
+            cause?: string;
         };
         AttentionList: {
             items: components["schemas"]["AttentionItem"][];
@@ -691,8 +778,28 @@ export interface components {
         ResolveRequest: {
             note: string;
         };
+        /** @description A refund as the operator sees it, with its order. */
+        AdminRefund: components["schemas"]["Refund"] & {
+            /** Format: uuid */
+            order_id: string;
+            out_trade_no: string;
+            /** @description `operator:<key id>`, or `system` (a late payment's refund). */
+            requested_by: string;
+            /** @description Why it ended `CLOSED` on our side, if it did. */
+            failure: string;
+            /** @description How many times WeChat Pay was asked about it. */
+            check_attempts: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AdminRefundPage: {
+            items: components["schemas"]["AdminRefund"][];
+            next_cursor?: string;
+        };
         AdminOrderDetail: {
             order: components["schemas"]["AdminOrder"];
+            /** @description The order's refunds as the operator sees them (who asked, WeChat's refusal, how often WeChat was asked), oldest first. */
+            refunds: components["schemas"]["AdminRefund"][];
             ledger: components["schemas"]["LedgerEntry"][];
             /** @description Open and resolved items about this order. */
             attention: components["schemas"]["AttentionItem"][];
@@ -1409,6 +1516,61 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    adminListUnsettledRefunds: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefundPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminRecheckRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                outRefundNo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refund as it stands after WeChat Pay's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListAttention: {
