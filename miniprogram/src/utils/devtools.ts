@@ -5,7 +5,7 @@
 // account, which wxmp's WeChat emulator has never issued (it answers 40029,
 // so login fails with invalid_code), and wx.requestPayment cannot pay for
 // the emulator's merchant. So, only when running inside DevTools AND
-// talking to a local server (develop's apiBase on localhost / 127.0.0.1, see
+// talking to a server on this machine (develop's apiBase on a loopback or LAN address, see
 // config/env.ts), login and
 // requestPayment go to the emulator's control API instead:
 //   wx.login          → POST {emulator}/emulator/login-codes {"user":"devtools"}
@@ -36,11 +36,12 @@ function platform(wx: PlatformWx): string {
   }
 }
 
-/** DevTools talking to a server on this machine (`make run`). */
+/** A server on this machine, or on its LAN (the address a phone uses for 真机调试). */
+const LOCAL_API = /^http:\/\/(localhost|127(\.\d+){3}|10(\.\d+){3}|192\.168(\.\d+){2}|172\.(1[6-9]|2\d|3[01])(\.\d+){2})(:\d+)?(\/|$)/i;
+
+/** DevTools talking to a server on this machine (`make run`), by loopback or LAN address. */
 export function usesEmulator(wx: PlatformWx, env: Env): boolean {
-  return (
-    platform(wx) === 'devtools' && env.emulatorBase !== undefined && /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(env.apiBase)
-  );
+  return platform(wx) === 'devtools' && env.emulatorBase !== undefined && LOCAL_API.test(env.apiBase);
 }
 
 function post(wx: WxLike, url: string, body: unknown): Promise<{ status: number; data: any }> {

@@ -12,6 +12,12 @@ test('active only in DevTools against a server on this machine', () => {
   const local = (apiBase: string) => ({ apiBase, emulatorBase: 'http://127.0.0.1:8081' });
   expect(usesEmulator(onPlatform('devtools'), ENVS.develop)).toBe(true);
   expect(usesEmulator(onPlatform('devtools'), local('http://127.0.0.1:8080/'))).toBe(true);
+  // The LAN address a phone reaches make run at (真机调试) is this machine too.
+  expect(usesEmulator(onPlatform('devtools'), local('http://192.168.1.20:8080'))).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), local('http://10.0.0.7:8080/'))).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), local('http://172.20.1.2:8080'))).toBe(true);
+  expect(usesEmulator(onPlatform('devtools'), local('http://172.32.1.2:8080'))).toBe(false);
+  expect(usesEmulator(onPlatform('devtools'), local('http://192.168.1.20.example.com:8080'))).toBe(false);
   expect(usesEmulator(onPlatform('devtools'), local('https://api.example.com'))).toBe(false);
   expect(usesEmulator(onPlatform('devtools'), ENVS.release)).toBe(false);
   expect(usesEmulator(onPlatform('devtools'), { apiBase: 'http://localhost:8080' })).toBe(false); // no emulator configured
