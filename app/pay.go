@@ -96,6 +96,12 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 	if cfg.WeChatMode != modeEmulator || cfg.emulatorKeys != nil {
 		return cfg, nil
 	}
+	// Made here first, searchable: the embedded cluster's unprivileged
+	// user must reach DATA_DIR/postgres through it (a key file's folder
+	// alone would make it 0700, owned by whoever runs make run).
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return cfg, err
+	}
 	if cfg.EmulatorKeysFile == "" {
 		cfg.EmulatorKeysFile = filepath.Join(cfg.DataDir, "emulator", "pay-keys.json")
 	}

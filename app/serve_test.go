@@ -266,7 +266,7 @@ func TestServeWithDatabaseURL(t *testing.T) {
 // `make run` on a fresh clone: no DATABASE_URL, so a private cluster under
 // DATA_DIR, plus an encryption key created there on first start.
 func TestServeWithEmbeddedPostgres(t *testing.T) {
-	dataDir := reachableTempDir(t)
+	dataDir := filepath.Join(reachableTempDir(t), ".data") // not there yet, like a fresh checkout's
 	s := startServe(t, map[string]string{"DATA_DIR": dataDir})
 	s.walkthrough(t)
 	key, err := os.ReadFile(filepath.Join(dataDir, "session-key-encryption.key"))
