@@ -38,6 +38,45 @@ describe('timeline', () => {
     expect(timeline(d).map((e) => e.kind)).toEqual(['created', 'paid', 'ledger', 'refund', 'refundDone']);
   });
 
+  it('puts what happened in one second in the order it happens: placed, paid, then refunds', () => {
+    // WeChat Pay gives success times to the second (paid_at, succeeded_at); ours have fractions.
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({
+        created_at: '2025-03-01T10:00:00.734Z',
+        paid_at: '2025-03-01T10:00:00Z',
+        refunds: [refund(500, 'SUCCESS', '2025-03-01T10:00:00.950Z', '2025-03-01T10:00:00Z')],
+      }),
+      refunds: [],
+      ledger: [
+        { id: 3, event_id: 'EV-3', source: 'refund_notification', event_type: 'REFUND.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.990Z' },
+        { id: 2, event_id: 'EV-2', source: 'refund_query', event_type: 'REFUND.PROCESSING', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.960Z' },
+        { id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.912Z' },
+      ],
+      attention: [],
+    };
+    expect(timeline(d).map((e) => (e.kind === 'ledger' ? e.event : e.kind))).toEqual([
+      'created',
+      'paid',
+      'TRANSACTION.SUCCESS',
+      'refund',
+      'REFUND.PROCESSING',
+      'REFUND.SUCCESS',
+      'refundDone',
+    ]);
+  });
+
+  it('keeps the clock between seconds, whatever happened', () => {
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({ created_at: '2025-03-01T10:00:00.734Z', paid_at: '2025-03-01T10:00:01Z' }),
+      refunds: [],
+      ledger: [],
+      attention: [
+        { id: 1, kind: 'suspicious_payment', order_id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', detail: 'd', created_at: '2025-03-01T10:00:00.800Z' },
+      ],
+    };
+    expect(timeline(d).map((e) => e.kind)).toEqual(['created', 'attention', 'paid']);
+  });
+
   it('says which item was resolved and by whom', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ paid_at: '2025-03-01T10:01:00Z' }),

@@ -21,7 +21,33 @@ export type TimelineEvent =
   | { at: string; kind: 'attention'; item: Schemas['AttentionItem']['kind'] }
   | { at: string; kind: 'resolved'; item: Schemas['AttentionItem']['kind']; by: string };
 
-/** Everything that happened to the order, oldest first. */
+/** Where an event comes in what happens to an order, for events in the same second: placed,
+ * paid, the ledger rows about the payment, a refund asked, the ledger rows about refunds, a
+ * refund done, an item raised, an item resolved. */
+function step(e: TimelineEvent): number {
+  switch (e.kind) {
+    case 'created':
+      return 0;
+    case 'paid':
+      return 1;
+    case 'ledger':
+      return e.source === 'refund_query' || e.source === 'refund_notification' ? 4 : 2;
+    case 'refund':
+      return 3;
+    case 'refundDone':
+      return 5;
+    case 'attention':
+      return 6;
+    case 'resolved':
+      return 7;
+  }
+}
+
+/** Everything that happened to the order, oldest first. WeChat Pay says when a payment or a
+ * refund succeeded to the second, while the service's own instants have fractions: a payment
+ * in the second the order was placed would sort before it by the clock alone. So events are
+ * ordered by their second, then by step() (created before paid before refunds…), then by the
+ * clock, then as listed. */
 export function timeline(d: Detail): TimelineEvent[] {
   const o = d.order;
   const events: TimelineEvent[] = [{ at: o.created_at, kind: 'created', amount: o.total_fen }];
@@ -35,6 +61,11 @@ export function timeline(d: Detail): TimelineEvent[] {
     events.push({ at: a.created_at, kind: 'attention', item: a.kind });
     if (a.resolved_at) events.push({ at: a.resolved_at, kind: 'resolved', item: a.kind, by: a.resolved_by ?? '' });
   }
-  // Stable: equal instants keep the order above (created before paid before its ledger).
-  return events.map((e, i) => ({ e, i, ms: Date.parse(e.at) })).sort((a, b) => a.ms - b.ms || a.i - b.i).map((x) => x.e);
+  return events
+    .map((e, i) => {
+      const ms = Date.parse(e.at);
+      return { e, i, ms, second: Math.floor(ms / 1000), step: step(e) };
+    })
+    .sort((a, b) => a.second - b.second || a.step - b.step || a.ms - b.ms || a.i - b.i)
+    .map((x) => x.e);
 }
