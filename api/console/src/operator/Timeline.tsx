@@ -2,7 +2,7 @@ import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { formatTime } from '../shared/time';
 import type { Schemas } from './client';
-import { actorLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, eventLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { timeline, type TimelineEvent } from './order-facts';
 
@@ -15,7 +15,7 @@ function line(e: TimelineEvent): string {
     case 'paid':
       return t('timeline.paid');
     case 'ledger':
-      return t('timeline.ledger', { source: sourceLabel(e.source), event: e.event, verdict: verdictLabel(e.verdict) });
+      return t('timeline.ledger', { source: sourceLabel(e.source), event: eventLabel(e.event), verdict: verdictLabel(e.verdict) });
     case 'refund':
       return t('timeline.refund', { no: e.no, amount: formatFen(e.amount) });
     case 'refundDone':

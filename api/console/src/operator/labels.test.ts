@@ -1,7 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setLang } from '../shared/i18n';
+import { LANGS, setLang } from '../shared/i18n';
+import { formatFen } from '../shared/money';
 import type { Schemas } from './client';
-import { actorLabel, attentionWhy, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, eventLabel, REASONS, refundFailure, SOURCES, sourceLabel, VERDICTS, verdictLabel } from './labels';
+
+const SPEC = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'openapi.yaml'), 'utf8');
+
+/** The enum of one property of one schema in openapi.yaml, as written there. */
+function specEnum(schema: string, property: string): string[] {
+  const start = SPEC.indexOf(`\n    ${schema}:\n`);
+  expect(start, `schema ${schema} in openapi.yaml`).toBeGreaterThan(0);
+  const rest = SPEC.slice(start + 1);
+  const end = rest.slice(1).search(/\n {4}\S/); // the next schema
+  const body = rest.slice(0, end < 0 ? undefined : end + 1);
+  const at = body.indexOf(`\n        ${property}:\n`);
+  expect(at, `${schema}.${property} in openapi.yaml`).toBeGreaterThan(0);
+  const list = /enum: \[([^\]]*)\]/.exec(body.slice(at));
+  expect(list, `${schema}.${property}'s enum`).not.toBeNull();
+  return (list?.[1] ?? '').split(',').map((x) => x.trim());
+}
 
 describe('labels', () => {
   afterEach(() => setLang('zh-CN'));
@@ -32,6 +51,36 @@ describe('labels', () => {
     expect(verdictLabel('refused')).toBe('Refused by WeChat Pay');
     for (const s of sources) expect(sourceLabel(s)).not.toBe(s);
     for (const v of verdicts) expect(verdictLabel(v)).not.toBe(v);
+  });
+
+  it('knows every source and verdict openapi.yaml names, and says each in both languages', () => {
+    expect([...SOURCES].sort()).toEqual(specEnum('LedgerEntry', 'source').sort());
+    expect([...VERDICTS].sort()).toEqual(specEnum('LedgerEntry', 'verdict').sort());
+    const said = new Map<string, string>();
+    for (const lang of LANGS) {
+      setLang(lang);
+      for (const s of SOURCES) said.set(`${lang} ${s}`, sourceLabel(s));
+      for (const v of VERDICTS) said.set(`${lang} ${v}`, verdictLabel(v));
+    }
+    for (const [what, label] of said) {
+      const code = what.split(' ')[1] ?? '';
+      expect(label, what).not.toBe(code);
+      expect(label, what).not.toBe('');
+    }
+    expect(said.get('zh-CN refund_query')).not.toBe(said.get('en refund_query'));
+    expect(said.get('zh-CN late')).not.toBe(said.get('en late'));
+  });
+
+  it('says the ledger’s event types in words, and one it does not know as it comes', () => {
+    const known = ['TRANSACTION.SUCCESS', 'TRADE.CLOSED', 'TRADE.REVOKED', 'TRADE.PAYERROR', 'TRADE.NOT_FOUND', 'REFUND.PROCESSING', 'REFUND.SUCCESS', 'REFUND.CLOSED', 'REFUND.ABNORMAL', 'REFUND.REFUSED', 'REFUND.NOT_FOUND'];
+    expect(eventLabel('TRANSACTION.SUCCESS')).toBe('支付成功');
+    expect(eventLabel('REFUND.ABNORMAL')).toBe('退款异常');
+    for (const e of known) expect(eventLabel(e), e).not.toBe(e);
+    setLang('en');
+    expect(eventLabel('TRANSACTION.SUCCESS')).toBe('Payment succeeded');
+    expect(eventLabel('REFUND.REFUSED')).toBe('Refund request refused');
+    for (const e of known) expect(eventLabel(e), e).not.toBe(e);
+    expect(eventLabel('TRANSACTION.MAYBE')).toBe('TRANSACTION.MAYBE');
   });
 
   it('shows a source or verdict newer than the console as its code', () => {
@@ -67,8 +116,41 @@ describe('attentionWhy', () => {
     expect(attentionWhy(a)).toBe('Still "Closing" after 5 attempts to settle it with WeChat Pay.');
   });
 
+  it('says every reason openapi.yaml names in both languages, from its facts, money as ¥', () => {
+    expect([...REASONS].sort()).toEqual(specEnum('AttentionItem', 'reason').sort());
+    const facts = { amount_fen: 123456, out_refund_no: 'RF9', transaction_id: '4200000001', count: 7, cause: 'WeChat said no' };
+    for (const lang of LANGS) {
+      setLang(lang);
+      for (const reason of REASONS) {
+        const why = attentionWhy(item({ reason, facts }));
+        expect(why, `${lang} ${reason}`).not.toBe('in English');
+        expect(why, `${lang} ${reason}`).not.toMatch(/[{}]|123456|\bfen\b/); // every blank filled; no fen
+        expect(why, `${lang} ${reason}`).not.toContain(reason);
+        if (/refunding|closed|abnormal|not_submitted|exhausted/.test(reason)) expect(why, `${lang} ${reason}`).toContain(formatFen(123456));
+      }
+    }
+  });
+
   it('falls back to the English detail for an item without a reason, or with one it does not know', () => {
     expect(attentionWhy(item({}))).toBe('in English');
     expect(attentionWhy(item({ reason: 'brand_new' as Schemas['AttentionItem']['reason'] }))).toBe('in English');
+  });
+});
+
+describe('refundFailure', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('quotes WeChat’s refusal, and says WeChat Pay closed it when there is none, in the reader’s language', () => {
+    expect(refundFailure({ status: 'CLOSED', failure: 'NOT_ENOUGH: 基本账户余额不足' })).toBe('关闭原因：NOT_ENOUGH: 基本账户余额不足');
+    expect(refundFailure({ status: 'CLOSED', failure: '' })).toBe('关闭原因：微信支付关闭了退款');
+    setLang('en');
+    expect(refundFailure({ status: 'CLOSED', failure: '' })).toBe('Why closed: WeChat Pay closed it');
+    expect(refundFailure({ status: 'CLOSED', failure: 'NOT_ENOUGH' })).toBe('Why closed: NOT_ENOUGH');
+  });
+
+  it('says nothing of a refund that did not close, or whose why the console was not given', () => {
+    expect(refundFailure({ status: 'PROCESSING', failure: '' })).toBe('');
+    expect(refundFailure({ status: 'ABNORMAL', failure: '' })).toBe('');
+    expect(refundFailure({ status: 'CLOSED' })).toBe('');
   });
 });

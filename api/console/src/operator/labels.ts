@@ -5,7 +5,7 @@ import { has, translator } from '../shared/i18n';
 import { shared } from '../shared/messages';
 import { formatFen } from '../shared/money';
 import type { Schemas } from './client';
-import { dict } from './messages';
+import { dict, type OperatorKey } from './messages';
 import { actor } from './refund-facts';
 
 const t = translator(dict);
@@ -24,27 +24,85 @@ export function actorLabel(by: string, as: 'requester' | 'resolver'): string {
   }
 }
 
-export function sourceLabel(source: Schemas['LedgerEntry']['source']): string {
-  const key = `source.${source}`;
-  return has(dict, key) ? t(key) : source;
+type Source = Schemas['LedgerEntry']['source'];
+type Verdict = Schemas['LedgerEntry']['verdict'];
+export type Reason = NonNullable<Schemas['AttentionItem']['reason']>;
+
+// Every code of the API's enums with its label: a code openapi.yaml gains fails the type check
+// here until it is said, and the dictionary's type makes each one say it in both languages.
+const sourceKeys: Record<Source, OperatorKey> = {
+  notification: 'source.notification',
+  query: 'source.query',
+  close: 'source.close',
+  refund_notification: 'source.refund_notification',
+  refund_query: 'source.refund_query',
+};
+
+const verdictKeys: Record<Verdict, OperatorKey> = {
+  applied: 'verdict.applied',
+  duplicate: 'verdict.duplicate',
+  ignored: 'verdict.ignored',
+  suspicious: 'verdict.suspicious',
+  rejected: 'verdict.rejected',
+  late: 'verdict.late',
+  refused: 'verdict.refused',
+};
+
+const whyKeys: Record<Reason, OperatorKey> = {
+  late_payment_refunding: 'why.late_payment_refunding',
+  late_refund_closed: 'why.late_refund_closed',
+  refund_closed: 'why.refund_closed',
+  refund_abnormal: 'why.refund_abnormal',
+  refund_not_submitted: 'why.refund_not_submitted',
+  refund_checks_exhausted: 'why.refund_checks_exhausted',
+  trade_state_refund: 'why.trade_state_refund',
+  refund_report_unexplained: 'why.refund_report_unexplained',
+  payment_mismatch: 'why.payment_mismatch',
+  order_unsettled: 'why.order_unsettled',
+};
+
+export const SOURCES = Object.keys(sourceKeys) as Source[];
+export const VERDICTS = Object.keys(verdictKeys) as Verdict[];
+export const REASONS = Object.keys(whyKeys) as Reason[];
+
+function known<C extends string>(keys: Record<C, OperatorKey>, code: string): code is C {
+  return Object.prototype.hasOwnProperty.call(keys, code);
 }
 
-export function verdictLabel(verdict: Schemas['LedgerEntry']['verdict']): string {
-  const key = `verdict.${verdict}`;
-  return has(dict, key) ? t(key) : verdict;
+export function sourceLabel(source: Source): string {
+  return known(sourceKeys, source) ? t(sourceKeys[source]) : source;
+}
+
+export function verdictLabel(verdict: Verdict): string {
+  return known(verdictKeys, verdict) ? t(verdictKeys[verdict]) : verdict;
+}
+
+/** A ledger row's event type (WeChat's, such as TRANSACTION.SUCCESS or REFUND.ABNORMAL, or the
+ * service's own, such as REFUND.REFUSED) in words; one this console does not know as it comes. */
+export function eventLabel(eventType: string): string {
+  const key = `event.${eventType}`;
+  return has(dict, key) ? t(key) : eventType;
+}
+
+/** Why a refund ended CLOSED: WeChat's own words (its refusal), or, when there are none because
+ * WeChat Pay closed it, that it did. '' for a refund with nothing to say (not closed, or known
+ * only from the buyer's view of the order, which does not carry why). */
+export function refundFailure(r: { status: Schemas['RefundStatus']; failure?: string }): string {
+  if (r.failure) return t('order.failure', { failure: r.failure });
+  if (r.status === 'CLOSED' && r.failure === '') return t('order.failure', { failure: t('why.closedByWeChat') });
+  return '';
 }
 
 /** Why an item needs a person, said from its reason and facts; the server's English detail for
  * an item raised before reasons were kept, or with a reason this console does not know yet. */
 export function attentionWhy(item: Schemas['AttentionItem']): string {
-  const key = `why.${item.reason ?? ''}`;
-  if (!item.reason || !has(dict, key)) return item.detail;
+  if (!item.reason || !known(whyKeys, item.reason)) return item.detail;
   const f = item.facts ?? {};
   let cause = f.cause ?? '';
   const status = `status.${cause}`;
   if (item.reason === 'order_unsettled' && has(shared, status)) cause = t(status);
   if (cause === '' && (item.reason === 'refund_closed' || item.reason === 'late_refund_closed')) cause = t('why.closedByWeChat');
-  return t(key, {
+  return t(whyKeys[item.reason], {
     amount: f.amount_fen === undefined ? '' : formatFen(f.amount_fen),
     no: f.out_refund_no ?? item.out_refund_no ?? '',
     txn: f.transaction_id ?? '',
