@@ -3,7 +3,7 @@
 // loopback ports, and an operator key minted by `wxmp operator-key` for this run only.
 // Like miniprogram/test/e2e/server.ts, which it follows.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,7 +52,12 @@ function mintOperatorKey(bin: string): { key: string; entry: string } {
 
 export async function startServer(): Promise<Server> {
   const work = mkdtempSync(join(tmpdir(), 'wxmp-console-'));
-  chmodSync(work, 0o755); // as root, PostgreSQL runs as `postgres`, which must reach DATA_DIR
+  // As root, PostgreSQL runs as `postgres`, which must reach DATA_DIR: made here, searchable,
+  // before wxmp makes it private (the emulator's key file creates it 0700).
+  const data = join(work, 'data');
+  mkdirSync(data);
+  chmodSync(work, 0o755);
+  chmodSync(data, 0o755);
   const bin = binary(work);
   const { key, entry } = mintOperatorKey(bin);
   const [apiPort, emuPort] = [await freePort(), await freePort()];
@@ -65,7 +70,7 @@ export async function startServer(): Promise<Server> {
       HTTP_ADDR: `127.0.0.1:${apiPort}`,
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       EMULATOR_ADDR: `127.0.0.1:${emuPort}`,
-      DATA_DIR: join(work, 'data'),
+      DATA_DIR: data,
       SHUTDOWN_DELAY: '0s',
       WECHAT_MODE: 'emulator',
       OPERATOR_API_KEYS: entry,
