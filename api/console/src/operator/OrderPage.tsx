@@ -9,7 +9,7 @@ import { OrderStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
-import { actorLabel, attentionWhy, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, eventLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { refundable } from './order-facts';
 import { OrderRefunds } from './OrderRefunds';
@@ -112,10 +112,18 @@ export function OrderPage(props: { id: string }) {
           <tbody>
             {o.items.map((l) => (
               <tr>
-                <td class="wrap">{l.name}</td>
-                <td class="num">{formatFen(l.unit_price_fen)}</td>
-                <td class="num">{l.quantity}</td>
-                <td class="num">{formatFen(l.subtotal_fen)}</td>
+                <td class="wrap">
+                  {l.name}
+                </td>
+                <td class="num">
+                  {formatFen(l.unit_price_fen)}
+                </td>
+                <td class="num">
+                  {l.quantity}
+                </td>
+                <td class="num">
+                  {formatFen(l.subtotal_fen)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -142,13 +150,22 @@ export function OrderPage(props: { id: string }) {
             {detail.ledger.map((l) => (
               <tr>
                 <td>{formatTime(l.received_at)}</td>
-                <td title={l.source}>{sourceLabel(l.source)}</td>
-                <td class="mono">{l.event_type}</td>
+                <td title={l.source}>
+                  {sourceLabel(l.source)}
+                </td>
+                <td title={l.event_type} data-event={l.event_type}>
+                  {eventLabel(l.event_type)}
+                </td>
                 <td>
                   <Badge tone={verdictTone(l.verdict)} code={l.verdict} label={verdictLabel(l.verdict)} />
                 </td>
-                <td class="num">{l.amount_fen === undefined ? '' : formatFen(l.amount_fen)}</td>
-                <td class="wrap">{l.reason}</td>
+                <td class="num">
+                  {l.amount_fen === undefined ? '' : formatFen(l.amount_fen)}
+                </td>
+                {/* The check's or WeChat's own words, as the server kept them. */}
+                <td class="wrap">
+                  {l.reason}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -5,7 +5,7 @@ import { formatFen } from '../shared/money';
 import { RefundStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import type { Schemas } from './client';
-import { actorLabel } from './labels';
+import { actorLabel, refundFailure } from './labels';
 import { dict } from './messages';
 import { Recheck } from './Recheck';
 import { settled, type RefundRow } from './refund-facts';
@@ -33,20 +33,28 @@ export function OrderRefunds(props: { refunds: RefundRow[]; onAnswer: (r: Schema
         <tbody>
           {props.refunds.map((r) => (
             <tr key={r.out_refund_no} data-refund={r.out_refund_no}>
-              <td class="mono">{r.out_refund_no}</td>
-              <td class="num">{formatFen(r.amount_fen)}</td>
+              <td class="mono">
+                {r.out_refund_no}
+              </td>
+              <td class="num">
+                {formatFen(r.amount_fen)}
+              </td>
               <td>
                 <RefundStatus status={r.status} />
               </td>
               <td class="wrap">
                 {r.reason}
-                {r.failure && (
+                {refundFailure(r) && (
                   <div class="error" data-testid="refund-failure">
-                    {t('order.failure', { failure: r.failure })}
+                    {refundFailure(r)}
                   </div>
                 )}
               </td>
-              {whoKnown && <td data-testid="requested-by">{r.requested_by === undefined ? '' : actorLabel(r.requested_by, 'requester')}</td>}
+              {whoKnown && (
+                <td data-testid="requested-by">
+                  {r.requested_by === undefined ? '' : actorLabel(r.requested_by, 'requester')}
+                </td>
+              )}
               <td>{formatTime(r.created_at)}</td>
               <td>{!settled(r.status) && <Recheck no={r.out_refund_no} onAnswer={props.onAnswer} />}</td>
             </tr>

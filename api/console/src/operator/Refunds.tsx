@@ -8,7 +8,7 @@ import { RefundStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import { ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
-import { actorLabel } from './labels';
+import { actorLabel, refundFailure } from './labels';
 import { dict } from './messages';
 import { Recheck } from './Recheck';
 import { afterRecheck, settled } from './refund-facts';
@@ -86,14 +86,24 @@ export function Refunds() {
                     </td>
                     <td>
                       <RefundStatus status={r.status} />
-                      {r.failure && <div class="muted wrap">{t('order.failure', { failure: r.failure })}</div>}
+                      {refundFailure(r) && (
+                        <div class="muted wrap" data-testid="refund-failure">
+                          {refundFailure(r)}
+                        </div>
+                      )}
                     </td>
-                    <td data-testid="requested-by">{actorLabel(r.requested_by, 'requester')}</td>
+                    <td data-testid="requested-by">
+                      {actorLabel(r.requested_by, 'requester')}
+                    </td>
                     <td class="num" data-testid="check-attempts">
                       {r.check_attempts}
                     </td>
-                    <td class="when">{formatTime(r.created_at)}</td>
-                    <td class="when">{formatTime(r.updated_at)}</td>
+                    <td class="when">
+                      {formatTime(r.created_at)}
+                    </td>
+                    <td class="when">
+                      {formatTime(r.updated_at)}
+                    </td>
                     <td>
                       <Recheck no={r.out_refund_no} onAnswer={answered} />
                     </td>
