@@ -84,8 +84,14 @@ async function speak(page: Page, l: (typeof languages)[number]): Promise<void> {
   await button.getByText(l.switch, { exact: true }).waitFor();
 }
 
+/** The nav's link to a page; 待处理 / Needs a person carries the count of open items. */
 async function go(page: Page, label: string): Promise<void> {
-  await page.locator('header nav').getByRole('link', { name: label, exact: true }).click();
+  await page.locator('header nav').getByRole('link', { name: new RegExp(`^${label}( \\d+\\+?)?$`) }).click();
+}
+
+/** Waits until the nav says n items need a person. */
+async function openItems(page: Page, n: number): Promise<void> {
+  await page.locator('header nav').getByTestId('attention-count').getByText(String(n), { exact: true }).waitFor();
 }
 
 describe.each(languages)('a refund’s whole life ($lang)', (l) => {
@@ -101,6 +107,7 @@ describe.each(languages)('a refund’s whole life ($lang)', (l) => {
     await orderPage();
     await speak(operator, l);
     await operator.locator('h1 [data-state=paid]').waitFor({ timeout: 15_000 });
+    await openItems(operator, 0);
   });
 
   it('a refund WeChat Pay ends ABNORMAL, with "Re-check now" beside it', async () => {
@@ -121,6 +128,7 @@ describe.each(languages)('a refund’s whole life ($lang)', (l) => {
   it('is on the Refunds page, oldest first, and an item needs a person about that very refund', async () => {
     await go(operator, l.nav);
     await operator.locator('[data-testid=unsettled-refunds]').waitFor();
+    await openItems(operator, 1); // read again with the page: the item about this refund
     const row = listed();
     await row.locator('[data-state=ABNORMAL]').waitFor();
     expect(await row.getByTestId('amount').textContent()).toBe(formatFen(order.totalFen));
@@ -175,6 +183,7 @@ describe.each(languages)('a refund’s whole life ($lang)', (l) => {
     await operator.getByTestId('notice').getByText(l.settled(no)).waitFor();
     await row.waitFor({ state: 'detached' });
     await operator.getByText(l.noneLeft).waitFor();
+    await openItems(operator, 0); // the service resolved the item when the refund settled
 
     await orderPage();
     await refundRow().locator('[data-state=SUCCESS]').waitFor();
@@ -192,5 +201,6 @@ describe.each(languages)('a refund’s whole life ($lang)', (l) => {
 
     await go(operator, l.attentionNav);
     await operator.getByText(l.nothingOpen).waitFor();
+    await openItems(operator, 0);
   });
 });

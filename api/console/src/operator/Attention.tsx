@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
+import { noteAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
 import { attentionWhy } from './labels';
 import { dict } from './messages';
@@ -24,7 +25,10 @@ export function Attention() {
     try {
       const { data, error } = await api.GET('/admin/v1/attention', { params: { query: { limit: 100 } } });
       setError(error ?? null);
-      if (data) setItems(data.items);
+      if (data) {
+        setItems(data.items);
+        noteAttentionCount(data.items.length);
+      }
     } catch (err) {
       setError(err);
     }

@@ -8,6 +8,7 @@ import { formatFen } from '../shared/money';
 import { OrderStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
+import { refreshAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
 import { actorLabel, attentionWhy, eventLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
@@ -62,6 +63,7 @@ export function OrderPage(props: { id: string }) {
     setAnswers((m) => new Map(m).set(r.out_refund_no, r));
     setNotice(t('order.checked', { no: r.out_refund_no, status: t(`refund.${r.status}`) }));
     setReload((n) => n + 1); // the order, its ledger and its items as WeChat Pay's answer left them
+    void refreshAttentionCount();
   };
   return (
     <>

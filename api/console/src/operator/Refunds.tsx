@@ -7,6 +7,7 @@ import { formatFen } from '../shared/money';
 import { RefundStatus } from '../shared/states';
 import { formatTime } from '../shared/time';
 import { ErrorLine, Loading } from '../shared/ui';
+import { refreshAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
 import { actorLabel, refundFailure } from './labels';
 import { dict } from './messages';
@@ -40,6 +41,7 @@ export function Refunds() {
     const status = t(`refund.${r.status}`);
     setNotice(t(settled(r.status) ? 'refunds.settled' : 'refunds.still', { no: r.out_refund_no, status }));
     setPage((p) => p && { ...p, items: afterRecheck(p.items, r) });
+    void refreshAttentionCount(); // settling a refund resolves the items about it
   };
 
   return (

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LANGS, setLang } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import type { Schemas } from './client';
-import { actorLabel, attentionWhy, eventLabel, REASONS, refundFailure, SOURCES, sourceLabel, VERDICTS, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, countLabel, eventLabel, REASONS, refundFailure, SOURCES, sourceLabel, VERDICTS, verdictLabel } from './labels';
 
 const SPEC = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'openapi.yaml'), 'utf8');
 
@@ -152,5 +152,14 @@ describe('refundFailure', () => {
     expect(refundFailure({ status: 'PROCESSING', failure: '' })).toBe('');
     expect(refundFailure({ status: 'ABNORMAL', failure: '' })).toBe('');
     expect(refundFailure({ status: 'CLOSED' })).toBe('');
+  });
+});
+
+describe('countLabel', () => {
+  it('says how many items are open, and that there may be more when the list came back full', () => {
+    expect(countLabel(0)).toBe('0');
+    expect(countLabel(7)).toBe('7');
+    expect(countLabel(99)).toBe('99');
+    expect(countLabel(100)).toBe('100+');
   });
 });

@@ -110,3 +110,11 @@ export function attentionWhy(item: Schemas['AttentionItem']): string {
     cause,
   });
 }
+
+/** The attention list's largest page (the API's): it has no cursor, so a full one shows as "100+". */
+export const COUNT_LIMIT = 100;
+
+/** How many items need a person, for the nav: "3", or "100+" when the list came back full. */
+export function countLabel(n: number): string {
+  return n >= COUNT_LIMIT ? `${COUNT_LIMIT}+` : String(n);
+}

@@ -7,6 +7,8 @@ import '../shared/style.css';
 import { translator, useLang } from '../shared/i18n';
 import { Header } from '../shared/ui';
 import { Attention } from './Attention';
+import { forgetAttentionCount, refreshAttentionCount, useAttentionCount } from './attention-count';
+import { countLabel } from './labels';
 import { dict } from './messages';
 import { OrderPage } from './OrderPage';
 import { Orders } from './Orders';
@@ -24,10 +26,21 @@ function App() {
   const [signedIn, setSignedIn] = useState(operatorKey() !== null);
   useEffect(() => onSessionChange(() => setSignedIn(operatorKey() !== null)), []);
   useEffect(() => void (document.title = t('title')));
+  const count = useAttentionCount();
+  // The nav's count of open items, read again on every page.
+  useEffect(() => void (signedIn ? refreshAttentionCount() : forgetAttentionCount()), [signedIn, location.pathname]);
   const route = parse(location.pathname);
-  const nav = (href: string, label: string, active: boolean) => (
+  const nav = (href: string, label: string, active: boolean, n?: number | null) => (
     <a href={href} class={active ? 'active' : ''} onClick={onLinkClick}>
       {label}
+      {n !== undefined && n !== null && (
+        <>
+          {' '}
+          <span class={n === 0 ? 'count zero' : 'count'} data-testid="attention-count">
+            {countLabel(n)}
+          </span>
+        </>
+      )}
     </a>
   );
   return (
@@ -37,7 +50,7 @@ function App() {
           <>
             {nav(BASE, t('nav.orders'), route.page === 'orders' || route.page === 'order')}
             {nav(`${BASE}refunds`, t('nav.refunds'), route.page === 'refunds')}
-            {nav(`${BASE}attention`, t('nav.attention'), route.page === 'attention')}
+            {nav(`${BASE}attention`, t('nav.attention'), route.page === 'attention', count)}
             {nav(`${BASE}products`, t('nav.products'), route.page === 'products')}
             <button type="button" class="link" data-testid="sign-out" onClick={signOut}>
               {t('nav.signOut')}
