@@ -83,6 +83,8 @@ describe('emulator console and operator console together', () => {
     const row = emulator.locator(`[data-txn="${first.outTradeNo}"]`);
     await row.locator('[data-state=NOTPAY]').waitFor();
     await emulator.locator('[data-user=alice]').getByText('1', { exact: true }).waitFor(); // one login
+    // The code's expiry says what it is.
+    expect(await emulator.locator('[data-user=alice] [data-testid=code-expiry]').first().textContent()).toMatch(/^有效期至 \d{4}\/\d{1,2}\/\d{1,2} \d{2}:\d{2}:\d{2}$/);
 
     await row.getByRole('button', { name: '支付', exact: true }).click();
     await row.locator('[data-state=SUCCESS]').waitFor();

@@ -1,6 +1,6 @@
 // Transactions with their state, and the buttons a phone would press: pay or fail a pending
 // one, and push a paid one's notification again.
-import { translator } from '../shared/i18n';
+import { has, translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { Badge } from '../shared/ui';
 import { emu, type Schemas } from './client';
@@ -19,8 +19,10 @@ const tones: Record<Schemas['TradeState'], 'ok' | 'wait' | 'bad' | 'off'> = {
   PAYERROR: 'bad',
 };
 
+/** WeChat Pay's trade_state in words, its code beside it: the code is what the API says. */
 export function TradeState(props: { state: Schemas['TradeState'] }) {
-  return <Badge tone={tones[props.state]} code={props.state} label={props.state} />;
+  const key = `trade.${props.state}`;
+  return <Badge tone={tones[props.state] ?? 'off'} code={props.state} label={has(dict, key) ? `${t(key)} ${props.state}` : props.state} />;
 }
 
 export function Transactions(props: { items: Schemas['TransactionSummary'][]; act: Act }) {
@@ -49,14 +51,24 @@ export function Transactions(props: { items: Schemas['TransactionSummary'][]; ac
               const path = { params: { path: { no } } };
               return (
                 <tr data-txn={no}>
-                  <td class="mono">{no}</td>
+                  <td class="mono">
+                    {no}
+                  </td>
                   <td>
                     <TradeState state={x.trade_state} />
                   </td>
-                  <td class="num">{formatFen(x.total)}</td>
-                  <td class="num">{x.refunded ? formatFen(x.refunded) : ''}</td>
-                  <td class="num">{x.deliveries}</td>
-                  <td class="mono">{x.payer_openid}</td>
+                  <td class="num">
+                    {formatFen(x.total)}
+                  </td>
+                  <td class="num">
+                    {x.refunded ? formatFen(x.refunded) : ''}
+                  </td>
+                  <td class="num">
+                    {x.deliveries}
+                  </td>
+                  <td class="mono">
+                    {x.payer_openid}
+                  </td>
                   <td>
                     <div class="actions">
                       {pending && (

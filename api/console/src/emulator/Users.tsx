@@ -55,14 +55,20 @@ export function Users(props: { items: Schemas['TestUser'][] }) {
             {props.items.map((u) => (
               <tr data-user={u.user}>
                 <td>{u.user}</td>
-                <td class="mono">{u.openid}</td>
-                <td class="num">{u.logins}</td>
+                <td class="mono">
+                  {u.openid}
+                </td>
+                <td class="num">
+                  {u.logins}
+                </td>
                 <td>
                   {u.codes.map((c) => (
                     <div>
                       <span class="mono">{c.code.slice(0, 8)}…</span>{' '}
                       <Badge tone={c.used ? 'off' : 'wait'} code={c.used ? 'used' : 'unused'} label={c.used ? t('users.used') : t('users.unused')} />{' '}
-                      <span class="muted">{formatTime(c.expires_at)}</span>
+                      <span class="muted" data-testid="code-expiry">
+                        {t('users.expires', { time: formatTime(c.expires_at) })}
+                      </span>
                     </div>
                   ))}
                 </td>
