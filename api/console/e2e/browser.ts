@@ -18,6 +18,15 @@ export interface Chromium {
   context: BrowserContext;
   /** A new tab whose page errors and console errors are reported. */
   page(): Promise<Page>;
+  /** The same, on a phone: 390×844, a touch screen, the mobile viewport rules. */
+  phonePage(): Promise<Page>;
+}
+
+function watched(p: Page): Page {
+  // A page error or a CSP violation is a bug, whichever test is running.
+  p.on('pageerror', (err) => console.error('page error:', err));
+  p.on('console', (m) => m.type() === 'error' && console.error('console error:', m.text()));
+  return p;
 }
 
 /** Chromium at desktop size, in Chinese and China's time zone, as an operator in China sees it. */
@@ -25,16 +34,18 @@ export async function launch(): Promise<Chromium> {
   mkdirSync(SHOTS, { recursive: true });
   if (README_SHOTS) mkdirSync(README_SHOTS, { recursive: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const where = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+  const context = await browser.newContext({ viewport: DESKTOP, ...where });
+  let phone: BrowserContext | undefined;
   return {
     browser,
     context,
     async page() {
-      const p = await context.newPage();
-      // A page error or a CSP violation is a bug, whichever test is running.
-      p.on('pageerror', (err) => console.error('page error:', err));
-      p.on('console', (m) => m.type() === 'error' && console.error('console error:', m.text()));
-      return p;
+      return watched(await context.newPage());
+    },
+    async phonePage() {
+      phone ??= await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, ...where });
+      return watched(await phone.newPage());
     },
   };
 }

@@ -35,17 +35,19 @@ export function Deliveries(props: { items: Schemas['ConsoleDelivery'][] }) {
           <tbody>
             {props.items.map((d) => (
               <tr data-delivery={d.out_trade_no} data-answer={d.error === 'dropped' ? 'dropped' : d.status === 200 || d.status === 204 ? 'taken' : String(d.status)}>
-                <td>{formatTime(d.at)}</td>
-                <td>{d.kind === 'payment' ? t('deliveries.payment') : t('deliveries.refund')}</td>
-                <td class="mono">
+                <td data-label={t('deliveries.at')}>{formatTime(d.at)}</td>
+                <td data-label={t('deliveries.kind')}>{d.kind === 'payment' ? t('deliveries.payment') : t('deliveries.refund')}</td>
+                <td class="mono" data-label={t('txns.no')}>
                   {d.out_trade_no}
                   {d.out_refund_no && <div>{d.out_refund_no}</div>}
                 </td>
-                <td class="num">{d.probe ? t('deliveries.probe') : d.attempt}</td>
-                <td>
+                <td class="num" data-label={t('deliveries.attempt')}>
+                  {d.probe ? t('deliveries.probe') : d.attempt}
+                </td>
+                <td data-label={t('deliveries.answer')}>
                   <Answer d={d} /> {d.duplicate && <span class="muted">{t('deliveries.duplicate')}</span>} {d.final && <span class="muted">{t('deliveries.final')}</span>}
                 </td>
-                <td>{formatTime(d.next_retry_at)}</td>
+                <td data-label={t('deliveries.next')}>{formatTime(d.next_retry_at)}</td>
               </tr>
             ))}
           </tbody>

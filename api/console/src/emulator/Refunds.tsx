@@ -33,14 +33,20 @@ export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
               const path = { params: { path: { out_refund_no: r.out_refund_no } } };
               return (
                 <tr data-refund={r.out_refund_no}>
-                  <td class="mono">{r.out_refund_no}</td>
-                  <td class="mono">{r.out_trade_no}</td>
-                  <td class="num">{formatFen(r.refund)}</td>
-                  <td>
+                  <td class="mono" data-label={t('refunds.no')}>
+                    {r.out_refund_no}
+                  </td>
+                  <td class="mono" data-label={t('txns.no')}>
+                    {r.out_trade_no}
+                  </td>
+                  <td class="num" data-label={t('refunds.amount')}>
+                    {formatFen(r.refund)}
+                  </td>
+                  <td data-label={t('refunds.status')}>
                     <RefundStatus status={r.status} />
                   </td>
-                  <td>{formatTime(r.create_time)}</td>
-                  <td>
+                  <td data-label={t('deliveries.at')}>{formatTime(r.create_time)}</td>
+                  <td class="act">
                     <div class="actions">
                       {r.status === 'PROCESSING' || r.status === 'ABNORMAL' ? (
                         <button type="button" onClick={() => act(() => emu.POST('/emulator/refunds/{out_refund_no}/complete', path))}>

@@ -51,25 +51,25 @@ export function Transactions(props: { items: Schemas['TransactionSummary'][]; ac
               const path = { params: { path: { no } } };
               return (
                 <tr data-txn={no}>
-                  <td class="mono">
+                  <td class="mono" data-label={t('txns.no')}>
                     {no}
                   </td>
-                  <td>
+                  <td data-label={t('txns.state')}>
                     <TradeState state={x.trade_state} />
                   </td>
-                  <td class="num">
+                  <td class="num" data-label={t('txns.total')}>
                     {formatFen(x.total)}
                   </td>
-                  <td class="num">
+                  <td class="num" data-label={t('txns.refunded')}>
                     {x.refunded ? formatFen(x.refunded) : ''}
                   </td>
-                  <td class="num">
+                  <td class="num" data-label={t('txns.notified')}>
                     {x.deliveries}
                   </td>
-                  <td class="mono">
+                  <td class="mono" data-label={t('txns.payer')}>
                     {x.payer_openid}
                   </td>
-                  <td>
+                  <td class="act">
                     <div class="actions">
                       {pending && (
                         <>

@@ -54,14 +54,14 @@ export function Users(props: { items: Schemas['TestUser'][] }) {
           <tbody>
             {props.items.map((u) => (
               <tr data-user={u.user}>
-                <td>{u.user}</td>
-                <td class="mono">
+                <td data-label={t('users.name')}>{u.user}</td>
+                <td class="mono" data-label={t('users.openid')}>
                   {u.openid}
                 </td>
-                <td class="num">
+                <td class="num" data-label={t('users.logins')}>
                   {u.logins}
                 </td>
-                <td>
+                <td data-label={t('users.codes')}>
                   {u.codes.map((c) => (
                     <div>
                       <span class="mono">{c.code.slice(0, 8)}…</span>{' '}

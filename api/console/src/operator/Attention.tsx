@@ -72,22 +72,22 @@ export function Attention() {
             <tbody>
               {items.map((a) => (
                 <tr key={a.id} data-item={a.id} data-refund={a.out_refund_no}>
-                  <td>{formatTime(a.created_at)}</td>
-                  <td>
+                  <td data-label={t('attention.created')}>{formatTime(a.created_at)}</td>
+                  <td data-label={t('attention.kind')}>
                     <Badge tone="bad" code={a.kind} label={t(`kind.${a.kind}` as const)} />
                   </td>
-                  <td class="mono">
+                  <td class="mono" data-label={t('attention.order')}>
                     <a href={`${BASE}orders/${a.order_id}`} onClick={onLinkClick}>
                       {a.out_trade_no}
                     </a>
                   </td>
-                  <td class="mono" data-testid="subject">
+                  <td class="mono" data-testid="subject" data-label={t('attention.refund')}>
                     {a.out_refund_no ?? ''}
                   </td>
-                  <td class="wrap" data-testid="why">
+                  <td class="wrap" data-testid="why" data-label={t('attention.detail')}>
                     {attentionWhy(a)}
                   </td>
-                  <td>
+                  <td class="act">
                     {resolving === a.id ? (
                       <form class="row" onSubmit={(e) => resolve(e, a.id)}>
                         <input name="note" required maxLength={500} placeholder={t('attention.note')} value={note} onInput={(e) => setNote(e.currentTarget.value)} />

@@ -114,16 +114,16 @@ export function OrderPage(props: { id: string }) {
           <tbody>
             {o.items.map((l) => (
               <tr>
-                <td class="wrap">
+                <td class="wrap" data-label={t('order.product')}>
                   {l.name}
                 </td>
-                <td class="num">
+                <td class="num" data-label={t('order.unitPrice')}>
                   {formatFen(l.unit_price_fen)}
                 </td>
-                <td class="num">
+                <td class="num" data-label={t('order.quantity')}>
                   {l.quantity}
                 </td>
-                <td class="num">
+                <td class="num" data-label={t('order.subtotal')}>
                   {formatFen(l.subtotal_fen)}
                 </td>
               </tr>
@@ -151,21 +151,21 @@ export function OrderPage(props: { id: string }) {
           <tbody>
             {detail.ledger.map((l) => (
               <tr>
-                <td>{formatTime(l.received_at)}</td>
-                <td title={l.source}>
+                <td data-label={t('order.received')}>{formatTime(l.received_at)}</td>
+                <td title={l.source} data-label={t('order.source')}>
                   {sourceLabel(l.source)}
                 </td>
-                <td title={l.event_type} data-event={l.event_type}>
+                <td title={l.event_type} data-event={l.event_type} data-label={t('order.event')}>
                   {eventLabel(l.event_type)}
                 </td>
-                <td>
+                <td data-label={t('order.verdict')}>
                   <Badge tone={verdictTone(l.verdict)} code={l.verdict} label={verdictLabel(l.verdict)} />
                 </td>
-                <td class="num">
+                <td class="num" data-label={t('order.amount')}>
                   {l.amount_fen === undefined ? '' : formatFen(l.amount_fen)}
                 </td>
                 {/* The check's or WeChat's own words, as the server kept them. */}
-                <td class="wrap">
+                <td class="wrap" data-label={t('order.reason')}>
                   {l.reason}
                 </td>
               </tr>

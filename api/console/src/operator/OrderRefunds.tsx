@@ -33,16 +33,16 @@ export function OrderRefunds(props: { refunds: RefundRow[]; onAnswer: (r: Schema
         <tbody>
           {props.refunds.map((r) => (
             <tr key={r.out_refund_no} data-refund={r.out_refund_no}>
-              <td class="mono">
+              <td class="mono" data-label={t('order.refundNo')}>
                 {r.out_refund_no}
               </td>
-              <td class="num">
+              <td class="num" data-label={t('order.amount')}>
                 {formatFen(r.amount_fen)}
               </td>
-              <td>
+              <td data-label={t('orders.status')}>
                 <RefundStatus status={r.status} />
               </td>
-              <td class="wrap">
+              <td class="wrap" data-label={t('order.refundReason')}>
                 {r.reason}
                 {refundFailure(r) && (
                   <div class="error" data-testid="refund-failure">
@@ -51,12 +51,12 @@ export function OrderRefunds(props: { refunds: RefundRow[]; onAnswer: (r: Schema
                 )}
               </td>
               {whoKnown && (
-                <td data-testid="requested-by">
+                <td data-testid="requested-by" data-label={t('order.requestedBy')}>
                   {r.requested_by === undefined ? '' : actorLabel(r.requested_by, 'requester')}
                 </td>
               )}
-              <td>{formatTime(r.created_at)}</td>
-              <td>{!settled(r.status) && <Recheck no={r.out_refund_no} onAnswer={props.onAnswer} />}</td>
+              <td data-label={t('order.requested')}>{formatTime(r.created_at)}</td>
+              <td class="act">{!settled(r.status) && <Recheck no={r.out_refund_no} onAnswer={props.onAnswer} />}</td>
             </tr>
           ))}
         </tbody>

@@ -141,18 +141,24 @@ export function Orders() {
               <tbody>
                 {page.items.map((o) => (
                   <tr data-order={o.id}>
-                    <td>{formatTime(o.created_at)}</td>
-                    <td class="mono">
+                    <td data-label={t('orders.created')}>{formatTime(o.created_at)}</td>
+                    <td class="mono" data-label={t('orders.outTradeNo')}>
                       <a href={`${BASE}orders/${o.id}`} onClick={onLinkClick}>
                         {o.out_trade_no}
                       </a>
                     </td>
-                    <td>
+                    <td data-label={t('orders.status')}>
                       <OrderStatus status={o.status} />
                     </td>
-                    <td class="num">{formatFen(o.total_fen)}</td>
-                    <td class="num">{o.refunded_fen ? formatFen(o.refunded_fen) : ''}</td>
-                    <td class="mono">{o.payer_openid}</td>
+                    <td class="num" data-label={t('orders.total')}>
+                      {formatFen(o.total_fen)}
+                    </td>
+                    <td class="num" data-label={t('orders.refunded')}>
+                      {o.refunded_fen ? formatFen(o.refunded_fen) : ''}
+                    </td>
+                    <td class="mono" data-label={t('orders.payer')}>
+                      {o.payer_openid}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -94,21 +94,23 @@ function ProductRow(props: { product: Product; onSaved: () => void }) {
   };
   return (
     <tr data-sku={p.sku}>
-      <td class="mono">{p.sku}</td>
-      <td>
+      <td class="mono" data-label={t('products.sku')}>
+        {p.sku}
+      </td>
+      <td data-label={t('products.name')}>
         <input name="name" aria-label={t('products.name')} maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
       </td>
-      <td class="num">
+      <td class="num" data-label={t('products.price')}>
         <input name="price" aria-label={t('products.price')} inputMode="decimal" size={8} value={priceIn} onInput={(e) => setPrice(e.currentTarget.value)} />
         <div class="muted">{formatFen(p.price_fen)}</div>
       </td>
-      <td class="num">
+      <td class="num" data-label={t('products.stock')}>
         <input name="stock" aria-label={t('products.stock')} inputMode="numeric" size={6} value={stockIn} onInput={(e) => setStock(e.currentTarget.value)} />
       </td>
-      <td>
+      <td data-label={t('products.active')}>
         <input name="active" type="checkbox" aria-label={t('products.active')} checked={active} onChange={(e) => setActive(e.currentTarget.checked)} />
       </td>
-      <td>
+      <td class="act">
         <button type="button" class="primary" disabled={!dirty || invalid !== ''} onClick={save}>
           {t('common.save')}
         </button>

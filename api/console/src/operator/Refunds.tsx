@@ -76,17 +76,17 @@ export function Refunds() {
               <tbody>
                 {page.items.map((r) => (
                   <tr key={r.out_refund_no} data-refund={r.out_refund_no}>
-                    <td class="mono">
+                    <td class="mono" data-label={`${t('order.refundNo')} / ${t('refunds.order')}`}>
                       {r.out_refund_no}
                       <br />
                       <a href={`${BASE}orders/${r.order_id}`} onClick={onLinkClick}>
                         {r.out_trade_no}
                       </a>
                     </td>
-                    <td class="num" data-testid="amount">
+                    <td class="num" data-testid="amount" data-label={t('order.amount')}>
                       {formatFen(r.amount_fen)}
                     </td>
-                    <td>
+                    <td data-label={t('orders.status')}>
                       <RefundStatus status={r.status} />
                       {refundFailure(r) && (
                         <div class="muted wrap" data-testid="refund-failure">
@@ -94,19 +94,19 @@ export function Refunds() {
                         </div>
                       )}
                     </td>
-                    <td data-testid="requested-by">
+                    <td data-testid="requested-by" data-label={t('order.requestedBy')}>
                       {actorLabel(r.requested_by, 'requester')}
                     </td>
-                    <td class="num" data-testid="check-attempts">
+                    <td class="num" data-testid="check-attempts" data-label={t('refunds.checks')}>
                       {r.check_attempts}
                     </td>
-                    <td class="when">
+                    <td class="when" data-label={t('order.requested')}>
                       {formatTime(r.created_at)}
                     </td>
-                    <td class="when">
+                    <td class="when" data-label={t('refunds.updated')}>
                       {formatTime(r.updated_at)}
                     </td>
-                    <td>
+                    <td class="act">
                       <Recheck no={r.out_refund_no} onAnswer={answered} />
                     </td>
                   </tr>
