@@ -114,6 +114,10 @@ func TestLoginStoresNothingWhenWeChatOrTokensFail(t *testing.T) {
 		{"refused by WeChat", &stubWeChat{err: fmt.Errorf("x: %w", ErrUserBlocked)}, stubTokens{}, ErrUserBlocked},
 		{"no openid", &stubWeChat{id: WeChatIdentity{SessionKey: key}}, stubTokens{}, ErrWeChatUnavailable},
 		{"no session key", &stubWeChat{id: WeChatIdentity{OpenID: "o"}}, stubTokens{}, ErrWeChatUnavailable},
+		// Garbage from WeChat never reaches the database (U+0000 was a 500 there).
+		{"U+0000 in the openid", &stubWeChat{id: WeChatIdentity{OpenID: "o\x00x", SessionKey: key}}, stubTokens{}, ErrWeChatUnavailable},
+		{"a space in the openid", &stubWeChat{id: WeChatIdentity{OpenID: "o x", SessionKey: key}}, stubTokens{}, ErrWeChatUnavailable},
+		{"a control in the unionid", &stubWeChat{id: WeChatIdentity{OpenID: "o", UnionID: "u\n", SessionKey: key}}, stubTokens{}, ErrWeChatUnavailable},
 		{"no randomness", &stubWeChat{id: good}, stubTokens{err: errors.New("entropy")}, nil},
 	}
 	for _, c := range cases {

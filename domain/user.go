@@ -68,16 +68,28 @@ type WeChatIdentity struct {
 	SessionKey SessionKey
 }
 
-// Validate refuses an identity we could not store safely.
+// Validate refuses an identity we could not store safely: an openid and
+// unionid are up to 128 printable ASCII characters (WeChat's are 28 of
+// [0-9A-Za-z_-]); anything else, a U+0000 that PostgreSQL cannot store
+// say, is WeChat answering garbage, not a user.
 func (w WeChatIdentity) Validate() error {
-	if w.OpenID == "" || len(w.OpenID) > 128 {
+	if w.OpenID == "" || len(w.OpenID) > 128 || !printableASCII(w.OpenID) {
 		return fmt.Errorf("%w: code2session returned no usable openid", ErrWeChatUnavailable)
 	}
-	if len(w.UnionID) > 128 {
-		return fmt.Errorf("%w: code2session returned an oversized unionid", ErrWeChatUnavailable)
+	if len(w.UnionID) > 128 || !printableASCII(w.UnionID) {
+		return fmt.Errorf("%w: code2session returned an unusable unionid", ErrWeChatUnavailable)
 	}
 	if w.SessionKey.IsZero() {
 		return fmt.Errorf("%w: code2session returned no session_key", ErrWeChatUnavailable)
 	}
 	return nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
