@@ -301,3 +301,14 @@ func TestConsoleIsServedOnlyWhenConfigured(t *testing.T) {
 	defer srv.Close()
 	controlContract(t, srv.URL).call(http.MethodGet, "/emulator/users", "", http.StatusOK)
 }
+
+// A queued fault reads back as it was queued, answer_lost included.
+func TestAQueuedAnswerLostFaultReadsBack(t *testing.T) {
+	f := emutest.StartPay(t, nil)
+	c := controlContract(t, f.Srv.URL)
+	c.call(http.MethodPost, "/emulator/faults", `{"endpoint":"refund","http_status":504,"answer_lost":true}`, http.StatusCreated)
+	got := emutest.Decode[listOf[map[string]any]](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
+	if len(got) != 1 || got[0]["answer_lost"] != true || got[0]["http_status"] != float64(504) {
+		t.Fatalf("faults = %+v", got)
+	}
+}

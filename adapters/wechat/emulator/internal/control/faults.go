@@ -79,7 +79,7 @@ func (a *API) GetFaults(w http.ResponseWriter, _ *http.Request) {
 		items = append(items, faultJSON{
 			Endpoint: f.Endpoint, ErrCode: f.ErrCode, Code: f.Code, ErrMsg: f.ErrMsg,
 			DelayMS: f.Delay.Milliseconds(), HTTPStatus: f.HTTPStatus, Duplicate: f.Duplicate,
-			Drop: f.Drop, SignTest: f.SignTest, RefundOutcome: f.RefundOutcome, Times: f.Times,
+			Drop: f.Drop, SignTest: f.SignTest, AnswerLost: f.AnswerLost, RefundOutcome: f.RefundOutcome, Times: f.Times,
 		})
 	}
 	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})
