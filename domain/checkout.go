@@ -197,12 +197,13 @@ func hashLines(lines []LineRequest) []byte {
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// NewOutTradeNo makes the merchant order number WeChat sees: the UTC date
-// (handy for people reading statements) and 24 random base62 characters
-// (~142 bits, so numbers cannot be guessed). 32 characters in all.
+// NewOutTradeNo makes the merchant order number WeChat sees: the Beijing
+// date (the day WeChat Pay's bill puts it in, for people reading
+// statements) and 24 random base62 characters (~142 bits, so numbers
+// cannot be guessed). 32 characters in all.
 func NewOutTradeNo(now time.Time) string {
 	b := make([]byte, 0, 32)
-	b = now.UTC().AppendFormat(b, "20060102")
+	b = now.In(Beijing).AppendFormat(b, "20060102")
 	var r [24]byte
 	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails on supported platforms
 	for _, x := range r {

@@ -305,6 +305,11 @@ func TestMergeLines(t *testing.T) {
 }
 
 func TestOutTradeNoShape(t *testing.T) {
+	// 06:43 on the 5th in Beijing is still the 4th in UTC: the number carries
+	// Beijing's day, the one WeChat Pay's bill lists it under.
+	if n := NewOutTradeNo(time.Date(2026, 12, 4, 22, 43, 0, 0, time.UTC)); n[:8] != "20261205" {
+		t.Fatalf("out_trade_no %q carries the UTC day", n)
+	}
 	shape := regexp.MustCompile(`^20261123[0-9A-Za-z]{24}$`)
 	seen := map[string]bool{}
 	for range 1000 {

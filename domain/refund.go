@@ -159,7 +159,7 @@ func (r *Refund) Final() bool { return r.status != RefundProcessing }
 // asked about again.
 func (r *Refund) Settled() bool { return r.status == RefundSuccess || r.status == RefundClosed }
 
-// NewOutRefundNo is "RF", the UTC date and 24 random base62 characters:
+// NewOutRefundNo is "RF", the Beijing date and 24 random base62 characters:
 // 34 characters of WeChat's charset, unique and not guessable.
 func NewOutRefundNo(now time.Time) string { return "RF" + NewOutTradeNo(now) }
 
