@@ -45,6 +45,12 @@ const (
 	// RefundNotify shapes refund notifications, apart from Notify: a test
 	// that drops every payment notification still gets its refunds'.
 	RefundNotify = wxshared.RefundNotify
+	TradeBill    = wxshared.TradeBill    // GET /v3/bill/tradebill
+	BillDownload = wxshared.BillDownload // GET /v3/billdownload/file
+	// Fault.BillCorrupt values: the next bill's hash_value is wrong, or its
+	// download stops halfway through the file.
+	BillWrongHash = wxshared.BillWrongHash
+	BillTruncated = wxshared.BillTruncated
 
 	MaxFaultDelay     = wxshared.MaxFaultDelay
 	MaxFaultDuplicate = wxshared.MaxFaultDuplicate
@@ -59,6 +65,10 @@ const (
 	RefundSuccess      = wxpay.RefundSuccess
 	RefundClosed       = wxpay.RefundClosed
 	RefundAbnormal     = wxpay.RefundAbnormal
+	BillURLLifetime    = wxpay.BillURLLifetime
+	BillAll            = wxpay.BillAll
+	BillSuccess        = wxpay.BillSuccess
+	BillRefund         = wxpay.BillRefund
 )
 
 // ErrPayDisabled is returned by the pay methods of an emulator built
@@ -79,6 +89,8 @@ var (
 	ErrRefundFinal          = wxpay.ErrRefundFinal
 	ErrRefundProcessing     = wxpay.ErrRefundProcessing
 	ErrNoNotifyURL          = wxpay.ErrNoNotifyURL
+	ErrBadBillDate          = wxpay.ErrBadBillDate
+	ErrNoBill               = wxpay.ErrNoBill
 )
 
 // GeneratePayKeys makes a fresh, unrelated set of RSA 2048 keys for mchID.

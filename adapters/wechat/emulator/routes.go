@@ -25,6 +25,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/v3/pay/transactions/out-trade-no/{no}/close", methods{http.MethodPost: e.pay.PayRoute(wxshared.CloseOrder, e.pay.CloseOrder)})
 		mux.Handle("/v3/refund/domestic/refunds", methods{http.MethodPost: e.pay.PayRoute(wxshared.CreateRefund, e.pay.DomesticRefund)})
 		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.pay.PayRoute(wxshared.QueryRefund, e.pay.QueryDomesticRefund)})
+		mux.Handle("/v3/bill/tradebill", methods{http.MethodGet: e.pay.PayRoute(wxshared.TradeBill, e.pay.TradeBill)})
+		mux.Handle("/v3/billdownload/file", methods{http.MethodGet: e.pay.PayRoute(wxshared.BillDownload, e.pay.DownloadBill)})
 	}
 
 	// The control API (package control, described in control.openapi.yaml):

@@ -74,6 +74,10 @@ type Server struct {
 	// numbers without a transaction.
 	queries, closes map[string]int
 	refunds         map[string]*refund // by out_refund_no (refunds.go)
+	// Bills handed out, by download token, and the days made ready before
+	// their time (billapi.go). Neither is kept in the StateFile.
+	bills      map[string]*billFile
+	billsReady map[string]bool
 }
 
 // New validates cfg and returns the WeChat Pay side of an emulator of the
@@ -95,6 +99,8 @@ func New(cfg PayConfig, appID string, now func() time.Time, faults *wxshared.Fau
 		queries:        make(map[string]int),
 		closes:         make(map[string]int),
 		refunds:        make(map[string]*refund),
+		bills:          make(map[string]*billFile),
+		billsReady:     make(map[string]bool),
 		manualRefunds:  cfg.ManualRefunds,
 	}
 	signMode := cfg.SignMode

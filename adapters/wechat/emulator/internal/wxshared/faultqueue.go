@@ -36,6 +36,9 @@ func (e *Faults) Inject(f Fault) error {
 	if f.RefundOutcome != "" {
 		queue = RefundOutcomes
 	}
+	if f.BillCorrupt != "" {
+		queue = BillCorruptions
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faults[queue] = append(e.faults[queue], &f)

@@ -22,6 +22,8 @@ const (
 	// RefundNotify shapes refund notifications, apart from Notify: a test
 	// that drops every payment notification still gets its refunds'.
 	RefundNotify Endpoint = "refund_notify"
+	TradeBill    Endpoint = "bill"          // GET /v3/bill/tradebill
+	BillDownload Endpoint = "bill_download" // GET /v3/billdownload/file
 )
 
 // RefundOutcomes queues the faults with a RefundOutcome. They are consumed
@@ -29,6 +31,16 @@ const (
 // creates none), so they wait in a queue of their own, which no Fault can
 // name.
 const RefundOutcomes Endpoint = "refund/outcome"
+
+// BillCorruptions queues the faults with a BillCorrupt, consumed by bills
+// handed out (a refused apply hands none), like RefundOutcomes.
+const BillCorruptions Endpoint = "bill/corrupt"
+
+// What a Fault.BillCorrupt does to the next bill handed out.
+const (
+	BillWrongHash = "hash"     // hash_value is not the file's SHA1
+	BillTruncated = "truncate" // the download stops halfway through the file
+)
 
 // The refund statuses (§9) a Fault.RefundOutcome can name; package wxpay
 // has all four.
@@ -51,7 +63,7 @@ func (ep Endpoint) kind() endpointKind {
 	switch ep {
 	case JSCode2Session, StableToken, CheckSession:
 		return loginEndpoint
-	case JSAPI, QueryOrder, CloseOrder, CreateRefund, QueryRefund:
+	case JSAPI, QueryOrder, CloseOrder, CreateRefund, QueryRefund, TradeBill, BillDownload:
 		return payEndpoint
 	case Notify, RefundNotify:
 		return notifyEndpoint
@@ -120,6 +132,12 @@ type Fault struct {
 	// (no code, delay or http_status) and counts refunds created, not
 	// calls: a refused or repeated request does not use it up.
 	RefundOutcome string
+	// BillCorrupt (TradeBill) spoils the next bill(s) handed out:
+	// BillWrongHash answers a hash_value that is not the file's SHA1,
+	// BillTruncated keeps the right hash but serves only the first half
+	// of the file. It stands alone, like RefundOutcome, and counts bills
+	// handed out, not calls.
+	BillCorrupt string
 	// Times is how many calls the fault affects (on Notify and
 	// RefundNotify: how many notifications, each with all its attempts;
 	// with RefundOutcome: how many refunds); zero means once.
@@ -129,8 +147,9 @@ type Fault struct {
 func (f Fault) Validate() error {
 	switch {
 	case f.Endpoint.kind() == unknownEndpoint:
-		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
-			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify)
+		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
+			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify,
+			TradeBill, BillDownload)
 	case f.Delay < 0 || f.Delay > MaxFaultDelay:
 		return fmt.Errorf("delay must be between 0 and %s", MaxFaultDelay)
 	case f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599):
@@ -141,6 +160,8 @@ func (f Fault) Validate() error {
 		return errors.New("errmsg is longer than 512 bytes")
 	case f.RefundOutcome != "":
 		return f.validateRefundOutcome()
+	case f.BillCorrupt != "":
+		return f.validateBillCorrupt()
 	}
 	notifyOnly := f.Duplicate != 0 || f.Drop != 0 || f.SignTest
 	if f.AnswerLost && (f.Endpoint.kind() != payEndpoint || (f.Code == "" && f.HTTPStatus == 0)) {
@@ -187,9 +208,23 @@ func (f Fault) validateRefundOutcome() error {
 	case f.RefundOutcome != RefundAbnormal && f.RefundOutcome != RefundClosed:
 		return fmt.Errorf("refund_outcome must be %q or %q", RefundAbnormal, RefundClosed)
 	case f.ErrCode != 0 || f.Code != "" || f.ErrMsg != "" || f.HTTPStatus != 0 || f.Delay != 0 ||
-		f.Duplicate != 0 || f.Drop != 0 || f.SignTest || f.AnswerLost:
+		f.Duplicate != 0 || f.Drop != 0 || f.SignTest || f.AnswerLost || f.BillCorrupt != "":
 		// A faulted call creates no refund for the outcome to apply to.
 		return errors.New("refund_outcome stands alone: queue code, delay or http_status as a fault of its own")
+	}
+	return nil
+}
+
+func (f Fault) validateBillCorrupt() error {
+	switch {
+	case f.Endpoint != TradeBill:
+		return fmt.Errorf("bill_corrupt is for the %s endpoint", TradeBill)
+	case f.BillCorrupt != BillWrongHash && f.BillCorrupt != BillTruncated:
+		return fmt.Errorf("bill_corrupt must be %q or %q", BillWrongHash, BillTruncated)
+	case f.ErrCode != 0 || f.Code != "" || f.ErrMsg != "" || f.HTTPStatus != 0 || f.Delay != 0 ||
+		f.Duplicate != 0 || f.Drop != 0 || f.SignTest || f.AnswerLost:
+		// A faulted apply hands out no bill for it to spoil.
+		return errors.New("bill_corrupt stands alone: queue code, delay or http_status as a fault of its own")
 	}
 	return nil
 }
