@@ -14,8 +14,10 @@
 //     codes wx.login would hand out;
 //   - internal/wxpay, WeChat Pay APIv3 under /v3/ when Config.Pay is set:
 //     JSAPI prepay, query and close, the user's payment, trade states and
-//     domestic refunds (create, query, ending on their own), with merchant
-//     signatures checked and every answer signed like WeChat's;
+//     domestic refunds (create, query, ending on their own) and the daily
+//     trade bill (apply, then the unsigned download, built from the day's
+//     payments and refunds), with merchant signatures checked and every
+//     answer signed like WeChat's;
 //   - internal/notify, WeChat Pay's payment and refund notifications,
 //     pushed to the merchant's notify_url with WeChat's retry schedule;
 //   - internal/control, the control API under /emulator/ (described in
@@ -24,7 +26,9 @@
 //     (transactions with their notification attempts, refunds and the query
 //     and close calls served for them; refunds with theirs), ends refunds at
 //     once, puts a transaction in the trade states nothing else here
-//     produces (USERPAYING, PAYERROR, REVOKED, REFUND), queues faults, and
+//     produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a day's bill
+//     available before 10:00 Beijing the next day and shows it, queues
+//     faults, and
 //     lists what the web console (Config.Console, at /console/) shows;
 //   - internal/wxshared, what the parts share: faults (queued errcodes,
 //     delays, gateway failures, refunds that end ABNORMAL or CLOSED, and

@@ -37,8 +37,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	mux.Handle("/emulator/users/{name}", methods{http.MethodGet: c.GetUser})
 	mux.Handle("/emulator/faults", methods{http.MethodGet: c.GetFaults, http.MethodPost: c.PostFault, http.MethodDelete: c.DeleteFaults})
 	if e.pay != nil {
-		// ...the user's side of a payment, transactions, refunds and every
-		// notification attempt.
+		// ...the user's side of a payment, transactions, refunds, every
+		// notification attempt and the day's bills.
 		mux.Handle("/emulator/payments", methods{http.MethodPost: c.PostPayment})
 		mux.Handle("/emulator/transactions", methods{http.MethodGet: c.GetTransactions})
 		mux.Handle("/emulator/transactions/{no}", methods{http.MethodGet: c.GetTransaction})
@@ -51,6 +51,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/emulator/refunds/{out_refund_no}/complete", methods{http.MethodPost: c.PostCompleteRefund})
 		mux.Handle("/emulator/refunds/{out_refund_no}/notify", methods{http.MethodPost: c.PostRefundResend})
 		mux.Handle("/emulator/deliveries", methods{http.MethodGet: c.GetDeliveries})
+		mux.Handle("/emulator/bills/{day}", methods{http.MethodGet: c.GetBill})
+		mux.Handle("/emulator/bills/{day}/ready", methods{http.MethodPost: c.PostBillReady})
 	}
 	// The web console, a page over the control API.
 	if cfg.Console != nil {

@@ -24,7 +24,9 @@ type faultJSON struct {
 	AnswerLost bool              `json:"answer_lost,omitempty"`
 	// RefundOutcome: "ABNORMAL" or "CLOSED" (endpoint refund).
 	RefundOutcome string `json:"refund_outcome,omitempty"`
-	Times         int    `json:"times"`
+	// BillCorrupt: "hash" or "truncate" (endpoint bill).
+	BillCorrupt string `json:"bill_corrupt,omitempty"`
+	Times       int    `json:"times"`
 }
 
 // PostFault: POST /emulator/faults; answers the fault as queued.
@@ -54,6 +56,7 @@ func (a *API) PostFault(w http.ResponseWriter, r *http.Request) {
 		Times:      req.Times,
 
 		RefundOutcome: req.RefundOutcome,
+		BillCorrupt:   req.BillCorrupt,
 	}
 	if err := a.faults.Inject(f); err != nil {
 		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
@@ -79,7 +82,8 @@ func (a *API) GetFaults(w http.ResponseWriter, _ *http.Request) {
 		items = append(items, faultJSON{
 			Endpoint: f.Endpoint, ErrCode: f.ErrCode, Code: f.Code, ErrMsg: f.ErrMsg,
 			DelayMS: f.Delay.Milliseconds(), HTTPStatus: f.HTTPStatus, Duplicate: f.Duplicate,
-			Drop: f.Drop, SignTest: f.SignTest, AnswerLost: f.AnswerLost, RefundOutcome: f.RefundOutcome, Times: f.Times,
+			Drop: f.Drop, SignTest: f.SignTest, AnswerLost: f.AnswerLost, RefundOutcome: f.RefundOutcome,
+			BillCorrupt: f.BillCorrupt, Times: f.Times,
 		})
 	}
 	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})

@@ -207,10 +207,11 @@ func (l billLine) fields(billType string, a billTotals) []string {
 	return slices.Concat(head, refundPart, tail, []string{yuan(a.asked), ""})
 }
 
-// billText keeps free text (商品名称, 商户数据包) from breaking the CSV: a
-// comma becomes a full-width one, a line break a space.
+// billText keeps free text (商品名称, 商户数据包) on its line: a line
+// break becomes a space. Commas stay, as in WeChat's files: readers split
+// values on ",`", not on ",".
 func billText(s string) string {
-	return strings.NewReplacer(",", "，", "\r", " ", "\n", " ").Replace(s)
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }
 
 // yuan writes fen as yuan with 2 decimals.
