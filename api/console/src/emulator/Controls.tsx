@@ -45,7 +45,7 @@ export function Controls(props: { faults: Fault[]; signMode: Schemas['SignMode']
       >
         <label>
           {t('controls.endpoint')}
-          <select name="endpoint" value={form.endpoint} onChange={(e) => setForm({ ...form, endpoint: e.currentTarget.value as Fault['endpoint'] })}>
+          <select name="endpoint" value={form.endpoint} onChange={(e) => setForm({ ...form, endpoint: e.currentTarget.value as Fault['endpoint'], outcome: '' })}>
             {ENDPOINTS.map((ep) => (
               <option value={ep}>{ep}</option>
             ))}
@@ -58,6 +58,16 @@ export function Controls(props: { faults: Fault[]; signMode: Schemas['SignMode']
               <option value="">—</option>
               <option value="ABNORMAL">ABNORMAL</option>
               <option value="CLOSED">CLOSED</option>
+            </select>
+          </label>
+        )}
+        {form.endpoint === 'bill' && (
+          <label>
+            {t('controls.corrupt')}
+            <select name="corrupt" value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.currentTarget.value })}>
+              <option value="">—</option>
+              <option value="hash">hash</option>
+              <option value="truncate">truncate</option>
             </select>
           </label>
         )}

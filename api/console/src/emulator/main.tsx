@@ -1,12 +1,13 @@
 // The emulator console: what "WeChat" saw (test users and their codes, transactions,
-// every notification delivery and its answer, refunds) and the buttons that stand in for a
-// phone and for bad days (mint a login code, pay or fail, send again, drop the next
-// notification, switch signing, queue a fault). Served by the emulator, never by the service.
+// every notification delivery and its answer, refunds, a day's trade bill) and the buttons that
+// stand in for a phone and for bad days (mint a login code, pay or fail, send again, drop the
+// next notification, switch signing, queue a fault, make the day's bill now). Served by the emulator, never by the service.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../shared/style.css';
 import { translator, useLang } from '../shared/i18n';
 import { ErrorLine, Header, Loading } from '../shared/ui';
+import { Bills } from './Bills';
 import { Controls } from './Controls';
 import { Deliveries } from './Deliveries';
 import { dict } from './messages';
@@ -42,6 +43,7 @@ function App() {
         {section('transactions', t('nav.transactions'))}
         {section('deliveries', t('nav.deliveries'))}
         {section('refunds', t('nav.refunds'))}
+        {section('bills', t('nav.bills'))}
         {section('users', t('nav.users'))}
         {section('controls', t('nav.controls'))}
       </Header>
@@ -61,6 +63,7 @@ function App() {
             <Transactions items={snap.transactions} act={act} />
             <Deliveries items={snap.deliveries} />
             <Refunds items={snap.refunds} act={act} />
+            <Bills act={act} />
             <Users items={snap.users} />
             <Controls faults={snap.faults} signMode={snap.signMode} act={act} />
           </>

@@ -10,6 +10,7 @@ const zh = {
   'nav.deliveries': '通知',
   'nav.refunds': '退款',
   'nav.controls': '故障',
+  'nav.bills': '账单',
   'users.title': '测试用户与登录',
   'users.name': '用户名',
   'users.mint': '生成登录码（wx.login）',
@@ -74,6 +75,12 @@ const zh = {
   'controls.queued': '已排队的故障',
   'controls.clear': '清空故障',
   'controls.ok': '已排队',
+  'controls.corrupt': '账单损坏',
+  'bills.title': '交易账单',
+  'bills.intro': '微信支付在次日 10:00（北京时间）后才提供前一天的账单；“生成账单”让该日账单立即可下载，并显示其内容。',
+  'bills.day': '账单日期（北京时间）',
+  'bills.make': '生成账单',
+  'bills.made': '{day} 的账单已可下载',
 };
 
 type Key = keyof typeof zh;
@@ -86,6 +93,7 @@ const en: Record<Key, string> = {
   'nav.deliveries': 'Notifications',
   'nav.refunds': 'Refunds',
   'nav.controls': 'Faults',
+  'nav.bills': 'Bills',
   'users.title': 'Test users and logins',
   'users.name': 'User name',
   'users.mint': 'Mint a login code (wx.login)',
@@ -150,6 +158,12 @@ const en: Record<Key, string> = {
   'controls.queued': 'Queued faults',
   'controls.clear': 'Clear faults',
   'controls.ok': 'Queued',
+  'controls.corrupt': 'Spoil the bill',
+  'bills.title': 'Trade bills',
+  'bills.intro': "WeChat Pay hands out a day's bill from 10:00 Beijing time the next day; \"Make the day's bill\" makes it downloadable now and shows it.",
+  'bills.day': 'Bill date (Beijing)',
+  'bills.make': "Make the day's bill",
+  'bills.made': 'The bill of {day} can be downloaded now',
 };
 
 export type EmulatorKey = Key | SharedKey;

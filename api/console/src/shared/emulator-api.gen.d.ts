@@ -203,6 +203,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emulator/bills/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
+                day: components["parameters"]["BillDay"];
+            };
+            cookie?: never;
+        };
+        /** A day's trade bill as WeChat Pay's download serves it uncompressed, ready or not */
+        get: operations["getBill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/bills/{day}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
+                day: components["parameters"]["BillDay"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let GET /v3/bill/tradebill hand out the day's bill now instead of at 10:00 Beijing the next day */
+        post: operations["makeBillReady"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emulator/faults": {
         parameters: {
             query?: never;
@@ -363,7 +403,7 @@ export interface components {
         };
         Fault: {
             /** @enum {string} */
-            endpoint: "jscode2session" | "stable_token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify";
+            endpoint: "jscode2session" | "stable_token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify" | "bill" | "bill_download";
             /** @description Login endpoints (-1, 45011, 40226…). */
             errcode?: number;
             /** @description WeChat Pay endpoints (SYSTEM_ERROR, FREQUENCY_LIMITED…). */
@@ -379,8 +419,17 @@ export interface components {
             answer_lost?: boolean;
             /** @enum {string} */
             refund_outcome?: "ABNORMAL" | "CLOSED";
+            /**
+             * @description Endpoint bill, alone - the next bill handed out has a wrong hash_value, or its download stops halfway.
+             * @enum {string}
+             */
+            bill_corrupt?: "hash" | "truncate";
             /** @description How many calls (notifications, refunds) it affects; 0 means 1. */
             times?: number;
+        };
+        BillReady: {
+            day: string;
+            ready: boolean;
         };
         SignMode: {
             /** @enum {string} */
@@ -401,6 +450,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
+        BillDay: string;
         OutTradeNo: string;
         OutRefundNo: string;
     };
@@ -672,6 +723,64 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    getBill: {
+        parameters: {
+            query?: {
+                bill_type?: "ALL" | "SUCCESS" | "REFUND";
+            };
+            header?: never;
+            path: {
+                /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
+                day: components["parameters"]["BillDay"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The CSV: header, one line per payment (by success time) and per refund
+             *     (by acceptance) of the Beijing day, summary header, summary; every value
+             *     prefixed with a backtick, lines ended by CRLF. X-Bill-Ready says whether
+             *     GET /v3/bill/tradebill hands it out now (from 10:00 Beijing the next day,
+             *     or once made ready).
+             */
+            200: {
+                headers: {
+                    "X-Bill-Ready"?: "true" | "false";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+        };
+    };
+    makeBillReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
+                day: components["parameters"]["BillDay"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day is ready (its bill is still built at each apply, so today's grows with today's trades). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillReady"];
+                };
+            };
+            400: components["responses"]["Error"];
         };
     };
     listFaults: {

@@ -1,0 +1,9 @@
+import { describe, expect, it } from 'vitest';
+import { beijingDay } from './bills';
+
+describe('beijingDay', () => {
+  it('cuts the day at 00:00 Beijing, 16:00 UTC', () => {
+    expect(beijingDay(new Date('2025-03-01T15:59:59Z'))).toBe('2025-03-01');
+    expect(beijingDay(new Date('2025-03-01T16:00:00Z'))).toBe('2025-03-02');
+  });
+});
