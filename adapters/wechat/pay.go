@@ -58,7 +58,7 @@ type PayConfig struct {
 }
 
 // Pay is the merchant's side of WeChat Pay APIv3 for JSAPI (mini-program)
-// payments and their refunds (refund.go). The official SDK signs requests, verifies answers and
+// payments, their refunds (refund.go) and the daily trade bill (bill.go). The official SDK signs requests, verifies answers and
 // notifications and decrypts resources; Pay chooses URLs (from
 // configuration: the SDK's service clients hard-code WeChat's host) and
 // translates WeChat's answers into domain types and errors. It is safe for
@@ -73,6 +73,7 @@ type Pay struct {
 	timeout         time.Duration
 	now             func() time.Time
 	client          *core.Client
+	bills           *core.Client // downloads bill files (bill.go)
 	verifier        *serialVerifier
 	apiV3Key        string // decrypts notifications; also redacted from foreign text
 	log             *slog.Logger
@@ -81,6 +82,7 @@ type Pay struct {
 var (
 	_ domain.WeChatPay     = (*Pay)(nil)
 	_ domain.WeChatRefunds = (*Pay)(nil)
+	// domain.WeChatBills: bill.go
 )
 
 // NewPay validates cfg and builds the SDK client around hc (nil: a client of
@@ -105,10 +107,14 @@ func NewPay(cfg PayConfig, hc *http.Client, log *slog.Logger) (*Pay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wechat pay: build SDK client: %w", err)
 	}
+	bills, err := newBillDownloader(cfg.MchID, cfg.MchCertSerial, cfg.MchPrivateKey, hc)
+	if err != nil {
+		return nil, fmt.Errorf("wechat pay: build SDK client for bill files: %w", err)
+	}
 	p := &Pay{
 		base: strings.TrimRight(cfg.BaseURL, "/"), appID: cfg.AppID, mchID: cfg.MchID,
 		key: cfg.MchPrivateKey, notifyURL: cfg.NotifyURL, refundNotifyURL: cfg.RefundNotifyURL, timeout: cfg.Timeout, now: cfg.Now,
-		client: client, verifier: v, apiV3Key: cfg.APIv3Key,
+		client: client, bills: bills, verifier: v, apiV3Key: cfg.APIv3Key,
 		log: log.With("component", "wechat.pay"),
 	}
 	if p.timeout == 0 {

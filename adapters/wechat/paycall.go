@@ -80,6 +80,11 @@ func (p *Pay) apiError(ctx context.Context, op string, e *core.APIError) error {
 	}
 	attrs := []any{"op", op, "status", e.StatusCode, "code", code, "message", msg, "request_id", e.Header.Get("Request-Id")}
 	switch {
+	case e.Code == codeStatementCreating && e.StatusCode/100 == 4 && op == opTradeBill:
+		p.log.InfoContext(ctx, "WeChat Pay is still making the bill: ask again later", attrs...)
+		return fail(domain.ErrBillNotReady)
+	case e.Code == codeNoStatementExist && e.StatusCode/100 == 4 && op == opTradeBill:
+		return fail(domain.ErrNoBill)
 	case e.Code == codeOrderNotExist && e.StatusCode/100 == 4 && (op == "query" || op == "close"),
 		e.Code == codeResourceNotExists && e.StatusCode/100 == 4 && op == "refund_query":
 		// Only a lookup can say "not found"; to a create it is a refusal.
