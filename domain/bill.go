@@ -88,5 +88,11 @@ type WeChatBills interface {
 	// the file's order, then returns its summary. each's error stops the
 	// stream and is returned. Errors: ErrBillNotReady, ErrNoBill,
 	// *BillError, ErrPaymentUnavailable.
+	//
+	// The file is streamed, never held, so lines reach each before the
+	// SHA1 (over the whole file) and the summary can be checked: whatever
+	// each received is provisional until TradeBill returns nil. On any
+	// error, discard all of it (a *BillError with LineNo 0 and a SHA1
+	// reason arrives after every line was handed over).
 	TradeBill(ctx context.Context, day string, each func(BillLine) error) (BillSummary, error)
 }

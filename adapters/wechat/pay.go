@@ -58,7 +58,8 @@ type PayConfig struct {
 }
 
 // Pay is the merchant's side of WeChat Pay APIv3 for JSAPI (mini-program)
-// payments, their refunds (refund.go) and the daily trade bill (bill.go). The official SDK signs requests, verifies answers and
+// payments, their refunds (refund.go) and the daily trade bill (bill.go).
+// The official SDK signs requests, verifies answers and
 // notifications and decrypts resources; Pay chooses URLs (from
 // configuration: the SDK's service clients hard-code WeChat's host) and
 // translates WeChat's answers into domain types and errors. It is safe for
