@@ -16,8 +16,19 @@ import (
 // came back as a 500 (found by FuzzAdminCreateProductBody). It runs after
 // the validator, which has read the body (JSON, within MaxBodyBytes) and
 // put it back.
+//
+// It also refuses a body with anything but white space after its JSON
+// value: the validator and the strict decoder read only the first value,
+// so `{"note":"x"}?` was answered 200 as if the rest were not there.
 func refuseNUL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if trailingAfterJSON(r) {
+			p := newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "The request body holds more than one JSON value.")
+			pointer := "/"
+			p.Errors = &[]FieldError{{Pointer: &pointer, Detail: "something follows the JSON value"}}
+			writeProblem(w, r, p, 0)
+			return
+		}
 		if pointer, ok := nulIn(r); ok {
 			p := newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "Text may not contain the character U+0000.")
 			p.Errors = &[]FieldError{{Pointer: &pointer, Detail: "contains U+0000"}}
@@ -26,6 +37,26 @@ func refuseNUL(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// trailingAfterJSON says whether the body (already read and put back by
+// the validator) holds a JSON value followed by more than white space.
+func trailingAfterJSON(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if dec.Decode(&v) != nil {
+		return false // not JSON at all: the strict decoder refuses it
+	}
+	_, err = dec.Token()
+	return err != io.EOF
 }
 
 // nulIn names where a request holds U+0000: "query:name" or the body's

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -25,5 +26,23 @@ func TestAMalformedIDGetsAPointer(t *testing.T) {
 	if res := h.do("GET", "/v1/orders/not-a-uuid", token, nil, &p); res.StatusCode != 400 || p.Errors == nil ||
 		(*p.Errors)[0].Pointer == nil || *(*p.Errors)[0].Pointer != "path:orderId" {
 		t.Errorf("a malformed path id: %d %+v", res.StatusCode, p)
+	}
+}
+
+// The validator and the strict decoder read only a body's first JSON
+// value: what follows it must not be ignored silently.
+func TestABodyWithMoreThanOneJSONValueIsRefused(t *testing.T) {
+	h := newHarness(t)
+	for _, body := range []string{`{"code":"0a1b2c3d"}?`, `{"code":"0a1b2c3d"} {"code":"x"}`, `{"code":"0a1b2c3d"}]`} {
+		req, err := http.NewRequest("POST", h.url+"/v1/auth/login", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		var p api.Problem
+		res := h.send(req, &p)
+		if res.StatusCode != 400 || p.Code != api.ProblemCodeInvalidRequest || p.Errors == nil || (*p.Errors)[0].Detail != "something follows the JSON value" {
+			t.Errorf("%s: %d %+v", body, res.StatusCode, p)
+		}
 	}
 }
