@@ -202,6 +202,10 @@ func TestCancelClosesAtWeChatAndReleasesStock(t *testing.T) {
 	if res := h.do("POST", "/v1/orders/"+c.Order.Id.String()+"/cancel", token, nil, &o); res.StatusCode != 200 || o.Status != api.Cancelled {
 		t.Fatalf("cancel: %d %s", res.StatusCode, o.Status)
 	}
+	// The answer is the whole order, lines included.
+	if len(o.Items) != 1 || o.Items[0].Quantity != 3 || o.TotalFen != c.Order.TotalFen {
+		t.Fatalf("cancelled order: %+v", o)
+	}
 	if txn, _ := h.emu.Transaction(c.Order.OutTradeNo); txn.TradeState != "CLOSED" {
 		t.Fatalf("WeChat transaction is %s, want CLOSED", txn.TradeState)
 	}

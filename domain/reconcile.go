@@ -228,7 +228,7 @@ func (r *Reconcile) settle(ctx context.Context, orderID uuid.UUID) (string, erro
 		return OutcomeFailed, err
 	}
 	outcome := endOutcome(o)
-	if _, err := closeAtWeChat(ctx, r.orders, r.pay, r.confirm, o, false); err != nil {
+	if err := closeAtWeChat(ctx, r.orders, r.pay, r.confirm, o, false); err != nil {
 		if errors.Is(err, ErrOrderNotCancellable) {
 			return OutcomePaid, nil // paid after all, applied from the query
 		}
@@ -244,7 +244,7 @@ func (r *Reconcile) expire(ctx context.Context, o *Order, eventType string) (str
 	outcome := endOutcome(o)
 	now := r.now()
 	a := UnpaidAnswer{Source: SourceQuery, EventType: eventType, OutTradeNo: o.OutTradeNo()}
-	_, verdict, err := r.confirm.EndUnpaid(ctx, a, func(o *Order) error { return o.ExpireUnpaid(now) })
+	verdict, err := r.confirm.EndUnpaid(ctx, a, func(o *Order) error { return o.ExpireUnpaid(now) })
 	switch {
 	case err != nil:
 		return OutcomeFailed, err

@@ -186,7 +186,12 @@ func (c *CancelOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID)
 	if err != nil {
 		return nil, err
 	}
-	return closeAtWeChat(ctx, c.orders, c.pay, c.confirm, order, true)
+	if err := closeAtWeChat(ctx, c.orders, c.pay, c.confirm, order, true); err != nil {
+		return nil, err
+	}
+	// Read whole, lines included: the close is recorded with the ledger,
+	// which (like every notification) loads the order without them.
+	return c.orders.FindOrder(ctx, s.User().ID(), orderID)
 }
 
 // closeAtWeChat finishes what BeginCancel (or beginExpire) started. Only
@@ -195,32 +200,32 @@ func (c *CancelOrder) Execute(ctx context.Context, s Session, orderID uuid.UUID)
 // error, so that nothing is cancelled on a guess. With reopen, a cancel
 // that WeChat refused puts the order back to pending (the user may still
 // pay); otherwise it stays closing for the next settle attempt.
-func closeAtWeChat(ctx context.Context, orders Orders, pay WeChatPay, confirm *ConfirmPayment, order *Order, reopen bool) (*Order, error) {
+func closeAtWeChat(ctx context.Context, orders Orders, pay WeChatPay, confirm *ConfirmPayment, order *Order, reopen bool) error {
 	err := pay.CloseOrder(ctx, order.OutTradeNo())
 	switch {
 	case err == nil:
 		// WeChat closed it: no money can move for it now, which the ledger
 		// records with the order's end.
 		a := UnpaidAnswer{Source: SourceClose, EventType: EventTradeClosed, OutTradeNo: order.OutTradeNo()}
-		o, _, err := confirm.EndUnpaid(ctx, a, func(o *Order) error {
+		_, err := confirm.EndUnpaid(ctx, a, func(o *Order) error {
 			if o.Status() != OrderClosing {
 				return errAlreadyEnded // a payment (or another close) got there first
 			}
 			return o.FinishClose()
 		})
-		return o, err
+		return err
 	case errors.Is(err, ErrOrderPaidAtWeChat):
 		if _, _, serr := settleFromQuery(ctx, pay, confirm, order.OutTradeNo()); serr != nil {
-			return nil, fmt.Errorf("close: WeChat says paid, then: %w", serr)
+			return fmt.Errorf("close: WeChat says paid, then: %w", serr)
 		}
-		return nil, ErrOrderNotCancellable
+		return ErrOrderNotCancellable
 	case reopen:
 		if _, aerr := orders.UpdateOrder(ctx, order.ID(), func(o *Order) error { return o.AbortClose() }); aerr != nil {
-			return nil, errors.Join(err, aerr)
+			return errors.Join(err, aerr)
 		}
-		return nil, fmt.Errorf("close at WeChat: %w", err)
+		return fmt.Errorf("close at WeChat: %w", err)
 	default:
-		return nil, fmt.Errorf("close at WeChat: %w", err)
+		return fmt.Errorf("close at WeChat: %w", err)
 	}
 }
 

@@ -35,19 +35,17 @@ func (a UnpaidAnswer) eventID() string {
 // EndUnpaid applies end (expiry, or the end of a cancel's close) to the
 // order on WeChat's word that no money moved, and ledgers that word in the
 // same transaction: every answer that decides none moved is a ledger row,
-// like the ones that say it did. It returns the order as it then stands;
-// an order that had already ended (or was paid meanwhile) is a duplicate.
-func (c *ConfirmPayment) EndUnpaid(ctx context.Context, a UnpaidAnswer, end func(*Order) error) (*Order, Verdict, error) {
+// like the ones that say it did. An order that had already ended (or was
+// paid meanwhile) is a duplicate.
+func (c *ConfirmPayment) EndUnpaid(ctx context.Context, a UnpaidAnswer, end func(*Order) error) (Verdict, error) {
 	rec := PaymentRecord{
 		EventID: a.eventID(), Source: a.Source, EventType: a.EventType, ReceivedAt: c.now().UTC(),
 		Transaction: Transaction{OutTradeNo: a.OutTradeNo},
 	}
-	var order *Order
 	verdict, err := c.orders.RecordPayment(ctx, rec, func(o *Order) (Verdict, string, error) {
 		if o == nil {
 			return "", "", fmt.Errorf("%w: order %s", ErrNotFound, a.OutTradeNo)
 		}
-		order = o
 		before := o.Status()
 		err := end(o)
 		switch {
@@ -59,8 +57,8 @@ func (c *ConfirmPayment) EndUnpaid(ctx context.Context, a UnpaidAnswer, end func
 		return VerdictApplied, fmt.Sprintf("%s → %s: no money moved", before, o.Status()), nil
 	})
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	c.monitor.PaymentVerdict(a.Source, verdict)
-	return order, verdict, nil
+	return verdict, nil
 }
