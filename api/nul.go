@@ -22,14 +22,19 @@ import (
 // so `{"note":"x"}?` was answered 200 as if the rest were not there.
 func refuseNUL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if trailingAfterJSON(r) {
+		body, err := readBody(r)
+		if err != nil {
+			next.ServeHTTP(w, r) // the validator has read it once already; let the handler say
+			return
+		}
+		if trailingAfterJSON(body) {
 			p := newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "The request body holds more than one JSON value.")
 			pointer := "/"
 			p.Errors = &[]FieldError{{Pointer: &pointer, Detail: "something follows the JSON value"}}
 			writeProblem(w, r, p, 0)
 			return
 		}
-		if pointer, ok := nulIn(r); ok {
+		if pointer, ok := nulIn(r, body); ok {
 			p := newProblem(http.StatusBadRequest, ProblemCodeInvalidRequest, "Text may not contain the character U+0000.")
 			p.Errors = &[]FieldError{{Pointer: &pointer, Detail: "contains U+0000"}}
 			writeProblem(w, r, p, 0)
@@ -39,15 +44,22 @@ func refuseNUL(next http.Handler) http.Handler {
 	})
 }
 
-// trailingAfterJSON says whether the body (already read and put back by
-// the validator) holds a JSON value followed by more than white space.
-func trailingAfterJSON(r *http.Request) bool {
+// readBody reads the body (already read and put back by the validator,
+// within MaxBodyBytes) once, and puts it back for the handler.
+func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return false
+		return nil, nil
 	}
 	body, err := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+	return body, err
+}
+
+// trailingAfterJSON says whether body holds a JSON value followed by more
+// than white space. A valid document (every honest request) costs one
+// allocation-free scan.
+func trailingAfterJSON(body []byte) bool {
+	if len(bytes.TrimSpace(body)) == 0 || json.Valid(body) {
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -55,13 +67,13 @@ func trailingAfterJSON(r *http.Request) bool {
 	if dec.Decode(&v) != nil {
 		return false // not JSON at all: the strict decoder refuses it
 	}
-	_, err = dec.Token()
+	_, err := dec.Token()
 	return err != io.EOF
 }
 
 // nulIn names where a request holds U+0000: "query:name" or the body's
 // JSON pointer.
-func nulIn(r *http.Request) (string, bool) {
+func nulIn(r *http.Request, body []byte) (string, bool) {
 	if strings.Contains(r.URL.RawQuery, "%00") {
 		q := r.URL.Query()
 		names := make([]string, 0, len(q))
@@ -75,16 +87,10 @@ func nulIn(r *http.Request) (string, bool) {
 			}
 		}
 	}
-	if r.Body == nil || r.Body == http.NoBody {
+	if !bytes.Contains(body, []byte(`\u0000`)) { // the only way JSON spells it
 		return "", false
 	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || !bytes.Contains(body, []byte(`\u0000`)) { // the only way JSON spells it
-		return "", false
-	}
-	// Read as the strict handlers read it: the first JSON value, whatever
-	// follows it.
+	// Read as the strict handlers read it: the first JSON value.
 	var v any
 	if json.NewDecoder(bytes.NewReader(body)).Decode(&v) != nil {
 		return "", false // the strict decoder refuses it
