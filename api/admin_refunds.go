@@ -20,13 +20,8 @@ func (s *Server) AdminListUnsettledRefunds(ctx context.Context, req AdminListUns
 	if err != nil {
 		return nil, err
 	}
-	page := AdminRefundPage{Items: []AdminRefund{}}
-	if len(refunds) > limit {
-		refunds = refunds[:limit]
-		last := refunds[limit-1]
-		next := encodeCursor(domain.RefundCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
-		page.NextCursor = &next
-	}
+	refunds, next := trimPage(refunds, limit)
+	page := AdminRefundPage{Items: []AdminRefund{}, NextCursor: next}
 	for _, r := range refunds {
 		page.Items = append(page.Items, adminRefundOut(r.Refund, r.OutTradeNo))
 	}

@@ -135,17 +135,21 @@ func pageArgs(limit *int, cursor *string) (int, *domain.OrderCursor, *Problem) {
 	return n, &c, nil
 }
 
-// trimPage keeps the first limit of the limit+1 orders asked for (the
-// extra row tells, without a count, that there is a next page) and gives
-// the next page's cursor, nil on the last page.
-func trimPage(orders []*domain.Order, limit int) ([]*domain.Order, *string) {
-	if len(orders) <= limit {
-		return orders, nil
+// trimPage keeps the first limit of the limit+1 rows asked for (the extra
+// row tells, without a count, that there is a next page) and gives the
+// next page's cursor, nil on the last page. Orders and refunds both page
+// by (created_at, id).
+func trimPage[T interface {
+	CreatedAt() time.Time
+	ID() uuid.UUID
+}](rows []T, limit int) ([]T, *string) {
+	if len(rows) <= limit {
+		return rows, nil
 	}
-	orders = orders[:limit]
-	last := orders[limit-1]
+	rows = rows[:limit]
+	last := rows[limit-1]
 	next := encodeCursor(domain.OrderCursor{CreatedAt: last.CreatedAt(), ID: last.ID()})
-	return orders, &next
+	return rows, &next
 }
 
 func encodeCursor(c domain.OrderCursor) string {

@@ -364,3 +364,32 @@ func (h *harness) dumpLedger(outTradeNo string) string {
 	}
 	return b.String()
 }
+
+// Unsettled refunds page like orders: limit, then the cursor to the rest.
+func TestUnsettledRefundsPage(t *testing.T) {
+	h := newHarness(t)
+	_, co := h.paidOrder(2)
+	var nos []string
+	for range 3 {
+		_, r, _ := h.refund(co.Order.Id, "", 100, "")
+		nos = append(nos, r.OutRefundNo)
+	}
+	var got []string
+	path := "/admin/v1/refunds?limit=2"
+	for path != "" {
+		var page api.AdminRefundPage
+		if res := h.do("GET", path, h.operatorKey, nil, &page); res.StatusCode != 200 || len(page.Items) > 2 {
+			t.Fatalf("%s: %d %+v", path, res.StatusCode, page)
+		}
+		for _, r := range page.Items {
+			got = append(got, r.OutRefundNo)
+		}
+		path = ""
+		if page.NextCursor != nil {
+			path = "/admin/v1/refunds?limit=2&cursor=" + *page.NextCursor
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(nos, " ") {
+		t.Fatalf("pages gave %q, want %q (oldest first)", got, nos)
+	}
+}
