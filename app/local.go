@@ -83,6 +83,19 @@ func ensureDatabase(ctx context.Context, adminURL, name string) error {
 // devKey reads the emulator-mode encryption key, creating it on first use,
 // so that session keys stored by one `make run` decrypt in the next.
 func devKey(path string) (string, error) {
+	return keptSecret(path, func() (string, error) {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
+		}
+		return base64.StdEncoding.EncodeToString(raw), nil
+	})
+}
+
+// keptSecret reads the secret kept at path under DATA_DIR, or makes one
+// and keeps it there (0600) on first use: what make run needs to stay the
+// same from one run to the next.
+func keptSecret(path string, mint func() (string, error)) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), nil
@@ -90,18 +103,17 @@ func devKey(path string) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	secret, err := mint()
+	if err != nil {
 		return "", err
 	}
-	key := base64.StdEncoding.EncodeToString(raw)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", err
 	}
-	return key, nil
+	return secret, nil
 }
 
 // printWalkthrough shows a newcomer where things are and the curl sequence

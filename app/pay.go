@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.uber.org/fx"
@@ -123,29 +122,18 @@ func withEmulatorKeys(cfg Config) (Config, error) {
 // devOperatorKey reads make run's operator key from path, minting and
 // keeping it there (0600) on first use.
 func devOperatorKey(path string) (*mintedKey, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key := strings.TrimSpace(string(b))
-		id, digest, err := token.DigestOperatorKey(key)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w (delete it to mint a new one)", path, err)
-		}
-		return &mintedKey{id: id, key: key, digest: digest}, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	key, _, digest, err := token.MintOperatorKey("dev")
+	key, err := keptSecret(path, func() (string, error) {
+		key, _, _, err := token.MintOperatorKey("dev")
+		return key, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+	id, digest, err := token.DigestOperatorKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (delete it to mint a new one)", path, err)
 	}
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return &mintedKey{id: "dev", key: key, digest: digest}, nil
+	return &mintedKey{id: id, key: key, digest: digest}, nil
 }
 
 // emulatorKeys are kept in EMULATOR_KEYS_FILE (by default under DATA_DIR):
