@@ -81,7 +81,7 @@ func (s *Store) OpenAttention(ctx context.Context, limit int) ([]domain.Attentio
 func (s *Store) ResolveAttention(ctx context.Context, id int64, note string, a domain.Audit) (domain.AttentionRecord, error) {
 	var out domain.AttentionRecord
 	err := s.inTx(ctx, func(_ pgx.Tx, q *dbsqlc.Queries) error {
-		row, err := q.ResolveAttention(ctx, dbsqlc.ResolveAttentionParams{ID: id, At: a.At, ResolvedBy: "operator:" + a.KeyID, Note: note})
+		row, err := q.ResolveAttention(ctx, dbsqlc.ResolveAttentionParams{ID: id, At: a.At, ResolvedBy: domain.OperatorActor(a.KeyID), Note: note})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return domain.ErrNotFound
 		}
