@@ -3,9 +3,6 @@ package wechat
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/services/payments"
+	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
 	"github.com/wxmp/wxmp/domain"
 )
@@ -253,21 +251,13 @@ func (p *Pay) openNotification(ctx context.Context, h http.Header, body []byte) 
 
 // opens says whether the resource decrypts with our APIv3 key. The SDK
 // leaves Plaintext empty both when it does not and when it decrypts to
-// nothing, which is a malformed resource, not a wrong key.
+// nothing, which is a malformed resource, not a wrong key. The nonce is
+// checked first: the SDK's decrypt panics on any but GCM's 12 bytes.
 func (p *Pay) opens(r *notify.EncryptedResource) bool {
-	block, err := aes.NewCipher([]byte(p.apiV3Key))
-	if err != nil {
+	if len(r.Nonce) != gcmNonceSize {
 		return false
 	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil || len(r.Nonce) != gcm.NonceSize() {
-		return false
-	}
-	sealed, err := base64.StdEncoding.DecodeString(r.Ciphertext)
-	if err != nil {
-		return false
-	}
-	_, err = gcm.Open(nil, []byte(r.Nonce), sealed, []byte(r.AssociatedData))
+	_, err := utils.DecryptAES256GCM(p.apiV3Key, r.AssociatedData, r.Nonce, r.Ciphertext)
 	return err == nil
 }
 
