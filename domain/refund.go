@@ -208,7 +208,7 @@ func (o *Order) Refund(amountFen int64, reason, requestedBy string, now time.Tim
 	}
 	o.refunds = append(o.refunds, r)
 	o.changedRefunds = append(o.changedRefunds, r)
-	o.jobs = append(o.jobs, Job{Kind: JobSubmitRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: now})
+	o.scheduleRefundSubmit(r, now)
 	if requestedBy == SystemActor {
 		// Recorded like an operator's refund, with the service as the actor
 		// (an operator's is audited by the use case that carries its key).

@@ -42,6 +42,12 @@ func (p RefundPolicy) wait(check int) time.Duration {
 // person has been asked, and WeChat's word, whenever it comes, still ends it.
 const SlowRefundCheck = 24 * time.Hour
 
+// scheduleRefundSubmit asks for the refund to be sent to WeChat (again,
+// with the same number).
+func (o *Order) scheduleRefundSubmit(r *Refund, at time.Time) {
+	o.jobs = append(o.jobs, Job{Kind: JobSubmitRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: at.UTC()})
+}
+
 // scheduleRefundCheck asks for the refund's next check.
 func (o *Order) scheduleRefundCheck(r *Refund, at time.Time) {
 	o.jobs = append(o.jobs, Job{Kind: JobCheckRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: at.UTC()})
@@ -407,7 +413,7 @@ func (d *refundDesk) ask(ctx context.Context, orderID uuid.UUID, outRefundNo str
 	if errors.Is(err, ErrNotFound) {
 		_, err = d.orders.UpdateOrder(ctx, orderID, func(o *Order) error {
 			if r := o.refund(outRefundNo); r != nil && r.status == RefundProcessing {
-				o.jobs = append(o.jobs, Job{Kind: JobSubmitRefund, OrderID: o.id, RefundNo: r.outRefundNo, RunAt: d.now().UTC()})
+				o.scheduleRefundSubmit(r, d.now())
 			}
 			return nil
 		})
