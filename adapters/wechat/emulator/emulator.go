@@ -31,7 +31,8 @@
 //     faults, and
 //     lists what the web console (Config.Console, at /console/) shows;
 //   - internal/wxshared, what the parts share: faults (queued errcodes,
-//     delays, gateway failures, refunds that end ABNORMAL or CLOSED, and
+//     delays, gateway failures, refunds that end ABNORMAL or CLOSED,
+//     bills that are broken or disagree with the merchant's books, and
 //     misbehaving notifications, to exercise the client's retry, timeout and
 //     idempotency paths) and the queue every endpoint takes them from,
 //     WeChat Pay's keys and signatures, ids, JSON answers and the background

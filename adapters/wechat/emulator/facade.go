@@ -48,9 +48,17 @@ const (
 	TradeBill    = wxshared.TradeBill    // GET /v3/bill/tradebill
 	BillDownload = wxshared.BillDownload // GET /v3/billdownload/file
 	// Fault.BillCorrupt values: the next bill's hash_value is wrong, or its
-	// download stops halfway through the file.
+	// download stops halfway through the file...
 	BillWrongHash = wxshared.BillWrongHash
 	BillTruncated = wxshared.BillTruncated
+	// ...or one payment line (Fault.OutTradeNo's, else the first) is 1 fen
+	// more than the transaction was, appears twice, or has 订单金额
+	// BillMalformedAmount; the summary and hash_value agree with the file
+	// as written.
+	BillWrongAmount     = wxshared.BillWrongAmount
+	BillDuplicated      = wxshared.BillDuplicated
+	BillMalformed       = wxshared.BillMalformed
+	BillMalformedAmount = wxshared.BillMalformedAmount
 
 	MaxFaultDelay     = wxshared.MaxFaultDelay
 	MaxFaultDuplicate = wxshared.MaxFaultDuplicate

@@ -57,3 +57,36 @@ func TestConsoleMakesTheDaysBill(t *testing.T) {
 		t.Fatalf("faults: %s", faults)
 	}
 }
+
+// The faults that spoil one payment line, as the console queues them.
+func TestConsoleQueuesBillLineFaults(t *testing.T) {
+	f := emutest.StartPay(t, emutest.Manual)
+	c := controlContract(t, f.Srv.URL)
+	for _, body := range []string{
+		`{"endpoint":"bill","bill_corrupt":"amount"}`,
+		`{"endpoint":"bill","bill_corrupt":"duplicate","out_trade_no":"console-bill-2"}`,
+		`{"endpoint":"bill","bill_corrupt":"malformed","out_trade_no":"console-bill-3","times":2}`,
+	} {
+		c.call(http.MethodPost, "/emulator/faults", body, http.StatusCreated)
+	}
+	got := emutest.Decode[struct {
+		Items []struct {
+			BillCorrupt string `json:"bill_corrupt"`
+			OutTradeNo  string `json:"out_trade_no"`
+			Times       int    `json:"times"`
+		} `json:"items"`
+	}](t, c.call(http.MethodGet, "/emulator/faults", "", http.StatusOK)).Items
+	if len(got) != 3 || got[0].BillCorrupt != "amount" || got[0].OutTradeNo != "" || got[1].OutTradeNo != "console-bill-2" ||
+		got[2].BillCorrupt != "malformed" || got[2].Times != 2 {
+		t.Fatalf("faults %+v", got)
+	}
+	for _, body := range []string{
+		`{"endpoint":"bill","bill_corrupt":"hash","out_trade_no":"console-bill-2"}`,
+		`{"endpoint":"bill","out_trade_no":"console-bill-2","code":"SYSTEM_ERROR"}`,
+		`{"endpoint":"bill_download","bill_corrupt":"duplicate"}`,
+		`{"endpoint":"bill","bill_corrupt":"twice"}`,
+	} {
+		resp, b := emutest.Do(t, http.MethodPost, f.Srv.URL+"/emulator/faults", body)
+		t.Run(body, func(t *testing.T) { emutest.ControlError(t, resp, b, http.StatusBadRequest) })
+	}
+}

@@ -24,9 +24,13 @@ type faultJSON struct {
 	AnswerLost bool              `json:"answer_lost,omitempty"`
 	// RefundOutcome: "ABNORMAL" or "CLOSED" (endpoint refund).
 	RefundOutcome string `json:"refund_outcome,omitempty"`
-	// BillCorrupt: "hash" or "truncate" (endpoint bill).
+	// BillCorrupt: "hash", "truncate", "amount", "duplicate" or
+	// "malformed" (endpoint bill).
 	BillCorrupt string `json:"bill_corrupt,omitempty"`
-	Times       int    `json:"times"`
+	// OutTradeNo: whose payment line "amount", "duplicate" or "malformed"
+	// spoils; omitted, the bill's first.
+	OutTradeNo string `json:"out_trade_no,omitempty"`
+	Times      int    `json:"times"`
 }
 
 // PostFault: POST /emulator/faults; answers the fault as queued.
@@ -57,6 +61,7 @@ func (a *API) PostFault(w http.ResponseWriter, r *http.Request) {
 
 		RefundOutcome: req.RefundOutcome,
 		BillCorrupt:   req.BillCorrupt,
+		OutTradeNo:    req.OutTradeNo,
 	}
 	if err := a.faults.Inject(f); err != nil {
 		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
@@ -83,7 +88,7 @@ func (a *API) GetFaults(w http.ResponseWriter, _ *http.Request) {
 			Endpoint: f.Endpoint, ErrCode: f.ErrCode, Code: f.Code, ErrMsg: f.ErrMsg,
 			DelayMS: f.Delay.Milliseconds(), HTTPStatus: f.HTTPStatus, Duplicate: f.Duplicate,
 			Drop: f.Drop, SignTest: f.SignTest, AnswerLost: f.AnswerLost, RefundOutcome: f.RefundOutcome,
-			BillCorrupt: f.BillCorrupt, Times: f.Times,
+			BillCorrupt: f.BillCorrupt, OutTradeNo: f.OutTradeNo, Times: f.Times,
 		})
 	}
 	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})

@@ -59,6 +59,11 @@ type billLine struct {
 	refund *refund   // nil on a payment line
 	txn    *transaction
 	status string // the refund's status when the bill was built
+	// A payment line spoiled by a Fault.BillCorrupt (spoilBillLines):
+	// extraFen is added to the amount it says was paid; malformed writes
+	// wxshared.BillMalformedAmount in 订单金额.
+	extraFen  int64
+	malformed bool
 }
 
 // billDay is the Beijing day [start, end) of a yyyy-MM-dd date.
@@ -128,9 +133,38 @@ func (s *billTotals) add(o billTotals) {
 	s.feeE5 += o.feeE5
 }
 
+// spoilBillLines applies a Fault.BillCorrupt that spoils one payment line
+// (wxshared.BillCorruptsLine) to lines: the payment line of
+// f.OutTradeNo, or the first payment line when it is empty. Without such
+// a line, lines come back as they were. The summary adds up the lines as
+// spoiled, so the file agrees with itself: a duplicated line counts twice,
+// a wrong amount is summed as written; a malformed 订单金额 is only how the
+// value is spelt, and the summary keeps the true amount.
+func spoilBillLines(lines []billLine, f wxshared.Fault) []billLine {
+	if !wxshared.BillCorruptsLine(f.BillCorrupt) {
+		return lines
+	}
+	i := slices.IndexFunc(lines, func(l billLine) bool {
+		return l.refund == nil && (f.OutTradeNo == "" || l.txn.outTradeNo == f.OutTradeNo)
+	})
+	if i < 0 {
+		return lines
+	}
+	switch f.BillCorrupt {
+	case wxshared.BillWrongAmount:
+		lines[i].extraFen = 1
+	case wxshared.BillMalformed:
+		lines[i].malformed = true
+	case wxshared.BillDuplicated:
+		lines = slices.Insert(lines, i+1, lines[i])
+	}
+	return lines
+}
+
 func (l billLine) amounts() billTotals {
 	if l.refund == nil {
-		return billTotals{settled: l.txn.total, order: l.txn.total, feeE5: BillFee(l.txn.total) * 1000}
+		paid := l.txn.total + l.extraFen
+		return billTotals{settled: paid, order: paid, feeE5: BillFee(paid) * 1000}
 	}
 	a := billTotals{asked: l.refund.amount}
 	if l.status != RefundClosed { // a closed refund moved no money
@@ -192,6 +226,9 @@ func (l billLine) fields(billType string, a billTotals) []string {
 		t.payerOpenID, "JSAPI", state, "OTHERS", t.currency, yuan(a.settled), yuan(0),
 	}
 	tail := []string{billText(t.description), billText(t.attach), feeYuan(a.feeE5), FeeRate, yuan(a.order)}
+	if l.malformed {
+		tail[len(tail)-1] = wxshared.BillMalformedAmount
+	}
 	refundPart := []string{refundID, outRefundNo, yuan(a.refunded), yuan(0), refundType, status}
 	switch billType {
 	case BillSuccess:

@@ -1,8 +1,11 @@
 package wxpay
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
 func TestBillFeeRounding(t *testing.T) {
@@ -65,5 +68,20 @@ func TestBillDayCut(t *testing.T) {
 	check(day("2025-02-28", BillAll))
 	if _, _, err := billDay("2025-2-28"); err == nil {
 		t.Error("2025-2-28 accepted")
+	}
+}
+
+// BillWrongAmount writes the line as a payment of one fen more, fee
+// included: 0.83 pays no fee, 0.84 pays 0.01.
+func TestBillWrongAmountMovesTheFee(t *testing.T) {
+	paidAt := time.Date(2025, 3, 1, 12, 0, 0, 0, wxshared.CST)
+	txn := &transaction{order: order{outTradeNo: "fee-0001", total: 83, currency: "CNY"}, state: tradeSuccess, transactionID: "4201", successTime: paidAt}
+	lines := spoilBillLines([]billLine{{at: paidAt, txn: txn}}, wxshared.Fault{BillCorrupt: wxshared.BillWrongAmount})
+	got := string(renderBill(BillSuccess, lines))
+	if !strings.Contains(got, ",`0.84,`0.00,") || !strings.HasSuffix(got, "`1,`0.84,`0.01000,`0.84\r\n") {
+		t.Fatalf("bill:\n%s", got)
+	}
+	if txn.total != 83 {
+		t.Fatalf("the fault changed the transaction: %d", txn.total)
 	}
 }

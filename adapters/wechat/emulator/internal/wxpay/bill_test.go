@@ -268,3 +268,107 @@ func TestTradeBillFaults(t *testing.T) {
 		}
 	}
 }
+
+// The faults that spoil one payment line: the file is whole and its SHA1
+// is hash_value, but it says something other than the merchant's books.
+func TestTradeBillLineFaults(t *testing.T) {
+	d := tradeADay(t)
+	f := d.f
+	if err := f.Emu.MakeBillReady(d.day); err != nil {
+		t.Fatal(err)
+	}
+	refunds := d.refundRow(d.refundA, d.a, "6.00", "-0.04000", "ALL") + d.refundRow(d.refundB, d.b, "0.30", "0.00000", "ALL")
+	// malformed writes abc in 订单金额, the value after 费率.
+	malformed := func(line, amount string) string {
+		return strings.Replace(line, ",`0.60%,`"+amount+",", ",`0.60%,`"+emulator.BillMalformedAmount+",", 1)
+	}
+	for _, c := range []struct {
+		name  string
+		fault emulator.Fault
+		query string
+		want  string
+	}{{
+		name:  "amount, the first payment line",
+		fault: emulator.Fault{BillCorrupt: emulator.BillWrongAmount},
+		want: headerAll + d.paymentRow(d.a, "6.01", "0.04000", true) + d.paymentRow(d.b, "1.00", "0.01000", true) +
+			d.paymentRow(d.c, "2.50", "0.02000", true) + refunds + summaryAll + row("5", "9.51", "6.30", "0.00", "0.03000", "9.51", "6.30"),
+	}, {
+		name:  "amount, a named line of a SUCCESS bill",
+		fault: emulator.Fault{BillCorrupt: emulator.BillWrongAmount, OutTradeNo: "bill-0002"},
+		query: "&bill_type=SUCCESS",
+		want: headerSuccess + d.paymentRow(d.a, "6.00", "0.04000", false) + d.paymentRow(d.b, "1.01", "0.01000", false) +
+			d.paymentRow(d.c, "2.50", "0.02000", false) + summarySuccess + row("3", "9.51", "0.07000", "9.51"),
+	}, {
+		name:  "duplicate, a named line",
+		fault: emulator.Fault{BillCorrupt: emulator.BillDuplicated, OutTradeNo: "bill-0002"},
+		want: headerAll + d.paymentRow(d.a, "6.00", "0.04000", true) + d.paymentRow(d.b, "1.00", "0.01000", true) +
+			d.paymentRow(d.b, "1.00", "0.01000", true) + d.paymentRow(d.c, "2.50", "0.02000", true) + refunds +
+			summaryAll + row("6", "10.50", "6.30", "0.00", "0.04000", "10.50", "6.30"),
+	}, {
+		name:  "malformed, the first payment line",
+		fault: emulator.Fault{BillCorrupt: emulator.BillMalformed},
+		want: headerAll + malformed(d.paymentRow(d.a, "6.00", "0.04000", true), "6.00") + d.paymentRow(d.b, "1.00", "0.01000", true) +
+			d.paymentRow(d.c, "2.50", "0.02000", true) + refunds + summaryAll + row("5", "9.50", "6.30", "0.00", "0.03000", "9.50", "6.30"),
+	}, {
+		name:  "malformed, a named line of a SUCCESS bill",
+		fault: emulator.Fault{BillCorrupt: emulator.BillMalformed, OutTradeNo: "bill-0003"},
+		query: "&bill_type=SUCCESS",
+		want: headerSuccess + d.paymentRow(d.a, "6.00", "0.04000", false) + d.paymentRow(d.b, "1.00", "0.01000", false) +
+			malformed(d.paymentRow(d.c, "2.50", "0.02000", false), "2.50") + summarySuccess + row("3", "9.50", "0.07000", "9.50"),
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			c.fault.Endpoint = emulator.TradeBill
+			f.Inject(t, c.fault)
+			a := applyBill(t, f, "bill_date="+d.day+"&tar_type=GZIP"+c.query)
+			got := download(t, f, a, true)
+			if string(got) != c.want {
+				t.Fatalf("bill:\n%s\nwant:\n%s", got, c.want)
+			}
+			if a.HashValue != sha1Hex(got) {
+				t.Fatalf("hash_value %s is not the SHA1 of the file served (%s)", a.HashValue, sha1Hex(got))
+			}
+			if again := applyBill(t, f, "bill_date="+d.day+c.query); download(t, f, again, false) == nil || again.HashValue == a.HashValue {
+				t.Fatalf("the next bill is spoiled too: the fault was not used up")
+			}
+		})
+	}
+	if malformed(d.paymentRow(d.a, "6.00", "0.04000", true), "6.00") == d.paymentRow(d.a, "6.00", "0.04000", true) {
+		t.Fatal("the test's malformed line is the true one")
+	}
+
+	// A bill without the named payment line is handed out whole, and the
+	// fault is used up all the same: a REFUND bill has no payment line.
+	whole, _ := f.Emu.Bill(d.day, "")
+	refundBill, _ := f.Emu.Bill(d.day, emulator.BillRefund)
+	for _, c := range []struct {
+		fault emulator.Fault
+		query string
+		want  []byte
+	}{
+		{emulator.Fault{BillCorrupt: emulator.BillDuplicated, OutTradeNo: "bill-none"}, "", whole},
+		{emulator.Fault{BillCorrupt: emulator.BillMalformed}, "&bill_type=REFUND", refundBill},
+	} {
+		c.fault.Endpoint = emulator.TradeBill
+		f.Inject(t, c.fault)
+		a := applyBill(t, f, "bill_date="+d.day+c.query)
+		if got := download(t, f, a, false); string(got) != string(c.want) || a.HashValue != sha1Hex(got) {
+			t.Errorf("%+v: bill\n%s", c.fault, got)
+		}
+		if _, b := emutest.Do(t, http.MethodGet, f.Srv.URL+"/emulator/faults", ""); string(b) != `{"items":[]}`+"\n" {
+			t.Errorf("%+v left queued: %s", c.fault, b)
+		}
+	}
+
+	for _, bad := range []emulator.Fault{
+		{Endpoint: emulator.TradeBill, BillCorrupt: emulator.BillWrongHash, OutTradeNo: "bill-0001"},
+		{Endpoint: emulator.TradeBill, OutTradeNo: "bill-0001", Code: "SYSTEM_ERROR"},
+		{Endpoint: emulator.TradeBill, BillCorrupt: emulator.BillDuplicated, OutTradeNo: strings.Repeat("x", 33)},
+		{Endpoint: emulator.TradeBill, BillCorrupt: emulator.BillMalformed, Delay: time.Second},
+		{Endpoint: emulator.BillDownload, BillCorrupt: emulator.BillWrongAmount},
+		{Endpoint: emulator.CreateRefund, RefundOutcome: emulator.RefundClosed, OutTradeNo: "bill-0001"},
+	} {
+		if err := f.Emu.InjectFault(bad); err == nil {
+			t.Errorf("InjectFault(%+v) accepted", bad)
+		}
+	}
+}

@@ -19,7 +19,10 @@ import (
 // like every answer, hands out a SHA1 and a download_url; the download
 // (GET /v3/billdownload/file) needs the merchant's signature too but is
 // answered unsigned, the file itself, gzip if asked. A day's bill exists
-// from 10:00 Beijing the next day (MakeBillReady brings it forward).
+// from 10:00 Beijing the next day (MakeBillReady brings it forward). A
+// queued Fault.BillCorrupt spoils the next bill handed out: one payment
+// line of the file (spoilBillLines, bill.go), its hash_value, or its
+// download.
 
 // BillURLLifetime is how long a download_url works, per WeChat's current
 // page (an older one says 30 s). A token can be downloaded any number of
@@ -70,7 +73,10 @@ func (e *Server) TradeBill(w http.ResponseWriter, r *http.Request) {
 	ready := e.billsReady[q.date] || !e.now().Before(q.end.Add(10*time.Hour))
 	lines := e.billLinesLocked(q.start, q.end, q.billType)
 	var file []byte
+	var corrupt wxshared.Fault // a Fault.BillCorrupt, used up by a bill handed out
 	if ready && len(lines) > 0 {
+		corrupt, _ = e.faults.Take(wxshared.BillCorruptions)
+		lines = spoilBillLines(lines, corrupt)
 		file = renderBill(q.billType, lines) // under mu: lines point into live records
 	}
 	e.mu.Unlock()
@@ -82,16 +88,14 @@ func (e *Server) TradeBill(w http.ResponseWriter, r *http.Request) {
 		e.writePayError(w, http.StatusBadRequest, "NO_STATEMENT_EXIST", "请求的账单文件不存在")
 		return
 	}
-	sum := sha1.Sum(file)
+	sum := sha1.Sum(file) // of the file as written, spoilt lines and all
 	hash := hex.EncodeToString(sum[:])
-	if c, ok := e.faults.Take(wxshared.BillCorruptions); ok {
-		switch c.BillCorrupt {
-		case wxshared.BillWrongHash:
-			sum[0] ^= 0xff
-			hash = hex.EncodeToString(sum[:])
-		case wxshared.BillTruncated:
-			file = file[:len(file)/2]
-		}
+	switch corrupt.BillCorrupt {
+	case wxshared.BillWrongHash:
+		sum[0] ^= 0xff
+		hash = hex.EncodeToString(sum[:])
+	case wxshared.BillTruncated:
+		file = file[:len(file)/2]
 	}
 	served := file
 	if q.gzip {

@@ -36,11 +36,31 @@ const RefundOutcomes Endpoint = "refund/outcome"
 // handed out (a refused apply hands none), like RefundOutcomes.
 const BillCorruptions Endpoint = "bill/corrupt"
 
-// What a Fault.BillCorrupt does to the next bill handed out.
+// What a Fault.BillCorrupt does to the next bill handed out. The first two
+// spoil the file's transport; the other three spoil its contents (one
+// payment line, Fault.OutTradeNo's or the first), and hash_value is then
+// the SHA1 of the file as written: the file arrives intact, it just says
+// something else than the merchant's books.
 const (
 	BillWrongHash = "hash"     // hash_value is not the file's SHA1
 	BillTruncated = "truncate" // the download stops halfway through the file
+	// BillWrongAmount: the payment line's 应结订单金额 and 订单金额 (and its
+	// 手续费, as for a payment of that amount) are 1 fen more than the
+	// transaction was; the summary adds up the line as written.
+	BillWrongAmount = "amount"
+	// BillDuplicated: the payment line appears twice, one after the other,
+	// and the summary counts it twice.
+	BillDuplicated = "duplicate"
+	// BillMalformed: the payment line's 订单金额 is "abc", not a number; the
+	// summary is the one of the true amounts.
+	BillMalformed = "malformed"
 )
+
+// BillMalformedAmount is what BillMalformed writes in 订单金额.
+const BillMalformedAmount = "abc"
+
+// maxBillOutTradeNo is WeChat's longest out_trade_no.
+const maxBillOutTradeNo = 32
 
 // The refund statuses (§9) a Fault.RefundOutcome can name; package wxpay
 // has all four.
@@ -135,9 +155,17 @@ type Fault struct {
 	// BillCorrupt (TradeBill) spoils the next bill(s) handed out:
 	// BillWrongHash answers a hash_value that is not the file's SHA1,
 	// BillTruncated keeps the right hash but serves only the first half
-	// of the file. It stands alone, like RefundOutcome, and counts bills
-	// handed out, not calls.
+	// of the file; BillWrongAmount, BillDuplicated and BillMalformed spoil
+	// one payment line (see OutTradeNo) and hash the file as written. It
+	// stands alone, like RefundOutcome, and counts bills handed out, not
+	// calls.
 	BillCorrupt string
+	// OutTradeNo (with BillWrongAmount, BillDuplicated or BillMalformed)
+	// names the transaction whose payment line is spoiled; empty means the
+	// bill's first payment line. A bill without that payment line (another
+	// day's, a REFUND bill, or one without payments) is handed out
+	// unspoiled, and the fault is used up all the same.
+	OutTradeNo string
 	// Times is how many calls the fault affects (on Notify and
 	// RefundNotify: how many notifications, each with all its attempts;
 	// with RefundOutcome: how many refunds); zero means once.
@@ -158,6 +186,8 @@ func (f Fault) Validate() error {
 		return errors.New("times must not be negative")
 	case len(f.ErrMsg) > 512:
 		return errors.New("errmsg is longer than 512 bytes")
+	case f.OutTradeNo != "" && f.BillCorrupt == "":
+		return fmt.Errorf("out_trade_no names the payment line that bill_corrupt %q, %q or %q spoils", BillWrongAmount, BillDuplicated, BillMalformed)
 	case f.RefundOutcome != "":
 		return f.validateRefundOutcome()
 	case f.BillCorrupt != "":
@@ -219,14 +249,24 @@ func (f Fault) validateBillCorrupt() error {
 	switch {
 	case f.Endpoint != TradeBill:
 		return fmt.Errorf("bill_corrupt is for the %s endpoint", TradeBill)
-	case f.BillCorrupt != BillWrongHash && f.BillCorrupt != BillTruncated:
-		return fmt.Errorf("bill_corrupt must be %q or %q", BillWrongHash, BillTruncated)
+	case !BillCorruptsLine(f.BillCorrupt) && f.BillCorrupt != BillWrongHash && f.BillCorrupt != BillTruncated:
+		return fmt.Errorf("bill_corrupt must be %q, %q, %q, %q or %q", BillWrongHash, BillTruncated, BillWrongAmount, BillDuplicated, BillMalformed)
+	case f.OutTradeNo != "" && !BillCorruptsLine(f.BillCorrupt):
+		return fmt.Errorf("out_trade_no is for bill_corrupt %q, %q or %q: %q spoils the whole file", BillWrongAmount, BillDuplicated, BillMalformed, f.BillCorrupt)
+	case len(f.OutTradeNo) > maxBillOutTradeNo:
+		return fmt.Errorf("out_trade_no is longer than %d bytes: no transaction has it", maxBillOutTradeNo)
 	case f.ErrCode != 0 || f.Code != "" || f.ErrMsg != "" || f.HTTPStatus != 0 || f.Delay != 0 ||
 		f.Duplicate != 0 || f.Drop != 0 || f.SignTest || f.AnswerLost:
 		// A faulted apply hands out no bill for it to spoil.
 		return errors.New("bill_corrupt stands alone: queue code, delay or http_status as a fault of its own")
 	}
 	return nil
+}
+
+// BillCorruptsLine says whether a Fault.BillCorrupt spoils one payment
+// line (rather than the file's hash or its download).
+func BillCorruptsLine(mode string) bool {
+	return mode == BillWrongAmount || mode == BillDuplicated || mode == BillMalformed
 }
 
 func validPayCode(code string) bool {
