@@ -25,7 +25,8 @@
 //     wx.requestPayment would do on a phone), lets a test inspect state
 //     (transactions with their notification attempts, refunds and the query
 //     and close calls served for them; refunds with theirs), ends refunds at
-//     once, puts a transaction in the trade states nothing else here
+//     once, refunds a transaction by hand as on the merchant platform
+//     (no notification), puts a transaction in the trade states nothing else here
 //     produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a day's bill
 //     available before 10:00 Beijing the next day and shows it, queues
 //     faults, and

@@ -97,6 +97,8 @@ var (
 	ErrRefundFinal          = wxpay.ErrRefundFinal
 	ErrRefundProcessing     = wxpay.ErrRefundProcessing
 	ErrNoNotifyURL          = wxpay.ErrNoNotifyURL
+	ErrBadPlatformRefund    = wxpay.ErrBadPlatformRefund
+	ErrNotRefundable        = wxpay.ErrNotRefundable
 	ErrBadBillDate          = wxpay.ErrBadBillDate
 	ErrNoBill               = wxpay.ErrNoBill
 )

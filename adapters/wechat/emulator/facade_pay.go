@@ -147,6 +147,27 @@ func (e *Emulator) CompleteRefund(outRefundNo string) (RefundView, error) {
 	return e.pay.CompleteRefund(outRefundNo)
 }
 
+// RefundOnPlatform refunds amountFen of outTradeNo as a person does by hand
+// on the merchant platform (商户平台 手工退款), which the merchant's service
+// never asked for. WeChat Pay checks it as the refund API checks a refund
+// and records it like any other (a refund_id, a refund line in the bill of
+// its day, found by GET /v3/refund/domestic/refunds/{out_refund_no}); its
+// out_refund_no is the refund_id itself, as the platform makes none of the
+// merchant's, and it has no notify_url: no notification is ever sent for
+// it. status is RefundSuccess ("" too), ended at once (the transaction
+// becomes REFUND once refunded in full), or RefundProcessing, which ends
+// like any refund (RefundDelay later, or CompleteRefund). Errors:
+// ErrBadPlatformRefund (amount not above zero, another status),
+// ErrNoTransaction, ErrNotRefundable (not paid, fully refunded, more than
+// is left, 50 refunds already). It is what POST
+// /emulator/transactions/{no}/refund does.
+func (e *Emulator) RefundOnPlatform(outTradeNo string, amountFen int64, status string) (RefundView, error) {
+	if e.pay == nil {
+		return RefundView{}, ErrPayDisabled
+	}
+	return e.pay.RefundOnPlatform(outTradeNo, amountFen, status)
+}
+
 // Refunds returns the refunds of outTradeNo in the order they were created.
 func (e *Emulator) Refunds(outTradeNo string) []RefundView {
 	if e.pay == nil {

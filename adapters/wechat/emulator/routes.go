@@ -45,6 +45,7 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/emulator/transactions/{no}/pay", methods{http.MethodPost: c.PostPay})
 		mux.Handle("/emulator/transactions/{no}/notify", methods{http.MethodPost: c.PostResend})
 		mux.Handle("/emulator/transactions/{no}/state", methods{http.MethodPut: c.PutTradeState})
+		mux.Handle("/emulator/transactions/{no}/refund", methods{http.MethodPost: c.PostPlatformRefund})
 		mux.Handle("/emulator/pay/sign-mode", methods{http.MethodGet: c.GetSignMode, http.MethodPut: c.PutSignMode})
 		mux.Handle("/emulator/refunds", methods{http.MethodGet: c.GetRefunds})
 		mux.Handle("/emulator/refunds/{out_refund_no}", methods{http.MethodGet: c.GetRefund})

@@ -53,6 +53,43 @@ func TestStateSurvivesARestart(t *testing.T) {
 	}
 }
 
+// A refund made on the merchant platform is kept as one: after a restart
+// it is still found by its number, still marked, still without a
+// notification, and a PROCESSING one still ends on its own.
+func TestPlatformRefundsSurviveARestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	f := emutest.StartPayKept(t, file, emutest.Manual)
+	f.Paid(t, "order-kept-0002", "http://127.0.0.1:9/notify")
+	done, err := f.Emu.RefundOnPlatform("order-kept-0002", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	processing, err := f.Emu.RefundOnPlatform("order-kept-0002", 90, emulator.RefundProcessing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Emu.Close()
+
+	g := emutest.StartPayKept(t, file, nil)
+	if r, ok := g.Emu.Refund(done.OutRefundNo); !ok || !r.Platform || r.Status != emulator.RefundSuccess || r.RefundID != done.RefundID ||
+		r.NotifyURL != "" || !r.SuccessTime.Equal(done.SuccessTime) {
+		t.Fatalf("the platform refund after the restart: %+v, want %+v", r, done)
+	}
+	if q, err := g.QueryRefund(t, done.OutRefundNo); err != nil || *q.RefundId != done.RefundID {
+		t.Fatalf("query after the restart: %s %v", q, err)
+	}
+	emutest.WaitFor(t, "the PROCESSING platform refund to end on its own", func() bool {
+		r, _ := g.Emu.Refund(processing.OutRefundNo)
+		return r.Status == emulator.RefundSuccess && r.Platform
+	})
+	if v, _ := g.Emu.Transaction("order-kept-0002"); v.TradeState != "REFUND" {
+		t.Fatalf("transaction %s, want REFUND", v.TradeState)
+	}
+	if ds := g.Emu.RefundDeliveries(processing.OutRefundNo); len(ds) != 0 {
+		t.Fatalf("the platform refund notified after the restart: %+v", ds)
+	}
+}
+
 func TestAStateFileThatIsNotOneIsRefused(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "state.json")
 	for _, content := range []string{"{", `{"version":99}`} {

@@ -15,6 +15,7 @@ import (
 //	GET  /emulator/users                     test users, their logins and live codes
 //	GET  /emulator/transactions              transactions with their state
 //	POST /emulator/transactions/{no}/pay     the user pays (no paySign needed)
+//	POST /emulator/transactions/{no}/refund  a refund by hand on the merchant platform (refunds.go)
 //	GET  /emulator/refunds                   refunds with their status
 //	GET  /emulator/deliveries                every notification attempt (deliveries.go)
 //	GET  /emulator/faults                    the faults still queued

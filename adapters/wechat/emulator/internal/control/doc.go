@@ -3,8 +3,9 @@
 // web console's client is generated. It plays the user's side of WeChat (a
 // login code as wx.login gives it, a payment as wx.requestPayment makes it),
 // lets tests and the console look at what WeChat has seen (test users,
-// transactions, refunds, every notification attempt), ends refunds and
-// moves trade states, and queues faults. It keeps no state: each handler
+// transactions, refunds, every notification attempt), ends refunds, makes
+// the refunds a person makes on the merchant platform, moves trade states,
+// and queues faults. It keeps no state: each handler
 // calls a part's Go method, the one an in-process test calls, or reads a
 // snapshot the part takes under its lock.
 package control

@@ -13,8 +13,9 @@ import (
 )
 
 // Control routes for refunds: look at one with its notification attempts,
-// end it now instead of RefundDelay later, push its notification again.
-// Each is a Go method of package wxpay too.
+// end it now instead of RefundDelay later, push its notification again,
+// and refund a transaction by hand on the merchant platform. Each is a Go
+// method of package wxpay too.
 
 type refundJSON struct {
 	OutRefundNo         string `json:"out_refund_no"`
@@ -29,6 +30,7 @@ type refundJSON struct {
 	UserReceivedAccount string `json:"user_received_account"`
 	CreateTime          string `json:"create_time"`
 	SuccessTime         string `json:"success_time,omitempty"`
+	Platform            bool   `json:"platform,omitempty"` // made on the merchant platform
 }
 
 func refundToJSON(v wxpay.RefundView) refundJSON {
@@ -44,6 +46,7 @@ func refundToJSON(v wxpay.RefundView) refundJSON {
 		Total:               v.Total,
 		UserReceivedAccount: v.UserReceivedAccount,
 		CreateTime:          v.CreateTime.UTC().Format(time.RFC3339Nano),
+		Platform:            v.Platform,
 	}
 	if !v.SuccessTime.IsZero() {
 		j.SuccessTime = v.SuccessTime.UTC().Format(time.RFC3339Nano)
@@ -112,4 +115,36 @@ func (a *API) GetRefunds(w http.ResponseWriter, _ *http.Request) {
 		items = append(items, refundToJSON(v))
 	}
 	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, map[string]any{"items": items})
+}
+
+// PostPlatformRefund: POST /emulator/transactions/{no}/refund
+// {"amount_fen": N, "status": "SUCCESS"|"PROCESSING"}, a refund made by
+// hand on the merchant platform (wxpay's RefundOnPlatform): 201 with the
+// refund, 400 for a bad body, 404 for an unknown transaction, 409 for one
+// WeChat Pay would not refund (not paid, fully refunded, more than is
+// left).
+func (a *API) PostPlatformRefund(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AmountFen *int64 `json:"amount_fen"`
+		Status    string `json:"status"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.AmountFen == nil {
+		wxshared.WriteControlError(w, http.StatusBadRequest, "amount_fen is required: the fen to refund")
+		return
+	}
+	v, err := a.pay.RefundOnPlatform(r.PathValue("no"), *req.AmountFen, req.Status)
+	switch {
+	case errors.Is(err, wxpay.ErrBadPlatformRefund):
+		wxshared.WriteControlError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, wxpay.ErrNoTransaction):
+		wxshared.WriteControlError(w, http.StatusNotFound, err.Error())
+	case err != nil:
+		wxshared.WriteControlError(w, http.StatusConflict, err.Error())
+	default:
+		wxshared.WriteJSON(w, http.StatusCreated, wxshared.ContentTypeJSON, refundToJSON(v))
+	}
 }

@@ -372,3 +372,27 @@ func TestTradeBillLineFaults(t *testing.T) {
 		}
 	}
 }
+
+// A refund made on the merchant platform is in the bill of its day like
+// any other, its out_refund_no the refund_id.
+func TestTradeBillShowsPlatformRefunds(t *testing.T) {
+	d := tradeADay(t)
+	f := d.f
+	p, err := f.Emu.RefundOnPlatform("bill-0003", 50, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.ready(t)
+	want := headerRefund +
+		d.refundRow(d.refundA, d.a, "6.00", "-0.04000", "REFUND") +
+		d.refundRow(d.refundB, d.b, "0.30", "0.00000", "REFUND") +
+		d.refundRow(p, d.c, "0.50", "0.00000", "REFUND") +
+		summaryAll + row("3", "0.00", "6.80", "0.00", "-0.04000", "0.00", "6.80")
+	a := applyBill(t, f, "bill_date="+d.day+"&bill_type=REFUND")
+	if got := download(t, f, a, false); string(got) != want || a.HashValue != sha1Hex(got) {
+		t.Fatalf("REFUND bill:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(want, "`"+p.RefundID+",`"+p.RefundID+",`0.50,") {
+		t.Fatalf("the platform refund's line does not carry its refund_id twice")
+	}
+}

@@ -17,7 +17,8 @@ import (
 // the refund's notify_url (refundnotify.go). A transaction whose SUCCESS
 // refunds add up to its total becomes REFUND. The control API (package
 // control) shows refunds and ends them at once through the Go methods
-// below.
+// below, and makes the refunds a person makes by hand on the merchant
+// platform (RefundOnPlatform), which notify no one.
 
 // DefaultRefundDelay is how long a refund stays PROCESSING when
 // PayConfig.RefundDelay is zero. WeChat takes seconds to days; tests scale
@@ -51,6 +52,14 @@ var (
 	// ErrRefundProcessing: a PROCESSING refund has no notification yet.
 	ErrRefundProcessing = errors.New("emulator: the refund is still PROCESSING: there is no refund notification")
 	ErrNoNotifyURL      = errors.New("emulator: the refund was created without notify_url")
+	// ErrBadPlatformRefund: RefundOnPlatform asked for a refund the merchant
+	// platform's form does not take (an amount not above zero, a status
+	// other than SUCCESS or PROCESSING).
+	ErrBadPlatformRefund = errors.New("emulator: not a refund the merchant platform takes")
+	// ErrNotRefundable: RefundOnPlatform of a transaction WeChat Pay would
+	// not refund (not paid, fully refunded, too many refunds, or an amount
+	// above what is left), wrapped with WeChat's reason.
+	ErrNotRefundable = errors.New("emulator: WeChat Pay refuses the refund")
 )
 
 // refundParams is a create-refund request as parsed (refundapi.go). A
@@ -73,6 +82,9 @@ type refund struct {
 	createTime, successTime time.Time
 	notified                *notify.Event     // the REFUND.* event, once ended
 	deliveries              []notify.Delivery // every notification attempt, in order
+	// platform: made by hand on the merchant platform (RefundOnPlatform),
+	// not through the refund API.
+	platform bool
 }
 
 // RefundView is a refund as the emulator sees it.
@@ -85,6 +97,9 @@ type RefundView struct {
 	UserReceivedAccount       string
 	CreateTime                time.Time
 	SuccessTime               time.Time // zero unless SUCCESS
+	// Platform: made by hand on the merchant platform (RefundOnPlatform):
+	// OutRefundNo is RefundID, and there is no NotifyURL.
+	Platform bool
 }
 
 func (r *refund) view() RefundView {
@@ -101,6 +116,7 @@ func (r *refund) view() RefundView {
 		UserReceivedAccount: userReceivedAccount,
 		CreateTime:          r.createTime,
 		SuccessTime:         r.successTime,
+		Platform:            r.platform,
 	}
 }
 
@@ -133,19 +149,11 @@ func (e *Server) createRefund(q refundParams) (wechatRefund, *payFailure) {
 	if f != nil {
 		return wechatRefund{}, f
 	}
-	var committed int64 // what refunds that may still move money hold
-	for _, r := range t.refunds {
-		if r.status != RefundClosed {
-			committed += r.amount
-		}
-	}
-	switch {
-	case q.total != t.total:
+	if q.total != t.total {
 		return wechatRefund{}, invalidRequest(fmt.Sprintf("订单金额 amount.total %d 与原订单金额 %d 不一致", q.total, t.total))
-	case len(t.refunds) >= maxRefundsPerTransaction:
-		return wechatRefund{}, invalidRequest(fmt.Sprintf("该订单已退款 %d 次，达到上限", len(t.refunds)))
-	case q.amount > t.total-committed:
-		return wechatRefund{}, invalidRequest("申请退款金额超过订单可退金额")
+	}
+	if f := t.refundLimitLocked(q.amount); f != nil {
+		return wechatRefund{}, f
 	}
 	now := e.now()
 	r := &refund{
@@ -155,12 +163,94 @@ func (e *Server) createRefund(q refundParams) (wechatRefund, *payFailure) {
 	if f, ok := e.faults.Take(wxshared.RefundOutcomes); ok {
 		r.outcome = f.RefundOutcome
 	}
-	e.refunds[r.outRefundNo] = r
-	t.refunds = append(t.refunds, r)
+	e.addRefundLocked(r)
 	if !e.manualRefunds {
 		e.endRefundLater(r.outRefundNo)
 	}
 	return r.wire(), nil
+}
+
+// refundLimitLocked checks that t can take one more refund of amount fen:
+// at most maxRefundsPerTransaction, and never more than what refunds that
+// may still move money leave of its total.
+func (t *transaction) refundLimitLocked(amount int64) *payFailure {
+	var committed int64 // what refunds that may still move money hold
+	for _, r := range t.refunds {
+		if r.status != RefundClosed {
+			committed += r.amount
+		}
+	}
+	switch {
+	case len(t.refunds) >= maxRefundsPerTransaction:
+		return invalidRequest(fmt.Sprintf("该订单已退款 %d 次，达到上限", len(t.refunds)))
+	case amount > t.total-committed:
+		return invalidRequest("申请退款金额超过订单可退金额")
+	}
+	return nil
+}
+
+// addRefundLocked records a new refund.
+func (e *Server) addRefundLocked(r *refund) {
+	e.refunds[r.outRefundNo] = r
+	r.txn.refunds = append(r.txn.refunds, r)
+}
+
+// RefundOnPlatform refunds amountFen of outTradeNo as a person does by hand
+// on the merchant platform (商户平台 → 交易中心 → 退款), which the
+// merchant's service never asked for. WeChat Pay checks it as the refund
+// API checks a refund (the transaction paid and not fully refunded, at
+// most 50 refunds, no more than what is left) and records it like any
+// other: a refund_id, a refund line in the bill of its day, the query
+// GET /v3/refund/domestic/refunds/{out_refund_no} finds it. Its
+// out_refund_no is the one the platform makes: the refund_id itself. It
+// has no notify_url, so no notification is ever sent for it; a
+// Fault.RefundOutcome, which is for the refund API, does not apply to it.
+//
+// status is RefundSuccess ("" too), ended at once, the transaction
+// becoming REFUND if it is now refunded in full, or RefundProcessing,
+// which ends like an API refund (RefundDelay later, or CompleteRefund).
+// Errors: ErrBadPlatformRefund, ErrNoTransaction, ErrNotRefundable. It is
+// what POST /emulator/transactions/{no}/refund does.
+func (e *Server) RefundOnPlatform(outTradeNo string, amountFen int64, status string) (RefundView, error) {
+	switch status {
+	case "":
+		status = RefundSuccess
+	case RefundSuccess, RefundProcessing:
+	default:
+		return RefundView{}, fmt.Errorf("%w: status %q: use %s or %s", ErrBadPlatformRefund, status, RefundSuccess, RefundProcessing)
+	}
+	if amountFen <= 0 {
+		return RefundView{}, fmt.Errorf("%w: the amount must be at least 1 fen, not %d", ErrBadPlatformRefund, amountFen)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.txns[outTradeNo] == nil {
+		return RefundView{}, fmt.Errorf("%w: %q", ErrNoTransaction, outTradeNo)
+	}
+	t, f := e.refundableLocked(refundParams{outTradeNo: outTradeNo})
+	if f == nil {
+		f = t.refundLimitLocked(amountFen)
+	}
+	if f != nil {
+		return RefundView{}, fmt.Errorf("%w: %s", ErrNotRefundable, f.message)
+	}
+	now := e.now()
+	id := newRefundID(now)
+	for e.refunds[id] != nil { // an API refund chose this number: draw again
+		id = newRefundID(now)
+	}
+	r := &refund{
+		txn: t, refundID: id, outRefundNo: id, amount: amountFen, status: RefundProcessing, outcome: RefundSuccess,
+		createTime: now, platform: true,
+	}
+	e.addRefundLocked(r)
+	switch {
+	case status == RefundSuccess:
+		e.endRefundLocked(r, now) // no notify_url: nothing is sent
+	case !e.manualRefunds:
+		e.endRefundLater(r.outRefundNo)
+	}
+	return r.view(), nil
 }
 
 // endRefundLater ends the refund RefundDelay from now, as WeChat would.
@@ -224,7 +314,13 @@ func (e *Server) CompleteRefund(outRefundNo string) (RefundView, error) {
 	case r.status != RefundProcessing && r.status != RefundAbnormal:
 		return r.view(), fmt.Errorf("%w (%s)", ErrRefundFinal, r.status)
 	}
-	now := e.now()
+	e.endRefundLocked(r, e.now())
+	return r.view(), nil
+}
+
+// endRefundLocked ends a PROCESSING or ABNORMAL refund at now: see
+// CompleteRefund.
+func (e *Server) endRefundLocked(r *refund, now time.Time) {
 	if r.status == RefundAbnormal {
 		r.status = RefundSuccess // a person finished it
 	} else {
@@ -240,7 +336,6 @@ func (e *Server) CompleteRefund(outRefundNo string) (RefundView, error) {
 	if r.notifyURL != "" {
 		e.notify.Start(wxshared.RefundNotify, r.notifyURL, &r.deliveries, r.notified, false)
 	}
-	return r.view(), nil
 }
 
 // Refunds returns the refunds of outTradeNo in the order they were created.

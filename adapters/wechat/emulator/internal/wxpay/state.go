@@ -55,6 +55,7 @@ type RefundState struct {
 	SuccessTime time.Time         `json:"success_time,omitzero"`
 	Notified    *notify.Event     `json:"notified,omitempty"`
 	Deliveries  []notify.Delivery `json:"deliveries,omitempty"`
+	Platform    bool              `json:"platform,omitempty"` // made on the merchant platform (RefundOnPlatform)
 }
 
 // State returns a copy of what the pay side knows, transactions in the
@@ -83,7 +84,7 @@ func (e *Server) State() State {
 			ts.Refunds = append(ts.Refunds, RefundState{
 				RefundID: r.refundID, OutRefundNo: r.outRefundNo, Reason: r.reason, NotifyURL: r.notifyURL, Amount: r.amount,
 				Status: r.status, Outcome: r.outcome, CreateTime: r.createTime, SuccessTime: r.successTime, Notified: r.notified,
-				Deliveries: append([]notify.Delivery(nil), r.deliveries...),
+				Deliveries: append([]notify.Delivery(nil), r.deliveries...), Platform: r.platform,
 			})
 		}
 		s.Transactions = append(s.Transactions, ts)
@@ -129,7 +130,7 @@ func (e *Server) Restore(s State) error {
 			r := &refund{
 				txn: t, refundID: rs.RefundID, outRefundNo: rs.OutRefundNo, reason: rs.Reason, notifyURL: rs.NotifyURL,
 				amount: rs.Amount, status: rs.Status, outcome: rs.Outcome, createTime: rs.CreateTime, successTime: rs.SuccessTime,
-				notified: rs.Notified, deliveries: rs.Deliveries,
+				notified: rs.Notified, deliveries: rs.Deliveries, platform: rs.Platform,
 			}
 			e.refunds[r.outRefundNo] = r
 			t.refunds = append(t.refunds, r)
