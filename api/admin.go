@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/wxmp/wxmp/domain"
 )
 
@@ -90,8 +92,12 @@ func (s *Server) AdminGetOrder(ctx context.Context, req AdminGetOrderRequestObje
 }
 
 func attentionOut(it domain.AttentionRecord) AttentionItem {
-	out := AttentionItem{Id: it.ID, Kind: AttentionItemKind(it.Kind), OrderId: it.OrderID, OutTradeNo: it.OutTradeNo,
+	out := AttentionItem{Id: it.ID, Kind: AttentionItemKind(it.Kind), OutTradeNo: it.OutTradeNo,
 		Detail: it.Detail, CreatedAt: it.CreatedAt}
+	if it.OrderID != uuid.Nil {
+		id := it.OrderID
+		out.OrderId = &id
+	}
 	if it.OutRefundNo != "" {
 		no := it.OutRefundNo
 		out.OutRefundNo = &no

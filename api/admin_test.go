@@ -185,7 +185,7 @@ func TestOperatorResolvesWhatNeedsAPerson(t *testing.T) {
 	}
 	var list api.AttentionList
 	if res := h.do("GET", "/admin/v1/attention", h.operatorKey, nil, &list); res.StatusCode != 200 || len(list.Items) != 1 ||
-		list.Items[0].Kind != "unresolved_order" || list.Items[0].OrderId != co.Order.Id {
+		list.Items[0].Kind != "unresolved_order" || list.Items[0].OrderId == nil || *list.Items[0].OrderId != co.Order.Id {
 		t.Fatalf("attention: %d %+v", res.StatusCode, list)
 	}
 	item := list.Items[0]

@@ -40,6 +40,7 @@ func (e AdminOrderCurrency) Valid() bool {
 
 // Defines values for AttentionItemKind.
 const (
+	AttentionItemKindBillDifference    AttentionItemKind = "bill_difference"
 	AttentionItemKindLatePayment       AttentionItemKind = "late_payment"
 	AttentionItemKindRefundAbnormal    AttentionItemKind = "refund_abnormal"
 	AttentionItemKindRefundFailed      AttentionItemKind = "refund_failed"
@@ -52,6 +53,8 @@ const (
 // Valid indicates whether the value is a known member of the AttentionItemKind enum.
 func (e AttentionItemKind) Valid() bool {
 	switch e {
+	case AttentionItemKindBillDifference:
+		return true
 	case AttentionItemKindLatePayment:
 		return true
 	case AttentionItemKindRefundAbnormal:
@@ -73,6 +76,7 @@ func (e AttentionItemKind) Valid() bool {
 
 // Defines values for AttentionItemReason.
 const (
+	AttentionItemReasonBillDifference          AttentionItemReason = "bill_difference"
 	AttentionItemReasonLatePaymentRefunding    AttentionItemReason = "late_payment_refunding"
 	AttentionItemReasonLateRefundClosed        AttentionItemReason = "late_refund_closed"
 	AttentionItemReasonOrderUnsettled          AttentionItemReason = "order_unsettled"
@@ -88,6 +92,8 @@ const (
 // Valid indicates whether the value is a known member of the AttentionItemReason enum.
 func (e AttentionItemReason) Valid() bool {
 	switch e {
+	case AttentionItemReasonBillDifference:
+		return true
 	case AttentionItemReasonLatePaymentRefunding:
 		return true
 	case AttentionItemReasonLateRefundClosed:
@@ -107,6 +113,102 @@ func (e AttentionItemReason) Valid() bool {
 	case AttentionItemReasonRefundReportUnexplained:
 		return true
 	case AttentionItemReasonTradeStateRefund:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillDayStatus.
+const (
+	BillBalanced   BillDayStatus = "balanced"
+	BillFailed     BillDayStatus = "failed"
+	BillUnbalanced BillDayStatus = "unbalanced"
+	BillWaiting    BillDayStatus = "waiting"
+)
+
+// Valid indicates whether the value is a known member of the BillDayStatus enum.
+func (e BillDayStatus) Valid() bool {
+	switch e {
+	case BillBalanced:
+		return true
+	case BillFailed:
+		return true
+	case BillUnbalanced:
+		return true
+	case BillWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillDifferenceKind.
+const (
+	DiffAmount          BillDifferenceKind = "amount"
+	DiffDuplicate       BillDifferenceKind = "duplicate"
+	DiffMissingAtWechat BillDifferenceKind = "missing_at_wechat"
+	DiffMissingHere     BillDifferenceKind = "missing_here"
+	DiffState           BillDifferenceKind = "state"
+	DiffTransaction     BillDifferenceKind = "transaction"
+)
+
+// Valid indicates whether the value is a known member of the BillDifferenceKind enum.
+func (e BillDifferenceKind) Valid() bool {
+	switch e {
+	case DiffAmount:
+		return true
+	case DiffDuplicate:
+		return true
+	case DiffMissingAtWechat:
+		return true
+	case DiffMissingHere:
+		return true
+	case DiffState:
+		return true
+	case DiffTransaction:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillDifferenceOutcome.
+const (
+	OutcomeApplied   BillDifferenceOutcome = "applied"
+	OutcomeAttention BillDifferenceOutcome = "attention"
+	OutcomeExplained BillDifferenceOutcome = "explained"
+	OutcomePending   BillDifferenceOutcome = "pending"
+)
+
+// Valid indicates whether the value is a known member of the BillDifferenceOutcome enum.
+func (e BillDifferenceOutcome) Valid() bool {
+	switch e {
+	case OutcomeApplied:
+		return true
+	case OutcomeAttention:
+		return true
+	case OutcomeExplained:
+		return true
+	case OutcomePending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BillDifferenceSubject.
+const (
+	SubjectPayment BillDifferenceSubject = "payment"
+	SubjectRefund  BillDifferenceSubject = "refund"
+)
+
+// Valid indicates whether the value is a known member of the BillDifferenceSubject enum.
+func (e BillDifferenceSubject) Valid() bool {
+	switch e {
+	case SubjectPayment:
+		return true
+	case SubjectRefund:
 		return true
 	default:
 		return false
@@ -498,11 +600,13 @@ type AttentionItem struct {
 	Detail string `json:"detail"`
 
 	// Facts What a person needs to act on an item; which apply depends on `reason`.
-	Facts   *AttentionFacts    `json:"facts,omitempty"`
-	Id      int64              `json:"id"`
-	Kind    AttentionItemKind  `json:"kind"`
-	Note    *string            `json:"note,omitempty"`
-	OrderId openapi_types.UUID `json:"order_id"`
+	Facts *AttentionFacts   `json:"facts,omitempty"`
+	Id    int64             `json:"id"`
+	Kind  AttentionItemKind `json:"kind"`
+	Note  *string           `json:"note,omitempty"`
+
+	// OrderId Absent on a `bill_difference` about a bill line no order of ours has (then `out_trade_no` is the bill's).
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
 
 	// OutRefundNo The refund the item is about; absent when it is about the order. One open item per subject and kind.
 	OutRefundNo *string `json:"out_refund_no,omitempty"`
@@ -516,7 +620,8 @@ type AttentionItem struct {
 	// `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
 	// refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
 	// (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
-	// cause: the order's status).
+	// cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
+	// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
 	Reason     *AttentionItemReason `json:"reason,omitempty"`
 	ResolvedAt *time.Time           `json:"resolved_at,omitempty"`
 
@@ -535,12 +640,133 @@ type AttentionItemKind string
 // `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
 // refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
 // (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
-// cause: the order's status).
+// cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
+// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
 type AttentionItemReason string
 
 // AttentionList defines model for AttentionList.
 type AttentionList struct {
 	Items []AttentionItem `json:"items"`
+}
+
+// BillDay One Beijing day reconciled with WeChat Pay's trade bill.
+type BillDay struct {
+	CheckedAt   time.Time          `json:"checked_at"`
+	Day         openapi_types.Date `json:"day"`
+	Differences int                `json:"differences"`
+
+	// FailedLine The line that was malformed; 0 for the file as a whole (its SHA1).
+	FailedLine int `json:"failed_line"`
+
+	// Failure Why the bill was not believed (status `failed`).
+	Failure string `json:"failure"`
+
+	// Lines Detail lines of the bill (payments and refunds).
+	Lines           int `json:"lines"`
+	OpenDifferences int `json:"open_differences"`
+
+	// OursPaidFen Our payments whose success time falls in the day.
+	OursPaidFen int64 `json:"ours_paid_fen"`
+
+	// OursRefundedFen Our successful refunds asked for in the day (WeChat dates a refund by when it accepted it).
+	OursRefundedFen int64 `json:"ours_refunded_fen"`
+	Payments        int   `json:"payments"`
+	Refunds         int   `json:"refunds"`
+	Runs            int   `json:"runs"`
+
+	// Status `balanced`: every difference explained, applied, or resolved by a person;
+	// `unbalanced`: some difference waits for a person (or for WeChat Pay to answer);
+	// `waiting`: WeChat Pay has not made the bill yet; `failed`: the bill could not
+	// be believed (`failure`, `failed_line`) and nothing of it was applied.
+	Status BillDayStatus `json:"status"`
+
+	// WechatPaidFen The bill's 订单总金额.
+	WechatPaidFen int64 `json:"wechat_paid_fen"`
+
+	// WechatRefundedFen The bill's 退款总金额.
+	WechatRefundedFen int64 `json:"wechat_refunded_fen"`
+}
+
+// BillDayStatus `balanced`: every difference explained, applied, or resolved by a person;
+// `unbalanced`: some difference waits for a person (or for WeChat Pay to answer);
+// `waiting`: WeChat Pay has not made the bill yet; `failed`: the bill could not
+// be believed (`failure`, `failed_line`) and nothing of it was applied.
+type BillDayStatus string
+
+// BillDayList defines model for BillDayList.
+type BillDayList struct {
+	Items []BillDay `json:"items"`
+}
+
+// BillDayReport defines model for BillDayReport.
+type BillDayReport struct {
+	// Day One Beijing day reconciled with WeChat Pay's trade bill.
+	Day         BillDay          `json:"day"`
+	Differences []BillDifference `json:"differences"`
+}
+
+// BillDifference One difference between the day's bill and our books, and what became of it.
+type BillDifference struct {
+	ActedAt *time.Time `json:"acted_at,omitempty"`
+
+	// Action What was done, in English.
+	Action        string    `json:"action"`
+	AttentionKind *string   `json:"attention_kind,omitempty"`
+	FoundAt       time.Time `json:"found_at"`
+	Id            int64     `json:"id"`
+
+	// Kind `missing_here`: the bill shows a payment or refund our books lack;
+	// `missing_at_wechat`: our books have one the bill lacks; `amount`,
+	// `transaction` (transaction id, refund id or order), `state`: they differ;
+	// `duplicate`: the bill shows one payment or refund twice.
+	Kind BillDifferenceKind `json:"kind"`
+
+	// LineNo The bill's line (the header is line 1); 0 when the bill lacks it.
+	LineNo int `json:"line_no"`
+
+	// OrderId Absent when no order of ours has the out_trade_no.
+	OrderId *openapi_types.UUID `json:"order_id,omitempty"`
+
+	// Ours What our books have where they differ (a status, an id).
+	Ours        string `json:"ours"`
+	OursFen     int64  `json:"ours_fen"`
+	OutRefundNo string `json:"out_refund_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+
+	// Outcome `pending`: not acted on yet (or WeChat Pay did not answer); `applied`:
+	// WeChat Pay's signed answer changed our books (a late payment found and
+	// refunded automatically, a refund that had succeeded); `explained`: the
+	// answer agrees with our books (the bill dated it on another day);
+	// `attention`: a person must look (`attention_kind` names the item).
+	Outcome       BillDifferenceOutcome `json:"outcome"`
+	Subject       BillDifferenceSubject `json:"subject"`
+	TransactionId string                `json:"transaction_id"`
+
+	// Wechat What the bill has where they differ.
+	Wechat    string `json:"wechat"`
+	WechatFen int64  `json:"wechat_fen"`
+}
+
+// BillDifferenceKind `missing_here`: the bill shows a payment or refund our books lack;
+// `missing_at_wechat`: our books have one the bill lacks; `amount`,
+// `transaction` (transaction id, refund id or order), `state`: they differ;
+// `duplicate`: the bill shows one payment or refund twice.
+type BillDifferenceKind string
+
+// BillDifferenceOutcome `pending`: not acted on yet (or WeChat Pay did not answer); `applied`:
+// WeChat Pay's signed answer changed our books (a late payment found and
+// refunded automatically, a refund that had succeeded); `explained`: the
+// answer agrees with our books (the bill dated it on another day);
+// `attention`: a person must look (`attention_kind` names the item).
+type BillDifferenceOutcome string
+
+// BillDifferenceSubject defines model for BillDifference.Subject.
+type BillDifferenceSubject string
+
+// BillRunQueued defines model for BillRunQueued.
+type BillRunQueued struct {
+	Day    openapi_types.Date `json:"day"`
+	Queued bool               `json:"queued"`
 }
 
 // Checkout defines model for Checkout.
@@ -820,6 +1046,9 @@ type User struct {
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// Day defines model for Day.
+type Day = openapi_types.Date
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
@@ -869,6 +1098,15 @@ type UnsupportedMediaType = Problem
 type AdminListAttentionParams struct {
 	// Limit Page size.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// AdminListBillDaysParams defines parameters for AdminListBillDays.
+type AdminListBillDaysParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Before Only days before this one (yyyy-MM-dd).
+	Before *openapi_types.Date `form:"before,omitempty" json:"before,omitempty"`
 }
 
 // AdminListOrdersParams defines parameters for AdminListOrders.
@@ -948,6 +1186,15 @@ type ServerInterface interface {
 	// AdminResolveAttention Mark an item resolved, with a note (operator)
 	// (POST /admin/v1/attention/{itemId}/resolve)
 	AdminResolveAttention(w http.ResponseWriter, r *http.Request, itemId int64)
+	// AdminListBillDays Each day's reconciliation with WeChat Pay's trade bill, newest first (operator)
+	// (GET /admin/v1/bills)
+	AdminListBillDays(w http.ResponseWriter, r *http.Request, params AdminListBillDaysParams)
+	// AdminGetBillDay One day's reconciliation with every difference and what became of it (operator)
+	// (GET /admin/v1/bills/{day})
+	AdminGetBillDay(w http.ResponseWriter, r *http.Request, day Day)
+	// AdminRunBillDay Reconcile a day again now (operator)
+	// (POST /admin/v1/bills/{day}/run)
+	AdminRunBillDay(w http.ResponseWriter, r *http.Request, day Day)
 	// AdminListOrders Orders, newest first, with filters (operator)
 	// (GET /admin/v1/orders)
 	AdminListOrders(w http.ResponseWriter, r *http.Request, params AdminListOrdersParams)
@@ -1023,6 +1270,24 @@ func (_ Unimplemented) AdminListAttention(w http.ResponseWriter, r *http.Request
 // AdminResolveAttention Mark an item resolved, with a note (operator)
 // (POST /admin/v1/attention/{itemId}/resolve)
 func (_ Unimplemented) AdminResolveAttention(w http.ResponseWriter, r *http.Request, itemId int64) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListBillDays Each day's reconciliation with WeChat Pay's trade bill, newest first (operator)
+// (GET /admin/v1/bills)
+func (_ Unimplemented) AdminListBillDays(w http.ResponseWriter, r *http.Request, params AdminListBillDaysParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetBillDay One day's reconciliation with every difference and what became of it (operator)
+// (GET /admin/v1/bills/{day})
+func (_ Unimplemented) AdminGetBillDay(w http.ResponseWriter, r *http.Request, day Day) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRunBillDay Reconcile a day again now (operator)
+// (POST /admin/v1/bills/{day}/run)
+func (_ Unimplemented) AdminRunBillDay(w http.ResponseWriter, r *http.Request, day Day) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1205,6 +1470,104 @@ func (siw *ServerInterfaceWrapper) AdminResolveAttention(w http.ResponseWriter, 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdminResolveAttention(w, r, itemId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListBillDays operation middleware
+func (siw *ServerInterfaceWrapper) AdminListBillDays(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListBillDaysParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "before" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "before", r.URL.Query(), &params.Before, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "before"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "before", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListBillDays(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetBillDay operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetBillDay(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "day" -------------
+	var day Day
+
+	err = runtime.BindStyledParameterWithOptions("simple", "day", chi.URLParam(r, "day"), &day, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "date", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "day", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetBillDay(w, r, day)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRunBillDay operation middleware
+func (siw *ServerInterfaceWrapper) AdminRunBillDay(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "day" -------------
+	var day Day
+
+	err = runtime.BindStyledParameterWithOptions("simple", "day", chi.URLParam(r, "day"), &day, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "date", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "day", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRunBillDay(w, r, day)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1967,6 +2330,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/admin/v1/refunds/{outRefundNo}/check", wrapper.AdminRecheckRefund)
 	})
 	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/bills", wrapper.AdminListBillDays)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/bills/{day}", wrapper.AdminGetBillDay)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/bills/{day}/run", wrapper.AdminRunBillDay)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/attention", wrapper.AdminListAttention)
 	})
 	r.Group(func(r chi.Router) {
@@ -2169,6 +2541,232 @@ type AdminResolveAttention500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AdminResolveAttention500ApplicationProblemPlusJSONResponse) VisitAdminResolveAttentionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListBillDaysRequestObject struct {
+	Params AdminListBillDaysParams
+}
+
+type AdminListBillDaysResponseObject interface {
+	VisitAdminListBillDaysResponse(w http.ResponseWriter) error
+}
+
+type AdminListBillDays200JSONResponse BillDayList
+
+func (response AdminListBillDays200JSONResponse) VisitAdminListBillDaysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListBillDays400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListBillDays400ApplicationProblemPlusJSONResponse) VisitAdminListBillDaysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListBillDays401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListBillDays401ApplicationProblemPlusJSONResponse) VisitAdminListBillDaysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListBillDays500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListBillDays500ApplicationProblemPlusJSONResponse) VisitAdminListBillDaysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetBillDayRequestObject struct {
+	Day Day `json:"day"`
+}
+
+type AdminGetBillDayResponseObject interface {
+	VisitAdminGetBillDayResponse(w http.ResponseWriter) error
+}
+
+type AdminGetBillDay200JSONResponse BillDayReport
+
+func (response AdminGetBillDay200JSONResponse) VisitAdminGetBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetBillDay400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetBillDay400ApplicationProblemPlusJSONResponse) VisitAdminGetBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetBillDay401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetBillDay401ApplicationProblemPlusJSONResponse) VisitAdminGetBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetBillDay404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetBillDay404ApplicationProblemPlusJSONResponse) VisitAdminGetBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetBillDay500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetBillDay500ApplicationProblemPlusJSONResponse) VisitAdminGetBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRunBillDayRequestObject struct {
+	Day Day `json:"day"`
+}
+
+type AdminRunBillDayResponseObject interface {
+	VisitAdminRunBillDayResponse(w http.ResponseWriter) error
+}
+
+type AdminRunBillDay202JSONResponse BillRunQueued
+
+func (response AdminRunBillDay202JSONResponse) VisitAdminRunBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRunBillDay400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRunBillDay400ApplicationProblemPlusJSONResponse) VisitAdminRunBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRunBillDay401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRunBillDay401ApplicationProblemPlusJSONResponse) VisitAdminRunBillDayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRunBillDay500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRunBillDay500ApplicationProblemPlusJSONResponse) VisitAdminRunBillDayResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3938,6 +4536,15 @@ type StrictServerInterface interface {
 	// AdminResolveAttention Mark an item resolved, with a note (operator)
 	// (POST /admin/v1/attention/{itemId}/resolve)
 	AdminResolveAttention(ctx context.Context, request AdminResolveAttentionRequestObject) (AdminResolveAttentionResponseObject, error)
+	// AdminListBillDays Each day's reconciliation with WeChat Pay's trade bill, newest first (operator)
+	// (GET /admin/v1/bills)
+	AdminListBillDays(ctx context.Context, request AdminListBillDaysRequestObject) (AdminListBillDaysResponseObject, error)
+	// AdminGetBillDay One day's reconciliation with every difference and what became of it (operator)
+	// (GET /admin/v1/bills/{day})
+	AdminGetBillDay(ctx context.Context, request AdminGetBillDayRequestObject) (AdminGetBillDayResponseObject, error)
+	// AdminRunBillDay Reconcile a day again now (operator)
+	// (POST /admin/v1/bills/{day}/run)
+	AdminRunBillDay(ctx context.Context, request AdminRunBillDayRequestObject) (AdminRunBillDayResponseObject, error)
 	// AdminListOrders Orders, newest first, with filters (operator)
 	// (GET /admin/v1/orders)
 	AdminListOrders(ctx context.Context, request AdminListOrdersRequestObject) (AdminListOrdersResponseObject, error)
@@ -4091,6 +4698,84 @@ func (sh *strictHandler) AdminResolveAttention(w http.ResponseWriter, r *http.Re
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdminResolveAttentionResponseObject); ok {
 		if err := validResponse.VisitAdminResolveAttentionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListBillDays operation middleware
+func (sh *strictHandler) AdminListBillDays(w http.ResponseWriter, r *http.Request, params AdminListBillDaysParams) {
+	var request AdminListBillDaysRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListBillDays(ctx, request.(AdminListBillDaysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListBillDays")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListBillDaysResponseObject); ok {
+		if err := validResponse.VisitAdminListBillDaysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetBillDay operation middleware
+func (sh *strictHandler) AdminGetBillDay(w http.ResponseWriter, r *http.Request, day Day) {
+	var request AdminGetBillDayRequestObject
+
+	request.Day = day
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetBillDay(ctx, request.(AdminGetBillDayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetBillDay")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetBillDayResponseObject); ok {
+		if err := validResponse.VisitAdminGetBillDayResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRunBillDay operation middleware
+func (sh *strictHandler) AdminRunBillDay(w http.ResponseWriter, r *http.Request, day Day) {
+	var request AdminRunBillDayRequestObject
+
+	request.Day = day
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRunBillDay(ctx, request.(AdminRunBillDayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRunBillDay")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRunBillDayResponseObject); ok {
+		if err := validResponse.VisitAdminRunBillDayResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -4643,141 +5328,171 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rcts41uCroLRTFWk/RpadS3fs+qrWk3a6M52Lx05qdraVFSHySMKIAtQEaFmdddW+w77hPsnWOQBI",
-	"kKIsORcnM7P9oyumSPDg4Nxv/NhJ1GKpJEijO8cfO0ue8wUYyOmv50WuVY7/SkEnuVgaoWTnuPNuBiyW",
-	"cG1GCd0RMzVhZgZsmcOVUIVmSz6FfifqCLz99wLydSfqSL6AznHHPtOJOjqZwYLj8gt+/Qrk1Mw6x0eD",
-	"QdQx6yXeqU0u5LRzcxN1XqawWCoDMln/CutNkF7zOWiWg8kFaA+O5gtgOfxegDZM8wmw7uH//d//5+lj",
-	"tsyFNHycATu9fP7yJUtmPOcJ7rtXgj0DnkJewR2A8BBh2LKBp4+jzkJI/+dh1FlyYyDHJf/nb8Ph9dHh",
-	"w+Hw+oezD//xp07bVl+JhTCbOzznU2Ba/LEVrxk9F0KVwoQXmUGkRgiiWBSLzvEhYnghpPurBEFIA1PI",
-	"CYa3eQr5y7T96BX++EAzkZagLLmZVZAo93TUQeSLHNLOsckLCGGbqHzBTee4UxQibcHDDT6sl0pqIFr8",
-	"M09/5gZWnA4/UdKAJCzx5TITCUf4Dpa5Gmew+I9/aAT2Y/C6P+Uw6Rx3/stBRe8H9ld9cG6fsi+tb/dv",
-	"8HzGDTvna5bDpNCQEmF5murGK0hm3Cz5epTDPyAxkMa9ExYTBkYijRmiRNNDdK3fuYlwLxd2hfvcy7sA",
-	"8FSBZlIZtuAmmRF4CAbyAOvGQl7xTKQjd3fcI6ifKznJRPLNYE7c+zVbCTOrUPpAM224wb8Ylwx4ngnI",
-	"/WND2Y1VYUZqMtJGJfM4YrGoOHnkV8Xr9tSkMqMlX6N0qF9MuEwgy+wPQxnjNaQKmfp77V8jo9Qo4/mU",
-	"rul5MTJ8DjLu9YcSEflC5WORpiC/ASVPMj6dOiouNOSMazYT0xnLhZ6zbozXRuNMJXOkZDr3lxKlF8/O",
-	"8twqg/sC+ZSR+GJKMlXkTIsUiDgtOMhnuIsUDBcZk3AFOUt4TgrA36RpB2+UeaEKmd4n8G8U00UyYzlo",
-	"VeQJREiewjBh+Y44jmcZkW+XSGmCIDqcn/N1pnj6TqlXSEffiuXGKl0jxETMOTMzLq1ihRyxzZMElgbh",
-	"X1p4A8q3+7iE/Eok8F7yKy6Ic+6XgFJYgkyR0XEbqVrJUmaPigoo5NNKkjd+sGzO03XcOxlKNDHWLOMG",
-	"8j57oXIrg3R0i8xnRjH7GAmu+GDJ1zHKgsjZGKTgLvCOh6cTAy0W1yUkSqYaV1pxYdgYJioHZvK1kFPG",
-	"p1zIft0g8fp90KLfEVPvlHrN5drpIX2vFKYUW3C5ZmgXLZZGn9hNxQEKYqbdlrtxzg2MyLqxMulbou29",
-	"5IWZqVz8AfcqTl4LrYWcRmzBMzSdII0YXC/RtkLBksOVmqNYV3NAEi8CMOMeyp6IccMyNRUyGkrOEpUC",
-	"8jMJJKfvI0YGjsrLlStTAO8vFdh7ucxVAlrfP0Mvc5UWiWFCBvzlZOpE5UzzDJWEu63GylYivZe6WC5V",
-	"biB9Dang7+iUv614ReDj8K34tpiOsQR2tEBoR0iUtJMbT7bEBafpQkgy2mkDWfZ20jn+7XYg7e030cfO",
-	"MldLyI0A5wOuIR+pJUhBJN6wzKOOybnUPEFIR6LFR6iM5geaBTczJDElE2BLbn2HTeenchh+qwPyobxb",
-	"jdHQ7tx82KAO6eiBazQEcU/cIE0AWgSGjr9C1E9kN9CGa9tHoSTtis2NvV2CZFympNSzK0iZMLDQjI9V",
-	"gSpdaG/kRx36ZRednPp3vTRILeUWeZ7zNf6dQTq1Z7rXeq/o9jNp8nXbasoTyK0wVaRE54EWrb7dEXQ3",
-	"Id6JKWuINzNYsO5qphjXcxRbljzcY5pnEZupFVMTA9L9xlZ4gng3iq4sRV6ZiFyb/RGLm7ggsDYR0SAz",
-	"i5VqqyXWo4AWNskvpCX0zTcpqYR0f5BLvDePLoi2tPBkY0f2fVtBPrfCsYX0EyOuIFh/rFQGnGR+kgNH",
-	"McRNzXtPuYGHRixgk5sb7NkiSKzw2BEJ8FGFlueXuUhgNLGOVLmMkObp486m/o46el60rkOOYfBL8Eix",
-	"TO+47eZZ4JbwxW4fdayEe/BwRP4cakivgbLraF8Jbb4IPXpS2cVDOyjOceLeqqnk3OYWkhkk85G3Gzel",
-	"0i9qZU1LPBvNgvBNKVKctBam30ojEy6yIocWrTZbo/+G7kTK4uev3l6e/RSHvmnExATvSFt1m5O+oz1p",
-	"XhVmZHKewkiqVpp1NgSko3FLODT2Mvh4WAwGj5I5rJlI6d/o06icxXqtDSxi1uXkzbAlXy9AmlKc91o3",
-	"8dn8UGKhscfGjqqDiJqHvoMTNs0Ct6F29SRMZN0yYXQQogvI9osJ92366MtJd6+uXvCkjTv+hszA2RJy",
-	"rSSTANY14gnFWLgkc+aErWYimTG0R9fOgdb4e5wDR7u0T1KrpjcWqpDmDoI44YWGbYbjA83QT1+pHL0/",
-	"7s0E8mJs3ATpwTovSCTQzm4JwtQu1JHwXKhuC3dtmribZ7Id/WTNbVDMp2lQb6RuCKMIfaAzOc2EnrEu",
-	"+j6ZmmoyTy//+qp3whIltcooKyLRKvbnR7fEEySRuBVzE089e5multY2tfn2058LqwtAoqf9WwfFz8iJ",
-	"H9SChV6KRKhCBxcL6W3uUd1eG+VgHaTqCh9LBCKrrlgyqf6uVgv4KDA4lGk3OO4swmtU1uYIkmBCokbW",
-	"Q1+QtNMJ42MN0rDVDKSLGnonwycS2FtJssxyLTI10wXRIh0wIrn/iZqF6zbv5zyHRGjI1myF1IcUxz2R",
-	"oRjRfI0kiXI0p/jMA80yLqcFn4KLfFmiG8qu256SzoPKudCQ+viMhUCzFeTAtFE5pMe4c8mUzNYstlwR",
-	"4xs1AtPrD2UcUpHDu5BT1G8knaLQE+1FzN7vzifJlIa0vJdlMDHRUGZcG3dGEUvsKiS6elWsv/FoVN2P",
-	"Nx5vejtDGZ6ts1DsKkyYYGVPxhtr96KhjEvKMiNdjBfCmO1QhOCi7NQjuJ7xQtceGcraTvEZSyaUXHGY",
-	"ilm3gcYaF44KCdfLjAsJKR7zBhT+fBZCU+apvl5wo+W0QmowJiMwEwelw2sz/VPong2ptkmVih7Qu9s4",
-	"+EowNP/eFCU1hAcPNvDaIR3SwF5TaIXoQqXaQE7HC5wSDa3SqhSMd1Es5UOfaT0SEa+QhEshZq1sFA8z",
-	"vlyChJR1TSXshHPvSZzpIkkAUmi1Nts8KdId0S1WpNOYNd/pVlvpi/hKt8dx9jbgniMVqaIFnr1CN2X0",
-	"wOvNXWFKe9s5z/lCb4mLtIH5QkCWlunAOqCVxbLpritKy23S218u375h7lekrrIKhTIpRFmAbyvV4G5i",
-	"cWC0Qf8L8MzMNiG3UiQ0TNS8heEaL3JPtb0ojMZtxlruajPDFcqGLSFZ+6NxsexdgZbtL9ltGVfWQctP",
-	"CYi7CiKbHW2zcFH5l9oTvQGWIDVMcrU4Ri/GEi/l58TERc7jiHEWU2FMzLrC6KHkUq8gR2s5yQpUAUxJ",
-	"l/og+0EqtlAS1myhrijgyFlMaiAOwgdDaXOdkNLvlS4I30wGkf/Nw4DEa0FgRg2llUp4K91Q+to11RWu",
-	"24nKOh+CqqaJwrvC97bqiSvIU1e+0RD3rrQlPmZt9S6KOaC5g9bm3dFnZblaVYaptyC8XcYNCnuy2ywG",
-	"IK3vk1IepPrSwiY/cHtiKtHiq3kCtD9bX+M0uNuxblWKbZqj5J+S5mpsU+GnpPE6RbdyuJqiW1+W8vA0",
-	"FYhUnp0HzD7hmYamz5yoFLZU1lGujeicxavrPiXtyFODa75YZgjCgD/67+s/BoMBHyc/nR2+mM7E0WAg",
-	"/jHP6PqiE4UlaYdHPzZr0m5HGAF3y4ZtXdamULN5Q30nAUApy7ZcC/+9ADYGnhPrzEGeMA3WgOCaxacu",
-	"wUn0f8z+bG+0Bgvd7uyVOuJW14vl6NnVXxdH2dNf5j+qs9XvR383g9WT678s//6Ivzn84+KH5P3j8U9P",
-	"Jz//OPt1sBXiUth6YrYAtHJeoXfr7vfald6F52BxU3tjFCLZLd12Um9gFcT570CYVRKgLB+0tXubOYFG",
-	"fD+guCctVZxVID8kTVeMuJ00d4X5w7pG+9/t1Y1lGmDvms3Bw2enD/8Hf/jHqP+wtWgzyCBsQhOCM2gt",
-	"tqyZE2GmYDM30HbSZdr388NNSZHnIJN1SNfP3/y9lah3JXfqsqARkp0YKicSYZVMwiUq40zJKeRsXGWJ",
-	"94N9z6jM3Qx7Wwe7JTnbjKRsivIF5MmMS+N2KIvFGPJQyc6lWlkceHNmvG6N2iAu7ujgoSqG1PNNSyR4",
-	"xjWbojE05skc9TzCMS7WkLPu5fvnz88uL31qt1c7h5L1bqHru6WO62le1lWSxT+fvWMHV4cHtsDq4KNI",
-	"b2zsMgziP3BB+97eqeHtUfjKAdhJEpf2VlIGhmd7m/FthknDgXVQ+N2Eb2icasCvzaxiLXEYcOJW+dEe",
-	"sr4l82rra/Zkut8LLo0w6/ZwvC7Gd8Ni1CmkMKO7pX+bxSXVDkp521g1gLsB5K1o/DR78DMwWuqcZ892",
-	"FvZvRUG54Na9fYk82L71DQ11UUaLkfUpKusbTD41VRZy8aZDtAQfPHaF4KyQRmQsrlgp7kXWT3RBZmar",
-	"w8vquTUTeijdDQR3WAnFTaAFbGBUpDGuaGvMgf5wZXjkWlYRbpESXCJlnNSoC6iVTwYFfNZTs+6t0Gwq",
-	"rkAOJYp7m02LvTyxznJVyJOmrFh6leBUU6/PLgGso3dxdvrT67MHmg0tJm0Fvh526g6ew6PzXe2/EHK8",
-	"4MEtBZT37EbuDg9bq/VRD121NMtoUqsaTw5V8NR6suhPuTyzW6ElnSmVTODS5O2SjydzxwiVV7HMYcnX",
-	"I5H+5+r6aHD4+HBw9MPRYPDs0bMnT46Onj75gT99Nnj047OjH58cDgbt+n19KabtlpQWU/mu4W1cXJ62",
-	"4gXNgUvDF8vdeeTq1qjacrXB4L0VeG2sdJ7xBIgKPk3yfaJF5l92Qy7AS/vskbW23V+HnxyI9QWcm6JI",
-	"sosXz9mzx09+YK421HUgbNKRd/H3qBR9jrfemu/lhq0oa5QrOfUdMEL7WlKbj1uCWmbQakBSALWFU854",
-	"MmMrvq71NY1zNYdGV5DN4LW0Bu1pdwVB4xb5L6Q2KBG25UktXEvuGn886lVCJlDKlNxZc7PFCK2t5wPM",
-	"kU1soHEM10IbzbrQn/aZZXRXdlA3irdp6sqqLPX0k5qifjxoNZ+NMFkLOk6ZnqncRGxWLLh8mAOn7iOm",
-	"i8WC5+uqE9NuCNdtxYwPXzRXf3/xkkm+8EorXCdicZHL49X1YnnsrrsEEVJ6a7hl4/6wnnyn+nYBD4uJ",
-	"wDLeGp4KuWmzGYAaPiO24MlMSKhQZ3MLuGifvYEV/UuzBV+jE8rT1BaYeMnb4AAyG9uqtK3UrHfFkKR1",
-	"nT7oP4GZKZtS5FmmVqQCw9J9aq+sISzsz0IdGbRGdKLOZmeLeyP1r9Bqti/KuR2+Ka5TWfT1Z9s65cr0",
-	"W9AoV7sW9MmVMDX6amrXg8huvaWuimqHGCwb6toNg23FrfdajNqsnBAJMCHZBCTrHrJ1wSX7T3Y4GOCV",
-	"Hb51ewirjDftH1oKPZ1dNahbmAsx+5ysqZ063haPllcPozvUGv+zxhU/Jwi4Dd1fIj39+VW8VQHvnbKY",
-	"t+PrUyKUX6b26m2R+3IEG5M7aQ/KuXvG63q58O5aqcuZWsl6SE34Yp/+7VbC7thVFXwqyyc+sz69jq4o",
-	"PNYgG1bp39tLKyyUn+YMfBZBfeppBHLjx8EuhLXhZjsWtoYYzi/ePj+7vHz55ufYBRcCCkwhESnoE5s8",
-	"jV0w1mWTS3eewrZolg9lubFeVNWmdxupbfL4T//85u3F69NX5PGzRBVZSv1nOXA7CGAoaaGTqlDY1Qpp",
-	"JkwjUV1tohN1HJSdqGMB6EQd/7JWTX1hl/00OvElmk3dcJcsJ63RdnTv9ZdKqOwrrspmu00nBS2+B5rZ",
-	"W8jLI78POeHhMlfTnC/aK/WlUK2LnudQ1R8SQQVLEV0pKkpVjEtGLW/nGTe4B8YTqsLbs1bL7WqHvEAx",
-	"BkmRC7O+RDFnkW3zvqeFLdTZxIptdM3BFLkEktDx+dtLmzBA+/mgypqT8CQLw2ZoSwhmxiwd9imX4AbL",
-	"2Nte+DNbXavlaLMOzl3SkORg7KVOW0OibzY4PX/J8PlujP5Qef3hHNYxnoDR6G32+uxd1V8/B1hqqnkd",
-	"SmE0E6kt7/7l9OHRk6esG789P7s4fff2YnR6/nL069nfL+Nen51aSfBAOyQJ7YYj+BKWoZxBDhGtFfZJ",
-	"Inj2TiWdmMxVYUBbpt+Bxxvy4ifKN9Nya4S7kTC06QUX0nAhIacujjxzD+vjg4OpMLNi3E/U4gDvpf9t",
-	"2IK2/oAAD6QlykGQljfc5ZCkEfyhPK2TOdXKC1mNEqGG6EbNhev1pBoQ11LKfy9QQtaqEhBla6bMjJKY",
-	"WVZNobhjpQLCeUaLVeVuLfGmbrytQznusdVMaV9DMpSCimPRycWtLIBL2ybtUXPCYvKuXVOAL6zmOYTx",
-	"JDr+TCTgij7cmb5++W7jGJHnbXlNX+XTA/eQPsB7q6AGkYMtudH2YAf9w/7Ai0K+FJ3jzqP+oP+IvGgz",
-	"I5lwwNOFkMThYY/uFMyWVl2yZ+upxRPb7IS7raqLfIQb76VkIx66konIBOGYTfkVsGLJlIzKGHnQf0IR",
-	"d+oL8wqv3/FiRSj5MkVZgLCjMV/WitLWqnFbW1riqlsO7GComw+NyUhHg8EtDex3a1yvV8VuaV8vmw7s",
-	"dJXH9v1ty5ZwHgQjj+iRw92P1EYt3ESdJ/u8pz6sJlQuhOGaqP/tA+LSBc58kNV2RZW2T9c/0UN5x6ea",
-	"TEA8y84HXL2FJg8+Im5epjcHznBqDlb77WPb0Cz70H4zs7bmOD9EnaXSLfxgjS2K6q1EAk61oOCzGXcC",
-	"tcCb++wCEmSD1A9Z4EUqDCMxsoWunSkXkrYLj/1ZpesvRp0Ni/GmbnUgtm7ugzdsPci20Q7BZIB7ZY/H",
-	"g8e7HyonId0HP73m+dx3FZaIcd2WHJ0OuAN7WcG8Vd7/CmsNlBYW0srsTMyhWUQSn7CJyJALWaIWYyHh",
-	"FkH91r4xauXdxuy90jXej5RqNSQ30YbyskrImc2MGyotrmqmbLLEbB2w6MxttGY6rfLj1vDADmj8DJ07",
-	"AGLUJ4HRtmSzWKZtAuOjoz129c57zKVvtW0XpRvT+jKqrW152366fPeNbgbn19X69UEWLaLtrQRXcvGv",
-	"pPDfutFdElalgejkkxcTdxVQBx/d8MubraKKLHwzQ108l2olXQG9ki4h6VsrnQVilAsHuTYrxVK1RWr9",
-	"DFZode6FVtwAnW1GYtlK/++rAN/6I60mDGRCgo5Kh4PZUTOVV0E+uTc0XHPsrTR4VyfCT3a9+XAr9R4E",
-	"1Zuf+oJttuhzUgtoZNeioH5KA7lm4wUFPIjeA1ffWqS2hGmaU5yqa4f+ppUrT2N/41pMO2armcggXErz",
-	"tR5KGuTnoi5Lnhvn16EDTFO5fCzVxkXgOgE3PNOdYMR4ptVQFtRij04jlWQaX7JA8+uaU0F7ffY3MoIk",
-	"ixtThWOazua35OsebJyrlpMQhvGM0rpswVNg3aPBwEVnWw10fMgLh7sdaGP0stVEX8O4D7MG92zb+6Lg",
-	"bUa9o8zmcNmgDqdxjnQoJP6OrCy7BzAlrByo37fcfTx4tvuBctrwfQhqi1fWRQnA1KRH7YUidcJ7fxvA",
-	"FVFsd1OIA6EcRUMGqH7AEm54pqYRE9Lmxf2cQ+3aFm0JyhZH5dy/9Wur/TAlvYUG3U7636/RZwOsDr9W",
-	"fDNDQdP6DMkdSrdVsyEGLn99z4RmhRS/F8C6tfnPnxBascrSZ/C/jugNesX2kruHX4WsbhNr7rjuWa59",
-	"b2LqNE1RMrkRqHcXSwcf3b+ce7I7KFne/1mz/D9QED+ZtdUbUhEOsyXazsoyqkhmoG3lJTVs2whE18xg",
-	"TZFLV5qIT9I1GhSzzHhC0ZLeFlZ6T2PDvi4r1Yuk7jtCuQc3eerhZF1LtWJC/5u7afawKs56oC1tRYwq",
-	"uiI7hULlbDUDSvLZgUz7qYoaIwZO1fbQQDUVyk5nrjlJtRIONwXHprd4Dq7bQ5uhzMQcsjV6T2Ng2hTJ",
-	"vF/zozTTRmRZbSQiVYAoO8FJreRQIl2lBe6QG5YB14alXGTr3onPtjd3dvBRFcZaU2/UzQFNxYmHkuu5",
-	"Rlrrs1vjtA1vNN7qzqAF8t4Pxbko57Z+UjrtOwrBBfMG/21icO70QuKccTsS253vRm/oHbmtjSb3037B",
-	"c7fqv/Zm8f/1X//bww8fD6Onj2/+tEUpthqRp8gsATqqwW/eDzV2ijbFimiEhiaevYJcTASysx15MpRw",
-	"zROTrUt3o4qa2HlVLFUniGoKRkKmgZqwF5S3cW8byqr8DIWPC4j02Wlr9CYsYvPfmJlbLTOU5dwsO3r/",
-	"9ohN5D/pYUejUWnGDHLoD+VtVvT2CAht+aIaxPX1OXlXPIFUsDacAn+U3qmNTrfH+K+nnPGpR7ufavl2",
-	"yF1Fy0M7KtTTsiW4gESRMHfKkxnNi/pjq9I+pWOi6eeZklPPbO4TCbaWS7Nf3r07P/FsJ1XwZZJNa/Vn",
-	"MG5I1VekU/eG7WYiQS8045m4gn4T9zVMvxJXIPH2Za7GEODR4s4hkqKVu/F4NBjYOY9lgWLKDR9z7Qcp",
-	"aTcIxuR8MhGJvdnMQLZi8gJ4KhC4b4PMCwrRGmXpoP8Fqb9B626Xtx9BrTqSVFerCjq7tg6ZG88hbZa2",
-	"vUbOJqs0aC0oWzUHOZTdcnAXPnPkf7UDAbXv5LZljifu33TLqCxCHMoMuK86Zqf25SuVz3Wl/Vw7thOe",
-	"E3FFxaxVyWKdGKh48Cv5fbVJUPfs9tWHMrXQ4CtF3/wSEu1v5z272kXrymgqkCc+IhV7vypnD26oPpmG",
-	"Txzu8UTzC1r03JN9wGv5Pgw+fLRHNKj5UaVvrSDrQlpNy4pXzjwDM9+J6TVf0SYs/EzKLbVlV2ruZIUt",
-	"OQ57iV0xbJ+94qbKnGifEmVTMOzx4LDfxq742g3GebwJgSNwmgx5355OFVh2o2l8BtBJtK24tT1rrarw",
-	"wndckNUeFBujIkFTv9D2KzMb2u41fE0154aUtVoM9DXBigTGgMaQZkZ9wyNBuDKijYdCEoRbT+Ou9WUn",
-	"bMm1bnwGlzpyuGaxvzBxI+tpWKKfWdIg81tKzb7dF2C/+Sd/v2awZa9SJ9ygJYp/ioBLjebLL0uqlgqn",
-	"gAUc0d+e0HLNKBQS1a7ZIRPSWYKmSvrZ9rQkEyj9rPOu6eMRfCjp6V7EcnD+kAutJq4WBJ8MHLO/XJ6e",
-	"v6xPzJEpfXyxrIPQYiohZTyfFraUBnmtbb7LUA7l9nILlsMSuPHzDmqfjK69ji9gKF1C2JaI5aBn5dy2",
-	"Cg5baWINK9ce7z5VSovPYT2UTgmnYjIBUhb+U3B+6qqbttH2oVra0MtJiK4JF5mOgll6NrjrR1e43iEq",
-	"2AynOjzQQ1l9trJne0DKNqpg7hp9sbL8urZtVxTGm99ttnY1FOZ7rTfZHFtzz7nPctj3bRV0dCZ4fht0",
-	"9n3nQr+RjX60z8Phxys/w0I/2gvz/qPln2vUl/Kd6Jaa0Ur6QBMa2XpD+FXU0ib0a5bPHoWr5yrLbLGT",
-	"9bdbhK0f6K+DDzSwMSRqAdoNORvKKrhTC3eW4etwsDXrUnih/I0Mi54r3tPKB4nHQJ+FYIECoiHUWrUJ",
-	"p/uok3WT7v7timPrxa+T+oeulbdz2wyQzyhjbStgtVNovkb96muez8PBtcEYQG8SSfpgllebqNK1/bgL",
-	"ZTO0LWLdOhCQdTW6ee0TcXuRfYHdn1uqkgU5ZMC1ywiRkdVnz+1Anqr7S2g2ERL67DSsc0u4lMoM5RiC",
-	"YYLdLR/A77nSqZCPXXjWZq4JLnIK6RUL4NJaRt1w3C0KEzsFvtdnp9K30bqP5bDx2q1dRgMDtFdTGuPN",
-	"YULbP+ndWiVrUfRtpUI4wfG7lw/3Uh31DdWsJQjUs4WseOQOahSZ/2tInxeuOUSmZWmU78mqTPITRuPq",
-	"fM+Yi864VGrIf3oGYDaDEud8/dV54Z/L/v3/7FFjjxfk/N5icNq80KdzTw7kX38tDqqZJZUm8RMh3XR0",
-	"7gY+Row3ijImKrdTdxoxirIgI7BZXf2E09thUMF/rnwoXS2eLQZAjZ2Rh73b0KaXohK2pZOodJd8bSNY",
-	"ZWaHyi2OK0Fgb15x4c+pbnO7yjPbHcPoy5LalPVjovyQrqFiM/dJd/p0E27HRogmsGIaEiVTHQ3lTK3o",
-	"lfRtXot3O93I6ntdujD2a3++9CGwCGhtGmhRDn2x9ROiNf5wYcnnOzDzAyFMzsu/Zj3HNxJDp3q+WSrV",
-	"1I5U5eH6Kqz/eIsg2tnCcW7joBz1rY2XbxnrSJxpWzdpQFGV8W5PAtxHG8eODo5ab0RZgOoLXftfpiCw",
-	"lpT0my5fEhyNCytXZ1Pa8wckrtC82vjFVvo8rG5olgyFk6VcxRAdSlvGZcHnwPJC1sbcHB8cZCrh2Uxp",
-	"c/zj4McBqRoH9Iav2Bg6JKTPC+p+lR+hVNRm0uU8V2OwqFF5MgNtqFDJyvxM8ZSNeYZ2ah4u5go+Npf7",
-	"28Z5Vgkah+qt3f/uuxui9vWSLoXpe942C9ZzXLW5HCq2MU/m2mYPwsV8+01zJFkvWLc85057iqo2bqvb",
-	"HL5lZ2mdsH3eZCvAbj7c/L8AAAD//w==",
+	"7H1djxu32thfIdQDWOo7q9Vu7CTexQt049iJT/yxZ9dGehq5GmqGkng0IpUhZ7WKu8C561UviqKXvXmv",
+	"i/6BAv0xBXrQ8y+K5yE5wxlxJO3aXuckzUXgHc2QD8nn+4vvO4lcLKVgQqvOyfvOkuZ0wTTL8a8nRa5k",
+	"Dv9KmUpyvtRcis5J582MkViwaz1K8I2YyAnRM0aWObvislBkSaes34k6HF7/uWD5uhN1BF2wzknHfNOJ",
+	"OiqZsQWF4Rf0+gUTUz3rnBwPBlFHr5fwptI5F9POzU3U+ZauN+E4I98w/hcupiSl64is1+v1wcuXB2la",
+	"Tr2kelbNnFIAI2c/FzxnaedE5wXzwZjIfEE1vqhZJwTG85QtllIzkax/YAGIXtI5UyRnOudMuV1RdMEI",
+	"zMqUJopOGOke/e+//pcvH5JlzoWm44yRs8snz5+TZEZzmsD298olzBhNWV4twgPhAGBo2ccvH0adBRfu",
+	"z6MI9kKzHIb89z8Nh9fHRwfD4fVXT9/90x+CS33BF1xvrvCcThlR/JfW483wOx+qlE1okWk42whA5Iti",
+	"0Tk5goNecGH/KkHgQrMpyxGG13nK8udpGAMl/PhAEd523NJ+vdeRFwVPA/twAx+rpRSKIUl8Q9PvqGYr",
+	"g46JFJoJ3CW6XGY8oQDf4TKX44wt/ukvCoB97033h5xNOiedf3VYkd2h+VUdnpuvzKT15f7InsyoJud0",
+	"TXI2KRRLEbEcTnXjFUtmVC/pepSzv7BEszTunZIYd2DE05jAlij8CJ/1OzcRrOXCjHCfa3njAZ5KpoiQ",
+	"miyoTmYIHoABNEC6MRdXNOPpyL4d9xDqJ1JMMp58NpgTO78iK65n1ZY+UERpquEvQgVhNM84y91nQ9GN",
+	"ZaFHcjJSWibzOCIxryh55EaF5+bUhNSjJV0Dd6g/TKhIWJaZH4YihmeAFSJ175q/RlrKUUbzKT5T82Kk",
+	"6ZyJuNcfCtjIZzIf8zRl4jNg8iSj06nF4kKxnFBFZnw6IzlXc9KN4dlonMlkDpiM5/5cAPei2dM8NzLp",
+	"vkA+I8i+iBREFjlRPGWInAYcoDNYRco05RkR7IrlJKE5CgD3ksIVvJL6mSxEep/Av5JEFcmM5EzJIk9Y",
+	"BOjJNeGG7pDiaJYh+nYRlSYAot3zc7rOJE3fSPkC8OhzkdxYpmuAGJE5J3pGhRGsLIfdpknClhrgXxp4",
+	"Pcw367hk+RVP2FtBryhHyrlfBErZkokUCB2WkcqVKHn2qKiAAjqtOHnjB0PmNF3HvdOhABVjTTKqWd4n",
+	"z2RueJCKtvB8oiUxnyHjig+XdB0DL4isjoEC7gLeODibaBZQ/C5ZIkWqYKQV5ZqM2UTmjOh8DUoYnVIu",
+	"+nWFxMn3QUC+w069kfIlFWsrh9S9YpiUZEHFmoBetFhqdWoWFXtbEBNll9yNc6rZCLUbw5M+57a9FbTQ",
+	"M5nzX9i9spOXXCkuphFZ0AxUJ5ZGhF0vQbcCxpKzKzkHti7nDFC88MCMe8B7IkI1yeSUi2goKElkyoCe",
+	"kSFZeR8RVHBkXo5cqQLwfinA3oplLhOm1P0T9DKXaZFowoVHX5anTmROFM1ASNjXaqRsONJboYrlUuaa",
+	"pS9ZyukbPOXPy14B+NifFWaL8RhLYEcLgHYESIkruXFoi1Rwli64QKUdF5Blryedk5+2A2lev4ned5a5",
+	"XLJcc2ZN0TXLR3LJBEcUb2jmUUfnVCiaAKQjHrARKqX5gSLeywRQTIqEkSU1tsOm8VMZDD/VAXlXvi3H",
+	"oGh3bt5tYIew+EAVKIKwJqoBJxhoBBqPv9qob1FvwAXXlg9MSZgRmwt7vWSCUJGiUM+uWEq4ZgtF6FgW",
+	"INK5ckp+1MFfduHJmZvruQZsKZdI85yu4e+MpVNzpnuN9wJffyp0vg6NJh2CbIWpQiU8D9Bo1XZD0L4E",
+	"+45EWdt4PWML0l3NJKFqDmzLoIf9TNEsIjO5InKimbC/kRWcILwNrCtLgVYmPFd6/42FRVwgWJsb0UAz",
+	"syvVUstdjzxc2EQ/H5fANt/EpBLS/UEu9715dJ7TJ0CTjRWZ+VpBPjfMMYD6ieZXzBt/LGXGKPL8JGcU",
+	"2BDVGw6bA80XAa9NgzwDjMQwjx2eAOdVCHy/zHnCRhNjSJXDcKG/fNjZlN9RR82L4DhoGHq/eJ8Uy/SW",
+	"y26eBSwJJrbrqO+KvwYHR+TOobbpNVB2He0LrvRHwUeHKrtoaAfGWUrcWzSVlNtcQjJjyXzk9MZNrvS9",
+	"XBnVEs5GEc99U7IUy6257gdxZEJ5VuQsINVma7DfwJxISfzkxevLp9/Gvm0aET6BN9KgbLPcd7QnzstC",
+	"j3ROUzYSMoizVodg6WgccIfGjgefDIvB4ItkztaEp/hvsGlkTmK1VpotYtKlaM2QJV0vmNAlO+8FF/HB",
+	"9FDuQmONjRVVBxE1D30HJWyqBXZBYfHEdWTMMq6V56Lz0PajMfc2efTxuLsTV89oEqKOH4EYKFmyXElB",
+	"BGPGNKIJ+lioQHXmlKxmPJkR0EfX1oBW8HucMwp6aR+5Vk1uLGQh9C0YcUILxdoUxweKgJ2+kjlYf9Sp",
+	"CWjFGL8J4IMxXgBJWJjcEoApzNQB8ayrroW6NlXczTNp337U5jYw5m4S1CmpG8woAhvoqZhmXM1IF2yf",
+	"TE4VqqeXf3rROyWJFEpmGBURoBW788NX4gmgSBzcuYnDnr1UV4Nrm9K8/fTn3MgCJsDS/qkD7Gdk2Q9I",
+	"wUItecJlobyHhXA696iur41yZgyk6gkdCwAiq54YNKn+rkbrRJ0xz7JRyicTljORMI+yPBVE6rAK4jP1",
+	"BtsZKyYMYZG4MUdshRAl8APJuGBESGu9yAmIFEVmVJGunjFBYp9TxmAxAhnApw9MvGovcVLD+JBRikwS",
+	"RgY2ALMgkKeEmpWsABTjwXQGjwtqkNcC+arhIMBgiCqQLhDZ4MD7d5RyVIUssfOcJVyxbE1WQAmA/dQh",
+	"PLA0RddAHsDTc/QVPVAko2Ja0CmzXjhDAEPRpeVBGWsup1yx1PmKDASKrFjOiNIyZ+kJwVORIluT2FBo",
+	"DDMqAKbXH4rYx2i771xMQdYip4x8q7gXEfO+PZ8kk4ql5bskYxMdDUVGlbZnFJHEjIJstFfFHRqfRtX7",
+	"8OLJpuU1FP7ZWm3JjEK49kZ2JLUxdi8airjELD1SxXjBtW6HwgcX+LgasesZLVTtk6GorRS+MWiCgR67",
+	"UzHpNraxxhFGhWDXy4xywVI45g0o3PksuMIoWH0870VD44VQTOsMwUwslHZfm6GoQsFnGzRvV3fiUS/K",
+	"NKR2PAE9Y0NhWAJN5obMgTmc+ghzajf0lHjTV/MgxdVcMFSoFct7xuMcYroVioLxu4GLFd9s/r3JaWs4",
+	"4H3YOOoOitjGgTZ5un+CoHM0zqvjuG95Mnsy81KS3EYSlx99oLqN57yCwyk5rTFLgIfN6HLJBEuR7zuO",
+	"zK0/BHmuKpKEsZQF1fOQ6YnCdkPXtnpFzcLcqlF+FItyu7drbzX3G55lwbQUkEJeYgrJWSJFAqLf8Pym",
+	"YzI1ZLip0CK63lZVMxDtSGWJOhVyqrB2apSVEdB9WFKjuqCdn6wMCJySASIRoM6EZwzdoGQ1A5HYBUl4",
+	"+f3ZUe8OVq9jVzidkJqMWcbZFaCp4XYgTAHmOGwzArwBa8Q4YHE1ZcYOTtO1lK6srxXdci2Ag9Ix2rml",
+	"wGFHS8pTZ6M08KbISTnnaiYVM3SmFPoRyIRmmXIhh5SuaypXu56Lsxrw2ZaZ7VSTIvMcqY4jVJOSrkVf",
+	"QCw4WcsexutSMzPxWCO794TRLTu8b573N/BjIVp+MVgRYJNjmlGRsDQ+IeyK5WtfbJWsPkLTk8M/MLJl",
+	"Xe3jdWm6ng5FXAhvMCUXNRG4ooDvRiu01m5X5vjAcwmB6WtEIwwI34CSduK/MqMuTQbDZRZB10yfljhf",
+	"iXNQVrIU3h+KMfOoJLbkFUfuK6TuuIcILqSeAceSk5LVm/XXBbZbLhpD3h8W7o5jHJsiL+pcH8AoB1c0",
+	"x9A0DAdM9JtqFPjzrT8sPPixHBr+emaHv4k6NoLeTlFvSg2H/N//8S//5z/917/99X/+/T/+57//y3/b",
+	"Ey/tDNupx5vl73/969/++/+63SwNgWOSFC3uOq7lUYgfIWhuQBjgJuMJsYS6QAgwNN8T5osGS4CRL6y2",
+	"SMuPIcCd4P1g0X2B+t0mOFaG7glDg+3vv4RKPdy1EoMT/kStq6oGDeolHncaM71irGTsD5ThHsALZJGT",
+	"sZRzFeGfqCeOWUIXzLCHgO8tua1PyVgRLd5BYD+pFMz3LgWFehkaGzl3zqYfSaKNcAvQbu1CasiXhcmS",
+	"GM1YznzGrGZyBSLT0rKRKyg9yw1HiwvkgBuD6pGh6fjEe2tGrxiRwhMGaKmdktgYd5gY6BlrdaMSI+BO",
+	"rcdMC7RgwFpEQ8jA7MQiQJMWJisgsByAYnNBesUTVpcc/q50os7GAjuR9eB2ao5PywwxZOWg2FO4ADHY",
+	"jJXvzaTekzP9o5sWnp65qeGPN7Xp4cmlBQH+/W0FhlUrW71ZViygqozGlEkZwmQ2eHbUA3XZGd3eSbYG",
+	"hnZ6+nCwoBcP/QOeAbanyy5vc+E30HEFB+sjDulS64eI0KvfEstBYbS/036313ynO08WOpGLAIeMl8y4",
+	"yE5Q3UKmRqQATQs1N08lS3lq3rGqm82cAU1sKGoWnuJTsKXNiySZUTFlPsU3Il8E+RXwXed+go8LLRdU",
+	"84Rm2TqqtG40v2Y09QzyUxJXDqcT48uxc9NpzpjNW/bmLzEPw1mg/WEYRuoZy0EyoF5aMtr4pNJmF4XS",
+	"JJNyTrpxnRP72YcgERtuH7vPQPJm1+A3z8kSynjYRumvzYmel8PaB2fl6PbBU28S9041FxgNxmHsBwYq",
+	"9791EO0H06UZ6bz82j6w8bd3+8R3nELXQoHlyQF5b9BfkNqsgrgvvW3x5bid2vDq1Cl0Y5UVy7TcpVyk",
+	"xwtqgFYUW6oNnlhvU4UuCvGnghUmQTKo4O10kvxcft/MRAkqaPb1EEBPQDuWRUDZ3CsbqkzIcbi4K/PP",
+	"vHZOc7pQLalGITCfcZalZYZ9Y9PKIOBmBozETPdNLP3j5etXxP4K2kFZX4bsAfGXwWxlNGe3O9GCEYL+",
+	"e0YzPduEvHIEOJKW84BLtjGR/So0kZ/gtpm+dNswNLtiQrfRv/lR2/TQu6uqu8VmFeQK/JQwfltXtSk4",
+	"CHEu4FNlEGgl85SgaTHJ5eLEU49jITWf2GTUGKRejLVmMfoRnVQDEyHJihR9F84jiWEwIclCCrYmC3mF",
+	"OXyUxBg6iD1BPhTOXYW/V/EDf2b04LjfHAyAvFawajkUxoUNr+ILZfpKTe754xqGgaVzCFUteuG/5c8b",
+	"jCRcsTy1FVENfcZWi9W9SWUJmSQWaFrGcmBRgl1rkstVFV91mogLL1INWgKGH80ONL1ElVSvdPaow6dC",
+	"5iytBddxfaZkzUZ97IpVyIcUlEcl/ZQ4VyOban9KHK9jdJDC5ZQLrzqOpimHTaXZuUfsE5optuG1l2mL",
+	"xzzG9HXEcxKvrvuYB4/JD+yaLpYZgDCgX/zb9S+DwYCOk2+fHj2bzvjxYMD/Ms/w+aIT+VWeR8dfN8s8",
+	"t28YArdlwabUcZOpmVR8dSsGgFUAofRl+nPByJjRHElnzsQpUcyEmKgi8ZmtGUD8PyHfmBdNSAtftxGt",
+	"+satrhfL0eOrPy2Osy+/n38tn65+Pv6zHqweXf9x+ecv6KujXy6+St4+HH/75eS7r2c/DFohLpmtQ2YD",
+	"QJDyCrVbdr9VAUXK7E1txsjfZDt06KResZWXOnsLxKzyasuKXFMOu5lm20iZ9TDuUaA+u8qN9VHT1ve2",
+	"o+auzFm/VNj8t71guMys3bsMenDw+Ozg39GDX0b9g2AdtJeUuwmND85gp+pcS77dTLcNnXRZSfHhGVxJ",
+	"kedMJGsfr5+8+nMQqXflS9d5QcMJMdFYocf9wrOEokcik2LKcjKuCi/u5I5r81TczolsSstb6h2aHoRN",
+	"Vr5gOVjy2q5QFIsxq/kH5kKuzB44dWa8Dhpk6Ja/XQrAtmDEj8YjoMgUlKExTeYg59FQLNYsJ93Lt0+e",
+	"PL28rAU0N0lvC17frhqjXjlBulKQ+Lunb8jh1dGhqVk8fM/TG5MO6OfFPrB5sL29qy3aE1srA2AnSlya",
+	"V1EYaJp9kKHcsIvLmI5ZjT9D41Q9em0m6tdy8T1KbOUf4SzQLcUMpmRtT6L7uaBCc71uicAW49vtYtQp",
+	"BNej21VUNOu1qhWU/LYxqgd3A8it23g3ffADdrSUOY8f7+yV0boF5YCta/sYqeX7lgy1ZadijhlVumwd",
+	"c9fsc5+K2x28mN2BnVcKoXmGPlNLSnEvMnaizZUkpuFCWZC6JlwNhX0B4fZDK1R7UsDk9/E0hhFN2waG",
+	"f9jKVjQtq0RNniJcPCUUxaiNw5dfejWxxlIz5i1XZMqvmBgKYPcmQT12/MQYy1VKR5qSYulEghVNvT65",
+	"ZMwYehdPz759+fSBIkOzk6aphRp22hy4diM6RpLBAwduyaCcZTeybzjYgtpH3XUV6D+jUKwqODnnTNcS",
+	"7SlbumFHCFQICCkSdqnzMOejydwSQmVVLHO2pOsRT/95dX08OHp4NDj+6ngwePzF40ePjo+/fPQV/fLx",
+	"4IuvHx9//ehoMAjL9/Uln4Y1KcWn4k3D2ri4PAvuC6gDl5oulrtLM6pXo2rJ1QK9eSvwQqR0ntGEIRbc",
+	"jfPdUSNzk92gCfDcfHtstG3719GdQ/+uJnqTFQly8ewJefzw0VfEllvbph6BxDxr4u9RfP0EXt1aQkE1",
+	"WWHgLpdi6prKcOXKs01a+ZLJZcaCCiQ6UAOU8pQmM7Ki61qroHEu56zRaMckoge67eypd3lO4wD/50Jp",
+	"GsxH8GvQl9T20nFbLxNUgVIixc4ythYltDaeczBHJkAKyjG75kor0mX9aZ8YQreVPPtVM1RaZSmnH9UE",
+	"9cNBUH3WXGcs1M1MzWSuIzIrFlQc5IxiQx+iisWC5uuqx5pZEIwb3BnnvmiO/vbiORF04YSWP05E4iIX",
+	"J6vrxfLEPrcpxIDpQXfLxvt+i4ad4ts6PMxOeJpxq3vKp6bN/hrYQy0iC5rMuGDV1pnYAgzaJ6/YCv+l",
+	"yIKuwQilaWpqthznbVAAqo2hxgeGa9YbzSCntc1zwH5ieiZNGjrNMrmy+XJe046o09gwv+URyEiv20gV",
+	"DfMaSdgZsSUMjmZaDVmzw/WZ6lQaff3bUPOpMpXd6z1Ve+a1nipharSqqT33PLv1LlWVV9vfwbJHVVgx",
+	"aKsXv9f67mYBEE8Y4YJMmCDdI7IuqCD/TI4GA3iyw7YOu7BKf9P+riXf0tlV1t1CXLCzT1Cb2injTT12",
+	"+fQoukX5/j+qX/FDnIBt2/0xUiE/vDC+qom/VRRz+37dxUN5i4r0LSWEr4syBc345E7DTrkqa53rftjL",
+	"Fi75u5zJlai71LirWetv1xJ2+64q51OZz/OBLR+auRjesXrRsEr+bq/DMVDezRj4IIS662l4fOPrwa4N",
+	"C+1N+y60uhjOL14/eXp5+fzVd7F1LvhpYyzhKVOnJngaW2esjSaX5jy6bUEtH4pyYb2oavfQbYS20eI/",
+	"++bV64uXZy/Q4q+KAEjOqOmtORQ40GmVv2WrGhRWatTs+2oRnahjoexEHQNAJ+q4yYKS+sIMezc8cTXO",
+	"TdlwmygnjhE6urfqYwVU9mVXZf+qTSMFNL4HiphXbM0UVwQo4WCZy2lOF+HmF4LL4KDnOatSQBGhvKEQ",
+	"rzC1EAtOCHaROs+ohjUQmmAx6Z7VfHZVO/gFsDGWFDnX60tgc2azTdz3rDCJOpu7YnrH5UwXuTD1NvH5",
+	"60sTMAD9+bCKmiPzRA3DRGhLCGZaL+3uYyzB9mo2rz1zZ7a6lsvRZqWkfaRYkjNtHnVCPb5c/46z8+cE",
+	"vu/GYA+Vzw/mbB3DCWjMke71yZuqZeWcsaXC0u2h4FoRnpqOCd+fHRw/+pJ049fnTy/O3ry+GJ2dPx/9",
+	"8PTPl3GvT84MJ3ig7CZxZfuNuhSWoZixnJmkfb/1GIBn3pTCsslcFpopQ/Q79vEGrfiJdP3pqFHCbZdl",
+	"XPSCcqEpFwzT+Yo8sx+rk8PDKdezYtxP5OIQ3sX/beiCJv+gUTSMfJCJ1K+Y8lEawB+KszqaY/sJLqru",
+	"vNhjsJFzYUv6MAfEdmmjPxfAIWtZCaY6zCTCJjTLqsaut8xUADif4mBVulvA39SN25r+xT1bEWhySIaC",
+	"Y403GLmwlAWjwnQedFtzSmK0rm2fDdcfgObM9yfh8Wc8YTbpw57py+dvNo4RaN6k1/RlPj20H6lDeLdy",
+	"aiA6mJQbZQ520D/qDxwrpEveOel80R/0v0ArWs+QJxzSdMEFUrjf9m7KdEv3O9Rn66HFU5NFDautsovK",
+	"esrINkgti3E57jGZ0itGiiWRIip95F5LF/S4Ywa2E3j9jmMrXIrnKfACgB2U+SqROKo10m/pMlW9cmh6",
+	"rd+8azQbPx4MtvSEvF0vyHoJdUtHyLJ3hmlY/NDMHxq2hPPQ6yKOnxzt/qTWvfQm6jzaZ556/2dfuOAO",
+	"11j9T+9gL63jzDlZTaMhrxLTftEDfkenmLONeNh5B6MHcPLwPezN8/Tm0CpOzSsTfnof6kNvPtqvDX1r",
+	"jPNd1FlKFaAHo2yhV2/FE2ZFi6m+zrFZh5JZAS/3yQVLgAxSV89Li5RrgmykBa+tKuejtnWPfSPT9UfD",
+	"zobGeFPXOmC3bu6DNkw+SFu3VK/Z5r2Sx8PBw90flc3F74OeXtJ87hp1lRtjG5hRMDrYLchrzLNMtbN7",
+	"wQgTOl9jOx+/rULZesDrr9A14csTMsQzSynP1lghMez0Toyq5SqS4N+o86rIK4HETABsIVqr4dmsjBwK",
+	"LHrSM7Yw+tbM9fzzyjRR3CoNHwNr7ZPYtPPBsHJK1z2MdisTuDXCuEW22HpTdVfREm3ua7YGEFTZjRr7",
+	"xgpGutU9Kr22Sz7MN53bXJ7yKYWbX1zcQr6w1N+WUMP4nsHahlKzrctIRARb+flYtyLTw/cpXd94xBpA",
+	"1++Yw9bOpz9yW8LdfuhIm0DrPll2wZCQSpOjwWDQi5w4tNWaqCkapiAFU83KzIwq/Tvn/1hJ3op5Gz01",
+	"gjXk21HvtmwOa/HftSHsYV6IgK6215htehfWlmEDlEK42Cz2R6FkXKi1X1Kv8VYoSlYznrGeV0HNFZkw",
+	"nczAcsdrAHCrABqau25B+DJInD751pcsGUb+qhpVEDUZm4Bhil7DNTyJiJJY3QFAmmwZVXb60H6l/anN",
+	"OXIFmwBvStdDYfvQ0Zx5kt4NyW01yILmtk8YbEHVYKVP3kh4wtVQ2EBo2UDmHIlTrcAqM1cAaFVui3Vc",
+	"pmuT6MQWRYaejIQKsqBzBrLcvNDbrta2CdWLQrRyqeOPyqWqOsQAlzK/YHGxO1FTRYi19IUQXEx7vy25",
+	"deHUNYNh5v4LIuTqFsLIGPOtSuMPbK0YphJyYRhTxuesmXgcn5IJz4DUgeTGXLAtxv1rM2MUtPca2lEZ",
+	"TtkPSWp5xwFNzTgurKuVUGyzQKs8e5Ngo1uv27Mu2kkuF+0KW2tIaQc0vvK4JyBa3gmM0JDNBOvQRXhf",
+	"HO+xqjcuylL649tWUbq+g5NhPVZgtr2V9B0v2hsZP62nqH6fQIBpvcaWH1P22+JLr+0NSr5+bG1axyZu",
+	"y6AO39s7CG9aWRV6hY08ngu5ErboEgwxq4fW+odpaUOItnmjJKls4VrfMcO0OveCK/YekzbHYtnR/Pet",
+	"NJu8xLLROzb3iqqmf+bGj8oTjXEc55yyatlHVZvdBZsN1bmJvYdexc9dJ2jTo5+gWAB1sxY5d83y0Z0/",
+	"XmCQDPHd0x65a1VLk/k0x9hm19y96unOePtqXMuDiI0m7g+l6FoNBd6nZiN1S5prq5iC7ouXI7n4u4ml",
+	"seuE2TsM7QlGhGZKDkWBnc5BzcEyHu3SXPEasebljL0++REdZ4LEjctdY7wkyy3J5cqa2Ggtj4XrUn3E",
+	"HoHd48Gg16774keOOdzuQBs34BpJ9Ckcwn6myT37g10hWZsj2GJm845PL3e7cY54KMj+jg0vuwcwBVtZ",
+	"UH/dfPfh4PHuD8pLX+/HQMED7gIHIHLSw5YU2CcNqHp/HcAm3m7xbcOArLwRBBVQ9YAkVNNMTiPChcml",
+	"dNfNKdvqwqQttxgq527WTy32/TTGFhy0K+n/ip2o6Kuy+2vYN9EYaK9f5bdD6AYlG+zA5Q9vCVekEPzn",
+	"gpFu7RreO4TjjLB0WZ+fhvV6/QX24rtHnwSttrE1e1z3zNd+bWzqLE2BM9mbKG/Plg7f239Z82R3ILt8",
+	"/4OuVH+HiR/JLFSjgonb1lFptSwti2TGlKnWwSY/xgPRRR/nnLGlLWeBL/EZ3pGxzGiC3pJeCym9xdub",
+	"Pi0p1RPr7zuqvQc1OeyhqF0LuSJc/c7NNHNYFWU9UAa3IoJVAJHpXCZzspoxTAwzd9HsJypqhOgZVe2u",
+	"gVqnR67qRlIt7ddeAGJSoqhpBYhRrqHI+Jxl2Gl8zIjSRTLv1+woZYPU/s10mDUszeU1ciWGAvAqLWCF",
+	"VJOMUaVNfL136jI0mys7fC8L2+7wlbw5xA7R8VBQNVeAa32y1U/bsEbjrfHxt+7yjYuyOfZd4+S/Fhec",
+	"d+3b78YHZ08v1Pvenu9GP5FbUlsIJ/eTft53W+VfuMHQf/jX/+bg3fuj6MuHN39oEYpBJfIMiMWPmJV3",
+	"Xjk7VJvLjNFXhG3XFNLsFcv5hJeNZ6OhYNc00dm6NDcqr4m5F4ek8rQMDrJMMRtty+dlg7ihqEoWgPlY",
+	"h0ifnAW9N37hgzSRR/RyYjywvJ/HRoC2emwiqw3YW6EwnXfGctYfijtF/xgu+aK68OfTU/IufwKKYKUp",
+	"Ov4wvBO4Pum3J5zhqy92f3XJ8iuesLdepeltWcuBubGxbJ7cSJPZLwQ5wx6jv7QK7TMb0aYK+105YrM3",
+	"1Zv8f0W+f/Pm/NSRnZD2fksmkvWmtvod07ax6SfEUztDu5qI0HNFaMavWL+597WdfsGvmIDXl7kcM28f",
+	"zd7ZjURv5e59PB4MzBV3ZVFLSjUdU+WabyrbPFDndDLhiXlZz5gI7uQFoykH4D7PZl6gi1ZLgwf9j4j9",
+	"DVy3q9x+BLWKGhRdQRH09NpljtiUKIzShusqTLBKMaU4RqvmTAxFt2z2Ct8cu1/NNWPKdf8xpTGn9t/4",
+	"yqgsXBmKjFFXqUbOzOQrmc9VJf1sCx/LPCf8CgugqjKXOjJgwcknsvtq3UPv2eyrN/IM4OALOZ2itAT9",
+	"21rPtt7FmDIKiyqRjlDE3q/I2YMansl8zNOUYUn5w6M9vjg3/RreSPkCew3gd4/2Aa9sAPGSpZxi0xz4",
+	"+HgPb9AbKV9SsbZboj67gKwzaTktq6QocQRMXPcOJ/mKELNwfcxb6hGu5NzyClOm5vefsQVUffKC6ipy",
+	"olxIlEyZJg8HR/0QucK0G4TzcBMCi+DYTfy+LZ3KsWzbGboIoOVorXtr+hwEReGFq9JFrd0rUANBAqp+",
+	"oUyz/w1p95J9SjFnG9sGNQYAyUOBMQNlSBEtP+OR4KWFiBsHXCCEradx2/yyU7KkSpHYa3YXmypuqkjs",
+	"HrhrEbHBtutz10DzLalmzUZoU0YU/4W1ZSph85haolLZ9hebaXmtLHY1Fww2s66ttWxOxK5s3d20FTDb",
+	"DLAlheo40Ajkkzpb9kp1wot08Fz+IRwuNZxPaJaxsp9qI8PJIwGL9NsDWraAGV2iyqZ641VGqAnqKuhn",
+	"WhokGQfuZ4x3hXf406HAr3sRyZm1h6xrNbG5IPClZ5j98fLs/Hm9y6K5HafKg3CX7OTTwqTSAK2FegIO",
+	"xVC0p1uQnC0Z1a5HFnoiQmkX8MNQ2ICwSRHLmZqVvX4rOEymiVGsbEul3mk1+Jyth8IKYZcxr8lYpuiV",
+	"dZ36bYe2QMsms6DnE3+7JpRntqhJ2haOPMvKdme23pyXV4naOuMHaihi11bNXgpZld57vXoPl3Qd26wU",
+	"ZVtccO3U75CuXTUS/LXmm2y2Orzn2Gd5Qcy2DLqymGUDz37dsdDPpKMf7/Ox9W0YhfnuGvrxXjv/HdVs",
+	"ZfoifpBSX/J3xFtsYFDiB6jQQNYbzK/ClhDTr2k+eySunsssM8lOxt4OMFt3K5ny7qYnY5bIBVO2Me5Q",
+	"VM6dmruzdF/7l6GYOonqN1QsejZ5T0nnJB4zvJKeeAIILy5RMsSc7iNP1nZH/t0lx9aTXydWP6ipIy0K",
+	"yAeksYYSWE3nwk+Rv/qyLH0y+O21jnYqkSBSkNiJTRDp6MeKTDRDmSTW1ibSpKvAzAvfotCLzARmfXao",
+	"ihfkLGNU2YgQKll98sQ0caw6BnBFJlywPjnz89wSKtwV0lUD6m4cbAYZ92zqlE/HtdouhAuNQpxiwagw",
+	"mlHXvyKBl5dO9/rkTLjWK7hnNCPjtR279AZ621519o43G1DGEYmD7SrjYJas2aLPyxX8rt+/ev5wL9lR",
+	"n1HMGoQAOVuIikZuIUaB+D8F93lmi0NEWqZGuZqsSiU/JdjiuCrwREK0oVSf/tSMMb3plDin609OC/9Y",
+	"+u//J48aeTxD43eLwmniQnennpyhff2pKKimllSSxHURtzfqUNskPCK0kZQxkbnp1NjwUZQJGZ7OavMn",
+	"rNz2nQoWxRXWNgu5sskAILEztLB3K9q21J7Z1EkQuku6Nh6sMrKD6RYnFSMwL68od+dU17lt5pmpjiEy",
+	"J5lUuswfA5FtssZsSwUMxy2ZvVPceogmbEUUS6RIVTQUM7nCKbFditl30xHTyHtVmjBKy7zMYPE1Ahwb",
+	"m6CVjQJN/gQP+h8uDPr8CtR8jwmj8fLbzOf4TGzoTM03U6Wa0hGzPGxdhbEftzCinSUc58YPSkHeGn95",
+	"SytwpExTuolNLauIdzgIcB9lHDsqOGq1EWUCqkt07X+chMBaUNItupzEOxrrVq7OptTnD5FdgXq18YvJ",
+	"9DmoXmimDPndSG3GEB5KKOKyoHNG8kLUWiOeHB5mMqHZTCp98vXg6wGKGgv0hq3YaFTJhYsLqn4VH8FQ",
+	"1GbQ5TyXY2a2RubJjCmNiUqG52eSpsS23cj9wWzCx+ZwP26cZxWgsVvdWv1v72rjtRvvuuim7zndzBvP",
+	"UtXmcCDYxthUB01lfzBXftNsY9vzxi3PuRMOUdVatHabDVtN/9VTss9MJgPs5t3N/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -55,6 +55,7 @@ type harness struct {
 	late      *domain.HandleLatePayment
 	submit    *domain.SubmitRefund
 	check     *domain.CheckRefund
+	bill      *domain.CheckBill
 	registry  *prometheus.Registry
 	// operatorKey is accepted on the operator API.
 	operatorKey string
@@ -130,6 +131,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		NotifyURL:       "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/notify",
 		RefundNotifyURL: "http://" + srv.Listener.Addr().String() + "/v1/wechatpay/refund-notify",
 		Now:             clk.Now,
+		BillsOfOpenDays: true,
 	}, nil, log)
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +148,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	confirmRefund := domain.NewConfirmRefund(store, merchant, clk.Now, monitor, log)
 	refundPolicy := domain.RefundPolicy{Checks: []time.Duration{time.Second}, MaxChecks: 3}
 	check := domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log)
-	operate := domain.NewOperate(store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
+	operate := domain.NewOperate(store, store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
 	server := api.NewServer(login, logout, store, store,
 		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
@@ -176,6 +178,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		check:     check,
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
+		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}
 }
 

@@ -115,7 +115,7 @@ func TestARefundWeChatNeverHadIsClosedAndAPersonAsked(t *testing.T) {
 	h.do("GET", "/admin/v1/attention", h.operatorKey, nil, &list)
 	var item *api.AttentionItem
 	for i := range list.Items {
-		if list.Items[i].OrderId == co.Order.Id && list.Items[i].Kind == api.AttentionItemKindRefundFailed {
+		if list.Items[i].OrderId != nil && *list.Items[i].OrderId == co.Order.Id && list.Items[i].Kind == api.AttentionItemKindRefundFailed {
 			item = &list.Items[i]
 		}
 	}

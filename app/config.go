@@ -70,6 +70,14 @@ type Config struct {
 	ReconcileMaxAttempts int `env:"RECONCILE_MAX_ATTEMPTS" envDefault:"10"`
 	// RefusalsPerMinute bounds the ledger rows refused notifications add.
 	RefusalsPerMinute int `env:"LEDGER_REFUSALS_PER_MINUTE" envDefault:"120"`
+	// BillCheckAt is when (hh:mm, Beijing time) the day before is
+	// reconciled with WeChat Pay's trade bill, made from 9:00.
+	BillCheckAt string `env:"BILL_CHECK_AT" envDefault:"10:30"`
+	// BillCatchUpDays is how far back a daily run looks for days that were
+	// not reconciled (the bill not ready, not believed, or the service down).
+	BillCatchUpDays int `env:"BILL_CATCH_UP_DAYS" envDefault:"7"`
+	// BillActLimit bounds how many differences one run asks WeChat about.
+	BillActLimit int `env:"BILL_ACT_LIMIT" envDefault:"1000"`
 	// JobWorkers is how many background jobs one instance runs at once.
 	JobWorkers int `env:"JOB_WORKERS" envDefault:"10"`
 	// MetricsAddr is where /metrics (Prometheus) is served; empty: nowhere.
@@ -283,6 +291,15 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: ACCESS_LOG must be all, errors or off, not %q", cfg.AccessLog)
 	}
+	if _, err := cfg.billAt(); err != nil {
+		return Config{}, err
+	}
+	if cfg.BillCatchUpDays < 1 || cfg.BillCatchUpDays > 90 {
+		return Config{}, errors.New("config: BILL_CATCH_UP_DAYS must be between 1 and 90 (WeChat Pay keeps bills for 3 months)")
+	}
+	if cfg.BillActLimit < 1 {
+		return Config{}, errors.New("config: BILL_ACT_LIMIT must be at least 1")
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + localAddr(cfg.HTTPAddr)
 	}
@@ -313,8 +330,21 @@ func (c Config) reconcilePolicy() domain.ReconcilePolicy {
 }
 
 func (c Config) jobsConfig() jobs.Config {
-	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll}
+	at, _ := c.billAt() // checked by LoadConfig
+	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll,
+		BillAt: at, BillCatchUp: c.BillCatchUpDays}
 }
+
+// billAt is BILL_CHECK_AT as the time after Beijing midnight.
+func (c Config) billAt() (time.Duration, error) {
+	t, err := time.Parse("15:04", c.BillCheckAt)
+	if err != nil {
+		return 0, fmt.Errorf("config: BILL_CHECK_AT must be hh:mm (Beijing time), not %q", c.BillCheckAt)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+func (c Config) billPolicy() domain.BillPolicy { return domain.BillPolicy{ActLimit: c.BillActLimit} }
 
 func (c Config) sessionKeyEncryptionKey() ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(c.SessionKeyEncryptionKey)

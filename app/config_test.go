@@ -161,6 +161,9 @@ func TestBadValuesAreRefusedClearly(t *testing.T) {
 		"api base":        {map[string]string{"WECHAT_API_BASE": "ftp://x"}, "WECHAT_API_BASE"},
 		"log format":      {map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		"log level":       {map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL"},
+		"bill hour":       {map[string]string{"BILL_CHECK_AT": "25:00"}, "BILL_CHECK_AT"},
+		"bill catch-up":   {map[string]string{"BILL_CATCH_UP_DAYS": "0"}, "BILL_CATCH_UP_DAYS"},
+		"bill act limit":  {map[string]string{"BILL_ACT_LIMIT": "0"}, "BILL_ACT_LIMIT"},
 	} {
 		_, err := LoadConfig(c.env)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -58,7 +58,7 @@ var storageModule = fx.Module("storage",
 		fx.Annotate(jobs.NewScheduler, fx.As(new(postgres.JobScheduler))),
 		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
 			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger)),
-			fx.As(new(domain.Backoffice))),
+			fx.As(new(domain.Backoffice)), fx.As(new(domain.BillChecks))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -67,7 +67,7 @@ var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
 		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier)),
-			fx.As(new(domain.WeChatRefunds)), fx.As(new(api.RefundNotificationVerifier))),
+			fx.As(new(domain.WeChatRefunds)), fx.As(new(api.RefundNotificationVerifier)), fx.As(new(domain.WeChatBills))),
 	),
 )
 
@@ -95,6 +95,8 @@ var domainModule = fx.Module("domain",
 		domain.NewConfirmRefund,
 		domain.NewSubmitRefund,
 		domain.NewCheckRefund,
+		func(c Config) domain.BillPolicy { return c.billPolicy() },
+		domain.NewCheckBill,
 		domain.NewOperate,
 	),
 )
@@ -115,7 +117,7 @@ var metricsModule = fx.Module("metrics",
 	fx.Provide(
 		prometheus.NewRegistry,
 		func(r *prometheus.Registry) prometheus.Registerer { return r },
-		fx.Annotate(metrics.New, fx.As(fx.Self()), fx.As(new(domain.Monitor)), fx.As(new(api.Observer))),
+		fx.Annotate(metrics.New, fx.As(fx.Self()), fx.As(new(domain.Monitor)), fx.As(new(domain.BillMonitor)), fx.As(new(api.Observer))),
 	),
 	fx.Invoke(registerCollectors, serveMetrics),
 )
@@ -135,11 +137,11 @@ func registerCollectors(reg prometheus.Registerer, pool *pgxpool.Pool, store *po
 // elects one leader for the periodic jobs and locks every job for one
 // worker, so any number of instances can run it.
 func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
-	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, store *postgres.Store,
+	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, bill *domain.CheckBill, store *postgres.Store,
 	m *metrics.Metrics, now domain.Clock, log *slog.Logger,
 ) error {
 	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
-		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Purger: store, Now: now, Log: log,
+		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Bill: bill, Purger: store, Now: now, Log: log,
 	})
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ func newWeChatPay(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Pay
 		pc.MchCertSerial, pc.MchPrivateKey, pc.APIv3Key = k.MchCertSerial, k.MchPrivateKey, k.APIv3Key
 		pc.PublicKeyID, pc.PublicKey = k.PublicKeyID, &k.PublicKeyPrivate.PublicKey
 		pc.PlatformCerts = []*x509.Certificate{k.PlatformCert}
+		pc.BillsOfOpenDays = true // the emulator makes today's bill on demand
 		return wechat.NewPay(pc, hc, log)
 	}
 	pc.MchCertSerial, pc.APIv3Key, pc.PublicKeyID = cfg.WeChatPayMchCertSerial, cfg.WeChatPayAPIv3Key, cfg.WeChatPayPublicKeyID

@@ -39,6 +39,11 @@ const (
 	// ReasonOrderUnsettled (unresolved_order): Count settle attempts, still
 	// Cause (the order's status).
 	ReasonOrderUnsettled AttentionReason = "order_unsettled"
+	// ReasonBillDifference (bill_difference): the day's bill differs from
+	// our books and WeChat's query did not explain it. AmountFen (the
+	// bill's, or ours when the bill lacks the line), TransactionID,
+	// OutRefundNo, Cause (the difference and what the query said).
+	ReasonBillDifference AttentionReason = "bill_difference"
 )
 
 // Why is what an attention item says: its reason and the facts a person

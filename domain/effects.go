@@ -27,14 +27,17 @@ const (
 	// JobCheckRefund asks WeChat about a PROCESSING refund on a back-off
 	// until it is final (its notification may be lost).
 	JobCheckRefund JobKind = "refund_check"
+	// JobCheckBill reconciles one day (Day) with WeChat Pay's trade bill.
+	JobCheckBill JobKind = "bill_check"
 )
 
 // Job is work to run at RunAt about one order (and, for refund jobs, one
-// of its refunds).
+// of its refunds), or about one day's bill.
 type Job struct {
 	Kind     JobKind
 	OrderID  uuid.UUID
 	RefundNo string
+	Day      string // JobCheckBill: yyyy-MM-dd, Beijing
 	RunAt    time.Time
 }
 
@@ -63,12 +66,16 @@ const (
 	// AttentionRefundUnresolved: a refund stayed PROCESSING through all of
 	// its checks.
 	AttentionRefundUnresolved AttentionKind = "refund_unresolved"
+	// AttentionBillDifference: the day's bill differs from our books and
+	// WeChat's signed query did not explain it (README: "The daily bill").
+	AttentionBillDifference AttentionKind = "bill_difference"
 )
 
 // Attention is one item on the list a person works through. An item is
-// about one subject: the order, or one of its refunds (OutRefundNo). At
-// most one open item of a kind exists per subject, however often it is
-// flagged.
+// about one subject: the order, or one of its refunds (OutRefundNo), or,
+// for a bill line no order of ours explains, the line's numbers (OrderID
+// zero). At most one open item of a kind exists per subject, however often
+// it is flagged.
 type Attention struct {
 	ID          int64
 	Kind        AttentionKind

@@ -133,6 +133,9 @@ type Backoffice interface {
 	RefundOrderID(ctx context.Context, outRefundNo string) (uuid.UUID, error)
 	// RecordAudit writes an operator action that changed nothing else of ours.
 	RecordAudit(ctx context.Context, a Audit) error
+	// QueueJob schedules a job and audits the operator's asking for it, in
+	// one transaction.
+	QueueJob(ctx context.Context, j Job, a Audit) error
 }
 
 // UnsettledRefund is a refund that is not settled, with its order's number.
@@ -148,13 +151,14 @@ type RefundCursor = OrderCursor
 // Operate is the operator's use cases, each a thin rule over Backoffice.
 type Operate struct {
 	store  Backoffice
+	bills  BillChecks
 	refund *RefundOrder
 	check  *CheckRefund
 	now    Clock
 }
 
-func NewOperate(store Backoffice, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
-	return &Operate{store: store, refund: refund, check: check, now: now}
+func NewOperate(store Backoffice, bills BillChecks, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
+	return &Operate{store: store, bills: bills, refund: refund, check: check, now: now}
 }
 
 func (op *Operate) audit(keyID, action, target string, detail map[string]any) Audit {

@@ -48,6 +48,11 @@ type (
 	CheckRefundArgs  struct{ RefundArgs }
 	SweepArgs        struct{}
 	PurgeArgs        struct{}
+	// BillArgs reconciles one day's bill; without a day (the daily
+	// trigger) it queues the days due.
+	BillArgs struct {
+		Day string `json:"day,omitempty"`
+	}
 )
 
 func (CheckOrderArgs) Kind() string   { return string(domain.JobCheckOrder) }
@@ -56,6 +61,14 @@ func (LatePaymentArgs) Kind() string  { return string(domain.JobLatePayment) }
 func (SubmitRefundArgs) Kind() string { return string(domain.JobSubmitRefund) }
 func (CheckRefundArgs) Kind() string  { return string(domain.JobCheckRefund) }
 func (SweepArgs) Kind() string        { return "reconcile_sweep" }
+func (BillArgs) Kind() string         { return string(domain.JobCheckBill) }
+
+// InsertOpts keeps one run per day waiting or running: a rerun asked for
+// while the day runs is that run. Ten attempts span about a day and a half
+// of River's back-off when WeChat Pay stays away.
+func (BillArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: oneWaitingPerRefund.UniqueOpts}
+}
 
 // InsertOpts keeps one check chain per refund: a submit job that runs again
 // after its commit (rescued after a crash) would otherwise start a second
@@ -120,6 +133,8 @@ func argsFor(j domain.Job) (river.JobArgs, error) {
 		return SubmitRefundArgs{RefundArgs{OrderID: j.OrderID, OutRefundNo: j.RefundNo}}, nil
 	case domain.JobCheckRefund:
 		return CheckRefundArgs{RefundArgs{OrderID: j.OrderID, OutRefundNo: j.RefundNo}}, nil
+	case domain.JobCheckBill:
+		return BillArgs{Day: j.Day}, nil
 	}
 	return nil, fmt.Errorf("no River job for kind %q", j.Kind)
 }
@@ -144,6 +159,15 @@ type Config struct {
 	// PollInterval is how often River looks for work without a LISTEN
 	// wake-up. Default River's (1s).
 	PollInterval time.Duration
+	// BillAt is when, after Beijing midnight, the day before is reconciled
+	// with WeChat Pay's bill. Default 10h30m (WeChat makes it from 9:00).
+	BillAt time.Duration
+	// BillCatchUp is how many days before yesterday a daily run looks back
+	// at for days not reconciled. Default 7.
+	BillCatchUp int
+	// BillRetry is the wait before asking again for a bill not made yet.
+	// Default 30m.
+	BillRetry time.Duration
 }
 
 // Deps are the use cases the workers call.
@@ -153,6 +177,7 @@ type Deps struct {
 	Late      *domain.HandleLatePayment
 	Submit    *domain.SubmitRefund
 	Check     *domain.CheckRefund
+	Bill      *domain.CheckBill
 	Purger    Purger
 	Now       domain.Clock
 	Log       *slog.Logger
@@ -173,6 +198,15 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 	if cfg.Workers <= 0 {
 		cfg.Workers = 10
 	}
+	if cfg.BillAt <= 0 {
+		cfg.BillAt = 10*time.Hour + 30*time.Minute
+	}
+	if cfg.BillCatchUp <= 0 {
+		cfg.BillCatchUp = 7
+	}
+	if cfg.BillRetry <= 0 {
+		cfg.BillRetry = 30 * time.Minute
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &checkWorker{refresh: d.Refresh})
 	river.AddWorker(workers, &settleWorker{reconcile: d.Reconcile, now: d.Now})
@@ -181,6 +215,7 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 	river.AddWorker(workers, &checkRefundWorker{check: d.Check})
 	river.AddWorker(workers, &sweepWorker{reconcile: d.Reconcile, limit: cfg.SweepLimit, log: d.Log})
 	river.AddWorker(workers, &purgeWorker{purger: d.Purger, now: d.Now, log: d.Log})
+	river.AddWorker(workers, &billWorker{check: d.Bill, catchUp: cfg.BillCatchUp, retry: cfg.BillRetry, now: d.Now})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -191,6 +226,8 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 				func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, sweepOpts }, &river.PeriodicJobOpts{ID: "reconcile_sweep"}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.PurgeInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil }, &river.PeriodicJobOpts{ID: "purge_expired", RunOnStart: true}),
+			river.NewPeriodicJob(DailyAt(cfg.BillAt),
+				func() (river.JobArgs, *river.InsertOpts) { return BillArgs{}, nil }, &river.PeriodicJobOpts{ID: "bill_check"}),
 		},
 	})
 }
@@ -302,6 +339,57 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 			"waiting", res.Waiting, "flagged", res.Flagged, "failed", res.Failed)
 	}
 	return nil
+}
+
+// DailyAt is River's schedule for once a day at offset after Beijing
+// midnight (WeChat Pay's days are Beijing days, wherever we run).
+type DailyAt time.Duration
+
+func (d DailyAt) Next(t time.Time) time.Time {
+	b := t.In(domain.Beijing)
+	midnight := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, domain.Beijing)
+	if next := midnight.Add(time.Duration(d)); next.After(t) {
+		return next
+	}
+	return midnight.AddDate(0, 0, 1).Add(time.Duration(d))
+}
+
+type billWorker struct {
+	river.WorkerDefaults[BillArgs]
+	check   *domain.CheckBill
+	catchUp int
+	retry   time.Duration
+	now     domain.Clock
+}
+
+// Timeout: a busy merchant's bill has a million lines.
+func (w *billWorker) Timeout(*river.Job[BillArgs]) time.Duration { return 30 * time.Minute }
+
+func (w *billWorker) Work(ctx context.Context, j *river.Job[BillArgs]) error {
+	if j.Args.Day == "" {
+		days, err := w.check.DueDays(ctx, w.catchUp)
+		if err != nil || len(days) == 0 {
+			return err
+		}
+		params := make([]river.InsertManyParams, len(days))
+		for i, d := range days {
+			params[i] = river.InsertManyParams{Args: BillArgs{Day: d}}
+		}
+		_, err = river.ClientFromContext[pgx.Tx](ctx).InsertMany(ctx, params)
+		return err
+	}
+	_, err := w.check.Execute(ctx, j.Args.Day)
+	if errors.Is(err, domain.ErrBillNotReady) {
+		// WeChat Pay makes the bill from 9:00 the next day; past two days
+		// something else is wrong: the day stays waiting, and the next
+		// daily run asks again.
+		start, _ := domain.BillDayStart(j.Args.Day)
+		if w.now().Before(start.AddDate(0, 0, 3)) {
+			return river.JobSnooze(w.retry)
+		}
+		return nil
+	}
+	return err
 }
 
 type purgeWorker struct {

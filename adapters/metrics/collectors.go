@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wxmp/wxmp/domain"
 )
 
 // PoolCollector reports the database pool's use at scrape time.
@@ -50,11 +52,14 @@ func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
 type Backlog interface {
 	OpenOrderCounts(ctx context.Context) (map[string]int, error)
 	OpenAttentionCounts(ctx context.Context) (map[string]int, error)
+	// LastBalancedDay is the latest day the bill balanced ("" if none).
+	LastBalancedDay(ctx context.Context) (string, error)
 }
 
 type BacklogCollector struct {
 	store           Backlog
 	orders, pending *prometheus.Desc
+	balanced        *prometheus.Desc
 }
 
 func NewBacklogCollector(store Backlog) *BacklogCollector {
@@ -62,10 +67,16 @@ func NewBacklogCollector(store Backlog) *BacklogCollector {
 		store:   store,
 		orders:  prometheus.NewDesc("wxmp_orders_open", "Orders not yet settled, by status (pending, closing).", []string{"status"}, nil),
 		pending: prometheus.NewDesc("wxmp_attention_open", "Items waiting for a person, by kind.", []string{"kind"}, nil),
+		balanced: prometheus.NewDesc("wxmp_bill_last_balanced_day_end_seconds",
+			"When (Unix seconds) the latest day whose bill balanced ended, Beijing midnight; its age is the age of the last clean day. Absent until a day balances.", nil, nil),
 	}
 }
 
-func (c *BacklogCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.orders; ch <- c.pending }
+func (c *BacklogCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.orders
+	ch <- c.pending
+	ch <- c.balanced
+}
 
 func (c *BacklogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -78,6 +89,11 @@ func (c *BacklogCollector) Collect(ch chan<- prometheus.Metric) {
 	if n, err := c.store.OpenAttentionCounts(ctx); err == nil {
 		for kind, v := range n {
 			ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(v), kind)
+		}
+	}
+	if day, err := c.store.LastBalancedDay(ctx); err == nil && day != "" {
+		if start, err := domain.BillDayStart(day); err == nil {
+			ch <- prometheus.MustNewConstMetric(c.balanced, prometheus.GaugeValue, float64(start.AddDate(0, 0, 1).Unix()))
 		}
 	}
 }

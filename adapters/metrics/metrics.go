@@ -28,9 +28,11 @@ type Metrics struct {
 	wechatSeconds   *prometheus.HistogramVec
 	jobs            *prometheus.CounterVec
 	jobSeconds      *prometheus.HistogramVec
+	billDays        *prometheus.CounterVec
+	billDiffs       *prometheus.CounterVec
 }
 
-var _ domain.Monitor = (*Metrics)(nil)
+var _ domain.BillMonitor = (*Metrics)(nil)
 
 // New registers the instruments with reg (a fresh registry per service,
 // so tests and several services in one process do not collide).
@@ -84,6 +86,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help:    "How long background jobs ran, by kind.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"kind"})).(*prometheus.HistogramVec),
+		billDays: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_bill_days_total",
+			Help: "Runs of the daily bill's reconciliation, by the day's status after the run (balanced, unbalanced, waiting, failed).",
+		}, []string{"status"})).(*prometheus.CounterVec),
+		billDiffs: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_bill_differences_total",
+			Help: "Differences between the daily bill and the books, acted on, by kind and outcome (applied, explained, attention).",
+		}, []string{"kind", "outcome"})).(*prometheus.CounterVec),
 	}
 }
 
@@ -158,6 +168,13 @@ func (m *Metrics) NeedsAttention(kind domain.AttentionKind) {
 	m.attention.WithLabelValues(string(kind)).Inc()
 }
 func (m *Metrics) ReconcileOutcome(outcome string) { m.reconcile.WithLabelValues(outcome).Inc() }
+
+func (m *Metrics) BillDayChecked(status domain.BillDayStatus) {
+	m.billDays.WithLabelValues(string(status)).Inc()
+}
+func (m *Metrics) BillDifference(kind domain.BillDiffKind, outcome domain.DiffOutcome) {
+	m.billDiffs.WithLabelValues(string(kind), string(outcome)).Inc()
+}
 
 // Handler serves reg in Prometheus' text format.
 func Handler(reg *prometheus.Registry) http.Handler {

@@ -64,7 +64,7 @@ func attentionRecords(rows []dbsqlc.AttentionItem) []domain.AttentionRecord {
 
 func attentionRecord(r dbsqlc.AttentionItem) domain.AttentionRecord {
 	return domain.AttentionRecord{
-		Attention: domain.Attention{ID: r.ID, Kind: domain.AttentionKind(r.Kind), OrderID: r.OrderID,
+		Attention: domain.Attention{ID: r.ID, Kind: domain.AttentionKind(r.Kind), OrderID: deref(r.OrderID),
 			OutTradeNo: r.OutTradeNo, OutRefundNo: r.OutRefundNo, Why: whyOf(r.Reason, r.Facts), Detail: r.Detail, CreatedAt: r.CreatedAt},
 		ResolvedAt: deref(r.ResolvedAt), ResolvedBy: deref(r.ResolvedBy), Note: deref(r.Note),
 	}

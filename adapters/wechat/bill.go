@@ -66,13 +66,14 @@ func newBillDownloader(mchID, serial string, key *rsa.PrivateKey, hc *http.Clien
 // domain.WeChatBills). Everything each received is provisional until
 // TradeBill returns nil: a SHA1 mismatch, found at the end of the file,
 // is a *domain.BillError{LineNo: 0}. A day that has not ended in Beijing
-// is ErrBillNotReady without a call; a malformed day is ErrPaymentRejected.
+// is ErrBillNotReady without a call (unless BillsOfOpenDays); a malformed
+// day is ErrPaymentRejected.
 func (p *Pay) TradeBill(ctx context.Context, day string, each func(domain.BillLine) error) (domain.BillSummary, error) {
 	d, err := time.ParseInLocation(time.DateOnly, day, domain.Beijing)
 	if err != nil || d.Format(time.DateOnly) != day {
 		return domain.BillSummary{}, fmt.Errorf("wechat pay trade bill: bill_date %q is not a date like 2019-07-25: %w", clip(day), domain.ErrPaymentRejected)
 	}
-	if !p.now().After(d.AddDate(0, 0, 1)) {
+	if !p.openDayBills && !p.now().After(d.AddDate(0, 0, 1)) {
 		return domain.BillSummary{}, fmt.Errorf("wechat pay trade bill: %s has not ended in Beijing: %w", day, domain.ErrBillNotReady)
 	}
 	var a billAnswer

@@ -55,6 +55,10 @@ type PayConfig struct {
 	RefundNotifyURL string
 	Timeout         time.Duration    // per request; zero means DefaultPayTimeout
 	Now             func() time.Time // nil means time.Now; notification replay window and paySign timestamps
+	// BillsOfOpenDays asks for the bill of a day that has not ended yet
+	// instead of knowing it cannot exist. Only the emulator, which can make
+	// today's bill at once (make run shows a day with it), has one.
+	BillsOfOpenDays bool
 }
 
 // Pay is the merchant's side of WeChat Pay APIv3 for JSAPI (mini-program)
@@ -73,6 +77,7 @@ type Pay struct {
 	refundNotifyURL string // "" when refunds are not used
 	timeout         time.Duration
 	now             func() time.Time
+	openDayBills    bool
 	client          *core.Client
 	bills           *core.Client // downloads bill files (bill.go)
 	verifier        *serialVerifier
@@ -115,7 +120,8 @@ func NewPay(cfg PayConfig, hc *http.Client, log *slog.Logger) (*Pay, error) {
 	p := &Pay{
 		base: strings.TrimRight(cfg.BaseURL, "/"), appID: cfg.AppID, mchID: cfg.MchID,
 		key: cfg.MchPrivateKey, notifyURL: cfg.NotifyURL, refundNotifyURL: cfg.RefundNotifyURL, timeout: cfg.Timeout, now: cfg.Now,
-		client: client, bills: bills, verifier: v, apiV3Key: cfg.APIv3Key,
+		openDayBills: cfg.BillsOfOpenDays,
+		client:       client, bills: bills, verifier: v, apiV3Key: cfg.APIv3Key,
 		log: log.With("component", "wechat.pay"),
 	}
 	if p.timeout == 0 {

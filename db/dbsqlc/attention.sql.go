@@ -14,7 +14,7 @@ import (
 
 const flagAttention = `-- name: FlagAttention :exec
 INSERT INTO attention_items (kind, order_id, out_trade_no, out_refund_no, reason, facts, detail, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (order_id, kind, out_refund_no) WHERE resolved_at IS NULL DO NOTHING
 `
 
@@ -47,7 +47,7 @@ func (q *Queries) FlagAttention(ctx context.Context, arg FlagAttentionParams) er
 
 const resolveAttentionAbout = `-- name: ResolveAttentionAbout :exec
 UPDATE attention_items SET resolved_at = $1, resolved_by = $2, note = $3
-WHERE order_id = $4 AND kind = $5 AND out_refund_no = $6 AND resolved_at IS NULL
+WHERE order_id = $4::uuid AND kind = $5 AND out_refund_no = $6 AND resolved_at IS NULL
 `
 
 type ResolveAttentionAboutParams struct {

@@ -309,7 +309,7 @@ func (q *Queries) OpenOrderCounts(ctx context.Context) ([]OpenOrderCountsRow, er
 }
 
 const orderAttention = `-- name: OrderAttention :many
-SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no, reason, facts FROM attention_items WHERE order_id = $1 ORDER BY id
+SELECT id, kind, order_id, out_trade_no, detail, created_at, resolved_at, resolved_by, note, out_refund_no, reason, facts FROM attention_items WHERE order_id = $1::uuid ORDER BY id
 `
 
 func (q *Queries) OrderAttention(ctx context.Context, orderID uuid.UUID) ([]AttentionItem, error) {

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type AttentionItem struct {
 	ID          int64
 	Kind        string
-	OrderID     uuid.UUID
+	OrderID     *uuid.UUID
 	OutTradeNo  string
 	Detail      string
 	CreatedAt   time.Time
@@ -23,6 +24,45 @@ type AttentionItem struct {
 	OutRefundNo string
 	Reason      string
 	Facts       []byte
+}
+
+type BillDay struct {
+	Day               pgtype.Date
+	Status            string
+	Lines             int32
+	Payments          int32
+	Refunds           int32
+	WechatPaidFen     int64
+	WechatRefundedFen int64
+	OursPaidFen       int64
+	OursRefundedFen   int64
+	Differences       int32
+	OpenDifferences   int32
+	Failure           string
+	FailedLine        int32
+	Runs              int32
+	CheckedAt         time.Time
+}
+
+type BillDifference struct {
+	ID            int64
+	Day           pgtype.Date
+	Kind          string
+	Subject       string
+	OutTradeNo    string
+	OutRefundNo   string
+	TransactionID string
+	LineNo        int32
+	OrderID       *uuid.UUID
+	Ours          string
+	Wechat        string
+	OursFen       int64
+	WechatFen     int64
+	FoundAt       time.Time
+	Outcome       string
+	Action        string
+	AttentionKind string
+	ActedAt       *time.Time
 }
 
 type LedgerRefusalBudget struct {

@@ -15,7 +15,7 @@ LIMIT @max_rows;
 SELECT * FROM payment_ledger WHERE out_trade_no = @out_trade_no ORDER BY id;
 
 -- name: OrderAttention :many
-SELECT * FROM attention_items WHERE order_id = @order_id ORDER BY id;
+SELECT * FROM attention_items WHERE order_id = @order_id::uuid ORDER BY id;
 
 -- name: OpenAttentionItems :many
 SELECT * FROM attention_items WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT @max_rows;
