@@ -92,6 +92,7 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		// WeChat's mini-program API
 		{"GET", "/sns/jscode2session?appid=" + emutest.TestAppID + "&secret=" + emutest.TestSecret + "&js_code=" + code + "&grant_type=authorization_code", ""},
 		{"POST", "/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"` + emutest.TestAppID + `","secret":"` + emutest.TestSecret + `"}`},
+		{"GET", "/cgi-bin/token?grant_type=client_credential&appid=" + emutest.TestAppID + "&secret=" + emutest.TestSecret, ""},
 		{"GET", "/wxa/checksession", ""},
 		// WeChat Pay
 		{"POST", "/v3/pay/transactions/jsapi", `{}`},
@@ -107,11 +108,13 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"GET", "/emulator/refunds", ""},
 		{"GET", "/emulator/deliveries", ""},
 		{"GET", "/emulator/pay/sign-mode", ""},
+		{"GET", "/emulator/token", ""},
 		// ... and writes
 		{"POST", "/emulator/login-codes", `{"user":"mallory"}`},
 		{"POST", "/emulator/faults", `{"endpoint":"jscode2session","errcode":-1}`},
 		{"DELETE", "/emulator/faults", ""},
 		{"PUT", "/emulator/pay/sign-mode", `{"mode":"public_key"}`},
+		{"POST", "/emulator/token/invalidate", ""},
 		// the console, and what no route serves
 		{"GET", "/console/", ""},
 		{"GET", "/console", ""},
@@ -135,6 +138,9 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 	}
 	if _, ok := f.Emu.User("mallory"); ok {
 		t.Error("a refused request minted a code (mallory exists)")
+	}
+	if s := f.Emu.TokenStatus(); s.Stable != nil || s.Classic != nil {
+		t.Errorf("a refused request issued a token: %+v", s)
 	}
 	// The refused jscode2session neither used the code nor met a queued fault.
 	if r := f.Login(t, code); r.OpenID == "" {
@@ -179,7 +185,8 @@ func TestLoopbackAndConfiguredHostsAreServed(t *testing.T) {
 		if status, body := withHost(t, "POST", f.Srv.URL+"/emulator/login-codes", host, `{"user":"bob"}`); status != http.StatusCreated {
 			t.Errorf("Host %q: POST /emulator/login-codes: %d %s", host, status, body)
 		}
-		if status, body := withHost(t, "GET", f.Srv.URL+"/cgi-bin/stable_token", host, ""); status != http.StatusMethodNotAllowed {
+		// WeChat's route answers a GET of stable_token: 43002, HTTP 200.
+		if status, body := withHost(t, "GET", f.Srv.URL+"/cgi-bin/stable_token", host, ""); status != http.StatusOK || !strings.Contains(body, `"errcode":43002`) {
 			t.Errorf("Host %q: GET /cgi-bin/stable_token: %d %s (want WeChat's route to answer)", host, status, body)
 		}
 		if status, _ := withHost(t, "GET", f.Srv.URL+"/console/", host, ""); status != http.StatusOK {

@@ -8,10 +8,17 @@
 // it plays, behind one http.Handler (routes.go):
 //
 //   - internal/login, the mini-program server APIs of login:
-//     /sns/jscode2session, /cgi-bin/stable_token and /wxa/checksession, with
-//     WeChat's status codes, error codes and quirks (HTTP 200 for errors,
-//     text/plain JSON, no errcode on success), and the test users whose
-//     codes wx.login would hand out;
+//     /sns/jscode2session and /wxa/checksession, with WeChat's status
+//     codes, error codes and quirks (HTTP 200 for errors, text/plain JSON,
+//     no errcode on success), and the test users whose codes wx.login
+//     would hand out;
+//   - internal/token, the access_token (§11): POST /cgi-bin/stable_token
+//     (the same token with what is left of its life, rotated in its last
+//     5 minutes with an overlap, force_refresh at most 20 a day and not
+//     within 30 s of the last) and the classic GET /cgi-bin/token (new at
+//     every call, the previous valid 5 more minutes), two families apart,
+//     the calls counted, and the Validate every API taking ?access_token=
+//     asks (41001, 40001, 42001);
 //   - internal/wxpay, WeChat Pay APIv3 under /v3/ when Config.Pay is set:
 //     JSAPI prepay, query and close, the user's payment, trade states and
 //     domestic refunds (create, query, ending on their own) and the daily
@@ -24,7 +31,9 @@
 //     control.openapi.yaml), which plays the user's side (what wx.login and
 //     wx.requestPayment would do on a phone), lets a test inspect state
 //     (transactions with their notification attempts, refunds and the query
-//     and close calls served for them; refunds with theirs), ends refunds at
+//     and close calls served for them; refunds with theirs; the access
+//     tokens and the calls counted), kills the stable token as a force
+//     refresh elsewhere would, ends refunds at
 //     once, refunds a transaction by hand as on the merchant platform
 //     (no notification), puts a transaction in the trade states nothing else here
 //     produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a day's bill
@@ -68,6 +77,7 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/control"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
@@ -125,6 +135,7 @@ type Emulator struct {
 	// Each part guards its own state.
 	faults *wxshared.Faults
 	bg     *wxshared.Background
+	token  *token.Server
 	login  *login.Server
 	pay    *wxpay.Server // nil without Config.Pay
 	// control is the control API under /emulator/ over the parts above.
@@ -153,7 +164,8 @@ func New(cfg Config) (*Emulator, error) {
 	e := &Emulator{}
 	e.faults = wxshared.NewFaults()
 	e.bg = wxshared.NewBackground()
-	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, e.faults)
+	e.token = token.New(token.Config{AppID: cfg.AppID, Secret: cfg.Secret, Now: now}, e.faults)
+	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, e.faults, e.token.Validate)
 	if cfg.Pay != nil {
 		p, err := wxpay.New(*cfg.Pay, cfg.AppID, now, e.faults, e.bg)
 		if err != nil {
@@ -172,7 +184,7 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.keep()
 	}
-	e.control = control.New(e.login, e.faults, e.pay)
+	e.control = control.New(control.Parts{Login: e.login, Token: e.token, Faults: e.faults, Pay: e.pay})
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
 		name := hostName(h)

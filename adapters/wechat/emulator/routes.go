@@ -14,9 +14,12 @@ import (
 // one; the catch-all gives unknown paths a JSON 404.
 func (e *Emulator) routes(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	// WeChat's mini-program server APIs (package login).
+	// WeChat's mini-program server APIs: login (package login) and the
+	// access_token (package token). stable_token answers any method, as
+	// WeChat does: 43002 to all but POST.
 	mux.Handle("/sns/jscode2session", methods{http.MethodGet: e.login.JSCode2Session})
-	mux.Handle("/cgi-bin/stable_token", methods{http.MethodPost: e.login.StableToken})
+	mux.HandleFunc("/cgi-bin/stable_token", e.token.StableToken)
+	mux.Handle("/cgi-bin/token", methods{http.MethodGet: e.token.ClassicToken})
 	mux.Handle("/wxa/checksession", methods{http.MethodGet: e.login.CheckSession})
 	if e.pay != nil {
 		// WeChat Pay APIv3 (package wxpay), each behind its faults.
@@ -36,6 +39,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	mux.Handle("/emulator/users", methods{http.MethodGet: c.GetUsers})
 	mux.Handle("/emulator/users/{name}", methods{http.MethodGet: c.GetUser})
 	mux.Handle("/emulator/faults", methods{http.MethodGet: c.GetFaults, http.MethodPost: c.PostFault, http.MethodDelete: c.DeleteFaults})
+	mux.Handle("/emulator/token", methods{http.MethodGet: c.GetToken})
+	mux.Handle("/emulator/token/invalidate", methods{http.MethodPost: c.PostInvalidateToken})
 	if e.pay != nil {
 		// ...the user's side of a payment, transactions, refunds, every
 		// notification attempt and the day's bills.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
@@ -21,7 +22,17 @@ import (
 type stateFile struct {
 	Version int          `json:"version"`
 	Login   login.State  `json:"login"`
+	Token   *token.State `json:"token,omitempty"`
 	Pay     *wxpay.State `json:"pay,omitempty"`
+}
+
+// legacyLogin is what an emulator kept of the access_token before package
+// token had it: the one stable token, beside the users.
+type legacyLogin struct {
+	Login struct {
+		Token       string    `json:"access_token"`
+		TokenExpiry time.Time `json:"access_token_expires_at"`
+	} `json:"login"`
 }
 
 const stateVersion = 1
@@ -56,6 +67,15 @@ func (e *Emulator) restore(path string) error {
 	if err := e.login.Restore(s.Login); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if s.Token != nil {
+		if err := e.token.Restore(*s.Token); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	} else {
+		var old legacyLogin
+		_ = json.Unmarshal(b, &old) // it parsed as a stateFile already
+		e.token.RestoreLegacy(old.Login.Token, old.Login.TokenExpiry)
+	}
 	if s.Pay != nil && e.pay != nil {
 		if err := e.pay.Restore(*s.Pay); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -66,7 +86,8 @@ func (e *Emulator) restore(path string) error {
 
 // snapshot serialises every part's state.
 func (e *Emulator) snapshot() []byte {
-	s := stateFile{Version: stateVersion, Login: e.login.State()}
+	tok := e.token.State()
+	s := stateFile{Version: stateVersion, Login: e.login.State(), Token: &tok}
 	if e.pay != nil {
 		p := e.pay.State()
 		s.Pay = &p

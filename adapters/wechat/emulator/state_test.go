@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/emutest"
@@ -108,4 +109,48 @@ func TestAStateFileThatIsNotOneIsRefused(t *testing.T) {
 func kept(v emulator.TransactionView) emulator.TransactionView {
 	v.PrepayIssuedAt, v.SuccessTime = v.PrepayIssuedAt.UTC().Round(0), v.SuccessTime.UTC().Round(0)
 	return v
+}
+
+// The access tokens survive a restart: the token a service kept still
+// works and is still the one stable_token returns, the day's force quota
+// stays spent; the call counters start again.
+func TestTokensSurviveARestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	f := emutest.Start(t, emulator.Config{StateFile: file})
+	t.Cleanup(f.Emu.Close)
+	f.Token(t, true)
+	f.Clock.Advance(time.Minute)
+	stable := f.Token(t, true).AccessToken
+	_, b := emutest.Do(t, "GET", f.Srv.URL+"/cgi-bin/token?grant_type=client_credential&appid="+emutest.TestAppID+"&secret="+emutest.TestSecret, "")
+	classic := emutest.Decode[emutest.Reply](t, b).AccessToken
+	f.Emu.Close()
+
+	g := emutest.Start(t, emulator.Config{StateFile: file}) // its clock starts where f's started
+	t.Cleanup(g.Emu.Close)
+	g.Clock.Advance(2 * time.Minute)
+	s := g.Emu.TokenStatus()
+	if s.Stable == nil || s.Stable.AccessToken != stable || s.Classic == nil || s.Classic.AccessToken != classic || s.ForceRefreshesToday != 2 {
+		t.Fatalf("status after the restart: %+v", s)
+	}
+	if s.Counters != (emulator.TokenCounters{}) {
+		t.Fatalf("counters %+v kept across a restart", s.Counters)
+	}
+	if r := g.Token(t, false); r.AccessToken != stable || r.ExpiresIn != 7200-60 {
+		t.Fatalf("stable_token after the restart: %+v, want the kept token", r)
+	}
+}
+
+// A state file written before the access_token had a part of its own kept
+// the stable token beside the users: it is still the stable token.
+func TestALegacyStateFileKeepsItsToken(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	legacy := `{"version":1,"login":{"users":[],"access_token":"legacy-token","access_token_expires_at":"2025-03-01T11:00:00Z"}}`
+	if err := os.WriteFile(file, []byte(legacy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := emutest.Start(t, emulator.Config{StateFile: file}) // 10:00 UTC
+	t.Cleanup(f.Emu.Close)
+	if r := f.Token(t, false); r.AccessToken != "legacy-token" || r.ExpiresIn != 3600 {
+		t.Fatalf("stable_token: %+v, want the legacy token with an hour left", r)
+	}
 }

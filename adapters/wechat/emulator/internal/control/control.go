@@ -8,21 +8,31 @@ import (
 	"net/http"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
 )
 
-// API is the control API over the parts of one emulator. pay is nil
-// without Config.Pay; its routes are then not served.
+// Parts are the parts of one emulator the control API works over. Pay is
+// nil without Config.Pay; its routes are then not served.
+type Parts struct {
+	Login  *login.Server
+	Token  *token.Server
+	Faults *wxshared.Faults
+	Pay    *wxpay.Server
+}
+
+// API is the control API over the parts of one emulator.
 type API struct {
 	login  *login.Server
+	token  *token.Server
 	faults *wxshared.Faults
 	pay    *wxpay.Server
 }
 
 // New returns the control API over the given parts.
-func New(l *login.Server, faults *wxshared.Faults, pay *wxpay.Server) *API {
-	return &API{login: l, faults: faults, pay: pay}
+func New(p Parts) *API {
+	return &API{login: p.Login, token: p.Token, faults: p.Faults, pay: p.Pay}
 }
 
 const maxControlBody = 64 << 10

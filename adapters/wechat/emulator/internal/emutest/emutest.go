@@ -211,6 +211,25 @@ func WantErr(t *testing.T, r Reply, code int, msg string) {
 	}
 }
 
+var ridSpaced = regexp.MustCompile(`[^,] rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$`)
+
+// WantPlatformErr checks an errcode and that errmsg is msg, a space and a
+// rid, with no comma: how the access_token and platform APIs of §11 to §17
+// write it ("access_token expired rid: 6603cba5-469df699-3597857e").
+func WantPlatformErr(t *testing.T, r Reply, code int, msg string) {
+	t.Helper()
+	if r.Code() != code {
+		t.Fatalf("errcode = %d (%q), want %d", r.Code(), r.ErrMsg, code)
+	}
+	if !strings.HasPrefix(r.ErrMsg, msg+" rid: ") || !ridSpaced.MatchString(r.ErrMsg) {
+		t.Fatalf("errmsg = %q, want %q followed by \" rid: \" and a rid", r.ErrMsg, msg)
+	}
+}
+
+// InvalidCredential is WeChat's 40001 errmsg, without its rid (§11).
+const InvalidCredential = "invalid credential, access_token is invalid or not latest, " +
+	"could get access_token by getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r"
+
 // ControlError checks a control API error: the status and a JSON error.
 func ControlError(t *testing.T, resp *http.Response, b []byte, status int) {
 	t.Helper()

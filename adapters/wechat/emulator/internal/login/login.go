@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -14,28 +13,18 @@ import (
 
 // WeChat error codes the login endpoints answer with.
 const (
-	errSystem        = -1
-	errInvalidToken  = 40001 // access_token invalid, expired or not latest
 	errInvalidGrant  = 40002
 	errInvalidAppID  = 40013
 	errInvalidCode   = 40029 // unknown or expired code
 	errInvalidSecret = 40125
-	errHighRiskUser  = 40226
 	errCodeUsed      = 40163
-	errTokenMissing  = 41001
 	errAppIDMissing  = 41002
 	errSecretMissing = 41004
 	errCodeMissing   = 41008
-	errMinuteQuota   = 45011
-	errDataFormat    = 47001
 	errInvalidSig    = 87009
 )
 
-const (
-	accessTokenTTL     = 7200 * time.Second // what WeChat grants
-	sessionKeyLen      = 16                 // bytes, before base64
-	maxStableTokenBody = 64 << 10
-)
+const sessionKeyLen = 16 // bytes, before base64
 
 // user is a test user: a person who could run wx.login in the mini-program.
 type user struct {
@@ -51,12 +40,6 @@ type loginCode struct {
 	user      *user
 	expiresAt time.Time
 	used      bool
-}
-
-// accessToken is the stable_token of the mini-program; one at a time.
-type accessToken struct {
-	value     string
-	expiresAt time.Time
 }
 
 // userLocked returns the named test user, creating it on first use.
@@ -172,66 +155,6 @@ func (e *Server) exchange(jsCode string) (code2sessionResponse, int, string) {
 	}, 0, ""
 }
 
-type stableTokenRequest struct {
-	GrantType    string `json:"grant_type"`
-	AppID        string `json:"appid"`
-	Secret       string `json:"secret"`
-	ForceRefresh bool   `json:"force_refresh"`
-}
-
-type stableTokenResponse struct {
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int    `json:"expires_in"`
-}
-
-// StableToken: POST /cgi-bin/stable_token. The token stays the same until
-// it expires, so several services can share it; force_refresh replaces it
-// and the old one stops working at once.
-func (e *Server) StableToken(w http.ResponseWriter, r *http.Request) {
-	if !e.applyFault(w, r, wxshared.StableToken, wxshared.ContentTypeJSON) {
-		return
-	}
-	fail := func(code int, msg string) { e.writeWeChatError(w, wxshared.ContentTypeJSON, code, msg) }
-	var req stableTokenRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxStableTokenBody)).Decode(&req); err != nil {
-		fail(errDataFormat, "data format error")
-		return
-	}
-	switch {
-	case req.AppID == "":
-		fail(errAppIDMissing, "appid missing")
-	case req.Secret == "":
-		fail(errSecretMissing, "appsecret missing")
-	case req.AppID != e.appID:
-		fail(errInvalidAppID, "invalid appid")
-	case !hmac.Equal([]byte(req.Secret), []byte(e.secret)):
-		fail(errInvalidSecret, "invalid appsecret")
-	case req.GrantType != "client_credential":
-		fail(errInvalidGrant, "invalid grant_type")
-	default:
-		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, e.currentToken(req.ForceRefresh))
-	}
-}
-
-func (e *Server) currentToken(forceRefresh bool) stableTokenResponse {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.now()
-	if forceRefresh || e.token.value == "" || !now.Before(e.token.expiresAt) {
-		e.token = accessToken{
-			value:     base64.RawURLEncoding.EncodeToString(wxshared.RandomBytes(48)),
-			expiresAt: now.Add(accessTokenTTL),
-		}
-	}
-	// expires_in is what is left of the shared token, rounded up, so a
-	// client never caches it for longer than it lives.
-	left := e.token.expiresAt.Sub(now)
-	return stableTokenResponse{
-		AccessToken: e.token.value,
-		ExpiresIn:   int((left + time.Second - 1) / time.Second),
-	}
-}
-
 // CheckSession: GET /wxa/checksession?access_token=&openid=&signature=&sig_method=hmac_sha256
 // The signature proves the caller holds the user's current session_key:
 // hex(HMAC-SHA256(key=session_key, message="")).
@@ -240,23 +163,22 @@ func (e *Server) CheckSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	code, msg := e.verifySession(q.Get("access_token"), q.Get("openid"), q.Get("signature"), q.Get("sig_method"))
+	if bad := e.checkToken(q.Get("access_token")); bad != nil {
+		wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, bad)
+		return
+	}
+	code, msg := e.verifySession(q.Get("openid"), q.Get("signature"), q.Get("sig_method"))
 	if code != 0 {
 		e.writeWeChatError(w, wxshared.ContentTypeJSON, code, msg)
 		return
 	}
-	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, wechatError{ErrCode: 0, ErrMsg: "ok"})
+	wxshared.WriteJSON(w, http.StatusOK, wxshared.ContentTypeJSON, wxshared.WeChatError{ErrCode: 0, ErrMsg: "ok"})
 }
 
-func (e *Server) verifySession(token, openID, signature, sigMethod string) (int, string) {
-	if token == "" {
-		return errTokenMissing, "access_token missing"
-	}
+// verifySession checks the signature once the access_token passed.
+func (e *Server) verifySession(openID, signature, sigMethod string) (int, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.token.value == "" || !hmac.Equal([]byte(token), []byte(e.token.value)) || !e.now().Before(e.token.expiresAt) {
-		return errInvalidToken, "invalid credential, access_token is invalid or not latest"
-	}
 	if sigMethod != "hmac_sha256" {
 		return errInvalidSig, "invalid sig_method"
 	}

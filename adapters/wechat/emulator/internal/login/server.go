@@ -22,27 +22,31 @@ type Server struct {
 	unionID       bool
 	codeTTL       time.Duration
 	now           func() time.Time
-	faults        *wxshared.Faults
+	api           wxshared.ErrcodeAPI
+	// checkToken is the access_token side's Validate: checksession takes
+	// ?access_token=.
+	checkToken wxshared.TokenCheck
 
 	mu        sync.Mutex
 	users     map[string]*user // by test user name
 	byOpenID  map[string]*user
 	codes     map[string]*loginCode
 	lastPrune time.Time
-	token     accessToken
 }
 
-// New returns a server with no users or codes.
-func New(cfg Config, faults *wxshared.Faults) *Server {
+// New returns a server with no users or codes; checkToken validates the
+// access_token of checksession.
+func New(cfg Config, faults *wxshared.Faults, checkToken wxshared.TokenCheck) *Server {
 	return &Server{
-		appID:    cfg.AppID,
-		secret:   cfg.Secret,
-		unionID:  cfg.UnionID,
-		codeTTL:  cfg.CodeTTL,
-		now:      cfg.Now,
-		faults:   faults,
-		users:    make(map[string]*user),
-		byOpenID: make(map[string]*user),
-		codes:    make(map[string]*loginCode),
+		appID:      cfg.AppID,
+		secret:     cfg.Secret,
+		unionID:    cfg.UnionID,
+		codeTTL:    cfg.CodeTTL,
+		now:        cfg.Now,
+		api:        wxshared.ErrcodeAPI{Now: cfg.Now, Faults: faults, RIDSep: wxshared.RIDComma},
+		checkToken: checkToken,
+		users:      make(map[string]*user),
+		byOpenID:   make(map[string]*user),
+		codes:      make(map[string]*loginCode),
 	}
 }

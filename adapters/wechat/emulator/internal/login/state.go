@@ -9,13 +9,12 @@ import (
 
 // State is what the login side knows, in a form that survives a restart of
 // the emulator: the test users (an openid stays the user's, and the
-// session_key of the last login stays current, as at WeChat), their unused
-// login codes, and the access_token.
+// session_key of the last login stays current, as at WeChat) and their
+// unused login codes. (The access_token, which an older emulator kept
+// here, is package token's.)
 type State struct {
-	Users       []UserState `json:"users"`
-	Codes       []CodeState `json:"codes,omitempty"`
-	Token       string      `json:"access_token,omitempty"`
-	TokenExpiry time.Time   `json:"access_token_expires_at,omitzero"`
+	Users []UserState `json:"users"`
+	Codes []CodeState `json:"codes,omitempty"`
 }
 
 // UserState is one test user.
@@ -39,7 +38,7 @@ func (e *Server) State() State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	s := State{Users: make([]UserState, 0, len(e.users)), Token: e.token.value, TokenExpiry: e.token.expiresAt}
+	s := State{Users: make([]UserState, 0, len(e.users))}
 	for _, name := range slices.Sorted(maps.Keys(e.users)) {
 		u := e.users[name]
 		s.Users = append(s.Users, UserState{Name: u.name, OpenID: u.openID, UnionID: u.unionID, SessionKey: u.sessionKey, Logins: u.logins})
@@ -73,6 +72,5 @@ func (e *Server) Restore(s State) error {
 		}
 		e.codes[cs.Code] = &loginCode{user: u, expiresAt: cs.ExpiresAt}
 	}
-	e.token = accessToken{value: s.Token, expiresAt: s.TokenExpiry}
 	return nil
 }

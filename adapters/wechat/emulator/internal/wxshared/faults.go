@@ -3,6 +3,7 @@ package wxshared
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,7 +25,29 @@ const (
 	RefundNotify Endpoint = "refund_notify"
 	TradeBill    Endpoint = "bill"          // GET /v3/bill/tradebill
 	BillDownload Endpoint = "bill_download" // GET /v3/billdownload/file
+
+	// The classic access_token (package token).
+	Token Endpoint = "token" // GET /cgi-bin/token
+	// Order shipping management, 发货信息管理 (package shipping), all
+	// POST /wxa/sec/order/... but the delivery list.
+	UploadShippingInfo         Endpoint = "upload_shipping_info"
+	GetShippingOrder           Endpoint = "get_order"
+	GetShippingOrderList       Endpoint = "get_order_list"
+	NotifyConfirmReceive       Endpoint = "notify_confirm_receive"
+	SetMsgJumpPath             Endpoint = "set_msg_jump_path"
+	IsTradeManaged             Endpoint = "is_trade_managed"
+	IsTradeManagementConfirmed Endpoint = "is_trade_management_confirmation_completed"
+	GetDeliveryList            Endpoint = "get_delivery_list" // POST /cgi-bin/express/delivery/open_msg/get_delivery_list
 )
+
+// Endpoints lists every endpoint a Fault can name, in the order the
+// control API documents them.
+var Endpoints = []Endpoint{
+	JSCode2Session, StableToken, Token, CheckSession,
+	JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify, TradeBill, BillDownload,
+	UploadShippingInfo, GetShippingOrder, GetShippingOrderList, NotifyConfirmReceive, SetMsgJumpPath,
+	IsTradeManaged, IsTradeManagementConfirmed, GetDeliveryList,
+}
 
 // RefundOutcomes queues the faults with a RefundOutcome. They are consumed
 // by refunds being created, not by calls (a refused or repeated request
@@ -74,15 +97,17 @@ type endpointKind int
 
 const (
 	unknownEndpoint endpointKind = iota
-	loginEndpoint                // answers errcode JSON with HTTP 200
+	errcodeEndpoint              // answers errcode JSON with HTTP 200 (api.weixin.qq.com)
 	payEndpoint                  // answers {"code","message"} with an HTTP error status
 	notifyEndpoint               // not answered but sent: faults shape deliveries
 )
 
 func (ep Endpoint) kind() endpointKind {
 	switch ep {
-	case JSCode2Session, StableToken, CheckSession:
-		return loginEndpoint
+	case JSCode2Session, StableToken, Token, CheckSession,
+		UploadShippingInfo, GetShippingOrder, GetShippingOrderList, NotifyConfirmReceive, SetMsgJumpPath,
+		IsTradeManaged, IsTradeManagementConfirmed, GetDeliveryList:
+		return errcodeEndpoint
 	case JSAPI, QueryOrder, CloseOrder, CreateRefund, QueryRefund, TradeBill, BillDownload:
 		return payEndpoint
 	case Notify, RefundNotify:
@@ -110,9 +135,11 @@ const (
 // refuses the others.
 type Fault struct {
 	Endpoint Endpoint
-	// ErrCode (login endpoints), if not zero, is answered (HTTP 200, like
-	// WeChat) instead of doing the call's work. Typical values: -1 (system
-	// error, retryable), 45011 (minute quota), 40226 (high risk user).
+	// ErrCode (the endpoints of api.weixin.qq.com: login, access_token,
+	// order shipping), if not zero, is answered (HTTP 200, like WeChat)
+	// instead of doing the call's work. Typical values: -1 (system error,
+	// retryable), 45011 (minute quota), 40226 (high risk user), 45009
+	// (daily quota), 40164 (IP not in the whitelist).
 	ErrCode int
 	// Code (pay endpoints), if set, is answered as WeChat Pay's error JSON
 	// {"code":Code,"message":...}, signed like every WeChat Pay answer but
@@ -175,9 +202,11 @@ type Fault struct {
 func (f Fault) Validate() error {
 	switch {
 	case f.Endpoint.kind() == unknownEndpoint:
-		return fmt.Errorf("unknown endpoint %q: use %q, %q, %q, %q, %q, %q, %q, %q, %q, %q, %q or %q", f.Endpoint,
-			JSCode2Session, StableToken, CheckSession, JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify,
-			TradeBill, BillDownload)
+		names := make([]string, len(Endpoints))
+		for i, ep := range Endpoints {
+			names[i] = fmt.Sprintf("%q", ep)
+		}
+		return fmt.Errorf("unknown endpoint %q: use one of %s", f.Endpoint, strings.Join(names, ", "))
 	case f.Delay < 0 || f.Delay > MaxFaultDelay:
 		return fmt.Errorf("delay must be between 0 and %s", MaxFaultDelay)
 	case f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599):
@@ -198,7 +227,7 @@ func (f Fault) Validate() error {
 		return errors.New("answer_lost is for WeChat Pay endpoints, with the code or http_status answered after the work")
 	}
 	switch f.Endpoint.kind() {
-	case loginEndpoint:
+	case errcodeEndpoint:
 		switch {
 		case f.Code != "" || notifyOnly:
 			return fmt.Errorf("%s answers errcodes: code, duplicate, drop and sign_test are for WeChat Pay endpoints", f.Endpoint)

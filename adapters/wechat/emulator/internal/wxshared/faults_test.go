@@ -22,7 +22,7 @@ func TestFaultsQueueInOrderPerEndpoint(t *testing.T) {
 	r := f.Login(t, c.Code)
 
 	tok, _, _ := f.WeChat(t, http.MethodPost, "/cgi-bin/stable_token", `{"grant_type":"client_credential","appid":"`+emutest.TestAppID+`","secret":"`+emutest.TestSecret+`"}`)
-	emutest.WantErr(t, tok, -1, "custom words")
+	emutest.WantPlatformErr(t, tok, -1, "custom words")
 	token := f.Token(t, false).AccessToken
 	emutest.WantErr(t, f.CheckSession(t, token, r.OpenID, emutest.Sign(r.SessionKey)), -1, "system error")
 	if cs := f.CheckSession(t, token, r.OpenID, emutest.Sign(r.SessionKey)); cs.Code() != 0 {
