@@ -4,14 +4,14 @@ import { useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { emu, type Schemas } from './client';
 import { dict } from './messages';
-import { ENDPOINTS, faultFrom } from './faults';
+import { BILL_CORRUPTIONS, ENDPOINTS, faultFrom, LINE_CORRUPTIONS } from './faults';
 import type { Act } from './snapshot';
 
 const t = translator(dict);
 type Fault = Schemas['Fault'];
 export function Controls(props: { faults: Fault[]; signMode: Schemas['SignMode']['mode']; act: Act }) {
   const { act } = props;
-  const [form, setForm] = useState({ endpoint: 'jsapi' as Fault['endpoint'], code: 'SYSTEM_ERROR', http: '', delay: '', times: '1', outcome: '' });
+  const [form, setForm] = useState({ endpoint: 'jsapi' as Fault['endpoint'], code: 'SYSTEM_ERROR', http: '', delay: '', times: '1', outcome: '', trade: '' });
   const queue = (fault: Fault) => act(() => emu.POST('/emulator/faults', { body: fault }), t('controls.ok'));
   const text = (k: 'code' | 'http' | 'delay' | 'times') => ({ name: k, value: form[k], onInput: (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value }) });
   return (
@@ -66,9 +66,16 @@ export function Controls(props: { faults: Fault[]; signMode: Schemas['SignMode']
             {t('controls.corrupt')}
             <select name="corrupt" value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.currentTarget.value })}>
               <option value="">—</option>
-              <option value="hash">hash</option>
-              <option value="truncate">truncate</option>
+              {BILL_CORRUPTIONS.map((c) => (
+                <option value={c}>{c}</option>
+              ))}
             </select>
+          </label>
+        )}
+        {form.endpoint === 'bill' && LINE_CORRUPTIONS.some((c) => c === form.outcome) && (
+          <label>
+            {t('controls.billLine')}
+            <input name="bill-trade" size={24} maxLength={32} value={form.trade} onInput={(e) => setForm({ ...form, trade: e.currentTarget.value })} />
           </label>
         )}
         <label>

@@ -8,9 +8,9 @@ import type { Act } from './snapshot';
 
 const t = translator(dict);
 
-/** Refunds as WeChat Pay sees them; a PROCESSING one can be ended now, an ABNORMAL one finished
- * as a person does through WeChat's abnormal-refund flow (it ends SUCCESS), an ended one notified
- * again. */
+/** Refunds as WeChat Pay sees them (one made by hand on the merchant platform says so); a
+ * PROCESSING one can be ended now, an ABNORMAL one finished as a person does through WeChat's
+ * abnormal-refund flow (it ends SUCCESS), an ended one notified again. */
 export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
   const { act } = props;
   return (
@@ -44,6 +44,11 @@ export function Refunds(props: { items: Schemas['Refund'][]; act: Act }) {
                   </td>
                   <td data-label={t('refunds.status')}>
                     <RefundStatus status={r.status} />
+                    {r.platform && (
+                      <div class="muted" data-testid="platform" title={t('refunds.platformHint')}>
+                        {t('refunds.platform')}
+                      </div>
+                    )}
                   </td>
                   <td data-label={t('deliveries.at')}>{formatTime(r.create_time)}</td>
                   <td class="act">

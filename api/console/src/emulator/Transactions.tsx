@@ -1,7 +1,8 @@
 // Transactions with their state, and the buttons a phone would press: pay or fail a pending
-// one, and push a paid one's notification again.
+// one, and push a paid one's notification again; and what a person does by hand on the merchant
+// platform: refund a paid one, which the service never asked for.
 import { has, translator } from '../shared/i18n';
-import { formatFen } from '../shared/money';
+import { fenToYuanInput, formatFen, parseYuan } from '../shared/money';
 import { Badge } from '../shared/ui';
 import { emu, type Schemas } from './client';
 import { dict } from './messages';
@@ -23,6 +24,33 @@ const tones: Record<Schemas['TradeState'], 'ok' | 'wait' | 'bad' | 'off'> = {
 export function TradeState(props: { state: Schemas['TradeState'] }) {
   const key = `trade.${props.state}`;
   return <Badge tone={tones[props.state] ?? 'off'} code={props.state} label={has(dict, key) ? `${t(key)} ${props.state}` : props.state} />;
+}
+
+/** 退款（商户平台） / Refund on the platform: asks how much (yuan, all that is left to start
+ * with), then POST /emulator/transactions/{no}/refund. The refund gets a refund_id, a line in
+ * its day's bill and an answer to the refund query, but no notification: the service learns of
+ * it only by asking, or from the bill. */
+function PlatformRefund(props: { no: string; left: number; act: Act }) {
+  const { no, act } = props;
+  const ask = (): void => {
+    const asked = window.prompt(`${t('txns.platformRefundHint')}\n\n${t('txns.platformRefundAmount')}`, fenToYuanInput(props.left));
+    if (asked === null) return;
+    const amount = parseYuan(asked);
+    if (!amount.ok || amount.fen === 0) {
+      const why = amount.ok ? t('txns.platformRefundZero') : t(`money.${amount.error}`);
+      void act(async () => ({ error: { error: why } }));
+      return;
+    }
+    void act(
+      () => emu.POST('/emulator/transactions/{no}/refund', { params: { path: { no } }, body: { amount_fen: amount.fen } }),
+      t('txns.done', { action: t('txns.platformRefund'), no }),
+    );
+  };
+  return (
+    <button type="button" class="danger" data-testid="platform-refund" title={t('txns.platformRefundHint')} onClick={ask}>
+      {t('txns.platformRefund')}
+    </button>
+  );
 }
 
 export function Transactions(props: { items: Schemas['TransactionSummary'][]; act: Act }) {
@@ -90,6 +118,7 @@ export function Transactions(props: { items: Schemas['TransactionSummary'][]; ac
                           {t('txns.resend')}
                         </button>
                       )}
+                      {x.trade_state === 'SUCCESS' && <PlatformRefund no={no} left={Math.max(0, x.total - x.refunded)} act={act} />}
                     </div>
                   </td>
                 </tr>

@@ -131,6 +131,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emulator/transactions/{no}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                no: components["parameters"]["OutTradeNo"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund by hand on the merchant platform (商户平台 手工退款), which the service never asked for
+         * @description WeChat Pay checks it as the refund API checks a refund and records it like any other: a
+         *     refund_id, a refund line in the bill of its day, GET /v3/refund/domestic/refunds/{out_refund_no}
+         *     finds it. Its out_refund_no is its refund_id (the platform makes none of the merchant's), and it
+         *     has no notify_url: no refund notification is ever sent for it. SUCCESS ends it at once (the
+         *     transaction becomes REFUND once refunded in full); PROCESSING ends like any refund. 409 when
+         *     WeChat Pay would refuse it: not paid, fully refunded, 50 refunds already, or more than is left.
+         */
+        post: operations["refundOnPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emulator/refunds": {
         parameters: {
             query?: never;
@@ -262,6 +289,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emulator/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The access tokens valid now and how many calls each token endpoint served
+         * @description The stable token (one per mini-program; rotated in its last 5 minutes, when the old one keeps
+         *     running out beside the new: stable_overlap), the latest classic token (GET /cgi-bin/token), the
+         *     stable_token calls in normal and force mode and the classic calls answered with a token or with
+         *     45009 since the emulator started, and the force refreshes spent of the Beijing day's 20.
+         */
+        get: operations["getToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/token/invalidate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Kill the stable token now, as a force refresh by another service would (the console's "invalidate token")
+         * @description Every valid stable token dies: the next call of any API with it answers 40001, and the next
+         *     stable_token call, normal or forced, issues a fresh one. No force quota is spent; the classic
+         *     token is left alone.
+         */
+        post: operations["invalidateToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emulator/pay/sign-mode": {
         parameters: {
             query?: never;
@@ -374,6 +446,8 @@ export interface components {
             create_time: string;
             /** Format: date-time */
             success_time?: string;
+            /** @description Made by hand on the merchant platform (POST /emulator/transactions/{no}/refund); absent otherwise. */
+            platform?: boolean;
         };
         Delivery: {
             notification_id: string;
@@ -403,8 +477,8 @@ export interface components {
         };
         Fault: {
             /** @enum {string} */
-            endpoint: "jscode2session" | "stable_token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify" | "bill" | "bill_download";
-            /** @description Login endpoints (-1, 45011, 40226…). */
+            endpoint: "jscode2session" | "stable_token" | "token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify" | "bill" | "bill_download" | "upload_shipping_info" | "get_order" | "get_order_list" | "notify_confirm_receive" | "set_msg_jump_path" | "is_trade_managed" | "is_trade_management_confirmation_completed" | "get_delivery_list";
+            /** @description Endpoints of api.weixin.qq.com - login, access_token, order shipping (-1, 45011, 40226, 45009, 40164 with the caller's IP, 10060001…). */
             errcode?: number;
             /** @description WeChat Pay endpoints (SYSTEM_ERROR, FREQUENCY_LIMITED…). */
             code?: string;
@@ -420,16 +494,51 @@ export interface components {
             /** @enum {string} */
             refund_outcome?: "ABNORMAL" | "CLOSED";
             /**
-             * @description Endpoint bill, alone - the next bill handed out has a wrong hash_value, or its download stops halfway.
+             * @description Endpoint bill, alone - the next bill handed out has a wrong hash_value (hash), or its
+             *     download stops halfway (truncate); or one payment line is spoiled and hash_value is the
+             *     SHA1 of the file as written: its 应结订单金额 and 订单金额 are 1 fen more than the
+             *     transaction was, fee and summary to match (amount); it appears twice in a row and the
+             *     summary counts it twice (duplicate); its 订单金额 is `abc` (malformed).
              * @enum {string}
              */
-            bill_corrupt?: "hash" | "truncate";
+            bill_corrupt?: "hash" | "truncate" | "amount" | "duplicate" | "malformed";
+            /**
+             * @description With bill_corrupt amount, duplicate or malformed - the transaction whose payment line
+             *     is spoiled; omitted, the bill's first payment line. A bill without that line (another
+             *     day's, bill_type REFUND) is handed out unspoiled, and the fault is used up all the same.
+             */
+            out_trade_no?: string;
             /** @description How many calls (notifications, refunds) it affects; 0 means 1. */
             times?: number;
         };
         BillReady: {
             day: string;
             ready: boolean;
+        };
+        TokenInfo: {
+            access_token: string;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Seconds left, rounded down. */
+            expires_in: number;
+        };
+        TokenStatus: {
+            stable?: components["schemas"]["TokenInfo"];
+            /** @description Older stable tokens still valid after a rotation, oldest first. */
+            stable_overlap: components["schemas"]["TokenInfo"][];
+            classic?: components["schemas"]["TokenInfo"];
+            calls: {
+                /** @description stable_token calls in normal mode. */
+                stable: number;
+                /** @description stable_token calls with force_refresh, refreshed or not. */
+                stable_force: number;
+                /** @description GET /cgi-bin/token calls. */
+                classic: number;
+            };
+            force_refreshes_today: number;
+            force_quota: number;
         };
         SignMode: {
             /** @enum {string} */
@@ -631,6 +740,46 @@ export interface operations {
                 };
                 content?: never;
             };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    refundOnPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                no: components["parameters"]["OutTradeNo"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description fen to refund
+                     */
+                    amount_fen: number;
+                    /**
+                     * @description Omitted, SUCCESS.
+                     * @enum {string}
+                     */
+                    status?: "SUCCESS" | "PROCESSING";
+                };
+            };
+        };
+        responses: {
+            /** @description The refund as created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
         };
@@ -845,6 +994,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenStatus"];
+                };
+            };
+        };
+    };
+    invalidateToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenStatus"];
+                };
             };
         };
     };
