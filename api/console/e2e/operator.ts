@@ -30,6 +30,25 @@ export class Operator {
     return data;
   }
 
+  /** Queues a run of a day's reconciliation with WeChat Pay's trade bill. */
+  async runBill(day: string): Promise<void> {
+    const { data, response } = await this.api.POST('/admin/v1/bills/{day}/run', { params: { path: { day } } });
+    if (!data) throw new Error(`run the bill of ${day}: ${response.status}`);
+  }
+
+  /** A reconciled day with its differences; undefined for a day never reconciled. */
+  async billDay(day: string): Promise<Schemas['BillDayReport'] | undefined> {
+    const { data, response } = await this.api.GET('/admin/v1/bills/{day}', { params: { path: { day } } });
+    if (response.status === 404) return undefined;
+    if (!data) throw new Error(`bill of ${day}: ${response.status}`);
+    return data;
+  }
+
+  async resolve(itemId: number, note: string): Promise<void> {
+    const { response } = await this.api.POST('/admin/v1/attention/{itemId}/resolve', { params: { path: { itemId } }, body: { note } });
+    if (!response.ok) throw new Error(`resolve ${itemId}: ${response.status}`);
+  }
+
   /** The open attention items, oldest first. */
   async attention(): Promise<Schemas['AttentionItem'][]> {
     const { data, response } = await this.api.GET('/admin/v1/attention', { params: { query: { limit: 100 } } });

@@ -1,11 +1,13 @@
 // Both consoles on a phone (390×844, touch, the mobile viewport rules), in Chinese and in
 // English: every page, with something in every table, must fit the screen's width. Nothing may
 // make the page scroll sideways, and every cell and every button of a row (支付 / Pay, 保存 /
-// Save, 标记已处理 / Mark resolved, 重新查询 / Re-check now, …) must be on the screen, not in a
+// Save, 标记已处理 / Mark resolved, 重新查询 / Re-check now, 重新对账 / Re-run, 退款（商户平台）/
+// Refund on the platform, …) must be on the screen, not in a
 // table that scrolls sideways out of sight. Below 600 px a table's rows are cards, and each cell
 // says what it is.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beijingDay } from '../src/shared/time';
 import { launch, PHONE, shot, type Chromium } from './browser';
 import { Operator } from './operator';
 import { startServer, type Server } from './server';
@@ -20,6 +22,7 @@ let wechat: WeChat;
 let ops: Operator;
 let paid: Placed; // paid, half refunded, and WeChat Pay ended the refund ABNORMAL
 let pending: Placed; // not paid yet: 支付 / Pay in the emulator console
+let day = ''; // the Beijing day the paid order was paid: reconciled with a bill that says 1 fen more for it
 
 beforeAll(async () => {
   server = await startServer();
@@ -98,6 +101,8 @@ const languages = [
     refund: '退款…',
     cancel: '取消',
     recheck: '重新查询',
+    rerun: '重新对账',
+    platformRefund: '退款（商户平台）',
     resolve: '标记已处理',
     save: '保存',
     pay: '支付',
@@ -111,6 +116,8 @@ const languages = [
     refund: 'Refund…',
     cancel: 'Cancel',
     recheck: 'Re-check now',
+    rerun: 'Re-run',
+    platformRefund: 'Refund on the platform',
     resolve: 'Mark resolved',
     save: 'Save',
     pay: 'Pay',
@@ -135,10 +142,21 @@ describe('on a phone', () => {
     await expect.poll(async () => (await ops.attention()).some((a) => a.out_refund_no === refund.out_refund_no), { timeout: 20_000 }).toBe(true);
     pending = await placeOrder(server, await login(server, await wechat.loginCode('phone-bob')));
     await wechat.loginCode('phone-carol'); // a code nobody used yet
+
+    // The day reconciled with a bill that says 1 fen more for the paid order: a difference on the
+    // day's page. Its item is resolved, so that one item (the ABNORMAL refund's) still needs a person.
+    day = beijingDay(new Date((await ops.order(paid.id)).order.paid_at ?? ''));
+    await wechat.billReady(day);
+    await wechat.fault({ endpoint: 'bill', bill_corrupt: 'amount', out_trade_no: paid.outTradeNo });
+    await ops.runBill(day);
+    await expect.poll(async () => (await ops.billDay(day))?.differences.map((x) => x.outcome), { timeout: 30_000 }).toEqual(['attention']);
+    const item = (await ops.attention()).find((a) => a.kind === 'bill_difference');
+    expect(item).toBeDefined();
+    await ops.resolve(item?.id ?? 0, 'the bill was spoiled on purpose');
   });
 
   describe.each(languages)('$lang', (l) => {
-    it('operator console: sign-in, orders, an order, its refund dialog, refunds, what needs a person, products', async () => {
+    it('operator console: sign-in, orders, an order, its refund dialog, refunds, bills, a day’s bill, what needs a person, products', async () => {
       await operator.goto(`${server.api}/console/`);
       await speak(operator, l);
       const signOut = operator.getByTestId('sign-out');
@@ -174,6 +192,17 @@ describe('on a phone', () => {
       await fits(operator, 'refunds');
       await shot(operator, `phone-operator-refunds-${l.lang}`, l.lang === 'zh-CN' ? 'operator-refunds-phone' : undefined);
 
+      await operator.goto(`${server.api}/console/bills`);
+      await operator.locator(`[data-testid=bill-days] tr[data-day="${day}"] [data-state=unbalanced]`).waitFor();
+      await hasButton(operator, l.rerun);
+      await fits(operator, 'bills');
+      await shot(operator, `phone-operator-bills-${l.lang}`);
+
+      await operator.goto(`${server.api}/console/bills/${day}`);
+      await operator.locator('[data-testid=differences] tr[data-kind=amount] [data-state=attention]').waitFor();
+      await fits(operator, 'a day’s bill');
+      await shot(operator, `phone-operator-bill-${l.lang}`);
+
       await operator.goto(`${server.api}/console/attention`);
       await operator.locator('[data-testid=attention] [data-state=refund_abnormal]').waitFor();
       await hasButton(operator, l.resolve);
@@ -201,6 +230,7 @@ describe('on a phone', () => {
       expect(await emulator.locator('[data-user=phone-carol] [data-testid=code-expiry]').textContent()).toMatch(new RegExp(`^${l.expires} \\d`));
       await hasButton(emulator, l.pay);
       await hasButton(emulator, l.finish);
+      await hasButton(emulator, l.platformRefund);
       await fits(emulator, 'emulator');
       await shot(emulator, `phone-emulator-${l.lang}`);
     });

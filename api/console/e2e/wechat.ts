@@ -39,6 +39,12 @@ export class WeChat {
     if (response.status !== 204) throw new Error(`clear faults: ${response.status}`);
   }
 
+  /** Lets WeChat Pay's bill API hand out the day's trade bill now (yyyy-MM-dd, Beijing). */
+  async billReady(day: string): Promise<void> {
+    const { data, response } = await this.emu.POST('/emulator/bills/{day}/ready', { params: { path: { day } } });
+    if (!data) throw new Error(`make the bill of ${day} ready: ${response.status}`);
+  }
+
   /** Ends a PROCESSING refund now, or finishes an ABNORMAL one as a person does (it ends SUCCESS). */
   async completeRefund(outRefundNo: string): Promise<Schemas['Refund']> {
     const { data, response } = await this.emu.POST('/emulator/refunds/{out_refund_no}/complete', { params: { path: { out_refund_no: outRefundNo } } });

@@ -3,7 +3,7 @@
 // download serves it uncompressed (GET /emulator/bills/{day}).
 import { useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
-import { beijingDay } from './bills';
+import { beijingDay } from '../shared/time';
 import { emu } from './client';
 import { dict } from './messages';
 import type { Act } from './snapshot';

@@ -1,15 +1,18 @@
 // What needs a person, oldest first: late payments to give back, suspicious payments, orders
-// reconciliation gave up on, refunds that failed or ended ABNORMAL. Each is about its order or
-// one of its refunds (out_refund_no). Each can be marked resolved with a note (kept in the audit
-// table with the operator's key id); the service resolves an item itself when WeChat settles
-// what it is about, and it then leaves this list.
+// reconciliation gave up on, refunds that failed or ended ABNORMAL, differences between the
+// day's bill and our books that WeChat Pay's answer did not explain. Each is about its order or
+// one of its refunds (out_refund_no); a bill difference about a line no order of ours has is
+// about the bill's out_trade_no alone (no link), and links to the day's bill. Each can be marked
+// resolved with a note (kept in the audit table with the operator's key id); the service
+// resolves an item itself when WeChat settles what it is about, and it then leaves this list.
 import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { noteAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
-import { attentionWhy } from './labels';
+import { billDayOf } from './bill-facts';
+import { attentionWhy, itemKindLabel } from './labels';
 import { dict } from './messages';
 import { BASE, onLinkClick } from './router';
 
@@ -71,21 +74,35 @@ export function Attention() {
             </thead>
             <tbody>
               {items.map((a) => (
-                <tr key={a.id} data-item={a.id} data-refund={a.out_refund_no}>
+                <tr key={a.id} data-item={a.id} data-refund={a.out_refund_no} data-trade={a.out_trade_no}>
                   <td data-label={t('attention.created')}>{formatTime(a.created_at)}</td>
                   <td data-label={t('attention.kind')}>
-                    <Badge tone="bad" code={a.kind} label={t(`kind.${a.kind}` as const)} />
+                    <Badge tone="bad" code={a.kind} label={itemKindLabel(a.kind)} />
                   </td>
-                  <td class="mono" data-label={t('attention.order')}>
-                    <a href={`${BASE}orders/${a.order_id}`} onClick={onLinkClick}>
-                      {a.out_trade_no}
-                    </a>
+                  <td class="mono" data-testid="order" data-label={t('attention.order')}>
+                    {a.order_id ? (
+                      <a href={`${BASE}orders/${a.order_id}`} onClick={onLinkClick}>
+                        {a.out_trade_no}
+                      </a>
+                    ) : (
+                      <>
+                        {a.out_trade_no}
+                        <span class="muted" data-testid="no-order">{t('attention.noOrder')}</span>
+                      </>
+                    )}
                   </td>
                   <td class="mono" data-testid="subject" data-label={t('attention.refund')}>
                     {a.out_refund_no ?? ''}
                   </td>
-                  <td class="wrap" data-testid="why" data-label={t('attention.detail')}>
-                    {attentionWhy(a)}
+                  <td class="wrap" data-label={t('attention.detail')}>
+                    <span data-testid="why">{attentionWhy(a)}</span>
+                    {a.kind === 'bill_difference' && (
+                      <div>
+                        <a href={`${BASE}bills${billDayOf(a) ? `/${billDayOf(a)}` : ''}`} onClick={onLinkClick} data-testid="bill-link">
+                          {t('attention.bill')}
+                        </a>
+                      </div>
+                    )}
                   </td>
                   <td class="act">
                     {resolving === a.id ? (

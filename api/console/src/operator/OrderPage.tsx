@@ -10,7 +10,7 @@ import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { refreshAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
-import { actorLabel, attentionWhy, eventLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, eventLabel, itemKindLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { refundable } from './order-facts';
 import { OrderRefunds } from './OrderRefunds';
@@ -180,7 +180,7 @@ export function OrderPage(props: { id: string }) {
           <ul data-testid="order-attention">
             {detail.attention.map((a) => (
               <li data-item={a.id} data-refund={a.out_refund_no} data-resolved-by={a.resolved_by}>
-                <Badge tone={a.resolved_at ? 'off' : 'bad'} code={a.kind} label={t(`kind.${a.kind}` as const)} />{' '}
+                <Badge tone={a.resolved_at ? 'off' : 'bad'} code={a.kind} label={itemKindLabel(a.kind)} />{' '}
                 {a.out_refund_no && <span class="mono">{t('order.about', { no: a.out_refund_no })} </span>}
                 <span data-testid="why">{attentionWhy(a)}</span>
                 {a.resolved_at && (

@@ -2,7 +2,7 @@ import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { formatTime } from '../shared/time';
 import type { Schemas } from './client';
-import { actorLabel, eventLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, eventLabel, itemKindLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { timeline, type TimelineEvent } from './order-facts';
 
@@ -21,9 +21,9 @@ function line(e: TimelineEvent): string {
     case 'refundDone':
       return t('timeline.refundDone', { no: e.no });
     case 'attention':
-      return t('timeline.attention', { kind: t(`kind.${e.item}` as const) });
+      return t('timeline.attention', { kind: itemKindLabel(e.item) });
     case 'resolved':
-      return t('timeline.resolved', { kind: t(`kind.${e.item}` as const), by: e.by ? actorLabel(e.by, 'resolver') : '—' });
+      return t('timeline.resolved', { kind: itemKindLabel(e.item), by: e.by ? actorLabel(e.by, 'resolver') : '—' });
   }
 }
 

@@ -4,7 +4,31 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LANGS, setLang } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import type { Schemas } from './client';
-import { actorLabel, attentionWhy, countLabel, eventLabel, REASONS, refundFailure, SOURCES, sourceLabel, VERDICTS, verdictLabel } from './labels';
+import {
+  actorLabel,
+  attentionWhy,
+  BILL_STATUSES,
+  billFailure,
+  billStatusHint,
+  billStatusLabel,
+  countLabel,
+  DIFF_KINDS,
+  diffKindLabel,
+  eventLabel,
+  ITEM_KINDS,
+  itemKindLabel,
+  OUTCOMES,
+  outcomeLabel,
+  REASONS,
+  refundFailure,
+  sideLabel,
+  SOURCES,
+  sourceLabel,
+  SUBJECTS,
+  subjectLabel,
+  VERDICTS,
+  verdictLabel,
+} from './labels';
 
 const SPEC = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'openapi.yaml'), 'utf8');
 
@@ -126,9 +150,17 @@ describe('attentionWhy', () => {
         expect(why, `${lang} ${reason}`).not.toBe('in English');
         expect(why, `${lang} ${reason}`).not.toMatch(/[{}]|123456|\bfen\b/); // every blank filled; no fen
         expect(why, `${lang} ${reason}`).not.toContain(reason);
-        if (/refunding|closed|abnormal|not_submitted|exhausted/.test(reason)) expect(why, `${lang} ${reason}`).toContain(formatFen(123456));
+        if (/refunding|closed|abnormal|not_submitted|exhausted|bill/.test(reason)) expect(why, `${lang} ${reason}`).toContain(formatFen(123456));
       }
     }
+  });
+
+  it('says a bill difference with its amount and the service’s own account of it', () => {
+    const cause = "the bill of 2025-03-01 (line 2) shows the payment of out_trade_no T9 as ¥12.81; our books have ¥12.80; WeChat Pay's query says SUCCESS, ¥12.80, transaction 4200000009, as our books: the bill disagrees with both";
+    const a = item({ kind: 'bill_difference', order_id: undefined, out_trade_no: 'T9', reason: 'bill_difference', facts: { amount_fen: 1281, transaction_id: '4200000009', cause } });
+    expect(attentionWhy(a)).toBe(`对账单与我方账目不符，微信支付的查询也未能解释（金额 ¥12.81）：${cause}`);
+    setLang('en');
+    expect(attentionWhy(a)).toBe(`The day's bill and our books differ, and WeChat Pay's query did not explain it (¥12.81): ${cause}`);
   });
 
   it('falls back to the English detail for an item without a reason, or with one it does not know', () => {
@@ -161,5 +193,82 @@ describe('countLabel', () => {
     expect(countLabel(7)).toBe('7');
     expect(countLabel(99)).toBe('99');
     expect(countLabel(100)).toBe('100+');
+  });
+});
+
+describe('the bills pages’ words', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('knows every status, kind, subject and outcome openapi.yaml names, and every kind of item', () => {
+    expect([...BILL_STATUSES].sort()).toEqual(specEnum('BillDay', 'status').sort());
+    expect([...DIFF_KINDS].sort()).toEqual(specEnum('BillDifference', 'kind').sort());
+    expect([...SUBJECTS].sort()).toEqual(specEnum('BillDifference', 'subject').sort());
+    expect([...OUTCOMES].sort()).toEqual(specEnum('BillDifference', 'outcome').sort());
+    expect([...ITEM_KINDS].sort()).toEqual(specEnum('AttentionItem', 'kind').sort());
+  });
+
+  it('says each in both languages, differently, and never as its code', () => {
+    const said = (lang: string): string[] => {
+      setLang(lang as (typeof LANGS)[number]);
+      return [
+        ...BILL_STATUSES.map(billStatusLabel),
+        ...BILL_STATUSES.map(billStatusHint),
+        ...DIFF_KINDS.map(diffKindLabel),
+        ...SUBJECTS.map(subjectLabel),
+        ...OUTCOMES.map(outcomeLabel),
+        ...ITEM_KINDS.map(itemKindLabel),
+      ];
+    };
+    const codes = new Set<string>([...BILL_STATUSES, ...DIFF_KINDS, ...SUBJECTS, ...OUTCOMES, ...ITEM_KINDS]);
+    const zh = said('zh-CN');
+    const en = said('en');
+    for (const [i, label] of zh.entries()) {
+      expect(label).not.toBe('');
+      expect(codes.has(label), label).toBe(false);
+      expect(label, `${label} / ${en[i]}`).not.toBe(en[i]);
+    }
+    for (const label of en) expect(codes.has(label), label).toBe(false);
+  });
+
+  it('reads the statuses as an operator in China says them', () => {
+    expect(BILL_STATUSES.map(billStatusLabel)).toEqual(['已平', '未平', '等待账单', '账单无效']);
+    expect(itemKindLabel('bill_difference')).toBe('对账差异');
+    expect(diffKindLabel('amount')).toBe('金额不符');
+    expect(outcomeLabel('attention')).toBe('转人工处理');
+    setLang('en');
+    expect(BILL_STATUSES.map(billStatusLabel)).toEqual(['Balanced', 'Unbalanced', 'Waiting for the bill', 'Bill not valid']);
+    expect(itemKindLabel('bill_difference')).toBe('Bill difference');
+  });
+
+  it('shows a code newer than the console as it comes', () => {
+    expect(billStatusLabel('audited' as Schemas['BillDay']['status'])).toBe('audited');
+    expect(billStatusHint('audited' as Schemas['BillDay']['status'])).toBe('');
+    expect(diffKindLabel('currency' as Schemas['BillDifference']['kind'])).toBe('currency');
+    expect(outcomeLabel('waived' as Schemas['BillDifference']['outcome'])).toBe('waived');
+    expect(itemKindLabel('bill_something')).toBe('bill_something');
+  });
+
+  it('says why a bill was not believed, with its line or as a whole file, and nothing for a day that did not fail', () => {
+    expect(billFailure({ status: 'failed', failure: 'line 3: 订单金额 is not an amount', failed_line: 3 })).toBe('原因：line 3: 订单金额 is not an amount（第 3 行）');
+    expect(billFailure({ status: 'failed', failure: 'SHA1 mismatch', failed_line: 0 })).toBe('原因：SHA1 mismatch（整个文件）');
+    expect(billFailure({ status: 'unbalanced', failure: '', failed_line: 0 })).toBe('');
+    setLang('en');
+    expect(billFailure({ status: 'failed', failure: 'bad amount', failed_line: 3 })).toBe('Why: bad amount (line 3)');
+    expect(billFailure({ status: 'failed', failure: 'SHA1 mismatch', failed_line: 0 })).toBe('Why: SHA1 mismatch (the file as a whole)');
+  });
+
+  it('says what each side of a difference has in words, an id as it is', () => {
+    expect(sideLabel('payment', 'SUCCESS')).toBe('支付成功');
+    expect(sideLabel('payment', 'REVOKED')).toBe('已撤销');
+    expect(sideLabel('payment', 'paid')).toBe('已支付');
+    expect(sideLabel('payment', 'no order')).toBe('无此订单');
+    expect(sideLabel('payment', 'a second line')).toBe('重复的第二行');
+    expect(sideLabel('refund', 'SUCCESS')).toBe('退款成功');
+    expect(sideLabel('refund', 'no refund')).toBe('无此退款');
+    expect(sideLabel('payment', '4200000009')).toBe('4200000009');
+    setLang('en');
+    expect(sideLabel('payment', 'SUCCESS')).toBe('Paid');
+    expect(sideLabel('refund', 'CLOSED')).toBe('Closed');
+    expect(sideLabel('payment', 'no order')).toBe('no order');
   });
 });

@@ -59,11 +59,66 @@ const whyKeys: Record<Reason, OperatorKey> = {
   refund_report_unexplained: 'why.refund_report_unexplained',
   payment_mismatch: 'why.payment_mismatch',
   order_unsettled: 'why.order_unsettled',
+  bill_difference: 'why.bill_difference',
+};
+
+type BillStatus = Schemas['BillDay']['status'];
+type DiffKind = Schemas['BillDifference']['kind'];
+type Subject = Schemas['BillDifference']['subject'];
+type Outcome = Schemas['BillDifference']['outcome'];
+type ItemKind = Schemas['AttentionItem']['kind'];
+
+const billStatusKeys: Record<BillStatus, OperatorKey> = {
+  balanced: 'billStatus.balanced',
+  unbalanced: 'billStatus.unbalanced',
+  waiting: 'billStatus.waiting',
+  failed: 'billStatus.failed',
+};
+
+const billHintKeys: Record<BillStatus, OperatorKey> = {
+  balanced: 'billHint.balanced',
+  unbalanced: 'billHint.unbalanced',
+  waiting: 'billHint.waiting',
+  failed: 'billHint.failed',
+};
+
+const diffKindKeys: Record<DiffKind, OperatorKey> = {
+  missing_here: 'diff.missing_here',
+  missing_at_wechat: 'diff.missing_at_wechat',
+  amount: 'diff.amount',
+  transaction: 'diff.transaction',
+  state: 'diff.state',
+  duplicate: 'diff.duplicate',
+};
+
+const subjectKeys: Record<Subject, OperatorKey> = { payment: 'subject.payment', refund: 'subject.refund' };
+
+const outcomeKeys: Record<Outcome, OperatorKey> = {
+  pending: 'outcome.pending',
+  applied: 'outcome.applied',
+  explained: 'outcome.explained',
+  attention: 'outcome.attention',
+};
+
+const itemKindKeys: Record<ItemKind, OperatorKey> = {
+  late_payment: 'kind.late_payment',
+  suspicious_payment: 'kind.suspicious_payment',
+  unresolved_order: 'kind.unresolved_order',
+  refund_reported: 'kind.refund_reported',
+  refund_abnormal: 'kind.refund_abnormal',
+  refund_failed: 'kind.refund_failed',
+  refund_unresolved: 'kind.refund_unresolved',
+  bill_difference: 'kind.bill_difference',
 };
 
 export const SOURCES = Object.keys(sourceKeys) as Source[];
 export const VERDICTS = Object.keys(verdictKeys) as Verdict[];
 export const REASONS = Object.keys(whyKeys) as Reason[];
+export const BILL_STATUSES = Object.keys(billStatusKeys) as BillStatus[];
+export const DIFF_KINDS = Object.keys(diffKindKeys) as DiffKind[];
+export const SUBJECTS = Object.keys(subjectKeys) as Subject[];
+export const OUTCOMES = Object.keys(outcomeKeys) as Outcome[];
+export const ITEM_KINDS = Object.keys(itemKindKeys) as ItemKind[];
 
 function known<C extends string>(keys: Record<C, OperatorKey>, code: string): code is C {
   return Object.prototype.hasOwnProperty.call(keys, code);
@@ -75,6 +130,49 @@ export function sourceLabel(source: Source): string {
 
 export function verdictLabel(verdict: Verdict): string {
   return known(verdictKeys, verdict) ? t(verdictKeys[verdict]) : verdict;
+}
+
+/** A day's reconciliation status: 已平 / Balanced, 未平 / Unbalanced, 等待账单, 账单无效. */
+export function billStatusLabel(status: BillStatus): string {
+  return known(billStatusKeys, status) ? t(billStatusKeys[status]) : status;
+}
+
+/** What a day's status means for the operator, in a sentence; '' for one this console does not know. */
+export function billStatusHint(status: BillStatus): string {
+  return known(billHintKeys, status) ? t(billHintKeys[status]) : '';
+}
+
+export function diffKindLabel(kind: DiffKind): string {
+  return known(diffKindKeys, kind) ? t(diffKindKeys[kind]) : kind;
+}
+
+export function subjectLabel(subject: Subject): string {
+  return known(subjectKeys, subject) ? t(subjectKeys[subject]) : subject;
+}
+
+export function outcomeLabel(outcome: Outcome): string {
+  return known(outcomeKeys, outcome) ? t(outcomeKeys[outcome]) : outcome;
+}
+
+/** An attention item's kind in words (a bill difference names one as a plain string). */
+export function itemKindLabel(kind: string): string {
+  return known(itemKindKeys, kind) ? t(itemKindKeys[kind]) : kind;
+}
+
+/** Why a day's bill was not believed, with the line ("the file as a whole" for line 0, its
+ * SHA1); '' for a day that did not fail. */
+export function billFailure(day: Pick<Schemas['BillDay'], 'status' | 'failure' | 'failed_line'>): string {
+  if (day.status !== 'failed') return '';
+  return day.failed_line > 0 ? t('bills.failure', { failure: day.failure, line: day.failed_line }) : t('bills.failureFile', { failure: day.failure });
+}
+
+/** What one side of a bill difference has (ours or the bill's): a status or a fixed phrase of
+ * the server's in words (a payment's trade_state or our order's status, a refund's status), an
+ * id as it is. */
+export function sideLabel(subject: Subject, value: string): string {
+  const keys = subject === 'refund' ? [`side.${value}`, `refund.${value}`] : [`side.${value}`, `trade.${value}`, `status.${value}`];
+  for (const key of keys) if (has(dict, key)) return t(key);
+  return value;
 }
 
 /** A ledger row's event type (WeChat's, such as TRANSACTION.SUCCESS or REFUND.ABNORMAL, or the

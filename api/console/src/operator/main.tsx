@@ -1,6 +1,7 @@
 // The operator console: sign in with an operator API key, then orders, one order (with the
-// refund dialog), refunds WeChat Pay has not settled, what needs a person, and products, all
-// over the operator API (/admin/v1).
+// refund dialog), refunds WeChat Pay has not settled, each day's reconciliation with WeChat
+// Pay's trade bill (and one day's differences), what needs a person, and products, all over the
+// operator API (/admin/v1).
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../shared/style.css';
@@ -8,6 +9,8 @@ import { translator, useLang } from '../shared/i18n';
 import { Header } from '../shared/ui';
 import { Attention } from './Attention';
 import { forgetAttentionCount, refreshAttentionCount, useAttentionCount } from './attention-count';
+import { BillPage } from './BillPage';
+import { Bills } from './Bills';
 import { countLabel } from './labels';
 import { dict } from './messages';
 import { OrderPage } from './OrderPage';
@@ -50,6 +53,7 @@ function App() {
           <>
             {nav(BASE, t('nav.orders'), route.page === 'orders' || route.page === 'order')}
             {nav(`${BASE}refunds`, t('nav.refunds'), route.page === 'refunds')}
+            {nav(`${BASE}bills`, t('nav.bills'), route.page === 'bills' || route.page === 'bill')}
             {nav(`${BASE}attention`, t('nav.attention'), route.page === 'attention', count)}
             {nav(`${BASE}products`, t('nav.products'), route.page === 'products')}
             <button type="button" class="link" data-testid="sign-out" onClick={signOut}>
@@ -67,6 +71,10 @@ function App() {
           <OrderPage id={route.id} />
         ) : route.page === 'refunds' ? (
           <Refunds />
+        ) : route.page === 'bills' ? (
+          <Bills />
+        ) : route.page === 'bill' ? (
+          <BillPage key={route.day} day={route.day} />
         ) : route.page === 'attention' ? (
           <Attention />
         ) : route.page === 'products' ? (

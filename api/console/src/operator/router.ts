@@ -1,4 +1,4 @@
-// A router of five pages under /console/, on the History API: links are real URLs (open in a
+// A router of the console's pages under /console/, on the History API: links are real URLs (open in a
 // new tab, reload, back), and the server answers index.html for each (api/console/console.go).
 import { useEffect, useState } from 'preact/hooks';
 
@@ -8,9 +8,14 @@ export type Route =
   | { page: 'orders' }
   | { page: 'order'; id: string }
   | { page: 'refunds' }
+  | { page: 'bills' }
+  | { page: 'bill'; day: string }
   | { page: 'attention' }
   | { page: 'products' }
   | { page: 'missing' };
+
+/** A day as the API writes it (yyyy-MM-dd): the bills page of one day. */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function parse(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname.replace(/^\/+/, '');
@@ -18,6 +23,8 @@ export function parse(pathname: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'orders')) return { page: 'orders' };
   if (parts.length === 2 && parts[0] === 'orders' && parts[1]) return { page: 'order', id: decodeURIComponent(parts[1]) };
   if (parts.length === 1 && parts[0] === 'refunds') return { page: 'refunds' };
+  if (parts.length === 1 && parts[0] === 'bills') return { page: 'bills' };
+  if (parts.length === 2 && parts[0] === 'bills' && DAY.test(parts[1] ?? '')) return { page: 'bill', day: parts[1] ?? '' };
   if (parts.length === 1 && parts[0] === 'attention') return { page: 'attention' };
   if (parts.length === 1 && parts[0] === 'products') return { page: 'products' };
   return { page: 'missing' };

@@ -435,6 +435,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/bills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each day's reconciliation with WeChat Pay's trade bill, newest first (operator)
+         * @description One entry per Beijing day that was reconciled (README: "The daily bill"):
+         *     its status, its counts, the day's totals as WeChat Pay's bill and our books
+         *     have them, and how many differences are still open. `before` (a day) pages
+         *     back.
+         */
+        get: operations["adminListBillDays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/bills/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Beijing day, yyyy-MM-dd. */
+                day: components["parameters"]["Day"];
+            };
+            cookie?: never;
+        };
+        /** One day's reconciliation with every difference and what became of it (operator) */
+        get: operations["adminGetBillDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/bills/{day}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Beijing day, yyyy-MM-dd. */
+                day: components["parameters"]["Day"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile a day again now (operator)
+         * @description Queues a run of the day (a busy day's bill takes a while): the bill is fetched
+         *     again and compared with the books. Differences already acted on are left as
+         *     they are, so a rerun changes nothing that was done; after the items a day
+         *     raised are resolved, a rerun is what marks the day `balanced`. Today is
+         *     allowed (WeChat Pay answers that its bill is not ready; the emulator can make
+         *     it ready). Recorded in the audit table.
+         */
+        post: operations["adminRunBillDay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/attention": {
         parameters: {
             query?: never;
@@ -732,9 +803,12 @@ export interface components {
             /** Format: int64 */
             id: number;
             /** @enum {string} */
-            kind: "late_payment" | "suspicious_payment" | "unresolved_order" | "refund_reported" | "refund_abnormal" | "refund_failed" | "refund_unresolved";
-            /** Format: uuid */
-            order_id: string;
+            kind: "late_payment" | "suspicious_payment" | "unresolved_order" | "refund_reported" | "refund_abnormal" | "refund_failed" | "refund_unresolved" | "bill_difference";
+            /**
+             * Format: uuid
+             * @description Absent on a `bill_difference` about a bill line no order of ours has (then `out_trade_no` is the bill's).
+             */
+            order_id?: string;
             out_trade_no: string;
             /** @description The refund the item is about; absent when it is about the order. One open item per subject and kind. */
             out_refund_no?: string;
@@ -747,10 +821,11 @@ export interface components {
              *     `refund_not_submitted` (amount, refund, cause), `refund_checks_exhausted` (amount,
              *     refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
              *     (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
-             *     cause: the order's status).
+             *     cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
+             *     bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
              * @enum {string}
              */
-            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled";
+            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled" | "bill_difference";
             facts?: components["schemas"]["AttentionFacts"];
             /** @description Why, in English (for logs and SQL); consoles render `reason` and `facts`. */
             detail: string;
@@ -771,6 +846,113 @@ export interface components {
             count?: number;
             /** @description WeChat's own words (a refusal), or the check that failed. */
             cause?: string;
+        };
+        BillDayList: {
+            items: components["schemas"]["BillDay"][];
+        };
+        BillDayReport: {
+            day: components["schemas"]["BillDay"];
+            differences: components["schemas"]["BillDifference"][];
+        };
+        BillRunQueued: {
+            /** Format: date */
+            day: string;
+            queued: boolean;
+        };
+        /** @description One Beijing day reconciled with WeChat Pay's trade bill. */
+        BillDay: {
+            /** Format: date */
+            day: string;
+            /**
+             * @description `balanced`: every difference explained, applied, or resolved by a person;
+             *     `unbalanced`: some difference waits for a person (or for WeChat Pay to answer);
+             *     `waiting`: WeChat Pay has not made the bill yet; `failed`: the bill could not
+             *     be believed (`failure`, `failed_line`) and nothing of it was applied.
+             * @enum {string}
+             */
+            status: "balanced" | "unbalanced" | "waiting" | "failed";
+            /** @description Detail lines of the bill (payments and refunds). */
+            lines: number;
+            payments: number;
+            refunds: number;
+            /**
+             * Format: int64
+             * @description The bill's 订单总金额.
+             */
+            wechat_paid_fen: number;
+            /**
+             * Format: int64
+             * @description The bill's 退款总金额.
+             */
+            wechat_refunded_fen: number;
+            /**
+             * Format: int64
+             * @description Our payments whose success time falls in the day.
+             */
+            ours_paid_fen: number;
+            /**
+             * Format: int64
+             * @description Our successful refunds asked for in the day (WeChat dates a refund by when it accepted it).
+             */
+            ours_refunded_fen: number;
+            differences: number;
+            open_differences: number;
+            /** @description Why the bill was not believed (status `failed`). */
+            failure: string;
+            /** @description The line that was malformed; 0 for the file as a whole (its SHA1). */
+            failed_line: number;
+            runs: number;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        /** @description One difference between the day's bill and our books, and what became of it. */
+        BillDifference: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description `missing_here`: the bill shows a payment or refund our books lack;
+             *     `missing_at_wechat`: our books have one the bill lacks; `amount`,
+             *     `transaction` (transaction id, refund id or order), `state`: they differ;
+             *     `duplicate`: the bill shows one payment or refund twice.
+             * @enum {string}
+             */
+            kind: "missing_here" | "missing_at_wechat" | "amount" | "transaction" | "state" | "duplicate";
+            /** @enum {string} */
+            subject: "payment" | "refund";
+            out_trade_no: string;
+            out_refund_no: string;
+            transaction_id: string;
+            /** @description The bill's line (the header is line 1); 0 when the bill lacks it. */
+            line_no: number;
+            /**
+             * Format: uuid
+             * @description Absent when no order of ours has the out_trade_no.
+             */
+            order_id?: string;
+            /** @description What our books have where they differ (a status, an id). */
+            ours: string;
+            /** @description What the bill has where they differ. */
+            wechat: string;
+            /** Format: int64 */
+            ours_fen: number;
+            /** Format: int64 */
+            wechat_fen: number;
+            /**
+             * @description `pending`: not acted on yet (or WeChat Pay did not answer); `applied`:
+             *     WeChat Pay's signed answer changed our books (a late payment found and
+             *     refunded automatically, a refund that had succeeded); `explained`: the
+             *     answer agrees with our books (the bill dated it on another day);
+             *     `attention`: a person must look (`attention_kind` names the item).
+             * @enum {string}
+             */
+            outcome: "pending" | "applied" | "explained" | "attention";
+            /** @description What was done, in English. */
+            action: string;
+            attention_kind?: string;
+            /** Format: date-time */
+            found_at: string;
+            /** Format: date-time */
+            acted_at?: string;
         };
         AttentionList: {
             items: components["schemas"]["AttentionItem"][];
@@ -1014,6 +1196,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description A Beijing day, yyyy-MM-dd. */
+        Day: string;
         /** @description Page size. */
         Limit: number;
         /** @description The `next_cursor` of the previous page. */
@@ -1571,6 +1755,87 @@ export interface operations {
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListBillDays: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Only days before this one (yyyy-MM-dd). */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDayList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetBillDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Beijing day, yyyy-MM-dd. */
+                day: components["parameters"]["Day"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day and its differences (at most 1000), in the bill's order, the ones the bill lacks last. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDayReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminRunBillDay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A Beijing day, yyyy-MM-dd. */
+                day: components["parameters"]["Day"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued (or already queued or running). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillRunQueued"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
         };
     };
     adminListAttention: {

@@ -19,3 +19,13 @@ export function today(): string {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+
+// WeChat Pay cuts days at 00:00 Beijing time (UTC+8), whatever the browser's zone: a trade
+// bill's day, and the day the service reconciles, is a Beijing date.
+const BEIJING_MS = 8 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The Beijing date (yyyy-MM-dd) of an instant, or of the day plusDays after it. */
+export function beijingDay(now: Date, plusDays = 0): string {
+  return new Date(now.getTime() + BEIJING_MS + plusDays * DAY_MS).toISOString().slice(0, 10);
+}
