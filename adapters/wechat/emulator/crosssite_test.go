@@ -79,11 +79,41 @@ func TestControlAPIRefusesCrossSiteRequests(t *testing.T) {
 // browser. No route answers it: not WeChat's APIs, not the control API's
 // reads (the users list holds unused login codes) or writes, not the
 // console, not even an unknown path.
+// The new buttons (confirm, settle, remind, invalidate the token, verify
+// the push URL) are control writes like any other: a page of another site
+// cannot press them.
+func TestTheShippingAndTokenButtonsRefuseCrossSiteRequests(t *testing.T) {
+	f := emutest.StartShipping(t, nil, nil)
+	txn := f.PaidSynced(t, "xsite-ship-1")
+	f.MustAPI(t, "/wxa/sec/order/upload_shipping_info", emutest.ShipBody(txn, "YT0501", f.Clock.Now()))
+	tok := f.Token(t, false).AccessToken
+	for _, path := range []string{"/emulator/shipping/" + txn.TransactionID + "/confirm", "/emulator/shipping/" + txn.TransactionID + "/settle",
+		"/emulator/shipping/" + txn.TransactionID + "/remind", "/emulator/token/invalidate", "/emulator/push/verify"} {
+		req, _ := http.NewRequest("POST", f.Srv.URL+path, nil)
+		req.Header.Set("Origin", "https://evil.example")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s from another site: %d, want 403", path, res.StatusCode)
+		}
+	}
+	if o, _ := f.Emu.ShippingOrder(txn.TransactionID); o.State != emulator.ShippingShipped {
+		t.Errorf("a refused request moved the order to %d", o.State)
+	}
+	if s := f.Emu.TokenStatus(); s.Stable == nil || s.Stable.AccessToken != tok {
+		t.Error("a refused request invalidated the token")
+	}
+}
+
 func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 	var consoleServed atomic.Bool
 	f := emutest.Start(t, emulator.Config{
 		Pay:     &emulator.PayConfig{Keys: emutest.PayKeys(t), AllowHTTPNotify: true},
 		Console: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { consoleServed.Store(true) }),
+		Push:    &emulator.PushConfig{URL: "http://127.0.0.1:1/push", Token: emutest.TestPushToken, EncodingAESKey: emutest.TestPushAESKey},
 	})
 	t.Cleanup(f.Emu.Close)
 	code := f.Mint(t, "alice").Code
@@ -99,6 +129,15 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"GET", "/v3/pay/transactions/out-trade-no/T1", ""},
 		{"POST", "/v3/refund/domestic/refunds", `{}`},
 		{"GET", "/v3/refund/domestic/refunds/R1", ""},
+		// order shipping management
+		{"POST", "/wxa/sec/order/upload_shipping_info", `{}`},
+		{"POST", "/wxa/sec/order/get_order", `{}`},
+		{"POST", "/wxa/sec/order/get_order_list", `{}`},
+		{"POST", "/wxa/sec/order/notify_confirm_receive", `{}`},
+		{"POST", "/wxa/sec/order/set_msg_jump_path", `{"path":"x"}`},
+		{"POST", "/wxa/sec/order/is_trade_managed", `{}`},
+		{"POST", "/wxa/sec/order/is_trade_management_confirmation_completed", `{}`},
+		{"POST", "/cgi-bin/express/delivery/open_msg/get_delivery_list", `{}`},
 		// the control API's reads
 		{"GET", "/emulator/users", ""},
 		{"GET", "/emulator/users/alice", ""},
@@ -109,12 +148,18 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"GET", "/emulator/deliveries", ""},
 		{"GET", "/emulator/pay/sign-mode", ""},
 		{"GET", "/emulator/token", ""},
+		{"GET", "/emulator/shipping", ""},
+		{"GET", "/emulator/pushes", ""},
 		// ... and writes
 		{"POST", "/emulator/login-codes", `{"user":"mallory"}`},
 		{"POST", "/emulator/faults", `{"endpoint":"jscode2session","errcode":-1}`},
 		{"DELETE", "/emulator/faults", ""},
 		{"PUT", "/emulator/pay/sign-mode", `{"mode":"public_key"}`},
 		{"POST", "/emulator/token/invalidate", ""},
+		{"POST", "/emulator/shipping/T1/confirm", ""},
+		{"POST", "/emulator/shipping/T1/settle", ""},
+		{"POST", "/emulator/shipping/T1/remind", ""},
+		{"POST", "/emulator/push/verify", ""},
 		// the console, and what no route serves
 		{"GET", "/console/", ""},
 		{"GET", "/console", ""},

@@ -27,13 +27,25 @@
 //     answer signed like WeChat's;
 //   - internal/notify, WeChat Pay's payment and refund notifications,
 //     pushed to the merchant's notify_url with WeChat's retry schedule;
+//   - internal/shipping, order shipping management (发货信息管理, §14) with
+//     Config.Pay: the /wxa/sec/order/... APIs and get_delivery_list, every
+//     one behind the access_token, over the paid transactions (an order
+//     per payment once Config.Shipping.SyncDelay has passed), with
+//     WeChat's rules and errcodes, order_state 1 → 2 → 3 → 6 → 4 (5 when
+//     refunded), settlement on its own at T+10 (express) or T+2 days and
+//     the 48-hour reminder;
+//   - internal/push, message push (消息推送, §17) to Config.Push: the
+//     trade_manage_* events sealed in safe mode (AES-256-CBC, signature
+//     and msg_signature), retried 3 times 5 s apart, every attempt kept,
+//     and the admin console's URL check;
 //   - internal/control, the control API under /emulator/ (described in
 //     control.openapi.yaml), which plays the user's side (what wx.login and
 //     wx.requestPayment would do on a phone), lets a test inspect state
 //     (transactions with their notification attempts, refunds and the query
 //     and close calls served for them; refunds with theirs; the access
 //     tokens and the calls counted), kills the stable token as a force
-//     refresh elsewhere would, ends refunds at
+//     refresh elsewhere would, confirms a receipt and settles an order
+//     as the buyer and time would, lists every push, ends refunds at
 //     once, refunds a transaction by hand as on the merchant platform
 //     (no notification), puts a transaction in the trade states nothing else here
 //     produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a day's bill
@@ -60,12 +72,15 @@
 //
 // All state lives in an Emulator value, each part's behind its own mutex
 // (the pay side's one covers transactions, refunds and their notification
-// attempts, which refer to each other; the fault queue, the background work
-// and the signer have locks of their own, always taken last); there is no
+// attempts, which refer to each other; shipping reads the pay side under
+// its own lock, never the other way round; the token side, the pushes, the
+// fault queue, the background work and the signer have locks of their
+// own, always taken last); there is no
 // global state, so tests can run many emulators side by side. Time comes from
 // Config.Now so that tests can expire codes, tokens, prepay_ids and orders
-// without sleeping. Notifications and refunds ending RefundDelay after
-// their creation are the only background work; Close ends it.
+// without sleeping. Notifications, pushes, refunds ending RefundDelay after
+// their creation and the shipping side's sweep (reminders and settlements
+// coming due by Config.Now) are the only background work; Close ends it.
 package emulator
 
 import (
@@ -77,6 +92,8 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/control"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -105,6 +122,16 @@ type Config struct {
 	// Pay turns on WeChat Pay APIv3 (package wxpay). Nil serves the login
 	// side only; the pay routes then answer 404.
 	Pay *PayConfig
+	// Shipping is how the mini-program takes part in order shipping
+	// management (发货信息管理, package shipping): when a paid transaction
+	// reaches the shipping APIs (SyncDelay), and whether the mini-program
+	// is trade managed. The shipping APIs are served with Config.Pay, whose
+	// paid transactions are their orders.
+	Shipping ShippingConfig
+	// Push, if set, is the mini-program's message push (消息推送, package
+	// push): where WeChat pushes the trade_manage_* events, sealed in safe
+	// mode. Nil pushes nothing.
+	Push *PushConfig
 	// Console, if set, is served at /console/: the emulator's web console
 	// (api/console.Emulator()), a page over the control API. The package
 	// takes it as a plain handler so that it never depends on api/.
@@ -117,7 +144,9 @@ type Config struct {
 	// machine (DNS rebinding) and use the emulator.
 	Hosts []string
 	// StateFile, if set, is where the emulator keeps what it knows (users,
-	// transactions, refunds and their notifications; not faults): read at
+	// access tokens and the day's quotas, transactions, refunds and their
+	// notifications, shipping orders, push attempts; not faults or call
+	// counts): read at
 	// New, written every second while it changes and at Close, so that a
 	// restart beside a database that remembers its orders still knows them.
 	// Unset, everything is forgotten at exit.
@@ -137,7 +166,9 @@ type Emulator struct {
 	bg     *wxshared.Background
 	token  *token.Server
 	login  *login.Server
-	pay    *wxpay.Server // nil without Config.Pay
+	pay    *wxpay.Server    // nil without Config.Pay
+	ship   *shipping.Server // nil without Config.Pay
+	push   *push.Server     // nil without Config.Push
 	// control is the control API under /emulator/ over the parts above.
 	control *control.API
 	keeper  *keeper // nil without Config.StateFile
@@ -173,6 +204,25 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.pay = p
 	}
+	if cfg.Push != nil {
+		scale := 1.0
+		if cfg.Pay != nil && cfg.Pay.TimeScale > 0 {
+			scale = cfg.Pay.TimeScale
+		}
+		p, err := push.New(*cfg.Push, cfg.AppID, now, e.bg, time.Duration(float64(push.DefaultRetryWait)*scale))
+		if err != nil {
+			e.bg.Close()
+			return nil, fmt.Errorf("emulator: Push: %w", err)
+		}
+		e.push = p
+	}
+	if e.pay != nil {
+		var pusher shipping.Pusher
+		if e.push != nil {
+			pusher = e.push
+		}
+		e.ship = shipping.New(cfg.Shipping, cfg.AppID, now, e.faults, e.token.Validate, e.pay, pusher, e.bg)
+	}
 	if cfg.StateFile != "" {
 		if err := e.restore(cfg.StateFile); err != nil {
 			e.bg.Close()
@@ -184,7 +234,7 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.keep()
 	}
-	e.control = control.New(control.Parts{Login: e.login, Token: e.token, Faults: e.faults, Pay: e.pay})
+	e.control = control.New(control.Parts{Login: e.login, Token: e.token, Faults: e.faults, Pay: e.pay, Shipping: e.ship, Push: e.push})
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
 		name := hostName(h)
@@ -214,6 +264,9 @@ func (e *Emulator) Close() {
 	e.bg.Close()
 	if e.pay != nil {
 		e.pay.CloseIdleConnections()
+	}
+	if e.push != nil {
+		e.push.CloseIdleConnections()
 	}
 	if e.keeper != nil {
 		if err := e.save(); err != nil {

@@ -30,6 +30,18 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/v3/refund/domestic/refunds/{out_refund_no}", methods{http.MethodGet: e.pay.PayRoute(wxshared.QueryRefund, e.pay.QueryDomesticRefund)})
 		mux.Handle("/v3/bill/tradebill", methods{http.MethodGet: e.pay.PayRoute(wxshared.TradeBill, e.pay.TradeBill)})
 		mux.Handle("/v3/billdownload/file", methods{http.MethodGet: e.pay.PayRoute(wxshared.BillDownload, e.pay.DownloadBill)})
+		// Order shipping management (package shipping), over the paid
+		// transactions. Like stable_token they answer any method: 43002
+		// to all but POST.
+		s := e.ship
+		mux.HandleFunc("/wxa/sec/order/upload_shipping_info", s.UploadShippingInfo)
+		mux.HandleFunc("/wxa/sec/order/get_order", s.GetOrder)
+		mux.HandleFunc("/wxa/sec/order/get_order_list", s.GetOrderList)
+		mux.HandleFunc("/wxa/sec/order/notify_confirm_receive", s.NotifyConfirmReceive)
+		mux.HandleFunc("/wxa/sec/order/set_msg_jump_path", s.SetMsgJumpPath)
+		mux.HandleFunc("/wxa/sec/order/is_trade_managed", s.IsTradeManaged)
+		mux.HandleFunc("/wxa/sec/order/is_trade_management_confirmation_completed", s.IsTradeManagementConfirmationCompleted)
+		mux.HandleFunc("/cgi-bin/express/delivery/open_msg/get_delivery_list", s.GetDeliveryList)
 	}
 
 	// The control API (package control, described in control.openapi.yaml):
@@ -41,6 +53,8 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	mux.Handle("/emulator/faults", methods{http.MethodGet: c.GetFaults, http.MethodPost: c.PostFault, http.MethodDelete: c.DeleteFaults})
 	mux.Handle("/emulator/token", methods{http.MethodGet: c.GetToken})
 	mux.Handle("/emulator/token/invalidate", methods{http.MethodPost: c.PostInvalidateToken})
+	mux.Handle("/emulator/pushes", methods{http.MethodGet: c.GetPushes})
+	mux.Handle("/emulator/push/verify", methods{http.MethodPost: c.PostVerifyPush})
 	if e.pay != nil {
 		// ...the user's side of a payment, transactions, refunds, every
 		// notification attempt and the day's bills.
@@ -59,6 +73,11 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 		mux.Handle("/emulator/deliveries", methods{http.MethodGet: c.GetDeliveries})
 		mux.Handle("/emulator/bills/{day}", methods{http.MethodGet: c.GetBill})
 		mux.Handle("/emulator/bills/{day}/ready", methods{http.MethodPost: c.PostBillReady})
+		// ...and the shipping orders, with the buyer's and time's moves.
+		mux.Handle("/emulator/shipping", methods{http.MethodGet: c.GetShipping})
+		mux.Handle("/emulator/shipping/{transaction_id}/confirm", methods{http.MethodPost: c.PostConfirmReceipt})
+		mux.Handle("/emulator/shipping/{transaction_id}/settle", methods{http.MethodPost: c.PostSettle})
+		mux.Handle("/emulator/shipping/{transaction_id}/remind", methods{http.MethodPost: c.PostRemindShipping})
 	}
 	// The web console, a page over the control API.
 	if cfg.Console != nil {

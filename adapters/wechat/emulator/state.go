@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -20,10 +22,12 @@ import (
 // restarted emulator (make run, again) still knows the users, transactions
 // and refunds the database beside it remembers.
 type stateFile struct {
-	Version int          `json:"version"`
-	Login   login.State  `json:"login"`
-	Token   *token.State `json:"token,omitempty"`
-	Pay     *wxpay.State `json:"pay,omitempty"`
+	Version  int             `json:"version"`
+	Login    login.State     `json:"login"`
+	Token    *token.State    `json:"token,omitempty"`
+	Pay      *wxpay.State    `json:"pay,omitempty"`
+	Shipping *shipping.State `json:"shipping,omitempty"`
+	Push     *push.State     `json:"push,omitempty"`
 }
 
 // legacyLogin is what an emulator kept of the access_token before package
@@ -81,6 +85,16 @@ func (e *Emulator) restore(path string) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	if s.Shipping != nil && e.ship != nil {
+		if err := e.ship.Restore(*s.Shipping); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if s.Push != nil && e.push != nil {
+		if err := e.push.Restore(*s.Push); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	return nil
 }
 
@@ -91,6 +105,14 @@ func (e *Emulator) snapshot() []byte {
 	if e.pay != nil {
 		p := e.pay.State()
 		s.Pay = &p
+	}
+	if e.ship != nil {
+		sh := e.ship.State()
+		s.Shipping = &sh
+	}
+	if e.push != nil {
+		ps := e.push.State()
+		s.Push = &ps
 	}
 	b, _ := json.MarshalIndent(s, "", " ") // plain structs always marshal
 	return b

@@ -154,3 +154,47 @@ func TestALegacyStateFileKeepsItsToken(t *testing.T) {
 		t.Fatalf("stable_token: %+v, want the legacy token with an hour left", r)
 	}
 }
+
+// Shipping orders (uploads, the receipt, the settlement), the jump path
+// and every push attempt survive a restart.
+func TestShippingAndPushesSurviveARestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	rc := emutest.NewPushReceiver(t, nil)
+	cfg := func(c *emulator.Config) {
+		c.Push = &emulator.PushConfig{URL: rc.URL, Token: emutest.TestPushToken, EncodingAESKey: emutest.TestPushAESKey}
+	}
+	f := &emutest.ShipFixture{PayFixture: emutest.StartPayConfig(t, file, cfg), Push: rc}
+	txn := f.PaidSynced(t, "order-kept-ship-1")
+	f.MustAPI(t, "/wxa/sec/order/upload_shipping_info", emutest.ShipBody(txn, "YT0601", f.Clock.Now()))
+	f.MustAPI(t, "/wxa/sec/order/set_msg_jump_path", `{"path":"pages/kept"}`)
+	rc.Wait(t, 1)
+	if _, err := f.Emu.ConfirmReceipt(txn.TransactionID); err != nil {
+		t.Fatal(err)
+	}
+	rc.Wait(t, 2)
+	emutest.WaitFor(t, "both attempts recorded", func() bool { return len(f.Emu.Pushes()) == 2 })
+	before, _ := f.Emu.ShippingOrder(txn.TransactionID)
+	f.Emu.Close()
+
+	g := &emutest.ShipFixture{PayFixture: emutest.StartPayConfig(t, file, cfg), Push: rc}
+	g.Clock.Advance(emulator.DefaultShippingSyncDelay) // its clock starts at the real time again
+	after, ok := g.Emu.ShippingOrder(txn.TransactionID)
+	if !ok || after.State != emulator.ShippingConfirmed || len(after.Uploads) != 1 || after.Parcels[0].TrackingNo != "YT0601" ||
+		!after.ConfirmedAt.Equal(before.ConfirmedAt) || !after.ShippedAt.Equal(before.ShippedAt) {
+		t.Fatalf("the order after the restart: %+v, want %+v", after, before)
+	}
+	if as := g.Emu.Pushes(); len(as) != 2 || as[0].Message == "" {
+		t.Fatalf("pushes after the restart: %+v", as)
+	}
+	if o, err := g.Emu.SettleOrder(txn.TransactionID); err != nil || o.State != emulator.ShippingCompleted || o.ConfirmReceiveMethod != emulator.ConfirmReceiveManual {
+		t.Fatalf("settle after the restart: %+v %v", o, err)
+	}
+	b := g.MustAPI(t, "/wxa/sec/order/get_order", `{"transaction_id":"`+txn.TransactionID+`"}`)
+	if !strings.Contains(string(b), `"order_state":4`) {
+		t.Fatalf("get_order after the restart: %s", b)
+	}
+	_, list := emutest.Do(t, "GET", g.Srv.URL+"/emulator/shipping", "")
+	if !strings.Contains(string(list), `"msg_jump_path":"pages/kept"`) {
+		t.Fatalf("the jump path after the restart: %s", list)
+	}
+}

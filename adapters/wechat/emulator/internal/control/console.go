@@ -20,6 +20,14 @@ import (
 //	GET  /emulator/deliveries                every notification attempt (deliveries.go)
 //	GET  /emulator/faults                    the faults still queued
 //	GET  /emulator/pay/sign-mode             how WeChat Pay signs now
+//	GET  /emulator/token                     the access tokens and calls counted (token.go)
+//	POST /emulator/token/invalidate          kill the stable token
+//	GET  /emulator/shipping                  shipping orders with state and uploads (shipping.go)
+//	POST /emulator/shipping/{id}/confirm     the buyer's 确认收货
+//	POST /emulator/shipping/{id}/settle      the funds settle now
+//	POST /emulator/shipping/{id}/remind      WeChat's 48-hour reminder now
+//	GET  /emulator/pushes                    every message push attempt (pushes.go)
+//	POST /emulator/push/verify               the admin console's URL check
 
 // maxListed bounds every list: the console shows the recent past, and a
 // long-running `make run` must not answer megabytes.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -16,10 +18,12 @@ import (
 // Parts are the parts of one emulator the control API works over. Pay is
 // nil without Config.Pay; its routes are then not served.
 type Parts struct {
-	Login  *login.Server
-	Token  *token.Server
-	Faults *wxshared.Faults
-	Pay    *wxpay.Server
+	Login    *login.Server
+	Token    *token.Server
+	Faults   *wxshared.Faults
+	Pay      *wxpay.Server
+	Shipping *shipping.Server // nil without Pay
+	Push     *push.Server     // nil without a push target
 }
 
 // API is the control API over the parts of one emulator.
@@ -28,11 +32,13 @@ type API struct {
 	token  *token.Server
 	faults *wxshared.Faults
 	pay    *wxpay.Server
+	ship   *shipping.Server
+	push   *push.Server
 }
 
 // New returns the control API over the given parts.
 func New(p Parts) *API {
-	return &API{login: p.Login, token: p.Token, faults: p.Faults, pay: p.Pay}
+	return &API{login: p.Login, token: p.Token, faults: p.Faults, pay: p.Pay, ship: p.Shipping, push: p.Push}
 }
 
 const maxControlBody = 64 << 10

@@ -5,6 +5,8 @@
 // lets tests and the console look at what WeChat has seen (test users,
 // transactions, refunds, every notification attempt), ends refunds, makes
 // the refunds a person makes on the merchant platform, moves trade states,
+// shows and kills the access_token, confirms receipts and settles orders of
+// shipping management, lists every message push and checks the push URL,
 // and queues faults. It keeps no state: each handler
 // calls a part's Go method, the one an in-process test calls, or reads a
 // snapshot the part takes under its lock.

@@ -70,12 +70,24 @@ func StartPay(t *testing.T, edit func(*emulator.PayConfig)) *PayFixture {
 // (Config.StateFile; "" keeps it in memory).
 func StartPayKept(t *testing.T, stateFile string, edit func(*emulator.PayConfig)) *PayFixture {
 	t.Helper()
+	return StartPayConfig(t, stateFile, func(c *emulator.Config) {
+		if edit != nil {
+			edit(c.Pay)
+		}
+	})
+}
+
+// StartPayConfig is StartPayKept with the whole Config to edit (Shipping,
+// Push...); its Pay is already set.
+func StartPayConfig(t *testing.T, stateFile string, edit func(*emulator.Config)) *PayFixture {
+	t.Helper()
 	pc := emulator.PayConfig{Keys: PayKeys(t), AllowHTTPNotify: true}
-	if edit != nil {
-		edit(&pc)
-	}
 	c := &Clock{t: time.Now()}
-	e, err := emulator.New(emulator.Config{AppID: TestAppID, Secret: TestSecret, Now: c.Now, Pay: &pc, StateFile: stateFile})
+	cfg := emulator.Config{AppID: TestAppID, Secret: TestSecret, Now: c.Now, Pay: &pc, StateFile: stateFile}
+	if edit != nil {
+		edit(&cfg)
+	}
+	e, err := emulator.New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

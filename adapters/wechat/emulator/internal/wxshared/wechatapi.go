@@ -139,3 +139,17 @@ const InvalidCredentialMsg = "invalid credential, access_token is invalid or not
 // WeChat's 41001, 40001 or 42001 answer (package token's Validate). The
 // parts that take ?access_token= are given one.
 type TokenCheck func(accessToken string) *WeChatError
+
+// PaidTransaction is a paid WeChat Pay transaction as the order shipping
+// side sees it (package wxpay hands it out, package shipping reads it):
+// paid, and perhaps refunded since.
+type PaidTransaction struct {
+	TransactionID, OutTradeNo, MchID, AppID string
+	OpenID, Description                     string
+	Total                                   int64     // fen
+	CreateTime                              time.Time // the prepay that made it
+	SuccessTime                             time.Time // when it was paid
+	// Refunded: refunded in full (trade_state REFUND, or SUCCESS refunds
+	// adding up to the total).
+	Refunded bool
+}
