@@ -47,11 +47,11 @@
 //     refresh elsewhere would, confirms a receipt and settles an order
 //     as the buyer and time would, lists every push, ends refunds at
 //     once, refunds a transaction by hand as on the merchant platform
-//     (no notification), puts a transaction in the trade states nothing else here
-//     produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a day's bill
-//     available before 10:00 Beijing the next day and shows it, queues
-//     faults, and
-//     lists what the web console (Config.Console, at /console/) shows;
+//     (no notification), puts a transaction in the trade states nothing
+//     else here produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a
+//     day's bill available before 10:00 Beijing the next day and shows
+//     it, queues faults, and lists what the web console (Config.Console,
+//     at /console/) shows;
 //   - internal/wxshared, what the parts share: faults (queued errcodes,
 //     delays, gateway failures, refunds that end ABNORMAL or CLOSED,
 //     bills that are broken or disagree with the merchant's books, and
@@ -62,7 +62,8 @@
 //
 // This package holds the exported API: Config, New and the Emulator's
 // methods, which forward to the parts, and the parts' types and constants
-// under the names callers use (facade.go, facade_pay.go). Each part's tests
+// under the names callers use (facade.go, facade_pay.go, facade_bill.go,
+// facade_token.go, facade_shipping.go). Each part's tests
 // live beside it and share the fixtures of internal/emutest.
 //
 // Every route answers only a request addressed to a loopback Host or to
@@ -75,10 +76,10 @@
 // attempts, which refer to each other; shipping reads the pay side under
 // its own lock, never the other way round; the token side, the pushes, the
 // fault queue, the background work and the signer have locks of their
-// own, always taken last); there is no
-// global state, so tests can run many emulators side by side. Time comes from
-// Config.Now so that tests can expire codes, tokens, prepay_ids and orders
-// without sleeping. Notifications, pushes, refunds ending RefundDelay after
+// own, always taken last); there is no global state, so tests can run many
+// emulators side by side. Time comes from Config.Now so that tests can
+// expire codes, tokens, prepay_ids and orders, and bring shipping orders
+// to their settlement, without sleeping. Notifications, pushes, refunds ending RefundDelay after
 // their creation and the shipping side's sweep (reminders and settlements
 // coming due by Config.Now) are the only background work; Close ends it.
 package emulator
@@ -115,9 +116,9 @@ type Config struct {
 	CodeTTL time.Duration
 	// Now tells the time; nil means time.Now. It is called from concurrent
 	// requests, so it must be safe for concurrent use. Injected delays
-	// (faults), notification retries and PayConfig.RefundDelay use real
-	// time regardless: they exist to trip real client timeouts and to be
-	// waited for.
+	// (faults), notification and push retries and PayConfig.RefundDelay
+	// use real time regardless: they exist to trip real client timeouts
+	// and to be waited for.
 	Now func() time.Time
 	// Pay turns on WeChat Pay APIv3 (package wxpay). Nil serves the login
 	// side only; the pay routes then answer 404.
@@ -146,10 +147,9 @@ type Config struct {
 	// StateFile, if set, is where the emulator keeps what it knows (users,
 	// access tokens and the day's quotas, transactions, refunds and their
 	// notifications, shipping orders, push attempts; not faults or call
-	// counts): read at
-	// New, written every second while it changes and at Close, so that a
-	// restart beside a database that remembers its orders still knows them.
-	// Unset, everything is forgotten at exit.
+	// counts): read at New, written every second while it changes and at
+	// Close, so that a restart beside a database that remembers its orders
+	// still knows them. Unset, everything is forgotten at exit.
 	StateFile string
 	// OnSaveError hears a failed write of StateFile (the emulator keeps
 	// serving); nil ignores it.
