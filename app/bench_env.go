@@ -91,6 +91,7 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	if err != nil {
 		return e, err
 	}
+	e.payKeys, e.keysFile, e.dbURL = keysOf, keys, dbURL
 	if e.signer, err = emulator.New(emulator.Config{AppID: emulatorAppID, Secret: emulatorSecret,
 		Pay: &emulator.PayConfig{Keys: keysOf, AllowHTTPNotify: true}}); err != nil {
 		return e, err
