@@ -9,7 +9,7 @@
 // has passed since the payment; before that the APIs answer 10060001
 // 支付单不存在, as WeChat does for a minute or so after a payment. What
 // shipping adds to a payment (uploads, the receipt, the settlement) is
-// kept here by transaction_id (OrderState).
+// kept here by transaction_id (OrderRecord).
 //
 // An order's state (order_state) follows WeChat's flow 1 待发货 → 2 已发货
 // (the shipping info uploaded, all of it) → 3 确认收货 (the buyer

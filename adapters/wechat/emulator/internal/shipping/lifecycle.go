@@ -25,7 +25,7 @@ type Order struct {
 	Synced    bool
 	State     int    // order_state, 1 to 6
 	StateDesc string // WeChat's name of it
-	OrderState
+	OrderRecord
 }
 
 func (e *Server) viewLocked(p wxshared.PaidTransaction, now time.Time) Order {
@@ -37,9 +37,9 @@ func (e *Server) viewLocked(p wxshared.PaidTransaction, now time.Time) Order {
 	}
 	v.StateDesc = StateDesc[v.State]
 	if o != nil {
-		v.OrderState = o.clone()
+		v.OrderRecord = o.clone()
 	} else {
-		v.OrderState = OrderState{TransactionID: p.TransactionID}
+		v.OrderRecord = OrderRecord{TransactionID: p.TransactionID}
 	}
 	return v
 }
@@ -85,7 +85,7 @@ func (e *Server) MsgJumpPath() string {
 
 // move finds a synced order, settles what came due, and lets do change it
 // under the lock; it answers the order after.
-func (e *Server) move(transactionID string, do func(p wxshared.PaidTransaction, o *OrderState, state int, now time.Time) error) (Order, error) {
+func (e *Server) move(transactionID string, do func(p wxshared.PaidTransaction, o *OrderRecord, state int, now time.Time) error) (Order, error) {
 	p, ok := e.pay.PaidTransaction(transactionID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -112,7 +112,7 @@ func stateErr(state int, what string) error {
 // confirm_receive_time. Other states give ErrOrderState. It is what POST
 // /emulator/shipping/{transaction_id}/confirm does.
 func (e *Server) Confirm(transactionID string) (Order, error) {
-	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderState, state int, now time.Time) error {
+	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderRecord, state int, now time.Time) error {
 		if state != StateShipped {
 			return stateErr(state, "only a shipped order (2 已发货) can be confirmed")
 		}
@@ -134,7 +134,7 @@ func (e *Server) Confirm(transactionID string) (Order, error) {
 // states give ErrOrderState. It is what POST
 // /emulator/shipping/{transaction_id}/settle does.
 func (e *Server) Settle(transactionID string) (Order, error) {
-	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderState, state int, now time.Time) error {
+	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderRecord, state int, now time.Time) error {
 		switch state {
 		case StateShipped, StateConfirmed, StatePendingSet:
 			e.settleLocked(p, o, now)
@@ -146,7 +146,7 @@ func (e *Server) Settle(transactionID string) (Order, error) {
 
 // settleLocked settles o at at, confirming the receipt automatically if
 // the buyer has not, and pushes the settlement.
-func (e *Server) settleLocked(p wxshared.PaidTransaction, o *OrderState, at time.Time) {
+func (e *Server) settleLocked(p wxshared.PaidTransaction, o *OrderRecord, at time.Time) {
 	if o.ConfirmedAt.IsZero() {
 		o.ConfirmedAt, o.ConfirmReceiveMethod = at, ConfirmAuto
 	}
@@ -166,7 +166,7 @@ func (e *Server) settleLocked(p wxshared.PaidTransaction, o *OrderState, at time
 // managed. It is what POST /emulator/shipping/{transaction_id}/remind
 // does.
 func (e *Server) Remind(transactionID string) (Order, error) {
-	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderState, state int, now time.Time) error {
+	return e.move(transactionID, func(p wxshared.PaidTransaction, o *OrderRecord, state int, now time.Time) error {
 		switch {
 		case !e.managed:
 			return ErrUnmanaged
@@ -178,7 +178,7 @@ func (e *Server) Remind(transactionID string) (Order, error) {
 	})
 }
 
-func (e *Server) remindLocked(p wxshared.PaidTransaction, o *OrderState, now time.Time) {
+func (e *Server) remindLocked(p wxshared.PaidTransaction, o *OrderRecord, now time.Time) {
 	o.RemindedAt = now
 	f := orderFields(p)
 	f["msg"] = "你有一笔订单已超过48小时未发货，请尽快发货并录入发货信息"

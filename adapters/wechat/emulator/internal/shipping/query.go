@@ -55,7 +55,7 @@ func description(d string) string {
 	return d
 }
 
-func wireOrder(p wxshared.PaidTransaction, o *OrderState, now time.Time) orderJSON {
+func wireOrder(p wxshared.PaidTransaction, o *OrderRecord, now time.Time) orderJSON {
 	j := orderJSON{
 		TransactionID: p.TransactionID, MerchantTradeNo: p.OutTradeNo, MerchantID: p.MchID,
 		Description: description(p.Description), PaidAmount: p.Total, OpenID: p.OpenID,

@@ -96,7 +96,7 @@ type Server struct {
 	push       Pusher // nil without a push target
 
 	mu          sync.Mutex
-	orders      map[string]*OrderState // by transaction_id, once something happened to it
+	orders      map[string]*OrderRecord // by transaction_id, once something happened to it
 	jumpPath    string
 	shippedEver bool // some order was shipped: reminders are sent from then on
 }
@@ -108,7 +108,7 @@ func New(cfg Config, appID string, now func() time.Time, faults *wxshared.Faults
 	e := &Server{
 		appID: appID, now: now, managed: !cfg.Unmanaged, checkToken: checkToken, pay: pay, push: pusher,
 		api:    wxshared.ErrcodeAPI{Now: now, Faults: faults, RIDSep: wxshared.RIDSpace},
-		orders: make(map[string]*OrderState),
+		orders: make(map[string]*OrderRecord),
 	}
 	switch {
 	case cfg.SyncDelay == 0:
@@ -141,7 +141,7 @@ func (e *Server) synced(p wxshared.PaidTransaction, now time.Time) bool {
 
 // stateOf is p's order_state at now, given what shipping recorded (o may
 // be nil: nothing yet).
-func stateOf(p wxshared.PaidTransaction, o *OrderState, now time.Time) int {
+func stateOf(p wxshared.PaidTransaction, o *OrderRecord, now time.Time) int {
 	switch {
 	case p.Refunded:
 		return StateRefunded
@@ -229,10 +229,10 @@ func (e *Server) settleDueLocked(now time.Time) {
 }
 
 // orderLocked is p's record, made on first use.
-func (e *Server) orderLocked(p wxshared.PaidTransaction) *OrderState {
+func (e *Server) orderLocked(p wxshared.PaidTransaction) *OrderRecord {
 	o, ok := e.orders[p.TransactionID]
 	if !ok {
-		o = &OrderState{TransactionID: p.TransactionID}
+		o = &OrderRecord{TransactionID: p.TransactionID}
 		e.orders[p.TransactionID] = o
 	}
 	return o

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// OrderState is what shipping recorded of one paid transaction: its
+// OrderRecord is what shipping recorded of one paid transaction: its
 // uploads, the shipping as it stands, the receipt and the settlement. It
 // is the record itself and the form it is kept in across a restart.
-type OrderState struct {
+type OrderRecord struct {
 	TransactionID string `json:"transaction_id"`
 	// Uploads are every accepted upload_shipping_info, in order.
 	Uploads []UploadState `json:"uploads,omitempty"`
@@ -59,12 +59,12 @@ type ParcelState struct {
 
 // State is what the shipping side keeps across a restart.
 type State struct {
-	Orders      []OrderState `json:"orders,omitempty"`
-	MsgJumpPath string       `json:"msg_jump_path,omitempty"`
-	ShippedEver bool         `json:"shipped_ever,omitempty"`
+	Orders      []OrderRecord `json:"orders,omitempty"`
+	MsgJumpPath string        `json:"msg_jump_path,omitempty"`
+	ShippedEver bool          `json:"shipped_ever,omitempty"`
 }
 
-func (o *OrderState) clone() OrderState {
+func (o *OrderRecord) clone() OrderRecord {
 	c := *o
 	c.Parcels = slices.Clone(o.Parcels)
 	c.Uploads = make([]UploadState, len(o.Uploads))
