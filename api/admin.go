@@ -53,9 +53,8 @@ func adminOrderOut(b Order, o *domain.Order) AdminOrder {
 		Id: b.Id, OutTradeNo: b.OutTradeNo, Status: b.Status, Items: b.Items, TotalFen: b.TotalFen, RefundedFen: b.RefundedFen,
 		Currency: AdminOrderCurrency(b.Currency), Description: b.Description, CreatedAt: b.CreatedAt, ExpiresAt: b.ExpiresAt,
 		PaidAt: b.PaidAt, Refunds: b.Refunds, PayerOpenid: o.PayerOpenID(),
-	}
-	if id := o.TransactionID(); id != "" {
-		out.TransactionId = &id
+		Kind: b.Kind, Address: b.Address, Shipment: b.Shipment, ReceivedAt: b.ReceivedAt, CompletedAt: b.CompletedAt,
+		TransactionId: b.TransactionId,
 	}
 	return out
 }
@@ -182,7 +181,7 @@ func (s *Server) AdminListProducts(ctx context.Context, _ AdminListProductsReque
 
 func productOut(p domain.CatalogProduct) AdminProduct {
 	return AdminProduct{Id: p.ID, Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen,
-		Stock: p.Stock, Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Stock: p.Stock, Active: p.Active, Kind: ProductKind(p.Kind), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func (s *Server) AdminCreateProduct(ctx context.Context, req AdminCreateProductRequestObject) (AdminCreateProductResponseObject, error) {
@@ -192,7 +191,10 @@ func (s *Server) AdminCreateProduct(ctx context.Context, req AdminCreateProductR
 	}
 	b := req.Body
 	p := domain.CatalogProduct{SKU: b.Sku, Active: b.Active == nil || *b.Active,
-		Product: domain.Product{Name: b.Name, PriceFen: b.PriceFen, Stock: b.Stock}}
+		Product: domain.Product{Name: b.Name, PriceFen: b.PriceFen, Stock: b.Stock, Kind: domain.KindPickup}}
+	if b.Kind != nil {
+		p.Kind = domain.ProductKind(*b.Kind)
+	}
 	if b.Description != nil {
 		p.Description = *b.Description
 	}
@@ -210,7 +212,7 @@ func (s *Server) AdminUpdateProduct(ctx context.Context, req AdminUpdateProductR
 	}
 	b := req.Body
 	p, err := s.operate.UpdateProduct(ctx, op, req.ProductId, domain.ProductChange{
-		Name: b.Name, Description: b.Description, PriceFen: b.PriceFen, Stock: b.Stock, Active: b.Active,
+		Name: b.Name, Description: b.Description, PriceFen: b.PriceFen, Stock: b.Stock, Active: b.Active, Kind: (*domain.ProductKind)(b.Kind),
 	})
 	if err != nil {
 		return nil, err
@@ -225,4 +227,22 @@ func nonZero[T comparable](v T) *T {
 		return nil
 	}
 	return &v
+}
+
+func (s *Server) AdminShipOrder(ctx context.Context, req AdminShipOrderRequestObject) (AdminShipOrderResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var parcels []domain.Parcel
+	if req.Body.Parcels != nil {
+		for _, p := range *req.Body.Parcels {
+			parcels = append(parcels, domain.Parcel{Company: p.Company, TrackingNo: p.TrackingNo})
+		}
+	}
+	o, err := s.operate.Ship(ctx, op, req.OrderId, domain.ShipMethod(req.Body.Method), parcels)
+	if err != nil {
+		return nil, err
+	}
+	return AdminShipOrder200JSONResponse(withRefunds(orderOut(o), o)), nil
 }

@@ -46,6 +46,7 @@ const (
 	AttentionItemKindRefundFailed      AttentionItemKind = "refund_failed"
 	AttentionItemKindRefundReported    AttentionItemKind = "refund_reported"
 	AttentionItemKindRefundUnresolved  AttentionItemKind = "refund_unresolved"
+	AttentionItemKindShippingRefused   AttentionItemKind = "shipping_refused"
 	AttentionItemKindSuspiciousPayment AttentionItemKind = "suspicious_payment"
 	AttentionItemKindUnresolvedOrder   AttentionItemKind = "unresolved_order"
 )
@@ -64,6 +65,8 @@ func (e AttentionItemKind) Valid() bool {
 	case AttentionItemKindRefundReported:
 		return true
 	case AttentionItemKindRefundUnresolved:
+		return true
+	case AttentionItemKindShippingRefused:
 		return true
 	case AttentionItemKindSuspiciousPayment:
 		return true
@@ -86,6 +89,7 @@ const (
 	AttentionItemReasonRefundClosed            AttentionItemReason = "refund_closed"
 	AttentionItemReasonRefundNotSubmitted      AttentionItemReason = "refund_not_submitted"
 	AttentionItemReasonRefundReportUnexplained AttentionItemReason = "refund_report_unexplained"
+	AttentionItemReasonShippingRefused         AttentionItemReason = "shipping_refused"
 	AttentionItemReasonTradeStateRefund        AttentionItemReason = "trade_state_refund"
 )
 
@@ -111,6 +115,8 @@ func (e AttentionItemReason) Valid() bool {
 	case AttentionItemReasonRefundNotSubmitted:
 		return true
 	case AttentionItemReasonRefundReportUnexplained:
+		return true
+	case AttentionItemReasonShippingRefused:
 		return true
 	case AttentionItemReasonTradeStateRefund:
 		return true
@@ -324,11 +330,14 @@ func (e OrderCurrency) Valid() bool {
 const (
 	Cancelled OrderStatus = "cancelled"
 	Closing   OrderStatus = "closing"
+	Completed OrderStatus = "completed"
 	Expired   OrderStatus = "expired"
 	LatePaid  OrderStatus = "late_paid"
 	Paid      OrderStatus = "paid"
 	Pending   OrderStatus = "pending"
+	Received  OrderStatus = "received"
 	Refunded  OrderStatus = "refunded"
+	Shipped   OrderStatus = "shipped"
 )
 
 // Valid indicates whether the value is a known member of the OrderStatus enum.
@@ -338,6 +347,8 @@ func (e OrderStatus) Valid() bool {
 		return true
 	case Closing:
 		return true
+	case Completed:
+		return true
 	case Expired:
 		return true
 	case LatePaid:
@@ -346,7 +357,11 @@ func (e OrderStatus) Valid() bool {
 		return true
 	case Pending:
 		return true
+	case Received:
+		return true
 	case Refunded:
+		return true
+	case Shipped:
 		return true
 	default:
 		return false
@@ -370,6 +385,7 @@ func (e PaymentParamsSignType) Valid() bool {
 
 // Defines values for ProblemCode.
 const (
+	ProblemCodeAddressRequired      ProblemCode = "address_required"
 	ProblemCodeIdempotencyConflict  ProblemCode = "idempotency_conflict"
 	ProblemCodeInternal             ProblemCode = "internal"
 	ProblemCodeInvalidCode          ProblemCode = "invalid_code"
@@ -378,6 +394,7 @@ const (
 	ProblemCodeNotFound             ProblemCode = "not_found"
 	ProblemCodeNotReady             ProblemCode = "not_ready"
 	ProblemCodeNotRefundable        ProblemCode = "not_refundable"
+	ProblemCodeNotShippable         ProblemCode = "not_shippable"
 	ProblemCodeOrderNotCancellable  ProblemCode = "order_not_cancellable"
 	ProblemCodeOrderNotPayable      ProblemCode = "order_not_payable"
 	ProblemCodeOutOfStock           ProblemCode = "out_of_stock"
@@ -397,6 +414,8 @@ const (
 // Valid indicates whether the value is a known member of the ProblemCode enum.
 func (e ProblemCode) Valid() bool {
 	switch e {
+	case ProblemCodeAddressRequired:
+		return true
 	case ProblemCodeIdempotencyConflict:
 		return true
 	case ProblemCodeInternal:
@@ -412,6 +431,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeNotReady:
 		return true
 	case ProblemCodeNotRefundable:
+		return true
+	case ProblemCodeNotShippable:
 		return true
 	case ProblemCodeOrderNotCancellable:
 		return true
@@ -446,6 +467,27 @@ func (e ProblemCode) Valid() bool {
 	}
 }
 
+// Defines values for ProductKind.
+const (
+	ProductKindPhysical ProductKind = "physical"
+	ProductKindPickup   ProductKind = "pickup"
+	ProductKindVirtual  ProductKind = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the ProductKind enum.
+func (e ProductKind) Valid() bool {
+	switch e {
+	case ProductKindPhysical:
+		return true
+	case ProductKindPickup:
+		return true
+	case ProductKindVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RefundStatus.
 const (
 	ABNORMAL   RefundStatus = "ABNORMAL"
@@ -470,8 +512,35 @@ func (e RefundStatus) Valid() bool {
 	}
 }
 
+// Defines values for ShipMethod.
+const (
+	ShipMethodExpress  ShipMethod = "express"
+	ShipMethodPickup   ShipMethod = "pickup"
+	ShipMethodSameCity ShipMethod = "same_city"
+	ShipMethodVirtual  ShipMethod = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the ShipMethod enum.
+func (e ShipMethod) Valid() bool {
+	switch e {
+	case ShipMethodExpress:
+		return true
+	case ShipMethodPickup:
+		return true
+	case ShipMethodSameCity:
+		return true
+	case ShipMethodVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
 // AdminOrder An order as an operator sees it.
 type AdminOrder struct {
+	// Address Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode).
+	Address     *ShippingAddress   `json:"address,omitempty"`
+	CompletedAt *time.Time         `json:"completed_at,omitempty"`
 	CreatedAt   time.Time          `json:"created_at"`
 	Currency    AdminOrderCurrency `json:"currency"`
 	Description string             `json:"description"`
@@ -481,10 +550,16 @@ type AdminOrder struct {
 	Id        openapi_types.UUID `json:"id"`
 	Items     []OrderItem        `json:"items"`
 
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind *ProductKind `json:"kind,omitempty"`
+
 	// OutTradeNo The merchant order number WeChat Pay knows the payment by.
 	OutTradeNo  string     `json:"out_trade_no"`
 	PaidAt      *time.Time `json:"paid_at,omitempty"`
 	PayerOpenid string     `json:"payer_openid"`
+	ReceivedAt  *time.Time `json:"received_at,omitempty"`
 
 	// RefundedFen What has gone back to the buyer (SUCCESS refunds).
 	RefundedFen int64 `json:"refunded_fen"`
@@ -492,15 +567,20 @@ type AdminOrder struct {
 	// Refunds The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order).
 	Refunds *[]Refund `json:"refunds,omitempty"`
 
+	// Shipment How the order was shipped, and whether WeChat's order shipping management accepted it.
+	Shipment *Shipment `json:"shipment,omitempty"`
+
 	// Status `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
 	// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
 	// `late_paid` (paid after it was cancelled or expired; the money is given
-	// back), or `refunded` (its refunds add up to the payment). See the
-	// README's "Order states".
+	// back), or `refunded` (its refunds add up to the payment); after payment,
+	// `shipped` (the merchant shipped it, or, for virtual goods, payment did),
+	// `received` (WeChat says the buyer confirmed receipt) and `completed`
+	// (WeChat says the trade is complete). See the README's "Order states".
 	Status   OrderStatus `json:"status"`
 	TotalFen int64       `json:"total_fen"`
 
-	// TransactionId WeChat Pay's transaction id, once paid.
+	// TransactionId WeChat Pay's transaction id, once paid (what the buyer's payment record shows; the confirm-receipt page takes it).
 	TransactionId *string `json:"transaction_id,omitempty"`
 }
 
@@ -532,11 +612,16 @@ type AdminProduct struct {
 	CreatedAt   time.Time          `json:"created_at"`
 	Description string             `json:"description"`
 	Id          openapi_types.UUID `json:"id"`
-	Name        string             `json:"name"`
-	PriceFen    int64              `json:"price_fen"`
-	Sku         string             `json:"sku"`
-	Stock       int                `json:"stock"`
-	UpdatedAt   time.Time          `json:"updated_at"`
+
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind      ProductKind `json:"kind"`
+	Name      string      `json:"name"`
+	PriceFen  int64       `json:"price_fen"`
+	Sku       string      `json:"sku"`
+	Stock     int         `json:"stock"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 // AdminProductList defines model for AdminProductList.
@@ -621,7 +706,8 @@ type AttentionItem struct {
 	// refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
 	// (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
 	// cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
-	// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
+	// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer),
+	// `shipping_refused` (transaction, cause: WeChat's refusal of the shipment's upload).
 	Reason     *AttentionItemReason `json:"reason,omitempty"`
 	ResolvedAt *time.Time           `json:"resolved_at,omitempty"`
 
@@ -641,7 +727,8 @@ type AttentionItemKind string
 // refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
 // (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
 // cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
-// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
+// bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer),
+// `shipping_refused` (transaction, cause: WeChat's refusal of the shipment's upload).
 type AttentionItemReason string
 
 // AttentionList defines model for AttentionList.
@@ -851,26 +938,40 @@ type LoginResponseTokenType string
 type NewProduct struct {
 	Active      *bool   `json:"active,omitempty"`
 	Description *string `json:"description,omitempty"`
-	Name        string  `json:"name"`
-	PriceFen    int64   `json:"price_fen"`
-	Sku         string  `json:"sku"`
-	Stock       int     `json:"stock"`
+
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind     *ProductKind `json:"kind,omitempty"`
+	Name     string       `json:"name"`
+	PriceFen int64        `json:"price_fen"`
+	Sku      string       `json:"sku"`
+	Stock    int          `json:"stock"`
 }
 
 // Order defines model for Order.
 type Order struct {
-	CreatedAt   time.Time     `json:"created_at"`
-	Currency    OrderCurrency `json:"currency"`
-	Description string        `json:"description"`
+	// Address Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode).
+	Address     *ShippingAddress `json:"address,omitempty"`
+	CompletedAt *time.Time       `json:"completed_at,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	Currency    OrderCurrency    `json:"currency"`
+	Description string           `json:"description"`
 
 	// ExpiresAt After this the order can no longer be paid.
 	ExpiresAt time.Time          `json:"expires_at"`
 	Id        openapi_types.UUID `json:"id"`
 	Items     []OrderItem        `json:"items"`
 
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind *ProductKind `json:"kind,omitempty"`
+
 	// OutTradeNo The merchant order number WeChat Pay knows the payment by.
 	OutTradeNo string     `json:"out_trade_no"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 
 	// RefundedFen What has gone back to the buyer (SUCCESS refunds).
 	RefundedFen int64 `json:"refunded_fen"`
@@ -878,13 +979,21 @@ type Order struct {
 	// Refunds The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order).
 	Refunds *[]Refund `json:"refunds,omitempty"`
 
+	// Shipment How the order was shipped, and whether WeChat's order shipping management accepted it.
+	Shipment *Shipment `json:"shipment,omitempty"`
+
 	// Status `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
 	// closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
 	// `late_paid` (paid after it was cancelled or expired; the money is given
-	// back), or `refunded` (its refunds add up to the payment). See the
-	// README's "Order states".
+	// back), or `refunded` (its refunds add up to the payment); after payment,
+	// `shipped` (the merchant shipped it, or, for virtual goods, payment did),
+	// `received` (WeChat says the buyer confirmed receipt) and `completed`
+	// (WeChat says the trade is complete). See the README's "Order states".
 	Status   OrderStatus `json:"status"`
 	TotalFen int64       `json:"total_fen"`
+
+	// TransactionId WeChat Pay's transaction id, once paid (what the buyer's payment record shows; the confirm-receipt page takes it).
+	TransactionId *string `json:"transaction_id,omitempty"`
 }
 
 // OrderCurrency defines model for Order.Currency.
@@ -916,9 +1025,18 @@ type OrderPage struct {
 // OrderStatus `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
 // closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
 // `late_paid` (paid after it was cancelled or expired; the money is given
-// back), or `refunded` (its refunds add up to the payment). See the
-// README's "Order states".
+// back), or `refunded` (its refunds add up to the payment); after payment,
+// `shipped` (the merchant shipped it, or, for virtual goods, payment did),
+// `received` (WeChat says the buyer confirmed receipt) and `completed`
+// (WeChat says the trade is complete). See the README's "Order states".
 type OrderStatus string
+
+// Parcel defines model for Parcel.
+type Parcel struct {
+	// Company WeChat's delivery_id of the courier (its delivery list), e.g. YTO, SF.
+	Company    string `json:"company"`
+	TrackingNo string `json:"tracking_no"`
+}
 
 // PaymentParams Pass these unchanged to `wx.requestPayment`.
 type PaymentParams struct {
@@ -936,7 +1054,9 @@ type PaymentParamsSignType string
 
 // PlaceOrderRequest defines model for PlaceOrderRequest.
 type PlaceOrderRequest struct {
-	Items []OrderItemRequest `json:"items"`
+	// Address Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode).
+	Address *ShippingAddress   `json:"address,omitempty"`
+	Items   []OrderItemRequest `json:"items"`
 }
 
 // Problem An RFC 9457 problem detail.
@@ -973,7 +1093,12 @@ type ProblemCode string
 type Product struct {
 	Description string             `json:"description"`
 	Id          openapi_types.UUID `json:"id"`
-	Name        string             `json:"name"`
+
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind ProductKind `json:"kind"`
+	Name string      `json:"name"`
 
 	// PriceFen Price in fen (1 yuan = 100 fen).
 	PriceFen int64 `json:"price_fen"`
@@ -984,10 +1109,20 @@ type Product struct {
 type ProductChange struct {
 	Active      *bool   `json:"active,omitempty"`
 	Description *string `json:"description,omitempty"`
-	Name        *string `json:"name,omitempty"`
-	PriceFen    *int64  `json:"price_fen,omitempty"`
-	Stock       *int    `json:"stock,omitempty"`
+
+	// Kind How the product reaches the buyer: `physical` is sent (an order with one needs the
+	// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+	// buyer (the default).
+	Kind     *ProductKind `json:"kind,omitempty"`
+	Name     *string      `json:"name,omitempty"`
+	PriceFen *int64       `json:"price_fen,omitempty"`
+	Stock    *int         `json:"stock,omitempty"`
 }
+
+// ProductKind How the product reaches the buyer: `physical` is sent (an order with one needs the
+// buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+// buyer (the default).
+type ProductKind string
 
 // ProductList defines model for ProductList.
 type ProductList struct {
@@ -1029,6 +1164,44 @@ type RefundStatus string
 // ResolveRequest defines model for ResolveRequest.
 type ResolveRequest struct {
 	Note string `json:"note"`
+}
+
+// ShipMethod `express` (parcels with tracking numbers), `same_city`, `virtual` (delivered on payment) or `pickup`.
+type ShipMethod string
+
+// ShipRequest defines model for ShipRequest.
+type ShipRequest struct {
+	// Method `express` (parcels with tracking numbers), `same_city`, `virtual` (delivered on payment) or `pickup`.
+	Method  ShipMethod `json:"method"`
+	Parcels *[]Parcel  `json:"parcels,omitempty"`
+}
+
+// Shipment How the order was shipped, and whether WeChat's order shipping management accepted it.
+type Shipment struct {
+	// Method `express` (parcels with tracking numbers), `same_city`, `virtual` (delivered on payment) or `pickup`.
+	Method  ShipMethod `json:"method"`
+	Parcels []Parcel   `json:"parcels"`
+
+	// Refused WeChat's refusal of the upload, if it refused (a person is asked).
+	Refused *string `json:"refused,omitempty"`
+
+	// Reships How often it was shipped again (WeChat allows one).
+	Reships   int       `json:"reships"`
+	ShippedAt time.Time `json:"shipped_at"`
+
+	// UploadedAt When WeChat accepted the shipment; absent while the upload is pending.
+	UploadedAt *time.Time `json:"uploaded_at,omitempty"`
+}
+
+// ShippingAddress Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode).
+type ShippingAddress struct {
+	City       string  `json:"city"`
+	Detail     string  `json:"detail"`
+	District   *string `json:"district,omitempty"`
+	Name       string  `json:"name"`
+	Phone      string  `json:"phone"`
+	PostalCode *string `json:"postal_code,omitempty"`
+	Province   string  `json:"province"`
 }
 
 // User defines model for User.
@@ -1166,6 +1339,9 @@ type AdminResolveAttentionJSONRequestBody = ResolveRequest
 // AdminRefundOrderJSONRequestBody defines body for AdminRefundOrder for application/json ContentType.
 type AdminRefundOrderJSONRequestBody = RefundRequest
 
+// AdminShipOrderJSONRequestBody defines body for AdminShipOrder for application/json ContentType.
+type AdminShipOrderJSONRequestBody = ShipRequest
+
 // AdminCreateProductJSONRequestBody defines body for AdminCreateProduct for application/json ContentType.
 type AdminCreateProductJSONRequestBody = NewProduct
 
@@ -1204,6 +1380,9 @@ type ServerInterface interface {
 	// AdminRefundOrder Refund (part of) a paid order (operator)
 	// (POST /admin/v1/orders/{orderId}/refunds)
 	AdminRefundOrder(w http.ResponseWriter, r *http.Request, orderId OrderId, params AdminRefundOrderParams)
+	// AdminShipOrder Ship a paid order, or ship it again once (operator)
+	// (POST /admin/v1/orders/{orderId}/ship)
+	AdminShipOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// AdminListProducts Every product, also those not for sale (operator)
 	// (GET /admin/v1/products)
 	AdminListProducts(w http.ResponseWriter, r *http.Request)
@@ -1249,6 +1428,9 @@ type ServerInterface interface {
 	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
 	// (POST /v1/orders/{orderId}/pay)
 	PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// ConfirmReceipt Ask WeChat where a shipped order stands (after the buyer's 确认收货)
+	// (POST /v1/orders/{orderId}/receipt)
+	ConfirmReceipt(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
 	// (POST /v1/orders/{orderId}/refresh)
 	RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
@@ -1306,6 +1488,12 @@ func (_ Unimplemented) AdminGetOrder(w http.ResponseWriter, r *http.Request, ord
 // AdminRefundOrder Refund (part of) a paid order (operator)
 // (POST /admin/v1/orders/{orderId}/refunds)
 func (_ Unimplemented) AdminRefundOrder(w http.ResponseWriter, r *http.Request, orderId OrderId, params AdminRefundOrderParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminShipOrder Ship a paid order, or ship it again once (operator)
+// (POST /admin/v1/orders/{orderId}/ship)
+func (_ Unimplemented) AdminShipOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1396,6 +1584,12 @@ func (_ Unimplemented) CancelOrder(w http.ResponseWriter, r *http.Request, order
 // PayOrder Fresh wx.requestPayment arguments for an unpaid order
 // (POST /v1/orders/{orderId}/pay)
 func (_ Unimplemented) PayOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ConfirmReceipt Ask WeChat where a shipped order stands (after the buyer's 确认收货)
+// (POST /v1/orders/{orderId}/receipt)
+func (_ Unimplemented) ConfirmReceipt(w http.ResponseWriter, r *http.Request, orderId OrderId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1755,6 +1949,32 @@ func (siw *ServerInterfaceWrapper) AdminRefundOrder(w http.ResponseWriter, r *ht
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdminRefundOrder(w, r, orderId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminShipOrder operation middleware
+func (siw *ServerInterfaceWrapper) AdminShipOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminShipOrder(w, r, orderId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2125,6 +2345,32 @@ func (siw *ServerInterfaceWrapper) PayOrder(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// ConfirmReceipt operation middleware
+func (siw *ServerInterfaceWrapper) ConfirmReceipt(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConfirmReceipt(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RefreshOrder operation middleware
 func (siw *ServerInterfaceWrapper) RefreshOrder(w http.ResponseWriter, r *http.Request) {
 
@@ -2315,10 +2561,16 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Post(options.BaseURL+"/v1/orders/{orderId}/refresh", wrapper.RefreshOrder)
 	})
 	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders/{orderId}/receipt", wrapper.ConfirmReceipt)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/orders", wrapper.AdminListOrders)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/orders/{orderId}", wrapper.AdminGetOrder)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/orders/{orderId}/ship", wrapper.AdminShipOrder)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/admin/v1/orders/{orderId}/refunds", wrapper.AdminRefundOrder)
@@ -3041,6 +3293,109 @@ type AdminRefundOrder500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AdminRefundOrder500ApplicationProblemPlusJSONResponse) VisitAdminRefundOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+	Body    *AdminShipOrderJSONRequestBody
+}
+
+type AdminShipOrderResponseObject interface {
+	VisitAdminShipOrderResponse(w http.ResponseWriter) error
+}
+
+type AdminShipOrder200JSONResponse Order
+
+func (response AdminShipOrder200JSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrder400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminShipOrder400ApplicationProblemPlusJSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrder401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminShipOrder401ApplicationProblemPlusJSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrder404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminShipOrder404ApplicationProblemPlusJSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrder409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminShipOrder409ApplicationProblemPlusJSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminShipOrder500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminShipOrder500ApplicationProblemPlusJSONResponse) VisitAdminShipOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4370,6 +4725,111 @@ func (response PayOrder503ApplicationProblemPlusJSONResponse) VisitPayOrderRespo
 	return err
 }
 
+type ConfirmReceiptRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type ConfirmReceiptResponseObject interface {
+	VisitConfirmReceiptResponse(w http.ResponseWriter) error
+}
+
+type ConfirmReceipt200JSONResponse Order
+
+func (response ConfirmReceipt200JSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmReceipt400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmReceipt400ApplicationProblemPlusJSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmReceipt401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmReceipt401ApplicationProblemPlusJSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmReceipt404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmReceipt404ApplicationProblemPlusJSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmReceipt500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmReceipt500ApplicationProblemPlusJSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmReceipt503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmReceipt503ApplicationProblemPlusJSONResponse) VisitConfirmReceiptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RefreshOrderRequestObject struct {
 	OrderId OrderId `json:"orderId"`
 }
@@ -4554,6 +5014,9 @@ type StrictServerInterface interface {
 	// AdminRefundOrder Refund (part of) a paid order (operator)
 	// (POST /admin/v1/orders/{orderId}/refunds)
 	AdminRefundOrder(ctx context.Context, request AdminRefundOrderRequestObject) (AdminRefundOrderResponseObject, error)
+	// AdminShipOrder Ship a paid order, or ship it again once (operator)
+	// (POST /admin/v1/orders/{orderId}/ship)
+	AdminShipOrder(ctx context.Context, request AdminShipOrderRequestObject) (AdminShipOrderResponseObject, error)
 	// AdminListProducts Every product, also those not for sale (operator)
 	// (GET /admin/v1/products)
 	AdminListProducts(ctx context.Context, request AdminListProductsRequestObject) (AdminListProductsResponseObject, error)
@@ -4599,6 +5062,9 @@ type StrictServerInterface interface {
 	// PayOrder Fresh wx.requestPayment arguments for an unpaid order
 	// (POST /v1/orders/{orderId}/pay)
 	PayOrder(ctx context.Context, request PayOrderRequestObject) (PayOrderResponseObject, error)
+	// ConfirmReceipt Ask WeChat where a shipped order stands (after the buyer's 确认收货)
+	// (POST /v1/orders/{orderId}/receipt)
+	ConfirmReceipt(ctx context.Context, request ConfirmReceiptRequestObject) (ConfirmReceiptResponseObject, error)
 	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
 	// (POST /v1/orders/{orderId}/refresh)
 	RefreshOrder(ctx context.Context, request RefreshOrderRequestObject) (RefreshOrderResponseObject, error)
@@ -4862,6 +5328,39 @@ func (sh *strictHandler) AdminRefundOrder(w http.ResponseWriter, r *http.Request
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdminRefundOrderResponseObject); ok {
 		if err := validResponse.VisitAdminRefundOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminShipOrder operation middleware
+func (sh *strictHandler) AdminShipOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request AdminShipOrderRequestObject
+
+	request.OrderId = orderId
+
+	var body AdminShipOrderJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminShipOrder(ctx, request.(AdminShipOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminShipOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminShipOrderResponseObject); ok {
+		if err := validResponse.VisitAdminShipOrderResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -5273,6 +5772,32 @@ func (sh *strictHandler) PayOrder(w http.ResponseWriter, r *http.Request, orderI
 	}
 }
 
+// ConfirmReceipt operation middleware
+func (sh *strictHandler) ConfirmReceipt(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request ConfirmReceiptRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmReceipt(ctx, request.(ConfirmReceiptRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmReceipt")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConfirmReceiptResponseObject); ok {
+		if err := validResponse.VisitConfirmReceiptResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RefreshOrder operation middleware
 func (sh *strictHandler) RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
 	var request RefreshOrderRequestObject
@@ -5328,171 +5853,192 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1djxu32thfIdQDWOo7q9Vu7CTexQt049iJT/yxZ9dGehq5GmqGkng0IpUhZ7WKu8C561UviqKXvXmv",
-	"i/6BAv0xBXrQ8y+K5yE5wxlxJO3aXuckzUXgHc2QD8nn+4vvO4lcLKVgQqvOyfvOkuZ0wTTL8a8nRa5k",
-	"Dv9KmUpyvtRcis5J582MkViwaz1K8I2YyAnRM0aWObvislBkSaes34k6HF7/uWD5uhN1BF2wzknHfNOJ",
-	"OiqZsQWF4Rf0+gUTUz3rnBwPBlFHr5fwptI5F9POzU3U+ZauN+E4I98w/hcupiSl64is1+v1wcuXB2la",
-	"Tr2kelbNnFIAI2c/FzxnaedE5wXzwZjIfEE1vqhZJwTG85QtllIzkax/YAGIXtI5UyRnOudMuV1RdMEI",
-	"zMqUJopOGOke/e+//pcvH5JlzoWm44yRs8snz5+TZEZzmsD298olzBhNWV4twgPhAGBo2ccvH0adBRfu",
-	"z6MI9kKzHIb89z8Nh9fHRwfD4fVXT9/90x+CS33BF1xvrvCcThlR/JfW483wOx+qlE1okWk42whA5Iti",
-	"0Tk5goNecGH/KkHgQrMpyxGG13nK8udpGAMl/PhAEd523NJ+vdeRFwVPA/twAx+rpRSKIUl8Q9PvqGYr",
-	"g46JFJoJ3CW6XGY8oQDf4TKX44wt/ukvCoB97033h5xNOiedf3VYkd2h+VUdnpuvzKT15f7InsyoJud0",
-	"TXI2KRRLEbEcTnXjFUtmVC/pepSzv7BEszTunZIYd2DE05jAlij8CJ/1OzcRrOXCjHCfa3njAZ5KpoiQ",
-	"miyoTmYIHoABNEC6MRdXNOPpyL4d9xDqJ1JMMp58NpgTO78iK65n1ZY+UERpquEvQgVhNM84y91nQ9GN",
-	"ZaFHcjJSWibzOCIxryh55EaF5+bUhNSjJV0Dd6g/TKhIWJaZH4YihmeAFSJ175q/RlrKUUbzKT5T82Kk",
-	"6ZyJuNcfCtjIZzIf8zRl4jNg8iSj06nF4kKxnFBFZnw6IzlXc9KN4dlonMlkDpiM5/5cAPei2dM8NzLp",
-	"vkA+I8i+iBREFjlRPGWInAYcoDNYRco05RkR7IrlJKE5CgD3ksIVvJL6mSxEep/Av5JEFcmM5EzJIk9Y",
-	"BOjJNeGG7pDiaJYh+nYRlSYAot3zc7rOJE3fSPkC8OhzkdxYpmuAGJE5J3pGhRGsLIfdpknClhrgXxp4",
-	"Pcw367hk+RVP2FtBryhHyrlfBErZkokUCB2WkcqVKHn2qKiAAjqtOHnjB0PmNF3HvdOhABVjTTKqWd4n",
-	"z2RueJCKtvB8oiUxnyHjig+XdB0DL4isjoEC7gLeODibaBZQ/C5ZIkWqYKQV5ZqM2UTmjOh8DUoYnVIu",
-	"+nWFxMn3QUC+w069kfIlFWsrh9S9YpiUZEHFmoBetFhqdWoWFXtbEBNll9yNc6rZCLUbw5M+57a9FbTQ",
-	"M5nzX9i9spOXXCkuphFZ0AxUJ5ZGhF0vQbcCxpKzKzkHti7nDFC88MCMe8B7IkI1yeSUi2goKElkyoCe",
-	"kSFZeR8RVHBkXo5cqQLwfinA3oplLhOm1P0T9DKXaZFowoVHX5anTmROFM1ASNjXaqRsONJboYrlUuaa",
-	"pS9ZyukbPOXPy14B+NifFWaL8RhLYEcLgHYESIkruXFoi1Rwli64QKUdF5Blryedk5+2A2lev4ned5a5",
-	"XLJcc2ZN0TXLR3LJBEcUb2jmUUfnVCiaAKQjHrARKqX5gSLeywRQTIqEkSU1tsOm8VMZDD/VAXlXvi3H",
-	"oGh3bt5tYIew+EAVKIKwJqoBJxhoBBqPv9qob1FvwAXXlg9MSZgRmwt7vWSCUJGiUM+uWEq4ZgtF6FgW",
-	"INK5ckp+1MFfduHJmZvruQZsKZdI85yu4e+MpVNzpnuN9wJffyp0vg6NJh2CbIWpQiU8D9Bo1XZD0L4E",
-	"+45EWdt4PWML0l3NJKFqDmzLoIf9TNEsIjO5InKimbC/kRWcILwNrCtLgVYmPFd6/42FRVwgWJsb0UAz",
-	"syvVUstdjzxc2EQ/H5fANt/EpBLS/UEu9715dJ7TJ0CTjRWZ+VpBPjfMMYD6ieZXzBt/LGXGKPL8JGcU",
-	"2BDVGw6bA80XAa9NgzwDjMQwjx2eAOdVCHy/zHnCRhNjSJXDcKG/fNjZlN9RR82L4DhoGHq/eJ8Uy/SW",
-	"y26eBSwJJrbrqO+KvwYHR+TOobbpNVB2He0LrvRHwUeHKrtoaAfGWUrcWzSVlNtcQjJjyXzk9MZNrvS9",
-	"XBnVEs5GEc99U7IUy6257gdxZEJ5VuQsINVma7DfwJxISfzkxevLp9/Gvm0aET6BN9KgbLPcd7QnzstC",
-	"j3ROUzYSMoizVodg6WgccIfGjgefDIvB4ItkztaEp/hvsGlkTmK1VpotYtKlaM2QJV0vmNAlO+8FF/HB",
-	"9FDuQmONjRVVBxE1D30HJWyqBXZBYfHEdWTMMq6V56Lz0PajMfc2efTxuLsTV89oEqKOH4EYKFmyXElB",
-	"BGPGNKIJ+lioQHXmlKxmPJkR0EfX1oBW8HucMwp6aR+5Vk1uLGQh9C0YcUILxdoUxweKgJ2+kjlYf9Sp",
-	"CWjFGL8J4IMxXgBJWJjcEoApzNQB8ayrroW6NlXczTNp337U5jYw5m4S1CmpG8woAhvoqZhmXM1IF2yf",
-	"TE4VqqeXf3rROyWJFEpmGBURoBW788NX4gmgSBzcuYnDnr1UV4Nrm9K8/fTn3MgCJsDS/qkD7Gdk2Q9I",
-	"wUItecJlobyHhXA696iur41yZgyk6gkdCwAiq54YNKn+rkbrRJ0xz7JRyicTljORMI+yPBVE6rAK4jP1",
-	"BtsZKyYMYZG4MUdshRAl8APJuGBESGu9yAmIFEVmVJGunjFBYp9TxmAxAhnApw9MvGovcVLD+JBRikwS",
-	"RgY2ALMgkKeEmpWsABTjwXQGjwtqkNcC+arhIMBgiCqQLhDZ4MD7d5RyVIUssfOcJVyxbE1WQAmA/dQh",
-	"PLA0RddAHsDTc/QVPVAko2Ja0CmzXjhDAEPRpeVBGWsup1yx1PmKDASKrFjOiNIyZ+kJwVORIluT2FBo",
-	"DDMqAKbXH4rYx2i771xMQdYip4x8q7gXEfO+PZ8kk4ql5bskYxMdDUVGlbZnFJHEjIJstFfFHRqfRtX7",
-	"8OLJpuU1FP7ZWm3JjEK49kZ2JLUxdi8airjELD1SxXjBtW6HwgcX+LgasesZLVTtk6GorRS+MWiCgR67",
-	"UzHpNraxxhFGhWDXy4xywVI45g0o3PksuMIoWH0870VD44VQTOsMwUwslHZfm6GoQsFnGzRvV3fiUS/K",
-	"NKR2PAE9Y0NhWAJN5obMgTmc+ghzajf0lHjTV/MgxdVcMFSoFct7xuMcYroVioLxu4GLFd9s/r3JaWs4",
-	"4H3YOOoOitjGgTZ5un+CoHM0zqvjuG95Mnsy81KS3EYSlx99oLqN57yCwyk5rTFLgIfN6HLJBEuR7zuO",
-	"zK0/BHmuKpKEsZQF1fOQ6YnCdkPXtnpFzcLcqlF+FItyu7drbzX3G55lwbQUkEJeYgrJWSJFAqLf8Pym",
-	"YzI1ZLip0CK63lZVMxDtSGWJOhVyqrB2apSVEdB9WFKjuqCdn6wMCJySASIRoM6EZwzdoGQ1A5HYBUl4",
-	"+f3ZUe8OVq9jVzidkJqMWcbZFaCp4XYgTAHmOGwzArwBa8Q4YHE1ZcYOTtO1lK6srxXdci2Ag9Ix2rml",
-	"wGFHS8pTZ6M08KbISTnnaiYVM3SmFPoRyIRmmXIhh5SuaypXu56Lsxrw2ZaZ7VSTIvMcqY4jVJOSrkVf",
-	"QCw4WcsexutSMzPxWCO794TRLTu8b573N/BjIVp+MVgRYJNjmlGRsDQ+IeyK5WtfbJWsPkLTk8M/MLJl",
-	"Xe3jdWm6ng5FXAhvMCUXNRG4ooDvRiu01m5X5vjAcwmB6WtEIwwI34CSduK/MqMuTQbDZRZB10yfljhf",
-	"iXNQVrIU3h+KMfOoJLbkFUfuK6TuuIcILqSeAceSk5LVm/XXBbZbLhpD3h8W7o5jHJsiL+pcH8AoB1c0",
-	"x9A0DAdM9JtqFPjzrT8sPPixHBr+emaHv4k6NoLeTlFvSg2H/N//8S//5z/917/99X/+/T/+57//y3/b",
-	"Ey/tDNupx5vl73/969/++/+63SwNgWOSFC3uOq7lUYgfIWhuQBjgJuMJsYS6QAgwNN8T5osGS4CRL6y2",
-	"SMuPIcCd4P1g0X2B+t0mOFaG7glDg+3vv4RKPdy1EoMT/kStq6oGDeolHncaM71irGTsD5ThHsALZJGT",
-	"sZRzFeGfqCeOWUIXzLCHgO8tua1PyVgRLd5BYD+pFMz3LgWFehkaGzl3zqYfSaKNcAvQbu1CasiXhcmS",
-	"GM1YznzGrGZyBSLT0rKRKyg9yw1HiwvkgBuD6pGh6fjEe2tGrxiRwhMGaKmdktgYd5gY6BlrdaMSI+BO",
-	"rcdMC7RgwFpEQ8jA7MQiQJMWJisgsByAYnNBesUTVpcc/q50os7GAjuR9eB2ao5PywwxZOWg2FO4ADHY",
-	"jJXvzaTekzP9o5sWnp65qeGPN7Xp4cmlBQH+/W0FhlUrW71ZViygqozGlEkZwmQ2eHbUA3XZGd3eSbYG",
-	"hnZ6+nCwoBcP/QOeAbanyy5vc+E30HEFB+sjDulS64eI0KvfEstBYbS/036313ynO08WOpGLAIeMl8y4",
-	"yE5Q3UKmRqQATQs1N08lS3lq3rGqm82cAU1sKGoWnuJTsKXNiySZUTFlPsU3Il8E+RXwXed+go8LLRdU",
-	"84Rm2TqqtG40v2Y09QzyUxJXDqcT48uxc9NpzpjNW/bmLzEPw1mg/WEYRuoZy0EyoF5aMtr4pNJmF4XS",
-	"JJNyTrpxnRP72YcgERtuH7vPQPJm1+A3z8kSynjYRumvzYmel8PaB2fl6PbBU28S9041FxgNxmHsBwYq",
-	"9791EO0H06UZ6bz82j6w8bd3+8R3nELXQoHlyQF5b9BfkNqsgrgvvW3x5bid2vDq1Cl0Y5UVy7TcpVyk",
-	"xwtqgFYUW6oNnlhvU4UuCvGnghUmQTKo4O10kvxcft/MRAkqaPb1EEBPQDuWRUDZ3CsbqkzIcbi4K/PP",
-	"vHZOc7pQLalGITCfcZalZYZ9Y9PKIOBmBozETPdNLP3j5etXxP4K2kFZX4bsAfGXwWxlNGe3O9GCEYL+",
-	"e0YzPduEvHIEOJKW84BLtjGR/So0kZ/gtpm+dNswNLtiQrfRv/lR2/TQu6uqu8VmFeQK/JQwfltXtSk4",
-	"CHEu4FNlEGgl85SgaTHJ5eLEU49jITWf2GTUGKRejLVmMfoRnVQDEyHJihR9F84jiWEwIclCCrYmC3mF",
-	"OXyUxBg6iD1BPhTOXYW/V/EDf2b04LjfHAyAvFawajkUxoUNr+ILZfpKTe754xqGgaVzCFUteuG/5c8b",
-	"jCRcsTy1FVENfcZWi9W9SWUJmSQWaFrGcmBRgl1rkstVFV91mogLL1INWgKGH80ONL1ElVSvdPaow6dC",
-	"5iytBddxfaZkzUZ97IpVyIcUlEcl/ZQ4VyOban9KHK9jdJDC5ZQLrzqOpimHTaXZuUfsE5optuG1l2mL",
-	"xzzG9HXEcxKvrvuYB4/JD+yaLpYZgDCgX/zb9S+DwYCOk2+fHj2bzvjxYMD/Ms/w+aIT+VWeR8dfN8s8",
-	"t28YArdlwabUcZOpmVR8dSsGgFUAofRl+nPByJjRHElnzsQpUcyEmKgi8ZmtGUD8PyHfmBdNSAtftxGt",
-	"+satrhfL0eOrPy2Osy+/n38tn65+Pv6zHqweXf9x+ecv6KujXy6+St4+HH/75eS7r2c/DFohLpmtQ2YD",
-	"QJDyCrVbdr9VAUXK7E1txsjfZDt06KResZWXOnsLxKzyasuKXFMOu5lm20iZ9TDuUaA+u8qN9VHT1ve2",
-	"o+auzFm/VNj8t71guMys3bsMenDw+Ozg39GDX0b9g2AdtJeUuwmND85gp+pcS77dTLcNnXRZSfHhGVxJ",
-	"kedMJGsfr5+8+nMQqXflS9d5QcMJMdFYocf9wrOEokcik2LKcjKuCi/u5I5r81TczolsSstb6h2aHoRN",
-	"Vr5gOVjy2q5QFIsxq/kH5kKuzB44dWa8Dhpk6Ja/XQrAtmDEj8YjoMgUlKExTeYg59FQLNYsJ93Lt0+e",
-	"PL28rAU0N0lvC17frhqjXjlBulKQ+Lunb8jh1dGhqVk8fM/TG5MO6OfFPrB5sL29qy3aE1srA2AnSlya",
-	"V1EYaJp9kKHcsIvLmI5ZjT9D41Q9em0m6tdy8T1KbOUf4SzQLcUMpmRtT6L7uaBCc71uicAW49vtYtQp",
-	"BNej21VUNOu1qhWU/LYxqgd3A8it23g3ffADdrSUOY8f7+yV0boF5YCta/sYqeX7lgy1ZadijhlVumwd",
-	"c9fsc5+K2x28mN2BnVcKoXmGPlNLSnEvMnaizZUkpuFCWZC6JlwNhX0B4fZDK1R7UsDk9/E0hhFN2waG",
-	"f9jKVjQtq0RNniJcPCUUxaiNw5dfejWxxlIz5i1XZMqvmBgKYPcmQT12/MQYy1VKR5qSYulEghVNvT65",
-	"ZMwYehdPz759+fSBIkOzk6aphRp22hy4diM6RpLBAwduyaCcZTeybzjYgtpH3XUV6D+jUKwqODnnTNcS",
-	"7SlbumFHCFQICCkSdqnzMOejydwSQmVVLHO2pOsRT/95dX08OHp4NDj+6ngwePzF40ePjo+/fPQV/fLx",
-	"4IuvHx9//ehoMAjL9/Uln4Y1KcWn4k3D2ri4PAvuC6gDl5oulrtLM6pXo2rJ1QK9eSvwQqR0ntGEIRbc",
-	"jfPdUSNzk92gCfDcfHtstG3719GdQ/+uJnqTFQly8ewJefzw0VfEllvbph6BxDxr4u9RfP0EXt1aQkE1",
-	"WWHgLpdi6prKcOXKs01a+ZLJZcaCCiQ6UAOU8pQmM7Ki61qroHEu56zRaMckoge67eypd3lO4wD/50Jp",
-	"GsxH8GvQl9T20nFbLxNUgVIixc4ythYltDaeczBHJkAKyjG75kor0mX9aZ8YQreVPPtVM1RaZSmnH9UE",
-	"9cNBUH3WXGcs1M1MzWSuIzIrFlQc5IxiQx+iisWC5uuqx5pZEIwb3BnnvmiO/vbiORF04YSWP05E4iIX",
-	"J6vrxfLEPrcpxIDpQXfLxvt+i4ad4ts6PMxOeJpxq3vKp6bN/hrYQy0iC5rMuGDV1pnYAgzaJ6/YCv+l",
-	"yIKuwQilaWpqthznbVAAqo2hxgeGa9YbzSCntc1zwH5ieiZNGjrNMrmy+XJe046o09gwv+URyEiv20gV",
-	"DfMaSdgZsSUMjmZaDVmzw/WZ6lQaff3bUPOpMpXd6z1Ve+a1nipharSqqT33PLv1LlWVV9vfwbJHVVgx",
-	"aKsXv9f67mYBEE8Y4YJMmCDdI7IuqCD/TI4GA3iyw7YOu7BKf9P+riXf0tlV1t1CXLCzT1Cb2injTT12",
-	"+fQoukX5/j+qX/FDnIBt2/0xUiE/vDC+qom/VRRz+37dxUN5i4r0LSWEr4syBc345E7DTrkqa53rftjL",
-	"Fi75u5zJlai71LirWetv1xJ2+64q51OZz/OBLR+auRjesXrRsEr+bq/DMVDezRj4IIS662l4fOPrwa4N",
-	"C+1N+y60uhjOL14/eXp5+fzVd7F1LvhpYyzhKVOnJngaW2esjSaX5jy6bUEtH4pyYb2oavfQbYS20eI/",
-	"++bV64uXZy/Q4q+KAEjOqOmtORQ40GmVv2WrGhRWatTs+2oRnahjoexEHQNAJ+q4yYKS+sIMezc8cTXO",
-	"TdlwmygnjhE6urfqYwVU9mVXZf+qTSMFNL4HiphXbM0UVwQo4WCZy2lOF+HmF4LL4KDnOatSQBGhvKEQ",
-	"rzC1EAtOCHaROs+ohjUQmmAx6Z7VfHZVO/gFsDGWFDnX60tgc2azTdz3rDCJOpu7YnrH5UwXuTD1NvH5",
-	"60sTMAD9+bCKmiPzRA3DRGhLCGZaL+3uYyzB9mo2rz1zZ7a6lsvRZqWkfaRYkjNtHnVCPb5c/46z8+cE",
-	"vu/GYA+Vzw/mbB3DCWjMke71yZuqZeWcsaXC0u2h4FoRnpqOCd+fHRw/+pJ049fnTy/O3ry+GJ2dPx/9",
-	"8PTPl3GvT84MJ3ig7CZxZfuNuhSWoZixnJmkfb/1GIBn3pTCsslcFpopQ/Q79vEGrfiJdP3pqFHCbZdl",
-	"XPSCcqEpFwzT+Yo8sx+rk8PDKdezYtxP5OIQ3sX/beiCJv+gUTSMfJCJ1K+Y8lEawB+KszqaY/sJLqru",
-	"vNhjsJFzYUv6MAfEdmmjPxfAIWtZCaY6zCTCJjTLqsaut8xUADif4mBVulvA39SN25r+xT1bEWhySIaC",
-	"Y403GLmwlAWjwnQedFtzSmK0rm2fDdcfgObM9yfh8Wc8YTbpw57py+dvNo4RaN6k1/RlPj20H6lDeLdy",
-	"aiA6mJQbZQ520D/qDxwrpEveOel80R/0v0ArWs+QJxzSdMEFUrjf9m7KdEv3O9Rn66HFU5NFDautsovK",
-	"esrINkgti3E57jGZ0itGiiWRIip95F5LF/S4Ywa2E3j9jmMrXIrnKfACgB2U+SqROKo10m/pMlW9cmh6",
-	"rd+8azQbPx4MtvSEvF0vyHoJdUtHyLJ3hmlY/NDMHxq2hPPQ6yKOnxzt/qTWvfQm6jzaZ556/2dfuOAO",
-	"11j9T+9gL63jzDlZTaMhrxLTftEDfkenmLONeNh5B6MHcPLwPezN8/Tm0CpOzSsTfnof6kNvPtqvDX1r",
-	"jPNd1FlKFaAHo2yhV2/FE2ZFi6m+zrFZh5JZAS/3yQVLgAxSV89Li5RrgmykBa+tKuejtnWPfSPT9UfD",
-	"zobGeFPXOmC3bu6DNkw+SFu3VK/Z5r2Sx8PBw90flc3F74OeXtJ87hp1lRtjG5hRMDrYLchrzLNMtbN7",
-	"wQgTOl9jOx+/rULZesDrr9A14csTMsQzSynP1lghMez0Toyq5SqS4N+o86rIK4HETABsIVqr4dmsjBwK",
-	"LHrSM7Yw+tbM9fzzyjRR3CoNHwNr7ZPYtPPBsHJK1z2MdisTuDXCuEW22HpTdVfREm3ua7YGEFTZjRr7",
-	"xgpGutU9Kr22Sz7MN53bXJ7yKYWbX1zcQr6w1N+WUMP4nsHahlKzrctIRARb+flYtyLTw/cpXd94xBpA",
-	"1++Yw9bOpz9yW8LdfuhIm0DrPll2wZCQSpOjwWDQi5w4tNWaqCkapiAFU83KzIwq/Tvn/1hJ3op5Gz01",
-	"gjXk21HvtmwOa/HftSHsYV6IgK6215htehfWlmEDlEK42Cz2R6FkXKi1X1Kv8VYoSlYznrGeV0HNFZkw",
-	"nczAcsdrAHCrABqau25B+DJInD751pcsGUb+qhpVEDUZm4Bhil7DNTyJiJJY3QFAmmwZVXb60H6l/anN",
-	"OXIFmwBvStdDYfvQ0Zx5kt4NyW01yILmtk8YbEHVYKVP3kh4wtVQ2EBo2UDmHIlTrcAqM1cAaFVui3Vc",
-	"pmuT6MQWRYaejIQKsqBzBrLcvNDbrta2CdWLQrRyqeOPyqWqOsQAlzK/YHGxO1FTRYi19IUQXEx7vy25",
-	"deHUNYNh5v4LIuTqFsLIGPOtSuMPbK0YphJyYRhTxuesmXgcn5IJz4DUgeTGXLAtxv1rM2MUtPca2lEZ",
-	"TtkPSWp5xwFNzTgurKuVUGyzQKs8e5Ngo1uv27Mu2kkuF+0KW2tIaQc0vvK4JyBa3gmM0JDNBOvQRXhf",
-	"HO+xqjcuylL649tWUbq+g5NhPVZgtr2V9B0v2hsZP62nqH6fQIBpvcaWH1P22+JLr+0NSr5+bG1axyZu",
-	"y6AO39s7CG9aWRV6hY08ngu5ErboEgwxq4fW+odpaUOItnmjJKls4VrfMcO0OveCK/YekzbHYtnR/Pet",
-	"NJu8xLLROzb3iqqmf+bGj8oTjXEc55yyatlHVZvdBZsN1bmJvYdexc9dJ2jTo5+gWAB1sxY5d83y0Z0/",
-	"XmCQDPHd0x65a1VLk/k0x9hm19y96unOePtqXMuDiI0m7g+l6FoNBd6nZiN1S5prq5iC7ouXI7n4u4ml",
-	"seuE2TsM7QlGhGZKDkWBnc5BzcEyHu3SXPEasebljL0++REdZ4LEjctdY7wkyy3J5cqa2Ggtj4XrUn3E",
-	"HoHd48Gg16774keOOdzuQBs34BpJ9Ckcwn6myT37g10hWZsj2GJm845PL3e7cY54KMj+jg0vuwcwBVtZ",
-	"UH/dfPfh4PHuD8pLX+/HQMED7gIHIHLSw5YU2CcNqHp/HcAm3m7xbcOArLwRBBVQ9YAkVNNMTiPChcml",
-	"dNfNKdvqwqQttxgq527WTy32/TTGFhy0K+n/ip2o6Kuy+2vYN9EYaK9f5bdD6AYlG+zA5Q9vCVekEPzn",
-	"gpFu7RreO4TjjLB0WZ+fhvV6/QX24rtHnwSttrE1e1z3zNd+bWzqLE2BM9mbKG/Plg7f239Z82R3ILt8",
-	"/4OuVH+HiR/JLFSjgonb1lFptSwti2TGlKnWwSY/xgPRRR/nnLGlLWeBL/EZ3pGxzGiC3pJeCym9xdub",
-	"Pi0p1RPr7zuqvQc1OeyhqF0LuSJc/c7NNHNYFWU9UAa3IoJVAJHpXCZzspoxTAwzd9HsJypqhOgZVe2u",
-	"gVqnR67qRlIt7ddeAGJSoqhpBYhRrqHI+Jxl2Gl8zIjSRTLv1+woZYPU/s10mDUszeU1ciWGAvAqLWCF",
-	"VJOMUaVNfL136jI0mys7fC8L2+7wlbw5xA7R8VBQNVeAa32y1U/bsEbjrfHxt+7yjYuyOfZd4+S/Fhec",
-	"d+3b78YHZ08v1Pvenu9GP5FbUlsIJ/eTft53W+VfuMHQf/jX/+bg3fuj6MuHN39oEYpBJfIMiMWPmJV3",
-	"Xjk7VJvLjNFXhG3XFNLsFcv5hJeNZ6OhYNc00dm6NDcqr4m5F4ek8rQMDrJMMRtty+dlg7ihqEoWgPlY",
-	"h0ifnAW9N37hgzSRR/RyYjywvJ/HRoC2emwiqw3YW6EwnXfGctYfijtF/xgu+aK68OfTU/IufwKKYKUp",
-	"Ov4wvBO4Pum3J5zhqy92f3XJ8iuesLdepeltWcuBubGxbJ7cSJPZLwQ5wx6jv7QK7TMb0aYK+105YrM3",
-	"1Zv8f0W+f/Pm/NSRnZD2fksmkvWmtvod07ax6SfEUztDu5qI0HNFaMavWL+597WdfsGvmIDXl7kcM28f",
-	"zd7ZjURv5e59PB4MzBV3ZVFLSjUdU+WabyrbPFDndDLhiXlZz5gI7uQFoykH4D7PZl6gi1ZLgwf9j4j9",
-	"DVy3q9x+BLWKGhRdQRH09NpljtiUKIzShusqTLBKMaU4RqvmTAxFt2z2Ct8cu1/NNWPKdf8xpTGn9t/4",
-	"yqgsXBmKjFFXqUbOzOQrmc9VJf1sCx/LPCf8CgugqjKXOjJgwcknsvtq3UPv2eyrN/IM4OALOZ2itAT9",
-	"21rPtt7FmDIKiyqRjlDE3q/I2YMansl8zNOUYUn5w6M9vjg3/RreSPkCew3gd4/2Aa9sAPGSpZxi0xz4",
-	"+HgPb9AbKV9SsbZboj67gKwzaTktq6QocQRMXPcOJ/mKELNwfcxb6hGu5NzyClOm5vefsQVUffKC6ipy",
-	"olxIlEyZJg8HR/0QucK0G4TzcBMCi+DYTfy+LZ3KsWzbGboIoOVorXtr+hwEReGFq9JFrd0rUANBAqp+",
-	"oUyz/w1p95J9SjFnG9sGNQYAyUOBMQNlSBEtP+OR4KWFiBsHXCCEradx2/yyU7KkSpHYa3YXmypuqkjs",
-	"HrhrEbHBtutz10DzLalmzUZoU0YU/4W1ZSph85haolLZ9hebaXmtLHY1Fww2s66ttWxOxK5s3d20FTDb",
-	"DLAlheo40Ajkkzpb9kp1wot08Fz+IRwuNZxPaJaxsp9qI8PJIwGL9NsDWraAGV2iyqZ641VGqAnqKuhn",
-	"WhokGQfuZ4x3hXf406HAr3sRyZm1h6xrNbG5IPClZ5j98fLs/Hm9y6K5HafKg3CX7OTTwqTSAK2FegIO",
-	"xVC0p1uQnC0Z1a5HFnoiQmkX8MNQ2ICwSRHLmZqVvX4rOEymiVGsbEul3mk1+Jyth8IKYZcxr8lYpuiV",
-	"dZ36bYe2QMsms6DnE3+7JpRntqhJ2haOPMvKdme23pyXV4naOuMHaihi11bNXgpZld57vXoPl3Qd26wU",
-	"ZVtccO3U75CuXTUS/LXmm2y2Orzn2Gd5Qcy2DLqymGUDz37dsdDPpKMf7/Ox9W0YhfnuGvrxXjv/HdVs",
-	"ZfoifpBSX/J3xFtsYFDiB6jQQNYbzK/ClhDTr2k+eySunsssM8lOxt4OMFt3K5ny7qYnY5bIBVO2Me5Q",
-	"VM6dmruzdF/7l6GYOonqN1QsejZ5T0nnJB4zvJKeeAIILy5RMsSc7iNP1nZH/t0lx9aTXydWP6ipIy0K",
-	"yAeksYYSWE3nwk+Rv/qyLH0y+O21jnYqkSBSkNiJTRDp6MeKTDRDmSTW1ibSpKvAzAvfotCLzARmfXao",
-	"ihfkLGNU2YgQKll98sQ0caw6BnBFJlywPjnz89wSKtwV0lUD6m4cbAYZ92zqlE/HtdouhAuNQpxiwagw",
-	"mlHXvyKBl5dO9/rkTLjWK7hnNCPjtR279AZ621519o43G1DGEYmD7SrjYJas2aLPyxX8rt+/ev5wL9lR",
-	"n1HMGoQAOVuIikZuIUaB+D8F93lmi0NEWqZGuZqsSiU/JdjiuCrwREK0oVSf/tSMMb3plDin609OC/9Y",
-	"+u//J48aeTxD43eLwmniQnennpyhff2pKKimllSSxHURtzfqUNskPCK0kZQxkbnp1NjwUZQJGZ7OavMn",
-	"rNz2nQoWxRXWNgu5sskAILEztLB3K9q21J7Z1EkQuku6Nh6sMrKD6RYnFSMwL68od+dU17lt5pmpjiEy",
-	"J5lUuswfA5FtssZsSwUMxy2ZvVPceogmbEUUS6RIVTQUM7nCKbFditl30xHTyHtVmjBKy7zMYPE1Ahwb",
-	"m6CVjQJN/gQP+h8uDPr8CtR8jwmj8fLbzOf4TGzoTM03U6Wa0hGzPGxdhbEftzCinSUc58YPSkHeGn95",
-	"SytwpExTuolNLauIdzgIcB9lHDsqOGq1EWUCqkt07X+chMBaUNItupzEOxrrVq7OptTnD5FdgXq18YvJ",
-	"9DmoXmimDPndSG3GEB5KKOKyoHNG8kLUWiOeHB5mMqHZTCp98vXg6wGKGgv0hq3YaFTJhYsLqn4VH8FQ",
-	"1GbQ5TyXY2a2RubJjCmNiUqG52eSpsS23cj9wWzCx+ZwP26cZxWgsVvdWv1v72rjtRvvuuim7zndzBvP",
-	"UtXmcCDYxthUB01lfzBXftNsY9vzxi3PuRMOUdVatHabDVtN/9VTss9MJgPs5t3N/wsAAP//",
+	"7H1bbyPHmthfKTALDJltUZQ842NLWCDyeMae9Vx0pJk4J+aEXewuknXYrGp3VYuiJwJOXpKnIFkkeczD",
+	"WQTYl+DkZZGXAMl/CbLn8i+C76uq7upmNy+akcZrHz8Yo2Z3Xb/79V0nkotUCia06py866Q0owumWYZ/",
+	"Pc4zJTP4V8xUlPFUcyk6J53XM0ZCwa71KMI3QiInRM8YSTN2xWWuSEqnrN8JOhxe/z5n2aoTdARdsM5J",
+	"x3zTCToqmrEFheEX9Po5E1M965wcDwZBR69SeFPpjItp5+Ym6HxJV+vrOCNfMP5rLqYkpquArFar1cGL",
+	"FwdxXEydUj0rZ44pLCNj3+c8Y3HnRGc585cxkdmCanxRs07TMp7FbJFKzUS0+oY1rOgFnTNFMqYzzpQ7",
+	"FUUXjMCsTGmi6ISR7tH//c1/+vQhSTMuNB0njJxdPn72jEQzmtEIjr9XbGHGaMyychPeEg5gDS3n+OnD",
+	"oLPgwv15FMBZaJbBkP/qu+Hw+vjoYDi8/sWTt3/5F41bfc4XXK/v8JxOGVH8h9brTfA7f1Uxm9A80XC3",
+	"ASyRL/JF5+QILnrBhf2rWAIXmk1Zhmt4lcUsexY3Q6CEHx8owtuuW9qvd7ryPOdxwzncwMcqlUIxRIkv",
+	"aPwV1WxpwDGSQjOBp0TTNOERhfUdppkcJ2zxl79WsNh33nR/kbFJ56TzTw5LtDs0v6rDc/OVmbS63W/Z",
+	"4xnV5JyuSMYmuWIxApaDqW64ZNGM6pSuRhn7NYs0i8PeKQnxBEY8DgkcicKP8Fm/cxPAXi7MCPe5l9fe",
+	"wmPJFBFSkwXV0QyXB8sAHCDdkIsrmvB4ZN8Oe7jqx1JMEh59tDVHdn5FllzPyiN9oIjSVMNfhArCaJZw",
+	"lrnPhqIbylyP5GSktIzmYUBCXmLyyI0Kz82tCalHKV0Bdag+jKiIWJKYH4YihGcAFSJ275q/RlrKUUKz",
+	"KT5T83yk6ZyJsNcfCjjIpzIb8zhm4iNA8iSh06mF4lyxjFBFZnw6IxlXc9IN4dlonMhoDpCM9/5MAPWi",
+	"yZMsMzzpvpZ8RpB8ESmIzDOieMwQOM1yAM9gFzHTlCdEsCuWkYhmyADcSwp38FLqpzIX8X0u/qUkKo9m",
+	"JGNK5lnEAgBPrgk3eIcYR5MEwbeLoDSBJdozP6erRNL4tZTPAY4+FsqNZbyCFSMwZ0TPqDCMlWVw2jSK",
+	"WKph/alZrwf5Zh+XLLviEXsj6BXliDn3C0AxS5mIAdFhG7FcioJmj/JyUYCnJSWv/WDQnMarsHc6FCBi",
+	"rEhCNcv65KnMDA1SwQaaT7Qk5jMkXOFhSlch0ILAyhjI4C7gjYOziWYNgt8li6SIFYy0pFyTMZvIjBGd",
+	"rUAIo1PKRb8qkDj+Pmjg73BSr6V8QcXK8iF1rxAmJVlQsSIgFy1SrU7NpkLvCEKi7Ja7YUY1G6F0Y2jS",
+	"xzy2N4LmeiYz/gO7V3LygivFxTQgC5qA6MTigLDrFGQrICwZu5JzIOtyzgDEc2+ZYQ9oT0CoJomcchEM",
+	"BSWRjBngMxIky+8DggKOzIqRS1EA3i8Y2BuRZjJiSt0/QqeZjPNIEy48/LI0dSIzomgCTMK+VkFlQ5He",
+	"CJWnqcw0i1+wmNPXeMsfl7zC4kN/VpgtxGssFjtawGpHAJS4kxsHtogFZ/GCCxTacQNJ8mrSOflu8yLN",
+	"6zfBu06ayZRlmjOriq5YNpIpExxBfF1DKaX676pvvy2wRo5BGu7cvF27QmEvjSqQ1mBiquHiGLBtjXdU",
+	"7uZLZO64qsoagXIIM2Id51+lTBAqYuS8yRWLCddsoQgdyxz4LldOEg86+Mu2yzxzcz3TcKXFFmmW0RX8",
+	"nbB4ag5+p/Ge4+tPhM5WTaNJd4sb11TeN94HiJ1qs7ZmX4JzR8ypHLyesQXpLmeSUDUH2mLERfuZoklA",
+	"ZnJJ5EQzYX8jS7hBeBvoSxIDQE94pvTuBwubuMBlrR9EDczMqZRbLU498GBhHfx8WAIFeh2SipXuvuTi",
+	"3OtX51lmtiOOma91yeeGgjWAfqT5FfPGH0uZMIqEOcoYBVpB9ZpV5UDzRYNppYae79Z/N0Rgi7oedObc",
+	"yNdbyCLs6RtuLtxYCxqmTDMesdHEKEjFzFzoTx921vly0FHzvHEcVPi8X7xP8jTe86Tq1wenABPbfVQP",
+	"0t+DW0fgrs4eVuW6KivaBhTPudIfBJIdkG3Dvi2wanF4Z85T4Hx9C9GMRfOREwvX6dnXcmkkR7giRTzr",
+	"TEGMLJ3nSIbW731CeZJnbH3ob2crUM9AW4hJ+Pj5q8snX4a+6hkQPoE3YmP2WgM2J/7vhC0y1yOd0ZiN",
+	"hGwEXSsisHg0brB2ho56nwzzweCTaM5WhMf4b1BZZEZCtVKaLULSpaiskJSuFkzoghH0Gjfx3mhRnEJt",
+	"j7UdlRcR1C99CyasCxR2Q82MjevAaF1cK88C54HtB2MLbZzsw/EFx+ie0qgJO74FZKAkZZmSggjGjOZD",
+	"IzShUIGC0ClZzng0IyBurqx+rOD3MGMUxM4+Eq8Kx1nIXOg96HFEc9WEYk6mADV8KTNQ7qgTMFBJMWYR",
+	"gAejmwCQsGZ0i2BNzbQdAM9a4lqwS2dUKKDGUozahNz240c5cA1ibsd7nXi7RowCUHGeiGnC1Yx0QbVJ",
+	"5FShYHv5y+e9UxJJoWSCTg8B8rS7P3wlnACIhI0nN3HQs5PQa2BtXQ5ov30nCTABivR3HSA/I0t+gBnm",
+	"KuURl7nyHubCSeujqqQ3ypjRf8ondCxgEUn5xIBJ+Xc5WifojHmSjGI+mbCMiQiuQc14mnIxHVmTvods",
+	"5SkJqZuFE5/O1yjRWDFhcI2EtWlDy5cogR9IwgUjQlpVSE6Ayygyo4p09YwJEvrEMwQdETADPn1gPFQ7",
+	"cZgKEjSpoUg3YWSgDDALLvKUULOTJSzF2Cyd9uTcGOSVQFJriArQHKJyRBWEP4CB/i0ZH1VNat15xiKu",
+	"WLIiS0AOQAjqcAConKIrwBgg8xlahx4oklAxzemUWbubwYmh6NLiooxqmFGuWOysQ2YFiixZxojSMmPx",
+	"CcFbkSJZkdAgbQgzKlhMrz8UoQ/k9ty5mAL7ReIZEI/k9AJi3rf3EyVSsbh4lyRsooOhSKjS9o4CEplR",
+	"kLL2Sk9D7dOgfB9ePFlX44bCv1srQJlRCNfeyA7L1sbuBUMRFpClRyofL7jW7avwlwukXY3Y9YzmqvLJ",
+	"UFR2Ct8YMEHXjj2pkHRrx1ghEqNcsOs0oVywGK55bRXufhZcod+rOp73osHxXCimdYLLjOwq7bnWnU+5",
+	"gs/WcN7u7sTDXmRziO14A3rGhsKQBBrNDZoDcTj1AebUHugp8aYv50GMK2XhB8Al1JJleFN1Yte453VA",
+	"KVzoM55auTFPE0njnjFcNxH3Eu5BPV8D8JI+1/9ep+gVwPI+rMFPB1l5DUrqvMMHC5BtakDQcSS9uO7b",
+	"M42Cie0jBBQfvaekj/C0BCAoKLrRiIBWzmiaMsFi5C+O8nNrxEHarvIoYixmjZpBk/JrldiamG9Fmopy",
+	"u1GY/SDK7GYT3c4S9hc8SRoDXoDbeSEvJGORFBFIHYa3VLAPTwPRfV2WRgjeV0o0K9oSJBN0SnhVzYKx",
+	"kZNGQF+aJQIUS7Qz7hWuhlMyQCAC0JnwhKHtlixnwHq7wHEvvz476t1C4XZkEacTUpMxSzi7AjA1VBWY",
+	"Nqw5bFZXYb0NipCxGuNuilggnKZrkV9ZAzHaElsWDsLNaOuRAiUfpZTHTj2qwU2ekWLO5UwqZvBMKTRh",
+	"kAlNEuWcGTFdVUS7dhEbZzXLZxtmtlNN8sSz/jqKUE5KuhZ8AbDgZi15GK8KCdB4eo2MsOMa3babz80z",
+	"WTf8mIuWXwxUNJDJMU2oiFgcnhB2xbKVzx4L6h+g1svhH+gzs/6B8arQmk+HIsyFN5iSiwqrXVKAdyN9",
+	"WkW7KzN84FmjQOs2LBgGhG9AGDzxX5lRF4CDjjgLoCumTwuYL8UGEIqSGN4fijHzsCS06BUG7ivE7rCH",
+	"AC6kngHFkpOC1Jv9V3m42y7qYd4fdt0dRzjWWV7QuT6AUQ6uaIZObxgOiOgX5Sjw5xt/WHjwbTE0/PXU",
+	"Dn8TdKxvvh2jXheSFPnj7/72H/79f/n9b/7Xn/7d3/zpb//rjnBpZ9iMPd4sf/rNb37/3//3frPUGI4J",
+	"f7Sw66iWhyG+W6N+AM0LrhOeJpJQZQgNBM03wvmswSJg4DOrDdzyQzBwx3jfm3VfoMi3vhzLQ3dcQ43s",
+	"776FUmLcthMDE/5ErbsqB22USzzqNGZ6yVhB2B8oQz2AFsg8I2Mp5yrAP1FOHLOILpghDw1mv2hfc5bR",
+	"KVoMk0B+YimYb9hqZOqFP2/kLEnrJiyJasMeS9vbelXjLwsTfzGasYz5hFnN5BJYpsVlw1eQexYHjpod",
+	"8AE3BtUjg9PhiffWjF4xIoXHDFAjPCWhUSIx5NBT3aqKHOFxUIj1GMOBSg1opagbmTU7tgiriXMTb9Cw",
+	"HVjF+ob0kkesyjn8U+kEnbUNdgJrPO5UbK6WGKLTzK1iR+YCyGBjYb42k3pPzvS3blp4euamhj9eV6aH",
+	"J5d2CfDvL8tlWLGy1Wpm2QKKyqhMmWAkDJODZ0c9EJedcu/dZKtPaqtFEQdrtBaiHcJTwHY0DWZt3oMa",
+	"OC7hYn3AIV1q7R0BOhRa3EjIjHb3F2w32G81G8pcR3LRQCHDlBlT3AmKW0jUiBQgaaHk5olkMY/NO1Z0",
+	"szE5IIkNRUXDU3wKurR5kUQzKqbMx/ia040gvQK668xc8HGu5YJqHtEkWQWl1I3q14zGnkJ+SsLSsHVi",
+	"bEZ2bjrNGLMR0d78BeShJw2kP/QAST1jGXAGlEsLQhuelNLsIleaJFLOSTesUmI/rhE4Ys0SZM8ZUN6c",
+	"Gvzm2V2awjQ2Yforc6PnxbD2wVkxun3wxJvEvVPOBUqDMUz7PonS82BtRrut6dKMdF58bR9Y19/bXVxL",
+	"TqBrwcDi5gC91/CvEdusgLgrvm2w5biTWrPqVDF0bZclybTUpdikRwsqCy0xthAbPLbeJgpd5OKXOctN",
+	"6GWjgLfVSPJ98X09fKZRQLOvNy3oMUjHMm8QNncK4SqiiBwsbgueMa+d04wuVEt8VNMyn3KWxEXsfu3Q",
+	"Cv/jegyOxBj6dSj968tXL4n9FaSDInMNyQPCL4PZCq/RdnOiXUbT6r9mNNGz9ZWXhgCH0nLeYJKtTWS/",
+	"aprIj8pbj7na1wPOrpjQbfhvftQ28PT2oup2tlk60xp+ihjf11RtUhmaKBfQqcKHsJRZTFC1mGRyceKJ",
+	"x6GQmk9smGsIXC/ELLYQ7YiOq4GKECV5jLYLZ5FEd5uQZCEFW5GFvMLAQ0pC9CaEHiMfCmeuwt9Ll4I/",
+	"M1pw3G9uDQC8lrFqORTGhA2v4gtF5EyF7/njGoKBSXm4qopDw3/Ln7fRk3DFstjmWtXkGefHqViTiuQ0",
+	"SeyiaeEzgk0Jdq1JJpelH9dJIs6NSTVICejmNCdQtxKVXL2U2YMOnwqZsbji18f9mWQ46wiyO252mzTx",
+	"owJ/CpiroE15PgWMVyG6EcPllAsv747GMYdDpcm5h+wTmii2ZrWXcYvFPMTAeIRzEi6v+xhhj3EX7Jou",
+	"0gSWMKCf/IvVD4PBgI6jL58cPZ3O+PFgwH89T/D5ohP4+aNHx5/VE0g3HxgubsOGTRLlOlEzQf5qLwKA",
+	"+QVNMdf0+5yRMaMZos6ciVOimHExUUXCM5uNgPB/Qr4wLxqXFr5uPVrVg1teL9LR51e/XBwnn349/0w+",
+	"WX5//Cs9WD66/uv0V5/Ql0c/XPwievNw/OWnk68+m30zaF1xQWwdMJsFNGJerrbz7jeqQZAyZ1OZMfAP",
+	"2Q7ddFMv2dKL990DMMtg4CLX1yTarscG1+J8PYh71JD5/V4BvT4022TjdmjeFu7r5y2b/zZnLxfhwDvn",
+	"ZA8OPj87+Jf04IdR/6AxKduLJF5fjb+cwVZpuxIxvB4j3AQcRVpH7erjOGNqq1ny0vqtz+zrGDoH+LWv",
+	"ce828W1RnmVMRCsf9R6//FUj3m2LQ6+Sq5qdZKIxPZH7WXcRRaNJIsWUZWQM2rgJ3b2VxbDNmLKfndvk",
+	"1bfkkdwC4+p2kXUGtWBZNKNoyINDEflizCpWj7mQS3NsTkgbrxrVTHQ27BfYcAsRc7Nf5ltjHFFkCnLh",
+	"mEZzEHlQZ85XLCPdyzePHz+5vKz4dtdJygZ83S+bppr5QrpSkPCrJ6/J4dXRoUkMPXzH4xsTlOlHJz+w",
+	"0ci9nbNl2sOLXYzOLqQA36s4UreC66V5FXmppskeWtC6LaStuoKJmqgYs6WIDMqSbhHUgpf8QBWQmrEI",
+	"VA20Wp+6KgYTni0OEPZSjfVQiMbiINZ1vYP0WTN+FI47c0/+OdTg1aN49XyQSq6HR8taKX5zlPGGnBmT",
+	"8bgj2fo+p0JzvWpxs+fjfe86F1yP9kvcqWcSljsoOGRtVG/dtUVuPMbbCf3vcaKFlPD551tLrbQeQTFg",
+	"694+ROrCrslsbaHOGLBIlS4qD902u8GnNe1WfAzhwcI9udA8QcO4RaWwFxhjgA28JaZeR5HPvCJcDYV9",
+	"AdftkxyqPaZogkV5HMKIpuoHwz9sYjTaD8qoXx7junhMKAoiNtii+NJLqTZUytgwuCJTfsXEUAAjMwkQ",
+	"oaMnxiJSxu3EMclTx+ws/eud2gnt30W8pwnz9Lm/fYz5MDIz8dNXPNM5TchUSuBkjqjG3MX4GvYdFvFB",
+	"aCooma2ltSwmltqaqJOwkC/DoVj71ATHcUXcW70+uWTGbnjx5OzLF08eKDI00GDquqhhp83TYC+zY4QT",
+	"F6VpI0bN6juevAv/dndSUGFnoxjZIdwFNAqp5zSLWLK39WCRUrHakBATs4RfsWw14rGLV4tknnGQaAAK",
+	"3O8k4Ur3AsL60z751etXAbl82t/XfIB8OZpzMbVC4/sZH8zeqoM24XfVft1Q3kohgCjAbOdR0xKNKjZ1",
+	"zI7QkKEkQFi41FkzZ6TR3BLK0rSQZiylcN5/tbw+Hhw9PBoc/+J4MPj8k88fPTo+/vTRL+innw8++ezz",
+	"488eHQ0GzeLw6pJPm3UVxafidc3kcHF51ghSIAhfarpIt6eGla8G5ZbLDXrzlstrvIqERgwx7Hac8faq",
+	"5y21JbfMGwT1Z+bbY6N527+Obh055Io1rDM5QS6ePiafP3z0C2LrQNhqQw1xvdZCuENViMfw6sbkL6rJ",
+	"Ev3+mRRTV+2KK1c3wlDvlMk0YY2aGvpfGnDsCY1mZElXlRpm40zOWa0CmMmXaSgDtqOu4vmcGiQLLpSm",
+	"jeFMfnGMlNoiX+7oZYTCdUyk2JqA26K4VcZz/qnAxFeAQsmuudKKdJG+GhJhcxB3S7oqtapCAnxUEQEf",
+	"DhpVTs11wprKLKqZzHRAZvmCioOMUaw0RlS+WNBsVRZ/NBuCcRtPxlk/66O/uXhGBF04ccgfJyBhnomT",
+	"5fUiPbHPbQYCQHqjtXbtfb92zFbB0NpLzUl4OlerddvHpvXCP1jcMSALGs24YOXRGdckDNonL9kS/6XI",
+	"gq7ImIGQZbJNHc2uYQAqJE0VWQy9rVbAQhptq3oBi2Z6Jk1iC00SubThtl41oaBTOzC/FhsIJl4ZpNKZ",
+	"7lW4sTNirSoczdRAswqtK4DXKXXF6rdNVfGK5BivKF7lmVcTr1hTrYZW5bnnGKqWzyudYv4JFsXz7Pso",
+	"39nXLRcaFVDUKLC1ldH4sZe9qGc/8ogRLsiECdI9IqucCvJX5GgwgCdbrFzNRvLCor278drXzLdXu8Cj",
+	"acFcOI/HKORtFT1MmYri6VGwRz2Un5HP430cFG039E1jLOzXcunYBZbiyhiNZsxTDE9ImM5Wikc0wdRl",
+	"NBV0qSv8ZGLVBHMVCjAD0hr2QovUqMtb/RTHsBqQid1z6i4JUx7N8zQ0+mSSIGkh45U3qNGDrXesHrJm",
+	"V9kJOnYuAGUcchMx+RAB7+9feaUsurJXrMpmMLqNk2ePkicbEtJf5UWgsfFRnDY7KcrcJK77zQ6E5gTy",
+	"y5lciqq3gLsM6P5mYW67Wb60kRdRm+9ZWqgeceddqxfzUIpJm7MtzSpvqe29D0Dd9jY8cvrZYNuBNZ1N",
+	"+ym02hjPL149fnJ5+ezlV6G1LvrBwSziMTNeBkFC62dyZjZnz0OPFBC4oSg2BqTM1RPq1gKY0OR39sXL",
+	"Vxcvzp6jya9M9TKE1SNlp2WUrs1dM06NCk0rN9EJOnaVnaBjFtAJOm6yRgJ3YYa9HZy4ihl1LruPOQnH",
+	"aLq6yxlPX6AI3XBx7DpFpkG6KdrnXIVoa5GyBAVT9BVdsFHE9Sr0GUy3ib2Yy7EcxtcK7HSAfm60XTkI",
+	"bON2p7soNr/N5GKPCU1UeBq7MyVj3axYWY4ebeFQdmFtl+Yck80yhJUIqHIGapedxDBSvawYZMzB1qBE",
+	"FlTQKUNrtZeZum6Vud9Dq9s5XMhbu923VmzBVFhwhcZcTF+3wHruCi62MD44n5aqaaZyo3VMOGcAFsAt",
+	"rPuolmLyT0tGtP1sL+HAbKn4aC1stKhBUtyjX3XCq0TDE+adERyFdQPsGtHRDLblfVf2V55mG1z7hs1t",
+	"mNwULItOF0IzhuJxgFFyy+t+NJNSMTtwiP4hIPKkmyuWvaQLFhDNkpdI0AIQwa+4iJj5AQiR/RfwQ/tv",
+	"Y2Z8JiYyIKlUmiaPZWyuuGbCLJ2Xjl4/3K7IlFbMei+RbR9y+LdRzWtTrhdjWleydlhaOpOi/tknx5XP",
+	"HjV9hoc0chbdWqTY23ef3jSGiLm72HeddQ5oQ8Nw7d6oQcfymQ3B8m9UU6DYXcr0RZHgdYMrACxQbnzF",
+	"lo/gioC4eJBmcprRRXMJQsFl46DnGSuz4VDq8oZC4QuzrDD3nmAV4POEatgDEBfAiF3DP8yutgjVQBBZ",
+	"lGdcry6BFZjDNiGwZ7nJWVg/FVOgO2M6z4RRVcPzV5cmYIjmenZYBhAjg0GDhglWLVYw0zq1p4+xRLYh",
+	"jnntqbuz5bVMR+tFY+wjxaKMafOo01Sj2VVRPDt/RuD7bri8XqTF84M5W4VwA9pyDPK67AswZyxVWC1r",
+	"KLhWhMembt3XZwfHjz4l3fDV+ZOLs9evLkZn589G3zz51WXY65OzIrzHHBJXtqmDYw1DAZTTSAh+6WhY",
+	"nnlTCqtLZDLXTBnJeMs53qBHYiJdEXBqSJJtZYObXlAuNOWCYWZTniX2Y3VyeDjlepaP+5FcHMK7+L81",
+	"05MJxa7VaUJlgYnYLx7hgzQsfyjOqmCORQC5KFugYCH3Wvi5rW6CDnBbZZt+n4MaUQnQNoUyTE5gRJOk",
+	"7J6xZ9A2rPMJDlZm/jT4zrphW2X1sGeLo5hw+qHgWFZrnJjaVgtGhSnv7o7mlIToKbDVDl1JNmCnnm8M",
+	"rz/hEbPx7/ZOXzx7vXaNgPMm06Avs+mh/UgdwrulgwbBwWQfKHOxg/5Rf+BIIU1556TzSX/Q/wQFCz1D",
+	"mnBI4wUXiOF+2fIp0y3Vy1HurIYWnpqEUthtmWhRlJYJbBeKoi4RxzMmU3oFEhORIigiSbzCmhiXgsmo",
+	"TivsdxxZ4VI8i4EWwNqfc6XLnMqg0q2spdZv+cqhaWh187bW0el4MNhQeH+/gvvValItZfeLcoWmK8xD",
+	"M3/TsMU6D71WTfjJ0fZPKi0iboLOo13mqTbZ8ZkLnnCF1H/3Fs7SOgGdw9gYU72iNPaLHtA7OsX0VYTD",
+	"zlsYvQEmD9/B2TyLbw6tdaHel+67d03NvsxHu/X6ao0EfGvErnV8MBYJ9FAuecQsazGFqDKsj6hkksPL",
+	"fXKB0aCgChr5gOYx1wTJSAtcW3uHD9rW1feFjFcfDDprZpWbqtQBp3VzH7hh4s7bWlJ4zRLuFT0eDh5u",
+	"/6jo4HQf+PSCZnNXLrk4GFtGmhIhNdsDvcY8McaEZnIvGGFCZyusoOpXmCuqsHml5romQO6EDPHOYsqT",
+	"FSaLDzu9EyNqueIM8G+UeVXgVYPBeFlsAVEJvV4vEjMUWP9Bz9jCyFszV3ndq1hjtFcNHwNp7ZPQVFDF",
+	"4MuYrnoYE6pMeKNhxi28xZbeUbdlLcH6uSYrWIIqWv5g3w/BSLdsVtlr66Rovuns06HyLpmbX2epBX1h",
+	"qz8tpoaxSgZqa0LNpoKLARFs6edj7IWmh+9iurrxkLUBXL9iDlo7d3/ltppV+6UjbmKEqIeWXVAkpNLk",
+	"aDAY9ALHDm3hGpQUDVGQgql6kZqEKv0zp/9YVKsV8tbKCzaW09oMevuSOSxL9rYNYA+zXDTIajuN2SZ3",
+	"YZkNrAWZC2eexlKRlIxztfKri5nsGmpstD2vmBRXZMJ0NAPN3Zia4agwYjhzhVPxZeA4ffKlz1kSjGIq",
+	"y/UAq0nYBBRTdK2t4ElAlMREd1ikiRlWRdFD7Rcdc4HyrnYNrDemq6Gwpb9pxjxO74bkNjF+QTNbmhmO",
+	"oKw12SevJTzhaihsUFdhTT9H5FRL0MpMnzWtimOx3r14ZdIB2CJP0JIRUUEWdM6Al5sXepvF2jamepGL",
+	"Vip1/EGpVFmSpYFKmV+wzpK7UVNQBcuK5UJwMe39tPjWhRPXDIRZH4uQyz2YkVHmW4XGb9hKMUy44cIQ",
+	"poTPWT3xMDwlE54AqgPKjblgG5T7V2bGoFHfq0lHRczBbkBSySFskNSM4cKaWgnFinO0zOc1wcK6tae5",
+	"NdFOMrloF9haXUJbVuMLjzsuRMtbLaNpyHoaYlO38U+Od9jVay910hi323ZRmL4bJ8PskIbZdhbSt7xo",
+	"297fraWo2g+ugWi9wuqHU/bTokuvbJtaXz62Oq0jE/sSqMN3ttH7TSupQquw4cdzIZfC1p8BRczKoZVS",
+	"ylraOBtbx16SWLZQra+YIVqde4EV24eyzbBY9JX6eQvNXnwnSDtY5zgo65+bjo2lJRr9OM44ZcWyDyo2",
+	"m/yhuC4616H30Mv4v+0EbXL0Y2QLIG5WwstcyzI0548X6CRDePekR+66g9BoPs3Qt9nNmM64Lzsr0DjC",
+	"SrBgaKMlvKEUXamhwKbV1lOX0kxbwRRkX+xA64LUjC+NXUfMhmMU8bY0UXIocuw3BWIOJrtrl7KDvZrr",
+	"HfB7ffItGs4ECZ+VGQYH37BViJ2I3ZZc3o/xjVaCPbkuxEcsl949Hgx67bIvfuSIw34X6q0QoNxworsw",
+	"CPvhmPdsD3aFJNoMwRYyCaNZwllWXEyZh1a7R7wUJH/HhpbdwzIFW9ql/rjp7sPB59s/eOyybe5HQcEL",
+	"7gIFIHLSw+p8WDIasPr2MsChmvH0Lkio0X9VJTCMdG0QpoHKIyCdR4+IjeUKkCweRFyvMKlesWRyYKIy",
+	"A9smcihcJRcbiAXq+2k1JR5nqwSEUhEX5jSkvJVWSjjsr+XYkFUTqFal6xsjGbv/8B/+5o9//3f/7//8",
+	"9vf/5n/84Xe//cN//LdAPP3gvKEAySljB7iytMz8PyXUNswnXBWRgyZcwioxVFhBzGZk9MlZHnPtyvw1",
+	"ENLLGU9LGevDU0E/GPaeaaCterFBnCNlnOSfKcx+FAbutUJVDBLCU+DkaBDB6j67Exuba7TBkQbzsKIJ",
+	"LGq76gGJqKaJnALSmjwxl7WkbIlRk+/ZYhU5d7PetY7hJxa1AKXdSf9H7LFBw7g9XyMrEo1RPSBdgp6n",
+	"aMK2SviNPABO4PKbN0C7csG/zxnphkVuaNi7je/fSOYuD+tuKJxX13EnAnd0J2C1SYay13XPJO7HRrHO",
+	"4hgIlk1o3J8sHb6z/7K2kO1RM8X7uwXONAfgosyEPQwbkvsxw9R6RaxKp2WOmZpY5gCLKxtzZxcdKnPG",
+	"UpvYCV/iM+yBmiY0QtNsrwWV3mDD7rtFpWrS8H2H0OyATQ56KIp8Qi4JVz9zm5C5rBKzHigDWwHBdOXA",
+	"VIyXWZHvY3oN78YqKojoWXDa7ZCVDhtcVS0ylUQ82+DVxF9S04IBXepDkfA5S7DD25gRpfNo3q8YbZSN",
+	"iDGN9oy5E/P4pGlOLJdiKACu4hx2SDVJGFXaBPP0Tl04eH1nh+9kbttMvJQ3h9iZKxwKquYKYK1PNjqF",
+	"akpbuDEY543rg3pRNCW7bVDOj8Xe73X6/9kY/O3tNfUctPe7Vrx0T2xrgsnduJ/33Ub+11yl+V//0392",
+	"8PbdUfDpw6ZMnHZDwhkgi++eL3qaO6OXNnoJGqax3L1CnL1iGZ/wouFPMBTsmkY6WRXqRmmiNS2KSSxP",
+	"i0gElihmXfvZvCjMPxRlEjEQH2t97ZOzRlOxn4osTZgDulQw+KBolWy1q43m4cBKA7brN+YOzFjG+kNx",
+	"q1ADhlu+KHsv3z0mbzNeIgtWmqKXAX3JDe2xf3rMGb76ZPtXlyy74hF745Xo2Ze0HOCdl02rajF5u8U7",
+	"zLC3yw+tTPvMhs9QhUW8HbKlmcQGuphspMjXr1+fnzq0E5LELGUiZiJarUurXzFtG8rcIZzaGdrFRFw9",
+	"V4Qm/AqYTvXsKyf9nF8xAa+nmRwz7xzN2dmDRNfI9nM8HgwwKavMoIuppmOqXNMTZZs26IxOJjwyL+sZ",
+	"E40necFozIVJhP8Ih3mB/iAtDRz0PyD012Dd7nLzFVTS95B1NbKgJ9cuTM3GX2JISHMSl/GMK6YUR9f4",
+	"nIminuoDhd8cu19Ne3flCvKaPLxT+298ZVRkyQ1FwqirHUHOzORLmc1Vyf1sVV1LPCf8CrMty5y6KjBg",
+	"dtsd6X2Vri33rPZVG6g0wOBzOZ0itwT522rPNrnOqDIKy5wgHiGLvV+WswM2PJXZmMcxw3JZD492+OLc",
+	"FLp7LeVzLNKG3z3aZXlF5bwXLOYU65TCx8c7WINeS/mCipU9EvXRGWSVSMtpkZJJiUNg4soeOs6XNxEL",
+	"1z+uxfN1JeeWVpicWL9wp83W7JPnVJduWuXiL8iUafJwcNRvQleYdg1xHq6vwAI4dnG7b02nNCzb3gku",
+	"3MBStNazNbUCGlnhhaubg1K7lw0LjARE/VyZJotr3O4Fu0s2ZxsKNUoMsCQPBMYMhCFFtPyIVwLrShA2",
+	"DrjAFbbexr7BrKckpUqR0Ks/H5q6SlSR0D0w9QRsYzNXer4G5hviWuu1p6eMKP4DawuLxKqblajIot0S",
+	"ViH2au5tq/ff2ESssteiqiu7skm+09aF2fr8LfGaxw1FDu/U2LJTXCU2MMZ7+UdhcKnAfESThBXNW2rh",
+	"lB4KWKDf7NCy1RLQJKpsXgm2kEZJUJdOP1NkLEo4UD+jvIOcrggdCvy6F5CMWX3ImlYjG3gGX3qK2V9f",
+	"np0/qzY+MF2Jy6Ar19w4m+Ymbg9wrakM+1AMRXtsF8lYyqh2xYXREtEU4wU/2GgMW3h6kjE1K9oRlOsw",
+	"YW1GsLK1aHun5eBzthoKy4Rdeo4mYxmv/JgIW9q6odat2dCziX9cE8oTm0FpAzfQuOvqRNviFhgd7pdQ",
+	"fqCGInT1qEPbFqGo8+E1BjpM6Sq0IXDKFp3j2onfTbJ2Wbv9xxrctl5d/p59n0Vj3s3xHTZzbg3Ofty+",
+	"0I8kox/v8rG1bRiB+fYS+vFOJ/8V1WxpCq29l1Bf0HeEW1KUqQX4ABEa0HqN+JXQ0kT0K5LPDlHy5zJJ",
+	"TGSl0bcbiK3rBq9OPGI0ZpFcMGV71QxFadypmDsL87XfhNYkZZW/oWDRs5HCSjoj8ZhFNFe2P4BhQNjK",
+	"Rckm4nQfQfnbQ7d+ml7XaqS9bRJTFUdaBJD3iJlvivM0Jd/vItLzRZFnaeDb6+bkRCJBpCChY5vA0tGO",
+	"FRhvhg3tbO3rRLoK1Lzm1pC9wExg9udHidp6SgmjynqEUMjqk8em+n1ZnoQrMuGC9cmZH1QbUSGkHoox",
+	"83pCdcPGKvphz4ZO+XhcSSTFdaFSiFMsGBVGMur6TRyBmJiOzb0+OROuzpOrODle2bELa6B37GWzrXC9",
+	"cn8YkLCxzn/YGJJvjujjUgW/EdePnj7cS3TUR2SzBiCAz+aixJE92Cgg/11Qn6c2E03ERWiUi50uRfJT",
+	"03urzCZHRLSuVB//1IwxvW6UOKerO8eFf1zy75/Ro4IeT1H53SBwGr/Q7bHH9uq7Cwx6XS/KCfIJ+uIL",
+	"j6PrHAhiKxr1kLF7Tq1K+9ahQINRFwRimTLxRa7QF/fPOVuGVpVfMpqaNIXH5uPQ1qCw5hVaRn04QWko",
+	"GvMvwinTI3zBqux+DMhSZjE6cvrE64yIDjPHSNvaIwZ+S0TzSWMnxFPDo5fcyNtO+EDjha0XaiIbuOoT",
+	"m6leyeAr6jpjNYvyE1cvo5E/m1VeWKj4yDkXXqzGn+M0ttKKMzV3EuISi0rTAgSctQpDYLolu3JlAP7w",
+	"29/98Xf/7ff/+X/+8e//rrcf+UDz3F0x4IpWUwqirnub7f5NbXO2wMduY7CTmWm9UDNxFrjsqbw2/MqK",
+	"/b5N0mUAYR0WIZf2IEHgT9BAt11Pd3XsbeQ1oHNKV8YAXjiGMVrrpJQjzMtLyh2Zr6rsNnDVZPISmZFE",
+	"Kl2En7rq8MSVfzIdtFlmt2MMzBO2tJliKhiKmVzilFjazZy7baSNpEgVFhClZVYEwPkKhSWojUSqgdxc",
+	"GPD5EVgJPBkObR8/TTLzkaQYjzKVkZZ14RqDxGxaljE/bSBEWzPAzo0bBXifdbe1NEtDzDRlJlyvKCsr",
+	"NPsQ7yMLbEsCWCW1qohfd3Hy/Q8TT1yJaXCbLibxrsZ6pcq7KcwBh0iuQDtb+8UECh6UL9QjDv3K6Tbg",
+	"EC+lyWG7oHNGslxUyjifHB4mMqLJTCp98tngswGyGrvoNVNTrag2Fy6sQPVL9yp6std9tueZHDNzNDKL",
+	"ZkxpjHM0NB/bU9gSYZk/mI0XWx/u27X7LP279qhbKxVRExvBs4qVC718PafaeeNZrFofDhjbGAsAegK5",
+	"Gcxl79VL7ve8cYt77jR7uCvl5Lv14vKmVvwp2WUmE0B68/bm/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -66,7 +66,7 @@ func BenchmarkNotifyApply(b *testing.B) {
 		b.StopTimer()
 		o, _, err := h.store.CreateOrder(context.Background(), domain.NewOrderSpec{UserID: userID, Lines: line, RequestHash: []byte{1}},
 			func(l []domain.OrderLine) (*domain.Order, error) {
-				return domain.NewOrder(userID, user.User.Openid, domain.NewOutTradeNo(h.clock.Now()), l, h.clock.Now(), orderTTL, nil)
+				return domain.NewOrder(userID, user.User.Openid, domain.NewOutTradeNo(h.clock.Now()), l, nil, h.clock.Now(), orderTTL, nil)
 			})
 		if err != nil {
 			b.Fatal(err)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/x509"
 	"encoding/json"
 	"io"
@@ -41,6 +42,7 @@ const (
 type harness struct {
 	t      testing.TB
 	url    string
+	emuURL string
 	client *http.Client
 	emu    *emulator.Emulator
 	pool   *pgxpool.Pool
@@ -56,6 +58,8 @@ type harness struct {
 	submit    *domain.SubmitRefund
 	check     *domain.CheckRefund
 	bill      *domain.CheckBill
+	upload    *domain.UploadShipment
+	platform  *wechat.Platform
 	registry  *prometheus.Registry
 	// operatorKey is accepted on the operator API.
 	operatorKey string
@@ -72,6 +76,7 @@ type harnessConfig struct {
 	prepayReuse      time.Duration // the service's
 	prepayIDValidity time.Duration // the emulator's
 	policy           *domain.ReconcilePolicy
+	shippingSync     time.Duration // how long WeChat's shipping management takes to learn of a payment; 0: at once
 }
 
 func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
@@ -90,7 +95,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	keys := payKeys()
 	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{
 		Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001, PrepayIDValidity: hc.prepayIDValidity,
-	}})
+	}, Shipping: emulator.ShippingConfig{SyncDelay: cmp.Or(hc.shippingSync, -1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +154,18 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	refundPolicy := domain.RefundPolicy{Checks: []time.Duration{time.Second}, MaxChecks: 3}
 	check := domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log)
 	operate := domain.NewOperate(store, store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
+	platform, err := wechat.NewPlatform(wechat.PlatformConfig{BaseURL: emuSrv.URL, AppID: "wxapitest", Secret: "apitest-secret",
+		RetryBackoff: time.Millisecond}, store, nil, monitor, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipping := wechat.NewShipping(platform, keys.MchID)
 	server := api.NewServer(login, logout, store, store,
 		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
 		domain.NewCancelOrder(store, pay, confirm, clk.Now),
 		refresh, operate, store,
-		store.Ping)
+		store.Ping, domain.NewConfirmReceipt(store, shipping, clk.Now))
 	opKey, opEntry, _, err := token.MintOperatorKey("test-ops")
 	if err != nil {
 		t.Fatal(err)
@@ -172,12 +183,14 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &harness{
-		t: t, url: srv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
+		t: t, url: srv.URL, emuURL: emuSrv.URL, client: apitest.Client(t), emu: emu, pool: pool, store: store, clock: clk, logs: logs,
 		pay: pay, confirm: confirm, keys: keys, refresh: refresh, registry: registry, operatorKey: opKey,
 		submit:    domain.NewSubmitRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log),
 		check:     check,
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
+		upload:    domain.NewUploadShipment(store, shipping, clk.Now, monitor, log),
+		platform:  platform,
 		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}
 }

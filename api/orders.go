@@ -20,7 +20,8 @@ func (s *Server) ListProducts(ctx context.Context, _ ListProductsRequestObject) 
 	}
 	out := ListProducts200JSONResponse{Items: make([]Product, len(products))}
 	for i, p := range products {
-		out.Items[i] = Product{Id: p.ID, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: p.Stock}
+		out.Items[i] = Product{Id: p.ID, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: p.Stock,
+			Kind: ProductKind(p.Kind)}
 	}
 	return out, nil
 }
@@ -38,7 +39,7 @@ func (s *Server) PlaceOrder(ctx context.Context, req PlaceOrderRequestObject) (P
 	if req.Params.IdempotencyKey != nil {
 		key = *req.Params.IdempotencyKey
 	}
-	c, err := s.placeOrder.Execute(ctx, session, lines, key)
+	c, err := s.placeOrder.Execute(ctx, session, lines, addressIn(req.Body.Address), key)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +92,18 @@ func (s *Server) RefreshOrder(ctx context.Context, req RefreshOrderRequestObject
 		return nil, err
 	}
 	return RefreshOrder200JSONResponse(orderOut(o)), nil
+}
+
+func (s *Server) ConfirmReceipt(ctx context.Context, req ConfirmReceiptRequestObject) (ConfirmReceiptResponseObject, error) {
+	session, err := sessionFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o, err := s.receipt.Execute(ctx, session, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	return ConfirmReceipt200JSONResponse(withRefunds(orderOut(o), o)), nil
 }
 
 const defaultPageSize = 20
@@ -199,7 +212,58 @@ func orderOut(o *domain.Order) Order {
 	if paid := o.PaidAt(); !paid.IsZero() {
 		out.PaidAt = &paid
 	}
+	kind := ProductKind(o.Kind())
+	out.Kind = &kind
+	out.TransactionId = nonEmpty(o.TransactionID())
+	if a := o.Address(); a != nil {
+		out.Address = &ShippingAddress{Name: a.Name, Phone: a.Phone, Province: a.Province, City: a.City, Detail: a.Detail,
+			District: nonEmpty(a.District), PostalCode: nonEmpty(a.PostalCode)}
+	}
+	if sh := o.Shipment(); sh != nil {
+		out.Shipment = shipmentOut(sh)
+	}
+	if t := o.ReceivedAt(); !t.IsZero() {
+		out.ReceivedAt = &t
+	}
+	if t := o.CompletedAt(); !t.IsZero() {
+		out.CompletedAt = &t
+	}
 	return out
+}
+
+func shipmentOut(sh *domain.Shipment) *Shipment {
+	out := &Shipment{Method: ShipMethod(sh.Method), Parcels: make([]Parcel, len(sh.Parcels)), ShippedAt: sh.ShippedAt, Reships: sh.Reships,
+		Refused: nonEmpty(sh.Refused)}
+	for i, p := range sh.Parcels {
+		out.Parcels[i] = Parcel{Company: p.Company, TrackingNo: p.TrackingNo}
+	}
+	if t := sh.UploadedAt; !t.IsZero() {
+		out.UploadedAt = &t
+	}
+	return out
+}
+
+func addressIn(a *ShippingAddress) *domain.ShippingAddress {
+	if a == nil {
+		return nil
+	}
+	return &domain.ShippingAddress{Name: a.Name, Phone: a.Phone, Province: a.Province, City: a.City, Detail: a.Detail,
+		District: deref(a.District), PostalCode: deref(a.PostalCode)}
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p != nil {
+		zero = *p
+	}
+	return zero
 }
 
 // withRefunds adds the order's refunds (one order's view; lists leave

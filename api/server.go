@@ -31,6 +31,7 @@ type Server struct {
 	operate     *domain.Operate
 	backoffice  domain.Backoffice // the operator's reads
 	ready       ReadinessCheck
+	receipt     *domain.ConfirmReceipt
 	draining    atomic.Bool
 }
 
@@ -42,12 +43,12 @@ var _ StrictServerInterface = (*Server)(nil)
 
 func NewServer(login *domain.Login, logout *domain.Logout, catalog domain.Catalog, orders domain.Orders,
 	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, refresh *domain.RefreshOrder,
-	operate *domain.Operate, backoffice domain.Backoffice, ready ReadinessCheck,
+	operate *domain.Operate, backoffice domain.Backoffice, ready ReadinessCheck, receipt *domain.ConfirmReceipt,
 ) *Server {
 	return &Server{
 		login: login, logout: logout, catalog: catalog, orders: orders,
 		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, refresh: refresh,
-		operate: operate, backoffice: backoffice, ready: ready,
+		operate: operate, backoffice: backoffice, ready: ready, receipt: receipt,
 	}
 }
 

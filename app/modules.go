@@ -66,6 +66,9 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
+		newPlatform,
+		fx.Annotate(func(p *wechat.Platform, c Config) *wechat.Shipping { return wechat.NewShipping(p, c.WeChatPayMchID) },
+			fx.As(new(domain.WeChatShipping))),
 		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier)),
 			fx.As(new(domain.WeChatRefunds)), fx.As(new(api.RefundNotificationVerifier)), fx.As(new(domain.WeChatBills))),
 	),
@@ -97,6 +100,8 @@ var domainModule = fx.Module("domain",
 		domain.NewCheckRefund,
 		func(c Config) domain.BillPolicy { return c.billPolicy() },
 		domain.NewCheckBill,
+		domain.NewUploadShipment,
+		domain.NewConfirmReceipt,
 		domain.NewOperate,
 	),
 )
@@ -137,11 +142,11 @@ func registerCollectors(reg prometheus.Registerer, pool *pgxpool.Pool, store *po
 // elects one leader for the periodic jobs and locks every job for one
 // worker, so any number of instances can run it.
 func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
-	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, bill *domain.CheckBill, store *postgres.Store,
+	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, bill *domain.CheckBill, upload *domain.UploadShipment, store *postgres.Store,
 	m *metrics.Metrics, now domain.Clock, log *slog.Logger,
 ) error {
 	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
-		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Bill: bill, Purger: store, Now: now, Log: log,
+		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Bill: bill, Upload: upload, Purger: store, Now: now, Log: log,
 	})
 	if err != nil {
 		return err
@@ -260,6 +265,13 @@ func newSealer(cfg Config) (*postgres.Sealer, error) {
 		return nil, err
 	}
 	return postgres.NewSealer(key)
+}
+
+// newPlatform is WeChat's server API client, with the access_token shared
+// through the database; every call goes to WECHAT_API_BASE.
+func newPlatform(cfg Config, store *postgres.Store, m *metrics.Metrics, log *slog.Logger) (*wechat.Platform, error) {
+	return wechat.NewPlatform(wechat.PlatformConfig{BaseURL: cfg.WeChatAPIBase, AppID: cfg.WeChatAppID, Secret: cfg.WeChatSecret},
+		store, &http.Client{Transport: m.WeChatTransport(wechat.NewTransport())}, m, log)
 }
 
 func newWeChatAuth(cfg Config, m *metrics.Metrics, log *slog.Logger) (*wechat.Auth, error) {

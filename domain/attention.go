@@ -44,6 +44,9 @@ const (
 	// bill's, or ours when the bill lacks the line), TransactionID,
 	// OutRefundNo, Cause (the difference and what the query said).
 	ReasonBillDifference AttentionReason = "bill_difference"
+	// ReasonShippingRefused (shipping_refused): TransactionID, Cause
+	// (WeChat's refusal).
+	ReasonShippingRefused AttentionReason = "shipping_refused"
 )
 
 // Why is what an attention item says: its reason and the facts a person
@@ -76,6 +79,8 @@ func (w Why) English() string {
 		return fmt.Sprintf("refund %s of %s still PROCESSING after %d checks; WeChat Pay is still asked once a day", w.OutRefundNo, Yuan(w.AmountFen), w.Count)
 	case ReasonTradeStateRefund:
 		return "WeChat Pay reports trade_state REFUND for this order"
+	case ReasonShippingRefused:
+		return "WeChat's shipping management refused the shipment: " + w.Cause + "; the buyer's money stays frozen until it is uploaded"
 	case ReasonOrderUnsettled:
 		return fmt.Sprintf("still %s after %d attempts to settle it with WeChat Pay", w.Cause, w.Count)
 	}

@@ -13,6 +13,7 @@ type Product struct {
 	Description string
 	PriceFen    int64
 	Stock       int
+	Kind        ProductKind // how it reaches the buyer (fulfilment.go)
 }
 
 // Catalog lists what is for sale.

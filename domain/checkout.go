@@ -66,15 +66,17 @@ func NewPlaceOrder(orders Orders, pay WeChatPay, now Clock, policy OrderPolicy, 
 	return &PlaceOrder{orders: orders, prepay: prepayer{orders: orders, pay: pay, now: now, reuse: policy.prepayReuse()}, now: now, ttl: ttl, checks: reconcile.Checks}
 }
 
-func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest, idempotencyKey string) (Checkout, error) {
+// Execute places the order; address is the buyer's (wx.chooseAddress),
+// needed when goods are sent and refused otherwise.
+func (p *PlaceOrder) Execute(ctx context.Context, s Session, lines []LineRequest, address *ShippingAddress, idempotencyKey string) (Checkout, error) {
 	merged, err := mergeLines(lines)
 	if err != nil {
 		return Checkout{}, err
 	}
-	spec := NewOrderSpec{UserID: s.User().ID(), Lines: merged, IdempotencyKey: idempotencyKey, RequestHash: hashLines(merged)}
+	spec := NewOrderSpec{UserID: s.User().ID(), Lines: merged, IdempotencyKey: idempotencyKey, RequestHash: hashRequest(merged, address)}
 	now := p.now()
 	order, _, err := p.orders.CreateOrder(ctx, spec, func(priced []OrderLine) (*Order, error) {
-		return NewOrder(spec.UserID, s.User().OpenID(), NewOutTradeNo(now), priced, now, p.ttl, p.checks)
+		return NewOrder(spec.UserID, s.User().OpenID(), NewOutTradeNo(now), priced, address, now, p.ttl, p.checks)
 	})
 	if err != nil {
 		return Checkout{}, fmt.Errorf("place order: %w", err)
@@ -186,11 +188,20 @@ func mergeLines(lines []LineRequest) ([]LineRequest, error) {
 	return merged, nil
 }
 
-func hashLines(lines []LineRequest) []byte {
+// hashRequest tells a replay of an order request from a reuse of its key
+// for another: the lines and, when there is one, the address. An order
+// without an address hashes as it always has.
+func hashRequest(lines []LineRequest, address *ShippingAddress) []byte {
 	h := sha256.New()
 	for _, l := range lines {
 		h.Write(l.ProductID[:])
 		_ = binary.Write(h, binary.BigEndian, int64(l.Quantity))
+	}
+	if a := address; a != nil {
+		for _, f := range []string{a.Name, a.Phone, a.Province, a.City, a.District, a.Detail, a.PostalCode} {
+			_ = binary.Write(h, binary.BigEndian, int64(len(f)))
+			h.Write([]byte(f))
+		}
 	}
 	return h.Sum(nil)
 }

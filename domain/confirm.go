@@ -91,8 +91,9 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 		o.status, o.closeTo = OrderPaid, ""
 		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
 		o.nextCheckAt = time.Time{}
+		o.shipOnPayment(now)
 		return nil
-	case OrderPaid, OrderLatePaid, OrderRefunded:
+	case OrderPaid, OrderShipped, OrderReceived, OrderCompleted, OrderLatePaid, OrderRefunded:
 		if o.transactionID == t.TransactionID {
 			return errAlreadyApplied
 		}

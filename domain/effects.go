@@ -29,6 +29,9 @@ const (
 	JobCheckRefund JobKind = "refund_check"
 	// JobCheckBill reconciles one day (Day) with WeChat Pay's trade bill.
 	JobCheckBill JobKind = "bill_check"
+	// JobUploadShipping tells WeChat's order shipping management how the
+	// order was shipped (upload_shipping_info).
+	JobUploadShipping JobKind = "shipping_upload"
 )
 
 // Job is work to run at RunAt about one order (and, for refund jobs, one
@@ -69,6 +72,10 @@ const (
 	// AttentionBillDifference: the day's bill differs from our books and
 	// WeChat's signed query did not explain it (README: "The daily bill").
 	AttentionBillDifference AttentionKind = "bill_difference"
+	// AttentionShippingRefused: WeChat's shipping management refused the
+	// shipment (already re-shipped, not shippable, another payer, bad
+	// data); the buyer's money stays frozen until it is fixed.
+	AttentionShippingRefused AttentionKind = "shipping_refused"
 )
 
 // Attention is one item on the list a person works through. An item is

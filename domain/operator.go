@@ -67,6 +67,7 @@ type ProductChange struct {
 	PriceFen          *int64
 	Stock             *int
 	Active            *bool
+	Kind              *ProductKind
 }
 
 var skuShape = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
@@ -84,6 +85,8 @@ func (p CatalogProduct) Validate() error {
 		return &InvalidError{What: "product", Reason: "the price is 1 fen to ¥1,000,000"}
 	case p.Stock < 0:
 		return &InvalidError{What: "product", Reason: "stock cannot be negative"}
+	case !p.Kind.Valid():
+		return &InvalidError{What: "product", Reason: "the kind is physical, virtual or pickup"}
 	}
 	return nil
 }
@@ -105,6 +108,9 @@ func (p *CatalogProduct) Apply(c ProductChange) {
 	}
 	if c.Active != nil {
 		p.Active = *c.Active
+	}
+	if c.Kind != nil {
+		p.Kind = *c.Kind
 	}
 }
 
@@ -133,6 +139,9 @@ type Backoffice interface {
 	RefundOrderID(ctx context.Context, outRefundNo string) (uuid.UUID, error)
 	// RecordAudit writes an operator action that changed nothing else of ours.
 	RecordAudit(ctx context.Context, a Audit) error
+	// UpdateOrder is Orders.UpdateOrder, for the operator's moves (their
+	// audits are among the order's effects).
+	UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*Order) error) (*Order, error)
 	// QueueJob schedules a job and audits the operator's asking for it, in
 	// one transaction.
 	QueueJob(ctx context.Context, j Job, a Audit) error

@@ -37,6 +37,9 @@ var (
 //	pending | closing | cancelled | expired → refunded
 //	                               WeChat reports the transaction REFUND (paid, then
 //	                               refunded elsewhere) before we saw it paid: a person asks
+//
+// and after payment, fulfilment (fulfilment.go): paid → shipped →
+// received → completed, refunds still possible until completed.
 type OrderStatus string
 
 const (
@@ -76,6 +79,7 @@ type OrderLine struct {
 	Name         string
 	UnitPriceFen int64
 	Quantity     int
+	Kind         ProductKind // how the product reaches the buyer
 }
 
 func (l OrderLine) SubtotalFen() int64 { return l.UnitPriceFen * int64(l.Quantity) }
@@ -103,6 +107,11 @@ type Order struct {
 	lastQueryAt    time.Time // the last active query at WeChat
 	refundedFen    int64     // SUCCESS refunds
 	refunds        []*Refund // loaded with orders that were ever paid
+	kind           ProductKind
+	address        *ShippingAddress // physical orders only
+	shipment       *Shipment        // once shipped
+	receivedAt     time.Time
+	completedAt    time.Time
 
 	// effects are what the adapter must write in the same transaction as
 	// the order: jobs to schedule, items a person must look at, refunds
@@ -115,17 +124,31 @@ type Order struct {
 }
 
 // NewOrder prices an order from lines the catalog has already priced, for
-// the user with payerOpenID, and schedules its reconciliation jobs.
-func NewOrder(userID uuid.UUID, payerOpenID, outTradeNo string, lines []OrderLine, now time.Time, ttl time.Duration, checks []time.Duration) (*Order, error) {
+// the user with payerOpenID, and schedules its reconciliation jobs. An
+// order with goods that are sent needs the address (and only it has one).
+func NewOrder(userID uuid.UUID, payerOpenID, outTradeNo string, lines []OrderLine, address *ShippingAddress, now time.Time, ttl time.Duration, checks []time.Duration) (*Order, error) {
 	if len(lines) == 0 {
 		return nil, &InvalidError{What: "order", Reason: "an order needs at least one item"}
 	}
 	var total int64
-	for _, l := range lines {
+	kinds := make([]ProductKind, len(lines))
+	for i, l := range lines {
 		if l.UnitPriceFen <= 0 || l.Quantity <= 0 || l.Quantity > MaxLineQuantity {
 			return nil, fmt.Errorf("order line %s: price %d quantity %d out of range", l.ProductID, l.UnitPriceFen, l.Quantity)
 		}
 		total += l.SubtotalFen()
+		kinds[i] = l.Kind
+	}
+	kind := orderKind(kinds)
+	switch {
+	case kind == KindPhysical && address == nil:
+		return nil, ErrAddressRequired
+	case kind != KindPhysical && address != nil:
+		return nil, &InvalidError{What: "order", Reason: "an address is only for goods that are sent; this order is " + string(kind)}
+	case address != nil:
+		if err := address.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	now = now.UTC()
 	o := &Order{
@@ -139,6 +162,8 @@ func NewOrder(userID uuid.UUID, payerOpenID, outTradeNo string, lines []OrderLin
 		description: describe(lines),
 		createdAt:   now,
 		expiresAt:   now.Add(ttl),
+		kind:        kind,
+		address:     address,
 	}
 	// Ask WeChat a few times while the user may be paying (a lost
 	// notification should not make them wait for expiry), then settle for
@@ -182,6 +207,10 @@ type OrderSnapshot struct {
 	NextCheckAt, LastQueryAt     time.Time
 	RefundedFen                  int64
 	Refunds                      []*Refund
+	Kind                         ProductKind
+	Address                      *ShippingAddress
+	Shipment                     *Shipment
+	ReceivedAt, CompletedAt      time.Time
 }
 
 func RestoreOrder(s OrderSnapshot) *Order {
@@ -192,6 +221,7 @@ func RestoreOrder(s OrderSnapshot) *Order {
 		transactionID: s.TransactionID, createdAt: s.CreatedAt.UTC(), expiresAt: s.ExpiresAt.UTC(), paidAt: s.PaidAt.UTC(),
 		checkAttempts: s.CheckAttempts, nextCheckAt: s.NextCheckAt.UTC(), lastQueryAt: s.LastQueryAt.UTC(),
 		refundedFen: s.RefundedFen, refunds: s.Refunds,
+		kind: s.Kind, address: s.Address, shipment: s.Shipment, receivedAt: s.ReceivedAt.UTC(), completedAt: s.CompletedAt.UTC(),
 	}
 }
 
@@ -203,6 +233,7 @@ func (o *Order) Snapshot() OrderSnapshot {
 		TransactionID: o.transactionID, CreatedAt: o.createdAt, ExpiresAt: o.expiresAt, PaidAt: o.paidAt,
 		CheckAttempts: o.checkAttempts, NextCheckAt: o.nextCheckAt, LastQueryAt: o.lastQueryAt,
 		RefundedFen: o.refundedFen, Refunds: o.refunds,
+		Kind: o.kind, Address: o.address, Shipment: o.shipment, ReceivedAt: o.receivedAt, CompletedAt: o.completedAt,
 	}
 }
 

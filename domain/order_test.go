@@ -17,7 +17,7 @@ func pendingOrder(t *testing.T) *Order {
 	o, err := NewOrder(uuid.New(), "o1", NewOutTradeNo(t0), []OrderLine{
 		{ProductID: uuid.New(), Name: "茶", UnitPriceFen: 1280, Quantity: 2},
 		{ProductID: uuid.New(), Name: "杯", UnitPriceFen: 3500, Quantity: 1},
-	}, t0, 30*time.Minute, DefaultReconcilePolicy().Checks)
+	}, nil, t0, 30*time.Minute, DefaultReconcilePolicy().Checks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +39,14 @@ func TestNewOrderTotalsInFenAndDescribes(t *testing.T) {
 	if o.Description() != "茶 等2件商品" {
 		t.Fatalf("description %q", o.Description())
 	}
-	long, _ := NewOrder(uuid.New(), "o1", "x", []OrderLine{{ProductID: uuid.New(), Name: strings.Repeat("长", 200), UnitPriceFen: 1, Quantity: 1}}, t0, time.Minute, nil)
+	long, _ := NewOrder(uuid.New(), "o1", "x", []OrderLine{{ProductID: uuid.New(), Name: strings.Repeat("长", 200), UnitPriceFen: 1, Quantity: 1}}, nil, t0, time.Minute, nil)
 	if n := len([]rune(long.Description())); n > 127 {
 		t.Fatalf("description of %d characters, WeChat allows 127", n)
 	}
-	if _, err := NewOrder(uuid.New(), "o1", "x", nil, t0, time.Minute, nil); err == nil {
+	if _, err := NewOrder(uuid.New(), "o1", "x", nil, nil, t0, time.Minute, nil); err == nil {
 		t.Fatal("empty order accepted")
 	}
-	if _, err := NewOrder(uuid.New(), "o1", "x", []OrderLine{{UnitPriceFen: 0, Quantity: 1}}, t0, time.Minute, nil); err == nil {
+	if _, err := NewOrder(uuid.New(), "o1", "x", []OrderLine{{UnitPriceFen: 0, Quantity: 1}}, nil, t0, time.Minute, nil); err == nil {
 		t.Fatal("free line accepted")
 	}
 }
@@ -115,7 +115,7 @@ func TestNewOrderSchedulesItsJobs(t *testing.T) {
 	if j := o.TakeEffects().Jobs; len(j) != 0 {
 		t.Fatal("effects are handed out twice")
 	}
-	short, _ := NewOrder(uuid.New(), "o1", "x", o.Lines(), t0, 3*time.Minute, DefaultReconcilePolicy().Checks)
+	short, _ := NewOrder(uuid.New(), "o1", "x", o.Lines(), nil, t0, 3*time.Minute, DefaultReconcilePolicy().Checks)
 	if j := short.TakeEffects().Jobs; len(j) != 2 || j[0].Kind != JobCheckOrder || j[1].Kind != JobSettleOrder {
 		t.Fatalf("a 3-minute order: %+v (checks after expiry are pointless)", j)
 	}
@@ -223,7 +223,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestPrepayIsRenewedBeforeWeChatForgetsIt(t *testing.T) {
-	o, err := NewOrder(uuid.New(), "o1", "x", pendingOrder(t).Lines(), t0, 168*time.Hour, nil)
+	o, err := NewOrder(uuid.New(), "o1", "x", pendingOrder(t).Lines(), nil, t0, 168*time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +287,14 @@ func TestMergeLines(t *testing.T) {
 	if string(merged[0].ProductID[:]) > string(merged[1].ProductID[:]) {
 		t.Fatal("lines not sorted by product id")
 	}
-	if h1, h2 := hashLines(merged), hashLines([]LineRequest{merged[0], {merged[1].ProductID, merged[1].Quantity + 1}}); string(h1) == string(h2) {
+	if h1, h2 := hashRequest(merged, nil), hashRequest([]LineRequest{merged[0], {merged[1].ProductID, merged[1].Quantity + 1}}, nil); string(h1) == string(h2) {
 		t.Fatal("hash ignores quantities")
+	}
+	home := &ShippingAddress{Name: "张三", Phone: "13800001234", Province: "广东省", City: "广州市", Detail: "天河路 1 号"}
+	work := *home
+	work.Detail = "天河路 2 号"
+	if h1, h2 := hashRequest(merged, home), hashRequest(merged, &work); string(h1) == string(h2) || string(h1) == string(hashRequest(merged, nil)) {
+		t.Fatal("hash ignores the address")
 	}
 	many := make([]LineRequest, MaxOrderLines+1)
 	for i := range many {

@@ -187,7 +187,7 @@ func (o *Order) refundable() int64 {
 // however many requests arrive at once. The new refund is PROCESSING and a
 // job is scheduled to submit it to WeChat.
 func (o *Order) Refund(amountFen int64, reason, requestedBy string, now time.Time) (*Refund, error) {
-	if o.status != OrderPaid && o.status != OrderLatePaid {
+	if !o.status.Sold() && o.status != OrderLatePaid {
 		return nil, ErrNotRefundable
 	}
 	reason = strings.TrimSpace(reason)

@@ -44,10 +44,13 @@ type (
 		OrderID     uuid.UUID `json:"order_id"`
 		OutRefundNo string    `json:"out_refund_no"`
 	}
-	SubmitRefundArgs struct{ RefundArgs }
-	CheckRefundArgs  struct{ RefundArgs }
-	SweepArgs        struct{}
-	PurgeArgs        struct{}
+	SubmitRefundArgs   struct{ RefundArgs }
+	CheckRefundArgs    struct{ RefundArgs }
+	SweepArgs          struct{}
+	PurgeArgs          struct{}
+	ShippingUploadArgs struct {
+		OrderID uuid.UUID `json:"order_id"`
+	}
 	// BillArgs reconciles one day's bill; without a day (the daily
 	// trigger) it queues the days due.
 	BillArgs struct {
@@ -62,6 +65,9 @@ func (SubmitRefundArgs) Kind() string { return string(domain.JobSubmitRefund) }
 func (CheckRefundArgs) Kind() string  { return string(domain.JobCheckRefund) }
 func (SweepArgs) Kind() string        { return "reconcile_sweep" }
 func (BillArgs) Kind() string         { return string(domain.JobCheckBill) }
+func (ShippingUploadArgs) Kind() string {
+	return string(domain.JobUploadShipping)
+}
 
 // InsertOpts keeps one run per day waiting or running: a rerun asked for
 // while the day runs is that run. Ten attempts span about a day and a half
@@ -135,6 +141,8 @@ func argsFor(j domain.Job) (river.JobArgs, error) {
 		return CheckRefundArgs{RefundArgs{OrderID: j.OrderID, OutRefundNo: j.RefundNo}}, nil
 	case domain.JobCheckBill:
 		return BillArgs{Day: j.Day}, nil
+	case domain.JobUploadShipping:
+		return ShippingUploadArgs{OrderID: j.OrderID}, nil
 	}
 	return nil, fmt.Errorf("no River job for kind %q", j.Kind)
 }
@@ -178,6 +186,7 @@ type Deps struct {
 	Submit    *domain.SubmitRefund
 	Check     *domain.CheckRefund
 	Bill      *domain.CheckBill
+	Upload    *domain.UploadShipment
 	Purger    Purger
 	Now       domain.Clock
 	Log       *slog.Logger
@@ -215,6 +224,7 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 	river.AddWorker(workers, &checkRefundWorker{check: d.Check})
 	river.AddWorker(workers, &sweepWorker{reconcile: d.Reconcile, limit: cfg.SweepLimit, log: d.Log})
 	river.AddWorker(workers, &purgeWorker{purger: d.Purger, now: d.Now, log: d.Log})
+	river.AddWorker(workers, &uploadWorker{upload: d.Upload})
 	river.AddWorker(workers, &billWorker{check: d.Bill, catchUp: cfg.BillCatchUp, retry: cfg.BillRetry, now: d.Now})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -339,6 +349,21 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 			"waiting", res.Waiting, "flagged", res.Flagged, "failed", res.Failed)
 	}
 	return nil
+}
+
+type uploadWorker struct {
+	river.WorkerDefaults[ShippingUploadArgs]
+	upload *domain.UploadShipment
+}
+
+// Work uploads the shipment; while WeChat does not know the payment yet
+// (it learns within a minute or so), it asks again a minute later.
+func (w *uploadWorker) Work(ctx context.Context, j *river.Job[ShippingUploadArgs]) error {
+	err := w.upload.Execute(ctx, j.Args.OrderID)
+	if errors.Is(err, domain.ErrShippingNotSynced) {
+		return river.JobSnooze(time.Minute)
+	}
+	return err
 }
 
 // DailyAt is River's schedule for once a day at offset after Beijing

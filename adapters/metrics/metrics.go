@@ -30,6 +30,8 @@ type Metrics struct {
 	jobSeconds      *prometheus.HistogramVec
 	billDays        *prometheus.CounterVec
 	billDiffs       *prometheus.CounterVec
+	tokenFetches    *prometheus.CounterVec
+	platformErrors  *prometheus.CounterVec
 }
 
 var _ domain.BillMonitor = (*Metrics)(nil)
@@ -94,6 +96,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "wxmp_bill_differences_total",
 			Help: "Differences between the daily bill and the books, acted on, by kind and outcome (applied, explained, attention).",
 		}, []string{"kind", "outcome"})).(*prometheus.CounterVec),
+		tokenFetches: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_wechat_token_fetches_total",
+			Help: "Calls to stable_token for the shared access_token, by mode (normal, force) and result (ok, error, or WeChat's errcode).",
+		}, []string{"mode", "result"})).(*prometheus.CounterVec),
+		platformErrors: f(prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wxmp_wechat_api_errors_total",
+			Help: "WeChat server API refusals by API and errcode (45009 quota, 40164 IP whitelist, 40001 token...).",
+		}, []string{"api", "errcode"})).(*prometheus.CounterVec),
 	}
 }
 
@@ -168,6 +178,11 @@ func (m *Metrics) NeedsAttention(kind domain.AttentionKind) {
 	m.attention.WithLabelValues(string(kind)).Inc()
 }
 func (m *Metrics) ReconcileOutcome(outcome string) { m.reconcile.WithLabelValues(outcome).Inc() }
+
+func (m *Metrics) TokenFetch(mode, result string) { m.tokenFetches.WithLabelValues(mode, result).Inc() }
+func (m *Metrics) PlatformError(api string, errcode int) {
+	m.platformErrors.WithLabelValues(api, strconv.Itoa(errcode)).Inc()
+}
 
 func (m *Metrics) BillDayChecked(status domain.BillDayStatus) {
 	m.billDays.WithLabelValues(string(status)).Inc()

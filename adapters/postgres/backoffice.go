@@ -108,8 +108,9 @@ func (s *Store) ListCatalog(ctx context.Context) ([]domain.CatalogProduct, error
 
 func catalogProduct(r dbsqlc.Product) domain.CatalogProduct {
 	return domain.CatalogProduct{
-		Product: domain.Product{ID: r.ID, Name: r.Name, Description: r.Description, PriceFen: r.PriceFen, Stock: int(r.Stock)},
-		SKU:     r.Sku, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Product: domain.Product{ID: r.ID, Name: r.Name, Description: r.Description, PriceFen: r.PriceFen, Stock: int(r.Stock),
+			Kind: domain.ProductKind(r.Kind)},
+		SKU: r.Sku, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 
@@ -118,7 +119,7 @@ func (s *Store) CreateProduct(ctx context.Context, p domain.CatalogProduct, a do
 	err := s.inTx(ctx, func(_ pgx.Tx, q *dbsqlc.Queries) error {
 		row, err := q.CreateProduct(ctx, dbsqlc.CreateProductParams{
 			ID: p.ID, Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen,
-			Stock: int32(p.Stock), Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			Stock: int32(p.Stock), Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Kind: string(p.Kind),
 		})
 		if isUniqueViolation(err, "products_sku_key") {
 			return domain.ErrSKUTaken
@@ -148,7 +149,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id uuid.UUID, change func(*do
 		}
 		row, err = q.SaveProduct(ctx, dbsqlc.SaveProductParams{
 			ID: id, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: int32(p.Stock),
-			Active: p.Active, UpdatedAt: p.UpdatedAt,
+			Active: p.Active, UpdatedAt: p.UpdatedAt, Kind: string(p.Kind),
 		})
 		if err != nil {
 			return fmt.Errorf("save product: %w", err)

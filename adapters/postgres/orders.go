@@ -27,7 +27,8 @@ func (s *Store) ListProducts(ctx context.Context) ([]domain.Product, error) {
 	}
 	out := make([]domain.Product, len(rows))
 	for i, r := range rows {
-		out[i] = domain.Product{ID: r.ID, Name: r.Name, Description: r.Description, PriceFen: r.PriceFen, Stock: int(r.Stock)}
+		out[i] = domain.Product{ID: r.ID, Name: r.Name, Description: r.Description, PriceFen: r.PriceFen, Stock: int(r.Stock),
+			Kind: domain.ProductKind(r.Kind)}
 	}
 	return out, nil
 }
@@ -64,7 +65,8 @@ func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build
 			if err != nil {
 				return fmt.Errorf("reserve stock: %w", err)
 			}
-			priced = append(priced, domain.OrderLine{ProductID: row.ID, Name: row.Name, UnitPriceFen: row.PriceFen, Quantity: l.Quantity})
+			priced = append(priced, domain.OrderLine{ProductID: row.ID, Name: row.Name, UnitPriceFen: row.PriceFen, Quantity: l.Quantity,
+				Kind: domain.ProductKind(row.Kind)})
 		}
 		o, err := build(priced)
 		if err != nil {
@@ -100,6 +102,7 @@ func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec d
 		Description: snap.Description, TotalFen: snap.TotalFen,
 		IdempotencyKey: optional(spec.IdempotencyKey), RequestHash: spec.RequestHash,
 		CreatedAt: snap.CreatedAt, ExpiresAt: snap.ExpiresAt, NextCheckAt: optionalTime(snap.NextCheckAt),
+		Kind: string(snap.Kind), Address: addressJSON(snap.Address),
 	})
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
@@ -108,7 +111,7 @@ func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec d
 	for i, l := range snap.Lines {
 		lines[i] = dbsqlc.InsertOrderLinesParams{
 			OrderID: snap.ID, LineNo: int32(i + 1), ProductID: l.ProductID, Name: l.Name,
-			UnitPriceFen: l.UnitPriceFen, Quantity: int32(l.Quantity),
+			UnitPriceFen: l.UnitPriceFen, Quantity: int32(l.Quantity), Kind: string(l.Kind),
 		}
 	}
 	if _, err := q.InsertOrderLines(ctx, lines); err != nil {
@@ -224,6 +227,7 @@ func saveOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, before d
 		TransactionID: optional(snap.TransactionID), PaidAt: optionalTime(snap.PaidAt),
 		CheckAttempts: int32(snap.CheckAttempts), NextCheckAt: optionalTime(snap.NextCheckAt),
 		LastQueryAt: optionalTime(snap.LastQueryAt), RefundedFen: snap.RefundedFen, UpdatedAt: time.Now().UTC(),
+		Shipment: shipmentJSON(snap.Shipment), ReceivedAt: optionalTime(snap.ReceivedAt), CompletedAt: optionalTime(snap.CompletedAt),
 	})
 	if err != nil {
 		return fmt.Errorf("save order: %w", err)
@@ -300,7 +304,7 @@ func withLines(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.Order) ([]*
 	lines := map[uuid.UUID][]domain.OrderLine{}
 	for _, l := range lineRows {
 		lines[l.OrderID] = append(lines[l.OrderID], domain.OrderLine{
-			ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity),
+			ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity), Kind: domain.ProductKind(l.Kind),
 		})
 	}
 	out := make([]*domain.Order, len(rows))
@@ -319,6 +323,8 @@ func restoreOrder(r dbsqlc.Order, lines []domain.OrderLine, refunds []*domain.Re
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, PaidAt: deref(r.PaidAt),
 		CheckAttempts: int(r.CheckAttempts), NextCheckAt: deref(r.NextCheckAt), LastQueryAt: deref(r.LastQueryAt),
 		RefundedFen: r.RefundedFen, Refunds: refunds,
+		Kind: domain.ProductKind(r.Kind), Address: addressOf(r.Address), Shipment: shipmentOf(r.Shipment),
+		ReceivedAt: deref(r.ReceivedAt), CompletedAt: deref(r.CompletedAt),
 	})
 }
 

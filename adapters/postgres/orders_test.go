@@ -46,7 +46,7 @@ func newUser(t *testing.T, s *postgres.Store, openID string) domain.User {
 
 func builder(user domain.User) func([]domain.OrderLine) (*domain.Order, error) {
 	return func(lines []domain.OrderLine) (*domain.Order, error) {
-		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(t0), lines, t0, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
+		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(t0), lines, nil, t0, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
 	}
 }
 
@@ -333,7 +333,7 @@ func TestOrderJobsCommitWithTheOrder(t *testing.T) {
 	// at their time; a job due at once would be inserted available.
 	at := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
 	build := func(lines []domain.OrderLine) (*domain.Order, error) {
-		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(at), lines, at, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
+		return domain.NewOrder(user.ID(), user.OpenID(), domain.NewOutTradeNo(at), lines, nil, at, 30*time.Minute, domain.DefaultReconcilePolicy().Checks)
 	}
 	o, _, err := store.CreateOrder(ctx, spec(user, "", domain.LineRequest{ProductID: p.ID, Quantity: 1}), build)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // everPaid says whether an order can have refunds, so that only such
 // orders pay for loading them.
 func everPaid(r dbsqlc.Order) bool {
-	return r.Status == string(domain.OrderPaid) || r.Status == string(domain.OrderLatePaid) || r.Status == string(domain.OrderRefunded)
+	return r.TransactionID != nil // paid, shipped, received, completed, late_paid, refunded
 }
 
 // withRefunds restores one order with its lines (when asked) and refunds.
@@ -31,7 +31,8 @@ func withRefunds(ctx context.Context, q *dbsqlc.Queries, row dbsqlc.Order, lines
 			return nil, fmt.Errorf("load order lines: %w", err)
 		}
 		for _, l := range lineRows {
-			ls = append(ls, domain.OrderLine{ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity)})
+			ls = append(ls, domain.OrderLine{ProductID: l.ProductID, Name: l.Name, UnitPriceFen: l.UnitPriceFen, Quantity: int(l.Quantity),
+				Kind: domain.ProductKind(l.Kind)})
 		}
 	}
 	var refunds []*domain.Refund

@@ -1,12 +1,14 @@
 package postgres
 
 import (
-	"github.com/jackc/pgx/v5"
-
+	"cmp"
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/wxmp/wxmp/db/dbsqlc"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // ProductSeed is a catalog entry for demo and test data.
@@ -14,6 +16,7 @@ type ProductSeed struct {
 	SKU, Name, Description string
 	PriceFen               int64
 	Stock                  int
+	Kind                   domain.ProductKind // "" is pickup
 }
 
 // SeedProducts adds products whose SKU is not there yet; it never changes
@@ -23,6 +26,7 @@ func (s *Store) SeedProducts(ctx context.Context, products []ProductSeed) error 
 		for _, p := range products {
 			err := q.SeedProduct(ctx, dbsqlc.SeedProductParams{
 				Sku: p.SKU, Name: p.Name, Description: p.Description, PriceFen: p.PriceFen, Stock: int32(p.Stock),
+				Kind: string(cmp.Or(p.Kind, domain.KindPickup)),
 			})
 			if err != nil {
 				return fmt.Errorf("seed product %s: %w", p.SKU, err)

@@ -13,7 +13,7 @@ import (
 )
 
 const adminListOrders = `-- name: AdminListOrders :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders
 WHERE ($1::text IS NULL OR status = $1::text)
   AND ($2::timestamptz IS NULL OR created_at >= $2::timestamptz)
   AND ($3::timestamptz IS NULL OR created_at < $3::timestamptz)
@@ -77,6 +77,11 @@ func (q *Queries) AdminListOrders(ctx context.Context, arg AdminListOrdersParams
 			&i.NextCheckAt,
 			&i.LastQueryAt,
 			&i.RefundedFen,
+			&i.Kind,
+			&i.Address,
+			&i.Shipment,
+			&i.ReceivedAt,
+			&i.CompletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -89,9 +94,9 @@ func (q *Queries) AdminListOrders(ctx context.Context, arg AdminListOrdersParams
 }
 
 const createProduct = `-- name: CreateProduct :one
-INSERT INTO products (id, sku, name, description, price_fen, stock, active, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id, sku, name, description, price_fen, stock, active, created_at, updated_at
+INSERT INTO products (id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind
 `
 
 type CreateProductParams struct {
@@ -104,6 +109,7 @@ type CreateProductParams struct {
 	Active      bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Kind        string
 }
 
 func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) (Product, error) {
@@ -117,6 +123,7 @@ func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) (P
 		arg.Active,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.Kind,
 	)
 	var i Product
 	err := row.Scan(
@@ -129,6 +136,7 @@ func (q *Queries) CreateProduct(ctx context.Context, arg CreateProductParams) (P
 		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Kind,
 	)
 	return i, err
 }
@@ -158,7 +166,7 @@ func (q *Queries) InsertAudit(ctx context.Context, arg InsertAuditParams) error 
 }
 
 const listCatalog = `-- name: ListCatalog :many
-SELECT id, sku, name, description, price_fen, stock, active, created_at, updated_at FROM products ORDER BY created_at, sku
+SELECT id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind FROM products ORDER BY created_at, sku
 `
 
 func (q *Queries) ListCatalog(ctx context.Context) ([]Product, error) {
@@ -180,6 +188,7 @@ func (q *Queries) ListCatalog(ctx context.Context) ([]Product, error) {
 			&i.Active,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -192,7 +201,7 @@ func (q *Queries) ListCatalog(ctx context.Context) ([]Product, error) {
 }
 
 const lockProduct = `-- name: LockProduct :one
-SELECT id, sku, name, description, price_fen, stock, active, created_at, updated_at FROM products WHERE id = $1 FOR UPDATE
+SELECT id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind FROM products WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockProduct(ctx context.Context, id uuid.UUID) (Product, error) {
@@ -208,6 +217,7 @@ func (q *Queries) LockProduct(ctx context.Context, id uuid.UUID) (Product, error
 		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Kind,
 	)
 	return i, err
 }
@@ -423,9 +433,9 @@ func (q *Queries) ResolveAttention(ctx context.Context, arg ResolveAttentionPara
 
 const saveProduct = `-- name: SaveProduct :one
 UPDATE products SET name = $1, description = $2, price_fen = $3, stock = $4,
-    active = $5, updated_at = $6
-WHERE id = $7
-RETURNING id, sku, name, description, price_fen, stock, active, created_at, updated_at
+    active = $5, updated_at = $6, kind = $7
+WHERE id = $8
+RETURNING id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind
 `
 
 type SaveProductParams struct {
@@ -435,6 +445,7 @@ type SaveProductParams struct {
 	Stock       int32
 	Active      bool
 	UpdatedAt   time.Time
+	Kind        string
 	ID          uuid.UUID
 }
 
@@ -446,6 +457,7 @@ func (q *Queries) SaveProduct(ctx context.Context, arg SaveProductParams) (Produ
 		arg.Stock,
 		arg.Active,
 		arg.UpdatedAt,
+		arg.Kind,
 		arg.ID,
 	)
 	var i Product
@@ -459,6 +471,7 @@ func (q *Queries) SaveProduct(ctx context.Context, arg SaveProductParams) (Produ
 		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Kind,
 	)
 	return i, err
 }

@@ -35,6 +35,7 @@ func (r iteratorForInsertOrderLines) Values() ([]interface{}, error) {
 		r.rows[0].Name,
 		r.rows[0].UnitPriceFen,
 		r.rows[0].Quantity,
+		r.rows[0].Kind,
 	}, nil
 }
 
@@ -43,5 +44,5 @@ func (r iteratorForInsertOrderLines) Err() error {
 }
 
 func (q *Queries) InsertOrderLines(ctx context.Context, arg []InsertOrderLinesParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"order_lines"}, []string{"order_id", "line_no", "product_id", "name", "unit_price_fen", "quantity"}, &iteratorForInsertOrderLines{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"order_lines"}, []string{"order_id", "line_no", "product_id", "name", "unit_price_fen", "quantity", "kind"}, &iteratorForInsertOrderLines{rows: arg})
 }

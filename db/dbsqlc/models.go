@@ -101,6 +101,11 @@ type Order struct {
 	NextCheckAt    *time.Time
 	LastQueryAt    *time.Time
 	RefundedFen    int64
+	Kind           string
+	Address        []byte
+	Shipment       []byte
+	ReceivedAt     *time.Time
+	CompletedAt    *time.Time
 }
 
 type OrderLine struct {
@@ -110,6 +115,7 @@ type OrderLine struct {
 	Name         string
 	UnitPriceFen int64
 	Quantity     int32
+	Kind         string
 }
 
 type PaymentLedger struct {
@@ -126,6 +132,15 @@ type PaymentLedger struct {
 	OutRefundNo   string
 }
 
+type PlatformToken struct {
+	Appid       string
+	AccessToken []byte
+	ExpiresAt   *time.Time
+	FetchedAt   *time.Time
+	ForcedAt    *time.Time
+	Forces      int32
+}
+
 type Product struct {
 	ID          uuid.UUID
 	Sku         string
@@ -136,6 +151,7 @@ type Product struct {
 	Active      bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Kind        string
 }
 
 type Refund struct {

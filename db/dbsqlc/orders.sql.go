@@ -135,7 +135,7 @@ func (q *Queries) FindRefundByKey(ctx context.Context, idempotencyKey *string) (
 }
 
 const getOrder = `-- name: GetOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -163,12 +163,17 @@ func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.NextCheckAt,
 		&i.LastQueryAt,
 		&i.RefundedFen,
+		&i.Kind,
+		&i.Address,
+		&i.Shipment,
+		&i.ReceivedAt,
+		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const getUserOrder = `-- name: GetUserOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1 AND user_id = $2
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1 AND user_id = $2
 `
 
 type GetUserOrderParams struct {
@@ -201,15 +206,21 @@ func (q *Queries) GetUserOrder(ctx context.Context, arg GetUserOrderParams) (Ord
 		&i.NextCheckAt,
 		&i.LastQueryAt,
 		&i.RefundedFen,
+		&i.Kind,
+		&i.Address,
+		&i.Shipment,
+		&i.ReceivedAt,
+		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const insertOrder = `-- name: InsertOrder :exec
 INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
-                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at)
+                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at, kind, address)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10, $10, $11, $12)
+        $8, $9, $10, $10, $11, $12,
+        $13, $14)
 `
 
 type InsertOrderParams struct {
@@ -225,6 +236,8 @@ type InsertOrderParams struct {
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
 	NextCheckAt    *time.Time
+	Kind           string
+	Address        []byte
 }
 
 func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error {
@@ -241,6 +254,8 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 		arg.CreatedAt,
 		arg.ExpiresAt,
 		arg.NextCheckAt,
+		arg.Kind,
+		arg.Address,
 	)
 	return err
 }
@@ -252,6 +267,7 @@ type InsertOrderLinesParams struct {
 	Name         string
 	UnitPriceFen int64
 	Quantity     int32
+	Kind         string
 }
 
 const latestPrepaidOrder = `-- name: LatestPrepaidOrder :one
@@ -268,7 +284,7 @@ func (q *Queries) LatestPrepaidOrder(ctx context.Context) (string, error) {
 }
 
 const listActiveProducts = `-- name: ListActiveProducts :many
-SELECT id, name, description, price_fen, stock
+SELECT id, name, description, price_fen, stock, kind
 FROM products WHERE active
 ORDER BY created_at, sku
 `
@@ -279,6 +295,7 @@ type ListActiveProductsRow struct {
 	Description string
 	PriceFen    int64
 	Stock       int32
+	Kind        string
 }
 
 func (q *Queries) ListActiveProducts(ctx context.Context) ([]ListActiveProductsRow, error) {
@@ -296,6 +313,7 @@ func (q *Queries) ListActiveProducts(ctx context.Context) ([]ListActiveProductsR
 			&i.Description,
 			&i.PriceFen,
 			&i.Stock,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -340,7 +358,7 @@ func (q *Queries) ListDueOrders(ctx context.Context, arg ListDueOrdersParams) ([
 }
 
 const listUserOrders = `-- name: ListUserOrders :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders
 WHERE user_id = $1
   AND ($2::timestamptz IS NULL
        OR (created_at, id) < ($2::timestamptz, $3::uuid))
@@ -391,6 +409,11 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 			&i.NextCheckAt,
 			&i.LastQueryAt,
 			&i.RefundedFen,
+			&i.Kind,
+			&i.Address,
+			&i.Shipment,
+			&i.ReceivedAt,
+			&i.CompletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -403,7 +426,7 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -431,12 +454,17 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.NextCheckAt,
 		&i.LastQueryAt,
 		&i.RefundedFen,
+		&i.Kind,
+		&i.Address,
+		&i.Shipment,
+		&i.ReceivedAt,
+		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const lockOrderByOutTradeNo = `-- name: LockOrderByOutTradeNo :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen FROM orders WHERE out_trade_no = $1 FOR UPDATE
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE out_trade_no = $1 FOR UPDATE
 `
 
 func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
@@ -464,12 +492,17 @@ func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) 
 		&i.NextCheckAt,
 		&i.LastQueryAt,
 		&i.RefundedFen,
+		&i.Kind,
+		&i.Address,
+		&i.Shipment,
+		&i.ReceivedAt,
+		&i.CompletedAt,
 	)
 	return i, err
 }
 
 const orderLines = `-- name: OrderLines :many
-SELECT order_id, product_id, name, unit_price_fen, quantity
+SELECT order_id, product_id, name, unit_price_fen, quantity, kind
 FROM order_lines WHERE order_id = ANY($1::uuid[])
 ORDER BY order_id, line_no
 `
@@ -480,6 +513,7 @@ type OrderLinesRow struct {
 	Name         string
 	UnitPriceFen int64
 	Quantity     int32
+	Kind         string
 }
 
 func (q *Queries) OrderLines(ctx context.Context, orderIds []uuid.UUID) ([]OrderLinesRow, error) {
@@ -497,6 +531,7 @@ func (q *Queries) OrderLines(ctx context.Context, orderIds []uuid.UUID) ([]Order
 			&i.Name,
 			&i.UnitPriceFen,
 			&i.Quantity,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -595,7 +630,7 @@ func (q *Queries) ReleaseStock(ctx context.Context, orderID uuid.UUID) error {
 const reserveStock = `-- name: ReserveStock :one
 UPDATE products SET stock = stock - $1
 WHERE id = $2 AND active AND stock >= $1
-RETURNING id, name, price_fen
+RETURNING id, name, price_fen, kind
 `
 
 type ReserveStockParams struct {
@@ -607,6 +642,7 @@ type ReserveStockRow struct {
 	ID       uuid.UUID
 	Name     string
 	PriceFen int64
+	Kind     string
 }
 
 // Atomic check-and-decrement: the row lock serialises buyers, so stock
@@ -614,7 +650,12 @@ type ReserveStockRow struct {
 func (q *Queries) ReserveStock(ctx context.Context, arg ReserveStockParams) (ReserveStockRow, error) {
 	row := q.db.QueryRow(ctx, reserveStock, arg.Quantity, arg.ID)
 	var i ReserveStockRow
-	err := row.Scan(&i.ID, &i.Name, &i.PriceFen)
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PriceFen,
+		&i.Kind,
+	)
 	return i, err
 }
 
@@ -623,8 +664,9 @@ UPDATE orders SET status = $1, close_to = $2,
     prepay_id = $3, prepay_issued_at = $4,
     transaction_id = $5, paid_at = $6,
     check_attempts = $7, next_check_at = $8,
-    last_query_at = $9, refunded_fen = $10, updated_at = $11
-WHERE id = $12
+    last_query_at = $9, refunded_fen = $10, updated_at = $11,
+    shipment = $12, received_at = $13, completed_at = $14
+WHERE id = $15
 `
 
 type SaveOrderStateParams struct {
@@ -639,6 +681,9 @@ type SaveOrderStateParams struct {
 	LastQueryAt    *time.Time
 	RefundedFen    int64
 	UpdatedAt      time.Time
+	Shipment       []byte
+	ReceivedAt     *time.Time
+	CompletedAt    *time.Time
 	ID             uuid.UUID
 }
 
@@ -655,6 +700,9 @@ func (q *Queries) SaveOrderState(ctx context.Context, arg SaveOrderStateParams) 
 		arg.LastQueryAt,
 		arg.RefundedFen,
 		arg.UpdatedAt,
+		arg.Shipment,
+		arg.ReceivedAt,
+		arg.CompletedAt,
 		arg.ID,
 	)
 	return err
@@ -710,8 +758,8 @@ func (q *Queries) SaveRefund(ctx context.Context, arg SaveRefundParams) error {
 }
 
 const seedProduct = `-- name: SeedProduct :exec
-INSERT INTO products (sku, name, description, price_fen, stock)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO products (sku, name, description, price_fen, stock, kind)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (sku) DO NOTHING
 `
 
@@ -721,6 +769,7 @@ type SeedProductParams struct {
 	Description string
 	PriceFen    int64
 	Stock       int32
+	Kind        string
 }
 
 // Demo catalog for emulator mode; an existing sku is left as it is.
@@ -731,6 +780,7 @@ func (q *Queries) SeedProduct(ctx context.Context, arg SeedProductParams) error 
 		arg.Description,
 		arg.PriceFen,
 		arg.Stock,
+		arg.Kind,
 	)
 	return err
 }

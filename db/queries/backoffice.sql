@@ -31,8 +31,8 @@ RETURNING *;
 SELECT * FROM products ORDER BY created_at, sku;
 
 -- name: CreateProduct :one
-INSERT INTO products (id, sku, name, description, price_fen, stock, active, created_at, updated_at)
-VALUES (@id, @sku, @name, @description, @price_fen, @stock, @active, @created_at, @updated_at)
+INSERT INTO products (id, sku, name, description, price_fen, stock, active, created_at, updated_at, kind)
+VALUES (@id, @sku, @name, @description, @price_fen, @stock, @active, @created_at, @updated_at, @kind)
 RETURNING *;
 
 -- name: LockProduct :one
@@ -40,7 +40,7 @@ SELECT * FROM products WHERE id = @id FOR UPDATE;
 
 -- name: SaveProduct :one
 UPDATE products SET name = @name, description = @description, price_fen = @price_fen, stock = @stock,
-    active = @active, updated_at = @updated_at
+    active = @active, updated_at = @updated_at, kind = @kind
 WHERE id = @id
 RETURNING *;
 

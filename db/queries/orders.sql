@@ -1,12 +1,12 @@
 -- name: ListActiveProducts :many
-SELECT id, name, description, price_fen, stock
+SELECT id, name, description, price_fen, stock, kind
 FROM products WHERE active
 ORDER BY created_at, sku;
 
 -- name: SeedProduct :exec
 -- Demo catalog for emulator mode; an existing sku is left as it is.
-INSERT INTO products (sku, name, description, price_fen, stock)
-VALUES (@sku, @name, @description, @price_fen, @stock)
+INSERT INTO products (sku, name, description, price_fen, stock, kind)
+VALUES (@sku, @name, @description, @price_fen, @stock, @kind)
 ON CONFLICT (sku) DO NOTHING;
 
 -- name: ReserveStock :one
@@ -14,7 +14,7 @@ ON CONFLICT (sku) DO NOTHING;
 -- never goes below zero and never oversells.
 UPDATE products SET stock = stock - @quantity
 WHERE id = @id AND active AND stock >= @quantity
-RETURNING id, name, price_fen;
+RETURNING id, name, price_fen, kind;
 
 -- name: ProductIsActive :one
 SELECT EXISTS (SELECT 1 FROM products WHERE id = @id AND active);
@@ -48,13 +48,14 @@ WHERE user_id = @user_id AND idempotency_key = @idempotency_key;
 
 -- name: InsertOrder :exec
 INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
-                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at)
+                    idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at, kind, address)
 VALUES (@id, @user_id, @payer_openid, @out_trade_no, @status, @description, @total_fen,
-        sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at, sqlc.narg(next_check_at));
+        sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at, sqlc.narg(next_check_at),
+        @kind, sqlc.narg(address));
 
 -- name: InsertOrderLines :copyfrom
-INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity)
-VALUES (@order_id, @line_no, @product_id, @name, @unit_price_fen, @quantity);
+INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity, kind)
+VALUES (@order_id, @line_no, @product_id, @name, @unit_price_fen, @quantity, @kind);
 
 -- name: GetUserOrder :one
 SELECT * FROM orders WHERE id = @id AND user_id = @user_id;
@@ -69,7 +70,7 @@ SELECT * FROM orders WHERE id = @id FOR UPDATE;
 SELECT * FROM orders WHERE out_trade_no = @out_trade_no FOR UPDATE;
 
 -- name: OrderLines :many
-SELECT order_id, product_id, name, unit_price_fen, quantity
+SELECT order_id, product_id, name, unit_price_fen, quantity, kind
 FROM order_lines WHERE order_id = ANY(@order_ids::uuid[])
 ORDER BY order_id, line_no;
 
@@ -78,7 +79,8 @@ UPDATE orders SET status = @status, close_to = sqlc.narg(close_to),
     prepay_id = sqlc.narg(prepay_id), prepay_issued_at = sqlc.narg(prepay_issued_at),
     transaction_id = sqlc.narg(transaction_id), paid_at = sqlc.narg(paid_at),
     check_attempts = @check_attempts, next_check_at = sqlc.narg(next_check_at),
-    last_query_at = sqlc.narg(last_query_at), refunded_fen = @refunded_fen, updated_at = @updated_at
+    last_query_at = sqlc.narg(last_query_at), refunded_fen = @refunded_fen, updated_at = @updated_at,
+    shipment = sqlc.narg(shipment), received_at = sqlc.narg(received_at), completed_at = sqlc.narg(completed_at)
 WHERE id = @id;
 
 -- name: ListUserOrders :many
