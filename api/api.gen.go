@@ -6035,10 +6035,11 @@ var swaggerSpec = []string{
 	"/b5N0mUAYR0WIZf2IEHgT9BAt11Pd3XsbeQ1oHNKV8YAXjiGMVrrpJQjzMtLyh2Zr6rsNnDVZPISmZFE",
 	"Kl2En7rq8MSVfzIdtFlmt2MMzBO2tJliKhiKmVzilFjazZy7baSNpEgVFhClZVYEwPkKhSWojUSqgdxc",
 	"GPD5EVgJPBkObR8/TTLzkaQYjzKVkZZ14RqDxGxaljE/bSBEWzPAzo0bBXifdbe1NEtDzDRlJlyvKCsr",
-	"NPsQ7yMLbEsCWCW1qohfd3Hy/Q8TT1yJaXCbLibxrsZ6pcq7KcwBh0iuQDtb+8UECh6UL9QjDv3K6Tbg",
-	"EC+lyWG7oHNGslxUyjifHB4mMqLJTCp98tngswGyGrvoNVNTrag2Fy6sQPVL9yp6std9tueZHDNzNDKL",
-	"ZkxpjHM0NB/bU9gSYZk/mI0XWx/u27X7LP279qhbKxVRExvBs4qVC718PafaeeNZrFofDhjbGAsAegK5",
-	"Gcxl79VL7ve8cYt77jR7uCvl5Lv14vKmVvwp2WUmE0B68/bm/wcAAP//",
+	"NPsQ7yMLbEsCWCW1qohfd3Hy/Q8TT1yJaXCbLibxrsZ6pcq7MeaAwzRv5AuNNYT4VFCd14os7lgXR/MF",
+	"U7YNbnvs8I6DYR/dvQZ6W9l1SleHSKRBJ137xYRHHpQv1OMs/XrxNswSQbHJTb2gc0ayXFSKV58cHiYy",
+	"oslMKn3y2eCzATJYe1VrBrZaKXEuXDCF6pdHgv77dU/1eSbHzACEzKIZUxqjOw2nw6YctjBa5g9mo+TW",
+	"h/t2DYpLr7YFsNb6TNREhPCsYttD32bPKbTeeJaWrA8H7HyMZQ89NcQM5nIW640Get64xT13mv36lSL6",
+	"3XpJfVMh/5TsMpMJm715e/P/AwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

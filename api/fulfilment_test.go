@@ -201,3 +201,37 @@ func TestAnUploadWaitsForWeChatToKnowThePayment(t *testing.T) {
 		t.Fatalf("a person asked too early: %v", got)
 	}
 }
+
+func TestWeChatsPushesAreHintsConfirmedWithGetOrder(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	token, co, txn := h.shippedOrder()
+	if err := h.upload.Execute(ctx, co.Order.Id); err != nil {
+		t.Fatal(err)
+	}
+	// The buyer confirms in WeChat: WeChat pushes, the server asks
+	// get_order, and the order is received without the buyer's app.
+	if _, err := h.emu.ConfirmReceipt(txn); err != nil {
+		t.Fatal(err)
+	}
+	h.awaitStatus(token, co.Order.Id, api.Received)
+	if _, err := h.emu.SettleOrder(txn); err != nil {
+		t.Fatal(err)
+	}
+	h.awaitStatus(token, co.Order.Id, api.Completed)
+	for _, p := range h.emu.Pushes() {
+		if !p.Delivered {
+			t.Fatalf("a push not answered success: %+v", p)
+		}
+	}
+	// A push that is not WeChat's is refused and changes nothing.
+	res := h.do("POST", "/v1/wechat/push?signature=0&timestamp=1&nonce=2&encrypt_type=aes&msg_signature=00", "", map[string]string{"ToUserName": "gh_x", "Encrypt": "AAAA"}, nil)
+	if res.StatusCode != 401 {
+		t.Fatalf("forged push: %d", res.StatusCode)
+	}
+	// The admin console's URL check.
+	v, err := h.emu.VerifyPushURL(ctx)
+	if err != nil || !v.OK {
+		t.Fatalf("URL check: %+v %v", v, err)
+	}
+}

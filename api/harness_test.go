@@ -93,9 +93,14 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	}
 	orderPolicy := domain.OrderPolicy{TTL: hc.orderTTL, PrepayReuse: hc.prepayReuse}
 	keys := payKeys()
-	emu, err := emulator.New(emulator.Config{AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{
-		Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001, PrepayIDValidity: hc.prepayIDValidity,
-	}, Shipping: emulator.ShippingConfig{SyncDelay: cmp.Or(hc.shippingSync, -1)}})
+	// The notify_url and the push URL must be known before the server
+	// starts: listen first.
+	srv := httptest.NewUnstartedServer(nil)
+	emu, err := emulator.New(emulator.Config{Push: &emulator.PushConfig{URL: "http://" + srv.Listener.Addr().String() + "/v1/wechat/push",
+		Token: testPushToken, EncodingAESKey: testPushAESKey},
+		AppID: "wxapitest", Secret: "apitest-secret", Pay: &emulator.PayConfig{
+			Keys: keys, AllowHTTPNotify: true, TimeScale: 0.0001, PrepayIDValidity: hc.prepayIDValidity,
+		}, Shipping: emulator.ShippingConfig{SyncDelay: cmp.Or(hc.shippingSync, -1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +131,6 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	tokens := token.NewOpaque()
 
-	// The notify_url must be known before the server starts: listen first.
-	srv := httptest.NewUnstartedServer(nil)
 	pay, err := wechat.NewPay(wechat.PayConfig{
 		BaseURL: emuSrv.URL, AppID: "wxapitest", MchID: keys.MchID,
 		MchCertSerial: keys.MchCertSerial, MchPrivateKey: keys.MchPrivateKey, APIv3Key: keys.APIv3Key,
@@ -160,12 +163,13 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	shipping := wechat.NewShipping(platform, keys.MchID)
+	receipt := domain.NewConfirmReceipt(store, shipping, clk.Now, log)
 	server := api.NewServer(login, logout, store, store,
 		domain.NewPlaceOrder(store, pay, clk.Now, orderPolicy, policy),
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
 		domain.NewCancelOrder(store, pay, confirm, clk.Now),
 		refresh, operate, store,
-		store.Ping, domain.NewConfirmReceipt(store, shipping, clk.Now))
+		store.Ping, receipt)
 	opKey, opEntry, _, err := token.MintOperatorKey("test-ops")
 	if err != nil {
 		t.Fatal(err)
@@ -174,8 +178,12 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	opener, err := wechat.NewPush(wechat.PushConfig{Token: testPushToken, EncodingAESKey: testPushAESKey, AppID: "wxapitest"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := api.NewHandler(server, authn, operators, api.NewNotifyHandler(pay, confirm, log),
-		api.NewRefundNotifyHandler(pay, confirmRefund, confirm, log), monitor, api.AccessLogAll, log)
+		api.NewRefundNotifyHandler(pay, confirmRefund, confirm, log), api.NewPushHandler(opener, receipt, log), monitor, api.AccessLogAll, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +202,12 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}
 }
+
+// The message push settings the emulator pushes with.
+const (
+	testPushToken  = "apitestPush"
+	testPushAESKey = "apitestPushEncodingAESKey0123456789abcdefgh"
+)
 
 // payKeys are generated once per package run: RSA key generation is slow.
 var payKeys = sync.OnceValue(func() emulator.PayKeys {

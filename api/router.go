@@ -40,7 +40,7 @@ const (
 )
 
 func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier, notify *NotifyHandler, refundNotify *RefundNotifyHandler,
-	obs Observer, access AccessLog, log *slog.Logger,
+	push *PushHandler, obs Observer, access AccessLog, log *slog.Logger,
 ) (http.Handler, error) {
 	errs := errorResponder{log: log}
 	validate, err := validator(auth, operators, errs)
@@ -79,6 +79,7 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 	r.Handle("/console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	r.Method(http.MethodPost, "/v1/wechatpay/notify", notify)
 	r.Method(http.MethodPost, "/v1/wechatpay/refund-notify", refundNotify)
+	r.Handle("/v1/wechat/push", push)
 	r.Group(func(r chi.Router) {
 		r.Use(withSessionSlot, validate, refuseNUL)
 		HandlerWithOptions(strict, ChiServerOptions{

@@ -33,11 +33,20 @@ type Server struct {
 	ready       ReadinessCheck
 	receipt     *domain.ConfirmReceipt
 	draining    atomic.Bool
+	holding     atomic.Bool
 }
 
 // Drain makes readiness fail from now on, so that load balancers stop
 // sending new requests before the listener closes (graceful shutdown).
 func (s *Server) Drain() { s.draining.Store(true) }
+
+// Hold makes readiness fail until Release: the listener serves while the
+// rest of the service is still starting (the jobs, the demo catalog), and
+// a load balancer must not send it work before it has started.
+func (s *Server) Hold() { s.holding.Store(true) }
+
+// Release ends Hold: the service has started.
+func (s *Server) Release() { s.holding.Store(false) }
 
 var _ StrictServerInterface = (*Server)(nil)
 
@@ -57,6 +66,11 @@ func (s *Server) GetHealth(context.Context, GetHealthRequestObject) (GetHealthRe
 }
 
 func (s *Server) GetReadiness(ctx context.Context, _ GetReadinessRequestObject) (GetReadinessResponseObject, error) {
+	if s.holding.Load() {
+		p := newProblem(http.StatusServiceUnavailable, ProblemCodeNotReady, "The server is starting.")
+		retry := 1
+		return GetReadiness503ApplicationProblemPlusJSONResponse{ServiceUnavailableApplicationProblemPlusJSONResponse{Body: p, Headers: ServiceUnavailableResponseHeaders{RetryAfter: &retry}}}, nil
+	}
 	if s.draining.Load() {
 		p := newProblem(http.StatusServiceUnavailable, ProblemCodeNotReady, "The server is shutting down.")
 		return GetReadiness503ApplicationProblemPlusJSONResponse{ServiceUnavailableApplicationProblemPlusJSONResponse{Body: p}}, nil

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"reflect"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -70,6 +71,15 @@ type Config struct {
 	ReconcileMaxAttempts int `env:"RECONCILE_MAX_ATTEMPTS" envDefault:"10"`
 	// RefusalsPerMinute bounds the ledger rows refused notifications add.
 	RefusalsPerMinute int `env:"LEDGER_REFUSALS_PER_MINUTE" envDefault:"120"`
+	// WeChatPushToken and WeChatPushAESKey are the message push (消息推送)
+	// settings of the mini-program's admin console: the Token and the
+	// EncodingAESKey (43 characters, safe mode). Unset, the push URL
+	// answers 404.
+	WeChatPushToken  string `env:"WECHAT_PUSH_TOKEN"`
+	WeChatPushAESKey string `env:"WECHAT_PUSH_AES_KEY"`
+	// MsgJumpPath is the mini-program page WeChat's shipping messages open
+	// (set_msg_jump_path, set at start-up).
+	MsgJumpPath string `env:"WECHAT_MSG_JUMP_PATH" envDefault:"pages/order-detail/index"`
 	// BillCheckAt is when (hh:mm, Beijing time) the day before is
 	// reconciled with WeChat Pay's trade bill, made from 9:00.
 	BillCheckAt string `env:"BILL_CHECK_AT" envDefault:"10:30"`
@@ -230,6 +240,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		if cfg.WeChatPayAPIBase == "" {
 			cfg.WeChatPayAPIBase = "http://" + cfg.EmulatorAddr
 		}
+		if cfg.WeChatPushToken == "" && cfg.WeChatPushAESKey == "" {
+			cfg.WeChatPushToken, cfg.WeChatPushAESKey = emulatorPushToken, emulatorPushAESKey
+		}
 		if cfg.WeChatPayMchID == "" {
 			cfg.WeChatPayMchID = emulatorMchID
 		}
@@ -291,6 +304,10 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: ACCESS_LOG must be all, errors or off, not %q", cfg.AccessLog)
 	}
+	if (cfg.WeChatPushToken == "") != (cfg.WeChatPushAESKey == "") || cfg.WeChatPushToken != "" &&
+		(!pushToken.MatchString(cfg.WeChatPushToken) || !pushAESKey.MatchString(cfg.WeChatPushAESKey)) {
+		return Config{}, errors.New("config: WECHAT_PUSH_TOKEN (3 to 32 letters and digits) and WECHAT_PUSH_AES_KEY (43 letters and digits) go together, as the admin console's message push settings")
+	}
 	if _, err := cfg.billAt(); err != nil {
 		return Config{}, err
 	}
@@ -334,6 +351,17 @@ func (c Config) jobsConfig() jobs.Config {
 	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll,
 		BillAt: at, BillCatchUp: c.BillCatchUpDays}
 }
+
+// The emulator's message push settings (no secret: the emulator is local).
+const (
+	emulatorPushToken  = "wxmpEmulatorPush"
+	emulatorPushAESKey = "wxmpEmulatorPushEncodingAESKey0123456789abc"
+)
+
+var (
+	pushToken  = regexp.MustCompile(`^[0-9A-Za-z]{3,32}$`)
+	pushAESKey = regexp.MustCompile(`^[0-9A-Za-z]{43}$`)
+)
 
 // billAt is BILL_CHECK_AT as the time after Beijing midnight.
 func (c Config) billAt() (time.Duration, error) {

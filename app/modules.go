@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,7 +49,13 @@ func serviceOptions(cfg Config, log *slog.Logger) fx.Option {
 	if cfg.WeChatMode == modeEmulator {
 		opts = append(opts, fx.Invoke(seedDemoCatalog, checkEmulatorKnowsOrders))
 	}
+	// Last: readiness reports ready once every other start hook has run.
+	opts = append(opts, fx.Invoke(releaseReadiness))
 	return fx.Options(opts...)
+}
+
+func releaseReadiness(lc fx.Lifecycle, server *api.Server) {
+	lc.Append(fx.StartHook(server.Release))
 }
 
 var storageModule = fx.Module("storage",
@@ -73,6 +80,24 @@ var wechatModule = fx.Module("wechat",
 			fx.As(new(domain.WeChatRefunds)), fx.As(new(api.RefundNotificationVerifier)), fx.As(new(domain.WeChatBills))),
 	),
 )
+
+// setMsgJumpPath points WeChat's shipping messages at the order page, in
+// the background at start: a WeChat that does not answer must not keep the
+// service from serving, and the next start sets it again.
+func setMsgJumpPath(lc fx.Lifecycle, p *wechat.Platform, cfg Config, log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			go func() {
+				if err := p.SetMsgJumpPath(ctx, cfg.MsgJumpPath); err != nil && ctx.Err() == nil {
+					log.Warn("could not set the page WeChat's shipping messages open", "path", cfg.MsgJumpPath, "err", err)
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error { cancel(); return nil },
+	})
+}
 
 var domainModule = fx.Module("domain",
 	fx.Provide(
@@ -108,11 +133,11 @@ var domainModule = fx.Module("domain",
 
 var jobsModule = fx.Module("jobs",
 	fx.Provide(func(c Config) jobs.Config { return c.jobsConfig() }),
-	fx.Invoke(runJobs),
+	fx.Invoke(runJobs, setMsgJumpPath),
 )
 
 var httpModule = fx.Module("http",
-	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewRefundNotifyHandler, api.NewHandler,
+	fx.Provide(api.NewServer, api.NewNotifyHandler, api.NewRefundNotifyHandler, api.NewHandler, api.NewPushHandler, newPushOpener,
 		fx.Annotate(newOperatorKeys, fx.As(new(api.OperatorVerifier))),
 		func(c Config) api.AccessLog { return api.AccessLog(c.AccessLog) }),
 	fx.Invoke(serveHTTP),
@@ -267,6 +292,15 @@ func newSealer(cfg Config) (*postgres.Sealer, error) {
 	return postgres.NewSealer(key)
 }
 
+// newPushOpener checks WeChat's pushes with the admin console's settings;
+// nil (the push URL answers 404) when none are configured.
+func newPushOpener(cfg Config) (api.PushOpener, error) {
+	if cfg.WeChatPushToken == "" {
+		return nil, nil
+	}
+	return wechat.NewPush(wechat.PushConfig{Token: cfg.WeChatPushToken, EncodingAESKey: cfg.WeChatPushAESKey, AppID: cfg.WeChatAppID})
+}
+
 // newPlatform is WeChat's server API client, with the access_token shared
 // through the database; every call goes to WECHAT_API_BASE.
 func newPlatform(cfg Config, store *postgres.Store, m *metrics.Metrics, log *slog.Logger) (*wechat.Platform, error) {
@@ -294,6 +328,7 @@ func serveHTTP(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, h http.Handler, se
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	server.Hold() // until every start hook has run (releaseReadiness)
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -336,6 +371,11 @@ func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger
 		// make run serves plain HTTP locally, so the emulator must accept an
 		// http:// notify_url, which real WeChat Pay never would.
 		emuCfg.Pay = &emulator.PayConfig{Keys: *cfg.emulatorKeys, AllowHTTPNotify: true}
+	}
+	if cfg.WeChatPushToken != "" {
+		// WeChat's events (shipping, receipt, settlement) go to the service.
+		emuCfg.Push = &emulator.PushConfig{URL: strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechat/push",
+			Token: cfg.WeChatPushToken, EncodingAESKey: cfg.WeChatPushAESKey}
 	}
 	emu, err := emulator.New(emuCfg)
 	if err != nil {

@@ -58,6 +58,8 @@ type Orders interface {
 	FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*Order, error)
 	// GetOrder returns any order (for jobs), or ErrNotFound.
 	GetOrder(ctx context.Context, orderID uuid.UUID) (*Order, error)
+	// OrderByOutTradeNo returns the order WeChat knows by outTradeNo, or ErrNotFound.
+	OrderByOutTradeNo(ctx context.Context, outTradeNo string) (*Order, error)
 	// ListOrders returns the user's orders, newest first, after the cursor (nil: from the newest).
 	ListOrders(ctx context.Context, userID uuid.UUID, after *OrderCursor, limit int) ([]*Order, error)
 	// UpdateOrder locks the order, lets change decide, and saves the result

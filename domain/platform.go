@@ -30,3 +30,19 @@ type PlatformTokens interface {
 	// others wait, then find the token it stored.
 	RenewToken(ctx context.Context, appID string, renew func(ctx context.Context, stored PlatformToken) (PlatformToken, error)) (PlatformToken, error)
 }
+
+// PlatformEvent is a push from WeChat (消息推送) whose signature has been
+// checked and which has been opened. Events are hints: what they say is
+// confirmed with WeChat's API before anything moves.
+type PlatformEvent struct {
+	Event         string // e.g. trade_manage_order_settlement
+	TransactionID string
+	OutTradeNo    string // merchant_trade_no
+	At            time.Time
+}
+
+// Events of WeChat's order shipping management.
+const (
+	EventOrderSettlement = "trade_manage_order_settlement" // shipped, receipt confirmed, or settled
+	EventRemindShipping  = "trade_manage_remind_shipping"  // paid 48 h ago and not shipped
+)

@@ -139,10 +139,37 @@ type ConfirmReceipt struct {
 	orders   Orders
 	shipping WeChatShipping
 	now      Clock
+	log      *slog.Logger
 }
 
-func NewConfirmReceipt(orders Orders, shipping WeChatShipping, now Clock) *ConfirmReceipt {
-	return &ConfirmReceipt{orders: orders, shipping: shipping, now: now}
+func NewConfirmReceipt(orders Orders, shipping WeChatShipping, now Clock, log *slog.Logger) *ConfirmReceipt {
+	return &ConfirmReceipt{orders: orders, shipping: shipping, now: now, log: log}
+}
+
+// FromPush takes a push from WeChat's shipping management as the hint it
+// is: the order it names is asked about (get_order), and WeChat's answer
+// applied; a repeat, a push out of order, or one about an order we do not
+// have changes nothing.
+func (c *ConfirmReceipt) FromPush(ctx context.Context, ev PlatformEvent) error {
+	switch ev.Event {
+	case EventOrderSettlement:
+	case EventRemindShipping:
+		c.log.WarnContext(ctx, "WeChat reminds: an order paid 48 hours ago is not shipped; the buyer's money stays frozen",
+			"out_trade_no", ev.OutTradeNo, "transaction_id", ev.TransactionID)
+		return nil
+	default:
+		return nil // not an event of ours
+	}
+	o, err := c.orders.OrderByOutTradeNo(ctx, ev.OutTradeNo)
+	if errors.Is(err, ErrNotFound) || err == nil && o.TransactionID() != ev.TransactionID {
+		c.log.WarnContext(ctx, "a shipping push about no order of ours", "out_trade_no", ev.OutTradeNo, "transaction_id", ev.TransactionID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.refresh(ctx, o)
+	return err
 }
 
 // Execute refreshes the buyer's order from WeChat's shipping state and

@@ -182,6 +182,10 @@ func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order,
 	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) { return q.GetOrder(ctx, orderID) })
 }
 
+func (s *Store) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (*domain.Order, error) {
+	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) { return q.GetOrderByOutTradeNo(ctx, outTradeNo) })
+}
+
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
 	ids, err := s.q.ListDueOrders(ctx, dbsqlc.ListDueOrdersParams{Now: &now, MaxRows: int32(limit)})
 	if err != nil {

@@ -360,3 +360,9 @@ func (p *Platform) TradeManaged(ctx context.Context) (bool, error) {
 	err := p.call(ctx, "is_trade_managed", "wxa/sec/order/is_trade_managed", map[string]string{"appid": p.appID}, &r)
 	return r.IsTradeManaged, err
 }
+
+// SetMsgJumpPath says which page of the mini-program WeChat's shipping
+// messages open; setting it again is harmless.
+func (p *Platform) SetMsgJumpPath(ctx context.Context, path string) error {
+	return p.call(ctx, "set_msg_jump_path", "wxa/sec/order/set_msg_jump_path", map[string]string{"path": path}, nil)
+}

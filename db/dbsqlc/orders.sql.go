@@ -172,6 +172,44 @@ func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 	return i, err
 }
 
+const getOrderByOutTradeNo = `-- name: GetOrderByOutTradeNo :one
+SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE out_trade_no = $1
+`
+
+func (q *Queries) GetOrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
+	row := q.db.QueryRow(ctx, getOrderByOutTradeNo, outTradeNo)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.OutTradeNo,
+		&i.Status,
+		&i.Description,
+		&i.TotalFen,
+		&i.PrepayID,
+		&i.TransactionID,
+		&i.IdempotencyKey,
+		&i.RequestHash,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ExpiresAt,
+		&i.PaidAt,
+		&i.PayerOpenid,
+		&i.CloseTo,
+		&i.PrepayIssuedAt,
+		&i.CheckAttempts,
+		&i.NextCheckAt,
+		&i.LastQueryAt,
+		&i.RefundedFen,
+		&i.Kind,
+		&i.Address,
+		&i.Shipment,
+		&i.ReceivedAt,
+		&i.CompletedAt,
+	)
+	return i, err
+}
+
 const getUserOrder = `-- name: GetUserOrder :one
 SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1 AND user_id = $2
 `

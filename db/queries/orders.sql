@@ -138,3 +138,6 @@ SELECT id, order_id, request_hash FROM refunds WHERE idempotency_key = @idempote
 -- The newest order WeChat Pay was asked to prepay (emulator mode's start-up
 -- check that the emulator still knows it).
 SELECT out_trade_no FROM orders WHERE prepay_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: GetOrderByOutTradeNo :one
+SELECT * FROM orders WHERE out_trade_no = @out_trade_no;
