@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -245,4 +246,41 @@ func (s *Server) AdminShipOrder(ctx context.Context, req AdminShipOrderRequestOb
 		return nil, err
 	}
 	return AdminShipOrder200JSONResponse(withRefunds(orderOut(o), o)), nil
+}
+
+func (s *Server) AdminGetPlatform(ctx context.Context, _ AdminGetPlatformRequestObject) (AdminGetPlatformResponseObject, error) {
+	if _, err := operatorFrom(ctx); err != nil {
+		return nil, err
+	}
+	st, err := s.operate.PlatformStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return AdminGetPlatform200JSONResponse(PlatformStatus{Token: tokenOut(st.Token), TradeManaged: st.TradeManaged}), nil
+}
+
+func (s *Server) AdminForceToken(ctx context.Context, _ AdminForceTokenRequestObject) (AdminForceTokenResponseObject, error) {
+	op, err := operatorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.operate.ForceToken(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	return AdminForceToken200JSONResponse(tokenOut(t)), nil
+}
+
+func tokenOut(t domain.PlatformToken) TokenStatus {
+	out := TokenStatus{ForcesToday: t.Forces}
+	for _, f := range []struct {
+		at  time.Time
+		dst **time.Time
+	}{{t.ExpiresAt, &out.ExpiresAt}, {t.FetchedAt, &out.FetchedAt}, {t.ForcedAt, &out.ForcedAt}} {
+		if !f.at.IsZero() {
+			at := f.at
+			*f.dst = &at
+		}
+	}
+	return out
 }

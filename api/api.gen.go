@@ -403,6 +403,7 @@ const (
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeRefundTooLarge       ProblemCode = "refund_too_large"
 	ProblemCodeSkuTaken             ProblemCode = "sku_taken"
+	ProblemCodeTokenForceLimited    ProblemCode = "token_force_limited"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
 	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
 	ProblemCodeUserBlocked          ProblemCode = "user_blocked"
@@ -449,6 +450,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeRefundTooLarge:
 		return true
 	case ProblemCodeSkuTaken:
+		return true
+	case ProblemCodeTokenForceLimited:
 		return true
 	case ProblemCodeUnauthorized:
 		return true
@@ -1059,6 +1062,12 @@ type PlaceOrderRequest struct {
 	Items   []OrderItemRequest `json:"items"`
 }
 
+// PlatformStatus defines model for PlatformStatus.
+type PlatformStatus struct {
+	Token        TokenStatus `json:"token"`
+	TradeManaged *bool       `json:"trade_managed,omitempty"`
+}
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Code Stable, machine-readable error code. New codes may be added.
@@ -1202,6 +1211,16 @@ type ShippingAddress struct {
 	Phone      string  `json:"phone"`
 	PostalCode *string `json:"postal_code,omitempty"`
 	Province   string  `json:"province"`
+}
+
+// TokenStatus defines model for TokenStatus.
+type TokenStatus struct {
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	FetchedAt *time.Time `json:"fetched_at,omitempty"`
+	ForcedAt  *time.Time `json:"forced_at,omitempty"`
+
+	// ForcesToday Forced refreshes on the Beijing day of the last one (WeChat allows 20).
+	ForcesToday int `json:"forces_today"`
 }
 
 // User defines model for User.
@@ -1383,6 +1402,12 @@ type ServerInterface interface {
 	// AdminShipOrder Ship a paid order, or ship it again once (operator)
 	// (POST /admin/v1/orders/{orderId}/ship)
 	AdminShipOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// AdminGetPlatform The platform's access_token and whether WeChat manages the trades (operator)
+	// (GET /admin/v1/platform)
+	AdminGetPlatform(w http.ResponseWriter, r *http.Request)
+	// AdminForceToken Force a new access_token (operator)
+	// (POST /admin/v1/platform/token/refresh)
+	AdminForceToken(w http.ResponseWriter, r *http.Request)
 	// AdminListProducts Every product, also those not for sale (operator)
 	// (GET /admin/v1/products)
 	AdminListProducts(w http.ResponseWriter, r *http.Request)
@@ -1494,6 +1519,18 @@ func (_ Unimplemented) AdminRefundOrder(w http.ResponseWriter, r *http.Request, 
 // AdminShipOrder Ship a paid order, or ship it again once (operator)
 // (POST /admin/v1/orders/{orderId}/ship)
 func (_ Unimplemented) AdminShipOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetPlatform The platform's access_token and whether WeChat manages the trades (operator)
+// (GET /admin/v1/platform)
+func (_ Unimplemented) AdminGetPlatform(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminForceToken Force a new access_token (operator)
+// (POST /admin/v1/platform/token/refresh)
+func (_ Unimplemented) AdminForceToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1975,6 +2012,34 @@ func (siw *ServerInterfaceWrapper) AdminShipOrder(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdminShipOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetPlatform operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetPlatform(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetPlatform(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminForceToken operation middleware
+func (siw *ServerInterfaceWrapper) AdminForceToken(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminForceToken(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2589,6 +2654,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/admin/v1/bills/{day}/run", wrapper.AdminRunBillDay)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/platform", wrapper.AdminGetPlatform)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/platform/token/refresh", wrapper.AdminForceToken)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/attention", wrapper.AdminListAttention)
@@ -3403,6 +3474,147 @@ func (response AdminShipOrder500ApplicationProblemPlusJSONResponse) VisitAdminSh
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetPlatformRequestObject struct {
+}
+
+type AdminGetPlatformResponseObject interface {
+	VisitAdminGetPlatformResponse(w http.ResponseWriter) error
+}
+
+type AdminGetPlatform200JSONResponse PlatformStatus
+
+func (response AdminGetPlatform200JSONResponse) VisitAdminGetPlatformResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetPlatform401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetPlatform401ApplicationProblemPlusJSONResponse) VisitAdminGetPlatformResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetPlatform500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminGetPlatform500ApplicationProblemPlusJSONResponse) VisitAdminGetPlatformResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminForceTokenRequestObject struct {
+}
+
+type AdminForceTokenResponseObject interface {
+	VisitAdminForceTokenResponse(w http.ResponseWriter) error
+}
+
+type AdminForceToken200JSONResponse TokenStatus
+
+func (response AdminForceToken200JSONResponse) VisitAdminForceTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminForceToken401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminForceToken401ApplicationProblemPlusJSONResponse) VisitAdminForceTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminForceToken409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminForceToken409ApplicationProblemPlusJSONResponse) VisitAdminForceTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminForceToken500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminForceToken500ApplicationProblemPlusJSONResponse) VisitAdminForceTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminForceToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response AdminForceToken503ApplicationProblemPlusJSONResponse) VisitAdminForceTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5017,6 +5229,12 @@ type StrictServerInterface interface {
 	// AdminShipOrder Ship a paid order, or ship it again once (operator)
 	// (POST /admin/v1/orders/{orderId}/ship)
 	AdminShipOrder(ctx context.Context, request AdminShipOrderRequestObject) (AdminShipOrderResponseObject, error)
+	// AdminGetPlatform The platform's access_token and whether WeChat manages the trades (operator)
+	// (GET /admin/v1/platform)
+	AdminGetPlatform(ctx context.Context, request AdminGetPlatformRequestObject) (AdminGetPlatformResponseObject, error)
+	// AdminForceToken Force a new access_token (operator)
+	// (POST /admin/v1/platform/token/refresh)
+	AdminForceToken(ctx context.Context, request AdminForceTokenRequestObject) (AdminForceTokenResponseObject, error)
 	// AdminListProducts Every product, also those not for sale (operator)
 	// (GET /admin/v1/products)
 	AdminListProducts(ctx context.Context, request AdminListProductsRequestObject) (AdminListProductsResponseObject, error)
@@ -5361,6 +5579,54 @@ func (sh *strictHandler) AdminShipOrder(w http.ResponseWriter, r *http.Request, 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdminShipOrderResponseObject); ok {
 		if err := validResponse.VisitAdminShipOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetPlatform operation middleware
+func (sh *strictHandler) AdminGetPlatform(w http.ResponseWriter, r *http.Request) {
+	var request AdminGetPlatformRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetPlatform(ctx, request.(AdminGetPlatformRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetPlatform")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetPlatformResponseObject); ok {
+		if err := validResponse.VisitAdminGetPlatformResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminForceToken operation middleware
+func (sh *strictHandler) AdminForceToken(w http.ResponseWriter, r *http.Request) {
+	var request AdminForceTokenRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminForceToken(ctx, request.(AdminForceTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminForceToken")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminForceTokenResponseObject); ok {
+		if err := validResponse.VisitAdminForceTokenResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -5853,193 +6119,200 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bbyPHmthfKTALDJltUZQ842NLWCDyeMae9Vx0pJk4J+aEXewuknXYrGp3VYuiJwJOXpKnIFkkeczD",
-	"WQTYl+DkZZGXAMl/CbLn8i+C76uq7upmNy+akcZrHz8Yo2Z3Xb/79V0nkotUCia06py866Q0owumWYZ/",
-	"Pc4zJTP4V8xUlPFUcyk6J53XM0ZCwa71KMI3QiInRM8YSTN2xWWuSEqnrN8JOhxe/z5n2aoTdARdsM5J",
-	"x3zTCToqmrEFheEX9Po5E1M965wcDwZBR69SeFPpjItp5+Ym6HxJV+vrOCNfMP5rLqYkpquArFar1cGL",
-	"FwdxXEydUj0rZ44pLCNj3+c8Y3HnRGc585cxkdmCanxRs07TMp7FbJFKzUS0+oY1rOgFnTNFMqYzzpQ7",
-	"FUUXjMCsTGmi6ISR7tH//c1/+vQhSTMuNB0njJxdPn72jEQzmtEIjr9XbGHGaMyychPeEg5gDS3n+OnD",
-	"oLPgwv15FMBZaJbBkP/qu+Hw+vjoYDi8/sWTt3/5F41bfc4XXK/v8JxOGVH8h9brTfA7f1Uxm9A80XC3",
-	"ASyRL/JF5+QILnrBhf2rWAIXmk1Zhmt4lcUsexY3Q6CEHx8owtuuW9qvd7ryPOdxwzncwMcqlUIxRIkv",
-	"aPwV1WxpwDGSQjOBp0TTNOERhfUdppkcJ2zxl79WsNh33nR/kbFJ56TzTw5LtDs0v6rDc/OVmbS63W/Z",
-	"4xnV5JyuSMYmuWIxApaDqW64ZNGM6pSuRhn7NYs0i8PeKQnxBEY8DgkcicKP8Fm/cxPAXi7MCPe5l9fe",
-	"wmPJFBFSkwXV0QyXB8sAHCDdkIsrmvB4ZN8Oe7jqx1JMEh59tDVHdn5FllzPyiN9oIjSVMNfhArCaJZw",
-	"lrnPhqIbylyP5GSktIzmYUBCXmLyyI0Kz82tCalHKV0Bdag+jKiIWJKYH4YihGcAFSJ275q/RlrKUUKz",
-	"KT5T83yk6ZyJsNcfCjjIpzIb8zhm4iNA8iSh06mF4lyxjFBFZnw6IxlXc9IN4dlonMhoDpCM9/5MAPWi",
-	"yZMsMzzpvpZ8RpB8ESmIzDOieMwQOM1yAM9gFzHTlCdEsCuWkYhmyADcSwp38FLqpzIX8X0u/qUkKo9m",
-	"JGNK5lnEAgBPrgk3eIcYR5MEwbeLoDSBJdozP6erRNL4tZTPAY4+FsqNZbyCFSMwZ0TPqDCMlWVw2jSK",
-	"WKph/alZrwf5Zh+XLLviEXsj6BXliDn3C0AxS5mIAdFhG7FcioJmj/JyUYCnJSWv/WDQnMarsHc6FCBi",
-	"rEhCNcv65KnMDA1SwQaaT7Qk5jMkXOFhSlch0ILAyhjI4C7gjYOziWYNgt8li6SIFYy0pFyTMZvIjBGd",
-	"rUAIo1PKRb8qkDj+Pmjg73BSr6V8QcXK8iF1rxAmJVlQsSIgFy1SrU7NpkLvCEKi7Ja7YUY1G6F0Y2jS",
-	"xzy2N4LmeiYz/gO7V3LygivFxTQgC5qA6MTigLDrFGQrICwZu5JzIOtyzgDEc2+ZYQ9oT0CoJomcchEM",
-	"BSWRjBngMxIky+8DggKOzIqRS1EA3i8Y2BuRZjJiSt0/QqeZjPNIEy48/LI0dSIzomgCTMK+VkFlQ5He",
-	"CJWnqcw0i1+wmNPXeMsfl7zC4kN/VpgtxGssFjtawGpHAJS4kxsHtogFZ/GCCxTacQNJ8mrSOflu8yLN",
-	"6zfBu06ayZRlmjOriq5YNpIpExxBfF1DKaX676pvvy2wRo5BGu7cvF27QmEvjSqQ1mBiquHiGLBtjXdU",
-	"7uZLZO64qsoagXIIM2Id51+lTBAqYuS8yRWLCddsoQgdyxz4LldOEg86+Mu2yzxzcz3TcKXFFmmW0RX8",
-	"nbB4ag5+p/Ge4+tPhM5WTaNJd4sb11TeN94HiJ1qs7ZmX4JzR8ypHLyesQXpLmeSUDUH2mLERfuZoklA",
-	"ZnJJ5EQzYX8jS7hBeBvoSxIDQE94pvTuBwubuMBlrR9EDczMqZRbLU498GBhHfx8WAIFeh2SipXuvuTi",
-	"3OtX51lmtiOOma91yeeGgjWAfqT5FfPGH0uZMIqEOcoYBVpB9ZpV5UDzRYNppYae79Z/N0Rgi7oedObc",
-	"yNdbyCLs6RtuLtxYCxqmTDMesdHEKEjFzFzoTx921vly0FHzvHEcVPi8X7xP8jTe86Tq1wenABPbfVQP",
-	"0t+DW0fgrs4eVuW6KivaBhTPudIfBJIdkG3Dvi2wanF4Z85T4Hx9C9GMRfOREwvX6dnXcmkkR7giRTzr",
-	"TEGMLJ3nSIbW731CeZJnbH3ob2crUM9AW4hJ+Pj5q8snX4a+6hkQPoE3YmP2WgM2J/7vhC0y1yOd0ZiN",
-	"hGwEXSsisHg0brB2ho56nwzzweCTaM5WhMf4b1BZZEZCtVKaLULSpaiskJSuFkzoghH0Gjfx3mhRnEJt",
-	"j7UdlRcR1C99CyasCxR2Q82MjevAaF1cK88C54HtB2MLbZzsw/EFx+ie0qgJO74FZKAkZZmSggjGjOZD",
-	"IzShUIGC0ClZzng0IyBurqx+rOD3MGMUxM4+Eq8Kx1nIXOg96HFEc9WEYk6mADV8KTNQ7qgTMFBJMWYR",
-	"gAejmwCQsGZ0i2BNzbQdAM9a4lqwS2dUKKDGUozahNz240c5cA1ibsd7nXi7RowCUHGeiGnC1Yx0QbVJ",
-	"5FShYHv5y+e9UxJJoWSCTg8B8rS7P3wlnACIhI0nN3HQs5PQa2BtXQ5ov30nCTABivR3HSA/I0t+gBnm",
-	"KuURl7nyHubCSeujqqQ3ypjRf8ondCxgEUn5xIBJ+Xc5WifojHmSjGI+mbCMiQiuQc14mnIxHVmTvods",
-	"5SkJqZuFE5/O1yjRWDFhcI2EtWlDy5cogR9IwgUjQlpVSE6Ayygyo4p09YwJEvrEMwQdETADPn1gPFQ7",
-	"cZgKEjSpoUg3YWSgDDALLvKUULOTJSzF2Cyd9uTcGOSVQFJriArQHKJyRBWEP4CB/i0ZH1VNat15xiKu",
-	"WLIiS0AOQAjqcAConKIrwBgg8xlahx4oklAxzemUWbubwYmh6NLiooxqmFGuWOysQ2YFiixZxojSMmPx",
-	"CcFbkSJZkdAgbQgzKlhMrz8UoQ/k9ty5mAL7ReIZEI/k9AJi3rf3EyVSsbh4lyRsooOhSKjS9o4CEplR",
-	"kLL2Sk9D7dOgfB9ePFlX44bCv1srQJlRCNfeyA7L1sbuBUMRFpClRyofL7jW7avwlwukXY3Y9YzmqvLJ",
-	"UFR2Ct8YMEHXjj2pkHRrx1ghEqNcsOs0oVywGK55bRXufhZcod+rOp73osHxXCimdYLLjOwq7bnWnU+5",
-	"gs/WcN7u7sTDXmRziO14A3rGhsKQBBrNDZoDcTj1AebUHugp8aYv50GMK2XhB8Al1JJleFN1Yte453VA",
-	"KVzoM55auTFPE0njnjFcNxH3Eu5BPV8D8JI+1/9ep+gVwPI+rMFPB1l5DUrqvMMHC5BtakDQcSS9uO7b",
-	"M42Cie0jBBQfvaekj/C0BCAoKLrRiIBWzmiaMsFi5C+O8nNrxEHarvIoYixmjZpBk/JrldiamG9Fmopy",
-	"u1GY/SDK7GYT3c4S9hc8SRoDXoDbeSEvJGORFBFIHYa3VLAPTwPRfV2WRgjeV0o0K9oSJBN0SnhVzYKx",
-	"kZNGQF+aJQIUS7Qz7hWuhlMyQCAC0JnwhKHtlixnwHq7wHEvvz476t1C4XZkEacTUpMxSzi7AjA1VBWY",
-	"Nqw5bFZXYb0NipCxGuNuilggnKZrkV9ZAzHaElsWDsLNaOuRAiUfpZTHTj2qwU2ekWLO5UwqZvBMKTRh",
-	"kAlNEuWcGTFdVUS7dhEbZzXLZxtmtlNN8sSz/jqKUE5KuhZ8AbDgZi15GK8KCdB4eo2MsOMa3babz80z",
-	"WTf8mIuWXwxUNJDJMU2oiFgcnhB2xbKVzx4L6h+g1svhH+gzs/6B8arQmk+HIsyFN5iSiwqrXVKAdyN9",
-	"WkW7KzN84FmjQOs2LBgGhG9AGDzxX5lRF4CDjjgLoCumTwuYL8UGEIqSGN4fijHzsCS06BUG7ivE7rCH",
-	"AC6kngHFkpOC1Jv9V3m42y7qYd4fdt0dRzjWWV7QuT6AUQ6uaIZObxgOiOgX5Sjw5xt/WHjwbTE0/PXU",
-	"Dn8TdKxvvh2jXheSFPnj7/72H/79f/n9b/7Xn/7d3/zpb//rjnBpZ9iMPd4sf/rNb37/3//3frPUGI4J",
-	"f7Sw66iWhyG+W6N+AM0LrhOeJpJQZQgNBM03wvmswSJg4DOrDdzyQzBwx3jfm3VfoMi3vhzLQ3dcQ43s",
-	"776FUmLcthMDE/5ErbsqB22USzzqNGZ6yVhB2B8oQz2AFsg8I2Mp5yrAP1FOHLOILpghDw1mv2hfc5bR",
-	"KVoMk0B+YimYb9hqZOqFP2/kLEnrJiyJasMeS9vbelXjLwsTfzGasYz5hFnN5BJYpsVlw1eQexYHjpod",
-	"8AE3BtUjg9PhiffWjF4xIoXHDFAjPCWhUSIx5NBT3aqKHOFxUIj1GMOBSg1opagbmTU7tgiriXMTb9Cw",
-	"HVjF+ob0kkesyjn8U+kEnbUNdgJrPO5UbK6WGKLTzK1iR+YCyGBjYb42k3pPzvS3blp4euamhj9eV6aH",
-	"J5d2CfDvL8tlWLGy1Wpm2QKKyqhMmWAkDJODZ0c9EJedcu/dZKtPaqtFEQdrtBaiHcJTwHY0DWZt3oMa",
-	"OC7hYn3AIV1q7R0BOhRa3EjIjHb3F2w32G81G8pcR3LRQCHDlBlT3AmKW0jUiBQgaaHk5olkMY/NO1Z0",
-	"szE5IIkNRUXDU3wKurR5kUQzKqbMx/ia040gvQK668xc8HGu5YJqHtEkWQWl1I3q14zGnkJ+SsLSsHVi",
-	"bEZ2bjrNGLMR0d78BeShJw2kP/QAST1jGXAGlEsLQhuelNLsIleaJFLOSTesUmI/rhE4Ys0SZM8ZUN6c",
-	"Gvzm2V2awjQ2Yforc6PnxbD2wVkxun3wxJvEvVPOBUqDMUz7PonS82BtRrut6dKMdF58bR9Y19/bXVxL",
-	"TqBrwcDi5gC91/CvEdusgLgrvm2w5biTWrPqVDF0bZclybTUpdikRwsqCy0xthAbPLbeJgpd5OKXOctN",
-	"6GWjgLfVSPJ98X09fKZRQLOvNy3oMUjHMm8QNncK4SqiiBwsbgueMa+d04wuVEt8VNMyn3KWxEXsfu3Q",
-	"Cv/jegyOxBj6dSj968tXL4n9FaSDInMNyQPCL4PZCq/RdnOiXUbT6r9mNNGz9ZWXhgCH0nLeYJKtTWS/",
-	"aprIj8pbj7na1wPOrpjQbfhvftQ28PT2oup2tlk60xp+ihjf11RtUhmaKBfQqcKHsJRZTFC1mGRyceKJ",
-	"x6GQmk9smGsIXC/ELLYQ7YiOq4GKECV5jLYLZ5FEd5uQZCEFW5GFvMLAQ0pC9CaEHiMfCmeuwt9Ll4I/",
-	"M1pw3G9uDQC8lrFqORTGhA2v4gtF5EyF7/njGoKBSXm4qopDw3/Ln7fRk3DFstjmWtXkGefHqViTiuQ0",
-	"SeyiaeEzgk0Jdq1JJpelH9dJIs6NSTVICejmNCdQtxKVXL2U2YMOnwqZsbji18f9mWQ46wiyO252mzTx",
-	"owJ/CpiroE15PgWMVyG6EcPllAsv747GMYdDpcm5h+wTmii2ZrWXcYvFPMTAeIRzEi6v+xhhj3EX7Jou",
-	"0gSWMKCf/IvVD4PBgI6jL58cPZ3O+PFgwH89T/D5ohP4+aNHx5/VE0g3HxgubsOGTRLlOlEzQf5qLwKA",
-	"+QVNMdf0+5yRMaMZos6ciVOimHExUUXCM5uNgPB/Qr4wLxqXFr5uPVrVg1teL9LR51e/XBwnn349/0w+",
-	"WX5//Cs9WD66/uv0V5/Ql0c/XPwievNw/OWnk68+m30zaF1xQWwdMJsFNGJerrbz7jeqQZAyZ1OZMfAP",
-	"2Q7ddFMv2dKL990DMMtg4CLX1yTarscG1+J8PYh71JD5/V4BvT4022TjdmjeFu7r5y2b/zZnLxfhwDvn",
-	"ZA8OPj87+Jf04IdR/6AxKduLJF5fjb+cwVZpuxIxvB4j3AQcRVpH7erjOGNqq1ny0vqtz+zrGDoH+LWv",
-	"ce828W1RnmVMRCsf9R6//FUj3m2LQ6+Sq5qdZKIxPZH7WXcRRaNJIsWUZWQM2rgJ3b2VxbDNmLKfndvk",
-	"1bfkkdwC4+p2kXUGtWBZNKNoyINDEflizCpWj7mQS3NsTkgbrxrVTHQ27BfYcAsRc7Nf5ltjHFFkCnLh",
-	"mEZzEHlQZ85XLCPdyzePHz+5vKz4dtdJygZ83S+bppr5QrpSkPCrJ6/J4dXRoUkMPXzH4xsTlOlHJz+w",
-	"0ci9nbNl2sOLXYzOLqQA36s4UreC66V5FXmppskeWtC6LaStuoKJmqgYs6WIDMqSbhHUgpf8QBWQmrEI",
-	"VA20Wp+6KgYTni0OEPZSjfVQiMbiINZ1vYP0WTN+FI47c0/+OdTg1aN49XyQSq6HR8taKX5zlPGGnBmT",
-	"8bgj2fo+p0JzvWpxs+fjfe86F1yP9kvcqWcSljsoOGRtVG/dtUVuPMbbCf3vcaKFlPD551tLrbQeQTFg",
-	"694+ROrCrslsbaHOGLBIlS4qD902u8GnNe1WfAzhwcI9udA8QcO4RaWwFxhjgA28JaZeR5HPvCJcDYV9",
-	"AdftkxyqPaZogkV5HMKIpuoHwz9sYjTaD8qoXx7junhMKAoiNtii+NJLqTZUytgwuCJTfsXEUAAjMwkQ",
-	"oaMnxiJSxu3EMclTx+ws/eud2gnt30W8pwnz9Lm/fYz5MDIz8dNXPNM5TchUSuBkjqjG3MX4GvYdFvFB",
-	"aCooma2ltSwmltqaqJOwkC/DoVj71ATHcUXcW70+uWTGbnjx5OzLF08eKDI00GDquqhhp83TYC+zY4QT",
-	"F6VpI0bN6juevAv/dndSUGFnoxjZIdwFNAqp5zSLWLK39WCRUrHakBATs4RfsWw14rGLV4tknnGQaAAK",
-	"3O8k4Ur3AsL60z751etXAbl82t/XfIB8OZpzMbVC4/sZH8zeqoM24XfVft1Q3kohgCjAbOdR0xKNKjZ1",
-	"zI7QkKEkQFi41FkzZ6TR3BLK0rSQZiylcN5/tbw+Hhw9PBoc/+J4MPj8k88fPTo+/vTRL+innw8++ezz",
-	"488eHQ0GzeLw6pJPm3UVxafidc3kcHF51ghSIAhfarpIt6eGla8G5ZbLDXrzlstrvIqERgwx7Hac8faq",
-	"5y21JbfMGwT1Z+bbY6N527+Obh055Io1rDM5QS6ePiafP3z0C2LrQNhqQw1xvdZCuENViMfw6sbkL6rJ",
-	"Ev3+mRRTV+2KK1c3wlDvlMk0YY2aGvpfGnDsCY1mZElXlRpm40zOWa0CmMmXaSgDtqOu4vmcGiQLLpSm",
-	"jeFMfnGMlNoiX+7oZYTCdUyk2JqA26K4VcZz/qnAxFeAQsmuudKKdJG+GhJhcxB3S7oqtapCAnxUEQEf",
-	"DhpVTs11wprKLKqZzHRAZvmCioOMUaw0RlS+WNBsVRZ/NBuCcRtPxlk/66O/uXhGBF04ccgfJyBhnomT",
-	"5fUiPbHPbQYCQHqjtXbtfb92zFbB0NpLzUl4OlerddvHpvXCP1jcMSALGs24YOXRGdckDNonL9kS/6XI",
-	"gq7ImIGQZbJNHc2uYQAqJE0VWQy9rVbAQhptq3oBi2Z6Jk1iC00SubThtl41oaBTOzC/FhsIJl4ZpNKZ",
-	"7lW4sTNirSoczdRAswqtK4DXKXXF6rdNVfGK5BivKF7lmVcTr1hTrYZW5bnnGKqWzyudYv4JFsXz7Pso",
-	"39nXLRcaFVDUKLC1ldH4sZe9qGc/8ogRLsiECdI9IqucCvJX5GgwgCdbrFzNRvLCor278drXzLdXu8Cj",
-	"acFcOI/HKORtFT1MmYri6VGwRz2Un5HP430cFG039E1jLOzXcunYBZbiyhiNZsxTDE9ImM5Wikc0wdRl",
-	"NBV0qSv8ZGLVBHMVCjAD0hr2QovUqMtb/RTHsBqQid1z6i4JUx7N8zQ0+mSSIGkh45U3qNGDrXesHrJm",
-	"V9kJOnYuAGUcchMx+RAB7+9feaUsurJXrMpmMLqNk2ePkicbEtJf5UWgsfFRnDY7KcrcJK77zQ6E5gTy",
-	"y5lciqq3gLsM6P5mYW67Wb60kRdRm+9ZWqgeceddqxfzUIpJm7MtzSpvqe29D0Dd9jY8cvrZYNuBNZ1N",
-	"+ym02hjPL149fnJ5+ezlV6G1LvrBwSziMTNeBkFC62dyZjZnz0OPFBC4oSg2BqTM1RPq1gKY0OR39sXL",
-	"Vxcvzp6jya9M9TKE1SNlp2WUrs1dM06NCk0rN9EJOnaVnaBjFtAJOm6yRgJ3YYa9HZy4ihl1LruPOQnH",
-	"aLq6yxlPX6AI3XBx7DpFpkG6KdrnXIVoa5GyBAVT9BVdsFHE9Sr0GUy3ib2Yy7EcxtcK7HSAfm60XTkI",
-	"bON2p7soNr/N5GKPCU1UeBq7MyVj3axYWY4ebeFQdmFtl+Yck80yhJUIqHIGapedxDBSvawYZMzB1qBE",
-	"FlTQKUNrtZeZum6Vud9Dq9s5XMhbu923VmzBVFhwhcZcTF+3wHruCi62MD44n5aqaaZyo3VMOGcAFsAt",
-	"rPuolmLyT0tGtP1sL+HAbKn4aC1stKhBUtyjX3XCq0TDE+adERyFdQPsGtHRDLblfVf2V55mG1z7hs1t",
-	"mNwULItOF0IzhuJxgFFyy+t+NJNSMTtwiP4hIPKkmyuWvaQLFhDNkpdI0AIQwa+4iJj5AQiR/RfwQ/tv",
-	"Y2Z8JiYyIKlUmiaPZWyuuGbCLJ2Xjl4/3K7IlFbMei+RbR9y+LdRzWtTrhdjWleydlhaOpOi/tknx5XP",
-	"HjV9hoc0chbdWqTY23ef3jSGiLm72HeddQ5oQ8Nw7d6oQcfymQ3B8m9UU6DYXcr0RZHgdYMrACxQbnzF",
-	"lo/gioC4eJBmcprRRXMJQsFl46DnGSuz4VDq8oZC4QuzrDD3nmAV4POEatgDEBfAiF3DP8yutgjVQBBZ",
-	"lGdcry6BFZjDNiGwZ7nJWVg/FVOgO2M6z4RRVcPzV5cmYIjmenZYBhAjg0GDhglWLVYw0zq1p4+xRLYh",
-	"jnntqbuz5bVMR+tFY+wjxaKMafOo01Sj2VVRPDt/RuD7bri8XqTF84M5W4VwA9pyDPK67AswZyxVWC1r",
-	"KLhWhMembt3XZwfHjz4l3fDV+ZOLs9evLkZn589G3zz51WXY65OzIrzHHBJXtqmDYw1DAZTTSAh+6WhY",
-	"nnlTCqtLZDLXTBnJeMs53qBHYiJdEXBqSJJtZYObXlAuNOWCYWZTniX2Y3VyeDjlepaP+5FcHMK7+L81",
-	"05MJxa7VaUJlgYnYLx7hgzQsfyjOqmCORQC5KFugYCH3Wvi5rW6CDnBbZZt+n4MaUQnQNoUyTE5gRJOk",
-	"7J6xZ9A2rPMJDlZm/jT4zrphW2X1sGeLo5hw+qHgWFZrnJjaVgtGhSnv7o7mlIToKbDVDl1JNmCnnm8M",
-	"rz/hEbPx7/ZOXzx7vXaNgPMm06Avs+mh/UgdwrulgwbBwWQfKHOxg/5Rf+BIIU1556TzSX/Q/wQFCz1D",
-	"mnBI4wUXiOF+2fIp0y3Vy1HurIYWnpqEUthtmWhRlJYJbBeKoi4RxzMmU3oFEhORIigiSbzCmhiXgsmo",
-	"TivsdxxZ4VI8i4EWwNqfc6XLnMqg0q2spdZv+cqhaWh187bW0el4MNhQeH+/gvvValItZfeLcoWmK8xD",
-	"M3/TsMU6D71WTfjJ0fZPKi0iboLOo13mqTbZ8ZkLnnCF1H/3Fs7SOgGdw9gYU72iNPaLHtA7OsX0VYTD",
-	"zlsYvQEmD9/B2TyLbw6tdaHel+67d03NvsxHu/X6ao0EfGvErnV8MBYJ9FAuecQsazGFqDKsj6hkksPL",
-	"fXKB0aCgChr5gOYx1wTJSAtcW3uHD9rW1feFjFcfDDprZpWbqtQBp3VzH7hh4s7bWlJ4zRLuFT0eDh5u",
-	"/6jo4HQf+PSCZnNXLrk4GFtGmhIhNdsDvcY8McaEZnIvGGFCZyusoOpXmCuqsHml5romQO6EDPHOYsqT",
-	"FSaLDzu9EyNqueIM8G+UeVXgVYPBeFlsAVEJvV4vEjMUWP9Bz9jCyFszV3ndq1hjtFcNHwNp7ZPQVFDF",
-	"4MuYrnoYE6pMeKNhxi28xZbeUbdlLcH6uSYrWIIqWv5g3w/BSLdsVtlr66Rovuns06HyLpmbX2epBX1h",
-	"qz8tpoaxSgZqa0LNpoKLARFs6edj7IWmh+9iurrxkLUBXL9iDlo7d3/ltppV+6UjbmKEqIeWXVAkpNLk",
-	"aDAY9ALHDm3hGpQUDVGQgql6kZqEKv0zp/9YVKsV8tbKCzaW09oMevuSOSxL9rYNYA+zXDTIajuN2SZ3",
-	"YZkNrAWZC2eexlKRlIxztfKri5nsGmpstD2vmBRXZMJ0NAPN3Zia4agwYjhzhVPxZeA4ffKlz1kSjGIq",
-	"y/UAq0nYBBRTdK2t4ElAlMREd1ikiRlWRdFD7Rcdc4HyrnYNrDemq6Gwpb9pxjxO74bkNjF+QTNbmhmO",
-	"oKw12SevJTzhaihsUFdhTT9H5FRL0MpMnzWtimOx3r14ZdIB2CJP0JIRUUEWdM6Al5sXepvF2jamepGL",
-	"Vip1/EGpVFmSpYFKmV+wzpK7UVNQBcuK5UJwMe39tPjWhRPXDIRZH4uQyz2YkVHmW4XGb9hKMUy44cIQ",
-	"poTPWT3xMDwlE54AqgPKjblgG5T7V2bGoFHfq0lHRczBbkBSySFskNSM4cKaWgnFinO0zOc1wcK6tae5",
-	"NdFOMrloF9haXUJbVuMLjzsuRMtbLaNpyHoaYlO38U+Od9jVay910hi323ZRmL4bJ8PskIbZdhbSt7xo",
-	"297fraWo2g+ugWi9wuqHU/bTokuvbJtaXz62Oq0jE/sSqMN3ttH7TSupQquw4cdzIZfC1p8BRczKoZVS",
-	"ylraOBtbx16SWLZQra+YIVqde4EV24eyzbBY9JX6eQvNXnwnSDtY5zgo65+bjo2lJRr9OM44ZcWyDyo2",
-	"m/yhuC4616H30Mv4v+0EbXL0Y2QLIG5WwstcyzI0548X6CRDePekR+66g9BoPs3Qt9nNmM64Lzsr0DjC",
-	"SrBgaKMlvKEUXamhwKbV1lOX0kxbwRRkX+xA64LUjC+NXUfMhmMU8bY0UXIocuw3BWIOJrtrl7KDvZrr",
-	"HfB7ffItGs4ECZ+VGQYH37BViJ2I3ZZc3o/xjVaCPbkuxEcsl949Hgx67bIvfuSIw34X6q0QoNxworsw",
-	"CPvhmPdsD3aFJNoMwRYyCaNZwllWXEyZh1a7R7wUJH/HhpbdwzIFW9ql/rjp7sPB59s/eOyybe5HQcEL",
-	"7gIFIHLSw+p8WDIasPr2MsChmvH0Lkio0X9VJTCMdG0QpoHKIyCdR4+IjeUKkCweRFyvMKlesWRyYKIy",
-	"A9smcihcJRcbiAXq+2k1JR5nqwSEUhEX5jSkvJVWSjjsr+XYkFUTqFal6xsjGbv/8B/+5o9//3f/7//8",
-	"9vf/5n/84Xe//cN//LdAPP3gvKEAySljB7iytMz8PyXUNswnXBWRgyZcwioxVFhBzGZk9MlZHnPtyvw1",
-	"ENLLGU9LGevDU0E/GPaeaaCterFBnCNlnOSfKcx+FAbutUJVDBLCU+DkaBDB6j67Exuba7TBkQbzsKIJ",
-	"LGq76gGJqKaJnALSmjwxl7WkbIlRk+/ZYhU5d7PetY7hJxa1AKXdSf9H7LFBw7g9XyMrEo1RPSBdgp6n",
-	"aMK2SviNPABO4PKbN0C7csG/zxnphkVuaNi7je/fSOYuD+tuKJxX13EnAnd0J2C1SYay13XPJO7HRrHO",
-	"4hgIlk1o3J8sHb6z/7K2kO1RM8X7uwXONAfgosyEPQwbkvsxw9R6RaxKp2WOmZpY5gCLKxtzZxcdKnPG",
-	"UpvYCV/iM+yBmiY0QtNsrwWV3mDD7rtFpWrS8H2H0OyATQ56KIp8Qi4JVz9zm5C5rBKzHigDWwHBdOXA",
-	"VIyXWZHvY3oN78YqKojoWXDa7ZCVDhtcVS0ylUQ82+DVxF9S04IBXepDkfA5S7DD25gRpfNo3q8YbZSN",
-	"iDGN9oy5E/P4pGlOLJdiKACu4hx2SDVJGFXaBPP0Tl04eH1nh+9kbttMvJQ3h9iZKxwKquYKYK1PNjqF",
-	"akpbuDEY543rg3pRNCW7bVDOj8Xe73X6/9kY/O3tNfUctPe7Vrx0T2xrgsnduJ/33Ub+11yl+V//0392",
-	"8PbdUfDpw6ZMnHZDwhkgi++eL3qaO6OXNnoJGqax3L1CnL1iGZ/wouFPMBTsmkY6WRXqRmmiNS2KSSxP",
-	"i0gElihmXfvZvCjMPxRlEjEQH2t97ZOzRlOxn4osTZgDulQw+KBolWy1q43m4cBKA7brN+YOzFjG+kNx",
-	"q1ADhlu+KHsv3z0mbzNeIgtWmqKXAX3JDe2xf3rMGb76ZPtXlyy74hF745Xo2Ze0HOCdl02rajF5u8U7",
-	"zLC3yw+tTPvMhs9QhUW8HbKlmcQGuphspMjXr1+fnzq0E5LELGUiZiJarUurXzFtG8rcIZzaGdrFRFw9",
-	"V4Qm/AqYTvXsKyf9nF8xAa+nmRwz7xzN2dmDRNfI9nM8HgwwKavMoIuppmOqXNMTZZs26IxOJjwyL+sZ",
-	"E40necFozIVJhP8Ih3mB/iAtDRz0PyD012Dd7nLzFVTS95B1NbKgJ9cuTM3GX2JISHMSl/GMK6YUR9f4",
-	"nIminuoDhd8cu19Ne3flCvKaPLxT+298ZVRkyQ1FwqirHUHOzORLmc1Vyf1sVV1LPCf8CrMty5y6KjBg",
-	"dtsd6X2Vri33rPZVG6g0wOBzOZ0itwT522rPNrnOqDIKy5wgHiGLvV+WswM2PJXZmMcxw3JZD492+OLc",
-	"FLp7LeVzLNKG3z3aZXlF5bwXLOYU65TCx8c7WINeS/mCipU9EvXRGWSVSMtpkZJJiUNg4soeOs6XNxEL",
-	"1z+uxfN1JeeWVpicWL9wp83W7JPnVJduWuXiL8iUafJwcNRvQleYdg1xHq6vwAI4dnG7b02nNCzb3gku",
-	"3MBStNazNbUCGlnhhaubg1K7lw0LjARE/VyZJotr3O4Fu0s2ZxsKNUoMsCQPBMYMhCFFtPyIVwLrShA2",
-	"DrjAFbbexr7BrKckpUqR0Ks/H5q6SlSR0D0w9QRsYzNXer4G5hviWuu1p6eMKP4DawuLxKqblajIot0S",
-	"ViH2au5tq/ff2ESssteiqiu7skm+09aF2fr8LfGaxw1FDu/U2LJTXCU2MMZ7+UdhcKnAfESThBXNW2rh",
-	"lB4KWKDf7NCy1RLQJKpsXgm2kEZJUJdOP1NkLEo4UD+jvIOcrggdCvy6F5CMWX3ImlYjG3gGX3qK2V9f",
-	"np0/qzY+MF2Jy6Ar19w4m+Ymbg9wrakM+1AMRXtsF8lYyqh2xYXREtEU4wU/2GgMW3h6kjE1K9oRlOsw",
-	"YW1GsLK1aHun5eBzthoKy4Rdeo4mYxmv/JgIW9q6odat2dCziX9cE8oTm0FpAzfQuOvqRNviFhgd7pdQ",
-	"fqCGInT1qEPbFqGo8+E1BjpM6Sq0IXDKFp3j2onfTbJ2Wbv9xxrctl5d/p59n0Vj3s3xHTZzbg3Ofty+",
-	"0I8kox/v8rG1bRiB+fYS+vFOJ/8V1WxpCq29l1Bf0HeEW1KUqQX4ABEa0HqN+JXQ0kT0K5LPDlHy5zJJ",
-	"TGSl0bcbiK3rBq9OPGI0ZpFcMGV71QxFadypmDsL87XfhNYkZZW/oWDRs5HCSjoj8ZhFNFe2P4BhQNjK",
-	"Rckm4nQfQfnbQ7d+ml7XaqS9bRJTFUdaBJD3iJlvivM0Jd/vItLzRZFnaeDb6+bkRCJBpCChY5vA0tGO",
-	"FRhvhg3tbO3rRLoK1Lzm1pC9wExg9udHidp6SgmjynqEUMjqk8em+n1ZnoQrMuGC9cmZH1QbUSGkHoox",
-	"83pCdcPGKvphz4ZO+XhcSSTFdaFSiFMsGBVGMur6TRyBmJiOzb0+OROuzpOrODle2bELa6B37GWzrXC9",
-	"cn8YkLCxzn/YGJJvjujjUgW/EdePnj7cS3TUR2SzBiCAz+aixJE92Cgg/11Qn6c2E03ERWiUi50uRfJT",
-	"03urzCZHRLSuVB//1IwxvW6UOKerO8eFf1zy75/Ro4IeT1H53SBwGr/Q7bHH9uq7Cwx6XS/KCfIJ+uIL",
-	"j6PrHAhiKxr1kLF7Tq1K+9ahQINRFwRimTLxRa7QF/fPOVuGVpVfMpqaNIXH5uPQ1qCw5hVaRn04QWko",
-	"GvMvwinTI3zBqux+DMhSZjE6cvrE64yIDjPHSNvaIwZ+S0TzSWMnxFPDo5fcyNtO+EDjha0XaiIbuOoT",
-	"m6leyeAr6jpjNYvyE1cvo5E/m1VeWKj4yDkXXqzGn+M0ttKKMzV3EuISi0rTAgSctQpDYLolu3JlAP7w",
-	"29/98Xf/7ff/+X/+8e//rrcf+UDz3F0x4IpWUwqirnub7f5NbXO2wMduY7CTmWm9UDNxFrjsqbw2/MqK",
-	"/b5N0mUAYR0WIZf2IEHgT9BAt11Pd3XsbeQ1oHNKV8YAXjiGMVrrpJQjzMtLyh2Zr6rsNnDVZPISmZFE",
-	"Kl2En7rq8MSVfzIdtFlmt2MMzBO2tJliKhiKmVzilFjazZy7baSNpEgVFhClZVYEwPkKhSWojUSqgdxc",
-	"GPD5EVgJPBkObR8/TTLzkaQYjzKVkZZ14RqDxGxaljE/bSBEWzPAzo0bBXifdbe1NEtDzDRlJlyvKCsr",
-	"NPsQ7yMLbEsCWCW1qohfd3Hy/Q8TT1yJaXCbLibxrsZ6pcq7MeaAwzRv5AuNNYT4VFCd14os7lgXR/MF",
-	"U7YNbnvs8I6DYR/dvQZ6W9l1SleHSKRBJ137xYRHHpQv1OMs/XrxNswSQbHJTb2gc0ayXFSKV58cHiYy",
-	"oslMKn3y2eCzATJYe1VrBrZaKXEuXDCF6pdHgv77dU/1eSbHzACEzKIZUxqjOw2nw6YctjBa5g9mo+TW",
-	"h/t2DYpLr7YFsNb6TNREhPCsYttD32bPKbTeeJaWrA8H7HyMZQ89NcQM5nIW640Get64xT13mv36lSL6",
-	"3XpJfVMh/5TsMpMJm715e/P/AwAA//8=",
+	"7H1bbxvJmthfKTALmMy2KEpjzxlLWCAajz3jHV+0kpzJydBhF7uLZB02q3q6qkVxHAEnL8lTkCySPOZh",
+	"FwH2JTh5WeQlQPJfguy5/Ivg+6qqu7rZzYtsy7NzzjwMrGZ3Xb/79V0nkotUCia06py866Q0owumWYZ/",
+	"PckzJTP4V8xUlPFUcyk6J52rGSOhYDd6FOEbIZETomeMpBm75jJXJKVT1u8EHQ6v/5CzbNUJOoIuWOek",
+	"Y77pBB0VzdiCwvALevOCiamedU6OB4Ogo1cpvKl0xsW0c3sbdL6iq/V1nJEvGf8VF1MS01VAVqvV6uDl",
+	"y4M4LqZOqZ6VM8cUlpGxH3KesbhzorOc+cuYyGxBNb6oWadpGc9jtkilZiJafcsaVvSSzpkiGdMZZ8qd",
+	"iqILRmBWpjRRdMJI9+j//vo/ff6QpBkXmo4TRs4unzx/TqIZzWgEx98rtjBjNGZZuQlvCQewhpZz/Pxh",
+	"0Flw4f48CuAsNMtgyH/1/XB4c3x0MBze/OLp2z//s8atvuALrtd3eE6njCj+Y+v1Jvidv6qYTWieaLjb",
+	"AJbIF/mic3IEF73gwv5VLIELzaYswzW8zmKWPY+bIVDCjw8U4W3XLe3XO115nvO44Rxu4WOVSqEYosSX",
+	"NP6aarY04BhJoZnAU6JpmvCIwvoO00yOE7b4818pWOw7b7o/y9ikc9L5J4cl2h2aX9XhufnKTFrd7nfs",
+	"yYxqck5XJGOTXLEYAcvBVDdcsmhGdUpXo4z9ikWaxWHvlIR4AiMehwSOROFH+KzfuQ1gLxdmhPvcy5W3",
+	"8FgyRYTUZEF1NMPlwTIAB0g35OKaJjwe2bfDHq76iRSThEefbM2RnV+RJdez8kgfKKI01fAXoYIwmiWc",
+	"Ze6zoeiGMtcjORkpLaN5GJCQl5g8cqPCc3NrQupRSldAHaoPIyoiliTmh6EI4RlAhYjdu+avkZZylNBs",
+	"is/UPB9pOmci7PWHAg7ymczGPI6Z+ASQPEnodGqhOFcsI1SRGZ/OSMbVnHRDeDYaJzKaAyTjvT8XQL1o",
+	"8jTLDE+6ryWfESRfRAoi84woHjMETrMcwDPYRcw05QkR7JplJKIZMgD3ksIdvJL6mcxFfJ+LfyWJyqMZ",
+	"yZiSeRaxAMCTa8IN3iHG0SRB8O0iKE1gifbMz+kqkTS+kvIFwNGnQrmxjFewYgTmjOgZFYaxsgxOm0YR",
+	"SzWsPzXr9SDf7OOSZdc8Ym8EvaYcMed+AShmKRMxIDpsI5ZLUdDsUV4uCvC0pOS1Hwya03gV9k6HAkSM",
+	"FUmoZlmfPJOZoUEq2EDziZbEfIaEKzxM6SoEWhBYGQMZ3AW8cXA20axB8LtkkRSxgpGWlGsyZhOZMaKz",
+	"FQhhdEq56FcFEsffBw38HU7qSsqXVKwsH1L3CmFSkgUVKwJy0SLV6tRsKvSOICTKbrkbZlSzEUo3hiZ9",
+	"ymN7I2iuZzLjP7J7JScvuVJcTAOyoAmITiwOCLtJQbYCwpKxazkHsi7nDEA895YZ9oD2BIRqksgpF8FQ",
+	"UBLJmAE+I0Gy/D4gKODIrBi5FAXg/YKBvRFpJiOm1P0jdJrJOI804cLDL0tTJzIjiibAJOxrFVQ2FOmN",
+	"UHmaykyz+CWLOb3CW/605BUWH/qzwmwhXmOx2NECVjsCoMSd3DqwRSw4ixdcoNCOG0iS15POyfebF2le",
+	"vw3eddJMpizTnFlVdMWykUyZ4Aji6xpKKdV/X337bYE1cgzScOf27doVCntpVIG0BhNTDRfHgG1rvKNy",
+	"N18hc8dVVdYIlEOYEes4/zplglARI+dNrllMuGYLRehY5sB3uXKSeNDBX7Zd5pmb67mGKy22SLOMruDv",
+	"hMVTc/A7jfcCX38qdLZqGk26W9y4pvK+8T5A7FSbtTX7Epw7Yk7l4PWMLUh3OZOEqjnQFiMu2s8UTQIy",
+	"k0siJ5oJ+xtZwg3C20BfkhgAesIzpXc/WNjEBS5r/SBqYGZOpdxqceqBBwvr4OfDEijQ65BUrHT3JRfn",
+	"Xr86zzKzHXHMfK1LPjcUrAH0I82vmTf+WMqEUSTMUcYo0Aqq16wqB5ovGkwrNfR8t/67IQJb1PWgM+dG",
+	"vt5CFmFP33Jz4cZa0DBlmvGIjSZGQSpm5kJ//rCzzpeDjprnjeOgwuf94n2Sp/GeJ1W/PjgFmNjuo3qQ",
+	"/h7cOgJ3dfawKtdVWdE2oHjBlf4gkOyAbBv2bYFVi8M7c54C5+tbiGYsmo+cWLhOz76RSyM5whUp4lln",
+	"CmJk6TxHMrR+7xPKkzxj60N/N1uBegbaQkzCJy9eXz79KvRVz4DwCbwRG7PXGrA58X8nbJG5HumMxmwk",
+	"ZCPoWhGBxaNxg7UzdNT7ZJgPBp9Fc7YiPMZ/g8oiMxKqldJsEZIuRWWFpHS1YEIXjKDXuIn3RoviFGp7",
+	"rO2ovIigfulbMGFdoLAbamZsXAdG6+JaeRY4D2w/GFto42Qfji84RveMRk3Y8R0gAyUpy5QURDBmNB8a",
+	"oQmFChSETslyxqMZAXFzZfVjBb+HGaMgdvaReFU4zkLmQu9BjyOaqyYUczIFqOFLmYFyR52AgUqKMYsA",
+	"PBjdBICENaNbBGtqpu0AeNYS14JdOqNCATWWYtQm5LYfP8qBaxBzN97rxNs1YhSAivNUTBOuZqQLqk0i",
+	"pwoF28u/etE7JZEUSibo9BAgT7v7w1fCCYBI2HhyEwc9Owm9BtbW5YD223eSABOgSH/fAfIzsuQHmGGu",
+	"Uh5xmSvvYS6ctD6qSnqjjBn9p3xCxwIWkZRPDJiUf5ejdYLOmCfJKOaTCcuYiOAa1IynKRfTkTXpe8hW",
+	"npKQulk48el8jRKNFRMG10hYmza0fIkS+IEkXDAipFWF5AS4jCIzqkhXz5ggoU88Q9ARATPg0wfGQ7UT",
+	"h6kgQZMainQTRgbKALPgIk8JNTtZwlKMzdJpT86NQV4LJLWGqADNISpHVEH4Axjo35HxUdWk1p1nLOKK",
+	"JSuyBOQAhKAOB4DKKboCjAEyn6F16IEiCRXTnE6ZtbsZnBiKLi0uyqiGGeWKxc46ZFagyJJljCgtMxaf",
+	"ELwVKZIVCQ3ShjCjgsX0+kMR+kBuz52LKbBfJJ4B8UhOLyDmfXs/USIVi4t3ScImOhiKhCpt7yggkRkF",
+	"KWuv9DTUPg3K9+HFk3U1bij8u7UClBmFcO2N7LBsbexeMBRhAVl6pPLxgmvdvgp/uUDa1YjdzGiuKp8M",
+	"RWWn8I0BE3Tt2JMKSbd2jBUiMcoFu0kTygWL4ZrXVuHuZ8EV+r2q43kvGhzPhWJaJ7jMyK7Snmvd+ZQr",
+	"+GwN5+3uTjzsRTaH2I43oGdsKAxJoNHcoDkQh1MfYE7tgZ4Sb/pyHsS4UhZ+AFxCLVmGN1Undo17XgeU",
+	"woU+46mVG/M0kTTuGcN1E3Ev4R7U8zUAL+lz/e91il4BLO/DGvx0kJXXoKTOO3ywANmmBgQdR9KL6747",
+	"0yiY2D5CQPHRe0r6CE9LAIKCohuNCGjljKYpEyxG/uIoP7dGHKTtKo8ixmLWqBk0Kb9Wia2J+VakqSi3",
+	"G4XZD6LMbjbR7Sxhf8mTpDHgBbidF/JCMhZJEYHUYXhLBfvwNBDd12VphOB9pUSzoi1BMkGnhFfVLBgb",
+	"OWkE9KVZIkCxRDvjXuFqOCUDBCIAnQlPGNpuyXIGrLcLHPfym7Oj3h0UbkcWcTohNRmzhLNrAFNDVYFp",
+	"w5rDZnUV1tugCBmrMe6miAXCaboW+ZU1EKMtsWXhINyMth4pUPJRSnns1KMa3OQZKeZczqRiBs+UQhMG",
+	"mdAkUc6ZEdNVRbRrF7FxVrN8tmFmO9UkTzzrr6MI5aSka8EXAAtu1pKH8aqQAI2n18gIO67Rbbv53DyT",
+	"dcOPuWj5xUBFA5kc04SKiMXhCWHXLFv57LGg/gFqvRz+gT4z6x8Yrwqt+XQowlx4gym5qLDaJQV4N9Kn",
+	"VbS7MsMHnjUKtG7DgmFA+AaEwRP/lRl1ATjoiLMAumL6tID5UmwAoSiJ4f2hGDMPS0KLXmHgvkLsDnsI",
+	"4ELqGVAsOSlIvdl/lYe77aIe5v1h191xhGOd5QWdmwMY5eCaZuj0huGAiH5ZjgJ/vvGHhQffFUPDX8/s",
+	"8LdBx/rm2zHqqpCkyO9/87f/8O//y29//b/+8O/++g9/+193hEs7w2bs8Wb5w69//dv//r/3m6XGcEz4",
+	"o4VdR7U8DPHdGvUDaF5wnfA0kYQqQ2ggaL4RzmcNFgEDn1lt4JYfgoE7xvverPsCRb715VgeuuMaamR/",
+	"9y2UEuO2nRiY8Cdq3VU5aKNc4lGnMdNLxgrC/kAZ6gG0QOYZGUs5VwH+iXLimEV0wQx5aDD7Rfuas4xO",
+	"0WKYBPITS8F8w1YjUy/8eSNnSVo3YUlUG/ZY2t7Wqxp/WZj4i9GMZcwnzGoml8AyLS4bvoLcszhw1OyA",
+	"D7gxqB4ZnA5PvLdm9JoRKTxmgBrhKQmNEokhh57qVlXkCI+DQqzHGA5UakArRd3IrNmxRVhNnJt4g4bt",
+	"wCrWN6SXPGJVzuGfSiforG2wE1jjcadic7XEEJ1mbhU7MhdABhsL842Z1Htypr9z08LTMzc1/HFVmR6e",
+	"XNolwL+/KpdhxcpWq5llCygqozJlgpEwTA6eHfVAXHbKvXeTrT6prRZFHKzRWoh2CE8B29E0mLV5D2rg",
+	"uISL9QGHdKm1dwToUGhxIyEz2t1fsN1gv9VsKHMdyUUDhQxTZkxxJyhuIVEjUoCkhZKbJ5LFPDbvWNHN",
+	"xuSAJDYUFQ1P8Sno0uZFEs2omDIf42tON4L0CuiuM3PBx7mWC6p5RJNkFZRSN6pfMxp7CvkpCUvD1omx",
+	"Gdm56TRjzEZEe/MXkIeeNJD+0AMk9YxlwBlQLi0IbXhSSrOLXGmSSDkn3bBKif24RuCINUuQPWdAeXNq",
+	"8Jtnd2kK09iE6a/NjZ4Xw9oHZ8Xo9sFTbxL3TjkXKA3GMO37JErPg7UZ7bamSzPSefG1fWBdf293cS05",
+	"ga4FA4ubA/Rew79GbLMC4q74tsGW405qzapTxdC1XZYk01KXYpMeLagstMTYQmzw2HqbKHSRi7/KWW5C",
+	"LxsFvK1Gkh+K7+vhM40Cmn29aUFPQDqWeYOwuVMIVxFF5GBxW/CMee2cZnShWuKjmpb5jLMkLmL3a4dW",
+	"+B/XY3AkxtCvQ+lfXr5+ReyvIB0UmWtIHhB+GcxWeI22mxPtMppW/w2jiZ6tr7w0BDiUlvMGk2xtIvtV",
+	"00R+VN56zNW+HnB2zYRuw3/zo7aBp3cXVbezzdKZ1vBTxPi+pmqTytBEuYBOFT6EpcxigqrFJJOLE088",
+	"DoXUfGLDXEPgeiFmsYVoR3RcDVSEKMljtF04iyS624QkCynYiizkNQYeUhKiNyH0GPlQOHMV/l66FPyZ",
+	"0YLjfnNrAOC1jFXLoTAmbHgVXygiZyp8zx/XEAxMysNVVRwa/lv+vI2ehGuWxTbXqibPOD9OxZpUJKdJ",
+	"YhdNC58RbEqwG00yuSz9uE4ScW5MqkFKQDenOYG6lajk6qXMHnT4VMiMxRW/Pu7PJMNZR5DdcbPbpIkf",
+	"FfhTwFwFbcrzKWC8CtGNGC6nXHh5dzSOORwqTc49ZJ/QRLE1q72MWyzmIQbGI5yTcHnTxwh7jLtgN3SR",
+	"JrCEAf3sX6x+HAwGdBx99fTo2XTGjwcD/qt5gs8XncDPHz06/qKeQLr5wHBxGzZskijXiZoJ8ld7EQDM",
+	"L2iKuaY/5IyMGc0QdeZMnBLFjIuJKhKe2WwEhP8T8qV50bi08HXr0aoe3PJmkY4eX//V4jj5/Jv5F/Lp",
+	"8ofjX+rB8tHNX6a//Iy+Ovrx4hfRm4fjrz6ffP3F7NtB64oLYuuA2SygEfNytZ13v1ENgpQ5m8qMgX/I",
+	"duimm3rFll687x6AWQYDF7m+JtF2PTa4FufrQdyjhszv9wro9aHZJhu3Q/O2cF8/b9n8tzl7uQgH3jkn",
+	"e3Dw+OzgX9KDH0f9g8akbC+SeH01/nIGW6XtSsTweoxwE3AUaR21q4/jjKmtZslL67c+s69j6Bzg177G",
+	"vbvEt0V5ljERrXzUe/Lql414ty0OvUquanaSicb0RO5n3UUUjSaJFFOWkTFo4yZ0904WwzZjyn52bpNX",
+	"35JHcgeMq9tF1hnUgmXRjKIhDw5F5Isxq1g95kIuzbE5IW28alQz0dmwX2DDHUTMzX6Z74xxRJEpyIVj",
+	"Gs1B5EGdOV+xjHQv3zx58vTysuLbXScpG/B1v2yaauYL6UpBwq+fXpHD66NDkxh6+I7HtyYo049OfmCj",
+	"kXs7Z8u0hxe7GJ1dSAG+V3GkbgXXS/Mq8lJNkz20oHVbSFt1BRM1UTFmSxEZlCXdIqgFL/mBKiA1YxGo",
+	"Gmi1PnVVDCY8Wxwg7KUa66EQjcVBrOt6B+mzZvwoHHfmnvxzqMGrR/Hq+SCVXA+PlrVS/OYo4w05Mybj",
+	"cUey9UNOheZ61eJmz8f73nUuuB7tl7hTzyQsd1BwyNqo3rpri9x4jHcT+t/jRAsp4fHjraVWWo+gGLB1",
+	"bx8idWHXZLa2UGcMWKRKF5WH7prd4NOadis+hvBg4Z5caJ6gYdyiUtgLjDHABt4SU6+jyGdeEa6Gwr6A",
+	"6/ZJDtUeUzTBojwOYURT9YPhHzYxGu0HZdQvj3FdPCYUBREbbFF86aVUGyplbBhckSm/ZmIogJGZBIjQ",
+	"0RNjESnjduKY5Kljdpb+9U7thPbvIt7ThHn63N8+xnwYmZn46Wue6ZwmZColcDJHVGPuYnwN+w6L+CA0",
+	"FZTM1tJaFhNLbU3USVjIl+FQrH1qguO4Iu6tXp9cMmM3vHh69tXLpw8UGRpoMHVd1LDT5mmwl9kxwomL",
+	"0rQRo2b1HU/ehX+7OymosLNRjOwQ7gIahdRzmkUs2dt6sEipWG1IiIlZwq9Zthrx2MWrRTLPOEg0AAXu",
+	"d5JwpXsBYf1pn/zy6nVALp/19zUfIF+O5lxMrdD4fsYHs7fqoE34XbVfN5S3UgggCjDbedS0RKOKTR2z",
+	"IzRkKAkQFi511swZaTS3hLI0LaQZSymc918sb44HRw+PBse/OB4MHn/2+NGj4+PPH/2Cfv548NkXj4+/",
+	"eHQ0GDSLw6tLPm3WVRSfiquayeHi8qwRpEAQvtR0kW5PDStfDcotlxv05i2X13gVCY0YYtjdOOPdVc87",
+	"aktumbcI6s/Nt8dG87Z/Hd05cug8oRq4e8l7qrstbF6blnoFL3mSMkqPCyrodCdnk5mjcXW2lMQ6Cxbk",
+	"4tkT8vjho18QW6XC1kJqiDq29ssdalY8gVc3pqZRTZYYlZBJMXW1uLhyVS0Mb0mZTBPWqEeid6iBAjyl",
+	"0Yws6apSYW2cyTmr1Scz2TwNRcp21KQ8j1iD3MOF0rQx2Mov3ZFSW4LMHb2MUPSPiRRb04Nb1MrKeM57",
+	"FpjoD1B32Q1XWpEuUn9DwGyG5G4pYaXOV8injyoC6sNBo0KsuU5YUxFINZOZDsgsX1BxkDGKddCIyhcL",
+	"mq3K0pRmQzBu48k422x99DcXz4mgCyes+eMEJMwzcbK8WaQn9rnNjwBIb7Qlr73vV7bZKrZaa645CU8j",
+	"bLW9+9i0XpYIS08GZEGjGResPDrjOIVB++QVW+K/FFnQFRkzEAFNLqzjKDUMQHWpqV6M4QbV+lzIQWzN",
+	"MRAgmJ5Jk3ZDk0QubTCwV+so6NQOzK8UB2KTV6SpdPV79XfsjFhJC0czFdqsuu3K83VKTbb6bVPNviJ1",
+	"xyvZV3nmVewr1lSr8FV57rmtqsX9Spedf4JFaT/7Pkqf9nXLI0cFFDnHwERmUXlSjUJmW+mPn3qpjnrG",
+	"Jo8Y4YJMmCDdI7LKqSB/QY4GA3iyxTLXbNgvrPC7G9x9a8L2Ch14NC34DOfxBAXTreKSKa1RPD0K9qjh",
+	"8kfkp3kfp0rbDX3bGL/7jVw6JoLlwzJGoxnzlNkTEqazleIRTTDdGs0bXeqKVZn4OsFcVQXM2rTGyNCi",
+	"OtofrE6NY1itzcQbOhWdhCmP5nkaGh04SZDgkPHKG9To7tajVw+zs6vsBB07F4AyDrmJmHyIIP33rxZT",
+	"ForZK75mMxjdxTG1R5mWDUn0r/MiONr4VU6bHStlPhXX/WanR3PS++VMLkXVw8Fd1nZ/s4i33ZVQaitF",
+	"pOl7lkOqRwl61+rFaZTC0+YMUbPKO2qo7wNQd70Nj5x+Mdh2YE1n034KrXbR84vXT55eXj5/9XVoLaJ+",
+	"QDOLeMyMZ0SQ0PrGnGnQ2SDRiwYEbiiKjQEpczWQurWgKzRTnn356vXFy7MXaKYs09MMYfVI2WkZWWzz",
+	"7YwjpkLTyk10go5dZSfomAV0go6brJHAXZhh7wYnrspHncvuYwLDMZqu7nLG05coWDdcHLtJkWmQboo2",
+	"RVfV2lrRLEHBsgKKLtgo4noV+gym28RezOVYDuPrCnY6QD832q4cBLZxt9NdFJvfZiayx4RmNTyN3ZmS",
+	"schWLENHj7ZwKLuwtktzztRmGcJKBFQ5o7rLqGIYXV9WOTImbGsEI8YYhBZ2L5t23VZzv4dWt364ML12",
+	"W3WtQISpCuGKo7k4xG6B9dwViWxhfHA+LZXeTLVJ60xxDgws2lt4JFBZxYSllixu+9lewoHZUvHRWqhr",
+	"UTeluEe/UoZXPYcnzDsjOArrutg1CqUZbMv7ruyvPM02uPaNsdswuSnAFx1FhGYMxeMAI/uWN/1oJqVi",
+	"duAQfVpA5Ek3Vyx7RRcsIJolr5CgBSCCX3MRMfMDECL7L+CH9t/G+PhcTGRAUqk0TZ7I2FxxzbBZOlwd",
+	"vX64XZEpbZv1/ifbPuTwb6Oa16ZcLyC1rmTtsLR0JkX9s8+OK589avoMD2nk7Ly16La37z6/bQxrc3ex",
+	"7zrrHNCGs+HavVGDjuUzGwL8fcP5BwlRnTAdzfbEeLTJ3OETNdIybqoX8gwHBHIIOMmU85T7NUQsAUXn",
+	"OaiWNZp2PGgkabWjryyj6XzfqKbgwY+pMxWFo9fN3EAQgDPiK7akCFcExPGDNJPTjC6ay1IKLhsHPc9Y",
+	"mSGJUq03FAq3mHmH9RgIVoZ23h4g3kBxdg0JMrvaorQAw2FRnnG9ugRWaw7bhEWf5SaPZf1UTNH2jOk8",
+	"E8YUEJ6/vjRBZDTXs8MyqBwZOBqMTABzsYKZ1qk9fYwvs02SzGvP3J0tb2Q6Wi8kZB8pFmVMm0edprrd",
+	"rrLm2flzAt93w+XNIi2eH8zZKoQb0JYjk6uyV8ScsVRhBbWh4FoRHptaht+cHRw/+px0w9fnTy/Orl5f",
+	"jM7On4++ffrLy7DXJ2dFyJc5JK5sow/HeocCOJORwPxy4rA886YUVlfLZK6ZMprHlnO8RT/QRLrC8NSQ",
+	"fNveCDe9oFxoygXDbLc8S+zH6uTwcMr1LB/3I7k4hHfxf2umPROeX6vdhcoYE7FfUMQHaVj+UJxVwRwL",
+	"Q3JRtsXB4v61lARb8QaDImzldfpDDmpaJWjfFE8xeaIRTZKyo8qegfywzqc4WJkN1uCx7IZt1fbDni2Y",
+	"Y1IshoJjqbVxYuqdLRgVpuS/O5pTEqJ/xlbAdGX6QFzxPJJ4/QmPmM2JsHf68vnV2jUCzpvsk77Mpof2",
+	"I3UI75ZuMQQHk5GizMUO+kf9gSOFNOWdk85n/UH/MxTc9AxpwiGNF1wghvul7KdMt1S0R7m+Gm56apKM",
+	"Ybdl8k1RbiiwnUmKWlUcz5hM6TVIpESKoIgu8oqtYqwSJig7rbvfcWSFS/E8BloAa3/BlS7zbINKB7uW",
+	"+s/lK4emydnt21qXr+PBYEMzhv2aMFQrjLW0YihKWJpOQQ/N/E3DFus89Np34SdH2z+ptA25DTqPdpmn",
+	"2njJZy54whVS//1bOEvrenVuemOs9goV2S96QO/oFFOaEQ47b2H0Bpg8fAdn8zy+PbTWm3qvwu/fNTWA",
+	"Mx/t1v+tNTr0rRFr1/HBWHzQL7zkEbOsxRQny7BmppJJDi/3yQVGCIOqbeQDmsdcEyQjLXBt7Uk+aFsH",
+	"65cyXn0w6KyZrW6rUgec1u194IbJRWhrU+I10LhX9Hg4eLj9o6Kr133g00uazV0J7eJgbGlxSoTUbA/0",
+	"GvPEGGuayb1ghAmdrbCqrq8xFJX5vPKDXRM0eUKGeGcx5ckKCwgMO70TI2q5gh3wb5R5VeBVCMIYamwL",
+	"UgnHXy8cNBRYE0TP2MLIWzNXjd+rYmSsAxo+BtLaJ6GpqosBuTFd9TBOWJmQV8OMW3iLLcek7spagvVz",
+	"TVawBFW0gcJeMKB5lQ1Me23dNc03nX26ln5M5ubX3mpBX9jqz4upYYSYgdqaULOpCGdABFv6OTp7oenh",
+	"u5iubj1kbQDXr5mD1s7Hv3Jb4az90hE3MWrYQ8suKBJSaXI0GAx6gWOHtpgRSoqGKEjBVL1wUUKV/iOn",
+	"/1horRXy1kpONpZY2wx6+5I5LFX3tg1gD7NcNMhqO43ZJndh6RWsD5oLZ73C8qGUjHO18ivOmYwramzg",
+	"Pa/AGFfEGuiGwpjy4agwijxzxXTxZeA4ffKVz1kSjB0rSzgBq0nYBBRTdF2u4ElAlMTiB7BIE0euikKY",
+	"2i9E55InXD0jWG9MV0Nhy8HTjHmc3g3JbbGEBc1suW44grL+aJ9cSXjC1VDYULrCsneOyKmWoJWZ3nta",
+	"FcdivafxyqSIsEWeoCUjooIs6JwBLzcv9DaLtW1M9SIXrVTq+INSqbJMTwOVMr9g7S13o6bIDpaay4Xg",
+	"Ytr7efGtCyeuGQizPiwhl3swI6PMtwqN37KVYpiExYUhTAmfs3oyanhKJjwBVAeUG3PBNij3r82MQaO+",
+	"V5OOipiO3YCkklfaIKkZw4U1tRKKVQhpmeNtQrR1a597a6KdZHLRLrC1uty2rMYXHndciJZ3WkbTkPXU",
+	"1KYO9J8d77CrKy+d1hi323ZRmL4bJ8OMoYbZdhbSt7z4xGQgflxLUbVHYAPReo0VMafs50WXXtvWxb58",
+	"bHVaRyb2JVCH72zz/9tWUoVWYcOP50Iuha1JBIqYlUMr5bW1tHFMtreBJLFsoVpfM0O0OvcCK7Y3aZth",
+	"seg19sctNHvxsyDtYO3roKyJb7p4lpZo9OM445QVyz6o2GxyyuK66FyH3kOvCsRdJ2iTo58gWwBxsxK+",
+	"59rYoTl/vEAnGcK7Jz1y1zGGRvNphr7NbsZ0xn3ZWYHGEVaCMUMbjeINpehKDQU2MreeupRm2gqmIPti",
+	"V2IXBGh8aewmYjbcpYhnpomSQ5FjDzIQc7AAgnaJUti/u5Y5Efb65Ds0nAkSPi/zOg6+ZasQu1O7Lbls",
+	"K+MbrQTTcl2Ij1hCv3s8GPTaZV/8yBGH/S7UWyFAueFEH8Mg7Ie73rM92BUXaTMEW8gkjGYJZ1lxMWX2",
+	"X+0e8VKQ/B0bWnYPyxRsaZf606a7DwePt3/wxOU43Y+CghfcBQpA5KSHFRuxjDhg9d1lgEM14+nHIKFG",
+	"/1WVwDvStUGuBiqPgHQePSI2Vi5AsngQcb3CQguKJZMDE/Ua2NahQ+Gq+9hAN1DfT6tlEnC2SsAtFXFh",
+	"TkPKW2mvhcP+So4NWTWBgFW6vjFStPsP/+Gvf//3f/f//s/f/Pbf/I/f/eZvfvcf/y0QTz9QaChAcsrY",
+	"Aa4sLatBnBJKFGieGHnoIjNNuIRVYqiwgpjNeOmTszzm2pV+bCCklzOeljLWh6eCfrDxPdNAWwllgzhH",
+	"yjjUP1GY/SgM3GuFqhgkhKfAydEgghWfdic2qY3kalU0MPpohnZFio2QRhihYlv2MdI1Qg0IWtc0yVnv",
+	"pOh3ZAMPg+LBkqqhsJZLYyif1EP8bAHWmK5OTQRKpQhAWPbUH4qQq1H1V9Jt6MtYK0hvl4eedKO7qwcm",
+	"M2MolKYrRSaZ/JEJmwji6KLxybmg5jIOKNUmBc0WcWlF+a+ZdkFzH1OxqpVhaMFDvLn+T1elRjna7uSB",
+	"qsBdQ5aAJfVeZRx1BwQ4xOEPLSQiu21kmqEJnzKrCV1TVExHtt8W3bNmMom9sLuYg7qiHYbCDoZCseya",
+	"R0whjrksfZqmPLblm7FAszLpUvZlq0fE0kSUSdOwVS5Ff4gyOuYOPBw8JmFDsnTYI2O2kkXAHHbhAD3p",
+	"hBwPjGk1IJ8NiCIUBJn+UGzjZhime2Xrtn40yK7UBmkXXSvEqf8ezOIeaD989dn2ry7Nrb/x0u33Qye8",
+	"IELxfCq4tAeWmKzVDfEWwI5Y0T/eEdaIaprIKch2Jl3bJQ+rArw3GM/P3awf2xTl5/e2AJfdyU+YappA",
+	"UXu+xqRANAZ/AvubgKRAE7bVENRI9eAELr99A7wuF/yHnJFuWBRuCHt3CREzBhyXDv1xBGGvJPROcvDR",
+	"RwGrTfTKXtc9S8I/NcH2LI5BrrV1BfYnS4fv7L+syXx7cGXx/m7xlc15GqhaY/vjhso7WOjBOs8tx9Yy",
+	"x4IJWIMI+zIYr1gX/e5zxlJbXwG+xGfYPj1NaIQevF4LKr1J44+OStXaHfcdabkDNjnooSgUCbkkXP2R",
+	"uw7MZZWY9UAZ2AoIVg0JTLMZmRUCNUdtZjdWUUFEz9Df7q6qNOfiqmq4r+TD297wJkyfmu5NGHk1FAmf",
+	"swSbw45Bkcmjeb9i21c2cNL06DVeMUynL8XkoQC4inPYIdUkYVRpE/PZO3VZQ/WdHb6Tue1Q9UreHmJT",
+	"z3AoqJorgLU+2Rg7ULPthRtjNt+4FuoXRT/Tu8Zu/lTcwmYnf1x+YXt7Te2K7f2u1T3fE9uaYHI37ud9",
+	"t5H/NTd4+Nf/9J8dvH13FHz+sCkhtt3efAbI4kdxuTY6hW/EKsfov8ROOcoYlljGJ7zoFRgMBbuhkU5W",
+	"hbpRevLwFBSJ5WkRsMYSxWwEWDYvevoMRVnLA4iPddL1yVmjR9GvCCJNNBx63jFGzbgadZFZv9GLGFhp",
+	"AJsbxSbFbMYyhtr7HSLSGG7ZenXuB5O3+biQBStN0RmNIUeVsGJzjT8/5nxfCv0FO8A7L/td1kK3dwuL",
+	"m2FbuB9bmfaZjbKkCvt/OGRLM4m99zEnVZFvrq7OTx3aCUliljIRMxGt1qXVr5m2veg+IpzaGdrFRFw9",
+	"V4Qm/BqYTvXsKyf9gl8zAa+nmRwz7xzN2dmDRA/69nM8Hgwwd7dMtI6ppmOqXL80Zfs96YxOJjwyL+sZ",
+	"E40necFozIWpR/MJDvMCwwa0NHDQ/4DQX4N1u8vNV1DJ8m633j69cdHMNkwfIwebc31NAJViSnGMoJoz",
+	"UZRif6Dwm2P364ymKRNFhQKTrn1q/42vjIpk6qFIGHUlnMiZmXwps7kquZ91nVjiOeHXmJRfpl5XgQGT",
+	"oD+S3ldp+HbPal+191oDDL6Q0ylyS5C/rfZsc7CNKqOw2hjiEbLY+2U5O2DDM5mNeRwzrFr58GiHL85N",
+	"FdorKV9gBVX87tEuyyvK2r5kMadY4hw+Pt7BGnQl5UsqVvZI1CdnkFUiLadF5j4lDoGJq0nsOF/eRCxc",
+	"69mWAIlrOXeOJbSY+1W1bVJ/n7yguozmUS5Mj0yZJg8HR/0mdIVp1xDn4foKLIBjA9j71nRKw7Jtu+Si",
+	"0ixFaz1bU7KnkRVeuPJ1KLV7RROAkYConyvTn3mN271kH5PN2V6EjRIDLMkDgTEDYUgRLT/hlcC6EoSN",
+	"Ay5wha23sW/OwylJqVIk9FrXhKa8IVUkdA9M2RnbE9V1ramB+Yb0h3rbiikjiv/I2qLn0UNZCZ4vOjVi",
+	"AwOv9O22VkGN/Ucrey1KrrNrWwti2row29qnJaz/uKHW8Ec1tuwUfg8bNEDxj8LgUoH5iCYJK/q+1aLu",
+	"PRSwQL/ZoWWL6qBJVFmffcKFlQR16fQztT6jhAP1M8o7yOmK0KHAr3sByZjVh6xpNbLxyfClp5j95eXZ",
+	"+fNqzyQRD4Ufm6v4VGDm3DQ3kSeAa00dXIZiKNpDgEnGUka1iylAS0RTKDD8YIP2bFcIjGIoOhmV6zDR",
+	"z0awsoXie6fl4HO2GgrLhF0WpyZjGa/80Dnbd6KhEL3Z0POJf1wTyhObaG/j+9C465o42BpImETk9zfA",
+	"8CDXLCK0HZWKclBeT8HDlK5CGymtbMhPGbnUJGuXbV9+qjHQ641p7tn3WfT03xwGaBOs1+Dsp+0L/UQy",
+	"+vEuH1vbhhGY7y6hH+908l9TzZam3ul7CfUFfUe4JUW1eIAPEKEBrdeIXwktTUS/IvnskEx1LpPEBOAb",
+	"fbuB2BJb3ludeMRozCK5YMq2uRuK0rhTMXcW5mu/f73J3S1/Q8GiZxNKlHRG4jGLaK5s8x7DgLALnJJN",
+	"xOk+cre2R/j+PL2u1YQs21+uKo60CCDvkVrVlA5g+rF8jISAl0U6voFvrxGkE4kEkYKEjm0CS0c7VmC8",
+	"GTYDoLUlJOkqUPOau0r3AjOB2Z+fTGDDbRNGlfUIoZDVJ09Ma5qyihVXZMIF65MzP/ciokJIPRRj5rWT",
+	"7IaNLW7Cng2d8vG4Um8A14VKIU6xYFQYyajr938GYoIurLjXJ2fClQN0hZ/HKzt2YQ30jr3s0xmut9UJ",
+	"AxI2NuEJGzO3zBF9Wqrg9/D8ydOHewv9/ERs1gAE8NlclDiyBxsF5P8Y1OeZTVhG2C84LKbYlCL5qWnb",
+	"WRYdQUS0rlQf/9SMMb1ulDinq4+OC/+45N8/oUcFPZ6h8rtB4DR+obtjj00b+RgYdFWv3QzyCfriC4+j",
+	"azoMYisa9ZCxe06tSuf3oUCDURcEYpky8WWu0Bf3zzlbutyHJaOpyWZ7Yj4Obakia16hZdSHE5SGojFN",
+	"L5wyPcIXrMrux4AsZRajI6dPvKbK6DBzjLSts3Lgd1M2nzQ2UT41PHrJjbzthA80Xtiy0iaygas+sQVN",
+	"KoneRXsFLHpUfuLKKjXyZ7PKCwsVnzg1z4vV+FOcxlZacabmTkJcYm8HWoCAs1ZhCEy3ZFeuWszv/uY3",
+	"v//Nf/vtf/6fv//7v+vtRz7KBKWPwIArWk0piLrWqlRjEBu1nVMDH7uNwU5mpgNSzcRZ4LKn8trwKyv2",
+	"+zZJlyiK5bqEXNqDBIE/QQPddj3dJYrZyGtA55SujAG8cAxjtNZJKUeYl5eUOzJfVdlt4Kop+EBkRhKp",
+	"dBF+6pq0EFclEClNyjK7HWNgnrClTShWwVDM5BKnxAqg5txNpylDilRhAVFaZkUAnK9QWILaSKQayM2F",
+	"AZ+fgJXAk+HQ9vHzJDOfSIrxKFMZaVkXrjFIzKZlGfPTBkK0NQPs3LhRgPdZd1tLz1LETFONyLVstLJC",
+	"sw/xPrLAtiSAVVKrivh1Fyff/zDxxJWYBrfpYhLvaqxXqrwbYw44TPNGvtBYao5PBdV5rRbvjuXTNF8w",
+	"ZTvot8cO7zgYtuDfa6C3lV2ndHWIRBp00rVfTHjkQflCPc7SbytiwywRFJvc1As6ZyTLRaXHwcnhYSIj",
+	"msyk0idfDL4YIIO1V7VmYKt1nODCBVOofnkk6L9f91SfZ3LMDEDILJoxpTG603A67I1l62dm/mA2Sm59",
+	"uO/WoLj0alsAay3jR01ECM8qtj30bfacQuuNZ2nJ+nDAzsdYHddTQ8xgLmex3o+m541b3HOn2a9f6bXS",
+	"rXdeMY1UTskuM5mw2du3t/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

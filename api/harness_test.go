@@ -156,12 +156,12 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	confirmRefund := domain.NewConfirmRefund(store, merchant, clk.Now, monitor, log)
 	refundPolicy := domain.RefundPolicy{Checks: []time.Duration{time.Second}, MaxChecks: 3}
 	check := domain.NewCheckRefund(store, pay, confirmRefund, clk.Now, refundPolicy, monitor, log)
-	operate := domain.NewOperate(store, store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
 	platform, err := wechat.NewPlatform(wechat.PlatformConfig{BaseURL: emuSrv.URL, AppID: "wxapitest", Secret: "apitest-secret",
 		RetryBackoff: time.Millisecond}, store, nil, monitor, log)
 	if err != nil {
 		t.Fatal(err)
 	}
+	operate := domain.NewOperate(store, store, platform, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
 	shipping := wechat.NewShipping(platform, keys.MchID)
 	receipt := domain.NewConfirmReceipt(store, shipping, clk.Now, log)
 	server := api.NewServer(login, logout, store, store,

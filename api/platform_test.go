@@ -9,6 +9,7 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
+	"github.com/wxmp/wxmp/api"
 )
 
 // The platform's access_token (README: "The platform's access_token"):
@@ -67,10 +68,10 @@ func TestInstancesShareOneAccessToken(t *testing.T) {
 		t.Fatalf("recovery asked stable_token %+v times", c)
 	}
 	// A forced refresh is the operator's, within WeChat's limits.
-	if _, err := a.Force(context.Background()); err != nil {
+	if _, err := a.ForceToken(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Force(context.Background()); !errors.Is(err, wechat.ErrForceLimited) {
+	if _, err := b.ForceToken(context.Background()); !errors.Is(err, wechat.ErrForceLimited) {
 		t.Fatalf("a second force within 30 s: %v", err)
 	}
 	if n := h.metric("wxmp_wechat_token_fetches_total", map[string]string{"mode": "force", "result": "ok"}); n != 1 {
@@ -102,5 +103,28 @@ func TestAccessTokenRefusalsAreClearAndNotRetriedInALoop(t *testing.T) {
 	}
 	if c := h.emu.TokenCounters(); c.Stable != 1 {
 		t.Fatalf("stable_token calls %+v", c)
+	}
+}
+
+func TestTheOperatorSeesTheTokenAndForcesItWithinLimits(t *testing.T) {
+	h := newHarness(t)
+	var st api.PlatformStatus
+	if res := h.do("GET", "/admin/v1/platform", h.operatorKey, nil, &st); res.StatusCode != 200 || st.TradeManaged == nil || !*st.TradeManaged {
+		t.Fatalf("platform: %d %+v", res.StatusCode, st)
+	}
+	var tok api.TokenStatus
+	if res := h.do("POST", "/admin/v1/platform/token/refresh", h.operatorKey, nil, &tok); res.StatusCode != 200 || tok.ForcesToday != 1 || tok.ExpiresAt == nil {
+		t.Fatalf("force: %d %+v", res.StatusCode, tok)
+	}
+	var p api.Problem
+	res := h.do("POST", "/admin/v1/platform/token/refresh", h.operatorKey, nil, &p)
+	wantProblem(t, res, p, 409, api.ProblemCodeTokenForceLimited)
+	var audits int
+	_ = h.pool.QueryRow(context.Background(), "SELECT count(*) FROM operator_audit WHERE action = 'platform.token.force'").Scan(&audits)
+	if audits != 1 {
+		t.Fatalf("%d audited forces", audits)
+	}
+	if c := h.emu.TokenCounters(); c.StableForce != 1 {
+		t.Fatalf("stable_token forced %d times", c.StableForce)
 	}
 }

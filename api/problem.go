@@ -49,6 +49,8 @@ func problemFor(err error) (p Problem, retryAfter int) {
 		return newProblem(http.StatusConflict, ProblemCodeNotShippable, "The order cannot be shipped now: it is not paid, it was shipped again already (WeChat allows one re-ship), or the buyer confirmed receipt."), 0
 	case errors.Is(err, domain.ErrAddressRequired):
 		return newProblem(http.StatusBadRequest, ProblemCodeAddressRequired, "The order has goods that are sent: it needs the buyer's address."), 0
+	case errors.Is(err, domain.ErrTokenForceLimited):
+		return newProblem(http.StatusConflict, ProblemCodeTokenForceLimited, "WeChat allows 20 forced refreshes a day, 30 s apart."), 0
 	case errors.Is(err, domain.ErrSKUTaken):
 		return newProblem(http.StatusConflict, ProblemCodeSkuTaken, "Another product has this SKU."), 0
 	case errors.Is(err, domain.ErrPaymentRejected):

@@ -73,7 +73,7 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
-		newPlatform,
+		fx.Annotate(newPlatform, fx.As(fx.Self()), fx.As(new(domain.Platform))),
 		fx.Annotate(func(p *wechat.Platform, c Config) *wechat.Shipping { return wechat.NewShipping(p, c.WeChatPayMchID) },
 			fx.As(new(domain.WeChatShipping))),
 		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier)),

@@ -159,15 +159,16 @@ type RefundCursor = OrderCursor
 
 // Operate is the operator's use cases, each a thin rule over Backoffice.
 type Operate struct {
-	store  Backoffice
-	bills  BillChecks
+	store    Backoffice
+	bills    BillChecks
+	platform Platform
 	refund *RefundOrder
 	check  *CheckRefund
 	now    Clock
 }
 
-func NewOperate(store Backoffice, bills BillChecks, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
-	return &Operate{store: store, bills: bills, refund: refund, check: check, now: now}
+func NewOperate(store Backoffice, bills BillChecks, platform Platform, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
+	return &Operate{store: store, bills: bills, platform: platform, refund: refund, check: check, now: now}
 }
 
 func (op *Operate) audit(keyID, action, target string, detail map[string]any) Audit {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -29,6 +30,53 @@ type PlatformTokens interface {
 	// (when it differs), and returns it. While one instance renews, the
 	// others wait, then find the token it stored.
 	RenewToken(ctx context.Context, appID string, renew func(ctx context.Context, stored PlatformToken) (PlatformToken, error)) (PlatformToken, error)
+}
+
+// ErrTokenForceLimited: a forced refresh now would break WeChat's limits
+// (20 a day, 30 s apart).
+var ErrTokenForceLimited = errors.New("forced refresh refused: WeChat allows 20 a day, 30 s apart")
+
+// Platform is what the operator sees of WeChat's server API.
+type Platform interface {
+	// TokenStatus is the shared token without its value.
+	TokenStatus(ctx context.Context) (PlatformToken, error)
+	// ForceToken refreshes the token with force_refresh: every holder's
+	// token dies. ErrTokenForceLimited beyond WeChat's limits.
+	ForceToken(ctx context.Context) (PlatformToken, error)
+	// TradeManaged says whether WeChat manages the mini-program's trades.
+	TradeManaged(ctx context.Context) (bool, error)
+}
+
+// PlatformStatus is the operator's view of it.
+type PlatformStatus struct {
+	Token        PlatformToken
+	TradeManaged *bool // nil when WeChat did not say
+}
+
+// PlatformStatus reads the token's state and asks WeChat whether it
+// manages the trades.
+func (op *Operate) PlatformStatus(ctx context.Context) (PlatformStatus, error) {
+	t, err := op.platform.TokenStatus(ctx)
+	if err != nil {
+		return PlatformStatus{}, err
+	}
+	if BillDayOf(t.ForcedAt) != BillDayOf(op.now()) {
+		t.Forces = 0 // WeChat's count starts again each (Beijing) day
+	}
+	st := PlatformStatus{Token: t}
+	if managed, err := op.platform.TradeManaged(ctx); err == nil {
+		st.TradeManaged = &managed
+	}
+	return st, nil
+}
+
+// ForceToken is the operator's forced refresh, audited.
+func (op *Operate) ForceToken(ctx context.Context, keyID string) (PlatformToken, error) {
+	t, err := op.platform.ForceToken(ctx)
+	if err != nil {
+		return PlatformToken{}, err
+	}
+	return t, op.store.RecordAudit(ctx, op.audit(keyID, "platform.token.force", "access_token", map[string]any{"forces_today": t.Forces}))
 }
 
 // PlatformEvent is a push from WeChat (消息推送) whose signature has been

@@ -76,7 +76,9 @@ const (
 )
 
 // ErrForceLimited: a forced refresh now would break WeChat's limits.
-var ErrForceLimited = errors.New("forced refresh refused: WeChat allows 20 a day, 30 s apart")
+var ErrForceLimited = domain.ErrTokenForceLimited
+
+var _ domain.Platform = (*Platform)(nil)
 
 func NewPlatform(cfg PlatformConfig, store domain.PlatformTokens, hc *http.Client, watch PlatformMonitor, log *slog.Logger) (*Platform, error) {
 	base, err := url.Parse(cfg.BaseURL)
@@ -218,7 +220,7 @@ func (p *Platform) renew(ctx context.Context, refused string) (domain.PlatformTo
 
 // Force is the operator's forced refresh: every holder's token dies at
 // once, so it is refused beyond WeChat's 20 a day, 30 s apart.
-func (p *Platform) Force(ctx context.Context) (domain.PlatformToken, error) {
+func (p *Platform) ForceToken(ctx context.Context) (domain.PlatformToken, error) {
 	t, err := p.store.RenewToken(ctx, p.appID, func(ctx context.Context, stored domain.PlatformToken) (domain.PlatformToken, error) {
 		now := p.now()
 		sameDay := domain.BillDayOf(stored.ForcedAt) == domain.BillDayOf(now)
@@ -241,8 +243,8 @@ func (p *Platform) Force(ctx context.Context) (domain.PlatformToken, error) {
 	return t, err
 }
 
-// Status is the shared token as it stands, without its value.
-func (p *Platform) Status(ctx context.Context) (domain.PlatformToken, error) {
+// TokenStatus is the shared token as it stands, without its value.
+func (p *Platform) TokenStatus(ctx context.Context) (domain.PlatformToken, error) {
 	t, err := p.store.SharedToken(ctx, p.appID)
 	t.Value = ""
 	return t, err
