@@ -70,7 +70,8 @@ type billChildResult struct {
 	Open        int                `json:"open_differences"`
 	WeChatFen   int64              `json:"wechat_paid_fen"`
 	OursFen     int64              `json:"ours_paid_fen"`
-	HeapSysMB   float64            `json:"go_heap_sys_mb"`
+	HeapSysMB   float64            `json:"go_heap_sys_mb"` // at the end
+	PeakRSSMB   float64            `json:"peak_rss_mb"`    // VmHWM at the end
 	Error       string             `json:"error,omitempty"`
 }
 
@@ -84,8 +85,9 @@ type benchBill struct {
 	Seconds     float64            `json:"seconds"`
 	ChildWallS  float64            `json:"child_wall_s"` // the process, start to exit
 	LinesPerS   float64            `json:"lines_per_second"`
-	PeakRSSMB   float64            `json:"peak_rss_mb"`
-	HeapSysMB   float64            `json:"go_heap_sys_mb"` // the child's Go heap at the end, of its RSS
+	PeakRSSMB   float64            `json:"peak_rss_mb"`      // the child's own (VmHWM)
+	MaxRSSMB    float64            `json:"rusage_maxrss_mb"` // ru_maxrss: includes the harness's own peak (see peakRSSMB)
+	HeapSysMB   float64            `json:"go_heap_sys_mb"`   // the child's Go heap at the end, of its RSS
 	ChildCPUS   float64            `json:"child_cpu_s"`
 	Phases      map[string]float64 `json:"phases_s"`
 	Status      string             `json:"status"`
@@ -131,7 +133,7 @@ func (e *benchEnv) billAtScale(ctx context.Context, rep *benchReport, dir string
 	res, usage, wall, err := e.runBillChild(ctx, dir, base, day, logw)
 	b.ChildWallS = wall.Seconds()
 	if usage != nil {
-		b.PeakRSSMB = float64(usage.Maxrss) / 1024 // KiB on Linux
+		b.MaxRSSMB = float64(usage.Maxrss) / 1024 // KiB on Linux
 		b.ChildCPUS = time.Duration(usage.Utime.Nano() + usage.Stime.Nano()).Seconds()
 	}
 	switch {
@@ -144,6 +146,9 @@ func (e *benchEnv) billAtScale(ctx context.Context, rep *benchReport, dir string
 			orders, res.Status, res.Lines, res.Differences)
 	}
 	b.Seconds, b.Phases, b.Status, b.Differences, b.HeapSysMB = res.Seconds, res.Phases, res.Status, res.Differences, res.HeapSysMB
+	if b.PeakRSSMB = res.PeakRSSMB; b.PeakRSSMB == 0 {
+		b.PeakRSSMB = b.MaxRSSMB // an upper bound
+	}
 	if b.Seconds > 0 {
 		b.LinesPerS = float64(res.Lines) / b.Seconds
 	}
@@ -362,8 +367,8 @@ func writeSignedBench(w http.ResponseWriter, key *rsa.PrivateKey, keyID string, 
 	_, _ = w.Write(body)
 }
 
-// runBillChild runs `wxmp bench reconcile-bill` and reads its report and
-// its resource usage (peak RSS) once it has exited.
+// runBillChild runs `wxmp bench reconcile-bill` and reads its report
+// (with its peak RSS) and its resource usage once it has exited.
 func (e *benchEnv) runBillChild(ctx context.Context, dir, base, day string, logw io.Writer) (billChildResult, *syscall.Rusage, time.Duration, error) {
 	var res billChildResult
 	self, err := os.Executable()

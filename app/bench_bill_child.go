@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,6 +130,7 @@ func reconcileBillDay(ctx context.Context, dbURL, base, keysFile, day, profile s
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.HeapSysMB = float64(ms.HeapSys) / (1 << 20)
+	res.PeakRSSMB = peakRSSMB()
 	if profile != "" {
 		if f, err := os.Create(filepath.Join(profile, "allocs.pprof")); err == nil {
 			_ = pprof.Lookup("allocs").WriteTo(f, 0)
@@ -213,4 +216,26 @@ func (t *timedChecks) CheckDay(ctx context.Context, day string, at time.Time, fe
 	t.p.mu.Unlock()
 	t.p.mark("checked")
 	return err
+}
+
+// peakRSSMB is this process's peak resident set size (VmHWM), in MiB, 0
+// when unknown (not Linux). Its rusage's ru_maxrss will not do: Go starts
+// a child with vfork semantics (CLONE_VM), and exec records the shared
+// memory's high-water mark, the parent's, as the child's maxrss. VmHWM
+// belongs to the memory exec gave the child.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			if err != nil {
+				return 0
+			}
+			return kb / 1024
+		}
+	}
+	return 0
 }
