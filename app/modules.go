@@ -372,6 +372,10 @@ func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger
 		// http:// notify_url, which real WeChat Pay never would.
 		emuCfg.Pay = &emulator.PayConfig{Keys: *cfg.emulatorKeys, AllowHTTPNotify: true}
 	}
+	// WeChat's shipping management learns of a payment about 10 s after it;
+	// make run's emulator takes a second, so that a shipment made at once is
+	// uploaded at once.
+	emuCfg.Shipping = emulator.ShippingConfig{SyncDelay: time.Second}
 	if cfg.WeChatPushToken != "" {
 		// WeChat's events (shipping, receipt, settlement) go to the service.
 		emuCfg.Push = &emulator.PushConfig{URL: strings.TrimRight(cfg.PublicURL, "/") + "/v1/wechat/push",

@@ -357,11 +357,11 @@ type uploadWorker struct {
 }
 
 // Work uploads the shipment; while WeChat does not know the payment yet
-// (it learns within a minute or so), it asks again a minute later.
+// (it learns within about 10 s), it asks again 10 s later.
 func (w *uploadWorker) Work(ctx context.Context, j *river.Job[ShippingUploadArgs]) error {
 	err := w.upload.Execute(ctx, j.Args.OrderID)
 	if errors.Is(err, domain.ErrShippingNotSynced) {
-		return river.JobSnooze(time.Minute)
+		return river.JobSnooze(10 * time.Second)
 	}
 	return err
 }
