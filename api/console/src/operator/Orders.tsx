@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
-import { OrderStatus } from '../shared/states';
+import { ORDER_STATUSES, OrderStatus, orderStatusLabel } from '../shared/states';
 import { dayStart, formatTime, today } from '../shared/time';
 import { ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
@@ -11,7 +11,6 @@ import { dict } from './messages';
 import { BASE, onLinkClick } from './router';
 
 const t = translator(dict);
-const STATUSES: Schemas['OrderStatus'][] = ['pending', 'closing', 'paid', 'late_paid', 'refunded', 'cancelled', 'expired'];
 const PAGE = 20;
 
 interface Filters {
@@ -89,8 +88,8 @@ export function Orders() {
           {t('orders.status')}
           <select name="status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}>
             <option value="">{t('orders.any')}</option>
-            {STATUSES.map((s) => (
-              <option value={s}>{t(`status.${s}` as const)}</option>
+            {ORDER_STATUSES.map((s) => (
+              <option value={s}>{orderStatusLabel(s)}</option>
             ))}
           </select>
         </label>

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LANGS, setLang } from '../shared/i18n';
 import { formatFen } from '../shared/money';
+import { propertyEnum, schemaEnum } from '../shared/spec.testutil';
 import type { Schemas } from './client';
 import {
   actorLabel,
@@ -12,6 +11,8 @@ import {
   billStatusHint,
   billStatusLabel,
   countLabel,
+  courierLabel,
+  COURIERS,
   DIFF_KINDS,
   diffKindLabel,
   eventLabel,
@@ -19,8 +20,12 @@ import {
   itemKindLabel,
   OUTCOMES,
   outcomeLabel,
+  PRODUCT_KINDS,
+  productKindLabel,
   REASONS,
   refundFailure,
+  SHIP_METHODS,
+  shipMethodLabel,
   sideLabel,
   SOURCES,
   sourceLabel,
@@ -29,22 +34,6 @@ import {
   VERDICTS,
   verdictLabel,
 } from './labels';
-
-const SPEC = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'openapi.yaml'), 'utf8');
-
-/** The enum of one property of one schema in openapi.yaml, as written there. */
-function specEnum(schema: string, property: string): string[] {
-  const start = SPEC.indexOf(`\n    ${schema}:\n`);
-  expect(start, `schema ${schema} in openapi.yaml`).toBeGreaterThan(0);
-  const rest = SPEC.slice(start + 1);
-  const end = rest.slice(1).search(/\n {4}\S/); // the next schema
-  const body = rest.slice(0, end < 0 ? undefined : end + 1);
-  const at = body.indexOf(`\n        ${property}:\n`);
-  expect(at, `${schema}.${property} in openapi.yaml`).toBeGreaterThan(0);
-  const list = /enum: \[([^\]]*)\]/.exec(body.slice(at));
-  expect(list, `${schema}.${property}'s enum`).not.toBeNull();
-  return (list?.[1] ?? '').split(',').map((x) => x.trim());
-}
 
 describe('labels', () => {
   afterEach(() => setLang('zh-CN'));
@@ -78,8 +67,8 @@ describe('labels', () => {
   });
 
   it('knows every source and verdict openapi.yaml names, and says each in both languages', () => {
-    expect([...SOURCES].sort()).toEqual(specEnum('LedgerEntry', 'source').sort());
-    expect([...VERDICTS].sort()).toEqual(specEnum('LedgerEntry', 'verdict').sort());
+    expect([...SOURCES].sort()).toEqual(propertyEnum('LedgerEntry', 'source').sort());
+    expect([...VERDICTS].sort()).toEqual(propertyEnum('LedgerEntry', 'verdict').sort());
     const said = new Map<string, string>();
     for (const lang of LANGS) {
       setLang(lang);
@@ -141,7 +130,7 @@ describe('attentionWhy', () => {
   });
 
   it('says every reason openapi.yaml names in both languages, from its facts, money as ¥', () => {
-    expect([...REASONS].sort()).toEqual(specEnum('AttentionItem', 'reason').sort());
+    expect([...REASONS].sort()).toEqual(propertyEnum('AttentionItem', 'reason').sort());
     const facts = { amount_fen: 123456, out_refund_no: 'RF9', transaction_id: '4200000001', count: 7, cause: 'WeChat said no' };
     for (const lang of LANGS) {
       setLang(lang);
@@ -166,6 +155,65 @@ describe('attentionWhy', () => {
   it('falls back to the English detail for an item without a reason, or with one it does not know', () => {
     expect(attentionWhy(item({}))).toBe('in English');
     expect(attentionWhy(item({ reason: 'brand_new' as Schemas['AttentionItem']['reason'] }))).toBe('in English');
+  });
+});
+
+describe('the words of fulfilment', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('knows every product kind and ship method openapi.yaml names, and the item WeChat’s refusal raises', () => {
+    expect([...PRODUCT_KINDS].sort()).toEqual(schemaEnum('ProductKind').sort());
+    expect([...SHIP_METHODS].sort()).toEqual(schemaEnum('ShipMethod').sort());
+    expect(ITEM_KINDS).toContain('shipping_refused');
+    expect(REASONS).toContain('shipping_refused');
+  });
+
+  it('says each kind, method and courier in both languages, never as its code', () => {
+    const said = (lang: (typeof LANGS)[number]): string[] => {
+      setLang(lang);
+      return [...PRODUCT_KINDS.map(productKindLabel), ...SHIP_METHODS.map(shipMethodLabel), itemKindLabel('shipping_refused')];
+    };
+    const codes = new Set<string>([...PRODUCT_KINDS, ...SHIP_METHODS, 'shipping_refused']);
+    const zh = said('zh-CN');
+    const en = said('en');
+    for (const [i, label] of zh.entries()) {
+      expect(codes.has(label), label).toBe(false);
+      expect(label, `${label} / ${en[i]}`).not.toBe(en[i]);
+    }
+    for (const label of en) expect(codes.has(label), label).toBe(false);
+    for (const lang of LANGS) {
+      setLang(lang);
+      for (const c of COURIERS) expect(courierLabel(c), `${lang} ${c}`).not.toBe('');
+    }
+  });
+
+  it('reads them as an operator in China says them', () => {
+    expect(PRODUCT_KINDS.map(productKindLabel)).toEqual(['实物寄送', '虚拟商品', '用户自提']);
+    expect(SHIP_METHODS.map(shipMethodLabel)).toEqual(['快递', '同城配送', '虚拟发货', '用户自提']);
+    expect(COURIERS.map(courierLabel)).toEqual(['圆通速递', '中通快递', '申通快递', '韵达速递', '顺丰速运', '极兔速递', 'EMS', '京东物流']);
+    expect(itemKindLabel('shipping_refused')).toBe('发货信息被拒');
+    setLang('en');
+    expect(SHIP_METHODS.map(shipMethodLabel)).toEqual(['Express', 'Same-city delivery', 'Virtual delivery', 'Self-pickup']);
+    expect(courierLabel('SF')).toBe('SF Express');
+    expect(itemKindLabel('shipping_refused')).toBe('Shipment refused');
+  });
+
+  it('offers WeChat’s delivery ids, and shows an id it does not list as it comes', () => {
+    expect(COURIERS).toEqual(['YTO', 'ZTO', 'STO', 'YD', 'SF', 'JTSD', 'EMS', 'JD']);
+    expect(courierLabel('DBL')).toBe('DBL');
+    expect(productKindLabel('drone' as Schemas['ProductKind'])).toBe('drone');
+    expect(shipMethodLabel('drone' as Schemas['ShipMethod'])).toBe('drone');
+  });
+
+  it('quotes WeChat’s refusal of a shipment, with the transaction, in the reader’s language', () => {
+    const cause = 'errcode 10060004: 支付单处于不可发货的状态';
+    const a: Schemas['AttentionItem'] = {
+      id: 3, kind: 'shipping_refused', order_id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', detail: 'in English',
+      created_at: '2025-03-01T12:00:00Z', reason: 'shipping_refused', facts: { transaction_id: '4200000001', cause },
+    };
+    expect(attentionWhy(a)).toBe(`微信拒绝录入这笔订单的发货信息（微信支付单号 4200000001）：${cause}。微信收到发货信息之前，买家的货款一直冻结：请核对后处理。`);
+    setLang('en');
+    expect(attentionWhy(a)).toBe(`WeChat refused the order's shipping information (transaction 4200000001): ${cause}. The buyer's money stays frozen until WeChat has the shipment: check it and fix it.`);
   });
 });
 
@@ -200,11 +248,11 @@ describe('the bills pages’ words', () => {
   afterEach(() => setLang('zh-CN'));
 
   it('knows every status, kind, subject and outcome openapi.yaml names, and every kind of item', () => {
-    expect([...BILL_STATUSES].sort()).toEqual(specEnum('BillDay', 'status').sort());
-    expect([...DIFF_KINDS].sort()).toEqual(specEnum('BillDifference', 'kind').sort());
-    expect([...SUBJECTS].sort()).toEqual(specEnum('BillDifference', 'subject').sort());
-    expect([...OUTCOMES].sort()).toEqual(specEnum('BillDifference', 'outcome').sort());
-    expect([...ITEM_KINDS].sort()).toEqual(specEnum('AttentionItem', 'kind').sort());
+    expect([...BILL_STATUSES].sort()).toEqual(propertyEnum('BillDay', 'status').sort());
+    expect([...DIFF_KINDS].sort()).toEqual(propertyEnum('BillDifference', 'kind').sort());
+    expect([...SUBJECTS].sort()).toEqual(propertyEnum('BillDifference', 'subject').sort());
+    expect([...OUTCOMES].sort()).toEqual(propertyEnum('BillDifference', 'outcome').sort());
+    expect([...ITEM_KINDS].sort()).toEqual(propertyEnum('AttentionItem', 'kind').sort());
   });
 
   it('says each in both languages, differently, and never as its code', () => {

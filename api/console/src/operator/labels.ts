@@ -60,6 +60,7 @@ const whyKeys: Record<Reason, OperatorKey> = {
   payment_mismatch: 'why.payment_mismatch',
   order_unsettled: 'why.order_unsettled',
   bill_difference: 'why.bill_difference',
+  shipping_refused: 'why.shipping_refused',
 };
 
 type BillStatus = Schemas['BillDay']['status'];
@@ -109,7 +110,38 @@ const itemKindKeys: Record<ItemKind, OperatorKey> = {
   refund_failed: 'kind.refund_failed',
   refund_unresolved: 'kind.refund_unresolved',
   bill_difference: 'kind.bill_difference',
+  shipping_refused: 'kind.shipping_refused',
 };
+
+type ProductKind = Schemas['ProductKind'];
+type ShipMethod = Schemas['ShipMethod'];
+
+const productKindKeys: Record<ProductKind, OperatorKey> = {
+  physical: 'productKind.physical',
+  virtual: 'productKind.virtual',
+  pickup: 'productKind.pickup',
+};
+
+const shipMethodKeys: Record<ShipMethod, OperatorKey> = {
+  express: 'shipMethod.express',
+  same_city: 'shipMethod.same_city',
+  virtual: 'shipMethod.virtual',
+  pickup: 'shipMethod.pickup',
+};
+
+/** The couriers the ship dialog offers: WeChat's delivery_id of each (get_delivery_list), the
+ * ones most shops in China send with. A parcel shipped with another id shows it as it is. */
+const courierKeys = {
+  YTO: 'courier.YTO',
+  ZTO: 'courier.ZTO',
+  STO: 'courier.STO',
+  YD: 'courier.YD',
+  SF: 'courier.SF',
+  JTSD: 'courier.JTSD',
+  EMS: 'courier.EMS',
+  JD: 'courier.JD',
+} as const satisfies Record<string, OperatorKey>;
+export type Courier = keyof typeof courierKeys;
 
 export const SOURCES = Object.keys(sourceKeys) as Source[];
 export const VERDICTS = Object.keys(verdictKeys) as Verdict[];
@@ -119,6 +151,9 @@ export const DIFF_KINDS = Object.keys(diffKindKeys) as DiffKind[];
 export const SUBJECTS = Object.keys(subjectKeys) as Subject[];
 export const OUTCOMES = Object.keys(outcomeKeys) as Outcome[];
 export const ITEM_KINDS = Object.keys(itemKindKeys) as ItemKind[];
+export const PRODUCT_KINDS = Object.keys(productKindKeys) as ProductKind[];
+export const SHIP_METHODS = Object.keys(shipMethodKeys) as ShipMethod[];
+export const COURIERS = Object.keys(courierKeys) as Courier[];
 
 function known<C extends string>(keys: Record<C, OperatorKey>, code: string): code is C {
   return Object.prototype.hasOwnProperty.call(keys, code);
@@ -157,6 +192,22 @@ export function outcomeLabel(outcome: Outcome): string {
 /** An attention item's kind in words (a bill difference names one as a plain string). */
 export function itemKindLabel(kind: string): string {
   return known(itemKindKeys, kind) ? t(itemKindKeys[kind]) : kind;
+}
+
+/** How a product (or an order as a whole) reaches the buyer: 实物寄送 / Sent, 虚拟商品 /
+ * Virtual, 用户自提 / Picked up. */
+export function productKindLabel(kind: ProductKind): string {
+  return known(productKindKeys, kind) ? t(productKindKeys[kind]) : kind;
+}
+
+/** How an order was shipped: 快递 / Express, 同城配送 / Same-city delivery… */
+export function shipMethodLabel(method: ShipMethod): string {
+  return known(shipMethodKeys, method) ? t(shipMethodKeys[method]) : method;
+}
+
+/** A courier by WeChat's delivery_id: 圆通速递 / YTO Express; an id not in the list as it is. */
+export function courierLabel(id: string): string {
+  return known(courierKeys, id) ? t(courierKeys[id]) : id;
 }
 
 /** Why a day's bill was not believed, with the line ("the file as a whole" for line 0, its

@@ -334,6 +334,140 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emulator/shipping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Shipping orders (发货信息管理), one per paid transaction, latest paid first (at most 200)
+         * @description Each paid transaction's order as the shipping APIs see it once synced (synced_at, SyncDelay after
+         *     payment; before, they answer 10060001): order_state 1 待发货, 2 已发货, 3 确认收货, 6 资金待结算
+         *     (a minute after the receipt), 4 交易完成, 5 已退款 (refunded in full); the shipping as it stands and
+         *     every accepted upload. Served with WeChat Pay.
+         */
+        get: operations["listShippingOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/shipping/{transaction_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The buyer confirms the receipt in WeChat (the console's 确认收货)
+         * @description A shipped order (2) becomes 确认收货 (3), and 资金待结算 (6) a minute later. WeChat pushes
+         *     trade_manage_order_settlement with confirm_receive_method 2 (manual) and confirm_receive_time. The
+         *     documented meaning is kept (1 automatic, 2 manual), though developers report WeChat sending them
+         *     reversed. 409 for any other state.
+         */
+        post: operations["confirmReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/shipping/{transaction_id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The funds settle now (the console's "settle now"), as they do on their own at the estimated settlement time
+         * @description A confirmed order (3, 6), or a shipped one (2) whose receipt is then confirmed automatically
+         *     (confirm_receive_method 1), becomes 交易完成 (4); WeChat pushes trade_manage_order_settlement with
+         *     confirm_receive_method, confirm_receive_time and settlement_time. Left alone, an order settles at its
+         *     estimated_settlement_time (T+10 days after shipping by express, T+2 otherwise). 409 for any other state.
+         */
+        post: operations["settleOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/shipping/{transaction_id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat reminds the merchant to ship (trade_manage_remind_shipping) now
+         * @description As WeChat does on its own 48 hours after payment, once the mini-program has shipped before. 409 for an
+         *     order not still to ship (1), or a mini-program that is not trade managed.
+         */
+        post: operations["remindShipping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every message push attempt (消息推送, safe mode), newest first (at most 200) */
+        get: operations["listPushes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/push/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the push URL as the admin console does when the configuration is saved
+         * @description A GET of the URL with signature (sha1 of the sorted Token, timestamp and nonce), timestamp, nonce and
+         *     echostr; ok when the server answers 200 with echostr alone. Nothing is recorded as a push.
+         */
+        post: operations["verifyPushURL"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emulator/pay/sign-mode": {
         parameters: {
             query?: never;
@@ -540,6 +674,118 @@ export interface components {
             force_refreshes_today: number;
             force_quota: number;
         };
+        ShippingParcel: {
+            tracking_no?: string;
+            /** @description A delivery_id of get_delivery_list. */
+            express_company?: string;
+            item_desc: string;
+            consignor_contact?: string;
+            receiver_contact?: string;
+            /** @description The upload_time of the upload that brought it, as the merchant wrote it (RFC 3339). */
+            upload_time: string;
+        };
+        ShippingUpload: {
+            /**
+             * Format: date-time
+             * @description When WeChat took it.
+             */
+            at: string;
+            upload_time: string;
+            /** @description 1 express, 2 same-city, 3 virtual, 4 self-pickup */
+            logistics_type: number;
+            /** @description 1 unified, 2 split */
+            delivery_mode: number;
+            is_all_delivered: boolean;
+            /** @description It used the payment's one re-ship. */
+            reship: boolean;
+            shipping_list: components["schemas"]["ShippingParcel"][];
+        };
+        ShippingOrder: {
+            transaction_id: string;
+            out_trade_no: string;
+            mchid: string;
+            openid: string;
+            description: string;
+            /**
+             * Format: int64
+             * @description fen
+             */
+            total: number;
+            /** Format: date-time */
+            paid_at: string;
+            /**
+             * Format: date-time
+             * @description From then on the shipping APIs see it.
+             */
+            synced_at: string;
+            synced: boolean;
+            /** @enum {integer} */
+            order_state: 1 | 2 | 3 | 4 | 5 | 6;
+            /** @enum {string} */
+            order_state_desc: "待发货" | "已发货" | "确认收货" | "交易完成" | "已退款" | "资金待结算";
+            logistics_type?: number;
+            delivery_mode?: number;
+            finish_shipping: boolean;
+            finish_shipping_count: number;
+            reshipped: boolean;
+            /** @description The shipping as it stands (what get_order shows). */
+            shipping_list: components["schemas"]["ShippingParcel"][];
+            /** @description Every accepted upload, in order. */
+            uploads: components["schemas"]["ShippingUpload"][];
+            /** Format: date-time */
+            shipped_at?: string;
+            /** Format: date-time */
+            estimated_settlement_at?: string;
+            /**
+             * @description 1 automatic, 2 manual (as documented)
+             * @enum {integer}
+             */
+            confirm_receive_method?: 1 | 2;
+            /** Format: date-time */
+            confirmed_at?: string;
+            /** Format: date-time */
+            settled_at?: string;
+            /** Format: date-time */
+            reminded_at?: string;
+            /**
+             * Format: date-time
+             * @description What notify_confirm_receive said.
+             */
+            received_time?: string;
+            /** Format: date-time */
+            received_notified_at?: string;
+        };
+        PushAttempt: {
+            /** @description The same for every attempt of one push. */
+            push_id: string;
+            event: string;
+            transaction_id?: string;
+            /** @description The plaintext JSON that was sealed. */
+            message: string;
+            /** @description 1 for the first try; up to 4 */
+            attempt: number;
+            /** Format: date-time */
+            at: string;
+            /** @description The server's HTTP status; 0 for a transport error */
+            status: number;
+            /** @description The start of the server's body. */
+            answer?: string;
+            error?: string;
+            /** @description A 2xx with "success" or an empty body. */
+            delivered: boolean;
+            /** @description No further attempt follows. */
+            final: boolean;
+        };
+        PushVerification: {
+            url: string;
+            /** Format: date-time */
+            at: string;
+            echostr: string;
+            status: number;
+            answer: string;
+            error?: string;
+            ok: boolean;
+        };
         SignMode: {
             /** @enum {string} */
             mode: "platform_cert" | "public_key";
@@ -562,6 +808,7 @@ export interface components {
         /** @description The Beijing day, yyyy-MM-dd, not in the future, within 3 months. */
         BillDay: string;
         OutTradeNo: string;
+        TransactionID: string;
         OutRefundNo: string;
     };
     requestBodies: never;
@@ -1035,6 +1282,148 @@ export interface operations {
                     "application/json": components["schemas"]["TokenStatus"];
                 };
             };
+        };
+    };
+    listShippingOrders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The orders, whether the mini-program is trade managed, and its message jump path. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ShippingOrder"][];
+                        /** @description is_trade_managed; unmanaged, no trade_manage event is pushed. */
+                        trade_managed: boolean;
+                        /** @description What set_msg_jump_path last set. */
+                        msg_jump_path: string;
+                    };
+                };
+            };
+        };
+    };
+    confirmReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingOrder"];
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    settleOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingOrder"];
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    remindShipping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transaction_id: components["parameters"]["TransactionID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShippingOrder"];
+                };
+            };
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+        };
+    };
+    listPushes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts; configured says whether a push target is set (without one nothing is pushed). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PushAttempt"][];
+                        configured: boolean;
+                    };
+                };
+            };
+        };
+    };
+    verifyPushURL: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the server answered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushVerification"];
+                };
+            };
+            409: components["responses"]["Error"];
         };
     };
     getSignMode: {

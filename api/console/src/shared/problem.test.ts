@@ -12,6 +12,13 @@ group('describe', () => {
     expect(describe(p)).toBe('More than what is left to refund (refunds in progress count) (refund_too_large)');
   });
 
+  it("adds the problem's detail when asked, and nothing when there is none", () => {
+    const p = { code: 'invalid_request', title: 'Bad Request', status: 400, detail: 'an express shipment has 1 to 15 parcels.' };
+    expect(describe(p)).toBe('请求不符合接口约定 (invalid_request)');
+    expect(describe(p, true)).toBe('请求不符合接口约定 (invalid_request): an express shipment has 1 to 15 parcels.');
+    expect(describe({ code: 'not_shippable', status: 409 }, true)).toBe('该订单现在不能发货（未支付、已重新发过一次货，或买家已确认收货） (not_shippable)');
+  });
+
   it("falls back to the server's title for a code it does not know", () => {
     expect(describe({ code: 'brand_new', title: 'Teapot', status: 418 })).toBe('Teapot (brand_new)');
   });

@@ -18,12 +18,15 @@ export function isProblem(v: unknown): v is Problem {
   return typeof v === 'object' && v !== null && typeof (v as { code?: unknown }).code === 'string';
 }
 
-/** What to show for a failed call: error is openapi-fetch's `error`, or what was thrown. */
-export function describe(error: unknown): string {
+/** What to show for a failed call: error is openapi-fetch's `error`, or what was thrown. With
+ * withDetail, a problem's detail follows (the server's own sentence, in English: which rule the
+ * request broke, such as "an express shipment has 1 to 15 parcels"). */
+export function describe(error: unknown, withDetail = false): string {
   if (isProblem(error)) {
     const key = `problem.${error.code}`;
     const label = has(shared, key) ? t(key) : (error.title ?? t('common.error'));
-    return `${label} (${error.code})`;
+    const detail = withDetail && error.detail ? `: ${error.detail}` : '';
+    return `${label} (${error.code})${detail}`;
   }
   if (typeof error === 'object' && error !== null && typeof (error as { error?: unknown }).error === 'string') {
     return (error as { error: string }).error;

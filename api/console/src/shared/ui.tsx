@@ -28,13 +28,13 @@ export function Badge(props: { tone: 'ok' | 'wait' | 'bad' | 'off'; label: strin
   );
 }
 
-/** The line shown for a failed call, or nothing. */
-export function ErrorLine(props: { error: unknown }) {
+/** The line shown for a failed call, or nothing; detail adds a problem's detail. */
+export function ErrorLine(props: { error: unknown; detail?: boolean }) {
   useLang();
   if (props.error === undefined || props.error === null) return null;
   return (
     <p class="error" role="alert">
-      {describe(props.error)}
+      {describe(props.error, props.detail)}
     </p>
   );
 }
