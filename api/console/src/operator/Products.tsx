@@ -1,14 +1,27 @@
-// The catalog, inactive products included: add one, change name, price, stock or whether it
-// is for sale. Prices are typed in yuan and sent in fen; a PATCH carries only what changed.
+// The catalog, inactive products included: add one, change name, price, stock, kind (sent,
+// virtual or picked up: what an order of it needs and how it ships) or whether it is for sale.
+// Prices are typed in yuan and sent in fen; a PATCH carries only what changed.
 import { useEffect, useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { fenToYuanInput, formatFen, parseYuan } from '../shared/money';
 import { ErrorLine, Loading } from '../shared/ui';
 import { api, type Schemas } from './client';
+import { PRODUCT_KINDS, productKindLabel } from './labels';
 import { dict, type OperatorKey } from './messages';
 
 const t = translator(dict);
 type Product = Schemas['AdminProduct'];
+type Kind = Schemas['ProductKind'];
+
+function KindSelect(props: { value: Kind; onChange: (k: Kind) => void; labelled?: boolean }) {
+  return (
+    <select name="kind" aria-label={props.labelled ? t('products.kind') : undefined} value={props.value} onChange={(e) => props.onChange(e.currentTarget.value as Kind)}>
+      {PRODUCT_KINDS.map((k) => (
+        <option value={k}>{productKindLabel(k)}</option>
+      ))}
+    </select>
+  );
+}
 
 /** A price in fen, or the key of why the input is not one. */
 function price(input: string): number | OperatorKey {
@@ -50,6 +63,7 @@ export function Products() {
                 <th>{t('products.name')}</th>
                 <th class="num">{t('products.price')}</th>
                 <th class="num">{t('products.stock')}</th>
+                <th>{t('products.kind')}</th>
                 <th>{t('products.active')}</th>
                 <th />
               </tr>
@@ -72,6 +86,7 @@ function ProductRow(props: { product: Product; onSaved: () => void }) {
   const [priceIn, setPrice] = useState(fenToYuanInput(p.price_fen));
   const [stockIn, setStock] = useState(String(p.stock));
   const [active, setActive] = useState(p.active);
+  const [kind, setKind] = useState<Kind>(p.kind);
   const [error, setError] = useState<unknown>(null);
   const pr = price(priceIn);
   const st = stock(stockIn);
@@ -81,6 +96,7 @@ function ProductRow(props: { product: Product; onSaved: () => void }) {
   if (typeof pr === 'number' && pr !== p.price_fen) change.price_fen = pr;
   if (typeof st === 'number' && st !== p.stock) change.stock = st;
   if (active !== p.active) change.active = active;
+  if (kind !== p.kind) change.kind = kind;
   const dirty = Object.keys(change).length > 0;
 
   const save = async (): Promise<void> => {
@@ -107,6 +123,9 @@ function ProductRow(props: { product: Product; onSaved: () => void }) {
       <td class="num" data-label={t('products.stock')}>
         <input name="stock" aria-label={t('products.stock')} inputMode="numeric" size={6} value={stockIn} onInput={(e) => setStock(e.currentTarget.value)} />
       </td>
+      <td data-label={t('products.kind')} data-kind={p.kind}>
+        <KindSelect value={kind} onChange={setKind} labelled />
+      </td>
       <td data-label={t('products.active')}>
         <input name="active" type="checkbox" aria-label={t('products.active')} checked={active} onChange={(e) => setActive(e.currentTarget.checked)} />
       </td>
@@ -122,7 +141,7 @@ function ProductRow(props: { product: Product; onSaved: () => void }) {
 }
 
 function NewProduct(props: { onCreated: () => void }) {
-  const empty = { sku: '', name: '', description: '', price: '', stock: '0', active: true };
+  const empty = { sku: '', name: '', description: '', price: '', stock: '0', active: true, kind: 'pickup' as Kind };
   const [f, setF] = useState(empty);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
@@ -139,7 +158,7 @@ function NewProduct(props: { onCreated: () => void }) {
     if (typeof pr !== 'number' || typeof st !== 'number') return;
     setError(null);
     try {
-      const body = { sku: f.sku.trim(), name: f.name.trim(), description: f.description.trim(), price_fen: pr, stock: st, active: f.active };
+      const body = { sku: f.sku.trim(), name: f.name.trim(), description: f.description.trim(), price_fen: pr, stock: st, active: f.active, kind: f.kind };
       const { data, error } = await api.POST('/admin/v1/products', { body });
       if (error) return setError(error);
       setNotice(t('products.created', { name: data.name }));
@@ -168,6 +187,10 @@ function NewProduct(props: { onCreated: () => void }) {
         <label>
           {t('products.stock')}
           <input required inputMode="numeric" size={6} {...text('stock')} />
+        </label>
+        <label>
+          {t('products.kind')}
+          <KindSelect value={f.kind} onChange={(kind) => setF({ ...f, kind })} />
         </label>
         <label class="inline">
           <input type="checkbox" name="active" checked={f.active} onChange={(e) => setF({ ...f, active: e.currentTarget.checked })} />

@@ -2,7 +2,7 @@ import { translator } from '../shared/i18n';
 import { formatFen } from '../shared/money';
 import { formatTime } from '../shared/time';
 import type { Schemas } from './client';
-import { actorLabel, eventLabel, itemKindLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, eventLabel, itemKindLabel, shipMethodLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { timeline, type TimelineEvent } from './order-facts';
 
@@ -14,6 +14,14 @@ function line(e: TimelineEvent): string {
       return t('timeline.created', { amount: formatFen(e.amount) });
     case 'paid':
       return t('timeline.paid');
+    case 'shipped':
+      return t(e.again ? 'timeline.reshipped' : 'timeline.shipped', { method: shipMethodLabel(e.method) });
+    case 'uploaded':
+      return t('timeline.uploaded');
+    case 'received':
+      return t('timeline.received');
+    case 'completed':
+      return t('timeline.completed');
     case 'ledger':
       return t('timeline.ledger', { source: sourceLabel(e.source), event: eventLabel(e.event), verdict: verdictLabel(e.verdict) });
     case 'refund':
@@ -31,7 +39,7 @@ export function Timeline(props: { detail: Schemas['AdminOrderDetail'] }) {
   return (
     <ol class="timeline" data-testid="timeline">
       {timeline(props.detail).map((e) => (
-        <li>
+        <li data-event={e.kind}>
           <span class="muted">{formatTime(e.at)}</span> {line(e)}
         </li>
       ))}

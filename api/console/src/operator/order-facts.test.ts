@@ -21,6 +21,10 @@ describe('refundable', () => {
     expect(refundable(order({ status: 'late_paid' }))).toBe(1000);
   });
 
+  it('counts the statuses after payment as paid', () => {
+    for (const status of ['shipped', 'received', 'completed'] as const) expect(refundable(order({ status })), status).toBe(1000);
+  });
+
   it('is 0 for an order that was not paid or is refunded', () => {
     expect(refundable(order({ status: 'pending' }))).toBe(0);
     expect(refundable(order({ status: 'refunded', refunds: [refund(1000, 'SUCCESS', '2025-03-01T11:00:00Z')] }))).toBe(0);
@@ -93,5 +97,38 @@ describe('timeline', () => {
       { at: '2025-03-01T12:00:00Z', kind: 'attention', item: 'refund_abnormal' },
       { at: '2025-03-01T13:00:00Z', kind: 'resolved', item: 'refund_abnormal', by: 'system' },
     ]);
+  });
+
+  it('puts shipping between the payment and what came after: shipped, uploaded, received, completed', () => {
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({
+        status: 'completed',
+        kind: 'virtual',
+        paid_at: '2025-03-01T10:00:00Z',
+        // Virtual goods ship in the second they are paid.
+        shipment: { method: 'virtual', parcels: [], shipped_at: '2025-03-01T10:00:00.500Z', reships: 0, uploaded_at: '2025-03-01T10:00:03Z' },
+        received_at: '2025-03-02T09:00:00Z',
+        completed_at: '2025-03-03T09:00:00Z',
+      }),
+      refunds: [],
+      ledger: [{ id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.600Z' }],
+      attention: [],
+    };
+    expect(timeline(d).map((e) => e.kind)).toEqual(['created', 'paid', 'ledger', 'shipped', 'uploaded', 'received', 'completed']);
+    expect(timeline(d)[3]).toEqual({ at: '2025-03-01T10:00:00.500Z', kind: 'shipped', method: 'virtual', again: false });
+  });
+
+  it('says a re-ship, and leaves out the upload of the shipment it replaced', () => {
+    const d: Schemas['AdminOrderDetail'] = {
+      order: order({
+        status: 'shipped',
+        paid_at: '2025-03-01T10:01:00Z',
+        shipment: { method: 'express', parcels: [{ company: 'YTO', tracking_no: 'YT2' }], shipped_at: '2025-03-01T12:00:00Z', reships: 1, uploaded_at: '2025-03-01T11:00:00Z' },
+      }),
+      refunds: [],
+      ledger: [],
+      attention: [],
+    };
+    expect(timeline(d).slice(2)).toEqual([{ at: '2025-03-01T12:00:00Z', kind: 'shipped', method: 'express', again: true }]);
   });
 });

@@ -1,13 +1,18 @@
 // What the order page derives from an order: what is left to refund, and the timeline.
 import type { Schemas } from './client';
+import { uploadState } from './ship-facts';
 
 type Detail = Schemas['AdminOrderDetail'];
 type Ledger = Schemas['LedgerEntry'];
 
+/** The statuses of an order whose payment can be refunded: paid, and every status after it
+ * (shipped, received, completed), and a late payment to give back. */
+const REFUNDABLE: ReadonlySet<Schemas['OrderStatus']> = new Set(['paid', 'shipped', 'received', 'completed', 'late_paid']);
+
 /** Fen that can still be refunded: the payment less every refund that may still move money
  * (all but CLOSED), as the server counts it (`refund_too_large`). 0 for an unpaid order. */
 export function refundable(order: Schemas['AdminOrder']): number {
-  if (order.status !== 'paid' && order.status !== 'late_paid') return 0;
+  if (!REFUNDABLE.has(order.status)) return 0;
   const committed = (order.refunds ?? []).filter((r) => r.status !== 'CLOSED').reduce((sum, r) => sum + r.amount_fen, 0);
   return Math.max(0, order.total_fen - committed);
 }
@@ -15,6 +20,10 @@ export function refundable(order: Schemas['AdminOrder']): number {
 export type TimelineEvent =
   | { at: string; kind: 'created'; amount: number }
   | { at: string; kind: 'paid' }
+  | { at: string; kind: 'shipped'; method: Schemas['ShipMethod']; again: boolean }
+  | { at: string; kind: 'uploaded' }
+  | { at: string; kind: 'received' }
+  | { at: string; kind: 'completed' }
   | { at: string; kind: 'ledger'; source: Ledger['source']; event: string; verdict: Ledger['verdict'] }
   | { at: string; kind: 'refund'; no: string; amount: number }
   | { at: string; kind: 'refundDone'; no: string }
@@ -22,8 +31,9 @@ export type TimelineEvent =
   | { at: string; kind: 'resolved'; item: Schemas['AttentionItem']['kind']; by: string };
 
 /** Where an event comes in what happens to an order, for events in the same second: placed,
- * paid, the ledger rows about the payment, a refund asked, the ledger rows about refunds, a
- * refund done, an item raised, an item resolved. */
+ * paid, the ledger rows about the payment, shipped (virtual goods ship on payment), uploaded to
+ * WeChat, received, completed, a refund asked, the ledger rows about refunds, a refund done, an
+ * item raised, an item resolved. */
 function step(e: TimelineEvent): number {
   switch (e.kind) {
     case 'created':
@@ -31,15 +41,23 @@ function step(e: TimelineEvent): number {
     case 'paid':
       return 1;
     case 'ledger':
-      return e.source === 'refund_query' || e.source === 'refund_notification' ? 4 : 2;
-    case 'refund':
+      return e.source === 'refund_query' || e.source === 'refund_notification' ? 8 : 2;
+    case 'shipped':
       return 3;
-    case 'refundDone':
+    case 'uploaded':
+      return 4;
+    case 'received':
       return 5;
-    case 'attention':
+    case 'completed':
       return 6;
-    case 'resolved':
+    case 'refund':
       return 7;
+    case 'refundDone':
+      return 9;
+    case 'attention':
+      return 10;
+    case 'resolved':
+      return 11;
   }
 }
 
@@ -52,6 +70,14 @@ export function timeline(d: Detail): TimelineEvent[] {
   const o = d.order;
   const events: TimelineEvent[] = [{ at: o.created_at, kind: 'created', amount: o.total_fen }];
   if (o.paid_at) events.push({ at: o.paid_at, kind: 'paid' });
+  // The order keeps its latest shipment only: a re-ship replaces the first.
+  const s = o.shipment;
+  if (s) {
+    events.push({ at: s.shipped_at, kind: 'shipped', method: s.method, again: s.reships > 0 });
+    if (s.uploaded_at && uploadState(s) === 'uploaded') events.push({ at: s.uploaded_at, kind: 'uploaded' });
+  }
+  if (o.received_at) events.push({ at: o.received_at, kind: 'received' });
+  if (o.completed_at) events.push({ at: o.completed_at, kind: 'completed' });
   for (const l of d.ledger) events.push({ at: l.received_at, kind: 'ledger', source: l.source, event: l.event_type, verdict: l.verdict });
   for (const r of o.refunds ?? []) {
     events.push({ at: r.created_at, kind: 'refund', no: r.out_refund_no, amount: r.amount_fen });
