@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BILL_CORRUPTIONS, faultFrom } from './faults';
+import { BILL_CORRUPTIONS, ENDPOINTS, faultFrom } from './faults';
 
 describe('faultFrom', () => {
   const base = { code: '', http: '', delay: '', times: '', outcome: '' };
@@ -26,6 +26,16 @@ describe('faultFrom', () => {
     const spec = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'adapters', 'wechat', 'emulator', 'control.openapi.yaml'), 'utf8');
     const listed = /bill_corrupt:\s*\n\s*type: string\s*\n\s*enum: \[([^\]]*)\]/.exec(spec)?.[1] ?? '';
     expect([...BILL_CORRUPTIONS].sort()).toEqual(listed.split(',').map((x) => x.trim()).sort());
+  });
+  it('sends an order shipping code as errcode, as WeChat answers it', () => {
+    expect(faultFrom({ ...base, endpoint: 'upload_shipping_info', code: '10060004' })).toEqual({ endpoint: 'upload_shipping_info', errcode: 10060004 });
+    expect(faultFrom({ ...base, endpoint: 'token', code: '45009' })).toEqual({ endpoint: 'token', errcode: 45009 });
+  });
+  it('offers every endpoint the control API knows', () => {
+    const spec = readFileSync(resolve(import.meta.dirname, '..', '..', '..', '..', 'adapters', 'wechat', 'emulator', 'control.openapi.yaml'), 'utf8');
+    const listed = /\n {8}endpoint:\s*\n\s*type: string\s*\n\s*enum: \[([^\]]*)\]/.exec(spec)?.[1] ?? '';
+    expect(listed).toContain('upload_shipping_info');
+    expect([...ENDPOINTS].sort()).toEqual(listed.split(',').map((x) => x.trim()).sort());
   });
   it('leaves out numbers that are not numbers', () => {
     expect(faultFrom({ ...base, endpoint: 'query', http: '503', delay: 'soon' })).toEqual({ endpoint: 'query', http_status: 503 });

@@ -1,7 +1,9 @@
 // The emulator console: what "WeChat" saw (test users and their codes, transactions,
-// every notification delivery and its answer, refunds, a day's trade bill) and the buttons that
-// stand in for a phone and for bad days (mint a login code, pay or fail, send again, drop the
-// next notification, switch signing, queue a fault, make the day's bill now). Served by the emulator, never by the service.
+// every notification delivery and its answer, refunds, the order shipping management's orders,
+// a day's trade bill, the access_token, the message pushes) and the buttons that stand in for a
+// phone and for bad days (mint a login code, pay or fail, send again, the buyer's confirm
+// receipt, settle now, drop the next notification, invalidate the token, switch signing, queue a
+// fault, make the day's bill now). Served by the emulator, never by the service.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../shared/style.css';
@@ -11,8 +13,11 @@ import { Bills } from './Bills';
 import { Controls } from './Controls';
 import { Deliveries } from './Deliveries';
 import { dict } from './messages';
+import { Pushes } from './Pushes';
 import { Refunds } from './Refunds';
+import { Shipping } from './Shipping';
 import { type Act, useSnapshot } from './snapshot';
+import { Token } from './Token';
 import { Transactions } from './Transactions';
 import { Users } from './Users';
 
@@ -43,8 +48,11 @@ function App() {
         {section('transactions', t('nav.transactions'))}
         {section('deliveries', t('nav.deliveries'))}
         {section('refunds', t('nav.refunds'))}
+        {section('shipping', t('nav.shipping'))}
         {section('bills', t('nav.bills'))}
         {section('users', t('nav.users'))}
+        {section('token', t('nav.token'))}
+        {section('pushes', t('nav.pushes'))}
         {section('controls', t('nav.controls'))}
       </Header>
       <main>
@@ -63,8 +71,11 @@ function App() {
             <Transactions items={snap.transactions} act={act} />
             <Deliveries items={snap.deliveries} />
             <Refunds items={snap.refunds} act={act} />
+            <Shipping shipping={snap.shipping} act={act} />
             <Bills act={act} />
             <Users items={snap.users} />
+            <Token token={snap.token} act={act} />
+            <Pushes pushes={snap.pushes} act={act} />
             <Controls faults={snap.faults} signMode={snap.signMode} act={act} />
           </>
         )}

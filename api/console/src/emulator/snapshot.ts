@@ -1,6 +1,7 @@
 // Everything the page shows, read from the control API every second while the tab is visible:
-// the emulator changes on its own (notification retries, refunds ending), and a developer
-// should see a delivery appear without pressing a key.
+// the emulator changes on its own (notification retries, refunds ending, shipping orders syncing
+// and settling, pushes retried), and a developer should see a delivery appear without pressing
+// a key.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { emu, type Schemas } from './client';
 
@@ -11,24 +12,51 @@ export interface Snapshot {
   refunds: Schemas['Refund'][];
   faults: Schemas['Fault'][];
   signMode: Schemas['SignMode']['mode'];
+  shipping: Shipping;
+  token: Schemas['TokenStatus'];
+  pushes: Pushes;
+}
+
+export interface Shipping {
+  items: Schemas['ShippingOrder'][];
+  trade_managed: boolean;
+  msg_jump_path: string;
+}
+
+export interface Pushes {
+  items: Schemas['PushAttempt'][];
+  configured: boolean;
 }
 
 const POLL_MS = 1000;
 
 async function read(): Promise<Snapshot> {
-  const [u, t, d, r, f, s] = await Promise.all([
+  const [u, t, d, r, f, s, sh, tk, p] = await Promise.all([
     emu.GET('/emulator/users'),
     emu.GET('/emulator/transactions'),
     emu.GET('/emulator/deliveries'),
     emu.GET('/emulator/refunds'),
     emu.GET('/emulator/faults'),
     emu.GET('/emulator/pay/sign-mode'),
+    emu.GET('/emulator/shipping'),
+    emu.GET('/emulator/token'),
+    emu.GET('/emulator/pushes'),
   ]);
-  if (!u.data || !t.data || !d.data || !r.data || !f.data || !s.data) {
+  if (!u.data || !t.data || !d.data || !r.data || !f.data || !s.data || !sh.data || !tk.data || !p.data) {
     // These only fail when the emulator runs without WeChat Pay or is gone.
-    throw new Error(`the emulator answered ${[u, t, d, r, f, s].map((x) => x.response.status).join(', ')}`);
+    throw new Error(`the emulator answered ${[u, t, d, r, f, s, sh, tk, p].map((x) => x.response.status).join(', ')}`);
   }
-  return { users: u.data.items, transactions: t.data.items, deliveries: d.data.items, refunds: r.data.items, faults: f.data.items, signMode: s.data.mode };
+  return {
+    users: u.data.items,
+    transactions: t.data.items,
+    deliveries: d.data.items,
+    refunds: r.data.items,
+    faults: f.data.items,
+    signMode: s.data.mode,
+    shipping: sh.data,
+    token: tk.data,
+    pushes: p.data,
+  };
 }
 
 export function useSnapshot(): { snap: Snapshot | null; error: unknown; refresh: () => Promise<void> } {
