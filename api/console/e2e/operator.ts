@@ -24,6 +24,20 @@ export class Operator {
     return data;
   }
 
+  /** Adds a product to the catalog (its kind says how an order of it ships). */
+  async createProduct(body: Schemas['NewProduct']): Promise<Schemas['AdminProduct']> {
+    const { data, response } = await this.api.POST('/admin/v1/products', { body });
+    if (!data) throw new Error(`create product ${body.sku}: ${response.status}`);
+    return data;
+  }
+
+  /** Ships a paid order, or ships a shipped one again; the problem's code when refused. */
+  async ship(orderId: string, body: Schemas['ShipRequest']): Promise<Schemas['Order']> {
+    const { data, error, response } = await this.api.POST('/admin/v1/orders/{orderId}/ship', { params: { path: { orderId } }, body });
+    if (!data) throw new Error(`ship ${orderId}: ${response.status} ${error?.code ?? ''}`);
+    return data;
+  }
+
   async order(orderId: string): Promise<Schemas['AdminOrderDetail']> {
     const { data, response } = await this.api.GET('/admin/v1/orders/{orderId}', { params: { path: { orderId } } });
     if (!data) throw new Error(`order ${orderId}: ${response.status}`);

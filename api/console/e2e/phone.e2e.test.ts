@@ -2,7 +2,8 @@
 // English: every page, with something in every table, must fit the screen's width. Nothing may
 // make the page scroll sideways, and every cell and every button of a row (支付 / Pay, 保存 /
 // Save, 标记已处理 / Mark resolved, 重新查询 / Re-check now, 重新对账 / Re-run, 退款（商户平台）/
-// Refund on the platform, …) must be on the screen, not in a
+// Refund on the platform, 买家确认收货 / Buyer confirms receipt, 结算 / Settle now, …) and of the
+// ship dialog (its parcels) must be on the screen, not in a
 // table that scrolls sideways out of sight. Below 600 px a table's rows are cards, and each cell
 // says what it is.
 import type { Page } from 'playwright-core';
@@ -11,7 +12,7 @@ import { beijingDay } from '../src/shared/time';
 import { launch, PHONE, shot, type Chromium } from './browser';
 import { Operator } from './operator';
 import { startServer, type Server } from './server';
-import { login, placeOrder, type Placed } from './shop';
+import { ADDRESS, buy, login, placeOrder, type Placed } from './shop';
 import { WeChat } from './wechat';
 
 let server: Server;
@@ -22,6 +23,7 @@ let wechat: WeChat;
 let ops: Operator;
 let paid: Placed; // paid, half refunded, and WeChat Pay ended the refund ABNORMAL
 let pending: Placed; // not paid yet: 支付 / Pay in the emulator console
+let shipped: Placed; // sent goods, shipped by express: its parcels, 重新发货 / Ship again, 买家确认收货 / Buyer confirms receipt
 let day = ''; // the Beijing day the paid order was paid: reconciled with a bill that says 1 fen more for it
 
 beforeAll(async () => {
@@ -103,6 +105,11 @@ const languages = [
     recheck: '重新查询',
     rerun: '重新对账',
     platformRefund: '退款（商户平台）',
+    ship: '发货',
+    reship: '重新发货',
+    confirmReceipt: '买家确认收货',
+    settle: '结算',
+    invalidate: '作废 access_token',
     resolve: '标记已处理',
     save: '保存',
     pay: '支付',
@@ -118,6 +125,11 @@ const languages = [
     recheck: 'Re-check now',
     rerun: 'Re-run',
     platformRefund: 'Refund on the platform',
+    ship: 'Ship',
+    reship: 'Ship again',
+    confirmReceipt: 'Buyer confirms receipt',
+    settle: 'Settle now',
+    invalidate: 'Invalidate token',
     resolve: 'Mark resolved',
     save: 'Save',
     pay: 'Pay',
@@ -133,7 +145,13 @@ async function speak(page: Page, l: (typeof languages)[number]): Promise<void> {
 }
 
 describe('on a phone', () => {
-  it('a shop with something on every page: a paid order whose refund ended ABNORMAL, an unpaid one', async () => {
+  it('a shop with something on every page: a paid order whose refund ended ABNORMAL, an unpaid one, a shipped one', async () => {
+    // Sent goods, bought with an address and paid first: WeChat's shipping management learns of
+    // the payment some 10 s later, while the rest is made.
+    const tea = await ops.createProduct({ sku: 'phone-tea-sent', name: '寄送乌龙茶（礼盒装，附手写贺卡）', description: '', price_fen: 1280, stock: 10, active: true, kind: 'physical' });
+    shipped = await buy(server, await login(server, await wechat.loginCode('phone-dave')), tea.id, 1, ADDRESS);
+    await wechat.pay(shipped.outTradeNo);
+
     paid = await placeOrder(server, await login(server, await wechat.loginCode('phone-alice')));
     await wechat.pay(paid.outTradeNo);
     await expect.poll(async () => (await ops.order(paid.id)).order.status, { timeout: 15_000 }).toBe('paid');
@@ -153,6 +171,11 @@ describe('on a phone', () => {
     const item = (await ops.attention()).find((a) => a.kind === 'bill_difference');
     expect(item).toBeDefined();
     await ops.resolve(item?.id ?? 0, 'the bill was spoiled on purpose');
+
+    // Shipped by express once WeChat knows the payment, and uploaded: 已发货 (2) at WeChat.
+    await expect.poll(async () => (await wechat.shippingOrder(shipped.outTradeNo))?.synced, { timeout: 30_000 }).toBe(true);
+    await ops.ship(shipped.id, { method: 'express', parcels: [{ company: 'JTSD', tracking_no: 'JT0001234567890123456789' }] });
+    await expect.poll(async () => (await wechat.shippingOrder(shipped.outTradeNo))?.order_state, { timeout: 20_000 }).toBe(2);
   });
 
   describe.each(languages)('$lang', (l) => {
@@ -182,9 +205,29 @@ describe('on a phone', () => {
       await fits(operator, 'refund dialog');
       await operator.locator('[data-testid=refund-dialog]').getByRole('button', { name: l.cancel, exact: true }).click();
 
+      await operator.getByTestId('ship').getByText(l.ship, { exact: true }).click();
+      await operator.locator('[data-testid=ship-dialog] select[name=method]').waitFor();
+      await fits(operator, 'ship dialog');
+      await operator.locator('[data-testid=ship-dialog]').getByRole('button', { name: l.cancel, exact: true }).click();
+
       await operator.goto(`${server.api}/console/orders/${pending.id}`);
       await operator.locator('h1 [data-state=pending]').waitFor();
       await fits(operator, 'unpaid order');
+
+      await operator.goto(`${server.api}/console/orders/${shipped.id}`);
+      await operator.locator('h1 [data-state=shipped]').waitFor();
+      await operator.locator('[data-testid=upload][data-upload=uploaded]').waitFor();
+      await operator.locator('[data-testid=parcels] tbody tr').first().waitFor();
+      await fits(operator, 'shipped order');
+      await shot(operator, `phone-operator-shipped-${l.lang}`);
+      await operator.getByTestId('ship').getByText(l.reship, { exact: true }).click();
+      const dialog = operator.locator('[data-testid=ship-dialog]');
+      await dialog.locator('[data-parcel="1"] input[name=tracking_no]').waitFor();
+      await dialog.locator('select[name=method]').selectOption('express');
+      await dialog.locator('[data-parcel="1"] select[name=company]').selectOption('JTSD');
+      await fits(operator, 'ship-again dialog');
+      await shot(operator, `phone-operator-reship-${l.lang}`);
+      await dialog.getByRole('button', { name: l.cancel, exact: true }).click();
 
       await operator.goto(`${server.api}/console/refunds`);
       await operator.locator('[data-testid=unsettled-refunds] [data-state=ABNORMAL]').waitFor();
@@ -220,7 +263,7 @@ describe('on a phone', () => {
       await shot(operator, `phone-operator-products-${l.lang}`);
     });
 
-    it('emulator console: transactions, notifications, refunds, users, faults', async () => {
+    it('emulator console: transactions, notifications, refunds, shipping, users, the token, pushes, faults', async () => {
       await emulator.goto(`${server.emulator}/console/`);
       await speak(emulator, l);
       await emulator.locator(`[data-txn="${pending.outTradeNo}"] [data-state=NOTPAY]`).waitFor();
@@ -231,6 +274,10 @@ describe('on a phone', () => {
       await hasButton(emulator, l.pay);
       await hasButton(emulator, l.finish);
       await hasButton(emulator, l.platformRefund);
+      await emulator.locator(`[data-testid=shipping] tr[data-shipping="${shipped.outTradeNo}"] [data-state="2"]`).waitFor();
+      await hasButton(emulator, l.confirmReceipt);
+      await hasButton(emulator, l.settle);
+      await emulator.getByTestId('invalidate-token').getByText(l.invalidate, { exact: true }).waitFor();
       await fits(emulator, 'emulator');
       await shot(emulator, `phone-emulator-${l.lang}`);
     });

@@ -1,5 +1,7 @@
-// What the mini-program does, from Node: log in with a code the emulator console minted, and
-// place an order, which creates the pending WeChat Pay transaction the console then pays.
+// What the mini-program does, from Node: log in with a code the emulator console minted, place
+// an order (with the buyer's address, for goods that are sent), which creates the pending WeChat
+// Pay transaction the console then pays, and come back from WeChat's confirm-receipt page.
+import type { components } from '../src/shared/api.gen';
 import type { Server } from './server';
 
 async function call<T>(server: Server, method: string, path: string, body?: unknown, token?: string): Promise<T> {
@@ -21,6 +23,29 @@ export interface Placed {
   id: string;
   outTradeNo: string;
   totalFen: number;
+}
+
+export type Address = components['schemas']['ShippingAddress'];
+
+/** Where the e2e buyer has goods sent, as wx.chooseAddress gives it. */
+export const ADDRESS: Address = { name: '张三', phone: '13800138000', province: '广东省', city: '广州市', district: '海珠区', detail: '新港中路397号', postal_code: '510310' };
+
+/** quantity of one product, with the address its goods are sent to (physical goods need one). */
+export async function buy(server: Server, token: string, productId: string, quantity: number, address?: Address): Promise<Placed> {
+  const checkout = await call<{ order: { id: string; out_trade_no: string; total_fen: number } }>(
+    server,
+    'POST',
+    '/v1/orders',
+    { items: [{ product_id: productId, quantity }], ...(address ? { address } : {}) },
+    token,
+  );
+  return { id: checkout.order.id, outTradeNo: checkout.order.out_trade_no, totalFen: checkout.order.total_fen };
+}
+
+/** What the buyer's app does on coming back from WeChat's confirm-receipt page: the service asks
+ * WeChat (get_order) where the shipped order stands, and answers the order as it then is. */
+export async function confirmReceipt(server: Server, token: string, orderId: string): Promise<components['schemas']['Order']> {
+  return call(server, 'POST', `/v1/orders/${orderId}/receipt`, undefined, token);
 }
 
 /** Two of the first product for sale: an even total, so that half of it is whole fen. */

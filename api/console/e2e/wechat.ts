@@ -45,6 +45,13 @@ export class WeChat {
     if (!data) throw new Error(`make the bill of ${day} ready: ${response.status}`);
   }
 
+  /** The order shipping management's order of a paid transaction, by out_trade_no. */
+  async shippingOrder(outTradeNo: string): Promise<Schemas['ShippingOrder'] | undefined> {
+    const { data, response } = await this.emu.GET('/emulator/shipping');
+    if (!data) throw new Error(`shipping orders: ${response.status}`);
+    return data.items.find((o) => o.out_trade_no === outTradeNo);
+  }
+
   /** Ends a PROCESSING refund now, or finishes an ABNORMAL one as a person does (it ends SUCCESS). */
   async completeRefund(outRefundNo: string): Promise<Schemas['Refund']> {
     const { data, response } = await this.emu.POST('/emulator/refunds/{out_refund_no}/complete', { params: { path: { out_refund_no: outRefundNo } } });
