@@ -264,6 +264,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{orderId}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask WeChat where a shipped order stands (after the buyer's 确认收货)
+         * @description The mini-program calls it when the buyer comes back from WeChat's confirm-receipt
+         *     page (`wx.openBusinessView` with `weappOrderConfirm`): the server asks WeChat's order
+         *     shipping management (`get_order`) and applies its word only. `received` once WeChat
+         *     says the buyer confirmed, `completed` once the trade is complete; otherwise the
+         *     order is returned as it is. Orders that are not shipped are returned as they are.
+         */
+        post: operations["confirmReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wechatpay/notify": {
         parameters: {
             query?: never;
@@ -316,6 +343,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wechat/push": {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's check of the message push URL (called by WeChat)
+         * @description When the URL is saved in the mini-program's admin console (开发管理 → 消息推送),
+         *     WeChat calls it with `echostr`; the answer is `echostr` when `signature` is
+         *     sha1 of the sorted token, timestamp and nonce. Not part of the generated
+         *     strict server: the signature covers the exact query.
+         */
+        get: operations["wechatPushVerify"];
+        put?: never;
+        /**
+         * WeChat's events (called by WeChat)
+         * @description Safe mode (JSON, `encrypt_type=aes`): `msg_signature` over the token,
+         *     timestamp, nonce and `Encrypt` is checked, the message opened (AES-256-CBC
+         *     with the EncodingAESKey) and its appid checked. Events are hints:
+         *     `trade_manage_order_settlement` makes the server ask `get_order` about the
+         *     order and apply WeChat's answer; duplicates and pushes out of order change
+         *     nothing; a forged push is refused and changes nothing. Not part of the
+         *     generated strict server.
+         */
+        post: operations["wechatPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/orders": {
         parameters: {
             query?: never;
@@ -353,6 +417,32 @@ export interface paths {
         get: operations["adminGetOrder"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/orders/{orderId}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship a paid order, or ship it again once (operator)
+         * @description Records the shipment (express with 1 to 15 parcels, same-city, or self-pickup, as the
+         *     order's goods allow; virtual goods ship on payment) and, in the same transaction, the
+         *     job that uploads it to WeChat's order shipping management (发货信息管理). WeChat allows
+         *     one re-ship per payment; a second is refused here, before anything is sent. Audited.
+         */
+        post: operations["adminShipOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -506,6 +596,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/platform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's access_token and whether WeChat manages the trades (operator)
+         * @description The shared access_token's state (never its value): when it expires, when it was
+         *     fetched, the forced refreshes used today; and `trade_managed`, WeChat's
+         *     `is_trade_managed` (absent when WeChat did not answer): when true, buyers' money
+         *     stays frozen until shipments are uploaded and receipt is confirmed.
+         */
+        get: operations["adminGetPlatform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/platform/token/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Force a new access_token (operator)
+         * @description `stable_token` with `force_refresh`: every holder's token dies at once (other
+         *     services sharing the appid included), so the service never does it on its own.
+         *     Refused (409 `token_force_limited`) beyond WeChat's limits: 20 a day, 30 s apart.
+         *     Audited.
+         */
+        post: operations["adminForceToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/attention": {
         parameters: {
             query?: never;
@@ -635,7 +771,7 @@ export interface components {
          * @description Stable, machine-readable error code. New codes may be added.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken";
+        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken" | "not_shippable" | "address_required" | "token_force_limited";
         /** @description An RFC 9457 problem detail. */
         Problem: {
             /**
@@ -675,12 +811,61 @@ export interface components {
              */
             price_fen: number;
             stock: number;
+            kind: components["schemas"]["ProductKind"];
+        };
+        /**
+         * @description How the product reaches the buyer: `physical` is sent (an order with one needs the
+         *     buyer's `address`), `virtual` is delivered on payment, `pickup` is collected by the
+         *     buyer (the default).
+         * @enum {string}
+         */
+        ProductKind: "physical" | "virtual" | "pickup";
+        /** @description Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode). */
+        ShippingAddress: {
+            name: string;
+            phone: string;
+            province: string;
+            city: string;
+            district?: string;
+            detail: string;
+            postal_code?: string;
+        };
+        /** @description How the order was shipped, and whether WeChat's order shipping management accepted it. */
+        Shipment: {
+            method: components["schemas"]["ShipMethod"];
+            parcels: components["schemas"]["Parcel"][];
+            /** Format: date-time */
+            shipped_at: string;
+            /** @description How often it was shipped again (WeChat allows one). */
+            reships: number;
+            /**
+             * Format: date-time
+             * @description When WeChat accepted the shipment; absent while the upload is pending.
+             */
+            uploaded_at?: string;
+            /** @description WeChat's refusal of the upload, if it refused (a person is asked). */
+            refused?: string;
+        };
+        /**
+         * @description `express` (parcels with tracking numbers), `same_city`, `virtual` (delivered on payment) or `pickup`.
+         * @enum {string}
+         */
+        ShipMethod: "express" | "same_city" | "virtual" | "pickup";
+        Parcel: {
+            /** @description WeChat's delivery_id of the courier (its delivery list), e.g. YTO, SF. */
+            company: string;
+            tracking_no: string;
+        };
+        ShipRequest: {
+            method: components["schemas"]["ShipMethod"];
+            parcels?: components["schemas"]["Parcel"][];
         };
         ProductList: {
             items: components["schemas"]["Product"][];
         };
         PlaceOrderRequest: {
             items: components["schemas"]["OrderItemRequest"][];
+            address?: components["schemas"]["ShippingAddress"];
         };
         OrderItemRequest: {
             /** Format: uuid */
@@ -691,11 +876,13 @@ export interface components {
          * @description `pending` (payable until `expires_at`), `closing` (a cancel or expiry is
          *     closing the transaction at WeChat Pay), `paid`, `cancelled`, `expired`, or
          *     `late_paid` (paid after it was cancelled or expired; the money is given
-         *     back), or `refunded` (its refunds add up to the payment). See the
-         *     README's "Order states".
+         *     back), or `refunded` (its refunds add up to the payment); after payment,
+         *     `shipped` (the merchant shipped it, or, for virtual goods, payment did),
+         *     `received` (WeChat says the buyer confirmed receipt) and `completed`
+         *     (WeChat says the trade is complete). See the README's "Order states".
          * @enum {string}
          */
-        OrderStatus: "pending" | "closing" | "paid" | "cancelled" | "expired" | "late_paid" | "refunded";
+        OrderStatus: "pending" | "closing" | "paid" | "shipped" | "received" | "completed" | "cancelled" | "expired" | "late_paid" | "refunded";
         OrderItem: {
             /** Format: uuid */
             product_id: string;
@@ -734,6 +921,15 @@ export interface components {
             refunded_fen: number;
             /** @description The order's refunds, oldest first (on `GET /v1/orders/{id}` and the operator's order). */
             refunds?: components["schemas"]["Refund"][];
+            /** @description WeChat Pay's transaction id, once paid (what the buyer's payment record shows; the confirm-receipt page takes it). */
+            transaction_id?: string;
+            kind?: components["schemas"]["ProductKind"];
+            address?: components["schemas"]["ShippingAddress"];
+            shipment?: components["schemas"]["Shipment"];
+            /** Format: date-time */
+            received_at?: string;
+            /** Format: date-time */
+            completed_at?: string;
         };
         Refund: {
             /** Format: uuid */
@@ -766,8 +962,6 @@ export interface components {
         /** @description An order as an operator sees it. */
         AdminOrder: components["schemas"]["Order"] & {
             payer_openid: string;
-            /** @description WeChat Pay's transaction id, once paid. */
-            transaction_id?: string;
         };
         AdminOrderPage: {
             items: components["schemas"]["AdminOrder"][];
@@ -803,7 +997,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             /** @enum {string} */
-            kind: "late_payment" | "suspicious_payment" | "unresolved_order" | "refund_reported" | "refund_abnormal" | "refund_failed" | "refund_unresolved" | "bill_difference";
+            kind: "late_payment" | "suspicious_payment" | "unresolved_order" | "refund_reported" | "refund_abnormal" | "refund_failed" | "refund_unresolved" | "bill_difference" | "shipping_refused";
             /**
              * Format: uuid
              * @description Absent on a `bill_difference` about a bill line no order of ours has (then `out_trade_no` is the bill's).
@@ -822,10 +1016,11 @@ export interface components {
              *     refund, count), `trade_state_refund` (transaction), `refund_report_unexplained`
              *     (refund, cause), `payment_mismatch` (transaction, cause), `order_unsettled` (count,
              *     cause: the order's status), `bill_difference` (amount: the bill's, or ours when the
-             *     bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer).
+             *     bill lacks the line; transaction; refund; cause: the difference and WeChat Pay's answer),
+             *     `shipping_refused` (transaction, cause: WeChat's refusal of the shipment's upload).
              * @enum {string}
              */
-            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled" | "bill_difference";
+            reason?: "late_payment_refunding" | "late_refund_closed" | "refund_closed" | "refund_abnormal" | "refund_not_submitted" | "refund_checks_exhausted" | "trade_state_refund" | "refund_report_unexplained" | "payment_mismatch" | "order_unsettled" | "bill_difference" | "shipping_refused";
             facts?: components["schemas"]["AttentionFacts"];
             /** @description Why, in English (for logs and SQL); consoles render `reason` and `facts`. */
             detail: string;
@@ -846,6 +1041,20 @@ export interface components {
             count?: number;
             /** @description WeChat's own words (a refusal), or the check that failed. */
             cause?: string;
+        };
+        PlatformStatus: {
+            token: components["schemas"]["TokenStatus"];
+            trade_managed?: boolean;
+        };
+        TokenStatus: {
+            /** Format: date-time */
+            expires_at?: string;
+            /** Format: date-time */
+            fetched_at?: string;
+            /** Format: date-time */
+            forced_at?: string;
+            /** @description Forced refreshes on the Beijing day of the last one (WeChat allows 20). */
+            forces_today: number;
         };
         BillDayList: {
             items: components["schemas"]["BillDay"][];
@@ -996,6 +1205,7 @@ export interface components {
             price_fen: number;
             stock: number;
             active: boolean;
+            kind: components["schemas"]["ProductKind"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1013,6 +1223,7 @@ export interface components {
             stock: number;
             /** @default true */
             active: boolean;
+            kind?: components["schemas"]["ProductKind"];
         };
         ProductChange: {
             name?: string;
@@ -1021,6 +1232,7 @@ export interface components {
             price_fen?: number;
             stock?: number;
             active?: boolean;
+            kind?: components["schemas"]["ProductKind"];
         };
         /** @description Pass these unchanged to `wx.requestPayment`. */
         PaymentParams: {
@@ -1529,6 +1741,34 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    confirmReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order after WeChat's answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     wechatpayNotify: {
         parameters: {
             query?: never;
@@ -1595,6 +1835,70 @@ export interface operations {
             500: components["responses"]["NotifyFail"];
         };
     };
+    wechatPushVerify: {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+                echostr: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The echostr. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    wechatPush: {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+                encrypt_type: "aes";
+                msg_signature: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ToUserName?: string;
+                    Encrypt: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Handled (`success`); WeChat stops retrying. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "success";
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     adminListOrders: {
         parameters: {
             query?: {
@@ -1655,6 +1959,38 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminShipOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipRequest"];
+            };
+        };
+        responses: {
+            /** @description The order as shipped. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1836,6 +2172,52 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminForceToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListAttention: {

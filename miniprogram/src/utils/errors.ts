@@ -10,7 +10,22 @@ import type { PageWx } from './wx';
 import { toast } from './ui';
 
 /** Codes the pages add for what happens in WeChat rather than on the server. */
-export type UiErrorCode = 'payment_cancelled' | 'payment_failed' | 'payment_unconfirmed' | 'unknown';
+export type UiErrorCode =
+  | 'payment_cancelled'
+  | 'payment_failed'
+  | 'payment_unconfirmed'
+  | AddressErrorCode
+  | 'receipt_unsupported'
+  | 'receipt_unavailable'
+  | 'unknown';
+
+/**
+ * How wx.chooseAddress failed: the user closed the picker, refused the address permission
+ * (scope.address), refused the privacy guide (errno 104), the build does not declare the API
+ * (app.json requiredPrivateInfos, or the privacy guide: errno 112), the address lacks what
+ * an order needs, or anything else.
+ */
+export type AddressErrorCode = 'address_cancelled' | 'address_denied' | 'address_privacy' | 'address_undeclared' | 'address_incomplete' | 'address_failed';
 
 // Record<ErrorCode, …> makes the compiler insist on a message for every code
 // the contract (and the client) can produce.
@@ -37,11 +52,22 @@ const MESSAGES: Record<ErrorCode | UiErrorCode, string> = {
   not_refundable: '该订单不能退款',
   refund_too_large: '退款金额超过可退金额',
   sku_taken: '商品编号已存在',
+  not_shippable: '该订单暂不能发货',
+  address_required: '请先选择收货地址',
+  token_force_limited: '操作太频繁，请稍后再试',
   network_error: '网络异常，请检查网络后重试',
   invalid_response: '服务器响应异常，请稍后再试',
   payment_cancelled: '已取消支付',
   payment_failed: '支付失败，请重试',
   payment_unconfirmed: '支付结果确认中，请稍后在订单中查看',
+  address_cancelled: '未选择收货地址',
+  address_denied: '未允许使用通讯地址，请在设置中允许后重试',
+  address_privacy: '同意隐私保护指引后才能选择收货地址',
+  address_undeclared: '当前版本暂不支持选择收货地址',
+  address_incomplete: '收货地址不完整，请重新选择',
+  address_failed: '无法获取收货地址，请重试',
+  receipt_unsupported: '当前微信版本过低，请升级微信后再确认收货',
+  receipt_unavailable: '无法打开确认收货，请稍后重试',
   unknown: '出错了，请稍后再试',
 };
 
@@ -55,7 +81,21 @@ export function errorCode(err: unknown): string {
   if (typeof err.code === 'string' && err.code !== '') return err.code;
   const msg = typeof err.errMsg === 'string' ? err.errMsg : '';
   if (msg.startsWith('requestPayment:')) return /cancel/.test(msg) ? 'payment_cancelled' : 'payment_failed';
+  if (msg.startsWith('chooseAddress:')) return addressErrorCode(msg, typeof err.errno === 'number' ? err.errno : undefined);
+  if (msg.startsWith('openBusinessView:')) return 'receipt_unavailable';
   return 'unknown';
+}
+
+/** wx.chooseAddress's fail, by errno where WeChat gives one and by errMsg otherwise. */
+export function addressErrorCode(errMsg: string, errno?: number): AddressErrorCode {
+  if (/cancel/i.test(errMsg)) return 'address_cancelled';
+  // "api scope is not declared in the privacy agreement" (112); "…declared in the requiredPrivateInfos field…"
+  if (errno === 112 || /requiredPrivateInfos|not declared/i.test(errMsg)) return 'address_undeclared';
+  // "privacy permission is not authorized" (104): the user declined the privacy guide.
+  if (errno === 104 || /privacy/i.test(errMsg)) return 'address_privacy';
+  // "auth deny", "auth denied", "authorize no response": scope.address refused.
+  if (/auth|deny|denied|scope|permission/i.test(errMsg)) return 'address_denied';
+  return 'address_failed';
 }
 
 /** The message for a code; codes added to the contract later get a generic one. */

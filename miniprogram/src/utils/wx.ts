@@ -5,6 +5,34 @@
 // can pass a small fake. Page logic never touches the global.
 import type { PaymentParams } from '../api/index';
 
+/** What wx.chooseAddress hands back (the fields this app reads). */
+export interface ChosenAddress {
+  userName: string;
+  telNumber: string;
+  provinceName: string;
+  cityName: string;
+  countyName: string;
+  detailInfo: string;
+  postalCode: string;
+}
+
+/** WeChat's failure of an open API: errMsg, and since the privacy rules (base library 2.32.3) an errno. */
+export interface WxFail {
+  errMsg: string;
+  errno?: number;
+}
+
+/**
+ * wx.openBusinessView's option (base library 2.6.0). Not in miniprogram-api-typings, hence
+ * optional in PageWx: a wx without it is still a PageWx, and callers check wx.canIUse first.
+ */
+export interface OpenBusinessViewOption {
+  businessType: string;
+  extraData: Record<string, string>;
+  success?: (res: { errMsg: string }) => void;
+  fail?: (err: WxFail) => void;
+}
+
 export interface PageWx {
   requestPayment(option: {
     timeStamp: string;
@@ -23,6 +51,7 @@ export interface PageWx {
     content?: string;
     confirmText?: string;
     cancelText?: string;
+    showCancel?: boolean;
     success?: (res: { confirm: boolean; cancel: boolean }) => void;
     fail?: (err: { errMsg: string }) => void;
   }): unknown;
@@ -31,6 +60,13 @@ export interface PageWx {
   redirectTo(option: { url: string }): unknown;
   switchTab(option: { url: string }): unknown;
   stopPullDownRefresh(): unknown;
+  /** The user picks a delivery address (needs app.json requiredPrivateInfos ["chooseAddress"]). */
+  chooseAddress(option: { success?: (res: ChosenAddress) => void; fail?: (err: WxFail) => void }): unknown;
+  /** The mini-program's settings page, where the user can allow what they refused. */
+  openSetting(option?: { success?: () => void; fail?: () => void }): unknown;
+  canIUse(schema: string): boolean;
+  /** WeChat's own pages (here: 确认收货, businessType weappOrderConfirm); see OpenBusinessViewOption. */
+  openBusinessView?(option: OpenBusinessViewOption): unknown;
 }
 
 /**
@@ -54,11 +90,12 @@ export function requestPayment(wx: Pick<PageWx, 'requestPayment'>, p: PaymentPar
 }
 
 /** Asks the user to confirm; false when they decline or the modal fails. */
-export function confirmModal(wx: Pick<PageWx, 'showModal'>, title: string, content: string): Promise<boolean> {
+export function confirmModal(wx: Pick<PageWx, 'showModal'>, title: string, content: string, confirmText?: string): Promise<boolean> {
   return new Promise((resolve) => {
     wx.showModal({
       title,
       content,
+      ...(confirmText ? { confirmText } : {}),
       success: (res) => resolve(res.confirm),
       fail: () => resolve(false),
     });

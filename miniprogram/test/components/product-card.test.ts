@@ -15,6 +15,7 @@ const coffee: Product = {
   description: '10 包装',
   price_fen: 1280,
   stock: 3,
+  kind: 'pickup',
 };
 
 let cardId: string;
@@ -36,6 +37,16 @@ describe('product-card', () => {
     expect(text(card, '.price')).toBe('¥12.80');
     expect(text(card, '.stock')).toBe('库存 3');
     expect(stepperOf(card).data).toMatchObject({ value: 0, min: 0, max: 3 });
+  });
+
+  test('says how the product reaches the buyer', () => {
+    const card = mount(cardId, { product: coffee });
+    expect(text(card, '.kind')).toBe('到店自提');
+    card.setData({ product: { ...coffee, kind: 'physical' } });
+    expect(text(card, '.kind')).toBe('快递配送');
+    expect(hasClass(card, '.kind', 'kind-physical')).toBe(true);
+    card.setData({ product: { ...coffee, kind: 'virtual' } });
+    expect(text(card, '.kind')).toBe('虚拟商品');
   });
 
   test('a new quantity from the page flows down to the stepper', () => {

@@ -3,7 +3,7 @@
 import type { PageWx } from '../../src/utils/wx';
 import { decodeItems, encodeItems } from '../../src/utils/cart';
 import { errorCode, errorMessage, showError } from '../../src/utils/errors';
-import { orderView } from '../../src/utils/format';
+import { courierText, kindText, orderView, statusText } from '../../src/utils/format';
 import { newIdempotencyKey } from '../../src/utils/idempotency';
 import { formatFen } from '../../src/utils/money';
 import { clampQuantity } from '../../src/utils/quantity';
@@ -37,6 +37,7 @@ describe('error messages', () => {
     ['wechatpay_unavailable', '支付服务繁忙，请稍后再试'],
     ['network_error', '网络异常，请检查网络后重试'],
     ['order_not_payable', '订单已支付、取消或过期'],
+    ['address_required', '请先选择收货地址'],
     ['a_code_added_later', '出错了，请稍后再试'],
   ])('%s → %s', (code, message) => {
     expect(errorMessage(apiError(400, code))).toBe(message);
@@ -48,6 +49,18 @@ describe('error messages', () => {
     expect(errorCode({ errMsg: 'requestPayment:fail (detail)' })).toBe('payment_failed');
     expect(errorCode(new Error('boom'))).toBe('unknown');
     expect(errorCode(undefined)).toBe('unknown');
+  });
+
+  test("wx.chooseAddress's failures, by errno where WeChat gives one", () => {
+    expect(errorCode({ errMsg: 'chooseAddress:fail cancel' })).toBe('address_cancelled');
+    expect(errorCode({ errMsg: 'chooseAddress:fail auth deny' })).toBe('address_denied');
+    expect(errorCode({ errMsg: 'chooseAddress:fail authorize no response' })).toBe('address_denied');
+    expect(errorCode({ errMsg: 'chooseAddress:fail privacy permission is not authorized', errno: 104 })).toBe('address_privacy');
+    expect(errorCode({ errMsg: 'chooseAddress:fail api scope is not declared in the privacy agreement', errno: 112 })).toBe('address_undeclared');
+    expect(errorCode({ errMsg: 'chooseAddress:fail something', errno: 112 })).toBe('address_undeclared');
+    expect(errorCode({ errMsg: 'chooseAddress:fail system error' })).toBe('address_failed');
+    expect(errorMessage({ errMsg: 'chooseAddress:fail auth deny' })).toBe('未允许使用通讯地址，请在设置中允许后重试');
+    expect(errorCode({ errMsg: 'openBusinessView:fail' })).toBe('receipt_unavailable');
   });
 
   test('showError toasts the message without an icon (which would cut it short)', () => {
@@ -89,6 +102,16 @@ test('clampQuantity', () => {
   expect(clampQuantity(2, 1, 0)).toBe(1); // empty range: min wins
   expect(clampQuantity(Number.NaN, 1, 9)).toBe(1);
   expect(clampQuantity(2.6, 0, 9)).toBe(3);
+});
+
+test('statuses after payment, kinds and couriers in Chinese', () => {
+  expect(['paid', 'shipped', 'received', 'completed'].map((s) => statusText(s as 'paid'))).toEqual(['已支付', '已发货', '已收货', '已完成']);
+  expect(kindText('physical')).toBe('快递配送');
+  expect(kindText('pickup')).toBe('到店自提');
+  expect(kindText('virtual')).toBe('虚拟商品');
+  expect(kindText(undefined)).toBe('');
+  expect(courierText('SF')).toBe('顺丰速运');
+  expect(courierText('ZTKY')).toBe('ZTKY'); // a code this build does not name is shown as it is
 });
 
 test('orderView summarises and formats the server order', () => {

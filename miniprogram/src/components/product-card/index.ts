@@ -4,8 +4,8 @@
 // fen) and the chosen `quantity`:
 //   <product-card product="{{item}}" quantity="{{quantities[item.id]}}"
 //                 bind:change="onQuantityChange" bind:buy="onBuyNow" />
-// The `observers` below recompute what derives from them (the ¥ text, the
-// stepper's max, whether the card looks selected) whenever the page
+// The `observers` below recompute what derives from them (the ¥ text, how it
+// reaches the buyer, the stepper's max, whether the card looks selected) whenever the page
 // setData()s either property; `quantity` also flows on down to the stepper.
 // Child → parent: the card listens to its own child's `change`
 // (e.detail.value) and re-emits it as `change` with `{productId, quantity}`,
@@ -13,6 +13,7 @@
 // its own `quantity`: the page owns it. "立即购买" emits `buy` with the same
 // shape.
 import type { Product } from '../../api/index';
+import { kindText } from '../../utils/format';
 import { formatFen } from '../../utils/money';
 import type { StepperChangeDetail } from '../quantity-stepper/index';
 
@@ -33,6 +34,8 @@ Component({
 
   data: {
     priceText: '',
+    /** 快递配送 / 到店自提 / 虚拟商品 */
+    kindText: '',
     maxQuantity: 0,
     soldOut: false,
     selected: false,
@@ -43,6 +46,7 @@ Component({
       if (!product) return;
       this.setData({
         priceText: formatFen(product.price_fen),
+        kindText: kindText(product.kind),
         maxQuantity: Math.min(product.stock, MAX_PER_LINE),
         soldOut: product.stock <= 0,
       });
