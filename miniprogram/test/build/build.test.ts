@@ -8,7 +8,19 @@ import { SRC, buildProject, compileWxml, compileWxss, copyProject, filesOf, remo
 // jest's default 5 s on a busy 2-core machine. (A project-level testTimeout is not applied.)
 jest.setTimeout(120_000);
 
-const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as { pages: string[] };
+const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as { pages: string[]; requiredPrivateInfos?: string[] };
+
+describe('app.json', () => {
+  // Since 2022-07-14 WeChat refuses wx.chooseAddress ("the api need to be declared in the
+  // requiredPrivateInfos field in app.json") unless app.json declares it.
+  test('declares in requiredPrivateInfos every private-info API the code calls', () => {
+    const code = filesOf(SRC, '.ts').map((f) => readFileSync(join(SRC, `${f}.ts`), 'utf8')).join('\n');
+    for (const api of ['chooseAddress', 'chooseLocation', 'getLocation', 'getFuzzyLocation', 'choosePoi']) {
+      if (new RegExp(`\\.${api}\\(`).test(code)) expect(appJson.requiredPrivateInfos ?? []).toContain(api);
+    }
+    expect(appJson.requiredPrivateInfos).toEqual(['chooseAddress']);
+  });
+});
 
 describe('wcc and wcsc', () => {
   test('compile every WXML and WXSS file of the mini-program', () => {
@@ -38,8 +50,13 @@ describe('miniprogram-ci, offline', () => {
   test('builds the whole project; the package holds the mini-program and its npm, nothing else', async () => {
     const dir = copyProject();
     try {
-      const files = Object.keys(await buildProject(dir));
+      const built = await buildProject(dir);
+      const files = Object.keys(built);
       expect(files).toEqual(expect.arrayContaining(['app.js', 'app.json', 'app.wxss', 'miniprogram_npm/@wxmp/wx-client/index.js']));
+      for (const c of ['address-card', 'shipment-card', 'product-card', 'quantity-stepper']) {
+        expect(files).toEqual(expect.arrayContaining([`components/${c}/index.js`, `components/${c}/index.json`]));
+      }
+      expect(JSON.parse(String(built['app.json'])).requiredPrivateInfos).toEqual(['chooseAddress']);
       for (const page of appJson.pages) expect(files).toEqual(expect.arrayContaining([`${page}.js`, `${page}.json`]));
       expect(files.filter((f) => /(^|\/)(test|node_modules)\/|\.test\.|jest|\.ts$|package(-lock)?\.json$/.test(f))).toEqual([]);
     } finally {

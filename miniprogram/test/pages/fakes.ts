@@ -1,9 +1,9 @@
 // Test doubles for the page tests: a fake `wx` (UI calls recorded, payment
 // outcome scripted, wx.request answered by a scripted server), a fake view
 // standing in for the Page instance, and fixtures shaped by the API's types.
-import type { Checkout, Client, Order, OrderStatus, PaymentParams, Product, WxLike } from '../../src/api/index';
+import type { Checkout, Client, Order, OrderStatus, PaymentParams, Product, Shipment, ShippingAddress, WxLike } from '../../src/api/index';
 import type { WxResponse } from '@wxmp/wx-client';
-import type { PageWx, View } from '../../src/utils/wx';
+import type { ChosenAddress, OpenBusinessViewOption, PageWx, View, WxFail } from '../../src/utils/wx';
 
 export interface FakeRequest {
   method: string;
@@ -25,6 +25,12 @@ type PaymentOptions = Parameters<PageWx['requestPayment']>[0];
 /** What happens when the payment sheet opens: success, or WeChat's fail errMsg. */
 export type PaymentOutcome = 'success' | { errMsg: string };
 
+/** What the address picker answers: an address, or WeChat's fail. */
+export type AddressOutcome = ChosenAddress | WxFail;
+
+/** What opening a business view does: opens, or fails with WeChat's errMsg. */
+export type BusinessViewOutcome = 'opened' | WxFail;
+
 export class FakeWx implements PageWx, WxLike {
   readonly storage = new Map<string, unknown>();
   readonly toasts: { title: string; icon?: string }[] = [];
@@ -38,6 +44,18 @@ export class FakeWx implements PageWx, WxLike {
   paymentOutcomes: PaymentOutcome[] = [];
   /** Answers of the next modals, in order; confirm when empty. */
   modalAnswers: boolean[] = [];
+  /** Every modal shown: its title, content and confirm text. */
+  readonly modals: { title?: string; content?: string; confirmText?: string }[] = [];
+  /** Answers of the next wx.chooseAddress calls, in order; PICKED when empty. */
+  addressOutcomes: AddressOutcome[] = [];
+  chooseAddressCalls = 0;
+  openSettingCalls = 0;
+  /** What wx.canIUse says no to. */
+  readonly cannotUse = new Set<string>();
+  /** The options of every wx.openBusinessView call. */
+  readonly businessViews: OpenBusinessViewOption[] = [];
+  /** Outcomes of the next wx.openBusinessView calls; opened when empty. */
+  businessViewOutcomes: BusinessViewOutcome[] = [];
   loginCalls = 0;
   /** Nested showLoading minus hideLoading. */
   loadingDepth = 0;
@@ -112,7 +130,8 @@ export class FakeWx implements PageWx, WxLike {
     this.toasts.push({ title: option.title, icon: option.icon });
   }
 
-  showModal(option: { success?: (res: { confirm: boolean; cancel: boolean }) => void }): void {
+  showModal(option: { title?: string; content?: string; confirmText?: string; success?: (res: { confirm: boolean; cancel: boolean }) => void }): void {
+    this.modals.push({ title: option.title, content: option.content, confirmText: option.confirmText });
     const confirm = this.modalAnswers.shift() ?? true;
     void Promise.resolve().then(() => option.success?.({ confirm, cancel: !confirm }));
   }
@@ -135,6 +154,26 @@ export class FakeWx implements PageWx, WxLike {
   }
 
   stopPullDownRefresh(): void {}
+
+  chooseAddress(option: { success?: (res: ChosenAddress) => void; fail?: (err: WxFail) => void }): void {
+    this.chooseAddressCalls++;
+    const outcome = this.addressOutcomes.shift() ?? PICKED;
+    void Promise.resolve().then(() => ('errMsg' in outcome ? option.fail?.(outcome) : option.success?.(outcome)));
+  }
+
+  openSetting(): void {
+    this.openSettingCalls++;
+  }
+
+  canIUse(schema: string): boolean {
+    return !this.cannotUse.has(schema);
+  }
+
+  openBusinessView(option: OpenBusinessViewOption): void {
+    this.businessViews.push(option);
+    const outcome = this.businessViewOutcomes.shift() ?? 'opened';
+    void Promise.resolve().then(() => (outcome === 'opened' ? option.success?.({ errMsg: 'openBusinessView:ok' }) : option.fail?.(outcome)));
+  }
 
   /** Titles of the toasts shown so far. */
   toastTitles(): string[] {
@@ -172,6 +211,7 @@ export const COFFEE: Product = {
   description: '10 包装',
   price_fen: 1280,
   stock: 5,
+  kind: 'pickup',
 };
 
 export const TEA: Product = {
@@ -180,7 +220,84 @@ export const TEA: Product = {
   description: '罐装',
   price_fen: 990,
   stock: 2,
+  kind: 'pickup',
 };
+
+/** Sent by courier: an order with it needs an address. */
+export const MUG: Product = {
+  id: '55555555-5555-4555-8555-555555555555',
+  name: '马克杯',
+  description: '陶瓷 350 ml',
+  price_fen: 3500,
+  stock: 3,
+  kind: 'physical',
+};
+
+/** Delivered on payment. */
+export const CARD: Product = {
+  id: '66666666-6666-4666-8666-666666666666',
+  name: '礼品卡',
+  description: '电子卡',
+  price_fen: 5000,
+  stock: 10,
+  kind: 'virtual',
+};
+
+/** What wx.chooseAddress answers by default (WeChat's own test address). */
+export const PICKED: ChosenAddress = {
+  userName: '张三',
+  telNumber: '020-81167888',
+  provinceName: '广东省',
+  cityName: '广州市',
+  countyName: '海珠区',
+  detailInfo: '新港中路397号',
+  postalCode: '510000',
+};
+
+/** PICKED as the API takes it. */
+export const ADDRESS: ShippingAddress = {
+  name: '张三',
+  phone: '020-81167888',
+  province: '广东省',
+  city: '广州市',
+  district: '海珠区',
+  detail: '新港中路397号',
+  postal_code: '510000',
+};
+
+export const TRANSACTION_ID = '4200000000202511230000000001';
+
+/** Two parcels by express, uploaded to WeChat unless told otherwise. */
+export function shipment(overrides: Partial<Shipment> = {}): Shipment {
+  return {
+    method: 'express',
+    parcels: [
+      { company: 'SF', tracking_no: 'SF1234567890' },
+      { company: 'YTO', tracking_no: 'YT9876543210' },
+    ],
+    shipped_at: '2025-11-24T09:00:00Z',
+    reships: 0,
+    uploaded_at: '2025-11-24T09:00:05Z',
+    ...overrides,
+  };
+}
+
+/** A paid physical order, shipped (or as status says) and known to WeChat. */
+export function shippedOrder(status: OrderStatus = 'shipped', overrides: Partial<Order> = {}): Order {
+  return order(status, {
+    items: [{ product_id: MUG.id, name: MUG.name, unit_price_fen: 3500, quantity: 1, subtotal_fen: 3500 }],
+    total_fen: 3500,
+    description: '马克杯 ×1',
+    paid_at: '2025-11-23T12:01:00Z',
+    kind: 'physical',
+    address: ADDRESS,
+    transaction_id: TRANSACTION_ID,
+    shipment: shipment(),
+    ...(status === 'received' || status === 'completed' ? { received_at: '2025-11-25T10:00:00Z' } : {}),
+    ...(status === 'completed' ? { completed_at: '2025-11-26T10:00:00Z' } : {}),
+    ...overrides,
+  });
+}
 
 export function order(status: OrderStatus = 'pending', overrides: Partial<Order> = {}): Order {
   return {
@@ -227,21 +344,30 @@ export interface Ops {
   payOrder?: jest.Mock; // (orderId)
   cancelOrder?: jest.Mock; // (orderId)
   refreshOrder?: jest.Mock; // (orderId)
+  confirmReceipt?: jest.Mock; // (orderId)
 }
 
 type Init = { params?: { path?: { orderId?: string }; query?: { cursor?: string; limit?: number }; header?: Record<string, string> }; body?: any };
+
+/** placeOrder's arguments: (items, key), and the address when one was sent. */
+function placeArgs(i: Init): unknown[] {
+  const args: unknown[] = [i.body?.items, i.params?.header?.['Idempotency-Key']];
+  if (i.body?.address !== undefined) args.push(i.body.address);
+  return args;
+}
 
 /** A Client whose request(path, method, init) calls the matching Ops mock. */
 export function opsClient(ops: Ops): Client {
   const id = (i: Init) => i.params?.path?.orderId;
   const routes: Record<string, (i: Init) => unknown> = {
     'get /v1/products': () => ops.listProducts?.(),
-    'post /v1/orders': (i) => ops.placeOrder?.(i.body?.items, i.params?.header?.['Idempotency-Key']),
+    'post /v1/orders': (i) => ops.placeOrder?.(...placeArgs(i)),
     'get /v1/orders/{orderId}': (i) => ops.getOrder?.(id(i)),
     'get /v1/orders': (i) => ops.listOrders?.(i.params?.query?.cursor, i.params?.query?.limit),
     'post /v1/orders/{orderId}/pay': (i) => ops.payOrder?.(id(i)),
     'post /v1/orders/{orderId}/cancel': (i) => ops.cancelOrder?.(id(i)),
     'post /v1/orders/{orderId}/refresh': (i) => ops.refreshOrder?.(id(i)),
+    'post /v1/orders/{orderId}/receipt': (i) => ops.confirmReceipt?.(id(i)),
   };
   const request = (path: string, method: string, init: Init = {}) => {
     const route = routes[`${method} ${path}`];

@@ -2,6 +2,9 @@
 // Each line's quantity-stepper gets value/max from this page (properties
 // down) and reports taps with triggerEvent('change', {value}); the handler
 // reads e.detail.value and the line's product id from data-id (event up).
+// For physical goods an address-card gets `address` (properties down) and
+// reports a tap with triggerEvent('choose') (event up): onChooseAddress asks
+// wx.chooseAddress and the chosen address flows down again.
 import { getClient } from '../../api/index';
 import type { StepperChangeDetail } from '../../components/quantity-stepper/index';
 import { ConfirmController, ConfirmData, initialConfirmData } from './logic';
@@ -10,6 +13,7 @@ Page<ConfirmData, {
   ctrl?: ConfirmController;
   onQuantityChange(e: WechatMiniprogram.CustomEvent<StepperChangeDetail, {}, { id: string }>): void;
   onRemove(e: WechatMiniprogram.BaseEvent<{}, { id: string }>): void;
+  onChooseAddress(): void;
   onSubmit(): void;
   onRetry(): void;
 }>({
@@ -26,6 +30,10 @@ Page<ConfirmData, {
 
   onRemove(e) {
     this.ctrl?.removeLine(e.currentTarget.dataset.id);
+  },
+
+  onChooseAddress() {
+    void this.ctrl?.chooseAddress();
   },
 
   onSubmit() {

@@ -1,13 +1,22 @@
 // Order confirmation: the chosen lines with their quantities, an estimate
 // from catalog prices (labelled as such), and "立即购买", which places the
 // order (the server prices it) and hands over to the pay page.
-import type { Client, OrderItemRequest, Product } from '../../api/index';
+//
+// A cart with physical goods (Product.kind 'physical', 快递配送) needs the
+// buyer's address: the page shows an address-card, whose `choose` asks
+// wx.chooseAddress (utils/address.ts), and 立即购买 without one asks first.
+// The address goes with the order only then; a cart of pickup and virtual
+// goods sends none (the server refuses an address there, and refuses a
+// physical order without one: address_required).
+import type { Client, OrderItemRequest, PlaceOrderRequest, Product, ShippingAddress } from '../../api/index';
+import { AddressError, chooseAddress } from '../../utils/address';
 import { decodeItems } from '../../utils/cart';
-import { messageForCode, showError } from '../../utils/errors';
+import { errorCode, messageForCode, showError } from '../../utils/errors';
+import { AddressView, addressView, kindText } from '../../utils/format';
 import { putCheckout } from '../../utils/handoff';
 import { newIdempotencyKey } from '../../utils/idempotency';
 import { formatFen } from '../../utils/money';
-import { PageWx, View, pageUrl } from '../../utils/wx';
+import { PageWx, View, confirmModal, pageUrl } from '../../utils/wx';
 import { showLoading, hideLoading, toast } from '../../utils/ui';
 
 export interface ConfirmLine {
@@ -18,10 +27,16 @@ export interface ConfirmLine {
   max: number;
   unitPriceText: string;
   subtotalText: string;
+  /** 快递配送 / 到店自提 / 虚拟商品 */
+  kindText: string;
 }
 
 export interface ConfirmData {
   lines: ConfirmLine[];
+  /** A line is a physical product: the order needs an address. */
+  needsAddress: boolean;
+  /** The address chosen with wx.chooseAddress; null until then. */
+  address: AddressView | null;
   /** Sum of catalog prices: a preview. The server's total_fen is what is charged (shown on the pay page). */
   estimateText: string;
   loading: boolean;
@@ -31,7 +46,7 @@ export interface ConfirmData {
 }
 
 export function initialConfirmData(): ConfirmData {
-  return { lines: [], estimateText: formatFen(0), loading: false, loadError: '', submitting: false };
+  return { lines: [], needsAddress: false, address: null, estimateText: formatFen(0), loading: false, loadError: '', submitting: false };
 }
 
 export class ConfirmController {
@@ -40,6 +55,9 @@ export class ConfirmController {
   /** The Idempotency-Key of this confirmation; replaced only when the lines change. */
   key: string;
   private submitting = false;
+  private choosing = false;
+  /** What goes out as PlaceOrderRequest.address when the cart needs one. */
+  private address?: ShippingAddress;
 
   constructor(
     private readonly view: View<ConfirmData>,
@@ -94,6 +112,39 @@ export class ConfirmController {
   }
 
   /**
+   * The address-card's `choose` (and 立即购买 without an address): wx.chooseAddress.
+   * True when an address is chosen. The user closing the picker, refusing the address
+   * permission or the privacy guide each get their own message; a refused permission
+   * offers the settings page, where it can be allowed.
+   */
+  async chooseAddress(): Promise<boolean> {
+    if (this.choosing) return false;
+    this.choosing = true;
+    try {
+      const address = await chooseAddress(this.wx);
+      if (!this.address || JSON.stringify(this.address) !== JSON.stringify(address)) {
+        // Another address is another order: a new key, as for other lines.
+        if (this.address) this.key = this.newKey();
+        this.address = address;
+      }
+      this.view.setData({ address: addressView(address) });
+      return true;
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'address_denied') {
+        if (await confirmModal(this.wx, '需要通讯地址', '快递配送的商品需要收货地址。请在设置中允许使用通讯地址后重试。', '去设置')) {
+          this.wx.openSetting({});
+        }
+      } else {
+        showError(this.wx, err instanceof AddressError ? err : { code: 'address_failed' });
+      }
+      return false;
+    } finally {
+      this.choosing = false;
+    }
+  }
+
+  /**
    * "立即购买": POST /v1/orders with this confirmation's Idempotency-Key.
    * A second tap while the first is out is ignored; a retry after a failure
    * whose outcome is unknown (no answer) reuses the key, so at most one order
@@ -108,9 +159,17 @@ export class ConfirmController {
     }
     this.submitting = true;
     this.view.setData({ submitting: true });
+    // Physical goods and no address yet: ask for one first.
+    if (this.view.data.needsAddress && !this.address && !(await this.chooseAddress())) {
+      this.submitting = false;
+      this.view.setData({ submitting: false });
+      return;
+    }
+    const body: PlaceOrderRequest = { items };
+    if (this.view.data.needsAddress && this.address) body.address = this.address;
     showLoading(this.wx, '正在下单');
     try {
-      const checkout = await this.client.request('/v1/orders', 'post', { body: { items }, params: { header: { 'Idempotency-Key': this.key } } });
+      const checkout = await this.client.request('/v1/orders', 'post', { body, params: { header: { 'Idempotency-Key': this.key } } });
       hideLoading(this.wx);
       putCheckout(checkout);
       // redirectTo: "back" from the pay page returns to the catalog, not to a used confirmation.
@@ -125,7 +184,9 @@ export class ConfirmController {
         this.wx.redirectTo({ url: pageUrl('/pages/pay/index', { orderId }) });
       } else {
         if (definitelyRefused(err)) this.key = this.newKey(); // nothing was created under this key
-        if (code === 'out_of_stock' || code === 'product_unavailable') await this.refresh();
+        // A product's stock, or how it is delivered, changed since the catalog was read.
+        if (code === 'out_of_stock' || code === 'product_unavailable' || code === 'address_required') await this.refresh();
+        else if (code === 'invalid_request' && body.address) await this.refresh();
       }
     } finally {
       this.submitting = false;
@@ -146,7 +207,8 @@ export class ConfirmController {
     if (changed && this.view.data.lines.length > 0) this.key = this.newKey();
     let fen = 0;
     for (const l of lines) fen += (this.products.get(l.productId)?.price_fen ?? 0) * l.quantity;
-    this.view.setData({ lines, estimateText: formatFen(fen) });
+    const needsAddress = lines.some((l) => this.products.get(l.productId)?.kind === 'physical');
+    this.view.setData({ lines, needsAddress, estimateText: formatFen(fen) });
   }
 
   private line(p: Product, quantity: number): ConfirmLine {
@@ -157,6 +219,7 @@ export class ConfirmController {
       max: Math.min(p.stock, 99),
       unitPriceText: formatFen(p.price_fen),
       subtotalText: formatFen(p.price_fen * quantity),
+      kindText: kindText(p.kind),
     };
   }
 }
