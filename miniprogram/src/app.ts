@@ -4,10 +4,18 @@
 // POST /v1/auth/login and the token is stored in wx storage ('token') and in
 // globalData.token. Every request then carries it (api/index.ts); a 401 makes
 // the client log in again once and retry.
-import { createApi, setApi } from './api/index';
+//
+// onShow: coming back from WeChat's confirm-receipt page (referrerInfo.appId
+// wx1183b055aeec94d1), it asks the server where the remembered order stands
+// (POST /v1/orders/{id}/receipt, utils/receipt.ts); that order's detail page
+// shows the answer, and is opened for it when no page took it.
+import { createApi, getClient, setApi } from './api/index';
 import { currentEnv } from './config/env';
 import { appWx } from './utils/devtools';
+import { receiptReturned } from './utils/receipt';
 import { IAppOption, Session } from './utils/session';
+import { navigate } from './utils/ui';
+import { pageUrl } from './utils/wx';
 
 let session: Session | undefined;
 
@@ -24,6 +32,17 @@ App<IAppOption>({
     // A failed login is not fatal here: the pages that need it call
     // whenLoggedIn() and show the error themselves.
     session.start().catch(() => undefined);
+  },
+
+  onShow(options) {
+    const w = appWx();
+    const ret = receiptReturned({ wx: w, state: this.globalData, client: getClient() }, options?.referrerInfo);
+    if (!ret) return;
+    // The order's detail page, shown right after this, claims the answer; if none did (the
+    // buyer is elsewhere, or the mini-program was started afresh), open one to show it.
+    void ret.outcome.then(() => {
+      if (!ret.claimed) navigate(w, pageUrl('/pages/order-detail/index', { id: ret.orderId }));
+    });
   },
 
   whenLoggedIn() {

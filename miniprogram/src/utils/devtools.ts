@@ -13,10 +13,31 @@
 //                       POST {emulator}/emulator/payments with the five arguments,
 //                       which checks paySign like the WeChat client, marks the
 //                       transaction paid and notifies the server.
+//   wx.openBusinessView (weappOrderConfirm, 确认收货)
+//                     → a modal ("确认收货" or "取消"), then
+//                       POST {emulator}/emulator/shipping/{transaction_id}/confirm,
+//                       which is the buyer confirming in WeChat; then the app is
+//                       "shown again" as WeChat would show it: App.onShow with
+//                       referrerInfo {appId: wx1183b055aeec94d1, extraData: {status}},
+//                       so the app asks the server exactly as on a phone.
 // On a phone, or against any other server, the real wx is used untouched.
 import { REQUEST_TIMEOUT_MS, type WxLike } from '../api/index';
 import { ENVS, type Env } from '../config/env';
+import { RECEIPT_APP_ID, RECEIPT_BUSINESS_TYPE } from './receipt';
 import type { PageWx } from './wx';
+
+declare const getApp: (() => { onShow?: (options: unknown) => void } | undefined) | undefined;
+
+/** WeChat showing the app again after its confirm-receipt page, with that page's word. */
+function backFromReceipt(status: 'success' | 'fail' | 'cancel', errormsg: string, requested: Record<string, string>): void {
+  const app = typeof getApp === 'function' ? getApp() : undefined;
+  app?.onShow?.({
+    path: '',
+    query: {},
+    scene: 1038, // 从另一个小程序返回
+    referrerInfo: { appId: RECEIPT_APP_ID, extraData: { status, errormsg, req_extradata: JSON.stringify(requested) } },
+  });
+}
 
 /** The emulator's test user DevTools logs in as (a stable openid across runs). */
 export const EMULATOR_USER = 'devtools';
@@ -86,6 +107,39 @@ export function emulatorWx(wx: AppWx, base: string = ENVS.develop.emulatorBase ?
     redirectTo: (o) => wx.redirectTo(o),
     switchTab: (o) => wx.switchTab(o),
     stopPullDownRefresh: () => wx.stopPullDownRefresh(),
+    chooseAddress: (o) => wx.chooseAddress(o),
+    openSetting: (o) => wx.openSetting(o),
+    canIUse: (schema) => schema === 'openBusinessView' || wx.canIUse(schema),
+
+    openBusinessView(o) {
+      const transactionId = o.extraData.transaction_id ?? '';
+      if (o.businessType !== RECEIPT_BUSINESS_TYPE || !transactionId) {
+        o.fail?.({ errMsg: `openBusinessView:fail the emulator stands in for ${RECEIPT_BUSINESS_TYPE} only` });
+        return;
+      }
+      // Back in the app first, then `success`: the page that opened it finds the answer at once.
+      const back = (status: 'success' | 'fail' | 'cancel', errormsg = ''): void => {
+        backFromReceipt(status, errormsg, o.extraData);
+        o.success?.({ errMsg: 'openBusinessView:ok' });
+      };
+      wx.showModal({
+        title: '模拟确认收货',
+        content: '开发者工具中由 wxmp 的微信模拟器代为确认收货',
+        confirmText: '确认收货',
+        cancelText: '取消',
+        success: (choice) => {
+          if (!choice.confirm) {
+            back('cancel');
+            return;
+          }
+          post(wx, `${base}/emulator/shipping/${encodeURIComponent(transactionId)}/confirm`, {}).then(
+            (res) => (res.status === 200 ? back('success') : back('fail', String(res.data?.error ?? res.status))),
+            (err: { errMsg?: string }) => back('fail', err?.errMsg ?? 'emulator unreachable'),
+          );
+        },
+        fail: () => o.fail?.({ errMsg: 'openBusinessView:fail' }),
+      });
+    },
 
     login(o) {
       post(wx, `${base}/emulator/login-codes`, { user: EMULATOR_USER }).then(

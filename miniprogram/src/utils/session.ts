@@ -6,8 +6,10 @@
 // This file keeps globalData.token in step for pages that read it there and
 // lets pages wait for, or retry, the login.
 import type { Api } from '../api/index';
+import type { ReceiptState } from './receipt';
 
-export interface AppGlobalData {
+/** The token, and the order whose 确认收货 is open in WeChat (utils/receipt.ts). */
+export interface AppGlobalData extends ReceiptState {
   /** The bearer token, as stored under wx storage 'token'. */
   token?: string;
 }

@@ -2,12 +2,13 @@
 // to POST /v1/auth/login and the token lands in wx storage ('token') and in
 // globalData.token. Runs the real App() file and the real API client over a
 // fake wx whose wx.request is a scripted server.
+import { RECEIPT_APP_ID, RECEIPT_PENDING_KEY, claimReceipt } from '../../src/utils/receipt';
 import type { IAppOption } from '../../src/utils/session';
-import { FakeReply, FakeRequest, FakeWx, problem, settle } from './fakes';
+import { FakeReply, FakeRequest, FakeWx, TRANSACTION_ID, problem, settle, shippedOrder } from './fakes';
 
 const g = globalThis as Record<string, unknown>;
 
-type AppInstance = IAppOption & { onLaunch(): void };
+type AppInstance = IAppOption & { onLaunch(): void; onShow(options: { referrerInfo?: { appId: string; extraData: unknown } }): void };
 
 function launch(wx: FakeWx): AppInstance {
   let app: AppInstance | undefined;
@@ -92,5 +93,53 @@ describe('app launch login', () => {
     await expect(app.whenLoggedIn()).resolves.toBe('wxmp_tok_2');
     expect(wx.storage.get('token')).toBe('wxmp_tok_2');
     expect(app.globalData.token).toBe('wxmp_tok_2');
+  });
+});
+
+describe('app shown again after WeChat\'s confirm-receipt page', () => {
+  const ORDER = shippedOrder();
+  const back = { referrerInfo: { appId: RECEIPT_APP_ID, extraData: { status: 'success', errormsg: '', req_extradata: '' } } };
+
+  function launched(): { wx: FakeWx; app: AppInstance } {
+    const wx = new FakeWx();
+    wx.storage.set('token', 'wxmp_saved');
+    // Remembered when 确认收货 opened; the mini-program may have been started afresh since.
+    wx.storage.set(RECEIPT_PENDING_KEY, JSON.stringify({ orderId: ORDER.id, transactionId: TRANSACTION_ID }));
+    wx.server = (req) =>
+      req.method === 'POST' && req.path === `/v1/orders/${ORDER.id}/receipt`
+        ? { status: 200, body: shippedOrder('received') }
+        : { status: 404, body: problem(404, 'not_found') };
+    return { wx, app: launch(wx) };
+  }
+
+  test("asks the server (POST /v1/orders/{id}/receipt), never the page's word; no page took it, so the order opens", async () => {
+    const { wx, app } = launched();
+    app.onShow(back);
+    await settle();
+
+    expect(wx.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /v1/orders/${ORDER.id}/receipt`]);
+    expect(wx.requests[0].headers.Authorization).toBe('Bearer wxmp_saved');
+    expect(wx.storage.has(RECEIPT_PENDING_KEY)).toBe(false);
+    expect(wx.navigations).toEqual([`navigateTo /pages/order-detail/index?id=${ORDER.id}`]);
+    // The opened page claims the answer: the server's order.
+    const ret = claimReceipt(app.globalData, ORDER.id);
+    await expect(ret?.outcome).resolves.toMatchObject({ order: { status: 'received' }, message: '已确认收货' });
+  });
+
+  test("the order's detail page, shown right after, takes it: nothing more is opened", async () => {
+    const { wx, app } = launched();
+    app.onShow(back);
+    expect(claimReceipt(app.globalData, ORDER.id)).toBeDefined(); // the page's onShow
+    await settle();
+    expect(wx.navigations).toEqual([]);
+  });
+
+  test('any other show asks nothing', async () => {
+    const { wx, app } = launched();
+    app.onShow({});
+    app.onShow({ referrerInfo: { appId: 'wx0000000000000000', extraData: { status: 'success' } } });
+    await settle();
+    expect(wx.requests).toEqual([]);
+    expect(wx.storage.has(RECEIPT_PENDING_KEY)).toBe(true);
   });
 });

@@ -1,10 +1,13 @@
 // The DevTools stand-in (utils/devtools.ts): only inside DevTools against a
 // local server; wx.login gets its code from the emulator, wx.requestPayment
-// asks, then hands the emulator exactly the five arguments.
+// asks, then hands the emulator exactly the five arguments; wx.openBusinessView
+// (确认收货) asks, has the emulator's buyer confirm, and shows the app again
+// the way WeChat does (App.onShow with the confirm-receipt page's referrer).
 import { ENVS } from '../../src/config/env';
 import { emulatorWx, usesEmulator } from '../../src/utils/devtools';
+import { RECEIPT_APP_ID } from '../../src/utils/receipt';
 import { requestPayment } from '../../src/utils/wx';
-import { FakeWx, payment } from './fakes';
+import { FakeWx, TRANSACTION_ID, payment, settle } from './fakes';
 
 const onPlatform = (platform: string) => ({ getDeviceInfo: () => ({ platform }) });
 
@@ -58,5 +61,74 @@ test('requestPayment: an emulator refusal (e.g. a bad paySign) is a failure', as
   wx.server = () => ({ status: 400, body: { error: 'paySign does not verify' } });
   await expect(requestPayment(emulatorWx(wx), payment())).rejects.toEqual({
     errMsg: 'requestPayment:fail paySign does not verify',
+  });
+});
+
+describe('openBusinessView (确认收货)', () => {
+  const g = globalThis as Record<string, unknown>;
+  let shown: { referrerInfo: { appId: string; extraData: Record<string, string> } }[];
+  let events: string[];
+
+  beforeEach(() => {
+    shown = [];
+    events = [];
+    g.getApp = () => ({
+      onShow: (o: (typeof shown)[number]) => {
+        shown.push(o);
+        events.push('App.onShow');
+      },
+    });
+  });
+  afterEach(() => delete g.getApp);
+
+  function open(wx: FakeWx, businessType = 'weappOrderConfirm'): void {
+    emulatorWx(wx).openBusinessView!({
+      businessType,
+      extraData: { transaction_id: TRANSACTION_ID },
+      success: () => events.push('success'),
+      fail: (err) => events.push(`fail ${err.errMsg}`),
+    });
+  }
+
+  test("确认收货: the emulator's buyer confirms, then the app is shown again with the page's success", async () => {
+    const wx = new FakeWx();
+    wx.server = () => ({ status: 200, body: { order_state: 3 } });
+    expect(emulatorWx(wx).canIUse('openBusinessView')).toBe(true);
+
+    open(wx);
+    await settle();
+
+    expect(wx.modals).toEqual([expect.objectContaining({ title: '模拟确认收货', confirmText: '确认收货' })]);
+    expect(wx.requests).toEqual([expect.objectContaining({ method: 'POST', path: `/emulator/shipping/${TRANSACTION_ID}/confirm` })]);
+    expect(shown).toEqual([
+      expect.objectContaining({ referrerInfo: { appId: RECEIPT_APP_ID, extraData: expect.objectContaining({ status: 'success' }) } }),
+    ]);
+    expect(events).toEqual(['App.onShow', 'success']); // back first: the opening page finds the answer at once
+    expect(wx.businessViews).toEqual([]); // the real one was never opened
+  });
+
+  test('取消: back with cancel, nothing confirmed', async () => {
+    const wx = new FakeWx();
+    wx.modalAnswers = [false];
+    open(wx);
+    await settle();
+    expect(wx.requests).toEqual([]);
+    expect(shown[0].referrerInfo.extraData.status).toBe('cancel');
+  });
+
+  test('the emulator refuses (not shipped in WeChat yet): back with fail and its reason', async () => {
+    const wx = new FakeWx();
+    wx.server = () => ({ status: 409, body: { error: 'order_state 1 is not shipped' } });
+    open(wx);
+    await settle();
+    expect(shown[0].referrerInfo.extraData).toMatchObject({ status: 'fail', errormsg: 'order_state 1 is not shipped' });
+  });
+
+  test('any other business view fails', async () => {
+    const wx = new FakeWx();
+    open(wx, 'wxpayScoreUse');
+    await settle();
+    expect(events).toEqual([expect.stringMatching(/^fail openBusinessView:fail/)]);
+    expect(wx.modals).toEqual([]);
   });
 });

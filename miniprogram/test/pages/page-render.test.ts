@@ -6,8 +6,9 @@
 // up (stepper → [card →] the page's handler reading e.detail), and the page's
 // new data travels back down into the components' properties.
 import { encodeItems } from '../../src/utils/cart';
+import { RECEIPT_APP_ID, receiptReturned } from '../../src/utils/receipt';
 import { flush, tap, text } from '../components/load';
-import { COFFEE, TEA, checkout, order, payment, settle } from './fakes';
+import { ADDRESS, COFFEE, MUG, TEA, TRANSACTION_ID, checkout, opsClient, order, payment, settle, shippedOrder } from './fakes';
 import { cleanupPageGlobals, renderPage } from './render';
 
 afterEach(cleanupPageGlobals);
@@ -84,6 +85,39 @@ describe('confirm page', () => {
       expect.any(String),
     );
     expect(wx.navigations).toEqual([`redirectTo /pages/pay/index?orderId=${order().id}`]);
+  });
+});
+
+describe('confirm page with physical goods', () => {
+  test("the address-card asks, shows the chosen address (down), and 立即购买 sends it", async () => {
+    const client = {
+      listProducts: jest.fn().mockResolvedValue({ items: [COFFEE, MUG] }),
+      placeOrder: jest.fn().mockResolvedValue(checkout(order())),
+    };
+    const { page, wx } = renderPage('confirm', client, { items: encodeItems([{ product_id: MUG.id, quantity: 1 }]) });
+    await settle();
+    expect(text(page, '.section-title')).toBe('收货地址 · 快递配送');
+    const card = page.querySelector('.address-card')!;
+    expect(text(card, '.placeholder')).toBe('请选择收货地址');
+    expect(text(page, '.kind')).toBe('· 快递配送');
+
+    tap(card, '.card'); // up: choose
+    await settle();
+    expect(wx.chooseAddressCalls).toBe(1);
+    expect(text(card, '.name')).toBe('张三'); // down: the page's address
+    expect(text(card, '.where')).toBe('广东省 广州市 海珠区 新港中路397号');
+
+    tap(page, '.primary');
+    await settle();
+    expect(client.placeOrder).toHaveBeenCalledWith([{ product_id: MUG.id, quantity: 1 }], expect.any(String), ADDRESS);
+    expect(wx.chooseAddressCalls).toBe(1);
+  });
+
+  test('no physical goods: no address-card', async () => {
+    const client = { listProducts: jest.fn().mockResolvedValue({ items: [COFFEE] }), placeOrder: jest.fn() };
+    const { page } = renderPage('confirm', client, { items: encodeItems([{ product_id: COFFEE.id, quantity: 1 }]) });
+    await settle();
+    expect(page.querySelector('.address-card')).toBeUndefined();
   });
 });
 
@@ -180,6 +214,45 @@ describe('order detail page', () => {
     expect(rows[0]).toContain('少发一件');
     expect(rows[1]).toContain('¥20.00');
     expect(rows[1]).toContain('退款中');
+  });
+});
+
+describe('order detail page, shipped', () => {
+  const rows = (node: { querySelectorAll(s: string): { dom?: { textContent: string | null } }[] }, selector: string) =>
+    node.querySelectorAll(selector).map((n) => (n.dom?.textContent ?? '').replace(/\s+/g, ' ').trim());
+
+  test("已发货 with the address and the shipment-card; 确认收货 (up) opens WeChat's page; back, the server's 已收货 (down)", async () => {
+    const client = {
+      getOrder: jest.fn().mockResolvedValue(shippedOrder()),
+      cancelOrder: jest.fn(),
+      confirmReceipt: jest.fn().mockResolvedValue(shippedOrder('received')),
+    };
+    const { page, wx, app } = renderPage('order-detail', client, { id: order().id });
+    await settle();
+    expect(text(page, '.status')).toBe('已发货');
+    expect(rows(page, '.section-title')).toEqual(['收货地址', '发货信息']);
+    const card = page.querySelector('.shipment')!;
+    expect(rows(card, '.company')).toEqual(['顺丰速运', '圆通速递']);
+    expect(rows(card, '.tracking')).toEqual(['SF1234567890', 'YT9876543210']);
+    expect(text(card, '.upload')).toBe('已同步至微信');
+    expect(page.querySelectorAll('.action')).toEqual([]); // nothing to pay or cancel
+
+    tap(card, '.confirm');
+    await settle();
+    expect(wx.businessViews).toEqual([expect.objectContaining({ businessType: 'weappOrderConfirm', extraData: { transaction_id: TRANSACTION_ID } })]);
+    expect(app.globalData.receiptPending).toEqual({ orderId: order().id, transactionId: TRANSACTION_ID });
+    expect(client.confirmReceipt).not.toHaveBeenCalled();
+
+    // WeChat shows the app again: App.onShow (with the referrer), then the page's onShow.
+    receiptReturned({ wx, state: app.globalData, client: opsClient(client) }, { appId: RECEIPT_APP_ID, extraData: { status: 'success', errormsg: '', req_extradata: '' } });
+    page.instance.onShow();
+    await settle();
+
+    expect(client.confirmReceipt).toHaveBeenCalledWith(order().id);
+    expect(client.getOrder).toHaveBeenCalledTimes(1);
+    expect(text(page, '.status')).toBe('已收货');
+    expect(card.querySelector('.confirm')).toBeUndefined();
+    expect(wx.toastTitles()).toEqual(['已确认收货']);
   });
 });
 

@@ -13,17 +13,24 @@ const g = globalThis as Record<string, unknown>;
 
 type PageOptions = Record<string, unknown> & { data: Record<string, unknown> };
 
-/** Renders pages/<name>/index with the given client and query; returns the page and its wx. */
+/** The App instance getApp() gives the page: one per render, so globalData is shared like the real one. */
+export interface FakeApp {
+  globalData: Record<string, any>;
+  whenLoggedIn(): Promise<string>;
+}
+
+/** Renders pages/<name>/index with the given client and query; returns the page, its wx and the app. */
 export function renderPage(
   name: string,
   client: Ops,
   query: Record<string, string> = {},
   prepare: (wx: FakeWx) => void = () => undefined,
-): { page: SimComponent; wx: FakeWx } {
+): { page: SimComponent; wx: FakeWx; app: FakeApp } {
   const wx = new FakeWx();
   prepare(wx);
   g.wx = wx;
-  g.getApp = () => ({ globalData: {}, whenLoggedIn: () => Promise.resolve('token') });
+  const app: FakeApp = { globalData: {}, whenLoggedIn: () => Promise.resolve('token') };
+  g.getApp = () => app;
   let options: PageOptions | undefined;
   g.Page = (o: PageOptions) => {
     options = o;
@@ -57,7 +64,7 @@ export function renderPage(
       },
     },
   });
-  return { page: mount(id), wx };
+  return { page: mount(id), wx, app };
 }
 
 /** Removes the stand-ins renderPage installed. */
