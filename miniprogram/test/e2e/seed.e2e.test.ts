@@ -2,11 +2,15 @@
 // mini-program (log in, look, order, pay, see it paid, log out), run in Node with a `wx`
 // backed by the server's WeChat emulator. Every answer is checked against openapi.yaml.
 // Also: with every payment notification dropped (an emulator fault), one POST /refresh
-// finds the payment by asking WeChat Pay itself.
+// finds the payment by asking WeChat Pay itself. And fulfilment (issue 19): a physical
+// product bought with the address wx.chooseAddress gives, paid, shipped by the operator,
+// confirmed by the buyer in WeChat, and received once the server has asked WeChat.
 import { resolve } from 'path';
 import { createClient } from '@wxmp/wx-client';
 import { ApiError, createApi, type Api, type Order } from '../../src/api/index';
 import type { paths } from '../../src/api/schema';
+import { toShippingAddress } from '../../src/utils/address';
+import { RECEIPT_APP_ID, openConfirmReceipt, receiptReturned, type ReceiptState } from '../../src/utils/receipt';
 import { Contract } from './contract';
 import { NodeWx, requestPayment } from './node-wx';
 import { REPO_ROOT, startServer, type Server } from './server';
@@ -220,4 +224,119 @@ test('every notification dropped: one refreshOrder asks WeChat Pay and finds the
   } finally {
     await emulator('DELETE', '/emulator/faults');
   }
+});
+
+/** Polls `read` until `done` says so, for at most ms; the last value read. */
+async function until<T>(what: string, ms: number, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms; last: ${JSON.stringify(v)}\n${server.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('fulfilment: a physical product with an address, paid, shipped by express, confirmed in WeChat, received', async () => {
+  const wx = newWx('e2e-grace');
+  const api = createApi({ wx, baseUrl: server.api });
+  // The operator's side (/admin/v1) with the key emulator mode minted; its answers are checked
+  // against openapi.yaml like the buyer's.
+  const operator = createClient<paths>({ baseUrl: server.api, request: (o) => wx.request(o), getToken: () => server.operatorKey() });
+  const mug = await operator.request('/admin/v1/products', 'post', {
+    body: { sku: `e2e-mug-${Date.now()}`, name: '马克杯 e2e', description: 'Ceramic', price_fen: 3500, stock: 5, active: true, kind: 'physical' },
+  });
+  expect(mug.kind).toBe('physical');
+
+  await api.ensureLogin();
+  const { items } = await api.client.request('/v1/products', 'get');
+  expect(items.find((p) => p.id === mug.id)).toMatchObject({ kind: 'physical' });
+  const pickup = items.find((p) => p.kind === 'pickup' && p.stock >= 1);
+  if (!pickup) throw new Error(`no pickup product in stock: ${JSON.stringify(items)}`);
+
+  // What wx.chooseAddress hands the checkout page, mapped by the app's own code.
+  const address = toShippingAddress({
+    userName: '张三',
+    telNumber: '13800138000',
+    provinceName: '广东省',
+    cityName: '广州市',
+    countyName: '海珠区',
+    detailInfo: '新港中路397号',
+    postalCode: '510000',
+  });
+  if (!address) throw new Error('the address did not map');
+
+  // The server's rules: a physical order needs the address, any other refuses one.
+  const line = [{ product_id: mug.id, quantity: 1 }];
+  expect(await rejection(api.client.request('/v1/orders', 'post', { body: { items: line } }))).toMatchObject({ status: 400, code: 'address_required' });
+  expect(await rejection(api.client.request('/v1/orders', 'post', { body: { items: [{ product_id: pickup.id, quantity: 1 }], address } }))).toMatchObject({
+    status: 400,
+    code: 'invalid_request',
+  });
+
+  const checkout = await api.client.request('/v1/orders', 'post', { body: { items: line, address } });
+  const orderId = checkout.order.id;
+  expect(checkout.order).toMatchObject({ status: 'pending', kind: 'physical', address, total_fen: 3500 });
+  if (!checkout.payment) throw new Error('checkout without payment arguments');
+  await requestPayment(wx, checkout.payment);
+  const paid = await untilPaid(api, orderId);
+  const transactionId = paid.transaction_id;
+  if (!transactionId) throw new Error(`paid without a transaction_id: ${JSON.stringify(paid)}`);
+  expect(paid.shipment).toBeUndefined(); // physical goods wait for the operator
+
+  // WeChat's shipping management learns of a payment only a while after it (the emulator's
+  // SyncDelay); an upload before that is retried a minute later. Ship once it knows.
+  type ShippingOrder = { transaction_id: string; synced: boolean; order_state: number };
+  await until(
+    'the emulator\'s shipping management knows the payment',
+    30_000,
+    async () => ((await emulator('GET', '/emulator/shipping')) as { items: ShippingOrder[] }).items.find((o) => o.transaction_id === transactionId),
+    (o) => o?.synced === true,
+  );
+
+  const parcels = [{ company: 'SF', tracking_no: 'SF1234567890' }];
+  const shipped = await operator.request('/admin/v1/orders/{orderId}/ship', 'post', { params: { path: { orderId } }, body: { method: 'express', parcels } });
+  expect(shipped).toMatchObject({ status: 'shipped', shipment: { method: 'express', parcels, reships: 0 } });
+
+  // The upload job hands the shipment to WeChat; the buyer's order says when WeChat took it.
+  const uploaded = await until(
+    'the shipment uploaded to WeChat',
+    30_000,
+    () => api.client.request('/v1/orders/{orderId}', 'get', { params: { path: { orderId } } }),
+    (o) => o.shipment?.uploaded_at !== undefined,
+  );
+  expect(uploaded).toMatchObject({ status: 'shipped', shipment: { method: 'express', parcels } });
+
+  // Asking before the buyer confirmed changes nothing: only WeChat's word moves the order.
+  const early = await api.client.request('/v1/orders/{orderId}/receipt', 'post', { params: { path: { orderId } } });
+  expect(early.status).toBe('shipped');
+
+  // 确认收货: the app opens WeChat's page for the payment (remembering the order), the buyer
+  // confirms there (the emulator's /confirm), and WeChat shows the app again (App.onShow with
+  // the page's referrer), which asks the server.
+  const state: ReceiptState = {};
+  const opened: { businessType: string; extraData: Record<string, string> }[] = [];
+  const receiptWx = {
+    getStorageSync: (k: string) => wx.getStorageSync(k),
+    setStorageSync: (k: string, v: string) => wx.setStorageSync(k, v),
+    removeStorageSync: (k: string) => wx.removeStorageSync(k),
+    canIUse: (schema: string) => schema === 'openBusinessView',
+    openBusinessView: (o: { businessType: string; extraData: Record<string, string>; success?: (r: { errMsg: string }) => void }) => {
+      opened.push({ businessType: o.businessType, extraData: o.extraData });
+      o.success?.({ errMsg: 'openBusinessView:ok' });
+    },
+  };
+  await expect(openConfirmReceipt(receiptWx, state, { id: orderId, transactionId })).resolves.toBe('opened');
+  expect(opened).toEqual([{ businessType: 'weappOrderConfirm', extraData: { transaction_id: transactionId } }]);
+
+  const confirmed = (await emulator('POST', `/emulator/shipping/${encodeURIComponent(transactionId)}/confirm`)) as ShippingOrder;
+  expect(confirmed.order_state).toBe(3); // 确认收货
+
+  const back = receiptReturned({ wx, state, client: api.client }, { appId: RECEIPT_APP_ID, extraData: { status: 'success', errormsg: '', req_extradata: '' } });
+  if (!back) throw new Error('the way back from WeChat was not recognised');
+  const outcome = await back.outcome;
+  expect(outcome.order).toMatchObject({ id: orderId, status: 'received', address, shipment: { method: 'express', parcels } });
+  expect(outcome.order?.received_at).toBeDefined();
+  expect(outcome.message).toBe('已确认收货');
+  expect(wx.sent.filter((r) => r.path.endsWith('/receipt'))).toHaveLength(2);
 });

@@ -2,7 +2,7 @@
 // emulator, and a private PostgreSQL cluster in a fresh directory (no DATABASE_URL), on
 // free loopback ports so it never meets a `make run` on :8080.
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
@@ -15,6 +15,11 @@ const STOP_WITHIN_MS = 30_000;
 export interface Server {
   api: string;
   emulator: string;
+  /**
+   * The operator API key (/admin/v1) emulator mode mints when OPERATOR_API_KEYS is unset, as
+   * `make run` prints it: DATA_DIR/dev-operator.key.
+   */
+  operatorKey(): string;
   /** Everything the server printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -85,6 +90,7 @@ export async function startServer(): Promise<Server> {
   const server: Server = {
     api: `http://127.0.0.1:${apiPort}`,
     emulator: `http://127.0.0.1:${emuPort}`,
+    operatorKey: () => readFileSync(join(dataDir, 'dev-operator.key'), 'utf8').trim(),
     output: () => log,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
