@@ -343,6 +343,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/wechat/push": {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeChat's check of the message push URL (called by WeChat)
+         * @description When the URL is saved in the mini-program's admin console (开发管理 → 消息推送),
+         *     WeChat calls it with `echostr`; the answer is `echostr` when `signature` is
+         *     sha1 of the sorted token, timestamp and nonce. Not part of the generated
+         *     strict server: the signature covers the exact query.
+         */
+        get: operations["wechatPushVerify"];
+        put?: never;
+        /**
+         * WeChat's events (called by WeChat)
+         * @description Safe mode (JSON, `encrypt_type=aes`): `msg_signature` over the token,
+         *     timestamp, nonce and `Encrypt` is checked, the message opened (AES-256-CBC
+         *     with the EncodingAESKey) and its appid checked. Events are hints:
+         *     `trade_manage_order_settlement` makes the server ask `get_order` about the
+         *     order and apply WeChat's answer; duplicates and pushes out of order change
+         *     nothing; a forged push is refused and changes nothing. Not part of the
+         *     generated strict server.
+         */
+        post: operations["wechatPush"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/orders": {
         parameters: {
             query?: never;
@@ -559,6 +596,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/platform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform's access_token and whether WeChat manages the trades (operator)
+         * @description The shared access_token's state (never its value): when it expires, when it was
+         *     fetched, the forced refreshes used today; and `trade_managed`, WeChat's
+         *     `is_trade_managed` (absent when WeChat did not answer): when true, buyers' money
+         *     stays frozen until shipments are uploaded and receipt is confirmed.
+         */
+        get: operations["adminGetPlatform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/platform/token/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Force a new access_token (operator)
+         * @description `stable_token` with `force_refresh`: every holder's token dies at once (other
+         *     services sharing the appid included), so the service never does it on its own.
+         *     Refused (409 `token_force_limited`) beyond WeChat's limits: 20 a day, 30 s apart.
+         *     Audited.
+         */
+        post: operations["adminForceToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/attention": {
         parameters: {
             query?: never;
@@ -688,7 +771,7 @@ export interface components {
          * @description Stable, machine-readable error code. New codes may be added.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken" | "not_shippable" | "address_required";
+        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken" | "not_shippable" | "address_required" | "token_force_limited";
         /** @description An RFC 9457 problem detail. */
         Problem: {
             /**
@@ -958,6 +1041,20 @@ export interface components {
             count?: number;
             /** @description WeChat's own words (a refusal), or the check that failed. */
             cause?: string;
+        };
+        PlatformStatus: {
+            token: components["schemas"]["TokenStatus"];
+            trade_managed?: boolean;
+        };
+        TokenStatus: {
+            /** Format: date-time */
+            expires_at?: string;
+            /** Format: date-time */
+            fetched_at?: string;
+            /** Format: date-time */
+            forced_at?: string;
+            /** @description Forced refreshes on the Beijing day of the last one (WeChat allows 20). */
+            forces_today: number;
         };
         BillDayList: {
             items: components["schemas"]["BillDay"][];
@@ -1738,6 +1835,70 @@ export interface operations {
             500: components["responses"]["NotifyFail"];
         };
     };
+    wechatPushVerify: {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+                echostr: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The echostr. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    wechatPush: {
+        parameters: {
+            query: {
+                signature?: string;
+                timestamp: string;
+                nonce: string;
+                encrypt_type: "aes";
+                msg_signature: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ToUserName?: string;
+                    Encrypt: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Handled (`success`); WeChat stops retrying. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": "success";
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     adminListOrders: {
         parameters: {
             query?: {
@@ -2011,6 +2172,52 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    adminGetPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminForceToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new token's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminListAttention: {
