@@ -39,18 +39,33 @@ const (
     asked_fen      bigint  NOT NULL
 ) ON COMMIT DROP`
 
-	// Every line with what our books hold under its numbers, grouped by the
-	// payment (out_trade_no) or refund (out_refund_no) it shows, so that a
-	// line repeating the one before it is a duplicate.
-	matchBillLines = `SELECT s.line_no, s.kind, s.trade_state, s.transaction_id, s.out_trade_no, s.out_refund_no,
+	// Every payment line with what our books hold under its out_trade_no,
+	// then every refund line with what they hold under its out_refund_no,
+	// each grouped by the number it shows, so that a line repeating the one
+	// before it is a duplicate. Two queries, not one sorted on a CASE: each
+	// sorts only its own columns (a payment line has no refund to carry),
+	// which halves the bytes a day of a million lines sorts on disk. The
+	// sort key is compared bytewise (COLLATE "C"): only equal numbers need
+	// to be adjacent, and a linguistic collation costs several times more
+	// per comparison.
+	matchBillPayments = `SELECT s.line_no, s.kind, s.trade_state, s.transaction_id, s.out_trade_no, s.out_refund_no,
+       s.refund_id, s.refund_status, s.order_fen, s.asked_fen,
+       o.id, COALESCE(o.transaction_id, ''), COALESCE(o.total_fen, 0), COALESCE(o.status, '')
+FROM bill_stage s
+LEFT JOIN orders o ON o.out_trade_no = s.out_trade_no
+WHERE s.kind = 'payment'
+ORDER BY s.out_trade_no COLLATE "C", s.line_no`
+
+	matchBillRefunds = `SELECT s.line_no, s.kind, s.trade_state, s.transaction_id, s.out_trade_no, s.out_refund_no,
        s.refund_id, s.refund_status, s.order_fen, s.asked_fen,
        o.id, COALESCE(o.transaction_id, ''), COALESCE(o.total_fen, 0), COALESCE(o.status, ''),
        r.out_refund_no, COALESCE(r.refund_id, ''), COALESCE(r.amount_fen, 0), COALESCE(r.status, ''), r.order_id, COALESCE(ro.out_trade_no, '')
 FROM bill_stage s
 LEFT JOIN orders o ON o.out_trade_no = s.out_trade_no
-LEFT JOIN refunds r ON s.kind = 'refund' AND r.out_refund_no = s.out_refund_no
+LEFT JOIN refunds r ON r.out_refund_no = s.out_refund_no
 LEFT JOIN orders ro ON ro.id = r.order_id
-ORDER BY s.kind, CASE WHEN s.kind = 'refund' THEN s.out_refund_no ELSE s.out_trade_no END, s.line_no`
+WHERE s.kind = 'refund'
+ORDER BY s.out_refund_no COLLATE "C", s.line_no`
 
 	// Our payments of the day (by WeChat's success time) that no line shows.
 	unbilledPayments = `SELECT o.id, o.out_trade_no, o.transaction_id, o.total_fen, o.status, o.paid_at
@@ -167,8 +182,21 @@ func (r *stageRows) Values() ([]any, error) {
 	return r.row[:], nil
 }
 
+// matchLines streams the payment lines' matches, then the refund lines'.
 func matchLines(ctx context.Context, tx pgx.Tx, each func(domain.BillMatch) error) error {
-	rows, err := tx.Query(ctx, matchBillLines)
+	var prevKind, prevKey string // carried across both: a repeat follows its first
+	for _, query := range []string{matchBillPayments, matchBillRefunds} {
+		if err := matchQuery(ctx, tx, query, query == matchBillRefunds, &prevKind, &prevKey, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchQuery streams one of them; refunds' rows carry the refund's
+// columns too, payments' end after the order's.
+func matchQuery(ctx context.Context, tx pgx.Tx, query string, refunds bool, prevKind, prevKey *string, each func(domain.BillMatch) error) error {
+	rows, err := tx.Query(ctx, query)
 	if err != nil {
 		return fmt.Errorf("match bill lines: %w", err)
 	}
@@ -180,14 +208,17 @@ func matchLines(ctx context.Context, tx pgx.Tx, each func(domain.BillMatch) erro
 		p                                   domain.BookedPayment
 		r                                   domain.BookedRefund
 		orderStatus, refundStatus, refundNo string
-		prevKind, prevKey                   string
 		refundOutRefundNo                   *string
 	)
+	dest := []any{&l.LineNo, &kind, &l.TradeState, &l.TransactionID, &l.OutTradeNo, &l.OutRefundNo,
+		&l.RefundID, &l.RefundStatus, &l.OrderFen, &l.AskedFen,
+		&orderID, &p.TransactionID, &p.TotalFen, &orderStatus,
+		&refundOutRefundNo, &r.RefundID, &r.AmountFen, &refundStatus, &refundOrderID, &r.OutTradeNo}
+	if !refunds {
+		dest = dest[:14]
+	}
 	for rows.Next() {
-		if err := rows.Scan(&l.LineNo, &kind, &l.TradeState, &l.TransactionID, &l.OutTradeNo, &l.OutRefundNo,
-			&l.RefundID, &l.RefundStatus, &l.OrderFen, &l.AskedFen,
-			&orderID, &p.TransactionID, &p.TotalFen, &orderStatus,
-			&refundOutRefundNo, &r.RefundID, &r.AmountFen, &refundStatus, &refundOrderID, &r.OutTradeNo); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read matched bill line: %w", err)
 		}
 		l.Kind = domain.BillLineKind(kind)
@@ -195,8 +226,8 @@ func matchLines(ctx context.Context, tx pgx.Tx, each func(domain.BillMatch) erro
 		if l.Kind == domain.BillRefund {
 			key = l.OutRefundNo
 		}
-		m := domain.BillMatch{Line: &l, Repeat: kind == prevKind && key == prevKey}
-		prevKind, prevKey = kind, key
+		m := domain.BillMatch{Line: &l, Repeat: kind == *prevKind && key == *prevKey}
+		*prevKind, *prevKey = kind, key
 		if orderID != nil {
 			m.OrderID = *orderID
 		}
