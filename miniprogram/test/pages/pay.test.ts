@@ -91,6 +91,18 @@ describe('pay page', () => {
     expect(wx.loadingDepth).toBe(0);
   });
 
+  test('virtual goods: the server says shipped straight after payment, and that is paid too', async () => {
+    const { wx, view, client, ctrl } = setup();
+    putCheckout(checkout());
+    client.refreshOrder.mockResolvedValue(order('shipped', { kind: 'virtual', paid_at: '2025-11-23T12:01:00Z' }));
+
+    await ctrl.start(ORDER_ID);
+
+    expect(client.refreshOrder).toHaveBeenCalledTimes(1);
+    expect(view.data).toMatchObject({ status: 'shipped', statusText: '已发货', phase: 'done' });
+    expect(wx.toastTitles()).toEqual(['支付成功']);
+  });
+
   test('after success it polls refreshOrder on a back-off until the server says paid', async () => {
     const { wx, view, client, ctrl } = setup();
     putCheckout(checkout());

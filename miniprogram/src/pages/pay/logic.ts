@@ -27,8 +27,9 @@
 // so the onShow that follows onLoad asks nothing.
 //
 // Statuses other than pending are not payable here: paid and late_paid are
-// final, cancelled and expired too, and closing (the order is being
-// cancelled) is shown as it is.
+// final (and so is shipped, which virtual goods reach on payment itself),
+// cancelled and expired too, and closing (the order is being cancelled) is
+// shown as it is.
 import type { Checkout, Client, Order, OrderStatus, PaymentParams } from '../../api/index';
 import { errorCode, messageForCode, showError } from '../../utils/errors';
 import { OrderView, orderView, statusText } from '../../utils/format';
@@ -335,6 +336,7 @@ export class PayController {
 
   private settle(status: OrderStatus): void {
     this.view.setData({ phase: 'done', message: '' });
-    if (status === 'paid') toast(this.wx, '支付成功', 'success');
+    // Virtual goods are shipped on payment: the server may say shipped straight away.
+    if (status === 'paid' || status === 'shipped') toast(this.wx, '支付成功', 'success');
   }
 }
