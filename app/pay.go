@@ -81,6 +81,12 @@ var demoCatalog = []postgres.ProductSeed{
 	{SKU: "mug", Name: "马克杯 Mug", Description: "Ceramic, 350 ml", PriceFen: 3500, Stock: 50},
 	{SKU: "notebook", Name: "笔记本 Notebook", Description: "A5, dotted", PriceFen: 990, Stock: 200},
 	{SKU: "one-fen", Name: "一分钱测试 One-fen test item", Description: "For trying payments", PriceFen: 1, Stock: 1000},
+	// Sent to the buyer: checkout asks for the address, the operator ships it.
+	{SKU: "teapot", Name: "茶壶 Teapot", Description: "Yixing clay, 300 ml; sent by courier", PriceFen: 8800, Stock: 30,
+		Kind: domain.KindPhysical},
+	// Delivered on payment: the order is shipped as soon as it is paid.
+	{SKU: "vip-month", Name: "会员月卡 Monthly membership", Description: "Delivered at once", PriceFen: 1500, Stock: 1000,
+		Kind: domain.KindVirtual},
 }
 
 func seedDemoCatalog(lc fx.Lifecycle, store *postgres.Store) {

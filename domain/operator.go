@@ -162,9 +162,9 @@ type Operate struct {
 	store    Backoffice
 	bills    BillChecks
 	platform Platform
-	refund *RefundOrder
-	check  *CheckRefund
-	now    Clock
+	refund   *RefundOrder
+	check    *CheckRefund
+	now      Clock
 }
 
 func NewOperate(store Backoffice, bills BillChecks, platform Platform, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {

@@ -558,7 +558,12 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One day's reconciliation with every difference and what became of it (operator) */
+        /**
+         * One day's reconciliation with every difference and what became of it (operator)
+         * @description The day's status, counts and totals (WeChat's bill beside our books), and each
+         *     difference found: both sides, the bill's line, what WeChat Pay's signed query said
+         *     and what became of it (applied, explained, or the item that asks a person).
+         */
         get: operations["adminGetBillDay"];
         put?: never;
         post?: never;
