@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -402,6 +404,7 @@ const (
 	ProblemCodeProductUnavailable   ProblemCode = "product_unavailable"
 	ProblemCodeRateLimited          ProblemCode = "rate_limited"
 	ProblemCodeRefundTooLarge       ProblemCode = "refund_too_large"
+	ProblemCodeRequestNotOpen       ProblemCode = "request_not_open"
 	ProblemCodeSkuTaken             ProblemCode = "sku_taken"
 	ProblemCodeTokenForceLimited    ProblemCode = "token_force_limited"
 	ProblemCodeUnauthorized         ProblemCode = "unauthorized"
@@ -449,6 +452,8 @@ func (e ProblemCode) Valid() bool {
 		return true
 	case ProblemCodeRefundTooLarge:
 		return true
+	case ProblemCodeRequestNotOpen:
+		return true
 	case ProblemCodeSkuTaken:
 		return true
 	case ProblemCodeTokenForceLimited:
@@ -485,6 +490,33 @@ func (e ProductKind) Valid() bool {
 	case ProductKindPickup:
 		return true
 	case ProductKindVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RefundApplicationStatus.
+const (
+	ApplicationRefunded  RefundApplicationStatus = "refunded"
+	ApplicationRefunding RefundApplicationStatus = "refunding"
+	ApplicationRejected  RefundApplicationStatus = "rejected"
+	ApplicationRequested RefundApplicationStatus = "requested"
+	ApplicationWithdrawn RefundApplicationStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the RefundApplicationStatus enum.
+func (e RefundApplicationStatus) Valid() bool {
+	switch e {
+	case ApplicationRefunded:
+		return true
+	case ApplicationRefunding:
+		return true
+	case ApplicationRejected:
+		return true
+	case ApplicationRequested:
+		return true
+	case ApplicationWithdrawn:
 		return true
 	default:
 		return false
@@ -533,6 +565,57 @@ func (e ShipMethod) Valid() bool {
 	case ShipMethodSameCity:
 		return true
 	case ShipMethodVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscribeResultsResults.
+const (
+	SubscribeAccept          SubscribeResultsResults = "accept"
+	SubscribeAcceptWithAudio SubscribeResultsResults = "acceptWithAudio"
+	SubscribeBan             SubscribeResultsResults = "ban"
+	SubscribeFilter          SubscribeResultsResults = "filter"
+	SubscribeReject          SubscribeResultsResults = "reject"
+)
+
+// Valid indicates whether the value is a known member of the SubscribeResultsResults enum.
+func (e SubscribeResultsResults) Valid() bool {
+	switch e {
+	case SubscribeAccept:
+		return true
+	case SubscribeAcceptWithAudio:
+		return true
+	case SubscribeBan:
+		return true
+	case SubscribeFilter:
+		return true
+	case SubscribeReject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubscriptionEvent.
+const (
+	MessagePaid          SubscriptionEvent = "paid"
+	MessageRefundRequest SubscriptionEvent = "refund_request"
+	MessageRefunded      SubscriptionEvent = "refunded"
+	MessageShipped       SubscriptionEvent = "shipped"
+)
+
+// Valid indicates whether the value is a known member of the SubscriptionEvent enum.
+func (e SubscriptionEvent) Valid() bool {
+	switch e {
+	case MessagePaid:
+		return true
+	case MessageRefundRequest:
+		return true
+	case MessageRefunded:
+		return true
+	case MessageShipped:
 		return true
 	default:
 		return false
@@ -1055,6 +1138,11 @@ type PaymentParams struct {
 // PaymentParamsSignType defines model for PaymentParams.SignType.
 type PaymentParamsSignType string
 
+// PhoneRequest defines model for PhoneRequest.
+type PhoneRequest struct {
+	Code string `json:"code"`
+}
+
 // PlaceOrderRequest defines model for PlaceOrderRequest.
 type PlaceOrderRequest struct {
 	// Address Where goods are sent, as `wx.chooseAddress` gives it (userName, telNumber, provinceName, cityName, countyName, detailInfo, postalCode).
@@ -1138,6 +1226,12 @@ type ProductList struct {
 	Items []Product `json:"items"`
 }
 
+// ProfileChange defines model for ProfileChange.
+type ProfileChange struct {
+	// Nickname 1 to 20 characters, as `input type="nickname"` gives (WeChat checks its content).
+	Nickname string `json:"nickname"`
+}
+
 // Refund defines model for Refund.
 type Refund struct {
 	AmountFen int64              `json:"amount_fen"`
@@ -1155,6 +1249,44 @@ type Refund struct {
 	// buyer; a person resolves it).
 	Status      RefundStatus `json:"status"`
 	SucceededAt *time.Time   `json:"succeeded_at,omitempty"`
+}
+
+// RefundApplication defines model for RefundApplication.
+type RefundApplication struct {
+	AmountFen int64              `json:"amount_fen"`
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// Note The operator's note on a rejection.
+	Note    *string            `json:"note,omitempty"`
+	OrderId openapi_types.UUID `json:"order_id"`
+
+	// OutRefundNo The refund an approval created.
+	OutRefundNo *string `json:"out_refund_no,omitempty"`
+	OutTradeNo  string  `json:"out_trade_no"`
+	Reason      string  `json:"reason"`
+
+	// Status `requested` → `refunding` (approved: its refund is with WeChat Pay) → `refunded`
+	// (the refund succeeded), or `rejected` (with the operator's `note`), or `withdrawn`
+	// (by the buyer, while requested). A refund WeChat closes puts it back to `requested`.
+	Status    RefundApplicationStatus `json:"status"`
+	UpdatedAt time.Time               `json:"updated_at"`
+}
+
+// RefundApplicationStatus `requested` → `refunding` (approved: its refund is with WeChat Pay) → `refunded`
+// (the refund succeeded), or `rejected` (with the operator's `note`), or `withdrawn`
+// (by the buyer, while requested). A refund WeChat closes puts it back to `requested`.
+type RefundApplicationStatus string
+
+// RefundApplicationCreate defines model for RefundApplicationCreate.
+type RefundApplicationCreate struct {
+	AmountFen int64  `json:"amount_fen"`
+	Reason    string `json:"reason"`
+}
+
+// RefundApplicationList defines model for RefundApplicationList.
+type RefundApplicationList struct {
+	Items []RefundApplication `json:"items"`
 }
 
 // RefundRequest defines model for RefundRequest.
@@ -1213,6 +1345,32 @@ type ShippingAddress struct {
 	Province   string  `json:"province"`
 }
 
+// SubscribeResults defines model for SubscribeResults.
+type SubscribeResults struct {
+	Results map[string]SubscribeResultsResults `json:"results"`
+}
+
+// SubscribeResultsResults defines model for SubscribeResults.Results.
+type SubscribeResultsResults string
+
+// Subscription defines model for Subscription.
+type Subscription struct {
+	// Event What the message says (`paid`, `shipped`, `refunded`, `refund_request`).
+	Event SubscriptionEvent `json:"event"`
+
+	// Remaining Sends the buyer has granted and the shop has not used.
+	Remaining  int    `json:"remaining"`
+	TemplateId string `json:"template_id"`
+}
+
+// SubscriptionEvent What the message says (`paid`, `shipped`, `refunded`, `refund_request`).
+type SubscriptionEvent string
+
+// SubscriptionList defines model for SubscriptionList.
+type SubscriptionList struct {
+	Items []Subscription `json:"items"`
+}
+
 // TokenStatus defines model for TokenStatus.
 type TokenStatus struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -1225,11 +1383,17 @@ type TokenStatus struct {
 
 // User defines model for User.
 type User struct {
+	// AvatarUrl Where the avatar is served (`/v1/images/{id}`), once uploaded.
+	AvatarUrl *string            `json:"avatar_url,omitempty"`
 	CreatedAt time.Time          `json:"created_at"`
 	Id        openapi_types.UUID `json:"id"`
+	Nickname  *string            `json:"nickname,omitempty"`
 
 	// Openid The user's openid for this mini-program.
 	Openid string `json:"openid"`
+
+	// Phone The verified phone number, masked (138****1234), once verified.
+	Phone *string `json:"phone,omitempty"`
 
 	// Unionid Present when the mini-program is bound to an Open Platform account.
 	Unionid *string `json:"unionid,omitempty"`
@@ -1249,6 +1413,9 @@ type Limit = int
 
 // OrderId defines model for OrderId.
 type OrderId = openapi_types.UUID
+
+// RequestId defines model for RequestId.
+type RequestId = openapi_types.UUID
 
 // BadGateway An RFC 9457 problem detail.
 type BadGateway = Problem
@@ -1328,6 +1495,12 @@ type AdminRefundOrderParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// AdminListRefundRequestsParams defines parameters for AdminListRefundRequests.
+type AdminListRefundRequestsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // AdminListUnsettledRefundsParams defines parameters for AdminListUnsettledRefunds.
 type AdminListUnsettledRefundsParams struct {
 	// Limit Page size.
@@ -1335,6 +1508,16 @@ type AdminListUnsettledRefundsParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetImageParams defines parameters for GetImage.
+type GetImageParams struct {
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UploadAvatarMultipartBody defines parameters for UploadAvatar.
+type UploadAvatarMultipartBody struct {
+	File openapi_types.File `json:"file"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1367,11 +1550,29 @@ type AdminCreateProductJSONRequestBody = NewProduct
 // AdminUpdateProductJSONRequestBody defines body for AdminUpdateProduct for application/json ContentType.
 type AdminUpdateProductJSONRequestBody = ProductChange
 
+// AdminRejectRefundRequestJSONRequestBody defines body for AdminRejectRefundRequest for application/json ContentType.
+type AdminRejectRefundRequestJSONRequestBody = ResolveRequest
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
+// UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
+type UpdateMeJSONRequestBody = ProfileChange
+
+// UploadAvatarMultipartRequestBody defines body for UploadAvatar for multipart/form-data ContentType.
+type UploadAvatarMultipartRequestBody UploadAvatarMultipartBody
+
+// BindPhoneJSONRequestBody defines body for BindPhone for application/json ContentType.
+type BindPhoneJSONRequestBody = PhoneRequest
+
+// RecordSubscriptionsJSONRequestBody defines body for RecordSubscriptions for application/json ContentType.
+type RecordSubscriptionsJSONRequestBody = SubscribeResults
+
 // PlaceOrderJSONRequestBody defines body for PlaceOrder for application/json ContentType.
 type PlaceOrderJSONRequestBody = PlaceOrderRequest
+
+// RequestRefundJSONRequestBody defines body for RequestRefund for application/json ContentType.
+type RequestRefundJSONRequestBody = RefundApplicationCreate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1417,6 +1618,15 @@ type ServerInterface interface {
 	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
 	// (PATCH /admin/v1/products/{productId})
 	AdminUpdateProduct(w http.ResponseWriter, r *http.Request, productId openapi_types.UUID)
+	// AdminListRefundRequests Buyers' refund requests waiting for a decision, oldest first (operator)
+	// (GET /admin/v1/refund-requests)
+	AdminListRefundRequests(w http.ResponseWriter, r *http.Request, params AdminListRefundRequestsParams)
+	// AdminApproveRefundRequest Approve a refund request (operator)
+	// (POST /admin/v1/refund-requests/{requestId}/approve)
+	AdminApproveRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
+	// AdminRejectRefundRequest Reject a refund request with a note the buyer sees (operator)
+	// (POST /admin/v1/refund-requests/{requestId}/reject)
+	AdminRejectRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
 	// AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
 	// (GET /admin/v1/refunds)
 	AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams)
@@ -1435,9 +1645,27 @@ type ServerInterface interface {
 	// Logout End the current session
 	// (POST /v1/auth/logout)
 	Logout(w http.ResponseWriter, r *http.Request)
+	// GetImage An uploaded image (an avatar)
+	// (GET /v1/images/{imageId})
+	GetImage(w http.ResponseWriter, r *http.Request, imageId string, params GetImageParams)
 	// GetMe The logged-in user
 	// (GET /v1/me)
 	GetMe(w http.ResponseWriter, r *http.Request)
+	// UpdateMe Set the buyer's nickname (from `input type="nickname"`)
+	// (PATCH /v1/me)
+	UpdateMe(w http.ResponseWriter, r *http.Request)
+	// UploadAvatar Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
+	// (POST /v1/me/avatar)
+	UploadAvatar(w http.ResponseWriter, r *http.Request)
+	// BindPhone Verify the buyer's phone number (手机号快速验证)
+	// (POST /v1/me/phone)
+	BindPhone(w http.ResponseWriter, r *http.Request)
+	// GetSubscriptions The subscribe-message templates and how many sends the buyer has granted each
+	// (GET /v1/me/subscriptions)
+	GetSubscriptions(w http.ResponseWriter, r *http.Request)
+	// RecordSubscriptions Tell the server what the buyer accepted in `wx.requestSubscribeMessage`
+	// (POST /v1/me/subscriptions)
+	RecordSubscriptions(w http.ResponseWriter, r *http.Request)
 	// ListOrders The caller's orders, newest first
 	// (GET /v1/orders)
 	ListOrders(w http.ResponseWriter, r *http.Request, params ListOrdersParams)
@@ -1459,9 +1687,18 @@ type ServerInterface interface {
 	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
 	// (POST /v1/orders/{orderId}/refresh)
 	RefreshOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// ListRefundRequests The order's refund requests, oldest first
+	// (GET /v1/orders/{orderId}/refund-requests)
+	ListRefundRequests(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// RequestRefund Ask for (part of) the money back (售后)
+	// (POST /v1/orders/{orderId}/refund-requests)
+	RequestRefund(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// ListProducts Products for sale
 	// (GET /v1/products)
 	ListProducts(w http.ResponseWriter, r *http.Request)
+	// WithdrawRefundRequest Withdraw a refund request that is not decided yet
+	// (POST /v1/refund-requests/{requestId}/withdraw)
+	WithdrawRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId)
 }
 
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
@@ -1552,6 +1789,24 @@ func (_ Unimplemented) AdminUpdateProduct(w http.ResponseWriter, r *http.Request
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// AdminListRefundRequests Buyers' refund requests waiting for a decision, oldest first (operator)
+// (GET /admin/v1/refund-requests)
+func (_ Unimplemented) AdminListRefundRequests(w http.ResponseWriter, r *http.Request, params AdminListRefundRequestsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminApproveRefundRequest Approve a refund request (operator)
+// (POST /admin/v1/refund-requests/{requestId}/approve)
+func (_ Unimplemented) AdminApproveRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRejectRefundRequest Reject a refund request with a note the buyer sees (operator)
+// (POST /admin/v1/refund-requests/{requestId}/reject)
+func (_ Unimplemented) AdminRejectRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
 // (GET /admin/v1/refunds)
 func (_ Unimplemented) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams) {
@@ -1588,9 +1843,45 @@ func (_ Unimplemented) Logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// GetImage An uploaded image (an avatar)
+// (GET /v1/images/{imageId})
+func (_ Unimplemented) GetImage(w http.ResponseWriter, r *http.Request, imageId string, params GetImageParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // GetMe The logged-in user
 // (GET /v1/me)
 func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateMe Set the buyer's nickname (from `input type="nickname"`)
+// (PATCH /v1/me)
+func (_ Unimplemented) UpdateMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UploadAvatar Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
+// (POST /v1/me/avatar)
+func (_ Unimplemented) UploadAvatar(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// BindPhone Verify the buyer's phone number (手机号快速验证)
+// (POST /v1/me/phone)
+func (_ Unimplemented) BindPhone(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetSubscriptions The subscribe-message templates and how many sends the buyer has granted each
+// (GET /v1/me/subscriptions)
+func (_ Unimplemented) GetSubscriptions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RecordSubscriptions Tell the server what the buyer accepted in `wx.requestSubscribeMessage`
+// (POST /v1/me/subscriptions)
+func (_ Unimplemented) RecordSubscriptions(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -1636,9 +1927,27 @@ func (_ Unimplemented) RefreshOrder(w http.ResponseWriter, r *http.Request, orde
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
+// ListRefundRequests The order's refund requests, oldest first
+// (GET /v1/orders/{orderId}/refund-requests)
+func (_ Unimplemented) ListRefundRequests(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RequestRefund Ask for (part of) the money back (售后)
+// (POST /v1/orders/{orderId}/refund-requests)
+func (_ Unimplemented) RequestRefund(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
 // ListProducts Products for sale
 // (GET /v1/products)
 func (_ Unimplemented) ListProducts(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// WithdrawRefundRequest Withdraw a refund request that is not decided yet
+// (POST /v1/refund-requests/{requestId}/withdraw)
+func (_ Unimplemented) WithdrawRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2103,6 +2412,91 @@ func (siw *ServerInterfaceWrapper) AdminUpdateProduct(w http.ResponseWriter, r *
 	handler.ServeHTTP(w, r)
 }
 
+// AdminListRefundRequests operation middleware
+func (siw *ServerInterfaceWrapper) AdminListRefundRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListRefundRequestsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListRefundRequests(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminApproveRefundRequest operation middleware
+func (siw *ServerInterfaceWrapper) AdminApproveRefundRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminApproveRefundRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRejectRefundRequest operation middleware
+func (siw *ServerInterfaceWrapper) AdminRejectRefundRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRejectRefundRequest(w, r, requestId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AdminListUnsettledRefunds operation middleware
 func (siw *ServerInterfaceWrapper) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request) {
 
@@ -2231,11 +2625,131 @@ func (siw *ServerInterfaceWrapper) Logout(w http.ResponseWriter, r *http.Request
 	handler.ServeHTTP(w, r)
 }
 
+// GetImage operation middleware
+func (siw *ServerInterfaceWrapper) GetImage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "imageId" -------------
+	var imageId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "imageId", chi.URLParam(r, "imageId"), &imageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "imageId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetImageParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "If-None-Match", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "If-None-Match", Err: err})
+			return
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetImage(w, r, imageId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetMe operation middleware
 func (siw *ServerInterfaceWrapper) GetMe(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateMe operation middleware
+func (siw *ServerInterfaceWrapper) UpdateMe(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadAvatar operation middleware
+func (siw *ServerInterfaceWrapper) UploadAvatar(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadAvatar(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BindPhone operation middleware
+func (siw *ServerInterfaceWrapper) BindPhone(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BindPhone(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) GetSubscriptions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSubscriptions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RecordSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) RecordSubscriptions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RecordSubscriptions(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2462,11 +2976,89 @@ func (siw *ServerInterfaceWrapper) RefreshOrder(w http.ResponseWriter, r *http.R
 	handler.ServeHTTP(w, r)
 }
 
+// ListRefundRequests operation middleware
+func (siw *ServerInterfaceWrapper) ListRefundRequests(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListRefundRequests(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RequestRefund operation middleware
+func (siw *ServerInterfaceWrapper) RequestRefund(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", chi.URLParam(r, "orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RequestRefund(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListProducts(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// WithdrawRefundRequest operation middleware
+func (siw *ServerInterfaceWrapper) WithdrawRefundRequest(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "requestId" -------------
+	var requestId RequestId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "requestId", chi.URLParam(r, "requestId"), &requestId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "requestId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.WithdrawRefundRequest(w, r, requestId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2605,6 +3197,24 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 		r.Get(options.BaseURL+"/v1/me", wrapper.GetMe)
 	})
 	r.Group(func(r chi.Router) {
+		r.Patch(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/avatar", wrapper.UploadAvatar)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/images/{imageId}", wrapper.GetImage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/phone", wrapper.BindPhone)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/me/subscriptions", wrapper.GetSubscriptions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/me/subscriptions", wrapper.RecordSubscriptions)
+	})
+	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/products", wrapper.ListProducts)
 	})
 	r.Group(func(r chi.Router) {
@@ -2627,6 +3237,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/orders/{orderId}/receipt", wrapper.ConfirmReceipt)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/orders/{orderId}/refund-requests", wrapper.ListRefundRequests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/orders/{orderId}/refund-requests", wrapper.RequestRefund)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/refund-requests/{requestId}/withdraw", wrapper.WithdrawRefundRequest)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/orders", wrapper.AdminListOrders)
@@ -2660,6 +3279,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/admin/v1/platform/token/refresh", wrapper.AdminForceToken)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/v1/refund-requests", wrapper.AdminListRefundRequests)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/refund-requests/{requestId}/approve", wrapper.AdminApproveRefundRequest)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/v1/refund-requests/{requestId}/reject", wrapper.AdminRejectRefundRequest)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/admin/v1/attention", wrapper.AdminListAttention)
@@ -3845,6 +4473,265 @@ func (response AdminUpdateProduct500ApplicationProblemPlusJSONResponse) VisitAdm
 	return err
 }
 
+type AdminListRefundRequestsRequestObject struct {
+	Params AdminListRefundRequestsParams
+}
+
+type AdminListRefundRequestsResponseObject interface {
+	VisitAdminListRefundRequestsResponse(w http.ResponseWriter) error
+}
+
+type AdminListRefundRequests200JSONResponse RefundApplicationList
+
+func (response AdminListRefundRequests200JSONResponse) VisitAdminListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListRefundRequests400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListRefundRequests400ApplicationProblemPlusJSONResponse) VisitAdminListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListRefundRequests401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListRefundRequests401ApplicationProblemPlusJSONResponse) VisitAdminListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListRefundRequests500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminListRefundRequests500ApplicationProblemPlusJSONResponse) VisitAdminListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminApproveRefundRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+}
+
+type AdminApproveRefundRequestResponseObject interface {
+	VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error
+}
+
+type AdminApproveRefundRequest200JSONResponse RefundApplication
+
+func (response AdminApproveRefundRequest200JSONResponse) VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminApproveRefundRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminApproveRefundRequest401ApplicationProblemPlusJSONResponse) VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminApproveRefundRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminApproveRefundRequest404ApplicationProblemPlusJSONResponse) VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminApproveRefundRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminApproveRefundRequest409ApplicationProblemPlusJSONResponse) VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminApproveRefundRequest500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminApproveRefundRequest500ApplicationProblemPlusJSONResponse) VisitAdminApproveRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+	Body      *AdminRejectRefundRequestJSONRequestBody
+}
+
+type AdminRejectRefundRequestResponseObject interface {
+	VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error
+}
+
+type AdminRejectRefundRequest200JSONResponse RefundApplication
+
+func (response AdminRejectRefundRequest200JSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRejectRefundRequest400ApplicationProblemPlusJSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRejectRefundRequest401ApplicationProblemPlusJSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRejectRefundRequest404ApplicationProblemPlusJSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRejectRefundRequest409ApplicationProblemPlusJSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRejectRefundRequest500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AdminRejectRefundRequest500ApplicationProblemPlusJSONResponse) VisitAdminRejectRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdminListUnsettledRefundsRequestObject struct {
 	Params AdminListUnsettledRefundsParams
 }
@@ -4284,6 +5171,111 @@ func (response Logout500ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	return err
 }
 
+type GetImageRequestObject struct {
+	ImageId string `json:"imageId"`
+	Params  GetImageParams
+}
+
+type GetImageResponseObject interface {
+	VisitGetImageResponse(w http.ResponseWriter) error
+}
+
+type GetImage200ImagejpegResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetImage200ImagejpegResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/jpeg")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetImage200ImagepngResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetImage200ImagepngResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetImage304Response struct {
+}
+
+func (response GetImage304Response) VisitGetImageResponse(w http.ResponseWriter) error {
+	w.WriteHeader(304)
+	return nil
+}
+
+type GetImage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage400ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage404ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetImage500ApplicationProblemPlusJSONResponse) VisitGetImageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -4326,6 +5318,390 @@ type GetMe500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMeRequestObject struct {
+	Body *UpdateMeJSONRequestBody
+}
+
+type UpdateMeResponseObject interface {
+	VisitUpdateMeResponse(w http.ResponseWriter) error
+}
+
+type UpdateMe200JSONResponse User
+
+func (response UpdateMe200JSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe400ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe401ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe500ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatarRequestObject struct {
+	Body *multipart.Reader
+}
+
+type UploadAvatarResponseObject interface {
+	VisitUploadAvatarResponse(w http.ResponseWriter) error
+}
+
+type UploadAvatar200JSONResponse User
+
+func (response UploadAvatar200JSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatar400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadAvatar400ApplicationProblemPlusJSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatar401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadAvatar401ApplicationProblemPlusJSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatar413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadAvatar413ApplicationProblemPlusJSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatar415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadAvatar415ApplicationProblemPlusJSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadAvatar500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UploadAvatar500ApplicationProblemPlusJSONResponse) VisitUploadAvatarResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindPhoneRequestObject struct {
+	Body *BindPhoneJSONRequestBody
+}
+
+type BindPhoneResponseObject interface {
+	VisitBindPhoneResponse(w http.ResponseWriter) error
+}
+
+type BindPhone200JSONResponse User
+
+func (response BindPhone200JSONResponse) VisitBindPhoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindPhone400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BindPhone400ApplicationProblemPlusJSONResponse) VisitBindPhoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindPhone401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response BindPhone401ApplicationProblemPlusJSONResponse) VisitBindPhoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindPhone500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response BindPhone500ApplicationProblemPlusJSONResponse) VisitBindPhoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BindPhone503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response BindPhone503ApplicationProblemPlusJSONResponse) VisitBindPhoneResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptionsRequestObject struct {
+}
+
+type GetSubscriptionsResponseObject interface {
+	VisitGetSubscriptionsResponse(w http.ResponseWriter) error
+}
+
+type GetSubscriptions200JSONResponse SubscriptionList
+
+func (response GetSubscriptions200JSONResponse) VisitGetSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubscriptions401ApplicationProblemPlusJSONResponse) VisitGetSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubscriptions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubscriptions500ApplicationProblemPlusJSONResponse) VisitGetSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordSubscriptionsRequestObject struct {
+	Body *RecordSubscriptionsJSONRequestBody
+}
+
+type RecordSubscriptionsResponseObject interface {
+	VisitRecordSubscriptionsResponse(w http.ResponseWriter) error
+}
+
+type RecordSubscriptions200JSONResponse SubscriptionList
+
+func (response RecordSubscriptions200JSONResponse) VisitRecordSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordSubscriptions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordSubscriptions400ApplicationProblemPlusJSONResponse) VisitRecordSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordSubscriptions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordSubscriptions401ApplicationProblemPlusJSONResponse) VisitRecordSubscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordSubscriptions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RecordSubscriptions500ApplicationProblemPlusJSONResponse) VisitRecordSubscriptionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5163,6 +6539,179 @@ func (response RefreshOrder503ApplicationProblemPlusJSONResponse) VisitRefreshOr
 	return err
 }
 
+type ListRefundRequestsRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type ListRefundRequestsResponseObject interface {
+	VisitListRefundRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListRefundRequests200JSONResponse RefundApplicationList
+
+func (response ListRefundRequests200JSONResponse) VisitListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRefundRequests401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefundRequests401ApplicationProblemPlusJSONResponse) VisitListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRefundRequests404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefundRequests404ApplicationProblemPlusJSONResponse) VisitListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRefundRequests500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListRefundRequests500ApplicationProblemPlusJSONResponse) VisitListRefundRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefundRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+	Body    *RequestRefundJSONRequestBody
+}
+
+type RequestRefundResponseObject interface {
+	VisitRequestRefundResponse(w http.ResponseWriter) error
+}
+
+type RequestRefund201JSONResponse RefundApplication
+
+func (response RequestRefund201JSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefund400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund400ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefund401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund401ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefund404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund404ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefund409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund409ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestRefund500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RequestRefund500ApplicationProblemPlusJSONResponse) VisitRequestRefundResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProductsRequestObject struct {
 }
 
@@ -5189,6 +6738,92 @@ type ListProducts500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListProducts500ApplicationProblemPlusJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRefundRequestRequestObject struct {
+	RequestId RequestId `json:"requestId"`
+}
+
+type WithdrawRefundRequestResponseObject interface {
+	VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error
+}
+
+type WithdrawRefundRequest200JSONResponse RefundApplication
+
+func (response WithdrawRefundRequest200JSONResponse) VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRefundRequest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawRefundRequest401ApplicationProblemPlusJSONResponse) VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRefundRequest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawRefundRequest404ApplicationProblemPlusJSONResponse) VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRefundRequest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawRefundRequest409ApplicationProblemPlusJSONResponse) VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawRefundRequest500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawRefundRequest500ApplicationProblemPlusJSONResponse) VisitWithdrawRefundRequestResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5244,6 +6879,15 @@ type StrictServerInterface interface {
 	// AdminUpdateProduct Change a product's price, stock, name or whether it is for sale (operator)
 	// (PATCH /admin/v1/products/{productId})
 	AdminUpdateProduct(ctx context.Context, request AdminUpdateProductRequestObject) (AdminUpdateProductResponseObject, error)
+	// AdminListRefundRequests Buyers' refund requests waiting for a decision, oldest first (operator)
+	// (GET /admin/v1/refund-requests)
+	AdminListRefundRequests(ctx context.Context, request AdminListRefundRequestsRequestObject) (AdminListRefundRequestsResponseObject, error)
+	// AdminApproveRefundRequest Approve a refund request (operator)
+	// (POST /admin/v1/refund-requests/{requestId}/approve)
+	AdminApproveRefundRequest(ctx context.Context, request AdminApproveRefundRequestRequestObject) (AdminApproveRefundRequestResponseObject, error)
+	// AdminRejectRefundRequest Reject a refund request with a note the buyer sees (operator)
+	// (POST /admin/v1/refund-requests/{requestId}/reject)
+	AdminRejectRefundRequest(ctx context.Context, request AdminRejectRefundRequestRequestObject) (AdminRejectRefundRequestResponseObject, error)
 	// AdminListUnsettledRefunds Refunds WeChat Pay has not settled, oldest first (operator)
 	// (GET /admin/v1/refunds)
 	AdminListUnsettledRefunds(ctx context.Context, request AdminListUnsettledRefundsRequestObject) (AdminListUnsettledRefundsResponseObject, error)
@@ -5262,9 +6906,27 @@ type StrictServerInterface interface {
 	// Logout End the current session
 	// (POST /v1/auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// GetImage An uploaded image (an avatar)
+	// (GET /v1/images/{imageId})
+	GetImage(ctx context.Context, request GetImageRequestObject) (GetImageResponseObject, error)
 	// GetMe The logged-in user
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// UpdateMe Set the buyer's nickname (from `input type="nickname"`)
+	// (PATCH /v1/me)
+	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// UploadAvatar Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
+	// (POST /v1/me/avatar)
+	UploadAvatar(ctx context.Context, request UploadAvatarRequestObject) (UploadAvatarResponseObject, error)
+	// BindPhone Verify the buyer's phone number (手机号快速验证)
+	// (POST /v1/me/phone)
+	BindPhone(ctx context.Context, request BindPhoneRequestObject) (BindPhoneResponseObject, error)
+	// GetSubscriptions The subscribe-message templates and how many sends the buyer has granted each
+	// (GET /v1/me/subscriptions)
+	GetSubscriptions(ctx context.Context, request GetSubscriptionsRequestObject) (GetSubscriptionsResponseObject, error)
+	// RecordSubscriptions Tell the server what the buyer accepted in `wx.requestSubscribeMessage`
+	// (POST /v1/me/subscriptions)
+	RecordSubscriptions(ctx context.Context, request RecordSubscriptionsRequestObject) (RecordSubscriptionsResponseObject, error)
 	// ListOrders The caller's orders, newest first
 	// (GET /v1/orders)
 	ListOrders(ctx context.Context, request ListOrdersRequestObject) (ListOrdersResponseObject, error)
@@ -5286,9 +6948,18 @@ type StrictServerInterface interface {
 	// RefreshOrder Ask WeChat Pay about a pending order now (active query)
 	// (POST /v1/orders/{orderId}/refresh)
 	RefreshOrder(ctx context.Context, request RefreshOrderRequestObject) (RefreshOrderResponseObject, error)
+	// ListRefundRequests The order's refund requests, oldest first
+	// (GET /v1/orders/{orderId}/refund-requests)
+	ListRefundRequests(ctx context.Context, request ListRefundRequestsRequestObject) (ListRefundRequestsResponseObject, error)
+	// RequestRefund Ask for (part of) the money back (售后)
+	// (POST /v1/orders/{orderId}/refund-requests)
+	RequestRefund(ctx context.Context, request RequestRefundRequestObject) (RequestRefundResponseObject, error)
 	// ListProducts Products for sale
 	// (GET /v1/products)
 	ListProducts(ctx context.Context, request ListProductsRequestObject) (ListProductsResponseObject, error)
+	// WithdrawRefundRequest Withdraw a refund request that is not decided yet
+	// (POST /v1/refund-requests/{requestId}/withdraw)
+	WithdrawRefundRequest(ctx context.Context, request WithdrawRefundRequestRequestObject) (WithdrawRefundRequestResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -5722,6 +7393,91 @@ func (sh *strictHandler) AdminUpdateProduct(w http.ResponseWriter, r *http.Reque
 	}
 }
 
+// AdminListRefundRequests operation middleware
+func (sh *strictHandler) AdminListRefundRequests(w http.ResponseWriter, r *http.Request, params AdminListRefundRequestsParams) {
+	var request AdminListRefundRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListRefundRequests(ctx, request.(AdminListRefundRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListRefundRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListRefundRequestsResponseObject); ok {
+		if err := validResponse.VisitAdminListRefundRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminApproveRefundRequest operation middleware
+func (sh *strictHandler) AdminApproveRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request AdminApproveRefundRequestRequestObject
+
+	request.RequestId = requestId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminApproveRefundRequest(ctx, request.(AdminApproveRefundRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminApproveRefundRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminApproveRefundRequestResponseObject); ok {
+		if err := validResponse.VisitAdminApproveRefundRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRejectRefundRequest operation middleware
+func (sh *strictHandler) AdminRejectRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request AdminRejectRefundRequestRequestObject
+
+	request.RequestId = requestId
+
+	var body AdminRejectRefundRequestJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRejectRefundRequest(ctx, request.(AdminRejectRefundRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRejectRefundRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRejectRefundRequestResponseObject); ok {
+		if err := validResponse.VisitAdminRejectRefundRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // AdminListUnsettledRefunds operation middleware
 func (sh *strictHandler) AdminListUnsettledRefunds(w http.ResponseWriter, r *http.Request, params AdminListUnsettledRefundsParams) {
 	var request AdminListUnsettledRefundsRequestObject
@@ -5877,6 +7633,33 @@ func (sh *strictHandler) Logout(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// GetImage operation middleware
+func (sh *strictHandler) GetImage(w http.ResponseWriter, r *http.Request, imageId string, params GetImageParams) {
+	var request GetImageRequestObject
+
+	request.ImageId = imageId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImage(ctx, request.(GetImageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImage")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetImageResponseObject); ok {
+		if err := validResponse.VisitGetImageResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 	var request GetMeRequestObject
@@ -5894,6 +7677,154 @@ func (sh *strictHandler) GetMe(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetMeResponseObject); ok {
 		if err := validResponse.VisitGetMeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateMe operation middleware
+func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request) {
+	var request UpdateMeRequestObject
+
+	var body UpdateMeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMe(ctx, request.(UpdateMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMe")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
+		if err := validResponse.VisitUpdateMeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UploadAvatar operation middleware
+func (sh *strictHandler) UploadAvatar(w http.ResponseWriter, r *http.Request) {
+	var request UploadAvatarRequestObject
+
+	if reader, err := r.MultipartReader(); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode multipart body: %w", err))
+		return
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadAvatar(ctx, request.(UploadAvatarRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadAvatar")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UploadAvatarResponseObject); ok {
+		if err := validResponse.VisitUploadAvatarResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// BindPhone operation middleware
+func (sh *strictHandler) BindPhone(w http.ResponseWriter, r *http.Request) {
+	var request BindPhoneRequestObject
+
+	var body BindPhoneJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.BindPhone(ctx, request.(BindPhoneRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BindPhone")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(BindPhoneResponseObject); ok {
+		if err := validResponse.VisitBindPhoneResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetSubscriptions operation middleware
+func (sh *strictHandler) GetSubscriptions(w http.ResponseWriter, r *http.Request) {
+	var request GetSubscriptionsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubscriptions(ctx, request.(GetSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubscriptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitGetSubscriptionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RecordSubscriptions operation middleware
+func (sh *strictHandler) RecordSubscriptions(w http.ResponseWriter, r *http.Request) {
+	var request RecordSubscriptionsRequestObject
+
+	var body RecordSubscriptionsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordSubscriptions(ctx, request.(RecordSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordSubscriptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RecordSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitRecordSubscriptionsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -6090,6 +8021,65 @@ func (sh *strictHandler) RefreshOrder(w http.ResponseWriter, r *http.Request, or
 	}
 }
 
+// ListRefundRequests operation middleware
+func (sh *strictHandler) ListRefundRequests(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request ListRefundRequestsRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListRefundRequests(ctx, request.(ListRefundRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListRefundRequests")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListRefundRequestsResponseObject); ok {
+		if err := validResponse.VisitListRefundRequestsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RequestRefund operation middleware
+func (sh *strictHandler) RequestRefund(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request RequestRefundRequestObject
+
+	request.OrderId = orderId
+
+	var body RequestRefundJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestRefund(ctx, request.(RequestRefundRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestRefund")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RequestRefundResponseObject); ok {
+		if err := validResponse.VisitRequestRefundResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // ListProducts operation middleware
 func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 	var request ListProductsRequestObject
@@ -6114,207 +8104,269 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// WithdrawRefundRequest operation middleware
+func (sh *strictHandler) WithdrawRefundRequest(w http.ResponseWriter, r *http.Request, requestId RequestId) {
+	var request WithdrawRefundRequestRequestObject
+
+	request.RequestId = requestId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawRefundRequest(ctx, request.(WithdrawRefundRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawRefundRequest")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(WithdrawRefundRequestResponseObject); ok {
+		if err := validResponse.VisitWithdrawRefundRequestResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1LjxtJmthfCdALiPRmsVjVUk+rCgu4Wi11a1uP2qqS2+OmzAxmBskYJiOyMyKLxZYFjC/2ybAXto8+",
-	"7MLAXozxZeGLAfu/GN55/Avj+yIiMzKZyUdJVertmTlMq5KZ8fzez3edSC5SKZjQqnPyrpPSjC6YZhn+",
-	"9STPlMzgXzFTUcZTzaXonHSuZoyEgt3oUYRvhEROiJ4xkmbsmstckZROWb8TdDi8/kPOslUn6Ai6YJ2T",
-	"jvmmE3RUNGMLCsMv6M0LJqZ61jk5HgyCjl6l8KbSGRfTzvv3Qecrulpfxxn5kvFfcTElMV0FZLVarQ5e",
-	"vjyI42LqlOpZOXNMYRkZ+yHnGYs7JzrLmb+MicwWVOOLmnWalvE8ZotUaiai1besYUUv6ZwpkjGdcabc",
-	"qSi6YARmZUoTRSeMdI/+76//0+cPSZpxoek4YeTs8snz5ySa0YxGcPy9YgszRmOWlZvwlnAAa2g5x88f",
-	"Bp0FF+7PowDOQrMMhvxX3w+HN8dHB8PhzS+evv3zP2vc6gu+4Hp9h+d0yojiP7Zeb4Lf+auK2YTmiYa7",
-	"DWCJfJEvOidHcNELLuxfxRK40GzKMlzD6yxm2fO4GQIl/PhAEd523dJ+vdOV5zmPG87hPXysUikUQ5T4",
-	"ksZfU82WBhwjKTQTeEo0TRMeUVjfYZrJccIWf/4rBYt95033ZxmbdE46/+SwRLtD86s6PDdfmUmr2/2O",
-	"PZlRTc7pimRskisWI2A5mOqGSxbNqE7papSxX7FIszjsnZIQT2DE45DAkSj8CJ/1O+8D2MuFGeE+93Ll",
-	"LTyWTBEhNVlQHc1webAMwAHSDbm4pgmPR/btsIerfiLFJOHRJ1tzZOdXZMn1rDzSB4ooTTX8RaggjGYJ",
-	"Z5n7bCi6ocz1SE5GSstoHgYk5CUmj9yo8NzcmpB6lNIVUIfqw4iKiCWJ+WEoQngGUCFi9675a6SlHCU0",
-	"m+IzNc9Hms6ZCHv9oYCDfCazMY9jJj4BJE8SOp1aKM4VywhVZManM5JxNSfdEJ6NxomM5gDJeO/PBVAv",
-	"mjzNMsOT7mvJZwTJF5GCyDwjiscMgdMsB/AMdhEzTXlCBLtmGYlohgzAvaRwB6+kfiZzEd/n4l9JovJo",
-	"RjKmZJ5FLADw5Jpwg3eIcTRJEHy7CEoTWKI983O6SiSNr6R8AXD0qVBuLOMVrBiBOSN6RoVhrCyD06ZR",
-	"xFIN60/Nej3IN/u4ZNk1j9gbQa8pR8y5XwCKWcpEDIgO24jlUhQ0e5SXiwI8LSl57QeD5jRehb3ToQAR",
-	"Y0USqlnWJ89kZmiQCjbQfKIlMZ8h4QoPU7oKgRYEVsZABncBbxycTTRrEPwuWSRFrGCkJeWajNlEZozo",
-	"bAVCGJ1SLvpVgcTx90EDf4eTupLyJRUry4fUvUKYlGRBxYqAXLRItTo1mwq9IwiJslvuhhnVbITSjaFJ",
-	"n/LY3gia65nM+I/sXsnJS64UF9OALGgCohOLA8JuUpCtgLBk7FrOgazLOQMQz71lhj2gPQGhmiRyykUw",
-	"FJREMmaAz0iQLL8PCAo4MitGLkUBeL9gYG9EmsmIKXX/CJ1mMs4jTbjw8MvS1InMiKIJMAn7WgWVDUV6",
-	"I1SepjLTLH7JYk6v8JY/LXmFxYf+rDBbiNdYLHa0gNWOAChxJ+8d2CIWnMULLlBoxw0kyetJ5+T7zYs0",
-	"r78P3nXSTKYs05xZVXTFspFMmeAI4usaSinVf199+22BNXIM0nDn/du1KxT20qgCaQ0mphoujgHb1nhH",
-	"5W6+QuaOq6qsESiHMCPWcf51ygShIkbOm1yzmHDNForQscyB73LlJPGgg79su8wzN9dzDVdabJFmGV3B",
-	"3wmLp+bgdxrvBb7+VOhs1TSadLe4cU3lfeN9gNipNmtr9iU4d8ScysHrGVuQ7nImCVVzoC1GXLSfKZoE",
-	"ZCaXRE40E/Y3soQbhLeBviQxAPSEZ0rvfrCwiQtc1vpB1MDMnEq51eLUAw8W1sHPhyVQoNchqVjp7ksu",
-	"zr1+dZ5lZjvimPlal3xuKFgD6EeaXzNv/LGUCaNImKOMUaAVVK9ZVQ40XzSYVmro+W79d0MEtqjrQWfO",
-	"jXy9hSzCnr7l5sKNtaBhyjTjERtNjIJUzMyF/vxhZ50vBx01zxvHQYXP+8X7JE/jPU+qfn1wCjCx3Uf1",
-	"IP09uHUE7ursYVWuq7KibUDxgiv9USDZAdk27NsCqxaHd+Y8Bc7XtxDNWDQfObFwnZ59I5dGcoQrUsSz",
-	"zhTEyNJ5jmRo/d4nlCd5xtaH/m62AvUMtIWYhE9evL58+lXoq54B4RN4IzZmrzVgc+L/Ttgicz3SGY3Z",
-	"SMhG0LUiAotH4wZrZ+io98kwHww+i+ZsRXiM/waVRWYkVCul2SIkXYrKCknpasGELhhBr3ETH4wWxSnU",
-	"9ljbUXkRQf3St2DCukBhN9TM2LgOjNbFtfIscB7YfjS20MbJPh5fcIzuGY2asOM7QAZKUpYpKYhgzGg+",
-	"NEITChUoCJ2S5YxHMwLi5srqxwp+DzNGQezsI/GqcJyFzIXegx5HNFdNKOZkClDDlzID5Y46AQOVFGMW",
-	"AXgwugkACWtGtwjW1EzbAfCsJa4Fu3RGhQJqLMWoTchtP36UA9cg5na814m3a8QoABXnqZgmXM1IF1Sb",
-	"RE4VCraXf/Wid0oiKZRM0OkhQJ5294evhBMAkbDx5CYOenYSeg2srcsB7bfvJAEmQJH+vgPkZ2TJDzDD",
-	"XKU84jJX3sNcOGl9VJX0Rhkz+k/5hI4FLCIpnxgwKf8uR+sEnTFPklHMJxOWMRHBNagZT1MupiNr0veQ",
-	"rTwlIXWzcOLT+RolGismDK6RsDZtaPkSJfADSbhgREirCskJcBlFZlSRrp4xQUKfeIagIwJmwKcPjIdq",
-	"Jw5TQYImNRTpJowMlAFmwUWeEmp2soSlGJul056cG4O8FkhqDVEBmkNUjqiC8Acw0L8l46OqSa07z1jE",
-	"FUtWZAnIAQhBHQ4AlVN0BRgDZD5D69ADRRIqpjmdMmt3MzgxFF1aXJRRDTPKFYuddcisQJElyxhRWmYs",
-	"PiF4K1IkKxIapA1hRgWL6fWHIvSB3J47F1Ngv0g8A+KRnF5AzPv2fqJEKhYX75KETXQwFAlV2t5RQCIz",
-	"ClLWXulpqH0alO/DiyfratxQ+HdrBSgzCuHaG9lh2drYvWAowgKy9Ejl4wXXun0V/nKBtKsRu5nRXFU+",
-	"GYrKTuEbAybo2rEnFZJu7RgrRGKUC3aTJpQLFsM1r63C3c+CK/R7VcfzXjQ4ngvFtE5wmZFdpT3XuvMp",
-	"V/DZGs7b3Z142ItsDrEdb0DP2FAYkkCjuUFzIA6nPsCc2gM9Jd705TyIcaUs/AC4hFqyDG+qTuwa97wO",
-	"KIULfcZTKzfmaSJp3DOG6ybiXsI9qOdrAF7S5/rf6xS9AljehzX46SArr0FJnXf4YAGyTQ0IOo6kF9d9",
-	"e6ZRMLF9hIDiow+U9BGelgAEBUU3GhHQyhlNUyZYjPzFUX5ujThI21UeRYzFrFEzaFJ+rRJbE/OtSFNR",
-	"bjcKsx9Fmd1sottZwv6SJ0ljwAtwOy/khWQskiICqcPwlgr24Wkguq/L0gjB+0qJZkVbgmSCTgmvqlkw",
-	"NnLSCOhLs0SAYol2xr3C1XBKBghEADoTnjC03ZLlDFhvFzju5TdnR71bKNyOLOJ0QmoyZgln1wCmhqoC",
-	"04Y1h83qKqy3QREyVmPcTRELhNN0LfIrayBGW2LLwkG4GW09UqDko5Ty2KlHNbjJM1LMuZxJxQyeKYUm",
-	"DDKhSaKcMyOmq4po1y5i46xm+WzDzHaqSZ541l9HEcpJSdeCLwAW3KwlD+NVIQEaT6+REXZco9t287l5",
-	"JuuGH3PR8ouBigYyOaYJFRGLwxPCrlm28tljQf0D1Ho5/AN9ZtY/MF4VWvPpUIS58AZTclFhtUsK8G6k",
-	"T6tod2WGDzxrFGjdhgXDgPANCIMn/isz6gJw0BFnAXTF9GkB86XYAEJREsP7QzFmHpaEFr3CwH2F2B32",
-	"EMCF1DOgWHJSkHqz/yoPd9tFPcz7w6674wjHOssLOjcHMMrBNc3Q6Q3DARH9shwF/nzjDwsPviuGhr+e",
-	"2eHfBx3rm2/HqKtCkiK//83f/sO//y+//fX/+sO/++s//O1/3REu7Qybsceb5Q+//vVv//v/3m+WGsMx",
-	"4Y8Wdh3V8jDEd2vUD6B5wXXC00QSqgyhgaD5RjifNVgEDHxmtYFbfgwG7hjvB7PuCxT51pdjeeiOa6iR",
-	"/d23UEqM23ZiYMKfqHVX5aCNcolHncZMLxkrCPsDZagH0AKZZ2Qs5VwF+CfKiWMW0QUz5KHB7Bfta84y",
-	"OkWLYRLITywF8w1bjUy98OeNnCVp3YQlUW3YY2l7W69q/GVh4i9GM5YxnzCrmVwCy7S4bPgKcs/iwFGz",
-	"Az7gxqB6ZHA6PPHemtFrRqTwmAFqhKckNEokhhx6qltVkSM8DgqxHmM4UKkBrRR1I7NmxxZhNXFu4g0a",
-	"tgOrWN+QXvKIVTmHfyqdoLO2wU5gjcedis3VEkN0mrlV7MhcABlsLMw3ZlLvyZn+zk0LT8/c1PDHVWV6",
-	"eHJplwD//qpchhUrW61mli2gqIzKlAlGwjA5eHbUA3HZKffeTbb6pLZaFHGwRmsh2iE8BWxH02DW5j2o",
-	"geMSLtYHHNKl1t4RoEOhxY2EzGh3f8F2g/1Ws6HMdSQXDRQyTJkxxZ2guIVEjUgBkhZKbp5IFvPYvGNF",
-	"NxuTA5LYUFQ0PMWnoEubF0k0o2LKfIyvOd0I0iugu87MBR/nWi6o5hFNklVQSt2ofs1o7CnkpyQsDVsn",
-	"xmZk56bTjDEbEe3NX0AeetJA+kMPkNQzlgFnQLm0ILThSSnNLnKlSSLlnHTDKiX24xqBI9YsQfacAeXN",
-	"qcFvnt2lKUxjE6a/Njd6XgxrH5wVo9sHT71J3DvlXKA0GMO075MoPQ/WZrTbmi7NSOfF1/aBdf293cW1",
-	"5AS6Fgwsbg7Qew3/GrHNCoi74tsGW447qTWrThVD13ZZkkxLXYpNerSgstASYwuxwWPrbaLQRS7+Kme5",
-	"Cb1sFPC2Gkl+KL6vh880Cmj29aYFPQHpWOYNwuZOIVxFFJGDxW3BM+a1c5rRhWqJj2pa5jPOkriI3a8d",
-	"WuF/XI/BkRhDvw6lf3n5+hWxv4J0UGSuIXlA+GUwW+E12m5OtMtoWv03jCZ6tr7y0hDgUFrOG0yytYns",
-	"V00T+VF56zFX+3rA2TUTug3/zY/aBp7eXlTdzjZLZ1rDTxHj+5qqTSpDE+UCOlX4EJYyiwmqFpNMLk48",
-	"8TgUUvOJDXMNgeuFmMUWoh3RcTVQEaIkj9F24SyS6G4TkiykYCuykNcYeEhJiN6E0GPkQ+HMVfh76VLw",
-	"Z0YLjvvNrQGA1zJWLYfCmLDhVXyhiJyp8D1/XEMwMCkPV1VxaPhv+fM2ehKuWRbbXKuaPOP8OBVrUpGc",
-	"JoldNC18RrApwW40yeSy9OM6ScS5MakGKQHdnOYE6laikquXMnvQ4VMhMxZX/Pq4P5MMZx1BdsfNbpMm",
-	"flTgTwFzFbQpz6eA8SpEN2K4nHLh5d3ROOZwqDQ595B9QhPF1qz2Mm6xmIcYGI9wTsLlTR8j7DHugt3Q",
-	"RZrAEgb0s3+x+nEwGNBx9NXTo2fTGT8eDPiv5gk+X3QCP3/06PiLegLp5gPDxW3YsEmiXCdqJshf7UUA",
-	"ML+gKeaa/pAzMmY0Q9SZM3FKFDMuJqpIeGazERD+T8iX5kXj0sLXrUerenDLm0U6enz9V4vj5PNv5l/I",
-	"p8sfjn+pB8tHN3+Z/vIz+urox4tfRG8ejr/6fPL1F7NvB60rLoitA2azgEbMy9V23v1GNQhS5mwqMwb+",
-	"Iduhm27qFVt68b57AGYZDFzk+ppE2/XY4Fqcrwdxjxoyvz8ooNeHZpts3A7N28J9/bxl87/N2ctFOPDO",
-	"OdmDg8dnB/+SHvw46h80JmV7kcTrq/GXM9gqbVcihtdjhJuAo0jrqF19HGdMbTVLXlq/9Zl9HUPnAL/2",
-	"Ne7dJr4tyrOMiWjlo96TV79sxLttcehVclWzk0w0pidyP+suomg0SaSYsoyMQRs3obu3shi2GVP2s3Ob",
-	"vPqWPJJbYFzdLrLOoBYsi2YUDXlwKCJfjFnF6jEXcmmOzQlp41WjmonOhv0CG24hYm72y3xnjCOKTEEu",
-	"HNNoDiIP6sz5imWke/nmyZOnl5cV3+46SdmAr/tl01QzX0hXChJ+/fSKHF4fHZrE0MN3PH5vgjL96OQH",
-	"Nhq5t3O2THt4sYvR2YUU4HsVR+pWcL00ryIv1TTZQwtat4W0VVcwURMVY7YUkUFZ0i2CWvCSH6gCUjMW",
-	"gaqBVutTV8VgwrPFAcJeqrEeCtFYHMS6rneQPmvGj8JxZ+7JP4cavHoUr54PUsn18GhZK8VvjjLekDNj",
-	"Mh53JFs/5FRorlctbvZ8vO9d54Lr0X6JO/VMwnIHBYesjeqtu7bIjcd4O6H/A060kBIeP95aaqX1CIoB",
-	"W/f2MVIXdk1mawt1xoBFqnRReei22Q0+rWm34mMIDxbuyYXmCRrGLSqFvcAYA2zgLTH1Oop85hXhaijs",
-	"C7hun+RQ7TFFEyzK4xBGNFU/GP5hE6PRflBG/fIY18VjQlEQscEWxZdeSrWhUsaGwRWZ8msmhgIYmUmA",
-	"CB09MRaRMm4njkmeOmZn6V/v1E5o/y7iPU2Yp8/97WPMh5GZiZ++5pnOaUKmUgInc0Q15i7G17DvsIgP",
-	"QlNByWwtrWUxsdTWRJ2EhXwZDsXapyY4jivi3ur1ySUzdsOLp2dfvXz6QJGhgQZT10UNO22eBnuZHSOc",
-	"uChNGzFqVt/x5F34t7uTggo7G8XIDuEuoFFIPadZxJK9rQeLlIrVhoSYmCX8mmWrEY9dvFok84yDRANQ",
-	"4H4nCVe6FxDWn/bJL69eB+TyWX9f8wHy5WjOxdQKjR9mfDB7qw7ahN9V+3VDeSuFAKIAs51HTUs0qtjU",
-	"MTtCQ4aSAGHhUmfNnJFGc0soS9NCmrGUwnn/xfLmeHD08Ghw/IvjweDxZ48fPTo+/vzRL+jnjwefffH4",
-	"+ItHR4NBszi8uuTTZl1F8am4qpkcLi7PGkEKBOFLTRfp9tSw8tWg3HK5QW/ecnmNV5HQiCGG3Y4z3l71",
-	"vKW25Jb5HkH9ufn22Gje9q+jW0cOnSdUA3cveU91t4XNa9NSr+AlT1JG6XFBBZ3u5GwyczSuzpaSWGfB",
-	"glw8e0IeP3z0C2KrVNhaSA1Rx9Z+uUPNiifw6sbUNKrJEqMSMimmrhYXV66qheEtKZNpwhr1SPQONVCA",
-	"pzSakSVdVSqsjTM5Z7X6ZCabp6FI2Y6alOcRa5B7uFCaNgZb+aU7UmpLkLmjlxGK/jGRYmt6cItaWRnP",
-	"ec8CE/0B6i674Uor0kXqbwiYzZDcLSWs1PkK+fRRRUB9OGhUiDXXCWsqAqlmMtMBmeULKg4yRrEOGlH5",
-	"YkGzVVma0mwIxm08GWebrY/+5uI5EXThhDV/nICEeSZOljeL9MQ+t/kRAOmNtuS19/3KNlvFVmvNNSfh",
-	"aYSttncfm9bLEmHpyYAsaDTjgpVHZxynMGifvGJL/JciC7oiYwYioMmFdRylhgGoLjXVizHcoFqfCzmI",
-	"rTkGAgTTM2nSbmiSyKUNBvZqHQWd2oH5leJAbPKKNJWufq/+jp0RK2nhaKZCm1W3XXm+TqnJVr9tqtlX",
-	"pO54Jfsqz7yKfcWaahW+Ks89t1W1uF/psvNPsCjtZ99H6dO+bnnkqIAi5xiYyCwqT6pRyGwr/fFTL9VR",
-	"z9jkESNckAkTpHtEVjkV5C/I0WAAT7ZY5poN+4UVfneDu29N2F6hA4+mBZ/hPJ6gYLpVXDKlNYqnR8Ee",
-	"NVz+iPw0H+JUabuhbxvjd7+RS8dEsHxYxmg0Y54ye0LCdLZSPKIJplujeaNLXbEqE18nmKuqgFmb1hgZ",
-	"WlRH+4PVqXEMq7WZeEOnopMw5dE8T0OjAycJEhwyXnmDGt3devTqYXZ2lZ2gY+cCUMYhNxGTjxGk/+HV",
-	"YspCMXvF12wGo9s4pvYo07Ihif51XgRHG7/KabNjpcyn4rrf7PRoTnq/nMmlqHo4uMva7m8W8ba7Ekpt",
-	"pYg0/cBySPUoQe9avTiNUnjanCFqVnlLDfVDAOq2t+GR0y8G2w6s6WzaT6HVLnp+8frJ08vL56++Dq1F",
-	"1A9oZhGPmfGMCBJa35gzDTobJHrRgMANRbExIGWuBlK3FnSFZsqzL1+9vnh59gLNlGV6miGsHik7LSOL",
-	"bb6dccRUaFq5iU7QsavsBB2zgE7QcZM1ErgLM+zt4MRV+ahz2X1MYDhG09Vdznj6EgXrhotjNykyDdJN",
-	"0aboqlpbK5olKFhWQNEFG0Vcr0KfwXSb2Iu5HMthfF3BTgfo50bblYPANm53uoti89vMRPaY0KyGp7E7",
-	"UzIW2Ypl6OjRFg5lF9Z2ac6Z2ixDWImAKmdUdxlVDKPryypHxoRtjWDEGIPQwu5l067bau730OrWDxem",
-	"126rrhWIMFUhXHE0F4fYLbCeuyKRLYwPzqel0pupNmmdKc6BgUV7C48EKquYsNSSxW0/20s4MFsqPloL",
-	"dS3qphT36FfK8Krn8IR5ZwRHYV0Xu0ahNINted+V/ZWn2QbXvjF2GyY3Bfiio4jQjKF4HGBk3/KmH82k",
-	"VMwOHKJPC4g86eaKZa/oggVEs+QVErQARPBrLiJmfgBCZP8F/ND+2xgfn4uJDEgqlabJExmbK64ZNkuH",
-	"q6PXD7crMqVts97/ZNuHHP5tVPPalOsFpNaVrB2Wls6kqH/22XHls0dNn+EhjZydtxbd9vbd5+8bw9rc",
-	"Xey7zjoHtOFsuHZv1KBj+cyGAH/fcP5RQlQnTEezPTEebTK3+ESNtIyb6oU8wwGBHAJOMuU85X4NEUtA",
-	"0XkOqmWNph0PGkla7egry2g63zeqKXjwLnWmonD0upkbCAJwRnzFlhThioA4fpBmcprRRXNZSsFl46Dn",
-	"GSszJFGq9YZC4RYz77AeA8HK0M7bA8QbKM6uIUFmV1uUFmA4LMozrleXwGrNYZuw6LPc5LGsn4op2p4x",
-	"nWfCmALC89eXJoiM5np2WAaVIwNHg5EJYC5WMNM6taeP8WW2SZJ57Zm7s+WNTEfrhYTsI8WijGnzqNNU",
-	"t9tV1jw7f07g+264vFmkxfODOVuFcAPacmRyVfaKmDOWKqygNhRcK8JjU8vwm7OD40efk274+vzpxdnV",
-	"64vR2fnz0bdPf3kZ9vrkrAj5MofElW304VjvUABnMhKYX04clmfelMLqapnMNVNG89hyju/RDzSRrjA8",
-	"NSTftjfCTS8oF5pywTDbLc8S+7E6OTyccj3Lx/1ILg7hXfy/NdOeCc+v1e5CZYyJ2C8o4oM0LH8ozqpg",
-	"joUhuSjb4mBx/1pKgq14g0ERtvI6/SEHNa0StG+Kp5g80YgmSdlRZc9AfljnUxyszAZr8Fh2w7Zq+2HP",
-	"FswxKRZDwbHU2jgx9c4WjApT8t8dzSkJ0T9jK2C6Mn0grngeSbz+hEfM5kTYO335/GrtGgHnTfZJX2bT",
-	"Q/uROoR3S7cYgoPJSFHmYgf9o/7AkUKa8s5J57P+oP8ZCm56hjThkMYLLhDD/VL2U6ZbKtqjXF8NNz01",
-	"Scaw2zL5pig3FNjOJEWtKo5nTKb0GiRSIkVQRBd5xVYxVgkTlJ3W3e84ssKleB4DLYC1v+BKl3m2QaWD",
-	"XUv95/KVQ9Pk7P3bWpev48FgQzOG/ZowVCuMtbRiKEpYmk5BD838TcMW6zz02nfhJ0fbP6m0DXkfdB7t",
-	"Mk+18ZLPXPCEK6T++7dwltb16tz0xljtFSqyX/SA3tEppjQjHHbewugNMHn4Ds7mefz+0Fpv6r0Kv3/X",
-	"1ADOfLRb/7fW6NC3Rqxdxwdj8UG/8JJHzLIWU5wsw5qZSiY5vNwnFxghDKq2kQ9oHnNNkIy0wLW1J/mg",
-	"bR2sX8p49dGgs2a2el+VOuC03t8HbphchLY2JV4DjXtFj4eDh9s/Krp63Qc+vaTZ3JXQLg7GlhanREjN",
-	"9kCvMU+MsaaZ3AtGmNDZCqvq+hpDUZnPKz/YNUGTJ2SIdxZTnqywgMCw0zsxopYr2AH/RplXBV6FIIyh",
-	"xrYglXD89cJBQ4E1QfSMLYy8NXPV+L0qRsY6oOFjIK19EpqquhiQG9NVD+OElQl5Ncy4hbfYckzqtqwl",
-	"WD/XZAVLUEUbKOwFA5pX2cC019Zd03zT2adr6V0yN7/2Vgv6wlZ/XkwNI8QM1NaEmk1FOAMi2NLP0dkL",
-	"TQ/fxXT1vhVZrwo8clhmMMwk/BjU6ha2U0SqMcNOhgVe9Qw2MRrNhsIr5oWxOSdkLPUMG1BYrPXqDwUm",
-	"b7upNI1JWFeUx0PRWO+LdItaiF59RFvkE6kcUhuq5qUE0WtF2K+Zw9fO3QO9rfHWDvZ4nhg37RGmLqhS",
-	"UmlyNBgMeoETCOxxoqxsDlgKpuqlmxKq9B85B8RSc624t1Z0swXoNiHfvoQei/W9bUPZwywXDdLqTmO2",
-	"SZ5YfAYrpObC2e+wgCol41yt/Jp7JueMGi9AzyuxxhWxJsqhMM4MOCqMo89cOWF8GWhDn3zl89YEo+fK",
-	"IlbAbBM2ATRF5+0KngRESSz/AIs0kfSqKAWq/VJ8Ln3EoTysN6arobAF8WnGPFnHDcltuYgFzWzBcjiC",
-	"sgJrn1xJeMLVUNhgwsK2eY7IqZagl5rug1oVx2L9x/HKJMmwRZ6gLSeigizonIE0Y17obRbs26jURS5a",
-	"qdTxR6VSZaGiBiplfsHqY+5GTZkhLLaXC8HFtPfz4twXTmA1EGa9eEIu92DHxpzRyom/ZSvFMA2NC0OY",
-	"Ej5n9XTc8JRMeAKoDig35oJtMG+8NjMGjRpvTT4solp2A5JKZm2DrGpMN9bYTCjWYaRllrsJUtetnf6t",
-	"kXqSyUW7yNrqdNyyGl983nEhWt5qGU1D1pNzm3rwf3a8w66uvIRiY95v20Vh/G+cDHOmGmbbWU3Z8uIT",
-	"k4N5t7ayapfEBqL1GmuCTtnPiy69ts2bfQ3BavWOTOxLoA7f4X+fx+1KA9rFDT+eC7kUtioTqKJWDq0U",
-	"GNfSRnLZ7g6SxLLfKoe/Lvon3Tms2O6sbabVotvaH7fQ7EUQg7SD1b+DsiuA6WNa2uLRk+XMc1Ys+6hi",
-	"s8mqi+uicx16D706GLedoE2OfoJsAcTNSgCja+SHDo3xAt2ECO+e9MhdzxwazacZene7GdMZ92VnBRpH",
-	"WAlHDW08jjeUois1FNjK3foqU5ppK5iC7It9mV0YpPEmspuI2YCfIqKbJkoORY5d2EDMwRIQ2qWKYQfz",
-	"Wu5I2OuT79B0KEj4vMxsOfiWrULsz+225PLNjHe4Ek7MdSE+YhOB7vFg0K6hmzhSRxz2u1BvhQDlhhPd",
-	"hUncD/i9Z4u4K6/SZgq3kEkYzRLOsuJiyvzH2j3ipSD5Oza07B6WKdjSLvWnTXcfDh5v/+CJy/K6HwUF",
-	"L7gLFIDISQ9rVmIhdcDq28sAh2rG07sgoUb/VZXQQ9K1Yb4GKo+AdB49IjZaMECyeBBxvUJDn2LJ5MDE",
-	"/Qa2eepQuPpGNtQP1PfTaqEInK0SckxFXJjTkPJWGozhsL+SY0NWTShkla5vjJXt/sN/+Ovf//3f/b//",
-	"8ze//Tf/43e/+Zvf/cd/C8TTD5UaCpCcMnaAK0vLehinhBIFmifGXrrYVBMwYpUYKqwgZnN++uQsj7l2",
-	"xS8bCOnljKeljPXxqaAfbn3PNNDWgtkgzpEyEvdPFGY/CgP3WqEqBgnhKXByNIhgzavdiU1qY9k2eifU",
-	"DO2KFFtBjTBGx3orGOkaoQYErWua5Kx3UnR8sqGXQfFgSdVQWMulMZRP6kGOtgRtTFenJganUgYhDAp8",
-	"H4qQq1H1V9Jt6ExZK8lvl4exBEZ3Vw9MbspQKE1Xikwy+SMTNhXG0UXjlXRh3WUkVKpNEp4tY7PJu+HC",
-	"Bu9SsaoVomjBQ7y5/k9XpUY52u7kgarAXUOehCX1Xm0gdQsEOMThDy0kIrttZJqhCSAzqwldW1hMyLbf",
-	"Fv3DZjKJvcDDmIO6oh2Gwg6GQrHsmkdMIY65OgU0TXlsC1hjiWplEsbsy1aPiKWJqZOmZa1civ4QZXTM",
-	"nng4eEzChnTxsEfGbCWLkEH0A4KedEKOB8a0GpDPBkQRCoJMfyi2cTMMVL6ylWvvDLIr1VHaRdcKcep/",
-	"ALO4B9oPX322/atLc+tvvIID+6ETXhCheD4VXNoDS0ze7oaIE2BHrOig7whrRDVN5BRkO5Ow7tKnVQHe",
-	"G4zn527WuzZF+RnOLcBld/ITppomVNaerzEpEI3hr8D+JiAp0IRtNQQ1Uj04gctv3wCvywX/IWekGxal",
-	"K8LebYLkjAHHJYTfjSDsFcXeSQ4+uhOw2kSv7HXdsyT8UxNsz+IY5FpbWWF/snT4zv7Lmsy3h5cW7+8W",
-	"YdqcqYKqNTaAbqg9hKUurPPccmwtcywZgVWYsDOF8Yp10e8+Zyy1FSbgS3yGDeTThEboweu1oNKbNL5z",
-	"VKpWL7nvWNMdsMlBD0WhSMgl4eqP3HVgLqvErAfKwFZAsG5KYNrtyKwQqDlqM7uxigoieob+dndVpT0Z",
-	"V1XDfaUigO2ObxIVqOlfhZFXQ5HwOUuwPe4YFJk8mvcrtn1lQ0dNl2LjFcOCAqWYPBQAV3EOO6SaJIwq",
-	"baJee6cub6q+s8N3Mrc9ul7J94fY1jQcCoxtE3LZJxtjB2q2vXBj1Oob10T+oujoetvo1Z+KW9js5I/L",
-	"L2xvr6lhs73ftcrve2JbE0zuxv287zbyv+YWF//6n/6zg7fvjoLPHzalBLfbm88AWfwoLtdIqPCNWOUY",
-	"/ZcYWqqMYYllfMKLbonBULAbGulkVagbpScPT0GRWJ4WAWssUcxGgGXzoqvRUJTVTID4WCddn5w1ehT9",
-	"mijSRMOh5x1j1IyrURe1BTZ6EQMrDWB7p9gk2c1YxlB7v0VEGsMtW6/O/WDyNh8XsmClKTqjMeSoEmBs",
-	"rvHnx5zvS6G/YAd452XHz1rw+m5hcTNsjPdjK9M+s1GWVGEHFIdsaSYjppTJylXkm6ur81OHdkKSmKVM",
-	"xExEq3Vp9WumbTe+O4RTO0O7mIir54rQhF8D06mefeWkX/BrJuD1NJNj5p2jOTt7kOhB336Ox4MBZi+X",
-	"qeYx1XRMlesYp2zHK53RyYRH5mU9Y6LxJC8YjbkwFXk+wWFeYNiAlgYO+h8R+muwbne5+Qoqee7t1tun",
-	"Ny6a2YbpY+Rgc7azCaBSTCmOEVRzJopi9A8UfnPsfp3RNGWiqNFgEtZP7b/xlVGRTj4UCaOuiBU5M5Mv",
-	"ZTZXJfezrhNLPCf8GssSlMnnVWDANPA70vsqLe/uWe2rdp9rgMEXcjpFbgnyt9WebRa6UWUU1ltDPEIW",
-	"e78sZwdseCazMY9jhnU7Hx7t8MW5qcN7JeULrCGL3z3aZXlFYd+XLOYUi7zDx8c7WIOupHxJxcoeifrk",
-	"DLJKpOW0qF1AiUNg4qoyO86XNxEL13y3JUDiWs6dYwkt5n5dcVvWoE9eUF1G8ygXpkemTJOHg6N+E7rC",
-	"tGuI83B9BRbAsQXufWs6pWHZNp5yUWmWorWerSla1MgKL1wBP5TavbIRwEhA1M+V6VC9xu1esrtkc7Yb",
-	"Y6PEAEvyQGDMQBhSRMtPeCWwrgRh44ALXGHrbeyb83BKUqoUCb3mPaEp8EgVCd2DiU3zw66wrm9PDcw3",
-	"pD/UG3dMGVH8R9YWPY8eykrwfNGrEls4eMV/tzVLauzAWtlrUXSeXdtqGNPWhdnmRi1h/ccN1Zbv1Niy",
-	"U/g9bNAAxT8Kg0sF5iOaJKzofFeLuvdQwAL9ZoeWLSuEJlFlffYJF1YS1KXTz1Q7jRIO1M8o7yCnK0KH",
-	"Ar/uBSRjVh+yptXIxifDl55i9peXZ+fPq12jRDwUfmyuTb+l2TQ3kSeAa009bIZiKNpDgEnGUka1iylA",
-	"S0RTKDD8YIP2bF8MjGIoejmV6zDRz0awsqXye6fl4HO2GgrLhF0WpyZjGa/80DnbeaOhFL/Z0POJf1wT",
-	"yhObtGzj+9C469pY2CpQmETkd3jA8CDXLiO0PaWKglheV8XDlK5CGymtbMhPGbnUJGuXjW9+qjHQ6615",
-	"7tn3+WTGojlIOJvDAG2C9Rqc/bR9oZ9IRj/e5WNr2zAC8+0l9OOdTv5rqtnSVHz9IKG+oO8It6Solw/w",
-	"ASI0oPUa8SuhpYnoVySfHZKpzmWSmAB8o283EFtiC5yrE48YjVkkF0zZRn9DURp3KubOwnztd/A3ubvl",
-	"byhY9GxCiZLOSDxmEc2VbV9kGBD2wVOyiTjdR+7W9gjfn6fXtZqQZTvsVcWRFgHkA1KrmtIBTEeau0gI",
-	"eFmk4xv49lphOpFIEClI6NgmsHS0YwXGm2EzAFqbYpKuAjWvua92LzATmP35yQQ23DZhVFmPEApZffLE",
-	"NOcp63hxRSZcsD4583MvIiqE1EMxZl5DzW7Y2OQn7NnQKR+PK/UGcF2oFOIUC0aFkYy6fgdsICamOkqv",
-	"T86EK4joSl+PV3bswhroHXvZqTRcbywUBiRsbEMUNmZumSP6tFTB72L6k6cP9xb6+YnYrAEI4LO5KHFk",
-	"DzYKyH8X1OeZTVhG2C84LKbYlCL5qWlcWhYdQUS0rlQf/9SMMb1ulDinqzvHhX9c8u+f0KOCHs9Q+d0g",
-	"cBq/0O2xx6aN3AUGXdWrV4N8gr74wuPo2i6D2IpGPWTsnlOr0vt+KNBg1AWBWKZMfJkr9MX9c86WLvdh",
-	"yWhqstmemI9DW6rImldoGfXhBKWhaEzTC6dMj/AFq7L7MSBLmcXoyOkTr600OswcI23rLR34/aTNJ41t",
-	"pE8Nj15yI2874QONF7awtols4KpPbEGTSqJ30WACix6Vn7iySo382azywkLFJ07N82I1/hSnsZVWnKm5",
-	"kxCX2N2CFiDgrFUYAtMt2ZWrFvO7v/nN73/z3377n//n7//+73r7kY8yQekOGHBFqykFUddclmoMYqO2",
-	"d2zgY7cx2MnM9ICqmTgLXPZUXht+ZcV+3ybpEkWxXJeQS3uQIPAnaKDbrqe7RDEbeQ3onNKVMYAXjmGM",
-	"1jop5Qjz8pJyR+arKrsNXDUFH4jMSCKVLsJPXZsa4qoEIqVJWWa3YwzME7a0CcUqGIqZXOKUWAPVnLvp",
-	"tWVIkSosIErLrAiA8xUKS1AbiVQDubkw4PMTsBJ4MhzaPn6eZOYTSTEeZSojLevCNQaJ2bQsY37aQIi2",
-	"ZoCdGzcK8D7rbmvp2oqYaaoRuaaVVlZo9iHeRxbYlgSwSmpVEb/u4uT7HyeeuBLT4DZdTOJdjfVKlXdj",
-	"zAGHad7IFxpLzfGpoDqvVSPesXya5gumNMWWBe2xwzsOJqRp87P7QG8ru07p6hCJNOika7+Y8MiD8oV6",
-	"nKXfWMWGWSIoNrmpF3TOSJaLSpeHk8PDREY0mUmlT74YfDFABmuvas3AVuu5wYULplD98kjQf7/uqT7P",
-	"5JgZgJBZNGNKY3Sn4XTYHczWz8z8wWyU3Ppw361BcenVtgDWWsaPmogQnlVse+jb7DmF1hvP0pL14YCd",
-	"j7E6rqeGmMFczmK9I0/PG7e456bTyrGeQFW9ccnepLtgSoEoADhzSnafrNMcQVDpa9Otd7kxTWt2m8YE",
-	"6L5/+/7/BwAA//8=",
+	"7L1pjxxJeh/+VQL1F8CqVXZ1dQ85O9ONBf49HJLDnSHZ6iY1Wm/RlVGZUVUxnRWRkxHZ1TUUgdUbGYYP",
+	"Sbb8zoYhwYAA21i9EWzABqzvInivb2HE80RkRmZl1tHsbnJnd1/ssLPyiOO5j1+86URynkrBhFadozed",
+	"lGZ0zjTL4K+HeaZkZv4VMxVlPNVcis5R5+WMkVCwKz2K4I6QyAnRM0bSjF1ymSuS0inrd4ION7d/m7Ns",
+	"2Qk6gs5Z56iDz3SCjopmbE7N6+f06ismpnrWOTocDIKOXqbmTqUzLqadt2+Dzud0uTqOE/IZ499wMSUx",
+	"XQZkuVwu954924vj4tMp1bPyyzE1w8jYtznPWNw50lnO/GFMZDanGm7UrNM0jKcxm6dSMxEtv2QNI3pG",
+	"L5giGdMZZ8qtiqJzRsxXmdJE0Qkj3YN/+tm///g+STMuNB0njJycP3z6lEQzmtHILH+vmMKM0Zhl5SS8",
+	"IeyZMbSs48f3g86cC/fnQWDWQrPMvPKf/3Q4vDo82BsOr3746PUf/kHjVL/ic65XZ3hKp4wo/l3r9ibw",
+	"nD+qmE1onmizt4EZIp/n887RgdnoORf2r2IIXGg2ZRmM4UUWs+xp3EyB0vx4TxHett3SPr3Vluc5jxvX",
+	"4Qw3DkfR8JWs+P1dvvPWPKxSKRQD1vuMxk+oZgsk+0gKzQTsBk3ThEfUrMN+mslxwuZ/+I0yi/LG+9wf",
+	"ZGzSOer8f/sle+/jr2r/FJ/Cj1aX9Wv2cEY1OaVLkrFJrlgMBOxotxsuWDSjOqXLUca+YZFmcdg7JiGs",
+	"9IjHITGLouAhuNbvvA3MXOwi3uVcXnoDjyVTREhN5lRHMxieGYbhNdINubikCY9H9u6wB6N+KMUk4dF7",
+	"G3Nkv6/IgutZuaT3FFGaavMXoYIwmiWcZe6xoeiGMtcjORkpLaOLMCAhLyXGyL3VXMddE1KPUro0Uqh6",
+	"MaIiYkmCPwxFaK4ZqhCxuxf/GmkpRwnNpnBNXeQjTS+YCHv9oTAL+VhmYx7HTLwHSp4kdDq1VJwrlhGq",
+	"yIxPZyTj6oJ0Q3NtNE5kdGEoGfb9qTBSkiaPsgx1310N+YSAmCRSEJlnRPGYAXHicAyfmVnETFOeEMEu",
+	"WUYimoGicTcpmMFzqR/LXMR3Ofjnkqg8mpGMKZlnEQsMeXJNOPIdcBxNEiDfLpDSxAzRrvkpXSaSxi+l",
+	"/MrQ0ftiubGMl2bEQMwZ0TMqUIGzzKw2jSKWajP+FMfrUT7O45xllzxirwS9pBw4524JKGYpE7FhdDON",
+	"WC5EIbNHeTkow6elJK/9gGxO42XYOx4KY8osSUI1y/rkscxQBqlgjcwnWhJ8DARXuJ/SZWhkQWBtGVBw",
+	"Z+aOvZOJZg0G5jmLpIiVedOCck3GbCIzRnS2NMYenVIu+lXDx9kRgwY7wqzUSymfUbG0ekjdKYVJSeZU",
+	"LImxv+apVsc4qdBbgpAoO+VumFHNRmBFoUx6n8v2StBcz2TGv2N3Kk6ecaW4mAZkThNjOrE4IOwqNbaV",
+	"ESwZu5QXRqzLC2ZIPPeGGfaM7AkI1SSRUy6CoaAkkjEz/AwCyer7gICBI7PizaUpYO4vFNgrkWYyYkrd",
+	"PUOnmYzzSBMuPP6yMnUiM6JoYpSEva3CyiiRXgmVp6nMNIufsZjTl7DL71e8msGH/lfN10LYxmKwo7kZ",
+	"7cgQJczkrSNb4IKTeM4FOAcwgSR5Mekc/XT9IPH2t8GbTprJlGWaM+vyLlk2kikTHEh81QMorfqfVu9+",
+	"XXCNHBtruPP29coWCrtpVBlrzXyYarNxzKhtDXtUzuZzUO4wqsoYjeQQ+MY6z79ImSBUxKB5k0sWE67Z",
+	"XBE6lrnRu1w5SzzowC+bNvPEfeupNltaTJFmGV2avxMWT3Hht3rfV3D7I6GzZdPbpNvFtWMq9xv2w5id",
+	"ar1XaG8y6w6cU1l4PWNz0l3MJKHqwsgWNBftY4omAZnJBZETzYT9jSzMDpq7jXxJYkPQE54pvf3Cmkmc",
+	"wbBWF6JGZrgq5VSLVQ88WlglP5+WjKO+SknFSLcfcrHu9a3zIkCbGQe/1zrkU5RgDaQfaX7JvPePpUwY",
+	"BcEcZYwaWUH1SvRmT/N5Qwinxp5vVn9HIbDBXQ86Fxzt6w1i0czpS44bjvGChk+mGY/YaIIOUvFlLvTH",
+	"9zurejnoqIu88T3g8Hm/eI/kabzjStW3z6yC+bCdR3Uh/Tm4cQRu6+xiVbarMqJNRPEVV/pGKNkR2Sbu",
+	"20Crloe31jwFz9enEM1YdDFyZuGqPPtCLtByNFukiBedKYSRlfMcxNDqvk8oT/KMrb7669nSuGfGW4hJ",
+	"+PCrF+ePPg991zMgfGLuiDG8tkJszvzfiltkrkc6ozEbCdlIutZEYPFo3BBVDZ30Phrmg8FH0QVbEh7D",
+	"v43LIjMSqqXSbB6SLgVnhaR0OWdCF4qg1ziJd2aLYhVqc6zNqNyIoL7pGzhh1aCwE2pWbFwH6HVxrbwI",
+	"nEe2N6YW2jTZzekFp+ge06iJO742zEBJyjIlBRGMoedDIwihUAGG0DFZzHg0I8bcXFr/WJnfw4xRY3b2",
+	"QXhVNM5c5kLvII8jmqsmFnM2hXHDFzIzzh11BgY4KRgWMfSAvokhEtbMbpEZU7NsN4RnI3Et3KUzKpSR",
+	"xlKM2ozc9uUHO3CFYq6ne515uyKMAuPiPBLThKsZ6RrXJpFTBYbt+R991TsmkRRKJpBcEcaedvsHt4QT",
+	"QyJh48pNHPVsZfQira3aAe277ywBJowj/dOOET8jK36MMsxVyiMuc+VdzIWz1kdVS2+UMfR/yit0LMwg",
+	"kvIKkkn5d/m2TtAZ8yQZxXwyYRkTkdkGNeNpysV0ZEP6HrOVqySkbjZOfDlfk0RjxQTyGglrnw2tXqLE",
+	"/EASLhgR0rpCcmK0jCIzqkhXz5ggoS88Q+MjGs4wj97DTNhWGqbCBE1uKMhN82YjGcxXYJDHhOJMFmYo",
+	"GLN03pNLY5AXAkQtChUjc4jKgVWA/gwN9K+p+KhqcutOMxZxxZIlWRjmMAxBHQ8YKafo0nCMEfMZRIfu",
+	"KZJQMc3plNm4G/LEUHRpsVHoGmaUKxa76BCOQJEFyxhRWmYsPiKwK1IkSxIi04bmi8oMptcfitAncrvu",
+	"XEyN+gXhGRBP5PQCgvfb/YkSqVhc3EsSNtHBUCRUabtHAYnwLSBZe2WmofZoUN5vbjxadeOGwt9ba0Dh",
+	"WwjX3psdl628uxcMRVhQlh6pfDznWrePwh+uEe1qxK5mNFeVR4aiMlPzDJIJpHbsSoWkW1vGipAY5YJd",
+	"pQnlgsVmm1dG4fZnzhXkvarv825EHs+FYlonMMzIjtKuaz35lCvz2ArP29kdedwLag64HXZAz9hQoEig",
+	"0QWyuREOxz7BHNsFPSbe58vvAMeVtvA9oyXUgmWwU3Vh1zjnVUIpUvUznlq7MU8TSeMeBq6bhHtJ98Y9",
+	"XyHwUj7X/16V6BXC8h6s0U8HVHmNSuq6wycLY9vUiKDjRHqx3ddXGoUS28UIKB56R0sf6GlhiKCQ6OgR",
+	"GVk5o2nKBItBvzjJz20QB2S7yqOIsZg1egZNzq91YmtmvjVpKs7tWmP2RpzZ9SG6rS3sz3iSNBbWGG3n",
+	"ldaQjEVSRMbqQN1S4T5YDWD3VVsaKHhXKxFHtKEYJ+iU9KqaDWO0k0ZGvjRbBGCWaBfcK1INx2QARGRI",
+	"Z8ITBrFbspgZ1ds1Gvf8i5OD3jUcbicW4XNCajJmCWeXhkxRqhqlbcYcNrurZrwNjhBGjWE2Rc0RfKZr",
+	"mV/ZADHEElsGboyb0cYlNZJ8lFIeO/eoRjd5RopvLmZSMeQzpSCEQSY0SZRLZsR0WTHt2k1s+CoOn635",
+	"sv3UJE+86K+TCOVHSdeSryEss7NWPIyXhQWImV60EbYco5t287p5IeuGH3PR8gtSRYOYHNOEiojF4RFh",
+	"lyxb+uqxkP4BeL3c/ANyZjY/MF4WXvPxUIS58F6m5LyiahfU0Dtan9bR7soMLnjRKON1owo2LzTPGGPw",
+	"yL9lRl0BDiTiLIEumT4uaL40G4xRlMTm/qEYM49LQsteYeCeAu4Oe0DgQuqZkVhyUoh6nH9Vh7vpgh/m",
+	"/WHH3XGCY1XlBZ2rPfOWvUuaQdLbvM4I0c/Kt5g/X/mvNRe+Ll5t/npsX/826NjcfDtHvSwsKfLrn//t",
+	"L/7Nf/jlz/73b/7FX/3mb//TlnRpv7Cee7yv/OZnP/vlf/8/u32lpnCwzNLSrpNaHof4aY36AjQPuC54",
+	"mkRCVSE0CDQ/COerBsuAga+s1mjLm1DgTvG+s+o+A5NvdThWh245hprY334KpcW4aSZIE/6HWmdVvrTR",
+	"LvGk05jpBWOFYL+nUHoYWSDzjIylvFAB/Al24phFdM5QPDSE/aJdw1noU7QEJo34iaVgfmCrUakX+byR",
+	"iySthrAkuA07DG3n6FVNv8yx/mI0YxnzBbOayYVRmZaXUa+A9iwWHDw7owfcO6geIU+HR95dM3rJiBSe",
+	"MgCP8JiE6ERCyaHnulUdOcLjoDDroYYDnBrjlYJvhGN2atGMJs6x3qBhOmYUqxPSCx6xqubwV6UTdFYm",
+	"2Als8LhTiblaYQhJMzeKLZWLYQZbC/MFftS7cqK/dp81V0/cp80fLyufN1fO7RDMvz8vh2HNytaomVUL",
+	"YCqDM4XFSFAmZ64d9Iy57Jx7bydbc1IbI4rwssZoIcQhPAdsy9Bg1pY9qJHjwmysTzikS228I4CEQksa",
+	"CZTR9vmCzQH7jWFDmetIzhskZJgyDMUdgbkFQo1IYSwtsNw8kyzmMd5jTTdbk2MssaGoeHiKT40vjTeS",
+	"aEbFlPkcX0u6EZBXRu66MJd5ONdyTjWPaJIsg9LqBvdrRmPPIT8mYRnYOsKYkf02nWaM2Ypo7/sF5UEm",
+	"zVh/kAGSesYyoxnALi0EbXhUWrPzXGmSSHlBumFVEvt1jUYj1iJBdp0Ny+Oqmd+8uEtTmcY6Tn+BO3pa",
+	"vNZeOCnebi888j7i7im/ZZwGDEz7OYky82BjRtuN6RzfdFo8bS/Y1N/rbVJLzqBr4cBi5wx7r/BfI7dZ",
+	"A3FbflsTy3ErtRLVqXLoyixLkWmlSzFJTxZUBlpybGE2eGq9zRQ6y8Uf5SzH0stGA29jkOTb4vl6+Uyj",
+	"gWZvbxrQQ2Mdy7zB2NyqhKuoInK0uKl4Bm87pRmdq5b6qKZhPuYsiYva/dqiFfnH1RocCTX0q1T64/MX",
+	"z4n91VgHRYcciAegX2a+VmSNNocT7TCaRv8Fo4merY68DAQ4lpYXDSHZ2ofsU00f8qvyVmuuds2As0sm",
+	"dBv/44/aFp5e31TdrDbLZFrDTxHju4aqsZWhSXIZOVXkEBYyiwm4FpNMzo888zgUUvOJLXMNjdYLoVsu",
+	"hDii02rGRYiSPIbYhYtIQrpNSDKXgi3JXF5C4SElIWQTQk+RD4ULV8HvZUrB/zJEcNxvbgyGeK1i1XIo",
+	"MIRtboUbisqZit7z34sCA5r/YFSVhIZ/l//dxkzCJcti22tVs2dcHqcSTSqa0ySxg6ZFzshMSrArTTK5",
+	"KPO4zhJxaUyqjZUAaU5cgXqUqNTqpc0edPhUyIzFlbw+zA+b4WwiyM64OW3SpI8K/ilorsI25foUNF6l",
+	"6EYOl1MuvL47GsfcLCpNTj1mn9BEsZWovYxbIuYhFMYDnZNwcdWHCnuou2BXdJ4mZggD+tGfLL8bDAZ0",
+	"HH3+6ODxdMYPBwP+zUUC1+edwO9TPTj8pN6oun7BYHBrJoxNlKtCDYv81U4CAPoLmmqu6bc5I2NGM2Cd",
+	"CyaOiWKYYqKKhCe2GwHo/4h8hjdiSgtutxmt6sItrubp6NPLP5ofJh9/cfGJfLT49vAnerB4cPXj9Ccf",
+	"0ecH3539MHp1f/z5x5Mnn8y+HLSOuBC2jphxAI2cl6vNuvuVajCkcG0qXwz8Rbavbtqp52zh1fvuQJhl",
+	"MXDRU4yNtqu1wbU6X4/iHjR0mL9TQa9PzbapuZ2aN5X7+v3R+L/1XdJFOfDWvd+DvU9P9v4Z3ftu1N9r",
+	"bP72KolXR+MPZ7DR2q5UDK/WCDcRR9HWUdv6OM6Y2hiWPLd56xN7O5TOGf7aNbh3nfq2KM8yJqKlz3oP",
+	"n/+kke821aFXxVUtTjLR0J7I/a67iELQJJFiyjIyNt44lu5eK2LYFkzZLc6N/fstfSTX4Lh6XGRVQc1Z",
+	"Fs0oBPLMooh8PmaVqMeFkAtcNmekjZeNbiYkG3YrbLiGibk+L/M1BkcUmRq7cEyjC2PygM+cL1lGuuev",
+	"Hj58dH5eye2uipQ1/LpbN02184V0pSDhk0cvyf7lwT42hu6/4fFbLMr0q5Pv2Wrk3tbdMu3lxa5GZxtR",
+	"APdVEqkbyfUcbwVdqmmygxe0GgtpQ1fAqolKMFuKCFmWdIuiFtjke6qg1IxFxtWAqPWxQzGY8Gy+B7SX",
+	"asBdIRpASGzqegvrsxb8KBJ3uE/+OtTo1ZN49X6QSq+HJ8taJX5zlfGanhnseNxSbH2bU6G5Xrak2fPx",
+	"rnudC65HuzXu1DsJyxkUGrL2Vm/ctUGuXcbrGf3vsKKFlfDppxshXVqXoHhh69xuonVh22a2tlJnKFik",
+	"ShcIR9ftbvBlTXsUH0p4ACAoF5onEBi3rBT2AgwG2MJbgngdRT/zknA1FPYGGLcvcqj2lCIWi/I4NG9E",
+	"1A8Gf9jGaIgflFW/PIZx8ZhQMERssUXxpNdSjVIKYxhckSm/ZGIojCLDBojQyROMiJR1O3FM8tQpOyv/",
+	"esf2g/bvot4Tyzx97W8vQz+MzLB++pJnOqcJmUppNJkTqjF3Nb6ovsOiPghCBaWytbKWxcRKW6w6CQv7",
+	"MhyKlUexOI4r4u7q9ck5w7jh2aOTz589uqfIEKkBcV3UsNOWabCb2UHjxFVp2opRHH3Hs3fNv92eFFLY",
+	"xShG9hVuAxqN1FOaRSzZOXowT6lYrmmIiVnCL1m2HPHY1atFMs+4sWgMFbjfScKV7gWE9ad98pOXLwJy",
+	"/ri/a/gA9HJ0wcXUGo3vFnzAuVVf2sTf1fh1A4yWAgJRhrNdRk1LCKrY1jH7hoYOJWGMhXOdNWtGGl1Y",
+	"QVmGFtKMpdSs948WV4eDg/sHg8MfHg4Gn3706YMHh4cfP/gh/fjTwUeffHr4yYODwaDZHF6e82mzr6L4",
+	"VLyshRzOzk8aScoYwueaztPNrWHlrUE55XKC3nfL4TVuxUwK9m6RsFsJWJ0mNGLA+dcb3PVd4mt6cW6Y",
+	"b4EFn+KzhxgRsH8dXLui6TSh2lgdpU6szraIxa0b6ktzk2fBg1U7p4JOt0qC4TcaR2chLlZNA0HOHj8k",
+	"n95/8ENi0TMsRlNDNbSlpi2wNB6aW9e2zFFNFlAtkUkxdRhhXDm0DdR5KZNpwhr9W8haNUimRzSakQVd",
+	"VpDfxpm8YDXcNOwyagBP29LD8zJ1DfYYF0rTxiIwH1IkpRYazS29jMAliYkUG9uWW9zdyvtcVi/AqhTj",
+	"hrMrrrQiXdBKKFht5+Z2rWqlL1rYzQ8qhvP9QaOjrrlOWBMIpprJTAdkls+p2MsYBXw2ovL5nGbLEpoT",
+	"J2Te27gyLmZcf/urs6dE0LkzIv33BCTMM3G0uJqnR/a67dswlN4Y416530fc2WhO2ygzroTnqbaLWI+b",
+	"VuGSAHozIHMazbhg5dJhQte8tE+eswX8S5E5XZIxM6Yp9ug6TVfjAHDjmnBsUEtVccNAs1ksNGPYMD2T",
+	"2A5Ek0QubJGyh8EUdGoL5iPYGXPOA48qSxA8XCD7RUD4grchcpwNAzjYwE7pYVefbcISLFqKPCjByjUP",
+	"SbAYUw15rHLdS6dVQQfLVKK/ggXkoL0frGJ7u9WRo4KKXMJiIrPIXym7ezBemTLRbA+3oZR86Kgi9eZS",
+	"HjHCBZkwQboHZJlTQX5EDgYDc2VDELE5B1EkDLbPDfiBj81gIrA0LSxu1uMh2NAbLShEASmuHgQ7wM38",
+	"DqWU3iX/07ZDXzaWGn8hF06vANJZxmg0Y57ffUTCdLZUPKIJdIZDJKZLHa4WlgIK5gAgoMHUxk1Dy/0Q",
+	"KrHuP7zDOphYGumiCSRMeXSRpyG660kCMoiMl95LMcxgk4/1ikA7yk7Qsd8ypAyvXCdMbqKf4N2BbU4z",
+	"OeEJ25KLau4ojy4c4VY398C4tIcDD9c6gPw4F2muwYT40bB4fNgJIUCkigAM9r9Ck7vFq+vV3P/DwW6+",
+	"WDHUpjUocX12Kodaz0rXySPugKqzBvPgRV7UsmMa7Lg5D1a2v3Hdb85RNWMUnM/kQlQTUtw12ffXW76b",
+	"Mz+lE1cUBr8jelW9qNPbVq+sprQp1zf04ihPShTDGyiju0VacfgeDT5PmaIzNyGeB1pgfAsn6gaROagg",
+	"NE0zeUkTW9b1zqAaa0hwpc7M4jWF5J/+/N+5wLSNrcOoWHxEyhi1URK1Xuie/ySGgz3+KuvbXeTbAqhb",
+	"T7qWLg3NZoT2XnNDnNGFMO8cL0uGM24pTwp/2LigpECI8uEuFElzbURpkUX2ZlzVY8X1wtrGmHMRKa7U",
+	"uxVD27Km3OOYM+9DlcvlN1cur95cjMS7+nU5qBsDv2uH+tpekGyEvVuRKg/h4V0Dg++isErm8fTsJzvq",
+	"2aYl2Wq+N2ENrYrm69tF+K5rxmdvZht2U7q1TbvJbWrNVp6evXj46Pz86fMnoc1T+m1GLOIxw3oFQUJb",
+	"seISdi4zCFLJyJKhKCZmrHaHTNitlUKDWDz57PmLs2cnX0HysGwaRx/Cs9qPy34f2wWP5REVsVdOohN0",
+	"7Cg7QQcHYMSL/VijLX+Gr70enTjdXHcodzJspW42as9nPH0GYaWGjWNXKfhHpJtCps+dNWFzW9ZuBLAf",
+	"RedsFHG9DH1fqtvkSeHmWGfKj5TZzxnh6N62rbNkpnG91Z0Xk9+UJLHLBMkuWI3t/S/Mk1byIgcPNggd",
+	"O7C2TXMlTs3usnV+qXKpbtfnzKDnrcQexMSyTQERTIVA3tvDuFjNVNztotVj/654vj2DXINtQqwmB1nq",
+	"ugO6BddzB93c4t+Y9WnBX0UMaFvi4MoKAEq/cFMhVAttxC3YKvaxnex6nFLx0EoDSoFmVuyjj1/lYdoZ",
+	"87BcI7MUtqBg29rQZrIt97syv3I12+jaT0Vu4uSmthso3yA0YxAJwnjC4qofzaRUzL7YBRK4Jt1csew5",
+	"nbOAaJY8B4EWEGPPcxEx/MEIIvsvow/tvzH19lRMZEBSqTRNHsoYt7iW1ivLoJy8vr85Zldm9uqnn216",
+	"kJt/YxS69slVt281nrjF0NKZFPXHPjqsPPag6TFYpJHLctZqzl+/+fhtY7G524tdx1nXgLbIHMbuvTXo",
+	"WD2zpu3uPB8bQhuzM6byRKsdVUy26amyLAK5tXChOkFnTKEXlCca4d3hBuPAnOQxl9t36uIETtz7vSnZ",
+	"DxVXPoMvFn8+dp+uvcQbAyo2f0YPVlaxth1uTdYsd9ocNoHGpzXtwnOmFBxCR5d4Fg8WrrlKsMDzwH3I",
+	"RC89XbZFr1RReS6u/9yW2/AMh3aK77V/nRevtxc8T7Zyxdk3r2Ep55QL86GGU15E7NelQX14RoWGFn2n",
+	"B2RaYC4ZZdismDSbp1AMts3RF7gv1Yf8gW7a6Ztw7SqUc32vzi8TuZFGsQnT0WxHDQ8ZyGs8okZaxk2o",
+	"fY/hhcb8MTqYKVev6iP5WYMJSlilYHUb5nDQaMLUFrYyjKb1faUaW3guqabZKM+StpZaaEiFuzDTkyHq",
+	"1/7lwT6f0ymz7QU9Wy7vbKT+TTXwbBtM9RIeq9HJ4iSZ1UCnsUWMUQ63WIxBrsicC76XZnKa0XlzL4pT",
+	"yKuvvGQZn3AWE7jHemwBmSPyXffgo09+8IMf/ODg8KP7btXcE82I+ILLxuGfZqwEZwEx7A0aPHgA/QAo",
+	"OAKH0riCLmOhGrNq224EXL8NAXhjVbMoz7henhvZgBSGHZknObbQry4WnheVMZ1nAlN74emLc+xfobme",
+	"7Zf9rCBxIAGMvZPFCGZap3afIVZrz4HF2x470llcyXS0imFqLykWZUzjpU7TkUEO1P/k9Ckxz3fDxdU8",
+	"La7vXbBlaHZAW7eDvCyPqbtgLFUA3jwUXCvCUS2cf3Gyd/jgY9INX5w+Ojt5+eJsdHL6dPTlo5+chxA1",
+	"dllTXCSu7BmDzr8YCsOi6Gb6JxmZ4eGdUliNlMlcM4XhlQ3r+BZKvSbSnUlF0a61Z6vCpI1+0ZQLBkAb",
+	"ID3gYXW0vz/lepaP+5Gc75t74f9WUvXYGVyDDYaIExOxj2Xok7QZ/lCcVMkcMOm5KE/khHPFat3QFmwT",
+	"6rHtoU/025wNRbVfGHEbEaImoklSHua4Yw+xGecjeFkJRNFQlNgN2w76CnsWqxO7u4eCA8rzOEGo5Tmj",
+	"Ak8bc0tzTEIowbLg+w4h3PhkXtEhbH/CI2bbse2ePnv6cmUbDc9j43tfZtN9+5DaN/eWlW9ADtgMr3Bj",
+	"B/2D/sAJXZryzlHno/6g/xF4p3oGMmGfxnMugMP9U7SmTLccpgVmQ7XT7RjxjSikcVzff4F0GthDEQuY",
+	"XA5rTKb00ugoIkVQNDZ45zxAmwRgI7nQYr/jxAqX4mlsZIEZuzGcSoifoHJId8vRM+Ut+3iO89vXtQOG",
+	"DweDNefA7Xb+WxXcuOUUuAI9Hw8pvY/fb3ptMc597+RgeORg8yOVEwvfBp0H23yneuarr1xghSui/qev",
+	"zVra6krnl2DxiYeRap/oGXlHp+AcAB12Xpu3N9Dk/huzNk/jt/s2RF0/jv2njadP40PbHT3d2pj2Gn33",
+	"VX7AsDaUfi54xKxqQVzkDOD6lUxyyBOTM2hOZLFD2qV5zDUBMdJC1zZo7pO2dbc+k/HyxqizFpt/W7U6",
+	"zGq9vQvewDbothMSvbP77pQ97g/ub36oOFD4LvjpGc0u3Ok9xcLYU40olihsz15jnmBEulncC0aY0NkS",
+	"DvTw3aQCFNxDPu9iv9YRGcKexZQnS8AuG3Z6R2hqOaxArFjKQTeU4KTQvgknElY6gVcxS4cC4Aj1jM3R",
+	"3pq5g8A8AFUMgWrzsBGtfRLigR7QCxjTZQ9aFBV226EybtEtFglWXVe1BKvrmizNEFRxAi0cQ2nczeVy",
+	"udx79mwvxlg8SDSHIWRFGj7TaRRhzTBnt6rcfNjfFvY1U/1+KTVoAkGqrRk16/D/AyLYwocH2IlN99/E",
+	"dPm2lVlfFnzkuAw5DGNeyFrdIkEETDVmcIh6wVc95CZGo9lQeDjCUH5/RMZSz+DsO8u1HvRpgJBRTaiY",
+	"iJWlKI+HohFqGOqHEIbdg2a35wuAlANpQ9VFaUH0Whn2CXP82rl9orfw0u1kD+sJLZueYOoaV0oqTQ4G",
+	"g0EvcAaBXU6wlXGBpWCqjhqbUKV/xzUgoFy38t4K3n8L0a1jvl0FPeCEv25j2f0sFw3W6lbvbLM8AfcS",
+	"DmfIhQtawtkNlIxztfThvhHugmKqs+ehO3NFbFx2KDBja5YKWngzd5IJ3GxkQ5987uvWBBpkSvxco2wT",
+	"NjFsChUqS3MlIEpCsaQZJDbxquIUAu2jgLvOdcfyZrwxXQ6FPYuLZsyzddwruUWqm9PMnpVklqA8/KFP",
+	"XkpzhauhsP1CRUD3FJhTLYxfigefa1Usiy2SiZfYn8/meQKxnIgKMqcXzFgzeENvvWHfJqXOctEqpQ5v",
+	"VEqVGKkNUgp/AeBjt6OIcAo437kQXEx73y/NfeYMVqQwW6og5GIHdYzhjFZN/CVbKgYIGFygYEr4Basj",
+	"AYXHBJOagH0w5oKtCW+8wC8GjR5vzT4sCiu3I5IKqE+DrYqhGxtsJhQg4GkJsIV9qLrNWHVB6kkm5+0m",
+	"a2tlxYbR+ObzlgPR8lrDaHplHReoeGmtLGDjrF56WEYY3m+bRRH8b/wYtN43fG1rN2XDjQ8R/uV2Y2XV",
+	"A9obhNYLOI5gyr5fcgkpu+ohWK/eiYldBdT+G/jv07jdaYC4OOrjCyEXwgLCGlfU2qGVs420tOWq9mA5",
+	"SWLZb7XDXxRHt946reARX62h1eKg599to9nrCDTWDhw8FJQHkiWAeV3G4iGT5cJz1iy7UbMZgTPiuulc",
+	"p959D4Lvuh9os6Oxf8CYm5Uq7aLjJiZ47iSknbT0E2TcHddJo4tpBtndbsZ0xn3bWRmPI6z0+IS26NB7",
+	"laJLNRQJ1SyzucqUZtoapsb2NQZpUeuN2UR2FTFb1Vh0aNJEyaHI4QBoY+YA+px23S+KdMN6e3jY65Ov",
+	"IXQoSPi0bF7f+5Itw2AojKmNU3KQEpgdrrTGcV2Yj3B+WfdwMGj30LGYxwmH3TbUG6GhctREtxES9+uN",
+	"7jgi7pAd20LhrheM0SzhLCs2poQ4qe0jbAqIv0OUZXcwTMEWdqgftty9P/h08wMPHZDD3TgosMFdIwGI",
+	"nPQALh/OcDJcfX0bYF/NeHobIhT9X1WpryZd28uAVAl9zgcPiC2JDkAs7kVcLyHQp1gy2cPmBqhXBrHq",
+	"oFVtPbNx34+rGHXwtUpfBRVxEU4DyVs52xhe+40co1jF4qiqXF/bEND9xV/81a//4e/+7z/+zS//7O9/",
+	"9fO/+dVf/rkRnn592FAYyyljezCytITiOyaUKON5QoG5K8DHghHrxFBhDTHbw98nJ3nMtcPdbxCk5zOe",
+	"ljbWzUtBv6fkjmWghaFcY86Rst3g9xJmNwlj9rUiVZAJzVWjySEgApVw2wub1Nayrc1OqBnEFSmcQjuC",
+	"Gh2brWCki0aNMbQuaZKz3lFx2KytNw2KCwuqhsJGLjFQPqlXdtrTL2K6PMYanArSWRgU/D4UIVej6q+k",
+	"23Aofu00MDs8qCVA313dwwa8oVCaLhWZZPI7Jmy/n5OLmJV0dZllJVSqEVTDImiuy264ssHbdKxqWHMt",
+	"fAg71/9wXWqwo+1M7qkK3TU0g1lR78GSqmswwD68ft9SIqjbRqUZYgEZjiZELRki5pJ9tji6eCaT2Cs8",
+	"jLlxV7TjUDODoVAsu+QRU8BjDoqMpimP7dk50FavsCvW3mz9iFhiTR24eIrIhegPwUaHFrH7g09J2IAI",
+	"FfbImC1lUTIIeUDjJx2RwwGGVgPy0YAoQo0h0x+KTdoMqrNf2kMzbo2yKwCI7aZrRTj130FZ3IHsN099",
+	"tPmpc9z1Vx6m2G7sBBtEKKxPhZd24BLE4VlTcWLUkRGMXgOHukciqmkip8a2QwAqB4ekCvJeEzw/dV+9",
+	"7VCUj1jUQlx2Jh+w1MRSWbu+GFIgGspfjfqbGEuBJmxjIKhR6pkVOP/yldF1ueDf5ox0wwKdLuxdp0gO",
+	"AzgO4Ol2DGHvPJ6t7OCDWyGrdfLKbtcdW8IfmmF7EsfGrrVIabuLpf039l82ZL65vLS4f7sK0+aGGXCt",
+	"qY5mTfCiAF1nk+dWY2uZAwQcAK3CoXiYFetC3v2CsdQixpkn4dqCZWAKRZDB67Ww0ivAXrldVqqiEd51",
+	"rekW3OSoh4JRJOSCcPU7njrAzSo5655C2goI4CAGeNKnzAqDmoM3s52qqDAiRgz3XLzaMxNaVHslUKs+",
+	"xNr/ZgSf1uAuTuT7ldr8zFpxNnRdZCMWlIP4whRjzCKuIE5XO0PpmsSz/8b+62n8dt8ilO0e/jxz79gi",
+	"h+RlRPQsk/l0BbTM/mp0SEDYFY10skRHbiYX2CPm4DQcJMcx2kCtBu4JzqyasbhLet5AywFx6HCkW6Cl",
+	"9cokZCVJ8LsZj7NbWJ757jI6N0P7Fknhhki/MaFXHnruU+D3rVVld9J3OIC/j1DvmgMz67bKEH6TSwnw",
+	"oNhOoTqvmqC9JqYU5BRkcaU6oIKthgW1VmdR26Q/l0oPRcIvWLIkWpIxI0rn0UW/UkCgbH8K9qJj6Q1A",
+	"s5WxuKEw1BfnxoyimiSMKo2tNb1j15xdn9n+G5lbdnwu3+4DSnA4FFBAL+SiT9YWKNYSiOHa1phXQjGt",
+	"Exaf2UW9fovMh1J7hjP53So+s7vnE6cDR7H7+45WWSNNbudie8+tdbKbj/D90x/8/3uv3xwEH99vAldq",
+	"t+lODLP4peLuoPSiAMNG4KFICvpXEIi7wJuwZ9cPhbPzXEyzLBey+N2xPC6q4lmimC0zzy4KATgUJS6k",
+	"ET62EqhPThrLlnx0SYkl91DeB4XwWM+kC5S2taVKgQ05AEZujJ38M5YxSBFco+ydwZRt6cjdcPKmQhrw",
+	"85WmUPEGdc2VLibcxu9fBOCusgZnbA/2vFTmtQ657WrvZ4wmevZdq9I+sa0cVMEJz47Z0kxGTFmoHEW+",
+	"ePny9NixnZAkZikTMRPRctW7esL0F/DR26RT+4X2WBSM3viCCb80Sqe69pWV/opfMmFuTzM5Zt464trZ",
+	"hYQyvc3reDgYAERKiWcTU03HVDHXNWNP9NcZnUx4hDfrGRONK3nGaMwFYpu+h8U8g9pELZEO+jdI/TVa",
+	"t7NcvwUVMJ32FPGjK9cyZXsBoT2hGVIFQyiKKcWhTPuCieKwzXsKnjl0v85omjJRoF8hKs6x/TfcMiow",
+	"a4YiYdTBAZMT/PhCZheq1H62PsMKzwm/BOyjEuGmSgyANXNL7iG8+z05h/bb+PYmGvxKTqegLY39bUP0",
+	"FuoGwz0KkKuBj0DF3q3K2YIbHstszOOYAbLc/YMtnjjF87xeSvkVnEUFzz3YZnjFAWHPWMwpHGJpHj7c",
+	"wlN9KeUzKpZFUPh9K8iqkJbTAiCJEsfAxJ3u5jRf3iQsZK7bpcUZu5QXrnoF0vL++YQWO6lPvqK6LBlW",
+	"LgxHpkyT+4ODfhO7ms+uMM791RFYApe5vvvsdpm9tgCPrvTdSrTWtS1g88x/13XKPEQhsWePTLLFW3w+",
+	"z+0peUqSiBpf3QrjJaMZ6YYPzbU983Qmk/L+MCDho5d0GvYa9eXTOZ7gugXADQ58F9eI7k1ev2lxiFyr",
+	"24xRLCy1n3k62XtuVNAzyFP6L98dawKGvP9NyqZV8VqkScdcUOh6W4XDw2dTsfOjjQYWvA2o9aMmin4u",
+	"NZnLGP05wOM3W0bmFEoP36Ex9s4zfNV4sygrEGEF4LgwxJX07e8Uz7wqmQURHRvZ48ydGwAurgfkZqwu",
+	"4xfnynhRDaT+jN2mTQhImy27b4bkycsxM56DIlq+R/llxpWAIN3jAka4Krq8aoHqamIC3y7oreTuvTPQ",
+	"7ti+2riRVNkqifi3IjZXVmMzXcay7yniwFNJF438trPgNnDqPvJzu8EwzxPNU5rpfSM894x7V8aCUCzY",
+	"yA50opivxiQ0nwlLBJND8ox/1usPBaCHLlM4yl8JPpm4aBFMbamZIt0fnz56EpDT508C8uTp44B8zcan",
+	"EDEvIPqpwi+r46Eo7gZF++TpY7g1ZsZUintY953ySOcZw56KPSbgN9JdzHg0I3EmU0Ue/Yl5UsRD4QNK",
+	"ppxFgAQyZ5qaqQfkyel5WStL3AQfHByS9Mr4Vjy24J5Ky4zFQzFmM26tDVwu84P5rzFcj0lYwvmGeLYL",
+	"wGATro0jNcFjBzC5gHXlQwGvCcwVneUighZ3aeSoJNCs5/eOWAvSoVeagbkYIuQVzBib/K9XIPlPkDjW",
+	"yYkG+qhyaxW8GOhvSyVewUoGul3Fr/2whEvBGFD8Cot3t/7Z+/C23lm0Ia1VpJtFr+5C/3i4uOqjJfIY",
+	"xIpiZRA2tAdWwP0bhV0BAN1ed+rFTca51hIgesWeFaxTpk/NO/AAjGEnJN2Q9e1B9QD7apFzLIgwVRdq",
+	"KGwUsxtOmTZ0AsNAiOkw8CLrq40vvQB5FA0mfIQoRhMA4wHkSI1ZuVpcxsqgmVxA4BpxrI1EAakgMxuO",
+	"iXG+HBpcvBOxG9N5n3ERn9pzIW7FcDDvfk9xme1ZGwHCu3N3Es4HbkS8Y3yiYNI/ZhmfLCtM6kOlk+4v",
+	"/+W/+uV//F+/+Iv/+Yt//G+/+dl//s1//de//vs/28SQyjuIoL2O7wnT55Ubb5EQVo5aaCEKd3yDQuwL",
+	"I6MsTxTnf9hTKXwWd0uHmHvv2YFQbqB77iyQYlJVuEy15qgMRsHRX93kdcX9cIinMlaKyhPtsjAVjPCp",
+	"1IC/Fr4Zdixa9zxNnloA+GHniAztIS/DDvlTMrQnwZg/hmLYGVNhryMsyrDzNuwdY9lEiM+FxrCj2E03",
+	"zY0sdNPHySHUJmQvoGR6KGgckzw9IqIAeDg5fUoyQPezGGNcAb5ZpYkKUBbMfjeCHWCCdJW+b6FRt348",
+	"zx3L2G1ZywFSGgX/2+WkvWRJ4m/7wh22g3xTnhUn1gqMdUJzV1CxY5JSpUgo2JUeRVAdE+IxkVSR0F2Y",
+	"WBxNc5ctXFkJ8a7BF6udcQFeDv+OtcFTQQtgJTpoj4K3J5F7p+WvP9+zGSOrOleLephm7NLCzU9bB4bP",
+	"tOFmwalid4mZuxW+lZkgEsVvGa9Am1uSIJxZA6yVxwWW6DcoFeQ56DlQtik24YKVAQbbVYcx2ijhTGhb",
+	"uGJdiqGAp3uB0UxYC2B7FyKveNsrSvjxudEAHnwExhB88BuLb0uzaY6t3TVz4RShH/AAinaMHaNmGNWu",
+	"aReqcJqwdswPFhXDnogNbcIOYcIbB8ILYVIxpUtj8/WOy5dfGI1nwwcOJlWTsYyXK/GFkJejHUW2AhQn",
+	"9HTiL9eE8sSiAlsADShshA4lRbr2mBVA6XN1GeOEzaH/3h0cHfawVb84ccYhmPD47X5Kl6GFIlK2p76E",
+	"BmjSvqcJjdgHDTJUjnAn1+jmmgsfzlh0IXO9AWfDIhiv0NmH3Wz4nvLTh9s8bOt60Bm7vvd3uNXKP6Ga",
+	"LfDc2JtxGIFu4dyegj6mNoa9IvxKamkS+hXLZwu0wlMJVhgvYkSrwhY9EBarI08YjVkk50wRPAtxKMrC",
+	"pkqpX1G6KaTmE8tTCI5b/gaGRc8itinpCiTHLKK5wmiNVUBw/qKSTcLpLsARN0PofD/bGquIhxNrH1TM",
+	"kRYD5B2wC5vwtiIqIpbcBuLWswLvGuk7jBKpuJiGNmcE2QYpSOjUplHpUMMVYCWvhdiqmDc+ej/pKmn0",
+	"a0SF8YkTKaZA44AZhLkXQXB+PlqXxbNJGFW2GhqMrD55CLcm5UE5XJEJF6xPTnxws4gKIfVQjJl9ORwr",
+	"Yg0EIfXIXoUCip7FJvD5uALoDeOCEB98Ys6oQMuo62EmQm0lHj/Q65MT4RJE7gDt8dK+u6iE85bdHhQd",
+	"km64YNGM6pQuR67nJwyIdzUvxWnYGC3AJXq/UqFc9N8C+XBn2CrvSc0iQRg9m4uSR3ZQo4b5b0P6PLaI",
+	"wED7hYYFDLvSJD8mrD/te6j+wIi2jcDnPzVjTK8GJU7p8tZ54bfL/v09e1TY4zE4v2sMTizDuz73WFy2",
+	"2+Cgl/WYuLFPIJ1XVNtjXBHNVgjqgWL3CroBKW7PDnIoIGDUNQaxTJn4LFdQh/7HnC0cuNiC0RThIh/i",
+	"ww0ZzRoM5lA04mCGU6ZHcIN12f3+p4XMYihi7pPQHvIZh1gs7hQpGMb+JC3qXUBCs6IJ08UjBRYbwuPh",
+	"j8eooxcc7W1nfEDwwp5ci109XPWJPTGggqRscSPtqSLlI+7ckkb9jKM8s1TxnrEvvT6l3/cobZQVJ+rC",
+	"WYgLOEebFiTgolXQ/tUt1ZXL5/3qb37+65//l1/+9f/49T/8XW838VEiAN6CAq54NaUhitMBYp9ROC4r",
+	"YyldBj53Y8BOZnBOTz3EWfCy5/La1kNr9vsxSYfECufhCLmwC2kM/gQCdJv9dIfEaKGNDDundIkB8KIp",
+	"AjoVj0o7Am9eUO7EfNVlt3VViKhOZEYSqXTReu2QNYoaL5A0KcvsdDDAPGELi9irgqFw8ByQNcV1VxhS",
+	"BVGkiggIFl45jvQcCitQG4VUY/IQyOcDiBJ4NhzEPr6fYuY9WTGeZCq7jOvGNTRIWtxDDD/tKIi2wlRq",
+	"hFP6IGGRfiuiTwX/lLA/bhrVXvqbDUZtcNoojwNP97lj2K0eRAlL5zI3Zp4Tj375A9HSzqaHpzlSkjGq",
+	"pOgTCLeloCAweVVIVDzRojgQ3+IBgfCzpbo2CYcaCd9fxUfq4WC/YRGexOEBgRz7piTF1qo4ows0p3mC",
+	"h7WB3IVxNZfFWpr3OtNv61QJj+YROOqu0z67wtj83s9dldnG6ChPaEDEF8GW6Kp1f/HXP//FX/7bdVJ6",
+	"IxDuKSa7jYdiiyLIhAnSPSDLnAryI3IwGJgr6IDhoUwxGS89j6650uMuwHA34OBWEGaLIngHF9i/hY4n",
+	"N+niI97W2NqBcm/WYWk54XI7aFpf27d/wGBubgFE//vM4m4jVhGo/JYNx3VLptewOuYA9tO80RlsPMCR",
+	"TwXVee2M7y0PJdR8zpSm83RtR+iWLxNG9+70oteVWad0uQ+emVGiK79YRitvqAOLYB/hSa5nBa4ISLam",
+	"2rQ5vWAky41mz7Okc9SZaZ0e7e8nMqLJTCp99MngkwEwn92playaH5HDtmxbd6/65ZJAD95qedppJscM",
+	"5YvMohlTGowddG+hC8KeSpv5L7OwEKuv+3pFKJalbFZetR6OSbEpiWeVhB4UNPVcFNt7n6XX1dcZH34M",
+	"Z057sUd8mUMCrxf39rz3FvvctFo5nNJRjWm6IxRI11UtG545Jtt/rLP+aE1bckm6rosusO0oAVa899x5",
+	"b1i0Seww/A1zVZvNHypM3JPTpyWkDfx1wZYKwqLbzQehb96+fvv/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wxmp/wxmp/adapters/images"
 	"github.com/wxmp/wxmp/adapters/jobs"
 	"github.com/wxmp/wxmp/adapters/metrics"
 	"github.com/wxmp/wxmp/adapters/postgres"
@@ -161,7 +162,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	operate := domain.NewOperate(store, store, platform, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
+	operate := domain.NewOperate(store, store, platform, store, domain.NewRefundOrder(store, clk.Now), check, clk.Now)
 	shipping := wechat.NewShipping(platform, keys.MchID)
 	receipt := domain.NewConfirmReceipt(store, shipping, clk.Now, log)
 	server := api.NewServer(login, logout, store, store,
@@ -169,7 +170,8 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		domain.NewPayOrder(store, pay, clk.Now, orderPolicy),
 		domain.NewCancelOrder(store, pay, confirm, clk.Now),
 		refresh, operate, store,
-		store.Ping, receipt)
+		store.Ping, receipt, domain.NewAskRefund(store, clk.Now), domain.NewEditProfile(store, images.Pictures{}, platform),
+		domain.NewSubscribe(store, domain.SubscribePolicy{Templates: testTemplates}))
 	opKey, opEntry, _, err := token.MintOperatorKey("test-ops")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +204,9 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}
 }
+
+// The subscribe-message templates the shop sends.
+var testTemplates = []domain.SubscribeTemplate{{Event: domain.MessagePaid, ID: "TMPL_PAID"}, {Event: domain.MessageShipped, ID: "TMPL_SHIPPED"}}
 
 // The message push settings the emulator pushes with.
 const (

@@ -49,6 +49,12 @@ func problemFor(err error) (p Problem, retryAfter int) {
 		return newProblem(http.StatusConflict, ProblemCodeNotShippable, "The order cannot be shipped now: it is not paid, it was shipped again already (WeChat allows one re-ship), or the buyer confirmed receipt."), 0
 	case errors.Is(err, domain.ErrAddressRequired):
 		return newProblem(http.StatusBadRequest, ProblemCodeAddressRequired, "The order has goods that are sent: it needs the buyer's address."), 0
+	case errors.Is(err, domain.ErrImageTooLarge):
+		return newProblem(http.StatusRequestEntityTooLarge, ProblemCodePayloadTooLarge, "The picture is larger than 2 MiB."), 0
+	case errors.Is(err, domain.ErrNotAnImage):
+		return newProblem(http.StatusUnsupportedMediaType, ProblemCodeUnsupportedMediaType, "The file is not a picture we read (JPEG, PNG, GIF or WebP), or it is cut short."), 0
+	case errors.Is(err, domain.ErrRequestNotOpen):
+		return newProblem(http.StatusConflict, ProblemCodeRequestNotOpen, "The order has an open refund request already, or this request is decided or withdrawn."), 0
 	case errors.Is(err, domain.ErrTokenForceLimited):
 		return newProblem(http.StatusConflict, ProblemCodeTokenForceLimited, "WeChat allows 20 forced refreshes a day, 30 s apart."), 0
 	case errors.Is(err, domain.ErrSKUTaken):

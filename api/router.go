@@ -92,9 +92,23 @@ func NewHandler(s *Server, auth *domain.Authenticate, operators OperatorVerifier
 	return r, nil
 }
 
+// MaxUploadBytes bounds the one route that takes a file (the avatar): the
+// picture's limit and room for the multipart framing.
+const MaxUploadBytes = domain.MaxImageBytes + 16<<10
+
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		limit := int64(MaxBodyBytes)
+		if r.URL.Path == avatarPath {
+			limit = MaxUploadBytes
+		}
+		if r.URL.Path == avatarPath && r.ContentLength > limit {
+			// Refused before a byte is read (the multipart decoder would
+			// otherwise report the limit as a failure of its own).
+			writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, ProblemCodePayloadTooLarge, "The request body is too large."), 0)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

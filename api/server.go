@@ -32,6 +32,9 @@ type Server struct {
 	backoffice  domain.Backoffice // the operator's reads
 	ready       ReadinessCheck
 	receipt     *domain.ConfirmReceipt
+	ask         *domain.AskRefund
+	profile     *domain.EditProfile
+	subscribe   *domain.Subscribe
 	draining    atomic.Bool
 	holding     atomic.Bool
 }
@@ -52,12 +55,13 @@ var _ StrictServerInterface = (*Server)(nil)
 
 func NewServer(login *domain.Login, logout *domain.Logout, catalog domain.Catalog, orders domain.Orders,
 	placeOrder *domain.PlaceOrder, payOrder *domain.PayOrder, cancelOrder *domain.CancelOrder, refresh *domain.RefreshOrder,
-	operate *domain.Operate, backoffice domain.Backoffice, ready ReadinessCheck, receipt *domain.ConfirmReceipt,
+	operate *domain.Operate, backoffice domain.Backoffice, ready ReadinessCheck, receipt *domain.ConfirmReceipt, ask *domain.AskRefund,
+	profile *domain.EditProfile, subscribe *domain.Subscribe,
 ) *Server {
 	return &Server{
 		login: login, logout: logout, catalog: catalog, orders: orders,
 		placeOrder: placeOrder, payOrder: payOrder, cancelOrder: cancelOrder, refresh: refresh,
-		operate: operate, backoffice: backoffice, ready: ready, receipt: receipt,
+		operate: operate, backoffice: backoffice, ready: ready, receipt: receipt, ask: ask, profile: profile, subscribe: subscribe,
 	}
 }
 
@@ -124,6 +128,12 @@ func userOut(u domain.User) User {
 	out := User{Id: openapi_types.UUID(u.ID()), Openid: u.OpenID(), CreatedAt: u.CreatedAt()}
 	if id := u.UnionID(); id != "" {
 		out.Unionid = &id
+	}
+	p := u.Profile()
+	out.Nickname, out.Phone = nonEmpty(p.Nickname), nonEmpty(p.PhoneMasked)
+	if p.AvatarID != "" {
+		url := imagePath + p.AvatarID
+		out.AvatarUrl = &url
 	}
 	return out
 }

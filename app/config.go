@@ -77,6 +77,10 @@ type Config struct {
 	// answers 404.
 	WeChatPushToken  string `env:"WECHAT_PUSH_TOKEN"`
 	WeChatPushAESKey string `env:"WECHAT_PUSH_AES_KEY"`
+	// SubscribeTemplates are the subscribe-message templates the shop sends:
+	// "event:template_id,…" with events paid, shipped, refunded and
+	// refund_request (the ids the admin console's 订阅消息 gives).
+	SubscribeTemplates string `env:"SUBSCRIBE_TEMPLATES"`
 	// MsgJumpPath is the mini-program page WeChat's shipping messages open
 	// (set_msg_jump_path, set at start-up).
 	MsgJumpPath string `env:"WECHAT_MSG_JUMP_PATH" envDefault:"pages/order-detail/index"`
@@ -308,6 +312,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		(!pushToken.MatchString(cfg.WeChatPushToken) || !pushAESKey.MatchString(cfg.WeChatPushAESKey)) {
 		return Config{}, errors.New("config: WECHAT_PUSH_TOKEN (3 to 32 letters and digits) and WECHAT_PUSH_AES_KEY (43 letters and digits) go together, as the admin console's message push settings")
 	}
+	if _, err := parseTemplates(cfg.SubscribeTemplates); err != nil {
+		return Config{}, err
+	}
 	if _, err := cfg.billAt(); err != nil {
 		return Config{}, err
 	}
@@ -350,6 +357,38 @@ func (c Config) jobsConfig() jobs.Config {
 	at, _ := c.billAt() // checked by LoadConfig
 	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll,
 		BillAt: at, BillCatchUp: c.BillCatchUpDays}
+}
+
+// parseTemplates reads SUBSCRIBE_TEMPLATES.
+func parseTemplates(v string) ([]domain.SubscribeTemplate, error) {
+	var out []domain.SubscribeTemplate
+	seen := map[string]bool{}
+	for _, entry := range strings.Split(v, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		event, id, ok := strings.Cut(entry, ":")
+		e := domain.SubscribeEvent(event)
+		switch {
+		case !ok || !templateID.MatchString(id):
+			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES entry %q is not event:template_id", entry)
+		case e != domain.MessagePaid && e != domain.MessageShipped && e != domain.MessageRefunded && e != domain.MessageRefundRequest:
+			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES event %q is not paid, shipped, refunded or refund_request", event)
+		case seen[event]:
+			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES names event %q twice", event)
+		}
+		seen[event] = true
+		out = append(out, domain.SubscribeTemplate{Event: e, ID: id})
+	}
+	return out, nil
+}
+
+var templateID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,128}$`)
+
+func (c Config) subscribePolicy() domain.SubscribePolicy {
+	t, _ := parseTemplates(c.SubscribeTemplates) // checked by LoadConfig
+	return domain.SubscribePolicy{Templates: t}
 }
 
 // The emulator's message push settings (no secret: the emulator is local).

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 
+	"github.com/wxmp/wxmp/adapters/images"
 	"github.com/wxmp/wxmp/adapters/jobs"
 	"github.com/wxmp/wxmp/adapters/metrics"
 	"github.com/wxmp/wxmp/adapters/postgres"
@@ -65,7 +66,7 @@ var storageModule = fx.Module("storage",
 		fx.Annotate(jobs.NewScheduler, fx.As(new(postgres.JobScheduler))),
 		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
 			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger)),
-			fx.As(new(domain.Backoffice)), fx.As(new(domain.BillChecks))),
+			fx.As(new(domain.Backoffice)), fx.As(new(domain.BillChecks)), fx.As(new(domain.RefundApplications)), fx.As(new(domain.Profiles)), fx.As(new(domain.Subscriptions))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -73,7 +74,8 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
-		fx.Annotate(newPlatform, fx.As(fx.Self()), fx.As(new(domain.Platform))),
+		fx.Annotate(newPlatform, fx.As(fx.Self()), fx.As(new(domain.Platform)), fx.As(new(domain.WeChatPhone))),
+		fx.Annotate(func() images.Pictures { return images.Pictures{} }, fx.As(new(domain.Pictures))),
 		fx.Annotate(func(p *wechat.Platform, c Config) *wechat.Shipping { return wechat.NewShipping(p, c.WeChatPayMchID) },
 			fx.As(new(domain.WeChatShipping))),
 		fx.Annotate(newWeChatPay, fx.As(new(domain.WeChatPay)), fx.As(new(api.NotificationVerifier)),
@@ -127,6 +129,10 @@ var domainModule = fx.Module("domain",
 		domain.NewCheckBill,
 		domain.NewUploadShipment,
 		domain.NewConfirmReceipt,
+		domain.NewAskRefund,
+		domain.NewEditProfile,
+		func(c Config) domain.SubscribePolicy { return c.subscribePolicy() },
+		domain.NewSubscribe,
 		domain.NewOperate,
 	),
 )

@@ -162,13 +162,14 @@ type Operate struct {
 	store    Backoffice
 	bills    BillChecks
 	platform Platform
+	requests RefundApplications
 	refund   *RefundOrder
 	check    *CheckRefund
 	now      Clock
 }
 
-func NewOperate(store Backoffice, bills BillChecks, platform Platform, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
-	return &Operate{store: store, bills: bills, platform: platform, refund: refund, check: check, now: now}
+func NewOperate(store Backoffice, bills BillChecks, platform Platform, requests RefundApplications, refund *RefundOrder, check *CheckRefund, now Clock) *Operate {
+	return &Operate{store: store, bills: bills, platform: platform, requests: requests, refund: refund, check: check, now: now}
 }
 
 func (op *Operate) audit(keyID, action, target string, detail map[string]any) Audit {

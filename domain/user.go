@@ -16,6 +16,7 @@ type User struct {
 	openID    string
 	unionID   string
 	createdAt time.Time
+	profile   Profile
 }
 
 // RestoreUser rebuilds a User that was stored earlier. Adapters call it; it

@@ -57,7 +57,8 @@ func (s *Store) FindSession(ctx context.Context, d domain.TokenDigest) (domain.S
 	if err != nil {
 		return domain.Session{}, fmt.Errorf("find session: %w", err)
 	}
-	user := domain.RestoreUser(row.UserID, row.Openid, deref(row.Unionid), row.UserCreatedAt)
+	user := domain.RestoreUser(row.UserID, row.Openid, deref(row.Unionid), row.UserCreatedAt).
+		WithProfile(domain.Profile{Nickname: row.Nickname, AvatarID: row.AvatarID, PhoneMasked: row.PhoneMasked})
 	return domain.RestoreSession(row.ID, user, row.ExpiresAt, deref(row.RevokedAt)), nil
 }
 

@@ -49,7 +49,8 @@ func (q *Queries) DeleteSessionsExpiredBefore(ctx context.Context, before time.T
 
 const findSessionByDigest = `-- name: FindSessionByDigest :one
 SELECT s.id, s.expires_at, s.revoked_at,
-       u.id AS user_id, u.openid, u.unionid, u.created_at AS user_created_at
+       u.id AS user_id, u.openid, u.unionid, u.created_at AS user_created_at,
+       u.nickname, COALESCE(u.avatar_id, '')::text AS avatar_id, u.phone_masked
 FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.token_digest = $1
@@ -63,6 +64,9 @@ type FindSessionByDigestRow struct {
 	Openid        string
 	Unionid       *string
 	UserCreatedAt time.Time
+	Nickname      string
+	AvatarID      string
+	PhoneMasked   string
 }
 
 func (q *Queries) FindSessionByDigest(ctx context.Context, tokenDigest []byte) (FindSessionByDigestRow, error) {
@@ -76,7 +80,27 @@ func (q *Queries) FindSessionByDigest(ctx context.Context, tokenDigest []byte) (
 		&i.Openid,
 		&i.Unionid,
 		&i.UserCreatedAt,
+		&i.Nickname,
+		&i.AvatarID,
+		&i.PhoneMasked,
 	)
+	return i, err
+}
+
+const getImage = `-- name: GetImage :one
+SELECT id, content_type, bytes FROM images WHERE id = $1
+`
+
+type GetImageRow struct {
+	ID          string
+	ContentType string
+	Bytes       []byte
+}
+
+func (q *Queries) GetImage(ctx context.Context, id string) (GetImageRow, error) {
+	row := q.db.QueryRow(ctx, getImage, id)
+	var i GetImageRow
+	err := row.Scan(&i.ID, &i.ContentType, &i.Bytes)
 	return i, err
 }
 
@@ -96,6 +120,39 @@ func (q *Queries) GetSessionKeyCiphertext(ctx context.Context, id uuid.UUID) (Ge
 	return i, err
 }
 
+const grantSubscription = `-- name: GrantSubscription :exec
+INSERT INTO subscriptions (user_id, template_id, remaining) VALUES ($1, $2, $3)
+ON CONFLICT (user_id, template_id) DO UPDATE SET remaining = subscriptions.remaining + EXCLUDED.remaining
+`
+
+type GrantSubscriptionParams struct {
+	UserID     uuid.UUID
+	TemplateID string
+	N          int32
+}
+
+func (q *Queries) GrantSubscription(ctx context.Context, arg GrantSubscriptionParams) error {
+	_, err := q.db.Exec(ctx, grantSubscription, arg.UserID, arg.TemplateID, arg.N)
+	return err
+}
+
+const putImage = `-- name: PutImage :exec
+INSERT INTO images (id, content_type, bytes, created_at) VALUES ($1, $2, $3, now())
+ON CONFLICT (id) DO NOTHING
+`
+
+type PutImageParams struct {
+	ID          string
+	ContentType string
+	Bytes       []byte
+}
+
+// Content-addressed: the same picture twice is one row.
+func (q *Queries) PutImage(ctx context.Context, arg PutImageParams) error {
+	_, err := q.db.Exec(ctx, putImage, arg.ID, arg.ContentType, arg.Bytes)
+	return err
+}
+
 const revokeSession = `-- name: RevokeSession :exec
 UPDATE sessions SET revoked_at = $1
 WHERE id = $2 AND revoked_at IS NULL
@@ -109,6 +166,105 @@ type RevokeSessionParams struct {
 func (q *Queries) RevokeSession(ctx context.Context, arg RevokeSessionParams) error {
 	_, err := q.db.Exec(ctx, revokeSession, arg.RevokedAt, arg.ID)
 	return err
+}
+
+const setAvatar = `-- name: SetAvatar :one
+UPDATE users SET avatar_id = $1, updated_at = now() WHERE id = $2
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked
+`
+
+type SetAvatarParams struct {
+	AvatarID *string
+	ID       uuid.UUID
+}
+
+type SetAvatarRow struct {
+	Nickname    string
+	AvatarID    string
+	PhoneMasked string
+}
+
+func (q *Queries) SetAvatar(ctx context.Context, arg SetAvatarParams) (SetAvatarRow, error) {
+	row := q.db.QueryRow(ctx, setAvatar, arg.AvatarID, arg.ID)
+	var i SetAvatarRow
+	err := row.Scan(&i.Nickname, &i.AvatarID, &i.PhoneMasked)
+	return i, err
+}
+
+const setNickname = `-- name: SetNickname :one
+UPDATE users SET nickname = $1, updated_at = now() WHERE id = $2
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked
+`
+
+type SetNicknameParams struct {
+	Nickname string
+	ID       uuid.UUID
+}
+
+type SetNicknameRow struct {
+	Nickname    string
+	AvatarID    string
+	PhoneMasked string
+}
+
+func (q *Queries) SetNickname(ctx context.Context, arg SetNicknameParams) (SetNicknameRow, error) {
+	row := q.db.QueryRow(ctx, setNickname, arg.Nickname, arg.ID)
+	var i SetNicknameRow
+	err := row.Scan(&i.Nickname, &i.AvatarID, &i.PhoneMasked)
+	return i, err
+}
+
+const setPhone = `-- name: SetPhone :one
+UPDATE users SET phone_sealed = $1, phone_masked = $2, updated_at = now() WHERE id = $3
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked
+`
+
+type SetPhoneParams struct {
+	PhoneSealed []byte
+	PhoneMasked string
+	ID          uuid.UUID
+}
+
+type SetPhoneRow struct {
+	Nickname    string
+	AvatarID    string
+	PhoneMasked string
+}
+
+func (q *Queries) SetPhone(ctx context.Context, arg SetPhoneParams) (SetPhoneRow, error) {
+	row := q.db.QueryRow(ctx, setPhone, arg.PhoneSealed, arg.PhoneMasked, arg.ID)
+	var i SetPhoneRow
+	err := row.Scan(&i.Nickname, &i.AvatarID, &i.PhoneMasked)
+	return i, err
+}
+
+const subscriptionsOf = `-- name: SubscriptionsOf :many
+SELECT template_id, remaining FROM subscriptions WHERE user_id = $1
+`
+
+type SubscriptionsOfRow struct {
+	TemplateID string
+	Remaining  int32
+}
+
+func (q *Queries) SubscriptionsOf(ctx context.Context, userID uuid.UUID) ([]SubscriptionsOfRow, error) {
+	rows, err := q.db.Query(ctx, subscriptionsOf, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscriptionsOfRow
+	for rows.Next() {
+		var i SubscriptionsOfRow
+		if err := rows.Scan(&i.TemplateID, &i.Remaining); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const upsertUserLogin = `-- name: UpsertUserLogin :one

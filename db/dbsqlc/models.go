@@ -65,6 +65,13 @@ type BillDifference struct {
 	ActedAt       *time.Time
 }
 
+type Image struct {
+	ID          string
+	ContentType string
+	Bytes       []byte
+	CreatedAt   time.Time
+}
+
 type LedgerRefusalBudget struct {
 	Minute time.Time
 	Used   int32
@@ -172,6 +179,20 @@ type Refund struct {
 	SucceededAt    *time.Time
 }
 
+type RefundApplication struct {
+	ID          uuid.UUID
+	OrderID     uuid.UUID
+	UserID      uuid.UUID
+	AmountFen   int64
+	Reason      string
+	Status      string
+	Note        string
+	OutRefundNo string
+	Approvals   int32
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type Session struct {
 	ID          uuid.UUID
 	UserID      uuid.UUID
@@ -179,6 +200,12 @@ type Session struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	RevokedAt   *time.Time
+}
+
+type Subscription struct {
+	UserID     uuid.UUID
+	TemplateID string
+	Remaining  int32
 }
 
 type User struct {
@@ -189,4 +216,8 @@ type User struct {
 	SessionKeyUpdatedAt  time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	Nickname             string
+	AvatarID             *string
+	PhoneSealed          []byte
+	PhoneMasked          string
 }

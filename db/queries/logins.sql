@@ -16,7 +16,8 @@ VALUES (@user_id, @token_digest, @created_at, @expires_at);
 
 -- name: FindSessionByDigest :one
 SELECT s.id, s.expires_at, s.revoked_at,
-       u.id AS user_id, u.openid, u.unionid, u.created_at AS user_created_at
+       u.id AS user_id, u.openid, u.unionid, u.created_at AS user_created_at,
+       u.nickname, COALESCE(u.avatar_id, '')::text AS avatar_id, u.phone_masked
 FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.token_digest = @token_digest;
@@ -31,3 +32,30 @@ SELECT openid, session_key_ciphertext FROM users WHERE id = @id;
 -- name: DeleteSessionsExpiredBefore :execrows
 -- Housekeeping: a session past its expiry can never authenticate again.
 DELETE FROM sessions WHERE expires_at < @before;
+
+-- name: SetNickname :one
+UPDATE users SET nickname = @nickname, updated_at = now() WHERE id = @id
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked;
+
+-- name: SetAvatar :one
+UPDATE users SET avatar_id = @avatar_id, updated_at = now() WHERE id = @id
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked;
+
+-- name: SetPhone :one
+UPDATE users SET phone_sealed = @phone_sealed, phone_masked = @phone_masked, updated_at = now() WHERE id = @id
+RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked;
+
+-- name: PutImage :exec
+-- Content-addressed: the same picture twice is one row.
+INSERT INTO images (id, content_type, bytes, created_at) VALUES (@id, @content_type, @bytes, now())
+ON CONFLICT (id) DO NOTHING;
+
+-- name: GetImage :one
+SELECT id, content_type, bytes FROM images WHERE id = @id;
+
+-- name: GrantSubscription :exec
+INSERT INTO subscriptions (user_id, template_id, remaining) VALUES (@user_id, @template_id, @n)
+ON CONFLICT (user_id, template_id) DO UPDATE SET remaining = subscriptions.remaining + EXCLUDED.remaining;
+
+-- name: SubscriptionsOf :many
+SELECT template_id, remaining FROM subscriptions WHERE user_id = @user_id;
