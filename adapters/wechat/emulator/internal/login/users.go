@@ -120,3 +120,30 @@ func (e *Server) Users() []UserCodes {
 	}
 	return users
 }
+
+// EnsureUser returns the named test user, creating it on first use, as
+// the other parts' controls (a phone code, a subscription) do: the user
+// taps a button in the mini-program, logged in or not. The name must not
+// be empty.
+func (e *Server) EnsureUser(name string) (TestUser, error) {
+	if name == "" {
+		return TestUser{}, fmt.Errorf("emulator: a test user's name is required")
+	}
+	if err := validUserName(name); err != nil {
+		return TestUser{}, fmt.Errorf("emulator: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.userLocked(name).view(), nil
+}
+
+// UserByOpenID returns the test user with that openid, if there is one.
+func (e *Server) UserByOpenID(openID string) (TestUser, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, ok := e.byOpenID[openID]
+	if !ok {
+		return TestUser{}, false
+	}
+	return u.view(), true
+}

@@ -38,6 +38,10 @@ const (
 	IsTradeManaged             Endpoint = "is_trade_managed"
 	IsTradeManagementConfirmed Endpoint = "is_trade_management_confirmation_completed"
 	GetDeliveryList            Endpoint = "get_delivery_list" // POST /cgi-bin/express/delivery/open_msg/get_delivery_list
+	// The phone number (手机号快速验证, package phone) and subscribe
+	// messages (订阅消息, package subscribe).
+	GetUserPhoneNumber Endpoint = "getuserphonenumber" // POST /wxa/business/getuserphonenumber
+	SubscribeSend      Endpoint = "subscribe_send"     // POST /cgi-bin/message/subscribe/send
 )
 
 // Endpoints lists every endpoint a Fault can name, in the order the
@@ -47,6 +51,7 @@ var Endpoints = []Endpoint{
 	JSAPI, QueryOrder, CloseOrder, Notify, CreateRefund, QueryRefund, RefundNotify, TradeBill, BillDownload,
 	UploadShippingInfo, GetShippingOrder, GetShippingOrderList, NotifyConfirmReceive, SetMsgJumpPath,
 	IsTradeManaged, IsTradeManagementConfirmed, GetDeliveryList,
+	GetUserPhoneNumber, SubscribeSend,
 }
 
 // RefundOutcomes queues the faults with a RefundOutcome. They are consumed
@@ -106,7 +111,8 @@ func (ep Endpoint) kind() endpointKind {
 	switch ep {
 	case JSCode2Session, StableToken, Token, CheckSession,
 		UploadShippingInfo, GetShippingOrder, GetShippingOrderList, NotifyConfirmReceive, SetMsgJumpPath,
-		IsTradeManaged, IsTradeManagementConfirmed, GetDeliveryList:
+		IsTradeManaged, IsTradeManagementConfirmed, GetDeliveryList,
+		GetUserPhoneNumber, SubscribeSend:
 		return errcodeEndpoint
 	case JSAPI, QueryOrder, CloseOrder, CreateRefund, QueryRefund, TradeBill, BillDownload:
 		return payEndpoint
@@ -136,7 +142,7 @@ const (
 type Fault struct {
 	Endpoint Endpoint
 	// ErrCode (the endpoints of api.weixin.qq.com: login, access_token,
-	// order shipping), if not zero, is answered (HTTP 200, like WeChat)
+	// order shipping, phone number, subscribe messages), if not zero, is answered (HTTP 200, like WeChat)
 	// instead of doing the call's work. Typical values: -1 (system error,
 	// retryable), 45011 (minute quota), 40226 (high risk user), 45009
 	// (daily quota), 40164 (IP not in the whitelist).

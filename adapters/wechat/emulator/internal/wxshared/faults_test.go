@@ -49,7 +49,7 @@ func TestFaultValidation(t *testing.T) {
 	f := emutest.Start(t, emulator.Config{})
 	for name, body := range map[string]string{
 		"bad JSON":          `{"endpoint":`,
-		"unknown endpoint":  `{"endpoint":"getuserphonenumber","errcode":-1}`,
+		"unknown endpoint":  `{"endpoint":"getuserinfo","errcode":-1}`,
 		"no endpoint":       `{"errcode":-1}`,
 		"does nothing":      `{"endpoint":"jscode2session"}`,
 		"negative delay":    `{"endpoint":"jscode2session","delay_ms":-1}`,

@@ -119,6 +119,16 @@ func WellKnownErrMsg(code int, r *http.Request) string {
 		return "data format error"
 	case 48001:
 		return "api unauthorized"
+	case 40003:
+		return "invalid openid"
+	case 40037:
+		return "invalid template_id"
+	case 41030:
+		return "invalid page"
+	case 43101:
+		return "user refuse to accept the msg"
+	case 47003:
+		return "argument invalid!"
 	case 10060001:
 		return "支付单不存在"
 	case 10060003:
