@@ -34,6 +34,21 @@
 //     WeChat's rules and errcodes, order_state 1 → 2 → 3 → 6 → 4 (5 when
 //     refunded), settlement on its own at T+10 (express) or T+2 days and
 //     the 48-hour reminder;
+//   - internal/phone, the phone number (手机号快速验证, §12): POST
+//     /wxa/business/getuserphonenumber behind the access_token, which
+//     spends a code the getPhoneNumber button gave (single use, 5
+//     minutes; 40029 for an unknown, used, expired, other mini-program's
+//     or wx.login code) for the test user's number (138 and eight digits
+//     derived from the openid, unless set), countryCode the string "86"
+//     or, with Config.Phone, the number 86;
+//   - internal/subscribe, subscribe messages (订阅消息, §13): the
+//     mini-program's templates (Config.Subscribe or declared at run time,
+//     keys typed by their prefix), what each user accepted in
+//     wx.requestSubscribeMessage (one send per accept, accumulating), and
+//     POST /cgi-bin/message/subscribe/send behind the access_token, with
+//     WeChat's checks (40003, 40037, 41030, 47003 naming the field whose
+//     value breaks its type's rule, 43101) and every message delivered
+//     kept as the phone shows it;
 //   - internal/push, message push (消息推送, §17) to Config.Push: the
 //     trade_manage_* events sealed in safe mode (AES-256-CBC, signature
 //     and msg_signature), retried 3 times 5 s apart, every attempt kept,
@@ -46,7 +61,10 @@
 //     tokens and the calls counted), kills the stable token as a force
 //     refresh elsewhere would, confirms a receipt and settles an order
 //     as the buyer and time would, lists every push, ends refunds at
-//     once, refunds a transaction by hand as on the merchant platform
+//     once, taps the getPhoneNumber button and answers
+//     wx.requestSubscribeMessage for a user and shows the phone codes,
+//     subscriptions and messages delivered, refunds a transaction by hand
+//     as on the merchant platform
 //     (no notification), puts a transaction in the trade states nothing
 //     else here produces (USERPAYING, PAYERROR, REVOKED, REFUND), makes a
 //     day's bill available before 10:00 Beijing the next day and shows
@@ -63,7 +81,8 @@
 // This package holds the exported API: Config, New and the Emulator's
 // methods, which forward to the parts, and the parts' types and constants
 // under the names callers use (facade.go, facade_pay.go, facade_bill.go,
-// facade_token.go, facade_shipping.go). Each part's tests
+// facade_token.go, facade_shipping.go, facade_phone.go,
+// facade_subscribe.go). Each part's tests
 // live beside it and share the fixtures of internal/emutest.
 //
 // Every route answers only a request addressed to a loopback Host or to
@@ -76,7 +95,9 @@
 // attempts, which refer to each other; shipping reads the pay side under
 // its own lock, never the other way round; the token side, the pushes, the
 // fault queue, the background work and the signer have locks of their
-// own, always taken last); there is no global state, so tests can run many
+// own, always taken last; the phone and subscribe sides ask the login side
+// for the test users before taking their own lock, never holding both);
+// there is no global state, so tests can run many
 // emulators side by side. Time comes from Config.Now so that tests can
 // expire codes, tokens, prepay_ids and orders, and bring shipping orders
 // to their settlement, without sleeping. Notifications, pushes, refunds ending RefundDelay after
@@ -93,8 +114,10 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/control"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/phone"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/subscribe"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -129,6 +152,16 @@ type Config struct {
 	// is trade managed. The shipping APIs are served with Config.Pay, whose
 	// paid transactions are their orders.
 	Shipping ShippingConfig
+	// Phone is how the phone number API (手机号快速验证, package phone)
+	// answers: CountryCode says whether phone_info.countryCode is the
+	// string "86" (the default, as the API's table says) or the number 86
+	// (as its official example shows).
+	Phone PhoneConfig
+	// Subscribe is the mini-program's subscribe messages (订阅消息, package
+	// subscribe): the templates it has picked (more can be declared at run
+	// time) and, if set, the pages of its released version, outside which
+	// a send to the formal version answers 41030.
+	Subscribe SubscribeConfig
 	// Push, if set, is the mini-program's message push (消息推送, package
 	// push): where WeChat pushes the trade_manage_* events, sealed in safe
 	// mode. Nil pushes nothing.
@@ -146,8 +179,10 @@ type Config struct {
 	Hosts []string
 	// StateFile, if set, is where the emulator keeps what it knows (users,
 	// access tokens and the day's quotas, transactions, refunds and their
-	// notifications, shipping orders, push attempts; not faults or call
-	// counts): read at New, written every second while it changes and at
+	// notifications, shipping orders, push attempts, phone codes and the
+	// numbers set, subscribe templates declared at run time, subscriptions
+	// and delivered messages; not faults, call counts or the countryCode
+	// type switched at run time): read at New, written every second while it changes and at
 	// Close, so that a restart beside a database that remembers its orders
 	// still knows them. Unset, everything is forgotten at exit.
 	StateFile string
@@ -169,6 +204,8 @@ type Emulator struct {
 	pay    *wxpay.Server    // nil without Config.Pay
 	ship   *shipping.Server // nil without Config.Pay
 	push   *push.Server     // nil without Config.Push
+	phone  *phone.Server
+	sub    *subscribe.Server
 	// control is the control API under /emulator/ over the parts above.
 	control *control.API
 	keeper  *keeper // nil without Config.StateFile
@@ -197,6 +234,16 @@ func New(cfg Config) (*Emulator, error) {
 	e.bg = wxshared.NewBackground()
 	e.token = token.New(token.Config{AppID: cfg.AppID, Secret: cfg.Secret, Now: now}, e.faults)
 	e.login = login.New(login.Config{AppID: cfg.AppID, Secret: cfg.Secret, UnionID: cfg.UnionID, CodeTTL: codeTTL, Now: now}, e.faults, e.token.Validate)
+	ph, err := phone.New(cfg.Phone, cfg.AppID, now, e.faults, e.token.Validate, e.login)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: Phone: %w", err)
+	}
+	e.phone = ph
+	sub, err := subscribe.New(cfg.Subscribe, now, e.faults, e.token.Validate, e.login)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: Subscribe: %w", err)
+	}
+	e.sub = sub
 	if cfg.Pay != nil {
 		p, err := wxpay.New(*cfg.Pay, cfg.AppID, now, e.faults, e.bg)
 		if err != nil {
@@ -234,7 +281,8 @@ func New(cfg Config) (*Emulator, error) {
 		}
 		e.keep()
 	}
-	e.control = control.New(control.Parts{Login: e.login, Token: e.token, Faults: e.faults, Pay: e.pay, Shipping: e.ship, Push: e.push})
+	e.control = control.New(control.Parts{Login: e.login, Token: e.token, Faults: e.faults, Pay: e.pay, Shipping: e.ship, Push: e.push,
+		Phone: e.phone, Subscribe: e.sub})
 	allowed := make(map[string]bool, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
 		name := hostName(h)

@@ -21,6 +21,11 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	mux.HandleFunc("/cgi-bin/stable_token", e.token.StableToken)
 	mux.Handle("/cgi-bin/token", methods{http.MethodGet: e.token.ClassicToken})
 	mux.Handle("/wxa/checksession", methods{http.MethodGet: e.login.CheckSession})
+	// The phone number (package phone) and subscribe messages (package
+	// subscribe). Like stable_token they answer any method: 43002 to all
+	// but POST.
+	mux.HandleFunc("/wxa/business/getuserphonenumber", e.phone.GetUserPhoneNumber)
+	mux.HandleFunc("/cgi-bin/message/subscribe/send", e.sub.Send)
 	if e.pay != nil {
 		// WeChat Pay APIv3 (package wxpay), each behind its faults.
 		mux.Handle("/v3/pay/transactions/jsapi", methods{http.MethodPost: e.pay.PayRoute(wxshared.JSAPI, e.pay.JSAPI)})
@@ -55,6 +60,14 @@ func (e *Emulator) routes(cfg Config) http.Handler {
 	mux.Handle("/emulator/token/invalidate", methods{http.MethodPost: c.PostInvalidateToken})
 	mux.Handle("/emulator/pushes", methods{http.MethodGet: c.GetPushes})
 	mux.Handle("/emulator/push/verify", methods{http.MethodPost: c.PostVerifyPush})
+	// ...the user's side of the phone number button and of
+	// wx.requestSubscribeMessage, and the messages a phone shows.
+	mux.Handle("/emulator/phone-codes", methods{http.MethodGet: c.GetPhoneCodes, http.MethodPost: c.PostPhoneCode})
+	mux.Handle("/emulator/phone/country-code-type", methods{http.MethodGet: c.GetCountryCodeType, http.MethodPut: c.PutCountryCodeType})
+	mux.Handle("/emulator/users/{name}/phone", methods{http.MethodGet: c.GetUserPhone, http.MethodPut: c.PutUserPhone, http.MethodDelete: c.DeleteUserPhone})
+	mux.Handle("/emulator/subscribe-templates", methods{http.MethodGet: c.GetSubscribeTemplates, http.MethodPost: c.PostSubscribeTemplate})
+	mux.Handle("/emulator/subscriptions", methods{http.MethodGet: c.GetSubscriptions, http.MethodPost: c.PostSubscriptions})
+	mux.Handle("/emulator/messages", methods{http.MethodGet: c.GetMessages})
 	if e.pay != nil {
 		// ...the user's side of a payment, transactions, refunds, every
 		// notification attempt and the day's bills.

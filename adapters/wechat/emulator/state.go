@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/phone"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/subscribe"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -28,6 +30,10 @@ type stateFile struct {
 	Pay      *wxpay.State    `json:"pay,omitempty"`
 	Shipping *shipping.State `json:"shipping,omitempty"`
 	Push     *push.State     `json:"push,omitempty"`
+	// Phone and Subscribe are absent from files written before they
+	// existed.
+	Phone     *phone.State     `json:"phone,omitempty"`
+	Subscribe *subscribe.State `json:"subscribe,omitempty"`
 }
 
 // legacyLogin is what an emulator kept of the access_token before package
@@ -95,13 +101,23 @@ func (e *Emulator) restore(path string) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
+	if s.Phone != nil {
+		if err := e.phone.Restore(*s.Phone); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if s.Subscribe != nil {
+		if err := e.sub.Restore(*s.Subscribe); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	return nil
 }
 
 // snapshot serialises every part's state.
 func (e *Emulator) snapshot() []byte {
-	tok := e.token.State()
-	s := stateFile{Version: stateVersion, Login: e.login.State(), Token: &tok}
+	tok, ph, sub := e.token.State(), e.phone.State(), e.sub.State()
+	s := stateFile{Version: stateVersion, Login: e.login.State(), Token: &tok, Phone: &ph, Subscribe: &sub}
 	if e.pay != nil {
 		p := e.pay.State()
 		s.Pay = &p

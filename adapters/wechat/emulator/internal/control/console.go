@@ -28,6 +28,14 @@ import (
 //	POST /emulator/shipping/{id}/remind      WeChat's 48-hour reminder now
 //	GET  /emulator/pushes                    every message push attempt (pushes.go)
 //	POST /emulator/push/verify               the admin console's URL check
+//	GET  /emulator/phone-codes               codes the getPhoneNumber button gave (phone.go)
+//	POST /emulator/phone-codes               the user taps the button
+//	PUT  /emulator/phone/country-code-type   countryCode as "86" or 86
+//	PUT  /emulator/users/{name}/phone        the user's number
+//	GET  /emulator/subscribe-templates       the templates (subscribe.go)
+//	GET  /emulator/subscriptions?user=       the user's sends left per template
+//	POST /emulator/subscriptions             what wx.requestSubscribeMessage answered
+//	GET  /emulator/messages?user=            the messages the phone shows
 
 // maxListed bounds every list: the console shows the recent past, and a
 // long-running `make run` must not answer megabytes.

@@ -8,8 +8,10 @@ import (
 	"net/http"
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/login"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/phone"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/push"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/shipping"
+	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/subscribe"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/token"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxpay"
 	"github.com/wxmp/wxmp/adapters/wechat/emulator/internal/wxshared"
@@ -18,12 +20,14 @@ import (
 // Parts are the parts of one emulator the control API works over. Pay is
 // nil without Config.Pay; its routes are then not served.
 type Parts struct {
-	Login    *login.Server
-	Token    *token.Server
-	Faults   *wxshared.Faults
-	Pay      *wxpay.Server
-	Shipping *shipping.Server // nil without Pay
-	Push     *push.Server     // nil without a push target
+	Login     *login.Server
+	Token     *token.Server
+	Faults    *wxshared.Faults
+	Pay       *wxpay.Server
+	Shipping  *shipping.Server // nil without Pay
+	Push      *push.Server     // nil without a push target
+	Phone     *phone.Server
+	Subscribe *subscribe.Server
 }
 
 // API is the control API over the parts of one emulator.
@@ -34,11 +38,13 @@ type API struct {
 	pay    *wxpay.Server
 	ship   *shipping.Server
 	push   *push.Server
+	phone  *phone.Server
+	sub    *subscribe.Server
 }
 
 // New returns the control API over the given parts.
 func New(p Parts) *API {
-	return &API{login: p.Login, token: p.Token, faults: p.Faults, pay: p.Pay, ship: p.Shipping, push: p.Push}
+	return &API{login: p.Login, token: p.Token, faults: p.Faults, pay: p.Pay, ship: p.Shipping, push: p.Push, phone: p.Phone, sub: p.Subscribe}
 }
 
 const maxControlBody = 64 << 10

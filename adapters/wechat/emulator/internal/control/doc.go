@@ -7,7 +7,9 @@
 // the refunds a person makes on the merchant platform, moves trade states,
 // shows and kills the access_token, confirms receipts and settles orders of
 // shipping management, lists every message push and checks the push URL,
-// and queues faults. It keeps no state: each handler
+// plays the getPhoneNumber button and wx.requestSubscribeMessage and shows
+// the phone codes, subscriptions and delivered subscribe messages, and
+// queues faults. It keeps no state: each handler
 // calls a part's Go method, the one an in-process test calls, or reads a
 // snapshot the part takes under its lock.
 package control

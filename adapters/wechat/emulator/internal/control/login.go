@@ -80,16 +80,22 @@ type codeJSON struct {
 
 type consoleUserJSON struct {
 	userResponse
-	Codes []codeJSON `json:"codes"`
+	Codes []codeJSON       `json:"codes"`
+	Phone *phoneNumberJSON `json:"phone,omitempty"`
 }
 
 // GetUsers: GET /emulator/users, by name, each with the codes minted for it
-// that have not been forgotten yet (expired codes are pruned).
+// that have not been forgotten yet (expired codes are pruned) and its
+// phone number.
 func (a *API) GetUsers(w http.ResponseWriter, _ *http.Request) {
 	users := a.login.Users()
 	items := make([]consoleUserJSON, 0, len(users))
 	for _, u := range users {
 		j := consoleUserJSON{userResponse: userToJSON(u.TestUser), Codes: []codeJSON{}}
+		if n, ok := a.phone.NumberOf(u.Name); ok {
+			p := phoneNumberToJSON(n)
+			j.Phone = &p
+		}
 		for _, c := range u.Codes {
 			j.Codes = append(j.Codes, codeJSON{Code: c.Code, ExpiresAt: c.ExpiresAt.UTC().Format(time.RFC3339), Used: c.Used})
 		}
