@@ -27,6 +27,12 @@ export type Checkout = Schemas['Checkout'];
 export type PaymentParams = Schemas['PaymentParams'];
 export type OrderPage = Schemas['OrderPage'];
 export type LoginResponse = Schemas['LoginResponse'];
+export type RefundApplication = Schemas['RefundApplication'];
+export type RefundApplicationStatus = RefundApplication['status'];
+export type Subscription = Schemas['Subscription'];
+export type SubscribeEvent = Subscription['event'];
+export type SubscriptionList = Schemas['SubscriptionList'];
+export type SubscribeResult = Schemas['SubscribeResults']['results'][string];
 export type Problem = Schemas['Problem'];
 export type ProblemCode = Schemas['ProblemCode'];
 export type ErrorCode = ProblemCode | ClientErrorCode;
@@ -80,6 +86,8 @@ export function wxTokenStore(w: WxLike, key = 'token'): TokenStore {
 /** The client plus the seed's login flow around it. */
 export interface Api {
   client: Client;
+  /** The API's origin (config/env.ts): what wx.uploadFile posts to and image paths hang off. */
+  baseUrl: string;
   tokens: TokenStore;
   /** wx.login → POST /v1/auth/login {code} → store the token; concurrent calls share one. */
   login(): Promise<string>;
@@ -129,6 +137,7 @@ export function createApi(options: { wx: WxLike; baseUrl: string; tokens?: Token
 
   return {
     client,
+    baseUrl: options.baseUrl,
     tokens,
     login,
     ensureLogin: () => pending ?? Promise.resolve(tokens.get() ?? login()),

@@ -17,7 +17,27 @@ export type UiErrorCode =
   | AddressErrorCode
   | 'receipt_unsupported'
   | 'receipt_unavailable'
+  | AvatarErrorCode
+  | PhoneErrorCode
+  | 'nickname_empty'
+  | 'nickname_too_long'
+  | 'refund_amount_invalid'
+  | 'refund_reason_missing'
   | 'unknown';
+
+/**
+ * The avatar upload (wx.uploadFile after chooseAvatar): the server refused the bytes as not an
+ * image or truncated (400), too large (413) or of a type it does not take (415), or the upload
+ * itself failed (no answer).
+ */
+export type AvatarErrorCode = 'avatar_invalid' | 'avatar_too_large' | 'avatar_unsupported' | 'avatar_failed';
+
+/**
+ * 手机号快速验证: the user refused (e.detail.errMsg "...deny"), the privacy guide was refused,
+ * the mini-program's paid quota is spent (e.detail.errno 1400001: no code, the server is not
+ * asked), the server found the code used or expired (invalid_code), or WeChat gave nothing.
+ */
+export type PhoneErrorCode = 'phone_denied' | 'phone_privacy' | 'phone_no_quota' | 'phone_code_invalid' | 'phone_failed';
 
 /**
  * How wx.chooseAddress failed: the user closed the picker, refused the address permission
@@ -55,6 +75,7 @@ const MESSAGES: Record<ErrorCode | UiErrorCode, string> = {
   not_shippable: '该订单暂不能发货',
   address_required: '请先选择收货地址',
   token_force_limited: '操作太频繁，请稍后再试',
+  request_not_open: '退款申请已在处理或已结束',
   network_error: '网络异常，请检查网络后重试',
   invalid_response: '服务器响应异常，请稍后再试',
   payment_cancelled: '已取消支付',
@@ -68,6 +89,19 @@ const MESSAGES: Record<ErrorCode | UiErrorCode, string> = {
   address_failed: '无法获取收货地址，请重试',
   receipt_unsupported: '当前微信版本过低，请升级微信后再确认收货',
   receipt_unavailable: '无法打开确认收货，请稍后重试',
+  avatar_invalid: '图片无法识别，请换一张',
+  avatar_too_large: '图片太大，请选择 2 MB 以内的图片',
+  avatar_unsupported: '仅支持 JPG、PNG、GIF 图片',
+  avatar_failed: '头像上传失败，请重试',
+  phone_denied: '未授权手机号',
+  phone_privacy: '同意隐私保护指引后才能验证手机号',
+  phone_no_quota: '该功能使用次数已达当前小程序上限，暂时无法使用',
+  phone_code_invalid: '验证已过期，请重新验证手机号',
+  phone_failed: '手机号验证失败，请重试',
+  nickname_empty: '昵称不能为空',
+  nickname_too_long: '昵称最多 20 个字',
+  refund_amount_invalid: '请输入正确的退款金额',
+  refund_reason_missing: '请填写退款原因',
   unknown: '出错了，请稍后再试',
 };
 

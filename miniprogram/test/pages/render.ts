@@ -38,7 +38,7 @@ export function renderPage(
   jest.isolateModules(() => {
     // A fresh registry, so Page() runs again; the page's default client lives in it.
     const api: typeof import('../../src/api/index') = require('../../src/api/index');
-    api.setApi({ client: opsClient(client), tokens: { get: () => 'token', set() {}, clear() {} }, login: () => Promise.resolve('token'), ensureLogin: () => Promise.resolve('token'), logout: () => Promise.resolve() });
+    api.setApi({ client: opsClient(client), baseUrl: 'http://api.test', tokens: { get: () => 'token', set() {}, clear() {} }, login: () => Promise.resolve('token'), ensureLogin: () => Promise.resolve('token'), logout: () => Promise.resolve() });
     require(`../../src/pages/${name}/index`);
   });
   if (!options) throw new Error(`pages/${name}/index did not call Page()`);
