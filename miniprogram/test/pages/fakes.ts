@@ -1,7 +1,7 @@
 // Test doubles for the page tests: a fake `wx` (UI calls recorded, payment
 // outcome scripted, wx.request answered by a scripted server), a fake view
 // standing in for the Page instance, and fixtures shaped by the API's types.
-import type { Checkout, Client, Order, OrderStatus, PaymentParams, Product, Shipment, ShippingAddress, WxLike } from '../../src/api/index';
+import type { Checkout, Client, Order, OrderStatus, PaymentParams, Product, RefundApplication, Shipment, ShippingAddress, Subscription, User, WxLike } from '../../src/api/index';
 import type { WxResponse } from '@wxmp/wx-client';
 import type { ChosenAddress, OpenBusinessViewOption, PageWx, View, WxFail } from '../../src/utils/wx';
 
@@ -31,6 +31,12 @@ export type AddressOutcome = ChosenAddress | WxFail;
 /** What opening a business view does: opens, or fails with WeChat's errMsg. */
 export type BusinessViewOutcome = 'opened' | WxFail;
 
+/** What the subscribe popup answers: the user's choice per id (accept when unset), WeChat's fail, or nothing ever. */
+export type SubscribeOutcome = Record<string, string> | { errMsg: string; errCode: number } | 'never';
+
+/** What the server answers an upload: a status and body, or no answer ({errMsg}). */
+export type UploadOutcome = { status: number; body: unknown } | WxFail;
+
 export class FakeWx implements PageWx, WxLike {
   readonly storage = new Map<string, unknown>();
   readonly toasts: { title: string; icon?: string }[] = [];
@@ -56,6 +62,14 @@ export class FakeWx implements PageWx, WxLike {
   readonly businessViews: OpenBusinessViewOption[] = [];
   /** Outcomes of the next wx.openBusinessView calls; opened when empty. */
   businessViewOutcomes: BusinessViewOutcome[] = [];
+  /** The tmplIds of every wx.requestSubscribeMessage call. */
+  readonly subscribeAsks: string[][] = [];
+  /** Answers of the next subscribe popups, in order; every id accepted when empty. */
+  subscribeOutcomes: SubscribeOutcome[] = [];
+  /** Every wx.uploadFile call. */
+  readonly uploads: { url: string; filePath: string; name: string; header: Record<string, string> }[] = [];
+  /** Answers of the next uploads, in order; 200 with {} when empty. */
+  uploadOutcomes: UploadOutcome[] = [];
   loginCalls = 0;
   /** Nested showLoading minus hideLoading. */
   loadingDepth = 0;
@@ -173,6 +187,40 @@ export class FakeWx implements PageWx, WxLike {
     this.businessViews.push(option);
     const outcome = this.businessViewOutcomes.shift() ?? 'opened';
     void Promise.resolve().then(() => (outcome === 'opened' ? option.success?.({ errMsg: 'openBusinessView:ok' }) : option.fail?.(outcome)));
+  }
+
+  requestSubscribeMessage(option: {
+    tmplIds: string[];
+    success?: (res: Record<string, string>) => void;
+    fail?: (err: { errMsg: string; errCode?: number }) => void;
+  }): void {
+    this.subscribeAsks.push(option.tmplIds);
+    const outcome = this.subscribeOutcomes.shift() ?? {};
+    if (outcome === 'never') return;
+    void Promise.resolve().then(() => {
+      if ('errMsg' in outcome && 'errCode' in outcome) {
+        option.fail?.(outcome as { errMsg: string; errCode: number });
+        return;
+      }
+      const res: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' };
+      for (const id of option.tmplIds) res[id] = (outcome as Record<string, string>)[id] ?? 'accept';
+      option.success?.(res);
+    });
+  }
+
+  uploadFile(option: {
+    url: string;
+    filePath: string;
+    name: string;
+    header?: Record<string, string>;
+    success?: (res: { data: string; statusCode: number }) => void;
+    fail?: (err: { errMsg: string }) => void;
+  }): void {
+    this.uploads.push({ url: option.url, filePath: option.filePath, name: option.name, header: option.header ?? {} });
+    const outcome = this.uploadOutcomes.shift() ?? { status: 200, body: {} };
+    void Promise.resolve().then(() =>
+      'errMsg' in outcome ? option.fail?.(outcome) : option.success?.({ statusCode: outcome.status, data: JSON.stringify(outcome.body) }),
+    );
   }
 
   /** Titles of the toasts shown so far. */
@@ -318,6 +366,39 @@ export function order(status: OrderStatus = 'pending', overrides: Partial<Order>
   };
 }
 
+/** The templates the merchant configured (GET /v1/me/subscriptions). */
+export const TEMPLATES: Subscription[] = [
+  { event: 'paid', template_id: 'tmpl-paid', remaining: 0 },
+  { event: 'shipped', template_id: 'tmpl-shipped', remaining: 0 },
+  { event: 'refunded', template_id: 'tmpl-refunded', remaining: 0 },
+  { event: 'refund_request', template_id: 'tmpl-refund-request', remaining: 0 },
+];
+
+/** A buyer as GET /v1/me has them. */
+export function user(overrides: Partial<User> = {}): User {
+  return {
+    id: '77777777-7777-4777-8777-777777777777',
+    openid: 'o-test-openid',
+    created_at: '2025-11-20T08:00:00Z',
+    ...overrides,
+  };
+}
+
+/** A refund request on order() (status as given). */
+export function refundRequest(status: RefundApplication['status'] = 'requested', overrides: Partial<RefundApplication> = {}): RefundApplication {
+  return {
+    id: '88888888-8888-4888-8888-888888888888',
+    order_id: '33333333-3333-4333-8333-333333333333',
+    out_trade_no: '20251123ABCDEFGHIJKLMNOPQRSTUVWX',
+    amount_fen: 2560,
+    reason: '不想要了',
+    status,
+    created_at: '2025-11-24T08:00:00Z',
+    updated_at: '2025-11-24T08:00:00Z',
+    ...overrides,
+  };
+}
+
 export function payment(n = 1): PaymentParams {
   return {
     timeStamp: String(1763900000 + n),
@@ -345,9 +426,17 @@ export interface Ops {
   cancelOrder?: jest.Mock; // (orderId)
   refreshOrder?: jest.Mock; // (orderId)
   confirmReceipt?: jest.Mock; // (orderId)
+  getMe?: jest.Mock; // ()
+  updateMe?: jest.Mock; // (body)
+  bindPhone?: jest.Mock; // (code)
+  getSubscriptions?: jest.Mock; // ()
+  recordSubscriptions?: jest.Mock; // (results)
+  requestRefund?: jest.Mock; // (orderId, body)
+  listRefundRequests?: jest.Mock; // (orderId)
+  withdrawRefundRequest?: jest.Mock; // (requestId)
 }
 
-type Init = { params?: { path?: { orderId?: string }; query?: { cursor?: string; limit?: number }; header?: Record<string, string> }; body?: any };
+type Init = { params?: { path?: { orderId?: string; requestId?: string }; query?: { cursor?: string; limit?: number }; header?: Record<string, string> }; body?: any };
 
 /** placeOrder's arguments: (items, key), and the address when one was sent. */
 function placeArgs(i: Init): unknown[] {
@@ -368,6 +457,14 @@ export function opsClient(ops: Ops): Client {
     'post /v1/orders/{orderId}/cancel': (i) => ops.cancelOrder?.(id(i)),
     'post /v1/orders/{orderId}/refresh': (i) => ops.refreshOrder?.(id(i)),
     'post /v1/orders/{orderId}/receipt': (i) => ops.confirmReceipt?.(id(i)),
+    'get /v1/me': () => ops.getMe?.(),
+    'put /v1/me': (i) => ops.updateMe?.(i.body),
+    'post /v1/me/phone': (i) => ops.bindPhone?.(i.body?.code),
+    'get /v1/me/subscriptions': () => ops.getSubscriptions?.(),
+    'post /v1/me/subscriptions': (i) => ops.recordSubscriptions?.(i.body?.results),
+    'post /v1/orders/{orderId}/refund-requests': (i) => ops.requestRefund?.(id(i), i.body),
+    'get /v1/orders/{orderId}/refund-requests': (i) => ops.listRefundRequests?.(id(i)),
+    'post /v1/refund-requests/{requestId}/withdraw': (i) => ops.withdrawRefundRequest?.(i.params?.path?.requestId),
   };
   const request = (path: string, method: string, init: Init = {}) => {
     const route = routes[`${method} ${path}`];

@@ -5,8 +5,12 @@
 // For physical goods an address-card gets `address` (properties down) and
 // reports a tap with triggerEvent('choose') (event up): onChooseAddress asks
 // wx.chooseAddress and the chosen address flows down again.
+// 立即购买 asks for subscribe messages first (paid, shipped: utils/subscribe.ts); the template
+// ids are read at load, since WeChat shows its popup only for a call made in the tap's turn.
+// A privacy-guard shows the privacy guide when WeChat holds wx.chooseAddress for it.
 import { getClient } from '../../api/index';
 import type { StepperChangeDetail } from '../../components/quantity-stepper/index';
+import { Subscriptions } from '../../utils/subscribe';
 import { ConfirmController, ConfirmData, initialConfirmData } from './logic';
 
 Page<ConfirmData, {
@@ -20,7 +24,9 @@ Page<ConfirmData, {
   data: initialConfirmData(),
 
   onLoad(query: Record<string, string | undefined>) {
-    this.ctrl = new ConfirmController(this, getClient(), wx);
+    const subscriptions = new Subscriptions(getClient(), wx);
+    void subscriptions.preload();
+    this.ctrl = new ConfirmController(this, getClient(), wx, undefined, subscriptions);
     void this.ctrl.load(query.items);
   },
 

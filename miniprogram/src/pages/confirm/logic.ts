@@ -8,6 +8,11 @@
 // The address goes with the order only then; a cart of pickup and virtual
 // goods sends none (the server refuses an address there, and refuses a
 // physical order without one: address_required).
+//
+// 立即购买 is also where the buyer is asked for subscribe messages (utils/subscribe.ts): the
+// paid and shipped templates, asked in the tap's own turn before anything else (WeChat shows
+// the popup only then), the answer told to the server. Whatever the answer, or a failure, the
+// order is placed and paid as usual.
 import type { Client, OrderItemRequest, PlaceOrderRequest, Product, ShippingAddress } from '../../api/index';
 import { AddressError, chooseAddress } from '../../utils/address';
 import { decodeItems } from '../../utils/cart';
@@ -18,6 +23,7 @@ import { newIdempotencyKey } from '../../utils/idempotency';
 import { formatFen } from '../../utils/money';
 import { PageWx, View, confirmModal, pageUrl } from '../../utils/wx';
 import { showLoading, hideLoading, toast } from '../../utils/ui';
+import type { Subscriptions } from '../../utils/subscribe';
 
 export interface ConfirmLine {
   productId: string;
@@ -64,6 +70,8 @@ export class ConfirmController {
     private readonly client: Client,
     private readonly wx: PageWx,
     private readonly newKey: () => string = () => newIdempotencyKey(),
+    /** Subscribe messages asked from 立即购买 (none: not asked). */
+    private readonly subscriptions?: Subscriptions,
   ) {
     this.key = newKey();
   }
@@ -157,8 +165,12 @@ export class ConfirmController {
       toast(this.wx, '请先选择商品', 'none');
       return;
     }
+    // Subscribe messages: asked now, in the tap's own turn, before anything is awaited.
+    const asked = this.subscriptions?.ask(['paid', 'shipped']);
     this.submitting = true;
     this.view.setData({ submitting: true });
+    // The user's answer first (the popup is on screen); any answer, or none, goes on to pay.
+    if (asked) await asked;
     // Physical goods and no address yet: ask for one first.
     if (this.view.data.needsAddress && !this.address && !(await this.chooseAddress())) {
       this.submitting = false;
