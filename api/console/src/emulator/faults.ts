@@ -1,7 +1,7 @@
 // What the fault form sends: POST /emulator/faults takes code for WeChat Pay endpoints and
-// errcode for the endpoints of api.weixin.qq.com (login, access_token, order shipping), and a
-// refund outcome or a bill's corruption alone (a corruption of one payment line with the
-// out_trade_no that picks it).
+// errcode for the endpoints of api.weixin.qq.com (login, access_token, order shipping, the phone
+// number, subscribe messages), and a refund outcome or a bill's corruption alone (a corruption of
+// one payment line with the out_trade_no that picks it).
 import type { Schemas } from './client';
 
 type Fault = Schemas['Fault'];
@@ -30,6 +30,8 @@ const errcodes: Record<Fault['endpoint'], boolean> = {
   is_trade_managed: true,
   is_trade_management_confirmation_completed: true,
   get_delivery_list: true,
+  getuserphonenumber: true,
+  subscribe_send: true,
 };
 export const ENDPOINTS = Object.keys(errcodes) as Fault['endpoint'][];
 

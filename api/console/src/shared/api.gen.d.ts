@@ -103,6 +103,98 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Set the buyer's nickname (from `input type="nickname"`) */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/v1/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
+         * @description multipart/form-data with the image in the part named `file` (at most 2 MiB).
+         *     The type is sniffed from the bytes (JPEG, PNG, GIF, WebP are accepted as images;
+         *     JPEG, PNG and GIF are decoded), the picture is re-encoded (which drops EXIF and
+         *     every other piece of metadata, GPS included) at most 512 px a side, and stored
+         *     behind the image storage port; `avatar_url` then names it. A file that is not an
+         *     image, is truncated or too large is refused with a problem and nothing is stored.
+         */
+        post: operations["uploadAvatar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{imageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An uploaded image (an avatar)
+         * @description Content-addressed and immutable, so cached for a year (`Cache-Control immutable`, `ETag`).
+         */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the buyer's phone number (手机号快速验证)
+         * @description The code from `button open-type="getPhoneNumber"` (`e.detail.code`): the server asks
+         *     WeChat (`getuserphonenumber`, with the shared access_token), stores the number sealed
+         *     at rest like the session_key, and shows it masked. A used or expired code is
+         *     `invalid_code`.
+         */
+        post: operations["bindPhone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscribe-message templates and how many sends the buyer has granted each */
+        get: operations["getSubscriptions"];
+        put?: never;
+        /**
+         * Tell the server what the buyer accepted in `wx.requestSubscribeMessage`
+         * @description The success result as the mini-program got it (`{"<tmplId>": "accept" | "reject" |
+         *     "ban" | "filter"}`); each `accept` of a configured template grants one send (they
+         *     add up: no WeChat API reports what is left, so the server counts).
+         */
+        post: operations["recordSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -285,6 +377,52 @@ export interface paths {
          *     order is returned as it is. Orders that are not shipped are returned as they are.
          */
         post: operations["confirmReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/refund-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        /** The order's refund requests, oldest first */
+        get: operations["listRefundRequests"];
+        put?: never;
+        /**
+         * Ask for (part of) the money back (售后)
+         * @description For a paid, shipped or received order: the amount (at most what is left to refund)
+         *     and a reason. One open request per order. The operator approves it (which creates
+         *     the refund, exactly once) or rejects it with a note; the buyer can withdraw it while
+         *     it is requested.
+         */
+        post: operations["requestRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refund-requests/{requestId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a refund request that is not decided yet */
+        post: operations["withdrawRefundRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -647,6 +785,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/refund-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Buyers' refund requests waiting for a decision, oldest first (operator) */
+        get: operations["adminListRefundRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/refund-requests/{requestId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a refund request (operator)
+         * @description Creates the refund through the operator's refund path, exactly once however often it is asked; audited.
+         */
+        post: operations["adminApproveRefundRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/refund-requests/{requestId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a refund request with a note the buyer sees (operator) */
+        post: operations["adminRejectRefundRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/attention": {
         parameters: {
             query?: never;
@@ -763,6 +959,11 @@ export interface components {
             user: components["schemas"]["User"];
         };
         User: {
+            nickname?: string;
+            /** @description Where the avatar is served (`/v1/images/{id}`), once uploaded. */
+            avatar_url?: string;
+            /** @description The verified phone number, masked (138****1234), once verified. */
+            phone?: string;
             /** Format: uuid */
             id: string;
             /** @description The user's openid for this mini-program. */
@@ -772,11 +973,69 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        ProfileChange: {
+            /** @description 1 to 20 characters, as `input type="nickname"` gives (WeChat checks its content). */
+            nickname: string;
+        };
+        PhoneRequest: {
+            code: string;
+        };
+        SubscribeResults: {
+            results: {
+                [key: string]: "accept" | "reject" | "ban" | "filter" | "acceptWithAudio";
+            };
+        };
+        SubscriptionList: {
+            items: components["schemas"]["Subscription"][];
+        };
+        Subscription: {
+            /**
+             * @description What the message says (`paid`, `shipped`, `refunded`, `refund_request`).
+             * @enum {string}
+             */
+            event: "paid" | "shipped" | "refunded" | "refund_request";
+            template_id: string;
+            /** @description Sends the buyer has granted and the shop has not used. */
+            remaining: number;
+        };
+        RefundApplicationCreate: {
+            /** Format: int64 */
+            amount_fen: number;
+            reason: string;
+        };
+        RefundApplicationList: {
+            items: components["schemas"]["RefundApplication"][];
+        };
+        RefundApplication: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            order_id: string;
+            out_trade_no: string;
+            /** Format: int64 */
+            amount_fen: number;
+            reason: string;
+            /**
+             * @description `requested` → `refunding` (approved: its refund is with WeChat Pay) → `refunded`
+             *     (the refund succeeded), or `rejected` (with the operator's `note`), or `withdrawn`
+             *     (by the buyer, while requested). A refund WeChat closes puts it back to `requested`.
+             * @enum {string}
+             */
+            status: "requested" | "refunding" | "refunded" | "rejected" | "withdrawn";
+            /** @description The operator's note on a rejection. */
+            note?: string;
+            /** @description The refund an approval created. */
+            out_refund_no?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /**
          * @description Stable, machine-readable error code. New codes may be added.
          * @enum {string}
          */
-        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken" | "not_shippable" | "address_required" | "token_force_limited";
+        ProblemCode: "invalid_request" | "unsupported_media_type" | "payload_too_large" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_code" | "user_blocked" | "rate_limited" | "wechat_unavailable" | "not_ready" | "internal" | "out_of_stock" | "product_unavailable" | "idempotency_conflict" | "order_not_payable" | "order_not_cancellable" | "wechatpay_unavailable" | "wechatpay_rejected" | "not_refundable" | "refund_too_large" | "sku_taken" | "not_shippable" | "address_required" | "token_force_limited" | "request_not_open";
         /** @description An RFC 9457 problem detail. */
         Problem: {
             /**
@@ -1413,6 +1672,7 @@ export interface components {
         };
     };
     parameters: {
+        RequestId: string;
         /** @description A Beijing day, yyyy-MM-dd. */
         Day: string;
         /** @description Page size. */
@@ -1541,6 +1801,177 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileChange"];
+            };
+        };
+        responses: {
+            /** @description The user as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    uploadAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The user with the new avatar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                imageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            /** @description Not modified (the ETag matched). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    bindPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneRequest"];
+            };
+        };
+        responses: {
+            /** @description The user with the phone (masked). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates, for `wx.requestSubscribeMessage`, with the buyer's counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    recordSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscribeResults"];
+            };
+        };
+        responses: {
+            /** @description The counts after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1772,6 +2203,90 @@ export interface operations {
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listRefundRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplicationList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    requestRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The order's id. */
+                orderId: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundApplicationCreate"];
+            };
+        };
+        responses: {
+            /** @description The request. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    withdrawRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, withdrawn. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplication"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
         };
     };
     wechatpayNotify: {
@@ -2223,6 +2738,89 @@ export interface operations {
             409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    adminListRefundRequests: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplicationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminApproveRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request, approved (refunding) with its refund. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplication"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adminRejectRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: components["parameters"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description The request, rejected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundApplication"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
         };
     };
     adminListAttention: {

@@ -468,6 +468,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/emulator/phone-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The codes the getPhoneNumber button gave, latest first (at most 200), with whether each was used
+         * @description A code is forgotten a day after it expired. charged counts every code given (WeChat charges the
+         *     mini-program per successful tap, 0.03 CNY after the free 1000); country_code_type is how
+         *     getuserphonenumber writes countryCode now.
+         */
+        get: operations["listPhoneCodes"];
+        put?: never;
+        /**
+         * What tapping <button open-type="getPhoneNumber"> gives the phone (e.detail.code), for a named test user (created on first use)
+         * @description The code is single use and valid 5 minutes from the tap; POST /wxa/business/getuserphonenumber
+         *     exchanges it for the user's number as it was at the tap. appid names another mini-program whose
+         *     button was tapped: its code answers 40029 here. quota_exhausted plays a mini-program whose quota is
+         *     spent: no code, 409 with errno 1400001, what the button's callback gets (e.detail.errno; the errMsg
+         *     wording is UNCONFIRMED), so that a front end can be tested.
+         */
+        post: operations["mintPhoneCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/phone/country-code-type": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How getuserphonenumber writes phone_info.countryCode */
+        get: operations["getCountryCodeType"];
+        /**
+         * Write countryCode as the string "86" (the API's table, the default) or the number 86 (its official example)
+         * @description Until the emulator restarts; Config.Phone decides again then.
+         */
+        put: operations["setCountryCodeType"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/users/{name}/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A test user's name. */
+                name: components["parameters"]["UserName"];
+            };
+            cookie?: never;
+        };
+        /** The test user's phone number (138 and eight digits derived from the openid, unless set) */
+        get: operations["getUserPhone"];
+        /** Give the test user (created on first use) a number for the codes given from now on */
+        put: operations["setUserPhone"];
+        post?: never;
+        /** Back to the number derived from the openid */
+        delete: operations["resetUserPhone"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/subscribe-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The mini-program's subscribe message templates (订阅消息), by id */
+        get: operations["listSubscribeTemplates"];
+        put?: never;
+        /**
+         * Add a template to the mini-program's (or replace the one with its id)
+         * @description fields are the keywords by key, each key its type's prefix and a number (thing1, amount2,
+         *     character_string3; thing, number, letter, symbol, character_string, time, date, amount,
+         *     phone_number, car_number, name, phrase, enum), each value the name the phone shows. The type
+         *     decides what subscribe/send accepts (47003 otherwise). An enum key needs its values in enums.
+         *     long_term is a long-term subscription: once accepted, any number of sends. Without id, a fresh one
+         *     like WeChat's is made.
+         */
+        post: operations["declareSubscribeTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's subscription to every template (sends left, accepts, sends made), or every one recorded */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * What wx.requestSubscribeMessage answered on a test user's phone (created on first use)
+         * @description Each accept (or acceptWithAudio) of a one-time template allows one more send, accepts accumulating;
+         *     reject, ban and filter grant nothing and take nothing away. A call WeChat would fail records nothing
+         *     and answers 400 with its errCode: 10001 no template id, 20001 a template the mini-program does not
+         *     have, 20002 one-time and long-term ids together, 20003 more than 5 ids.
+         */
+        post: operations["subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emulator/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscribe messages delivered, as the user's phone shows them, latest first (at most 200) */
+        get: operations["listMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/emulator/pay/sign-mode": {
         parameters: {
             query?: never;
@@ -506,6 +646,7 @@ export interface components {
             session_key: string;
             /** @description Successful code2session calls. */
             logins: number;
+            phone?: components["schemas"]["PhoneNumber"];
             /** @description Codes minted and not yet expired, newest first. */
             codes: {
                 code: string;
@@ -611,8 +752,8 @@ export interface components {
         };
         Fault: {
             /** @enum {string} */
-            endpoint: "jscode2session" | "stable_token" | "token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify" | "bill" | "bill_download" | "upload_shipping_info" | "get_order" | "get_order_list" | "notify_confirm_receive" | "set_msg_jump_path" | "is_trade_managed" | "is_trade_management_confirmation_completed" | "get_delivery_list";
-            /** @description Endpoints of api.weixin.qq.com - login, access_token, order shipping (-1, 45011, 40226, 45009, 40164 with the caller's IP, 10060001…). */
+            endpoint: "jscode2session" | "stable_token" | "token" | "checksession" | "jsapi" | "query" | "close" | "notify" | "refund" | "refund_query" | "refund_notify" | "bill" | "bill_download" | "upload_shipping_info" | "get_order" | "get_order_list" | "notify_confirm_receive" | "set_msg_jump_path" | "is_trade_managed" | "is_trade_management_confirmation_completed" | "get_delivery_list" | "getuserphonenumber" | "subscribe_send";
+            /** @description Endpoints of api.weixin.qq.com - login, access_token, order shipping, phone number, subscribe messages (-1, 45011, 40226, 45009, 40164 with the caller's IP, 10060001…). */
             errcode?: number;
             /** @description WeChat Pay endpoints (SYSTEM_ERROR, FREQUENCY_LIMITED…). */
             code?: string;
@@ -786,6 +927,105 @@ export interface components {
             error?: string;
             ok: boolean;
         };
+        PhoneNumber: {
+            /** @description phoneNumber: with the country code outside China. */
+            phone_number: string;
+            pure_phone_number: string;
+            /** @description As a string here, whatever country_code_type getuserphonenumber writes. */
+            country_code: string;
+            /** @description Set through PUT /emulator/users/{name}/phone rather than derived from the openid. */
+            set: boolean;
+        };
+        PhoneCode: components["schemas"]["PhoneNumber"] & {
+            code: string;
+            user: string;
+            openid: string;
+            /** @description The mini-program whose button gave it. */
+            appid: string;
+            /** Format: date-time */
+            issued_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            used: boolean;
+            /** Format: date-time */
+            used_at?: string;
+            expired: boolean;
+        };
+        PhoneQuotaError: {
+            error: string;
+            /** @enum {integer} */
+            errno: 1400001;
+            errMsg: string;
+        };
+        /** @enum {string} */
+        CountryCodeType: "string" | "number";
+        CountryCodeTypeBody: {
+            type: components["schemas"]["CountryCodeType"];
+        };
+        /** @enum {string} */
+        SubscribeResult: "accept" | "acceptWithAudio" | "reject" | "ban" | "filter";
+        SubscribeTemplate: {
+            id: string;
+            title: string;
+            long_term: boolean;
+            fields: {
+                [key: string]: string;
+            };
+            enums?: {
+                [key: string]: string[];
+            };
+            /** @description The fields in the order the phone shows them (by the key's number). */
+            keywords: {
+                key: string;
+                /** @enum {string} */
+                type: "thing" | "number" | "letter" | "symbol" | "character_string" | "time" | "date" | "amount" | "phone_number" | "car_number" | "name" | "phrase" | "enum";
+                name: string;
+                values?: string[];
+            }[];
+        };
+        Subscription: {
+            user: string;
+            openid: string;
+            template_id: string;
+            title: string;
+            long_term: boolean;
+            /** @description Sends the accepts still allow (one-time templates; 0 for long-term ones). */
+            remaining: number;
+            accepted: number;
+            /** @description reject, ban and filter results. */
+            rejected: number;
+            sent: number;
+            /** @description A send would be taken now (else 43101). */
+            can_send: boolean;
+            last_result?: components["schemas"]["SubscribeResult"];
+            /** Format: date-time */
+            last_at?: string;
+        };
+        SubscribeRequestError: {
+            error: string;
+            /** @enum {integer} */
+            errCode?: 10001 | 20001 | 20002 | 20003;
+            errMsg?: string;
+        };
+        SubscribeMessage: {
+            id: string;
+            user: string;
+            openid: string;
+            template_id: string;
+            title: string;
+            fields: {
+                key: string;
+                name: string;
+                value: string;
+            }[];
+            page?: string;
+            /** @enum {string} */
+            miniprogram_state: "developer" | "trial" | "formal";
+            /** @enum {string} */
+            lang: "zh_CN" | "en_US" | "zh_HK" | "zh_TW";
+            /** Format: date-time */
+            sent_at: string;
+        };
         SignMode: {
             /** @enum {string} */
             mode: "platform_cert" | "public_key";
@@ -809,6 +1049,8 @@ export interface components {
         BillDay: string;
         OutTradeNo: string;
         TransactionID: string;
+        /** @description A test user's name. */
+        UserName: string;
         OutRefundNo: string;
     };
     requestBodies: never;
@@ -1424,6 +1666,349 @@ export interface operations {
                 };
             };
             409: components["responses"]["Error"];
+        };
+    };
+    listPhoneCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PhoneCode"][];
+                        charged: number;
+                        country_code_type: components["schemas"]["CountryCodeType"];
+                    };
+                };
+            };
+        };
+    };
+    mintPhoneCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user: string;
+                    /** @description Omitted, the emulator's. */
+                    appid?: string;
+                    quota_exhausted?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The code. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneCode"];
+                };
+            };
+            400: components["responses"]["Error"];
+            /** @description The quota is spent; no code was given. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneQuotaError"];
+                };
+            };
+        };
+    };
+    getCountryCodeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountryCodeTypeBody"];
+                };
+            };
+        };
+    };
+    setCountryCodeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountryCodeTypeBody"];
+            };
+        };
+        responses: {
+            /** @description The type now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountryCodeTypeBody"];
+                };
+            };
+            400: components["responses"]["Error"];
+        };
+    };
+    getUserPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A test user's name. */
+                name: components["parameters"]["UserName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneNumber"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    setUserPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A test user's name. */
+                name: components["parameters"]["UserName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pure_phone_number: string;
+                    /** @description Omitted, 86. */
+                    country_code?: string;
+                    /** @description Omitted, the pure number for 86 and "+<country_code> <pure_phone_number>" otherwise (UNCONFIRMED form). */
+                    phone_number?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The number now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneNumber"];
+                };
+            };
+            400: components["responses"]["Error"];
+        };
+    };
+    resetUserPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A test user's name. */
+                name: components["parameters"]["UserName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneNumber"];
+                };
+            };
+            404: components["responses"]["Error"];
+        };
+    };
+    listSubscribeTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SubscribeTemplate"][];
+                    };
+                };
+            };
+        };
+    };
+    declareSubscribeTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id?: string;
+                    title: string;
+                    fields: {
+                        [key: string]: string;
+                    };
+                    enums?: {
+                        [key: string]: string[];
+                    };
+                    long_term?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The template. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeTemplate"];
+                };
+            };
+            400: components["responses"]["Error"];
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description A test user's name; omitted, every subscription recorded. An unknown user has none. */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscriptions, by user and template id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Subscription"][];
+                    };
+                };
+            };
+        };
+    };
+    subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    user: string;
+                    results: {
+                        [key: string]: components["schemas"]["SubscribeResult"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description wx.requestSubscribeMessage's answer, and the user's subscriptions to the templates named. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: string;
+                        openid: string;
+                        /** @description {"errMsg":"requestSubscribeMessage:ok","<tmplId>":"accept",...} */
+                        result: {
+                            [key: string]: string;
+                        };
+                        items: components["schemas"]["Subscription"][];
+                    };
+                };
+            };
+            /** @description Refused; with errCode when WeChat would fail the call. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscribeRequestError"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description A test user's name; omitted, every user's. */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SubscribeMessage"][];
+                    };
+                };
+            };
         };
     };
     getSignMode: {
