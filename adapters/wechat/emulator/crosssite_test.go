@@ -138,6 +138,9 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"POST", "/wxa/sec/order/is_trade_managed", `{}`},
 		{"POST", "/wxa/sec/order/is_trade_management_confirmation_completed", `{}`},
 		{"POST", "/cgi-bin/express/delivery/open_msg/get_delivery_list", `{}`},
+		// the phone number and subscribe messages
+		{"POST", "/wxa/business/getuserphonenumber", `{"code":"x"}`},
+		{"POST", "/cgi-bin/message/subscribe/send", `{}`},
 		// the control API's reads
 		{"GET", "/emulator/users", ""},
 		{"GET", "/emulator/users/alice", ""},
@@ -150,6 +153,12 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"GET", "/emulator/token", ""},
 		{"GET", "/emulator/shipping", ""},
 		{"GET", "/emulator/pushes", ""},
+		{"GET", "/emulator/phone-codes", ""},
+		{"GET", "/emulator/phone/country-code-type", ""},
+		{"GET", "/emulator/users/alice/phone", ""},
+		{"GET", "/emulator/subscribe-templates", ""},
+		{"GET", "/emulator/subscriptions?user=alice", ""},
+		{"GET", "/emulator/messages?user=alice", ""},
 		// ... and writes
 		{"POST", "/emulator/login-codes", `{"user":"mallory"}`},
 		{"POST", "/emulator/faults", `{"endpoint":"jscode2session","errcode":-1}`},
@@ -160,6 +169,12 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 		{"POST", "/emulator/shipping/T1/settle", ""},
 		{"POST", "/emulator/shipping/T1/remind", ""},
 		{"POST", "/emulator/push/verify", ""},
+		{"POST", "/emulator/phone-codes", `{"user":"mallory"}`},
+		{"PUT", "/emulator/phone/country-code-type", `{"type":"number"}`},
+		{"PUT", "/emulator/users/alice/phone", `{"pure_phone_number":"13900000000"}`},
+		{"DELETE", "/emulator/users/alice/phone", ""},
+		{"POST", "/emulator/subscribe-templates", `{"id":"evil","title":"x","fields":{"thing1":"x"}}`},
+		{"POST", "/emulator/subscriptions", `{"user":"mallory","results":{"evil":"accept"}}`},
 		// the console, and what no route serves
 		{"GET", "/console/", ""},
 		{"GET", "/console", ""},
@@ -186,6 +201,12 @@ func TestEveryRouteRefusesAForeignHost(t *testing.T) {
 	}
 	if s := f.Emu.TokenStatus(); s.Stable != nil || s.Classic != nil {
 		t.Errorf("a refused request issued a token: %+v", s)
+	}
+	if len(f.Emu.PhoneCodes()) != 0 || len(f.Emu.SubscribeTemplates()) != 0 || f.Emu.PhoneCountryCodeType() != emulator.PhoneCountryCodeString {
+		t.Error("a refused request gave a phone code, declared a template or switched the countryCode type")
+	}
+	if n, _ := f.Emu.PhoneNumberOf("alice"); n.Set {
+		t.Errorf("a refused request set alice's number: %+v", n)
 	}
 	// The refused jscode2session neither used the code nor met a queued fault.
 	if r := f.Login(t, code); r.OpenID == "" {
@@ -274,4 +295,47 @@ func withHost(t *testing.T, method, u, host, body string) (int, string) {
 		t.Fatal(err)
 	}
 	return res.StatusCode, string(b)
+}
+
+// The phone and subscribe buttons are control writes like any other: a
+// page of another site cannot tap the getPhoneNumber button, accept a
+// subscription, declare a template, set a number or switch countryCode.
+func TestThePhoneAndSubscribeButtonsRefuseCrossSiteRequests(t *testing.T) {
+	f := emutest.Start(t, emulator.Config{Subscribe: emulator.SubscribeConfig{Templates: []emulator.SubscribeTemplate{
+		{ID: "tmpl-1", Title: "通知", Fields: map[string]string{"thing1": "内容"}},
+	}}})
+	f.Mint(t, "alice")
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/emulator/phone-codes", `{"user":"alice"}`},
+		{"PUT", "/emulator/phone/country-code-type", `{"type":"number"}`},
+		{"PUT", "/emulator/users/alice/phone", `{"pure_phone_number":"13900000000"}`},
+		{"DELETE", "/emulator/users/alice/phone", ""},
+		{"POST", "/emulator/subscribe-templates", `{"id":"tmpl-2","title":"x","fields":{"thing1":"x"}}`},
+		{"POST", "/emulator/subscriptions", `{"user":"alice","results":{"tmpl-1":"accept"}}`},
+	} {
+		for _, h := range []map[string]string{{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}} {
+			req, _ := http.NewRequest(r.method, f.Srv.URL+r.path, strings.NewReader(r.body))
+			req.Header.Set("Content-Type", "text/plain")
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s with %v: %d, want 403", r.method, r.path, h, res.StatusCode)
+			}
+		}
+	}
+	if len(f.Emu.PhoneCodes()) != 0 || len(f.Emu.SubscribeTemplates()) != 1 || f.Emu.PhoneCountryCodeType() != emulator.PhoneCountryCodeString {
+		t.Error("a refused request changed the phone or subscribe side")
+	}
+	if s := f.Emu.Subscriptions("alice"); len(s) != 1 || s[0].Accepted != 0 {
+		t.Errorf("a refused request subscribed alice: %+v", s)
+	}
+	if n, _ := f.Emu.PhoneNumberOf("alice"); n.Set {
+		t.Errorf("a refused request set alice's number: %+v", n)
+	}
 }

@@ -198,3 +198,73 @@ func TestShippingAndPushesSurviveARestart(t *testing.T) {
 		t.Fatalf("the jump path after the restart: %s", list)
 	}
 }
+
+// Phone codes (used or not), the numbers set, the templates declared at
+// run time, every subscription and the messages delivered survive a
+// restart; Config's templates stay Config's, and the countryCode type is
+// Config's again.
+func TestPhoneAndSubscriptionsSurviveARestart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "state.json")
+	shipped := emulator.SubscribeTemplate{ID: "tmpl-shipped", Title: "发货通知", Fields: map[string]string{"thing1": "商品"}}
+	cfg := emulator.Config{StateFile: file, Subscribe: emulator.SubscribeConfig{Templates: []emulator.SubscribeTemplate{shipped}}}
+	f := emutest.Start(t, cfg)
+	t.Cleanup(f.Emu.Close)
+	used, _ := f.Emu.MintPhoneCode("alice")
+	f.MustPlatform(t, "/wxa/business/getuserphonenumber", `{"code":"`+used.Code+`"}`)
+	if _, err := f.Emu.SetPhoneNumber("bob", emulator.PhoneNumber{PurePhoneNumber: "13912345678"}); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := f.Emu.MintPhoneCode("bob")
+	if err := f.Emu.SetPhoneCountryCodeType(emulator.PhoneCountryCodeNumber); err != nil {
+		t.Fatal(err)
+	}
+	declared, err := f.Emu.DeclareSubscribeTemplate(emulator.SubscribeTemplate{ID: "tmpl-paid", Title: "支付成功", Fields: map[string]string{"amount1": "金额", "enum2": "状态"},
+		Enums: map[string][]string{"enum2": {"已支付"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := f.Emu.User("alice")
+	for range 3 {
+		if _, err := f.Emu.Subscribe("alice", map[string]string{shipped.ID: emulator.SubscribeAccept}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Emu.Subscribe("alice", map[string]string{declared.ID: emulator.SubscribeAccept}); err != nil {
+		t.Fatal(err)
+	}
+	f.MustPlatform(t, "/cgi-bin/message/subscribe/send", `{"touser":"`+alice.OpenID+`","template_id":"tmpl-shipped","data":{"thing1":{"value":"抱枕"}}}`)
+	before := f.Emu.SubscribeMessages("alice")
+	f.Emu.Close()
+
+	g := emutest.Start(t, cfg) // its clock starts where f's started
+	t.Cleanup(g.Emu.Close)
+	codes := g.Emu.PhoneCodes()
+	if len(codes) != 2 || g.Emu.PhoneCodesCharged() != 2 || g.Emu.PhoneCountryCodeType() != emulator.PhoneCountryCodeString {
+		t.Fatalf("phone side after the restart: %+v, charged %d, %s", codes, g.Emu.PhoneCodesCharged(), g.Emu.PhoneCountryCodeType())
+	}
+	if n, ok := g.Emu.PhoneNumberOf("bob"); !ok || n.PurePhoneNumber != "13912345678" || !n.Set {
+		t.Fatalf("bob's number after the restart: %+v", n)
+	}
+	r, _ := g.Platform(t, "/wxa/business/getuserphonenumber", `{"code":"`+used.Code+`"}`)
+	emutest.WantPlatformErr(t, r, 40029, "invalid code")
+	if b := g.MustPlatform(t, "/wxa/business/getuserphonenumber", `{"code":"`+live.Code+`"}`); !strings.Contains(string(b), `"purePhoneNumber":"13912345678"`) {
+		t.Fatalf("bob's code tapped before the restart: %s", b)
+	}
+	if ts := g.Emu.SubscribeTemplates(); len(ts) != 2 || ts[0].ID != "tmpl-paid" || ts[0].Enums["enum2"][0] != "已支付" {
+		t.Fatalf("templates after the restart: %+v", ts)
+	}
+	subs := g.Emu.Subscriptions("alice")
+	if len(subs) != 2 || subs[0].Remaining != 1 || subs[1].Remaining != 2 || subs[1].Accepted != 3 || subs[1].Sent != 1 {
+		t.Fatalf("alice's subscriptions after the restart: %+v", subs)
+	}
+	after := g.Emu.SubscribeMessages("alice")
+	if len(after) != 1 || after[0].ID != before[0].ID || !after[0].SentAt.Equal(before[0].SentAt) || after[0].Fields[0] != before[0].Fields[0] {
+		t.Fatalf("messages after the restart: %+v, want %+v", after, before)
+	}
+	// The acceptances left are spent where they were.
+	for range 2 {
+		g.MustPlatform(t, "/cgi-bin/message/subscribe/send", `{"touser":"`+alice.OpenID+`","template_id":"tmpl-shipped","data":{"thing1":{"value":"抱枕"}}}`)
+	}
+	r, _ = g.Platform(t, "/cgi-bin/message/subscribe/send", `{"touser":"`+alice.OpenID+`","template_id":"tmpl-shipped","data":{"thing1":{"value":"抱枕"}}}`)
+	emutest.WantPlatformErr(t, r, 43101, "user refuse to accept the msg")
+}
