@@ -3,13 +3,14 @@
 // in wx storage it is used as is; otherwise wx.login's code is exchanged at
 // POST /v1/auth/login and the token is stored in wx storage ('token') and in
 // globalData.token. Every request then carries it (api/index.ts); a 401 makes
-// the client log in again once and retry.
+// the client log in again once and retry. logout() (退出登录 on the 我的 page) revokes the
+// token (POST /v1/auth/logout) and forgets it; the next whenLoggedIn() logs in anew.
 //
 // onShow: coming back from WeChat's confirm-receipt page (referrerInfo.appId
 // wx1183b055aeec94d1), it asks the server where the remembered order stands
 // (POST /v1/orders/{id}/receipt, utils/receipt.ts); that order's detail page
 // shows the answer, and is opened for it when no page took it.
-import { createApi, getClient, setApi } from './api/index';
+import { createApi, getApi, getClient, setApi } from './api/index';
 import { currentEnv } from './config/env';
 import { appWx } from './utils/devtools';
 import { receiptReturned } from './utils/receipt';
@@ -48,5 +49,14 @@ App<IAppOption>({
   whenLoggedIn() {
     if (!session) return Promise.reject(new Error('wxmp: whenLoggedIn before onLaunch'));
     return session.start();
+  },
+
+  // 退出登录 (the 我的 page): the server revokes the token, then it is forgotten here too.
+  async logout() {
+    try {
+      await getApi().logout();
+    } finally {
+      session?.forget();
+    }
   },
 });

@@ -19,6 +19,8 @@ export interface IAppOption {
   globalData: AppGlobalData;
   /** Resolves with the token once logged in; after a failure, the next call tries again. */
   whenLoggedIn(): Promise<string>;
+  /** 退出登录: POST /v1/auth/logout (the server revokes the token), then forgets it; the next whenLoggedIn logs in anew. */
+  logout(): Promise<void>;
 }
 
 export class Session {
@@ -43,5 +45,11 @@ export class Session {
       },
     );
     return this.current;
+  }
+
+  /** After logging out: the next start() logs in again instead of answering the old token. */
+  forget(): void {
+    this.current = undefined;
+    this.app.globalData.token = undefined;
   }
 }

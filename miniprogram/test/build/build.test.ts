@@ -8,7 +8,12 @@ import { SRC, buildProject, compileWxml, compileWxss, copyProject, filesOf, remo
 // jest's default 5 s on a busy 2-core machine. (A project-level testTimeout is not applied.)
 jest.setTimeout(120_000);
 
-const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as { pages: string[]; requiredPrivateInfos?: string[] };
+const appJson = JSON.parse(readFileSync(join(SRC, 'app.json'), 'utf8')) as {
+  pages: string[];
+  requiredPrivateInfos?: string[];
+  __usePrivacyCheck__?: boolean;
+  tabBar: { list: { pagePath: string }[] };
+};
 
 describe('app.json', () => {
   // Since 2022-07-14 WeChat refuses wx.chooseAddress ("the api need to be declared in the
@@ -19,6 +24,30 @@ describe('app.json', () => {
       if (new RegExp(`\\.${api}\\(`).test(code)) expect(appJson.requiredPrivateInfos ?? []).toContain(api);
     }
     expect(appJson.requiredPrivateInfos).toEqual(['chooseAddress']);
+  });
+
+  // 用户隐私保护指引: WeChat holds every privacy API until the user agrees, and asks the app
+  // (wx.onNeedPrivacyAuthorization) to show the guide; without a popup on the page the call
+  // would fail. So the check is on, and each page that collects user information has one.
+  test('turns the privacy check on, and every page that collects user information holds a privacy-guard', () => {
+    expect(appJson.__usePrivacyCheck__).toBe(true);
+    const collecting: string[] = [];
+    for (const page of appJson.pages) {
+      const wxml = readFileSync(join(SRC, `${page}.wxml`), 'utf8');
+      const dir = page.replace(/\/index$/, '');
+      const code = filesOf(join(SRC, dir), '.ts').map((f) => readFileSync(join(SRC, dir, `${f}.ts`), 'utf8')).join('\n');
+      const collects = /open-type="(chooseAvatar|getPhoneNumber|getRealtimePhoneNumber)"|type="nickname"/.test(wxml) || /chooseAddress\(/.test(code);
+      if (!collects) continue;
+      collecting.push(page);
+      const json = JSON.parse(readFileSync(join(SRC, `${page}.json`), 'utf8')) as { usingComponents?: Record<string, string> };
+      expect(json.usingComponents?.['privacy-guard']).toBe('/components/privacy-guard/index');
+      expect(wxml).toMatch(/<privacy-guard\b/);
+    }
+    expect(collecting).toEqual(['pages/confirm/index', 'pages/me/index']);
+  });
+
+  test('我的 is a tab', () => {
+    expect(appJson.tabBar.list.map((t) => t.pagePath)).toEqual(['pages/home/index', 'pages/orders/index', 'pages/me/index']);
   });
 });
 
@@ -53,10 +82,11 @@ describe('miniprogram-ci, offline', () => {
       const built = await buildProject(dir);
       const files = Object.keys(built);
       expect(files).toEqual(expect.arrayContaining(['app.js', 'app.json', 'app.wxss', 'miniprogram_npm/@wxmp/wx-client/index.js']));
-      for (const c of ['address-card', 'shipment-card', 'product-card', 'quantity-stepper']) {
+      for (const c of ['address-card', 'shipment-card', 'product-card', 'quantity-stepper', 'privacy-guard', 'privacy-popup']) {
         expect(files).toEqual(expect.arrayContaining([`components/${c}/index.js`, `components/${c}/index.json`]));
       }
       expect(JSON.parse(String(built['app.json'])).requiredPrivateInfos).toEqual(['chooseAddress']);
+      expect(JSON.parse(String(built['app.json'])).__usePrivacyCheck__).toBe(true);
       for (const page of appJson.pages) expect(files).toEqual(expect.arrayContaining([`${page}.js`, `${page}.json`]));
       expect(files.filter((f) => /(^|\/)(test|node_modules)\/|\.test\.|jest|\.ts$|package(-lock)?\.json$/.test(f))).toEqual([]);
     } finally {

@@ -94,6 +94,24 @@ describe('app launch login', () => {
     expect(wx.storage.get('token')).toBe('wxmp_tok_2');
     expect(app.globalData.token).toBe('wxmp_tok_2');
   });
+
+  test('退出登录: POST /v1/auth/logout with the token, forgotten everywhere; the next whenLoggedIn logs in anew', async () => {
+    const wx = new FakeWx();
+    const login = loginServer(['wxmp_tok_1', 'wxmp_tok_2']);
+    wx.server = (req) => (req.method === 'POST' && req.path === '/v1/auth/logout' ? { status: 204 } : login(req));
+
+    const app = launch(wx);
+    await expect(app.whenLoggedIn()).resolves.toBe('wxmp_tok_1');
+    await app.logout();
+
+    const out = wx.requests.find((r) => r.path === '/v1/auth/logout');
+    expect(out?.headers.Authorization).toBe('Bearer wxmp_tok_1');
+    expect(wx.storage.has('token')).toBe(false);
+    expect(app.globalData.token).toBeUndefined();
+
+    await expect(app.whenLoggedIn()).resolves.toBe('wxmp_tok_2');
+    expect(wx.loginCalls).toBe(2);
+  });
 });
 
 describe('app shown again after WeChat\'s confirm-receipt page', () => {

@@ -34,8 +34,8 @@ export type BusinessViewOutcome = 'opened' | WxFail;
 /** What the subscribe popup answers: the user's choice per id (accept when unset), WeChat's fail, or nothing ever. */
 export type SubscribeOutcome = Record<string, string> | { errMsg: string; errCode: number } | 'never';
 
-/** What the server answers an upload: a status and body, or no answer ({errMsg}). */
-export type UploadOutcome = { status: number; body: unknown } | WxFail;
+/** What the server answers an upload: a status and body, or no answer ({errMsg}); held: only when the test calls release(). */
+export type UploadOutcome = { status: number; body: unknown; held?: boolean } | WxFail;
 
 export class FakeWx implements PageWx, WxLike {
   readonly storage = new Map<string, unknown>();
@@ -70,6 +70,8 @@ export class FakeWx implements PageWx, WxLike {
   readonly uploads: { url: string; filePath: string; name: string; header: Record<string, string> }[] = [];
   /** Answers of the next uploads, in order; 200 with {} when empty. */
   uploadOutcomes: UploadOutcome[] = [];
+  /** Answers a held upload (see UploadOutcome). */
+  release: () => void = () => undefined;
   loginCalls = 0;
   /** Nested showLoading minus hideLoading. */
   loadingDepth = 0;
@@ -218,9 +220,10 @@ export class FakeWx implements PageWx, WxLike {
   }): void {
     this.uploads.push({ url: option.url, filePath: option.filePath, name: option.name, header: option.header ?? {} });
     const outcome = this.uploadOutcomes.shift() ?? { status: 200, body: {} };
-    void Promise.resolve().then(() =>
-      'errMsg' in outcome ? option.fail?.(outcome) : option.success?.({ statusCode: outcome.status, data: JSON.stringify(outcome.body) }),
-    );
+    const answer = (): void =>
+      void ('errMsg' in outcome ? option.fail?.(outcome) : option.success?.({ statusCode: outcome.status, data: JSON.stringify(outcome.body) }));
+    if (!('errMsg' in outcome) && outcome.held) this.release = answer;
+    else void Promise.resolve().then(answer);
   }
 
   /** Titles of the toasts shown so far. */

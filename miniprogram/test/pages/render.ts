@@ -17,6 +17,9 @@ type PageOptions = Record<string, unknown> & { data: Record<string, unknown> };
 export interface FakeApp {
   globalData: Record<string, any>;
   whenLoggedIn(): Promise<string>;
+  logout(): Promise<void>;
+  /** How many times logout() was called. */
+  logouts: number;
 }
 
 /** Renders pages/<name>/index with the given client and query; returns the page, its wx and the app. */
@@ -29,7 +32,15 @@ export function renderPage(
   const wx = new FakeWx();
   prepare(wx);
   g.wx = wx;
-  const app: FakeApp = { globalData: {}, whenLoggedIn: () => Promise.resolve('token') };
+  const app: FakeApp = {
+    globalData: {},
+    whenLoggedIn: () => Promise.resolve('token'),
+    logouts: 0,
+    logout() {
+      this.logouts++;
+      return Promise.resolve();
+    },
+  };
   g.getApp = () => app;
   let options: PageOptions | undefined;
   g.Page = (o: PageOptions) => {
