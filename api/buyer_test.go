@@ -224,3 +224,45 @@ func TestSubscriptionsAreCountedPerAccept(t *testing.T) {
 		t.Fatalf("counts %+v", list.Items)
 	}
 }
+
+func TestThePhoneIsVerifiedWithWeChatOnce(t *testing.T) {
+	h := newHarness(t)
+	token := h.login("phone-buyer").Token
+	code, err := h.emu.MintPhoneCode("phone-buyer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u api.User
+	if res := h.do("POST", "/v1/me/phone", token, api.PhoneRequest{Code: code.Code}, &u); res.StatusCode != 200 || u.Phone == nil ||
+		!strings.Contains(*u.Phone, "****") || *u.Phone == code.Number.PurePhoneNumber {
+		t.Fatalf("phone: %d %+v", res.StatusCode, u)
+	}
+	if (*u.Phone)[:3] != code.Number.PurePhoneNumber[:3] || (*u.Phone)[len(*u.Phone)-4:] != code.Number.PurePhoneNumber[len(code.Number.PurePhoneNumber)-4:] {
+		t.Fatalf("masked %q of %q", *u.Phone, code.Number.PurePhoneNumber)
+	}
+	// The code is single use.
+	var p api.Problem
+	res := h.do("POST", "/v1/me/phone", token, api.PhoneRequest{Code: code.Code}, &p)
+	wantProblem(t, res, p, 400, api.ProblemCodeInvalidCode)
+	// The number is sealed at rest: the row holds no digits of it.
+	var sealed []byte
+	_ = h.pool.QueryRow(context.Background(), "SELECT phone_sealed FROM users WHERE openid = $1", h.openIDOf(token)).Scan(&sealed)
+	if len(sealed) == 0 || bytes.Contains(sealed, []byte(code.Number.PurePhoneNumber)) {
+		t.Fatal("the phone number is not sealed at rest")
+	}
+	// WeChat's example writes countryCode as a number: read it too.
+	if err := h.emu.SetPhoneCountryCodeType("number"); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := h.emu.MintPhoneCode("phone-buyer")
+	if res := h.do("POST", "/v1/me/phone", token, api.PhoneRequest{Code: again.Code}, &u); res.StatusCode != 200 {
+		t.Fatalf("countryCode as a number: %d", res.StatusCode)
+	}
+}
+
+func (h *harness) openIDOf(token string) string {
+	h.t.Helper()
+	var me api.User
+	h.do("GET", "/v1/me", token, nil, &me)
+	return me.Openid
+}

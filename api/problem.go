@@ -49,6 +49,8 @@ func problemFor(err error) (p Problem, retryAfter int) {
 		return newProblem(http.StatusConflict, ProblemCodeNotShippable, "The order cannot be shipped now: it is not paid, it was shipped again already (WeChat allows one re-ship), or the buyer confirmed receipt."), 0
 	case errors.Is(err, domain.ErrAddressRequired):
 		return newProblem(http.StatusBadRequest, ProblemCodeAddressRequired, "The order has goods that are sent: it needs the buyer's address."), 0
+	case errors.Is(err, domain.ErrPhoneCodeInvalid):
+		return newProblem(http.StatusBadRequest, ProblemCodeInvalidCode, "The phone number code is used, expired or not this mini-program's; tap the button again."), 0
 	case errors.Is(err, domain.ErrImageTooLarge):
 		return newProblem(http.StatusRequestEntityTooLarge, ProblemCodePayloadTooLarge, "The picture is larger than 2 MiB."), 0
 	case errors.Is(err, domain.ErrNotAnImage):

@@ -70,8 +70,13 @@ func (p Phone) Masked() string {
 	return n[:3] + strings.Repeat("*", len(n)-7) + n[len(n)-4:]
 }
 
-// WeChatPhone is getuserphonenumber. ErrInvalidCode for a used, expired
-// or foreign code.
+// ErrPhoneCodeInvalid: the getPhoneNumber code is used, expired or not
+// this mini-program's. Unlike a login code's, it says nothing about the
+// session (a 400, never a 401 that would make the client log in again).
+var ErrPhoneCodeInvalid = errors.New("phone code is invalid, used or expired")
+
+// WeChatPhone is getuserphonenumber. ErrPhoneCodeInvalid for a used,
+// expired or foreign code.
 type WeChatPhone interface {
 	PhoneNumber(ctx context.Context, code string) (Phone, error)
 }

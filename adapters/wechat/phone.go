@@ -29,14 +29,14 @@ type phoneReply struct {
 const errPhoneCode = 40029 // invalid, used or expired code (or a wx.login code)
 
 // PhoneNumber calls getuserphonenumber. A code WeChat refuses is
-// domain.ErrInvalidCode; its minute quota, domain.ErrRateLimited.
+// domain.ErrPhoneCodeInvalid; its minute quota, domain.ErrRateLimited.
 func (p *Platform) PhoneNumber(ctx context.Context, code string) (domain.Phone, error) {
 	var r phoneReply
 	err := p.call(ctx, "getuserphonenumber", "wxa/business/getuserphonenumber", map[string]string{"code": code}, &r)
 	var pe *PlatformError
 	switch {
 	case errors.As(err, &pe) && pe.Code == errPhoneCode:
-		return domain.Phone{}, fmt.Errorf("getuserphonenumber: %w", domain.ErrInvalidCode)
+		return domain.Phone{}, fmt.Errorf("getuserphonenumber: %w", domain.ErrPhoneCodeInvalid)
 	case errors.As(err, &pe) && pe.Code == errRateLimited:
 		return domain.Phone{}, fmt.Errorf("getuserphonenumber: %w", domain.ErrRateLimited)
 	case err != nil:
