@@ -8,7 +8,7 @@
 import { encodeItems } from '../../src/utils/cart';
 import { RECEIPT_APP_ID, receiptReturned } from '../../src/utils/receipt';
 import { flush, tap, text } from '../components/load';
-import { ADDRESS, COFFEE, MUG, TEA, TRANSACTION_ID, checkout, opsClient, order, payment, settle, shippedOrder } from './fakes';
+import { ADDRESS, COFFEE, MUG, TEA, TRANSACTION_ID, checkout, opsClient, order, payment, refundRequest, settle, shippedOrder } from './fakes';
 import { cleanupPageGlobals, renderPage } from './render';
 
 afterEach(cleanupPageGlobals);
@@ -190,7 +190,8 @@ describe('order detail page', () => {
     const paid = renderPage('order-detail', client, { id: order().id }).page;
     await settle();
     expect(text(paid, '.status')).toBe('已支付');
-    expect(paid.querySelectorAll('.action')).toEqual([]);
+    // Nothing to pay or cancel; 售后 instead.
+    expect(paid.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim())).toEqual(['申请退款']);
     expect(paid.querySelectorAll('.refund')).toEqual([]);
   });
 
@@ -235,7 +236,7 @@ describe('order detail page, shipped', () => {
     expect(rows(card, '.company')).toEqual(['顺丰速运', '圆通速递']);
     expect(rows(card, '.tracking')).toEqual(['SF1234567890', 'YT9876543210']);
     expect(text(card, '.upload')).toBe('已同步至微信');
-    expect(page.querySelectorAll('.action')).toEqual([]); // nothing to pay or cancel
+    expect(page.querySelectorAll('.action').map((b) => (b.dom?.textContent ?? '').trim())).toEqual(['申请退款']); // nothing to pay or cancel
 
     tap(card, '.confirm');
     await settle();
@@ -266,5 +267,49 @@ describe('pages opened without their id', () => {
       expect((back.dom?.textContent ?? '').trim()).toBe(label);
       expect(wx.requests).toEqual([]);
     }
+  });
+});
+
+describe('order detail page, 申请退款', () => {
+  test('申请退款 opens the form (down: what is left); inputs and 提交申请 go up; the request shows 待审核 with 撤回', async () => {
+    const client = {
+      getOrder: jest.fn().mockResolvedValue(order('paid')),
+      listRefundRequests: jest.fn().mockResolvedValue({ items: [] }),
+      requestRefund: jest.fn().mockImplementation((_id: string, body: { amount_fen: number; reason: string }) => refundRequest('requested', body)),
+      withdrawRefundRequest: jest.fn().mockResolvedValue(refundRequest('withdrawn', { amount_fen: 1000, reason: '不想要了' })),
+    };
+    const { page } = renderPage('order-detail', client, { id: order().id });
+    await settle();
+    tap(page, '.refund-open');
+    await flush();
+    expect(text(page, '.refund-form .section-title')).toBe('申请退款 · 最多可退 ¥25.60');
+    expect(page.data.refundForm).toEqual({ open: true, amount: '25.60', reason: '' });
+
+    page.querySelector('.refund-amount')!.dispatchEvent('input', { detail: { value: '10' } });
+    page.querySelector('.refund-reason')!.dispatchEvent('input', { detail: { value: '不想要了' } });
+    await flush();
+    tap(page, '.refund-submit');
+    await settle();
+    expect(client.requestRefund).toHaveBeenCalledWith(order().id, { amount_fen: 1000, reason: '不想要了' });
+    expect(text(page, '.request-status')).toBe('待审核');
+    expect(page.querySelector('.refund-open')).toBeUndefined();
+
+    tap(page, '.withdraw');
+    await settle();
+    expect(client.withdrawRefundRequest).toHaveBeenCalledWith(refundRequest().id);
+    expect(text(page, '.request-status')).toBe('已撤回');
+    expect(page.querySelector('.withdraw')).toBeUndefined();
+    expect(page.querySelector('.refund-open')).toBeDefined();
+  });
+
+  test('a rejected request shows the operator\'s note', async () => {
+    const client = {
+      getOrder: jest.fn().mockResolvedValue(order('paid')),
+      listRefundRequests: jest.fn().mockResolvedValue({ items: [refundRequest('rejected', { note: '商品已拆封' })] }),
+    };
+    const { page } = renderPage('order-detail', client, { id: order().id });
+    await settle();
+    expect(text(page, '.request-status')).toBe('已拒绝');
+    expect(text(page, '.note')).toBe('商家说明：商品已拆封');
   });
 });
