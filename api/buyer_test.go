@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/api"
 )
 
@@ -265,4 +266,70 @@ func (h *harness) openIDOf(token string) string {
 	var me api.User
 	h.do("GET", "/v1/me", token, nil, &me)
 	return me.Openid
+}
+
+func TestAMessageIsSentOncePerGrantedSend(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, tm := range []struct{ id, title string }{{"TMPL_PAID", "支付成功通知"}, {"TMPL_SHIPPED", "订单发货提醒"}} {
+		fields := map[string]string{"character_string1": "订单编号", "thing2": "商品名称", "amount3": "支付金额", "time4": "支付时间"}
+		if tm.id == "TMPL_SHIPPED" {
+			fields = map[string]string{"character_string1": "订单编号", "thing2": "商品名称", "phrase3": "订单状态", "time4": "发货时间"}
+		}
+		if _, err := h.emu.DeclareSubscribeTemplate(emulator.SubscribeTemplate{ID: tm.id, Title: tm.title, Fields: fields}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := "msg-buyer"
+	token, products := h.shop(100)
+	token = h.login(user).Token
+	// The phone's popup: accepted once, at WeChat and told to the server.
+	if _, err := h.emu.Subscribe(user, map[string]string{"TMPL_PAID": "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	h.do("POST", "/v1/me/subscriptions", token, api.SubscribeResults{Results: map[string]api.SubscribeResultsResults{"TMPL_PAID": api.SubscribeAccept}}, nil)
+	pay := func() api.Checkout {
+		_, co, _ := h.placeOrder(token, "", api.OrderItemRequest{ProductId: products[0].Id, Quantity: 1})
+		h.payOnPhone(co.Payment)
+		h.awaitStatus(token, co.Order.Id, api.Paid)
+		return co
+	}
+	co := pay()
+	if h.jobsOfKind("message_send") != 1 {
+		t.Fatalf("%d message jobs", h.jobsOfKind("message_send"))
+	}
+	for range 2 { // the job, and a retry of it: one message
+		if err := h.message.Execute(ctx, co.Order.Id, "paid"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := h.emu.SubscribeMessages(user)
+	if len(msgs) != 1 || msgs[0].TemplateID != "TMPL_PAID" || !strings.Contains(msgs[0].Page, co.Order.Id.String()) {
+		t.Fatalf("messages %+v", msgs)
+	}
+	for _, f := range msgs[0].Fields {
+		if f.Value == "" {
+			t.Fatalf("empty field %+v", f)
+		}
+	}
+	// A second payment: no send left, nothing sent.
+	co2 := pay()
+	if err := h.message.Execute(ctx, co2.Order.Id, "paid"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.emu.SubscribeMessages(user)); n != 1 {
+		t.Fatalf("%d messages without a grant", n)
+	}
+	// The server counted a send WeChat does not have (43101): the count is cleared.
+	h.do("POST", "/v1/me/subscriptions", token, api.SubscribeResults{Results: map[string]api.SubscribeResultsResults{"TMPL_PAID": api.SubscribeAccept}}, nil)
+	if err := h.message.Execute(ctx, co2.Order.Id, "paid"); err != nil {
+		t.Fatal(err)
+	}
+	var list api.SubscriptionList
+	h.do("GET", "/v1/me/subscriptions", token, nil, &list)
+	for _, s := range list.Items {
+		if s.Remaining != 0 {
+			t.Fatalf("after 43101: %+v", list.Items)
+		}
+	}
 }

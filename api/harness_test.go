@@ -60,6 +60,7 @@ type harness struct {
 	check     *domain.CheckRefund
 	bill      *domain.CheckBill
 	upload    *domain.UploadShipment
+	message   *domain.SendMessage
 	platform  *wechat.Platform
 	registry  *prometheus.Registry
 	// operatorKey is accepted on the operator API.
@@ -126,6 +127,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sched.SendMessages()
 	store := postgres.NewStore(pool, sealer, sched)
 	// Real time, not a fixed date: WeChat Pay signatures are checked against
 	// the system clock (by the SDK too), so the test clock starts at now.
@@ -200,6 +202,7 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
 		upload:    domain.NewUploadShipment(store, shipping, clk.Now, monitor, log),
+		message:   domain.NewSendMessage(store, store, platform, domain.SubscribePolicy{Templates: testTemplates}, log),
 		platform:  platform,
 		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}

@@ -247,6 +247,9 @@ func LoadConfig(environ map[string]string) (Config, error) {
 		if cfg.WeChatPushToken == "" && cfg.WeChatPushAESKey == "" {
 			cfg.WeChatPushToken, cfg.WeChatPushAESKey = emulatorPushToken, emulatorPushAESKey
 		}
+		if cfg.SubscribeTemplates == "" {
+			cfg.SubscribeTemplates = emulatorTemplates
+		}
 		if cfg.WeChatPayMchID == "" {
 			cfg.WeChatPayMchID = emulatorMchID
 		}
@@ -368,28 +371,61 @@ func parseTemplates(v string) ([]domain.SubscribeTemplate, error) {
 		if entry == "" {
 			continue
 		}
-		event, id, ok := strings.Cut(entry, ":")
+		event, rest, ok := strings.Cut(entry, ":")
+		id, keys, _ := strings.Cut(rest, ":")
 		e := domain.SubscribeEvent(event)
+		keywords, kerr := parseKeywords(keys)
 		switch {
 		case !ok || !templateID.MatchString(id):
-			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES entry %q is not event:template_id", entry)
+			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES entry %q is not event:template_id[:keyword=source;…]", entry)
+		case kerr != nil:
+			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES entry %q: %w", entry, kerr)
 		case e != domain.MessagePaid && e != domain.MessageShipped && e != domain.MessageRefunded && e != domain.MessageRefundRequest:
 			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES event %q is not paid, shipped, refunded or refund_request", event)
 		case seen[event]:
 			return nil, fmt.Errorf("config: SUBSCRIBE_TEMPLATES names event %q twice", event)
 		}
 		seen[event] = true
-		out = append(out, domain.SubscribeTemplate{Event: e, ID: id})
+		out = append(out, domain.SubscribeTemplate{Event: e, ID: id, Keywords: keywords})
 	}
 	return out, nil
 }
 
-var templateID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,128}$`)
+var (
+	templateID = regexp.MustCompile(`^[0-9A-Za-z_-]{1,128}$`)
+	keywordKey = regexp.MustCompile(`^[a-z_]+[0-9]+$`)
+)
+
+// parseKeywords reads "thing2=goods;amount3=total": a template's keywords
+// and what each shows (order, goods, total, refund, time, status).
+func parseKeywords(v string) (map[string]domain.MessageSource, error) {
+	if v == "" {
+		return nil, nil
+	}
+	out := map[string]domain.MessageSource{}
+	for _, kv := range strings.Split(v, ";") {
+		k, src, ok := strings.Cut(kv, "=")
+		switch domain.MessageSource(src) {
+		case domain.SourceOrderNo, domain.SourceGoods, domain.SourceTotal, domain.SourceRefund, domain.SourceTime, domain.SourceStatus:
+		default:
+			return nil, fmt.Errorf("%q: the source is one of order, goods, total, refund, time, status", kv)
+		}
+		if !ok || !keywordKey.MatchString(k) {
+			return nil, fmt.Errorf("%q is not keyword=source (e.g. thing2=goods)", kv)
+		}
+		out[k] = domain.MessageSource(src)
+	}
+	return out, nil
+}
 
 func (c Config) subscribePolicy() domain.SubscribePolicy {
 	t, _ := parseTemplates(c.SubscribeTemplates) // checked by LoadConfig
 	return domain.SubscribePolicy{Templates: t}
 }
+
+// emulatorTemplates are make run's subscribe-message templates, which its
+// emulator declares with the default keywords.
+const emulatorTemplates = "paid:wxmpPaidTmpl,shipped:wxmpShippedTmpl,refunded:wxmpRefundedTmpl,refund_request:wxmpRefundRequestTmpl"
 
 // The emulator's message push settings (no secret: the emulator is local).
 const (

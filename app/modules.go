@@ -63,10 +63,10 @@ var storageModule = fx.Module("storage",
 	fx.Provide(
 		newPool,
 		newSealer,
-		fx.Annotate(jobs.NewScheduler, fx.As(new(postgres.JobScheduler))),
+		fx.Annotate(newScheduler, fx.As(new(postgres.JobScheduler))),
 		fx.Annotate(postgres.NewStore, fx.As(fx.Self()), fx.As(new(domain.Logins)),
 			fx.As(new(domain.Sessions)), fx.As(new(domain.Orders)), fx.As(new(domain.Catalog)), fx.As(new(jobs.Purger)),
-			fx.As(new(domain.Backoffice)), fx.As(new(domain.BillChecks)), fx.As(new(domain.RefundApplications)), fx.As(new(domain.Profiles)), fx.As(new(domain.Subscriptions))),
+			fx.As(new(domain.Backoffice)), fx.As(new(domain.BillChecks)), fx.As(new(domain.RefundApplications)), fx.As(new(domain.Profiles)), fx.As(new(domain.Subscriptions)), fx.As(new(domain.SendMessages))),
 		func(s *postgres.Store) api.ReadinessCheck { return s.Ping },
 	),
 )
@@ -74,7 +74,7 @@ var storageModule = fx.Module("storage",
 var wechatModule = fx.Module("wechat",
 	fx.Provide(
 		fx.Annotate(newWeChatAuth, fx.As(new(domain.WeChatAuth))),
-		fx.Annotate(newPlatform, fx.As(fx.Self()), fx.As(new(domain.Platform)), fx.As(new(domain.WeChatPhone))),
+		fx.Annotate(newPlatform, fx.As(fx.Self()), fx.As(new(domain.Platform)), fx.As(new(domain.WeChatPhone)), fx.As(new(domain.WeChatMessages))),
 		fx.Annotate(func() images.Pictures { return images.Pictures{} }, fx.As(new(domain.Pictures))),
 		fx.Annotate(func(p *wechat.Platform, c Config) *wechat.Shipping { return wechat.NewShipping(p, c.WeChatPayMchID) },
 			fx.As(new(domain.WeChatShipping))),
@@ -133,6 +133,7 @@ var domainModule = fx.Module("domain",
 		domain.NewEditProfile,
 		func(c Config) domain.SubscribePolicy { return c.subscribePolicy() },
 		domain.NewSubscribe,
+		domain.NewSendMessage,
 		domain.NewOperate,
 	),
 )
@@ -173,11 +174,11 @@ func registerCollectors(reg prometheus.Registerer, pool *pgxpool.Pool, store *po
 // elects one leader for the periodic jobs and locks every job for one
 // worker, so any number of instances can run it.
 func runJobs(lc fx.Lifecycle, pool *pgxpool.Pool, cfg jobs.Config, refresh *domain.RefreshOrder, reconcile *domain.Reconcile,
-	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, bill *domain.CheckBill, upload *domain.UploadShipment, store *postgres.Store,
+	late *domain.HandleLatePayment, submit *domain.SubmitRefund, check *domain.CheckRefund, bill *domain.CheckBill, upload *domain.UploadShipment, message *domain.SendMessage, store *postgres.Store,
 	m *metrics.Metrics, now domain.Clock, log *slog.Logger,
 ) error {
 	runner, err := jobs.NewRunner(pool, cfg, jobs.Deps{
-		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Bill: bill, Upload: upload, Purger: store, Now: now, Log: log,
+		Refresh: refresh, Reconcile: reconcile, Late: late, Submit: submit, Check: check, Bill: bill, Upload: upload, Message: message, Purger: store, Now: now, Log: log,
 	})
 	if err != nil {
 		return err
@@ -298,6 +299,36 @@ func newSealer(cfg Config) (*postgres.Sealer, error) {
 	return postgres.NewSealer(key)
 }
 
+var templateTitles = map[domain.SubscribeEvent]string{
+	domain.MessagePaid: "支付成功通知", domain.MessageShipped: "订单发货提醒", domain.MessageRefunded: "退款成功通知",
+	domain.MessageRefundRequest: "售后申请提醒",
+}
+
+// keywordNames are the names the emulator's phone shows for a template's keywords.
+func keywordNames(t domain.SubscribeTemplate) map[string]string {
+	names := map[domain.MessageSource]string{domain.SourceOrderNo: "订单编号", domain.SourceGoods: "商品名称", domain.SourceTotal: "订单金额",
+		domain.SourceRefund: "退款金额", domain.SourceTime: "时间", domain.SourceStatus: "状态"}
+	keywords := t.Keywords
+	if len(keywords) == 0 {
+		keywords = domain.DefaultKeywords[t.Event]
+	}
+	out := map[string]string{}
+	for k, src := range keywords {
+		out[k] = names[src]
+	}
+	return out
+}
+
+// newScheduler writes the domain's jobs; subscribe-message jobs only when
+// a template is configured.
+func newScheduler(c Config) (*jobs.Scheduler, error) {
+	s, err := jobs.NewScheduler()
+	if err == nil && len(c.subscribePolicy().Templates) > 0 {
+		s.SendMessages()
+	}
+	return s, err
+}
+
 // newPushOpener checks WeChat's pushes with the admin console's settings;
 // nil (the push URL answers 404) when none are configured.
 func newPushOpener(cfg Config) (api.PushOpener, error) {
@@ -377,6 +408,12 @@ func runEmulator(lc fx.Lifecycle, sd fx.Shutdowner, cfg Config, log *slog.Logger
 		// make run serves plain HTTP locally, so the emulator must accept an
 		// http:// notify_url, which real WeChat Pay never would.
 		emuCfg.Pay = &emulator.PayConfig{Keys: *cfg.emulatorKeys, AllowHTTPNotify: true}
+	}
+	// The subscribe-message templates the service sends, as the admin
+	// console would have them.
+	for _, t := range cfg.subscribePolicy().Templates {
+		emuCfg.Subscribe.Templates = append(emuCfg.Subscribe.Templates, emulator.SubscribeTemplate{
+			ID: t.ID, Title: templateTitles[t.Event], Fields: keywordNames(t)})
 	}
 	// WeChat's shipping management learns of a payment about 10 s after it;
 	// make run's emulator takes a second, so that a shipment made at once is

@@ -91,6 +91,7 @@ func (o *Order) ConfirmPaid(t Transaction, m Merchant, now time.Time) error {
 		o.status, o.closeTo = OrderPaid, ""
 		o.transactionID, o.paidAt = t.TransactionID, t.SuccessTime.UTC()
 		o.nextCheckAt = time.Time{}
+		o.tell(MessagePaid, now)
 		o.shipOnPayment(now)
 		return nil
 	case OrderPaid, OrderShipped, OrderReceived, OrderCompleted, OrderLatePaid, OrderRefunded:

@@ -32,6 +32,9 @@ const (
 	// JobUploadShipping tells WeChat's order shipping management how the
 	// order was shipped (upload_shipping_info).
 	JobUploadShipping JobKind = "shipping_upload"
+	// JobSendMessage sends the buyer a subscribe message about the order
+	// (Event), if they granted one.
+	JobSendMessage JobKind = "message_send"
 )
 
 // Job is work to run at RunAt about one order (and, for refund jobs, one
@@ -41,6 +44,7 @@ type Job struct {
 	OrderID  uuid.UUID
 	RefundNo string
 	Day      string // JobCheckBill: yyyy-MM-dd, Beijing
+	Event    string // JobSendMessage: what the message tells
 	RunAt    time.Time
 }
 

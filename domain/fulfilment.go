@@ -210,6 +210,7 @@ func (o *Order) Ship(method ShipMethod, parcels []Parcel, now time.Time) error {
 	}
 	o.status, o.shipment = OrderShipped, s
 	o.schedule(JobUploadShipping, now)
+	o.tell(MessageShipped, now)
 	return nil
 }
 

@@ -84,7 +84,7 @@ func TestShippingMovesAPaidOrderOnce(t *testing.T) {
 	if err := o.Ship(ShipExpress, []Parcel{{"YTO", "YT1"}, {"YTO", "YT2"}}, t0.Add(time.Hour)); err != nil || o.Status() != OrderShipped {
 		t.Fatal(o.Status(), err)
 	}
-	if e := o.TakeEffects(); len(e.Jobs) != 1 || e.Jobs[0].Kind != JobUploadShipping {
+	if e := o.TakeEffects(); len(e.Jobs) != 2 || e.Jobs[0].Kind != JobUploadShipping || e.Jobs[1].Kind != JobSendMessage || e.Jobs[1].Event != "shipped" {
 		t.Fatalf("effects %+v", e)
 	}
 	// One re-ship, then no more.

@@ -300,6 +300,9 @@ func (o *Order) refundSucceeded(r *Refund, at, now time.Time) {
 	late := o.status == OrderLatePaid
 	r.succeededAt = at.UTC()
 	o.refundedFen += r.amountFen
+	if !late {
+		o.tell(MessageRefunded, now)
+	}
 	note := fmt.Sprintf("WeChat Pay reports refund %s SUCCESS", r.outRefundNo)
 	o.resolve(AttentionRefundAbnormal, r.outRefundNo, note, now)
 	o.resolve(AttentionRefundUnresolved, r.outRefundNo, note, now)

@@ -2,7 +2,12 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -26,6 +31,9 @@ const (
 type SubscribeTemplate struct {
 	Event SubscribeEvent
 	ID    string
+	// Keywords are the template's keywords and what each shows; none means
+	// DefaultKeywords of the event.
+	Keywords map[string]MessageSource
 }
 
 // SubscribePolicy is the configured templates.
@@ -94,4 +102,192 @@ func (u *Subscribe) Record(ctx context.Context, s Session, results map[string]st
 		}
 	}
 	return u.List(ctx, s)
+}
+
+// tell asks for the buyer to be sent a message about the order (the job
+// finds whether a template is configured and the buyer granted a send).
+func (o *Order) tell(event SubscribeEvent, now time.Time) {
+	o.jobs = append(o.jobs, Job{Kind: JobSendMessage, OrderID: o.id, Event: string(event), RunAt: now.UTC()})
+}
+
+// MessageSource is what a template's keyword shows.
+type MessageSource string
+
+const (
+	SourceOrderNo MessageSource = "order"  // the out_trade_no
+	SourceGoods   MessageSource = "goods"  // what was bought
+	SourceTotal   MessageSource = "total"  // the order's total
+	SourceRefund  MessageSource = "refund" // what has been refunded
+	SourceTime    MessageSource = "time"   // when it happened
+	SourceStatus  MessageSource = "status" // 已支付, 已发货, 已退款
+)
+
+// DefaultKeywords are the keywords a template is sent with when the
+// configuration names none: pick templates with these keywords in the
+// admin console, or name yours (SUBSCRIBE_TEMPLATES).
+var DefaultKeywords = map[SubscribeEvent]map[string]MessageSource{
+	MessagePaid:          {"character_string1": SourceOrderNo, "thing2": SourceGoods, "amount3": SourceTotal, "time4": SourceTime},
+	MessageShipped:       {"character_string1": SourceOrderNo, "thing2": SourceGoods, "phrase3": SourceStatus, "time4": SourceTime},
+	MessageRefunded:      {"character_string1": SourceOrderNo, "amount2": SourceRefund, "time3": SourceTime},
+	MessageRefundRequest: {"character_string1": SourceOrderNo, "phrase2": SourceStatus, "time3": SourceTime},
+}
+
+// ErrSubscriptionSpent: WeChat says the buyer has no send left (43101).
+var ErrSubscriptionSpent = errors.New("no subscribe-message send left")
+
+// MessagePage is where a message opens in the mini-program.
+const MessagePage = "pages/order-detail/index"
+
+// SubscribeMessage is one message to send.
+type SubscribeMessage struct {
+	OpenID     string
+	TemplateID string
+	Page       string
+	Data       map[string]string // keyword → value, each valid for its type
+}
+
+// WeChatMessages is WeChat's subscribe/send. ErrSubscriptionSpent on 43101.
+type WeChatMessages interface {
+	SendSubscribeMessage(ctx context.Context, m SubscribeMessage) error
+}
+
+// SendMessages are the sends' storage: the buyer's counts.
+type SendMessages interface {
+	// UseSubscription takes one of the buyer's sends of the template (false
+	// when none is left).
+	UseSubscription(ctx context.Context, userID uuid.UUID, templateID string) (bool, error)
+	// ClearSubscription sets the buyer's count of the template to zero
+	// (WeChat said none is left).
+	ClearSubscription(ctx context.Context, userID uuid.UUID, templateID string) error
+	// ReturnSubscription gives a taken send back (WeChat did not answer).
+	ReturnSubscription(ctx context.Context, userID uuid.UUID, templateID string) error
+}
+
+// SendMessage is the job that tells the buyer about their order.
+type SendMessage struct {
+	orders Orders
+	counts SendMessages
+	wechat WeChatMessages
+	policy SubscribePolicy
+	log    *slog.Logger
+}
+
+func NewSendMessage(orders Orders, counts SendMessages, wechat WeChatMessages, policy SubscribePolicy, log *slog.Logger) *SendMessage {
+	return &SendMessage{orders: orders, counts: counts, wechat: wechat, policy: policy, log: log}
+}
+
+// Execute sends the message of event about the order, when a template is
+// configured for it and the buyer granted a send. A message WeChat refuses
+// for good is logged, never retried.
+func (u *SendMessage) Execute(ctx context.Context, orderID uuid.UUID, event SubscribeEvent) error {
+	t, ok := u.policy.template(event)
+	if !ok {
+		return nil
+	}
+	o, err := u.orders.GetOrder(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	used, err := u.counts.UseSubscription(ctx, o.UserID(), t.ID)
+	if err != nil || !used {
+		return err // the buyer granted no send: nothing to do
+	}
+	m := SubscribeMessage{OpenID: o.PayerOpenID(), TemplateID: t.ID, Page: MessagePage + "?id=" + o.ID().String(), Data: o.messageData(t, event)}
+	err = u.wechat.SendSubscribeMessage(ctx, m)
+	switch {
+	case errors.Is(err, ErrSubscriptionSpent):
+		u.log.InfoContext(ctx, "the buyer had no send left at WeChat", "template", t.ID, "order_id", orderID)
+		return u.counts.ClearSubscription(ctx, o.UserID(), t.ID)
+	case errors.As(err, new(*MessageRefusal)):
+		u.log.ErrorContext(ctx, "WeChat refused a subscribe message", "template", t.ID, "order_id", orderID, "err", err)
+	case err != nil:
+		// WeChat did not answer: the send is given back and the job tries again.
+		return errors.Join(err, u.counts.ReturnSubscription(ctx, o.UserID(), t.ID))
+	}
+	return nil
+}
+
+// MessageRefusal is WeChat refusing a message for good (a bad template or
+// openid, a value it would not take): retrying would not help.
+type MessageRefusal struct{ Reason string }
+
+func (e *MessageRefusal) Error() string { return "WeChat refused the message: " + e.Reason }
+
+func (p SubscribePolicy) template(event SubscribeEvent) (SubscribeTemplate, bool) {
+	for _, t := range p.Templates {
+		if t.Event == event {
+			return t, true
+		}
+	}
+	return SubscribeTemplate{}, false
+}
+
+// messageData fills the template's keywords from the order, each value
+// made valid for its keyword's type (47003 must never happen).
+func (o *Order) messageData(t SubscribeTemplate, event SubscribeEvent) map[string]string {
+	keywords := t.Keywords
+	if len(keywords) == 0 {
+		keywords = DefaultKeywords[event]
+	}
+	status := map[SubscribeEvent]string{MessagePaid: "已支付", MessageShipped: "已发货", MessageRefunded: "已退款", MessageRefundRequest: "已受理"}[event]
+	at := o.paidAt
+	switch event {
+	case MessageShipped:
+		if o.shipment != nil {
+			at = o.shipment.ShippedAt
+		}
+	case MessageRefunded:
+		for _, r := range o.refunds {
+			if r.succeededAt.After(at) {
+				at = r.succeededAt
+			}
+		}
+	}
+	data := map[string]string{}
+	for key, src := range keywords {
+		var v string
+		switch src {
+		case SourceOrderNo:
+			v = o.outTradeNo
+		case SourceGoods:
+			v = o.description
+		case SourceTotal:
+			v = Yuan(o.totalFen)
+		case SourceRefund:
+			v = Yuan(o.refundedFen)
+		case SourceTime:
+			v = at.In(Beijing).Format("2006-01-02 15:04")
+		case SourceStatus:
+			v = status
+		}
+		data[key] = KeywordValue(key, v)
+	}
+	return data
+}
+
+// KeywordValue makes v valid for the keyword's type (§13): too long
+// things are cut with an ellipsis, amounts are yuan with a symbol.
+func KeywordValue(key, v string) string {
+	kind := strings.TrimRight(key, "0123456789")
+	cut := func(n int) string {
+		if utf8.RuneCountInString(v) <= n {
+			return v
+		}
+		return string([]rune(v)[:n-1]) + "…"
+	}
+	switch kind {
+	case "thing":
+		return cut(20)
+	case "phrase":
+		return cut(5)
+	case "name":
+		return cut(10)
+	case "character_string", "number", "letter":
+		if len(v) > 32 {
+			return v[:32]
+		}
+	case "amount":
+		return strings.TrimPrefix(v, "-")
+	}
+	return v
 }

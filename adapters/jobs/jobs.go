@@ -51,6 +51,10 @@ type (
 	ShippingUploadArgs struct {
 		OrderID uuid.UUID `json:"order_id"`
 	}
+	MessageArgs struct {
+		OrderID uuid.UUID `json:"order_id"`
+		Event   string    `json:"event"`
+	}
 	// BillArgs reconciles one day's bill; without a day (the daily
 	// trigger) it queues the days due.
 	BillArgs struct {
@@ -68,6 +72,10 @@ func (BillArgs) Kind() string         { return string(domain.JobCheckBill) }
 func (ShippingUploadArgs) Kind() string {
 	return string(domain.JobUploadShipping)
 }
+func (MessageArgs) Kind() string { return string(domain.JobSendMessage) }
+
+// InsertOpts: a message is worth a few tries, not a day of them.
+func (MessageArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
 
 // InsertOpts keeps one run per day waiting or running: a rerun asked for
 // while the day runs is that run. Ten attempts span about a day and a half
@@ -97,8 +105,14 @@ func (PurgeArgs) Kind() string { return "purge_expired" }
 // Scheduler writes domain jobs with River inside the caller's transaction
 // (postgres.JobScheduler). It is an insert-only client: it needs no pool.
 type Scheduler struct {
-	client *river.Client[pgx.Tx]
+	client   *river.Client[pgx.Tx]
+	messages bool
 }
+
+// SendMessages lets the domain's subscribe-message jobs through: without
+// a template configured they would find nothing to send, so they are not
+// written at all (a payment's transaction stays as short as it was).
+func (s *Scheduler) SendMessages() { s.messages = true }
 
 func NewScheduler() (*Scheduler, error) {
 	c, err := river.NewClient(riverpgxv5.New(nil), &river.Config{})
@@ -109,6 +123,18 @@ func NewScheduler() (*Scheduler, error) {
 }
 
 func (s *Scheduler) ScheduleTx(ctx context.Context, tx pgx.Tx, jobs []domain.Job) error {
+	if !s.messages {
+		kept := jobs[:0:0]
+		for _, j := range jobs {
+			if j.Kind != domain.JobSendMessage {
+				kept = append(kept, j)
+			}
+		}
+		jobs = kept
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
 		args, err := argsFor(j)
@@ -143,6 +169,8 @@ func argsFor(j domain.Job) (river.JobArgs, error) {
 		return BillArgs{Day: j.Day}, nil
 	case domain.JobUploadShipping:
 		return ShippingUploadArgs{OrderID: j.OrderID}, nil
+	case domain.JobSendMessage:
+		return MessageArgs{OrderID: j.OrderID, Event: j.Event}, nil
 	}
 	return nil, fmt.Errorf("no River job for kind %q", j.Kind)
 }
@@ -187,6 +215,7 @@ type Deps struct {
 	Check     *domain.CheckRefund
 	Bill      *domain.CheckBill
 	Upload    *domain.UploadShipment
+	Message   *domain.SendMessage
 	Purger    Purger
 	Now       domain.Clock
 	Log       *slog.Logger
@@ -225,6 +254,7 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 	river.AddWorker(workers, &sweepWorker{reconcile: d.Reconcile, limit: cfg.SweepLimit, log: d.Log})
 	river.AddWorker(workers, &purgeWorker{purger: d.Purger, now: d.Now, log: d.Log})
 	river.AddWorker(workers, &uploadWorker{upload: d.Upload})
+	river.AddWorker(workers, &messageWorker{send: d.Message})
 	river.AddWorker(workers, &billWorker{check: d.Bill, catchUp: cfg.BillCatchUp, retry: cfg.BillRetry, now: d.Now})
 	return river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -349,6 +379,15 @@ func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
 			"waiting", res.Waiting, "flagged", res.Flagged, "failed", res.Failed)
 	}
 	return nil
+}
+
+type messageWorker struct {
+	river.WorkerDefaults[MessageArgs]
+	send *domain.SendMessage
+}
+
+func (w *messageWorker) Work(ctx context.Context, j *river.Job[MessageArgs]) error {
+	return w.send.Execute(ctx, j.Args.OrderID, domain.SubscribeEvent(j.Args.Event))
 }
 
 type uploadWorker struct {

@@ -93,3 +93,24 @@ func (s *Store) Remaining(ctx context.Context, userID uuid.UUID) (map[string]int
 	}
 	return out, nil
 }
+
+var _ domain.SendMessages = (*Store)(nil)
+
+func (s *Store) UseSubscription(ctx context.Context, userID uuid.UUID, templateID string) (bool, error) {
+	n, err := s.q.UseSubscription(ctx, dbsqlc.UseSubscriptionParams{UserID: userID, TemplateID: templateID})
+	if err != nil {
+		return false, fmt.Errorf("use subscription: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (s *Store) ClearSubscription(ctx context.Context, userID uuid.UUID, templateID string) error {
+	if err := s.q.ClearSubscription(ctx, dbsqlc.ClearSubscriptionParams{UserID: userID, TemplateID: templateID}); err != nil {
+		return fmt.Errorf("clear subscription: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) ReturnSubscription(ctx context.Context, userID uuid.UUID, templateID string) error {
+	return s.Grant(ctx, userID, map[string]int{templateID: 1})
+}

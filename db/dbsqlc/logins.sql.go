@@ -12,6 +12,20 @@ import (
 	"github.com/google/uuid"
 )
 
+const clearSubscription = `-- name: ClearSubscription :exec
+UPDATE subscriptions SET remaining = 0 WHERE user_id = $1 AND template_id = $2
+`
+
+type ClearSubscriptionParams struct {
+	UserID     uuid.UUID
+	TemplateID string
+}
+
+func (q *Queries) ClearSubscription(ctx context.Context, arg ClearSubscriptionParams) error {
+	_, err := q.db.Exec(ctx, clearSubscription, arg.UserID, arg.TemplateID)
+	return err
+}
+
 const createSession = `-- name: CreateSession :exec
 INSERT INTO sessions (user_id, token_digest, created_at, expires_at)
 VALUES ($1, $2, $3, $4)
@@ -309,4 +323,21 @@ func (q *Queries) UpsertUserLogin(ctx context.Context, arg UpsertUserLoginParams
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const useSubscription = `-- name: UseSubscription :execrows
+UPDATE subscriptions SET remaining = remaining - 1 WHERE user_id = $1 AND template_id = $2 AND remaining > 0
+`
+
+type UseSubscriptionParams struct {
+	UserID     uuid.UUID
+	TemplateID string
+}
+
+func (q *Queries) UseSubscription(ctx context.Context, arg UseSubscriptionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useSubscription, arg.UserID, arg.TemplateID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

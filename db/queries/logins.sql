@@ -59,3 +59,9 @@ ON CONFLICT (user_id, template_id) DO UPDATE SET remaining = subscriptions.remai
 
 -- name: SubscriptionsOf :many
 SELECT template_id, remaining FROM subscriptions WHERE user_id = @user_id;
+
+-- name: UseSubscription :execrows
+UPDATE subscriptions SET remaining = remaining - 1 WHERE user_id = @user_id AND template_id = @template_id AND remaining > 0;
+
+-- name: ClearSubscription :exec
+UPDATE subscriptions SET remaining = 0 WHERE user_id = @user_id AND template_id = @template_id;
