@@ -91,7 +91,7 @@ const MESSAGES: Record<ErrorCode | UiErrorCode, string> = {
   receipt_unavailable: '无法打开确认收货，请稍后重试',
   avatar_invalid: '图片无法识别，请换一张',
   avatar_too_large: '图片太大，请选择 2 MB 以内的图片',
-  avatar_unsupported: '仅支持 JPG、PNG、GIF 图片',
+  avatar_unsupported: '图片无法识别，请选择 JPG、PNG 或 GIF 图片',
   avatar_failed: '头像上传失败，请重试',
   phone_denied: '未授权手机号',
   phone_privacy: '同意隐私保护指引后才能验证手机号',

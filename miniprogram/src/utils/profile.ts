@@ -5,15 +5,15 @@
 //   POST /v1/me/avatar with the bearer token (wx.uploadFile is not wx.request: the client's
 //   401 → log in again → retry once is done here by hand). The server sniffs the type, limits
 //   the size (2 MiB), re-encodes the picture and answers the User, whose avatar_url is a path
-//   (/v1/images/{id}) under the API's base. 400 (not an image, truncated), 413 (too large) and
-//   415 (not JPEG/PNG/GIF) each have their own message.
+//   (/v1/images/{id}) under the API's base. 400 (invalid_request), 413 (too large) and 415
+//   (not a picture it reads, or cut short) each have their own message.
 // Nickname: <input type="nickname"> (WeChat's nickname keyboard; WeChat checks the content),
 //   1 to 20 characters, saved on blur and on confirm.
 // Phone: <button open-type="getPhoneNumber" bindgetphonenumber> gives e.detail.code, exchanged by
 //   POST /v1/me/phone {code}; the User shows it masked. Before any server call: the user's
 //   refusal (errMsg "...deny"), the privacy guide refused (errno 104), and the mini-program's
 //   paid quota spent (errno 1400001: WeChat gives no code).
-import { ApiError, REQUEST_TIMEOUT_MS, type Api, type User } from '../api/index';
+import { ApiError, REQUEST_TIMEOUT_MS, type Api, type Client, type User } from '../api/index';
 import type { AvatarErrorCode, PhoneErrorCode } from './errors';
 
 /** The limit the server enforces (2 MiB); chooseAvatar's pictures are far smaller. */
@@ -112,6 +112,17 @@ export function checkNickname(raw: string): { nickname: string } | { error: 'nic
   if (nickname === '') return { error: 'nickname_empty' };
   if (charCount(nickname) > NICKNAME_MAX) return { error: 'nickname_too_long' };
   return { nickname };
+}
+
+/**
+ * Saves the nickname: PUT /v1/me {nickname}. openapi.yaml names PATCH, which wx.request cannot
+ * send (its methods are OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE, CONNECT: a PATCH fails
+ * on the phone with "request:fail method is invalid"), so the app sends PUT with the same body;
+ * the typed client only knows the contract's methods, hence the cast.
+ */
+export function saveNicknameRequest(client: Client, nickname: string): Promise<User> {
+  const request = client.request as unknown as (path: '/v1/me', method: 'put', init: { body: { nickname: string } }) => Promise<User>;
+  return request.call(client, '/v1/me', 'put', { body: { nickname } });
 }
 
 /** What bindgetphonenumber gives (e.detail). */

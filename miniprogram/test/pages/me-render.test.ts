@@ -52,7 +52,7 @@ describe('我的 page, rendered', () => {
     await settle();
     page.querySelector('.avatar-button')!.dispatchEvent('chooseavatar', { detail: { avatarUrl: 'http://tmp/a.bmp' } });
     await settle();
-    expect(wx.toastTitles()).toEqual(['仅支持 JPG、PNG、GIF 图片']);
+    expect(wx.toastTitles()).toEqual(['图片无法识别，请选择 JPG、PNG 或 GIF 图片']);
     expect(text(page, '.avatar.placeholder')).toBe('头像');
   });
 

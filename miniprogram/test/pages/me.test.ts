@@ -96,7 +96,7 @@ describe('我的 page', () => {
 
   test.each([
     [413, 'payload_too_large', '图片太大，请选择 2 MB 以内的图片'],
-    [415, 'unsupported_media_type', '仅支持 JPG、PNG、GIF 图片'],
+    [415, 'unsupported_media_type', '图片无法识别，请选择 JPG、PNG 或 GIF 图片'],
     [400, 'invalid_request', '图片无法识别，请换一张'],
     [500, 'internal', '服务器开小差了，请稍后再试'],
   ])('avatar refused with %i %s: the old picture comes back, and why', async (status, code, message) => {

@@ -16,7 +16,7 @@
 //   offers 登录 again.
 import { getApi, type Api, type User } from '../../api/index';
 import { errorCode, messageForCode, showError } from '../../utils/errors';
-import { AvatarError, avatarSrc, checkNickname, phoneCode, uploadAvatar, type PhoneDetail, type UploadWx } from '../../utils/profile';
+import { AvatarError, avatarSrc, checkNickname, phoneCode, saveNicknameRequest, uploadAvatar, type PhoneDetail, type UploadWx } from '../../utils/profile';
 import { hideLoading, showLoading, toast } from '../../utils/ui';
 import { PageWx, View, confirmModal } from '../../utils/wx';
 
@@ -142,9 +142,8 @@ export class MeController {
     }
     this.view.setData({ savingNickname: true, nickname: checked.nickname });
     try {
-      // PUT, not the contract's PATCH: wx.request has no PATCH (see the top of this file).
-      const request = this.api.client.request as unknown as (path: string, method: 'put', init: { body: { nickname: string } }) => Promise<User>;
-      const user = await request('/v1/me', 'put', { body: { nickname: checked.nickname } });
+      // PUT, not the contract's PATCH: wx.request has no PATCH (utils/profile.ts).
+      const user = await saveNicknameRequest(this.api.client, checked.nickname);
       this.show(user);
       toast(this.wx, '昵称已保存', 'success');
     } catch (err) {
