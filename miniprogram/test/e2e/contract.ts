@@ -34,6 +34,7 @@ function toJsonSchema(schema: Json): Json {
   const out: Obj = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'example') continue; // documentation only
+    if (k.startsWith('x-')) continue; // OpenAPI extensions (x-enum-varnames: names for generated code)
     if (k === '$ref' && typeof v === 'string') {
       out.$ref = v.replace('#/components/schemas/', `${SCHEMAS_ID}#/definitions/`);
     } else if (k === 'nullable') {
@@ -102,6 +103,8 @@ export class Contract {
     const mediaType = content[media] as Obj | undefined;
     if (!mediaType) return [`${where}: content type ${JSON.stringify(contentType)} not declared (declared: ${Object.keys(content).join(', ')})`];
     if (!mediaType.schema) return [];
+    // A binary body (an image) has no JSON schema to check: its declared type is the check.
+    if (!/[/+]json$/.test(media)) return [];
 
     let data: unknown;
     try {

@@ -5,6 +5,8 @@
 //
 // Every answer wx.request receives is checked against openapi.yaml; what breaks the
 // contract is collected in `violations` for the test to assert empty.
+import { readFile } from 'fs/promises';
+import { basename } from 'path';
 import type { PaymentParams, WxLike } from '../../src/api/index';
 import type { WxResponse } from '@wxmp/wx-client';
 import type { Contract } from './contract';
@@ -67,6 +69,57 @@ export class NodeWx implements WxLike {
         options.success({ code });
       })
       .catch((err: Error) => options.fail({ errMsg: `login:fail ${err.message}` }));
+  }
+
+  /** What the user taps in the subscribe popup, per template id; accept when unset. */
+  subscribeChoices: Record<string, string> = {};
+
+  canIUse(schema: string): boolean {
+    return schema === 'requestSubscribeMessage';
+  }
+
+  /**
+   * wx.requestSubscribeMessage: the user's choices go to the emulator as the phone would
+   * record them (POST /emulator/subscriptions), and its answer is the success result.
+   */
+  requestSubscribeMessage(options: {
+    tmplIds: string[];
+    success?: (res: Record<string, string>) => void;
+    fail?: (err: { errMsg: string; errCode?: number }) => void;
+  }): void {
+    const results: Record<string, string> = {};
+    for (const id of options.tmplIds) results[id] = this.subscribeChoices[id] ?? 'accept';
+    this.emulatorPost('/emulator/subscriptions', { user: this.user, results })
+      .then((res) => options.success?.((res as { result: Record<string, string> }).result))
+      .catch((err: Error) => options.fail?.({ errMsg: `requestSubscribeMessage:fail ${err.message}` }));
+  }
+
+  /**
+   * wx.uploadFile: multipart/form-data with the file under `name`, as WeChat sends it; the
+   * answer's text is checked against the contract like wx.request's.
+   */
+  uploadFile(options: {
+    url: string;
+    filePath: string;
+    name: string;
+    header?: Record<string, string>;
+    success?: (res: { data: string; statusCode: number }) => void;
+    fail?: (err: { errMsg: string }) => void;
+  }): void {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.header ?? {})) headers[k.toLowerCase()] = v;
+    this.sent.push({ method: 'POST', path: new URL(options.url).pathname, authorization: headers.authorization });
+    readFile(options.filePath)
+      .then(async (bytes) => {
+        const form = new FormData();
+        form.append(options.name, new Blob([bytes]), basename(options.filePath));
+        const res = await fetch(options.url, { method: 'POST', headers, body: form });
+        const text = await res.text();
+        this.violations.push(...this.contract.check('POST', options.url, res.status, res.headers.get('content-type') ?? undefined, text));
+        this.checked += 1;
+        options.success?.({ statusCode: res.status, data: text });
+      })
+      .catch((err: Error) => options.fail?.({ errMsg: `uploadFile:fail ${err.message}` }));
   }
 
   /** wx.requestPayment: exactly the five arguments, as WeChat's own API takes them. */

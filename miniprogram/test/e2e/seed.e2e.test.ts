@@ -5,11 +5,20 @@
 // finds the payment by asking WeChat Pay itself. And fulfilment (issue 19): a physical
 // product bought with the address wx.chooseAddress gives, paid, shipped by the operator,
 // confirmed by the buyer in WeChat, and received once the server has asked WeChat.
-import { resolve } from 'path';
+// And the buyer's side of the shop (issue 20): 我的 (a real PNG avatar through wx.uploadFile,
+// the nickname, the phone from the emulator's getPhoneNumber code), subscribe messages as the
+// phone records them, and a refund request withdrawn, asked again, approved by the operator
+// and refunded.
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
 import { createClient } from '@wxmp/wx-client';
 import { ApiError, createApi, type Api, type Order } from '../../src/api/index';
 import type { paths } from '../../src/api/schema';
 import { toShippingAddress } from '../../src/utils/address';
+import { AvatarError, phoneCode, saveNicknameRequest, uploadAvatar } from '../../src/utils/profile';
+import { Subscriptions } from '../../src/utils/subscribe';
+import { makePng } from './png';
 import { RECEIPT_APP_ID, openConfirmReceipt, receiptReturned, type ReceiptState } from '../../src/utils/receipt';
 import { Contract } from './contract';
 import { NodeWx, requestPayment } from './node-wx';
@@ -339,4 +348,137 @@ test('fulfilment: a physical product with an address, paid, shipped by express, 
   expect(outcome.order?.received_at).toBeDefined();
   expect(outcome.message).toBe('已确认收货');
   expect(wx.sent.filter((r) => r.path.endsWith('/receipt'))).toHaveLength(2);
+});
+
+test('the buyer: 我的 (avatar, nickname, phone), subscribe messages, and a refund request approved and refunded', async () => {
+  const USER = 'e2e-helen';
+  const wx = newWx(USER);
+  const api = createApi({ wx, baseUrl: server.api });
+  const operator = createClient<paths>({ baseUrl: server.api, request: (o) => wx.request(o), getToken: () => server.operatorKey() });
+  await api.ensureLogin();
+  const files = mkdtempSync(join(tmpdir(), 'wxmp-e2e-avatar-'));
+  try {
+    // 头像: the temp file chooseAvatar gives, uploaded as wx.uploadFile sends it.
+    const png = join(files, 'avatar.png');
+    writeFileSync(png, makePng(8, 8));
+    const withAvatar = await uploadAvatar(wx, api, png);
+    expect(withAvatar.avatar_url).toMatch(/^\/v1\/images\/[0-9a-f]{64}$/);
+    const image = await fetch(server.api + withAvatar.avatar_url);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toMatch(/^image\/(png|jpeg)$/);
+    expect(image.headers.get('cache-control')).toMatch(/immutable/);
+    const etag = image.headers.get('etag');
+    expect(etag).toBeTruthy();
+    expect((await fetch(server.api + withAvatar.avatar_url, { headers: { 'If-None-Match': etag ?? '' } })).status).toBe(304);
+
+    // A truncated picture is refused with a problem the page words (the contract allows 400
+    // invalid_request or 415 unsupported_media_type for it), and the avatar stays as it was.
+    const truncated = join(files, 'truncated.png');
+    writeFileSync(truncated, makePng(64, 64).subarray(0, 60));
+    const refused = await uploadAvatar(wx, api, truncated).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(AvatarError);
+    expect(['avatar_invalid', 'avatar_unsupported']).toContain((refused as AvatarError).code);
+    expect((await api.client.request('/v1/me', 'get')).avatar_url).toBe(withAvatar.avatar_url);
+
+    // 昵称: as the page saves it. PUT, since wx.request cannot send PATCH (a phone fails it with
+    // "request:fail method is invalid"): the server must take PUT /v1/me {nickname}.
+    const named = await saveNicknameRequest(api.client, '小海').catch((e: unknown) => {
+      throw new Error(`PUT /v1/me {nickname} (what the mini-program can send; wx.request has no PATCH) failed: ${String(e)}`);
+    });
+    expect(named.nickname).toBe('小海');
+    expect((await api.client.request('/v1/me', 'get')).nickname).toBe('小海');
+
+    // 手机号: the code the getPhoneNumber button gives (the emulator mints it for this user).
+    const minted = (await emulator('POST', '/emulator/phone-codes', { user: USER })) as { code: string };
+    const got = phoneCode({ code: minted.code, errMsg: 'getPhoneNumber:ok' });
+    if (!('code' in got)) throw new Error(`no code: ${JSON.stringify(got)}`);
+    const phoned = await api.client.request('/v1/me/phone', 'post', { body: { code: got.code } });
+    expect(phoned.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
+    // The same code again: used, so invalid_code.
+    expect(await rejection(api.client.request('/v1/me/phone', 'post', { body: { code: got.code } }))).toMatchObject({ status: 400, code: 'invalid_code' });
+    // The quota spent: the button gives no code (errno 1400001), and the app asks the server nothing.
+    const quota = await fetch(`${server.emulator}/emulator/phone-codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: USER, quota_exhausted: true }),
+    });
+    expect(quota.status).toBe(409);
+    const detail = (await quota.json()) as { errno: number; errMsg: string };
+    expect(phoneCode(detail)).toEqual({ error: 'phone_no_quota' });
+    expect((await api.client.request('/v1/me', 'get')).phone).toBe(phoned.phone);
+
+    // 订阅消息: the templates the server names, asked on the phone (the emulator records the
+    // user's choice), and the answer told to the server, as 立即购买 does.
+    const subs = new Subscriptions(api.client, wx);
+    await subs.preload();
+    const payIds = subs.templateIds(['paid', 'shipped']);
+    expect(payIds.length).toBeGreaterThan(0);
+    wx.subscribeChoices = { [payIds[payIds.length - 1]]: payIds.length > 1 ? 'reject' : 'accept' };
+    const asked = await subs.ask(['paid', 'shipped']);
+    expect(asked.kind).toBe('asked');
+    await subs.recorded;
+    const counted = await api.client.request('/v1/me/subscriptions', 'get');
+    expect(counted.items.find((t) => t.template_id === payIds[0])?.remaining).toBe(1);
+    const onPhone = (await emulator('GET', `/emulator/subscriptions?user=${USER}`)) as { items: { template_id: string }[] };
+    expect(onPhone.items.map((i) => i.template_id)).toEqual(expect.arrayContaining([payIds[0]]));
+
+    // Buy and pay.
+    const { items: products } = await api.client.request('/v1/products', 'get');
+    const product = products.find((p) => p.stock >= 1 && p.kind !== 'physical');
+    if (!product) throw new Error(`no product in stock: ${JSON.stringify(products)}`);
+    const checkout = await api.client.request('/v1/orders', 'post', { body: { items: [{ product_id: product.id, quantity: 1 }] } });
+    const orderId = checkout.order.id;
+    if (!checkout.payment) throw new Error('checkout without payment arguments');
+    await requestPayment(wx, checkout.payment);
+    const paid = await until(
+      'the order paid',
+      PAID_WITHIN_MS,
+      () => api.client.request('/v1/orders/{orderId}', 'get', { params: { path: { orderId } } }),
+      (o) => o.status !== 'pending',
+    );
+    expect(['paid', 'shipped']).toContain(paid.status); // virtual goods ship on payment
+
+    // 申请退款: asked, withdrawn, asked again (the refund templates asked first, as 提交申请 does).
+    expect((await subs.ask(['refunded', 'refund_request'])).kind).toBe('asked');
+    const path = { params: { path: { orderId } } };
+    const first = await api.client.request('/v1/orders/{orderId}/refund-requests', 'post', { ...path, body: { amount_fen: paid.total_fen, reason: '不想要了' } });
+    expect(first).toMatchObject({ order_id: orderId, status: 'requested', amount_fen: paid.total_fen, reason: '不想要了' });
+    expect(await rejection(api.client.request('/v1/orders/{orderId}/refund-requests', 'post', { ...path, body: { amount_fen: 1, reason: '再来一次' } }))).toMatchObject({
+      status: 409,
+      code: 'request_not_open',
+    });
+    const withdrawn = await api.client.request('/v1/refund-requests/{requestId}/withdraw', 'post', { params: { path: { requestId: first.id } } });
+    expect(withdrawn.status).toBe('withdrawn');
+
+    const request = await api.client.request('/v1/orders/{orderId}/refund-requests', 'post', { ...path, body: { amount_fen: paid.total_fen, reason: '买错了' } });
+    expect(request.status).toBe('requested');
+
+    // The operator approves (the key emulator mode minted); the refund goes through WeChat Pay.
+    const approved = await operator.request('/admin/v1/refund-requests/{requestId}/approve', 'post', { params: { path: { requestId: request.id } } });
+    expect(['refunding', 'refunded']).toContain(approved.status);
+    expect(approved.out_refund_no).toBeTruthy();
+    // Decided: the buyer can no longer withdraw it.
+    expect(await rejection(api.client.request('/v1/refund-requests/{requestId}/withdraw', 'post', { params: { path: { requestId: request.id } } }))).toMatchObject({
+      status: 409,
+      code: 'request_not_open',
+    });
+
+    const done = await until(
+      'the refund request refunded',
+      30_000,
+      () => api.client.request('/v1/orders/{orderId}/refund-requests', 'get', path),
+      (list) => list.items.find((r) => r.id === request.id)?.status === 'refunded',
+    );
+    expect(done.items.map((r) => [r.id, r.status])).toEqual([
+      [first.id, 'withdrawn'],
+      [request.id, 'refunded'],
+    ]);
+    const refunded = await api.client.request('/v1/orders/{orderId}', 'get', path);
+    expect(refunded.refunded_fen).toBe(paid.total_fen);
+  } finally {
+    rmSync(files, { recursive: true, force: true });
+  }
 });
