@@ -1559,6 +1559,9 @@ type LoginJSONRequestBody = LoginRequest
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileChange
 
+// PutMeJSONRequestBody defines body for PutMe for application/json ContentType.
+type PutMeJSONRequestBody = ProfileChange
+
 // UploadAvatarMultipartRequestBody defines body for UploadAvatar for multipart/form-data ContentType.
 type UploadAvatarMultipartRequestBody UploadAvatarMultipartBody
 
@@ -1654,6 +1657,9 @@ type ServerInterface interface {
 	// UpdateMe Set the buyer's nickname (from `input type="nickname"`)
 	// (PATCH /v1/me)
 	UpdateMe(w http.ResponseWriter, r *http.Request)
+	// PutMe Set the buyer's nickname with PUT (wx.request has no PATCH)
+	// (PUT /v1/me)
+	PutMe(w http.ResponseWriter, r *http.Request)
 	// UploadAvatar Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
 	// (POST /v1/me/avatar)
 	UploadAvatar(w http.ResponseWriter, r *http.Request)
@@ -1858,6 +1864,12 @@ func (_ Unimplemented) GetMe(w http.ResponseWriter, r *http.Request) {
 // UpdateMe Set the buyer's nickname (from `input type="nickname"`)
 // (PATCH /v1/me)
 func (_ Unimplemented) UpdateMe(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PutMe Set the buyer's nickname with PUT (wx.request has no PATCH)
+// (PUT /v1/me)
+func (_ Unimplemented) PutMe(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -2703,6 +2715,20 @@ func (siw *ServerInterfaceWrapper) UpdateMe(w http.ResponseWriter, r *http.Reque
 	handler.ServeHTTP(w, r)
 }
 
+// PutMe operation middleware
+func (siw *ServerInterfaceWrapper) PutMe(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PutMe(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UploadAvatar operation middleware
 func (siw *ServerInterfaceWrapper) UploadAvatar(w http.ResponseWriter, r *http.Request) {
 
@@ -3198,6 +3224,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Patch(options.BaseURL+"/v1/me", wrapper.UpdateMe)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/me", wrapper.PutMe)
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/me/avatar", wrapper.UploadAvatar)
@@ -5399,6 +5428,76 @@ func (response UpdateMe500ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type PutMeRequestObject struct {
+	Body *PutMeJSONRequestBody
+}
+
+type PutMeResponseObject interface {
+	VisitPutMeResponse(w http.ResponseWriter) error
+}
+
+type PutMe200JSONResponse User
+
+func (response PutMe200JSONResponse) VisitPutMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutMe400ApplicationProblemPlusJSONResponse) VisitPutMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutMe401ApplicationProblemPlusJSONResponse) VisitPutMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMe500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response PutMe500ApplicationProblemPlusJSONResponse) VisitPutMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UploadAvatarRequestObject struct {
 	Body *multipart.Reader
 }
@@ -6915,6 +7014,9 @@ type StrictServerInterface interface {
 	// UpdateMe Set the buyer's nickname (from `input type="nickname"`)
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// PutMe Set the buyer's nickname with PUT (wx.request has no PATCH)
+	// (PUT /v1/me)
+	PutMe(ctx context.Context, request PutMeRequestObject) (PutMeResponseObject, error)
 	// UploadAvatar Upload the buyer's avatar (what `wx.uploadFile` sends after `chooseAvatar`)
 	// (POST /v1/me/avatar)
 	UploadAvatar(ctx context.Context, request UploadAvatarRequestObject) (UploadAvatarResponseObject, error)
@@ -7715,6 +7817,37 @@ func (sh *strictHandler) UpdateMe(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// PutMe operation middleware
+func (sh *strictHandler) PutMe(w http.ResponseWriter, r *http.Request) {
+	var request PutMeRequestObject
+
+	var body PutMeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMe(ctx, request.(PutMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMe")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PutMeResponseObject); ok {
+		if err := validResponse.VisitPutMeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UploadAvatar operation middleware
 func (sh *strictHandler) UploadAvatar(w http.ResponseWriter, r *http.Request) {
 	var request UploadAvatarRequestObject
@@ -8135,238 +8268,239 @@ func (sh *strictHandler) WithdrawRefundRequest(w http.ResponseWriter, r *http.Re
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1pjxxJeh/+VQL1F8CqVXZ1dQ85O9ONBf49HJLDnSHZ6iY1Wm/RlVGZUVUxnRWRkxHZ1TUUgdUbGYYP",
-	"Sbb8zoYhwYAA21i9EWzABqzvInivb2HE80RkRmZl1tHsbnJnd1/ssLPyiOO5j1+86URynkrBhFadozed",
-	"lGZ0zjTL4K+HeaZkZv4VMxVlPNVcis5R5+WMkVCwKz2K4I6QyAnRM0bSjF1ymSuS0inrd4ION7d/m7Ns",
-	"2Qk6gs5Z56iDz3SCjopmbE7N6+f06ismpnrWOTocDIKOXqbmTqUzLqadt2+Dzud0uTqOE/IZ499wMSUx",
-	"XQZkuVwu954924vj4tMp1bPyyzE1w8jYtznPWNw50lnO/GFMZDanGm7UrNM0jKcxm6dSMxEtv2QNI3pG",
-	"L5giGdMZZ8qtiqJzRsxXmdJE0Qkj3YN/+tm///g+STMuNB0njJycP3z6lEQzmtHILH+vmMKM0Zhl5SS8",
-	"IeyZMbSs48f3g86cC/fnQWDWQrPMvPKf/3Q4vDo82BsOr3746PUf/kHjVL/ic65XZ3hKp4wo/l3r9ibw",
-	"nD+qmE1onmizt4EZIp/n887RgdnoORf2r2IIXGg2ZRmM4UUWs+xp3EyB0vx4TxHett3SPr3Vluc5jxvX",
-	"4Qw3DkfR8JWs+P1dvvPWPKxSKRQD1vuMxk+oZgsk+0gKzQTsBk3ThEfUrMN+mslxwuZ/+I0yi/LG+9wf",
-	"ZGzSOer8f/sle+/jr2r/FJ/Cj1aX9Wv2cEY1OaVLkrFJrlgMBOxotxsuWDSjOqXLUca+YZFmcdg7JiGs",
-	"9IjHITGLouAhuNbvvA3MXOwi3uVcXnoDjyVTREhN5lRHMxieGYbhNdINubikCY9H9u6wB6N+KMUk4dF7",
-	"G3Nkv6/IgutZuaT3FFGaavMXoYIwmiWcZe6xoeiGMtcjORkpLaOLMCAhLyXGyL3VXMddE1KPUro0Uqh6",
-	"MaIiYkmCPwxFaK4ZqhCxuxf/GmkpRwnNpnBNXeQjTS+YCHv9oTAL+VhmYx7HTLwHSp4kdDq1VJwrlhGq",
-	"yIxPZyTj6oJ0Q3NtNE5kdGEoGfb9qTBSkiaPsgx1310N+YSAmCRSEJlnRPGYAXHicAyfmVnETFOeEMEu",
-	"WUYimoGicTcpmMFzqR/LXMR3Ofjnkqg8mpGMKZlnEQsMeXJNOPIdcBxNEiDfLpDSxAzRrvkpXSaSxi+l",
-	"/MrQ0ftiubGMl2bEQMwZ0TMqUIGzzKw2jSKWajP+FMfrUT7O45xllzxirwS9pBw4524JKGYpE7FhdDON",
-	"WC5EIbNHeTkow6elJK/9gGxO42XYOx4KY8osSUI1y/rkscxQBqlgjcwnWhJ8DARXuJ/SZWhkQWBtGVBw",
-	"Z+aOvZOJZg0G5jmLpIiVedOCck3GbCIzRnS2NMYenVIu+lXDx9kRgwY7wqzUSymfUbG0ekjdKYVJSeZU",
-	"LImxv+apVsc4qdBbgpAoO+VumFHNRmBFoUx6n8v2StBcz2TGv2N3Kk6ecaW4mAZkThNjOrE4IOwqNbaV",
-	"ESwZu5QXRqzLC2ZIPPeGGfaM7AkI1SSRUy6CoaAkkjEz/AwCyer7gICBI7PizaUpYO4vFNgrkWYyYkrd",
-	"PUOnmYzzSBMuPP6yMnUiM6JoYpSEva3CyiiRXgmVp6nMNIufsZjTl7DL71e8msGH/lfN10LYxmKwo7kZ",
-	"7cgQJczkrSNb4IKTeM4FOAcwgSR5Mekc/XT9IPH2t8GbTprJlGWaM+vyLlk2kikTHEh81QMorfqfVu9+",
-	"XXCNHBtruPP29coWCrtpVBlrzXyYarNxzKhtDXtUzuZzUO4wqsoYjeQQ+MY6z79ImSBUxKB5k0sWE67Z",
-	"XBE6lrnRu1w5SzzowC+bNvPEfeupNltaTJFmGV2avxMWT3Hht3rfV3D7I6GzZdPbpNvFtWMq9xv2w5id",
-	"ar1XaG8y6w6cU1l4PWNz0l3MJKHqwsgWNBftY4omAZnJBZETzYT9jSzMDpq7jXxJYkPQE54pvf3Cmkmc",
-	"wbBWF6JGZrgq5VSLVQ88WlglP5+WjKO+SknFSLcfcrHu9a3zIkCbGQe/1zrkU5RgDaQfaX7JvPePpUwY",
-	"BcEcZYwaWUH1SvRmT/N5Qwinxp5vVn9HIbDBXQ86Fxzt6w1i0czpS44bjvGChk+mGY/YaIIOUvFlLvTH",
-	"9zurejnoqIu88T3g8Hm/eI/kabzjStW3z6yC+bCdR3Uh/Tm4cQRu6+xiVbarMqJNRPEVV/pGKNkR2Sbu",
-	"20Crloe31jwFz9enEM1YdDFyZuGqPPtCLtByNFukiBedKYSRlfMcxNDqvk8oT/KMrb7669nSuGfGW4hJ",
-	"+PCrF+ePPg991zMgfGLuiDG8tkJszvzfiltkrkc6ozEbCdlIutZEYPFo3BBVDZ30Phrmg8FH0QVbEh7D",
-	"v43LIjMSqqXSbB6SLgVnhaR0OWdCF4qg1ziJd2aLYhVqc6zNqNyIoL7pGzhh1aCwE2pWbFwH6HVxrbwI",
-	"nEe2N6YW2jTZzekFp+ge06iJO742zEBJyjIlBRGMoedDIwihUAGG0DFZzHg0I8bcXFr/WJnfw4xRY3b2",
-	"QXhVNM5c5kLvII8jmqsmFnM2hXHDFzIzzh11BgY4KRgWMfSAvokhEtbMbpEZU7NsN4RnI3Et3KUzKpSR",
-	"xlKM2ozc9uUHO3CFYq6ne515uyKMAuPiPBLThKsZ6RrXJpFTBYbt+R991TsmkRRKJpBcEcaedvsHt4QT",
-	"QyJh48pNHPVsZfQira3aAe277ywBJowj/dOOET8jK36MMsxVyiMuc+VdzIWz1kdVS2+UMfR/yit0LMwg",
-	"kvIKkkn5d/m2TtAZ8yQZxXwyYRkTkdkGNeNpysV0ZEP6HrOVqySkbjZOfDlfk0RjxQTyGglrnw2tXqLE",
-	"/EASLhgR0rpCcmK0jCIzqkhXz5ggoS88Q+MjGs4wj97DTNhWGqbCBE1uKMhN82YjGcxXYJDHhOJMFmYo",
-	"GLN03pNLY5AXAkQtChUjc4jKgVWA/gwN9K+p+KhqcutOMxZxxZIlWRjmMAxBHQ8YKafo0nCMEfMZRIfu",
-	"KZJQMc3plNm4G/LEUHRpsVHoGmaUKxa76BCOQJEFyxhRWmYsPiKwK1IkSxIi04bmi8oMptcfitAncrvu",
-	"XEyN+gXhGRBP5PQCgvfb/YkSqVhc3EsSNtHBUCRUabtHAYnwLSBZe2WmofZoUN5vbjxadeOGwt9ba0Dh",
-	"WwjX3psdl628uxcMRVhQlh6pfDznWrePwh+uEe1qxK5mNFeVR4aiMlPzDJIJpHbsSoWkW1vGipAY5YJd",
-	"pQnlgsVmm1dG4fZnzhXkvarv825EHs+FYlonMMzIjtKuaz35lCvz2ArP29kdedwLag64HXZAz9hQoEig",
-	"0QWyuREOxz7BHNsFPSbe58vvAMeVtvA9oyXUgmWwU3Vh1zjnVUIpUvUznlq7MU8TSeMeBq6bhHtJ98Y9",
-	"XyHwUj7X/16V6BXC8h6s0U8HVHmNSuq6wycLY9vUiKDjRHqx3ddXGoUS28UIKB56R0sf6GlhiKCQ6OgR",
-	"GVk5o2nKBItBvzjJz20QB2S7yqOIsZg1egZNzq91YmtmvjVpKs7tWmP2RpzZ9SG6rS3sz3iSNBbWGG3n",
-	"ldaQjEVSRMbqQN1S4T5YDWD3VVsaKHhXKxFHtKEYJ+iU9KqaDWO0k0ZGvjRbBGCWaBfcK1INx2QARGRI",
-	"Z8ITBrFbspgZ1ds1Gvf8i5OD3jUcbicW4XNCajJmCWeXhkxRqhqlbcYcNrurZrwNjhBGjWE2Rc0RfKZr",
-	"mV/ZADHEElsGboyb0cYlNZJ8lFIeO/eoRjd5RopvLmZSMeQzpSCEQSY0SZRLZsR0WTHt2k1s+CoOn635",
-	"sv3UJE+86K+TCOVHSdeSryEss7NWPIyXhQWImV60EbYco5t287p5IeuGH3PR8gtSRYOYHNOEiojF4RFh",
-	"lyxb+uqxkP4BeL3c/ANyZjY/MF4WXvPxUIS58F6m5LyiahfU0Dtan9bR7soMLnjRKON1owo2LzTPGGPw",
-	"yL9lRl0BDiTiLIEumT4uaL40G4xRlMTm/qEYM49LQsteYeCeAu4Oe0DgQuqZkVhyUoh6nH9Vh7vpgh/m",
-	"/WHH3XGCY1XlBZ2rPfOWvUuaQdLbvM4I0c/Kt5g/X/mvNRe+Ll5t/npsX/826NjcfDtHvSwsKfLrn//t",
-	"L/7Nf/jlz/73b/7FX/3mb//TlnRpv7Cee7yv/OZnP/vlf/8/u32lpnCwzNLSrpNaHof4aY36AjQPuC54",
-	"mkRCVSE0CDQ/COerBsuAga+s1mjLm1DgTvG+s+o+A5NvdThWh245hprY334KpcW4aSZIE/6HWmdVvrTR",
-	"LvGk05jpBWOFYL+nUHoYWSDzjIylvFAB/Al24phFdM5QPDSE/aJdw1noU7QEJo34iaVgfmCrUakX+byR",
-	"iySthrAkuA07DG3n6FVNv8yx/mI0YxnzBbOayYVRmZaXUa+A9iwWHDw7owfcO6geIU+HR95dM3rJiBSe",
-	"MgCP8JiE6ERCyaHnulUdOcLjoDDroYYDnBrjlYJvhGN2atGMJs6x3qBhOmYUqxPSCx6xqubwV6UTdFYm",
-	"2Als8LhTiblaYQhJMzeKLZWLYQZbC/MFftS7cqK/dp81V0/cp80fLyufN1fO7RDMvz8vh2HNytaomVUL",
-	"YCqDM4XFSFAmZ64d9Iy57Jx7bydbc1IbI4rwssZoIcQhPAdsy9Bg1pY9qJHjwmysTzikS228I4CEQksa",
-	"CZTR9vmCzQH7jWFDmetIzhskZJgyDMUdgbkFQo1IYSwtsNw8kyzmMd5jTTdbk2MssaGoeHiKT40vjTeS",
-	"aEbFlPkcX0u6EZBXRu66MJd5ONdyTjWPaJIsg9LqBvdrRmPPIT8mYRnYOsKYkf02nWaM2Ypo7/sF5UEm",
-	"zVh/kAGSesYyoxnALi0EbXhUWrPzXGmSSHlBumFVEvt1jUYj1iJBdp0Ny+Oqmd+8uEtTmcY6Tn+BO3pa",
-	"vNZeOCnebi888j7i7im/ZZwGDEz7OYky82BjRtuN6RzfdFo8bS/Y1N/rbVJLzqBr4cBi5wx7r/BfI7dZ",
-	"A3FbflsTy3ErtRLVqXLoyixLkWmlSzFJTxZUBlpybGE2eGq9zRQ6y8Uf5SzH0stGA29jkOTb4vl6+Uyj",
-	"gWZvbxrQQ2Mdy7zB2NyqhKuoInK0uKl4Bm87pRmdq5b6qKZhPuYsiYva/dqiFfnH1RocCTX0q1T64/MX",
-	"z4n91VgHRYcciAegX2a+VmSNNocT7TCaRv8Fo4merY68DAQ4lpYXDSHZ2ofsU00f8qvyVmuuds2As0sm",
-	"dBv/44/aFp5e31TdrDbLZFrDTxHju4aqsZWhSXIZOVXkEBYyiwm4FpNMzo888zgUUvOJLXMNjdYLoVsu",
-	"hDii02rGRYiSPIbYhYtIQrpNSDKXgi3JXF5C4SElIWQTQk+RD4ULV8HvZUrB/zJEcNxvbgyGeK1i1XIo",
-	"MIRtboUbisqZit7z34sCA5r/YFSVhIZ/l//dxkzCJcti22tVs2dcHqcSTSqa0ySxg6ZFzshMSrArTTK5",
-	"KPO4zhJxaUyqjZUAaU5cgXqUqNTqpc0edPhUyIzFlbw+zA+b4WwiyM64OW3SpI8K/ilorsI25foUNF6l",
-	"6EYOl1MuvL47GsfcLCpNTj1mn9BEsZWovYxbIuYhFMYDnZNwcdWHCnuou2BXdJ4mZggD+tGfLL8bDAZ0",
-	"HH3+6ODxdMYPBwP+zUUC1+edwO9TPTj8pN6oun7BYHBrJoxNlKtCDYv81U4CAPoLmmqu6bc5I2NGM2Cd",
-	"CyaOiWKYYqKKhCe2GwHo/4h8hjdiSgtutxmt6sItrubp6NPLP5ofJh9/cfGJfLT49vAnerB4cPXj9Ccf",
-	"0ecH3539MHp1f/z5x5Mnn8y+HLSOuBC2jphxAI2cl6vNuvuVajCkcG0qXwz8Rbavbtqp52zh1fvuQJhl",
-	"MXDRU4yNtqu1wbU6X4/iHjR0mL9TQa9PzbapuZ2aN5X7+v3R+L/1XdJFOfDWvd+DvU9P9v4Z3ftu1N9r",
-	"bP72KolXR+MPZ7DR2q5UDK/WCDcRR9HWUdv6OM6Y2hiWPLd56xN7O5TOGf7aNbh3nfq2KM8yJqKlz3oP",
-	"n/+kke821aFXxVUtTjLR0J7I/a67iELQJJFiyjIyNt44lu5eK2LYFkzZLc6N/fstfSTX4Lh6XGRVQc1Z",
-	"Fs0oBPLMooh8PmaVqMeFkAtcNmekjZeNbiYkG3YrbLiGibk+L/M1BkcUmRq7cEyjC2PygM+cL1lGuuev",
-	"Hj58dH5eye2uipQ1/LpbN02184V0pSDhk0cvyf7lwT42hu6/4fFbLMr0q5Pv2Wrk3tbdMu3lxa5GZxtR",
-	"APdVEqkbyfUcbwVdqmmygxe0GgtpQ1fAqolKMFuKCFmWdIuiFtjke6qg1IxFxtWAqPWxQzGY8Gy+B7SX",
-	"asBdIRpASGzqegvrsxb8KBJ3uE/+OtTo1ZN49X6QSq+HJ8taJX5zlfGanhnseNxSbH2bU6G5Xrak2fPx",
-	"rnudC65HuzXu1DsJyxkUGrL2Vm/ctUGuXcbrGf3vsKKFlfDppxshXVqXoHhh69xuonVh22a2tlJnKFik",
-	"ShcIR9ftbvBlTXsUH0p4ACAoF5onEBi3rBT2AgwG2MJbgngdRT/zknA1FPYGGLcvcqj2lCIWi/I4NG9E",
-	"1A8Gf9jGaIgflFW/PIZx8ZhQMERssUXxpNdSjVIKYxhckSm/ZGIojCLDBojQyROMiJR1O3FM8tQpOyv/",
-	"esf2g/bvot4Tyzx97W8vQz+MzLB++pJnOqcJmUppNJkTqjF3Nb6ovsOiPghCBaWytbKWxcRKW6w6CQv7",
-	"MhyKlUexOI4r4u7q9ck5w7jh2aOTz589uqfIEKkBcV3UsNOWabCb2UHjxFVp2opRHH3Hs3fNv92eFFLY",
-	"xShG9hVuAxqN1FOaRSzZOXowT6lYrmmIiVnCL1m2HPHY1atFMs+4sWgMFbjfScKV7gWE9ad98pOXLwJy",
-	"/ri/a/gA9HJ0wcXUGo3vFnzAuVVf2sTf1fh1A4yWAgJRhrNdRk1LCKrY1jH7hoYOJWGMhXOdNWtGGl1Y",
-	"QVmGFtKMpdSs948WV4eDg/sHg8MfHg4Gn3706YMHh4cfP/gh/fjTwUeffHr4yYODwaDZHF6e82mzr6L4",
-	"VLyshRzOzk8aScoYwueaztPNrWHlrUE55XKC3nfL4TVuxUwK9m6RsFsJWJ0mNGLA+dcb3PVd4mt6cW6Y",
-	"b4EFn+KzhxgRsH8dXLui6TSh2lgdpU6szraIxa0b6ktzk2fBg1U7p4JOt0qC4TcaR2chLlZNA0HOHj8k",
-	"n95/8ENi0TMsRlNDNbSlpi2wNB6aW9e2zFFNFlAtkUkxdRhhXDm0DdR5KZNpwhr9W8haNUimRzSakQVd",
-	"VpDfxpm8YDXcNOwyagBP29LD8zJ1DfYYF0rTxiIwH1IkpRYazS29jMAliYkUG9uWW9zdyvtcVi/AqhTj",
-	"hrMrrrQiXdBKKFht5+Z2rWqlL1rYzQ8qhvP9QaOjrrlOWBMIpprJTAdkls+p2MsYBXw2ovL5nGbLEpoT",
-	"J2Te27gyLmZcf/urs6dE0LkzIv33BCTMM3G0uJqnR/a67dswlN4Y416530fc2WhO2ygzroTnqbaLWI+b",
-	"VuGSAHozIHMazbhg5dJhQte8tE+eswX8S5E5XZIxM6Yp9ug6TVfjAHDjmnBsUEtVccNAs1ksNGPYMD2T",
-	"2A5Ek0QubJGyh8EUdGoL5iPYGXPOA48qSxA8XCD7RUD4grchcpwNAzjYwE7pYVefbcISLFqKPCjByjUP",
-	"SbAYUw15rHLdS6dVQQfLVKK/ggXkoL0frGJ7u9WRo4KKXMJiIrPIXym7ezBemTLRbA+3oZR86Kgi9eZS",
-	"HjHCBZkwQboHZJlTQX5EDgYDc2VDELE5B1EkDLbPDfiBj81gIrA0LSxu1uMh2NAbLShEASmuHgQ7wM38",
-	"DqWU3iX/07ZDXzaWGn8hF06vANJZxmg0Y57ffUTCdLZUPKIJdIZDJKZLHa4WlgIK5gAgoMHUxk1Dy/0Q",
-	"KrHuP7zDOphYGumiCSRMeXSRpyG660kCMoiMl95LMcxgk4/1ikA7yk7Qsd8ypAyvXCdMbqKf4N2BbU4z",
-	"OeEJ25KLau4ojy4c4VY398C4tIcDD9c6gPw4F2muwYT40bB4fNgJIUCkigAM9r9Ck7vFq+vV3P/DwW6+",
-	"WDHUpjUocX12Kodaz0rXySPugKqzBvPgRV7UsmMa7Lg5D1a2v3Hdb85RNWMUnM/kQlQTUtw12ffXW76b",
-	"Mz+lE1cUBr8jelW9qNPbVq+sprQp1zf04ihPShTDGyiju0VacfgeDT5PmaIzNyGeB1pgfAsn6gaROagg",
-	"NE0zeUkTW9b1zqAaa0hwpc7M4jWF5J/+/N+5wLSNrcOoWHxEyhi1URK1Xuie/ySGgz3+KuvbXeTbAqhb",
-	"T7qWLg3NZoT2XnNDnNGFMO8cL0uGM24pTwp/2LigpECI8uEuFElzbURpkUX2ZlzVY8X1wtrGmHMRKa7U",
-	"uxVD27Km3OOYM+9DlcvlN1cur95cjMS7+nU5qBsDv2uH+tpekGyEvVuRKg/h4V0Dg++isErm8fTsJzvq",
-	"2aYl2Wq+N2ENrYrm69tF+K5rxmdvZht2U7q1TbvJbWrNVp6evXj46Pz86fMnoc1T+m1GLOIxw3oFQUJb",
-	"seISdi4zCFLJyJKhKCZmrHaHTNitlUKDWDz57PmLs2cnX0HysGwaRx/Cs9qPy34f2wWP5REVsVdOohN0",
-	"7Cg7QQcHYMSL/VijLX+Gr70enTjdXHcodzJspW42as9nPH0GYaWGjWNXKfhHpJtCps+dNWFzW9ZuBLAf",
-	"RedsFHG9DH1fqtvkSeHmWGfKj5TZzxnh6N62rbNkpnG91Z0Xk9+UJLHLBMkuWI3t/S/Mk1byIgcPNggd",
-	"O7C2TXMlTs3usnV+qXKpbtfnzKDnrcQexMSyTQERTIVA3tvDuFjNVNztotVj/654vj2DXINtQqwmB1nq",
-	"ugO6BddzB93c4t+Y9WnBX0UMaFvi4MoKAEq/cFMhVAttxC3YKvaxnex6nFLx0EoDSoFmVuyjj1/lYdoZ",
-	"87BcI7MUtqBg29rQZrIt97syv3I12+jaT0Vu4uSmthso3yA0YxAJwnjC4qofzaRUzL7YBRK4Jt1csew5",
-	"nbOAaJY8B4EWEGPPcxEx/MEIIvsvow/tvzH19lRMZEBSqTRNHsoYt7iW1ivLoJy8vr85Zldm9uqnn216",
-	"kJt/YxS69slVt281nrjF0NKZFPXHPjqsPPag6TFYpJHLctZqzl+/+fhtY7G524tdx1nXgLbIHMbuvTXo",
-	"WD2zpu3uPB8bQhuzM6byRKsdVUy26amyLAK5tXChOkFnTKEXlCca4d3hBuPAnOQxl9t36uIETtz7vSnZ",
-	"DxVXPoMvFn8+dp+uvcQbAyo2f0YPVlaxth1uTdYsd9ocNoHGpzXtwnOmFBxCR5d4Fg8WrrlKsMDzwH3I",
-	"RC89XbZFr1RReS6u/9yW2/AMh3aK77V/nRevtxc8T7Zyxdk3r2Ep55QL86GGU15E7NelQX14RoWGFn2n",
-	"B2RaYC4ZZdismDSbp1AMts3RF7gv1Yf8gW7a6Ztw7SqUc32vzi8TuZFGsQnT0WxHDQ8ZyGs8okZaxk2o",
-	"fY/hhcb8MTqYKVev6iP5WYMJSlilYHUb5nDQaMLUFrYyjKb1faUaW3guqabZKM+StpZaaEiFuzDTkyHq",
-	"1/7lwT6f0ymz7QU9Wy7vbKT+TTXwbBtM9RIeq9HJ4iSZ1UCnsUWMUQ63WIxBrsicC76XZnKa0XlzL4pT",
-	"yKuvvGQZn3AWE7jHemwBmSPyXffgo09+8IMf/ODg8KP7btXcE82I+ILLxuGfZqwEZwEx7A0aPHgA/QAo",
-	"OAKH0riCLmOhGrNq224EXL8NAXhjVbMoz7henhvZgBSGHZknObbQry4WnheVMZ1nAlN74emLc+xfobme",
-	"7Zf9rCBxIAGMvZPFCGZap3afIVZrz4HF2x470llcyXS0imFqLykWZUzjpU7TkUEO1P/k9Ckxz3fDxdU8",
-	"La7vXbBlaHZAW7eDvCyPqbtgLFUA3jwUXCvCUS2cf3Gyd/jgY9INX5w+Ojt5+eJsdHL6dPTlo5+chxA1",
-	"dllTXCSu7BmDzr8YCsOi6Gb6JxmZ4eGdUliNlMlcM4XhlQ3r+BZKvSbSnUlF0a61Z6vCpI1+0ZQLBkAb",
-	"ID3gYXW0vz/lepaP+5Gc75t74f9WUvXYGVyDDYaIExOxj2Xok7QZ/lCcVMkcMOm5KE/khHPFat3QFmwT",
-	"6rHtoU/025wNRbVfGHEbEaImoklSHua4Yw+xGecjeFkJRNFQlNgN2w76CnsWqxO7u4eCA8rzOEGo5Tmj",
-	"Ak8bc0tzTEIowbLg+w4h3PhkXtEhbH/CI2bbse2ePnv6cmUbDc9j43tfZtN9+5DaN/eWlW9ADtgMr3Bj",
-	"B/2D/sAJXZryzlHno/6g/xF4p3oGMmGfxnMugMP9U7SmTLccpgVmQ7XT7RjxjSikcVzff4F0GthDEQuY",
-	"XA5rTKb00ugoIkVQNDZ45zxAmwRgI7nQYr/jxAqX4mlsZIEZuzGcSoifoHJId8vRM+Ut+3iO89vXtQOG",
-	"DweDNefA7Xb+WxXcuOUUuAI9Hw8pvY/fb3ptMc597+RgeORg8yOVEwvfBp0H23yneuarr1xghSui/qev",
-	"zVra6krnl2DxiYeRap/oGXlHp+AcAB12Xpu3N9Dk/huzNk/jt/s2RF0/jv2njadP40PbHT3d2pj2Gn33",
-	"VX7AsDaUfi54xKxqQVzkDOD6lUxyyBOTM2hOZLFD2qV5zDUBMdJC1zZo7pO2dbc+k/HyxqizFpt/W7U6",
-	"zGq9vQvewDbothMSvbP77pQ97g/ub36oOFD4LvjpGc0u3Ok9xcLYU40olihsz15jnmBEulncC0aY0NkS",
-	"DvTw3aQCFNxDPu9iv9YRGcKexZQnS8AuG3Z6R2hqOaxArFjKQTeU4KTQvgknElY6gVcxS4cC4Aj1jM3R",
-	"3pq5g8A8AFUMgWrzsBGtfRLigR7QCxjTZQ9aFBV226EybtEtFglWXVe1BKvrmizNEFRxAi0cQ2nczeVy",
-	"udx79mwvxlg8SDSHIWRFGj7TaRRhzTBnt6rcfNjfFvY1U/1+KTVoAkGqrRk16/D/AyLYwocH2IlN99/E",
-	"dPm2lVlfFnzkuAw5DGNeyFrdIkEETDVmcIh6wVc95CZGo9lQeDjCUH5/RMZSz+DsO8u1HvRpgJBRTaiY",
-	"iJWlKI+HohFqGOqHEIbdg2a35wuAlANpQ9VFaUH0Whn2CXP82rl9orfw0u1kD+sJLZueYOoaV0oqTQ4G",
-	"g0EvcAaBXU6wlXGBpWCqjhqbUKV/xzUgoFy38t4K3n8L0a1jvl0FPeCEv25j2f0sFw3W6lbvbLM8AfcS",
-	"DmfIhQtawtkNlIxztfThvhHugmKqs+ehO3NFbFx2KDBja5YKWngzd5IJ3GxkQ5987uvWBBpkSvxco2wT",
-	"NjFsChUqS3MlIEpCsaQZJDbxquIUAu2jgLvOdcfyZrwxXQ6FPYuLZsyzddwruUWqm9PMnpVklqA8/KFP",
-	"XkpzhauhsP1CRUD3FJhTLYxfigefa1Usiy2SiZfYn8/meQKxnIgKMqcXzFgzeENvvWHfJqXOctEqpQ5v",
-	"VEqVGKkNUgp/AeBjt6OIcAo437kQXEx73y/NfeYMVqQwW6og5GIHdYzhjFZN/CVbKgYIGFygYEr4Basj",
-	"AYXHBJOagH0w5oKtCW+8wC8GjR5vzT4sCiu3I5IKqE+DrYqhGxtsJhQg4GkJsIV9qLrNWHVB6kkm5+0m",
-	"a2tlxYbR+ObzlgPR8lrDaHplHReoeGmtLGDjrF56WEYY3m+bRRH8b/wYtN43fG1rN2XDjQ8R/uV2Y2XV",
-	"A9obhNYLOI5gyr5fcgkpu+ohWK/eiYldBdT+G/jv07jdaYC4OOrjCyEXwgLCGlfU2qGVs420tOWq9mA5",
-	"SWLZb7XDXxRHt946reARX62h1eKg599to9nrCDTWDhw8FJQHkiWAeV3G4iGT5cJz1iy7UbMZgTPiuulc",
-	"p959D4Lvuh9os6Oxf8CYm5Uq7aLjJiZ47iSknbT0E2TcHddJo4tpBtndbsZ0xn3bWRmPI6z0+IS26NB7",
-	"laJLNRQJ1SyzucqUZtoapsb2NQZpUeuN2UR2FTFb1Vh0aNJEyaHI4QBoY+YA+px23S+KdMN6e3jY65Ov",
-	"IXQoSPi0bF7f+5Itw2AojKmNU3KQEpgdrrTGcV2Yj3B+WfdwMGj30LGYxwmH3TbUG6GhctREtxES9+uN",
-	"7jgi7pAd20LhrheM0SzhLCs2poQ4qe0jbAqIv0OUZXcwTMEWdqgftty9P/h08wMPHZDD3TgosMFdIwGI",
-	"nPQALh/OcDJcfX0bYF/NeHobIhT9X1WpryZd28uAVAl9zgcPiC2JDkAs7kVcLyHQp1gy2cPmBqhXBrHq",
-	"oFVtPbNx34+rGHXwtUpfBRVxEU4DyVs52xhe+40co1jF4qiqXF/bEND9xV/81a//4e/+7z/+zS//7O9/",
-	"9fO/+dVf/rkRnn592FAYyyljezCytITiOyaUKON5QoG5K8DHghHrxFBhDTHbw98nJ3nMtcPdbxCk5zOe",
-	"ljbWzUtBv6fkjmWghaFcY86Rst3g9xJmNwlj9rUiVZAJzVWjySEgApVw2wub1Nayrc1OqBnEFSmcQjuC",
-	"Gh2brWCki0aNMbQuaZKz3lFx2KytNw2KCwuqhsJGLjFQPqlXdtrTL2K6PMYanArSWRgU/D4UIVej6q+k",
-	"23Aofu00MDs8qCVA313dwwa8oVCaLhWZZPI7Jmy/n5OLmJV0dZllJVSqEVTDImiuy264ssHbdKxqWHMt",
-	"fAg71/9wXWqwo+1M7qkK3TU0g1lR78GSqmswwD68ft9SIqjbRqUZYgEZjiZELRki5pJ9tji6eCaT2Cs8",
-	"jLlxV7TjUDODoVAsu+QRU8BjDoqMpimP7dk50FavsCvW3mz9iFhiTR24eIrIhegPwUaHFrH7g09J2IAI",
-	"FfbImC1lUTIIeUDjJx2RwwGGVgPy0YAoQo0h0x+KTdoMqrNf2kMzbo2yKwCI7aZrRTj130FZ3IHsN099",
-	"tPmpc9z1Vx6m2G7sBBtEKKxPhZd24BLE4VlTcWLUkRGMXgOHukciqmkip8a2QwAqB4ekCvJeEzw/dV+9",
-	"7VCUj1jUQlx2Jh+w1MRSWbu+GFIgGspfjfqbGEuBJmxjIKhR6pkVOP/yldF1ueDf5ox0wwKdLuxdp0gO",
-	"AzgO4Ol2DGHvPJ6t7OCDWyGrdfLKbtcdW8IfmmF7EsfGrrVIabuLpf039l82ZL65vLS4f7sK0+aGGXCt",
-	"qY5mTfCiAF1nk+dWY2uZAwQcAK3CoXiYFetC3v2CsdQixpkn4dqCZWAKRZDB67Ww0ivAXrldVqqiEd51",
-	"rekW3OSoh4JRJOSCcPU7njrAzSo5655C2goI4CAGeNKnzAqDmoM3s52qqDAiRgz3XLzaMxNaVHslUKs+",
-	"xNr/ZgSf1uAuTuT7ldr8zFpxNnRdZCMWlIP4whRjzCKuIE5XO0PpmsSz/8b+62n8dt8ilO0e/jxz79gi",
-	"h+RlRPQsk/l0BbTM/mp0SEDYFY10skRHbiYX2CPm4DQcJMcx2kCtBu4JzqyasbhLet5AywFx6HCkW6Cl",
-	"9cokZCVJ8LsZj7NbWJ757jI6N0P7Fknhhki/MaFXHnruU+D3rVVld9J3OIC/j1DvmgMz67bKEH6TSwnw",
-	"oNhOoTqvmqC9JqYU5BRkcaU6oIKthgW1VmdR26Q/l0oPRcIvWLIkWpIxI0rn0UW/UkCgbH8K9qJj6Q1A",
-	"s5WxuKEw1BfnxoyimiSMKo2tNb1j15xdn9n+G5lbdnwu3+4DSnA4FFBAL+SiT9YWKNYSiOHa1phXQjGt",
-	"Exaf2UW9fovMh1J7hjP53So+s7vnE6cDR7H7+45WWSNNbudie8+tdbKbj/D90x/8/3uv3xwEH99vAldq",
-	"t+lODLP4peLuoPSiAMNG4KFICvpXEIi7wJuwZ9cPhbPzXEyzLBey+N2xPC6q4lmimC0zzy4KATgUJS6k",
-	"ET62EqhPThrLlnx0SYkl91DeB4XwWM+kC5S2taVKgQ05AEZujJ38M5YxSBFco+ydwZRt6cjdcPKmQhrw",
-	"85WmUPEGdc2VLibcxu9fBOCusgZnbA/2vFTmtQ657WrvZ4wmevZdq9I+sa0cVMEJz47Z0kxGTFmoHEW+",
-	"ePny9NixnZAkZikTMRPRctW7esL0F/DR26RT+4X2WBSM3viCCb80Sqe69pWV/opfMmFuTzM5Zt464trZ",
-	"hYQyvc3reDgYAERKiWcTU03HVDHXNWNP9NcZnUx4hDfrGRONK3nGaMwFYpu+h8U8g9pELZEO+jdI/TVa",
-	"t7NcvwUVMJ32FPGjK9cyZXsBoT2hGVIFQyiKKcWhTPuCieKwzXsKnjl0v85omjJRoF8hKs6x/TfcMiow",
-	"a4YiYdTBAZMT/PhCZheq1H62PsMKzwm/BOyjEuGmSgyANXNL7iG8+z05h/bb+PYmGvxKTqegLY39bUP0",
-	"FuoGwz0KkKuBj0DF3q3K2YIbHstszOOYAbLc/YMtnjjF87xeSvkVnEUFzz3YZnjFAWHPWMwpHGJpHj7c",
-	"wlN9KeUzKpZFUPh9K8iqkJbTAiCJEsfAxJ3u5jRf3iQsZK7bpcUZu5QXrnoF0vL++YQWO6lPvqK6LBlW",
-	"LgxHpkyT+4ODfhO7ms+uMM791RFYApe5vvvsdpm9tgCPrvTdSrTWtS1g88x/13XKPEQhsWePTLLFW3w+",
-	"z+0peUqSiBpf3QrjJaMZ6YYPzbU983Qmk/L+MCDho5d0GvYa9eXTOZ7gugXADQ58F9eI7k1ev2lxiFyr",
-	"24xRLCy1n3k62XtuVNAzyFP6L98dawKGvP9NyqZV8VqkScdcUOh6W4XDw2dTsfOjjQYWvA2o9aMmin4u",
-	"NZnLGP05wOM3W0bmFEoP36Ex9s4zfNV4sygrEGEF4LgwxJX07e8Uz7wqmQURHRvZ48ydGwAurgfkZqwu",
-	"4xfnynhRDaT+jN2mTQhImy27b4bkycsxM56DIlq+R/llxpWAIN3jAka4Krq8aoHqamIC3y7oreTuvTPQ",
-	"7ti+2riRVNkqifi3IjZXVmMzXcay7yniwFNJF438trPgNnDqPvJzu8EwzxPNU5rpfSM894x7V8aCUCzY",
-	"yA50opivxiQ0nwlLBJND8ox/1usPBaCHLlM4yl8JPpm4aBFMbamZIt0fnz56EpDT508C8uTp44B8zcan",
-	"EDEvIPqpwi+r46Eo7gZF++TpY7g1ZsZUintY953ySOcZw56KPSbgN9JdzHg0I3EmU0Ue/Yl5UsRD4QNK",
-	"ppxFgAQyZ5qaqQfkyel5WStL3AQfHByS9Mr4Vjy24J5Ky4zFQzFmM26tDVwu84P5rzFcj0lYwvmGeLYL",
-	"wGATro0jNcFjBzC5gHXlQwGvCcwVneUighZ3aeSoJNCs5/eOWAvSoVeagbkYIuQVzBib/K9XIPlPkDjW",
-	"yYkG+qhyaxW8GOhvSyVewUoGul3Fr/2whEvBGFD8Cot3t/7Z+/C23lm0Ia1VpJtFr+5C/3i4uOqjJfIY",
-	"xIpiZRA2tAdWwP0bhV0BAN1ed+rFTca51hIgesWeFaxTpk/NO/AAjGEnJN2Q9e1B9QD7apFzLIgwVRdq",
-	"KGwUsxtOmTZ0AsNAiOkw8CLrq40vvQB5FA0mfIQoRhMA4wHkSI1ZuVpcxsqgmVxA4BpxrI1EAakgMxuO",
-	"iXG+HBpcvBOxG9N5n3ERn9pzIW7FcDDvfk9xme1ZGwHCu3N3Es4HbkS8Y3yiYNI/ZhmfLCtM6kOlk+4v",
-	"/+W/+uV//F+/+Iv/+Yt//G+/+dl//s1//de//vs/28SQyjuIoL2O7wnT55Ubb5EQVo5aaCEKd3yDQuwL",
-	"I6MsTxTnf9hTKXwWd0uHmHvv2YFQbqB77iyQYlJVuEy15qgMRsHRX93kdcX9cIinMlaKyhPtsjAVjPCp",
-	"1IC/Fr4Zdixa9zxNnloA+GHniAztIS/DDvlTMrQnwZg/hmLYGVNhryMsyrDzNuwdY9lEiM+FxrCj2E03",
-	"zY0sdNPHySHUJmQvoGR6KGgckzw9IqIAeDg5fUoyQPezGGNcAb5ZpYkKUBbMfjeCHWCCdJW+b6FRt348",
-	"zx3L2G1ZywFSGgX/2+WkvWRJ4m/7wh22g3xTnhUn1gqMdUJzV1CxY5JSpUgo2JUeRVAdE+IxkVSR0F2Y",
-	"WBxNc5ctXFkJ8a7BF6udcQFeDv+OtcFTQQtgJTpoj4K3J5F7p+WvP9+zGSOrOleLephm7NLCzU9bB4bP",
-	"tOFmwalid4mZuxW+lZkgEsVvGa9Am1uSIJxZA6yVxwWW6DcoFeQ56DlQtik24YKVAQbbVYcx2ijhTGhb",
-	"uGJdiqGAp3uB0UxYC2B7FyKveNsrSvjxudEAHnwExhB88BuLb0uzaY6t3TVz4RShH/AAinaMHaNmGNWu",
-	"aReqcJqwdswPFhXDnogNbcIOYcIbB8ILYVIxpUtj8/WOy5dfGI1nwwcOJlWTsYyXK/GFkJejHUW2AhQn",
-	"9HTiL9eE8sSiAlsADShshA4lRbr2mBVA6XN1GeOEzaH/3h0cHfawVb84ccYhmPD47X5Kl6GFIlK2p76E",
-	"BmjSvqcJjdgHDTJUjnAn1+jmmgsfzlh0IXO9AWfDIhiv0NmH3Wz4nvLTh9s8bOt60Bm7vvd3uNXKP6Ga",
-	"LfDc2JtxGIFu4dyegj6mNoa9IvxKamkS+hXLZwu0wlMJVhgvYkSrwhY9EBarI08YjVkk50wRPAtxKMrC",
-	"pkqpX1G6KaTmE8tTCI5b/gaGRc8itinpCiTHLKK5wmiNVUBw/qKSTcLpLsARN0PofD/bGquIhxNrH1TM",
-	"kRYD5B2wC5vwtiIqIpbcBuLWswLvGuk7jBKpuJiGNmcE2QYpSOjUplHpUMMVYCWvhdiqmDc+ej/pKmn0",
-	"a0SF8YkTKaZA44AZhLkXQXB+PlqXxbNJGFW2GhqMrD55CLcm5UE5XJEJF6xPTnxws4gKIfVQjJl9ORwr",
-	"Yg0EIfXIXoUCip7FJvD5uALoDeOCEB98Ys6oQMuo62EmQm0lHj/Q65MT4RJE7gDt8dK+u6iE85bdHhQd",
-	"km64YNGM6pQuR67nJwyIdzUvxWnYGC3AJXq/UqFc9N8C+XBn2CrvSc0iQRg9m4uSR3ZQo4b5b0P6PLaI",
-	"wED7hYYFDLvSJD8mrD/te6j+wIi2jcDnPzVjTK8GJU7p8tZ54bfL/v09e1TY4zE4v2sMTizDuz73WFy2",
-	"2+Cgl/WYuLFPIJ1XVNtjXBHNVgjqgWL3CroBKW7PDnIoIGDUNQaxTJn4LFdQh/7HnC0cuNiC0RThIh/i",
-	"ww0ZzRoM5lA04mCGU6ZHcIN12f3+p4XMYihi7pPQHvIZh1gs7hQpGMb+JC3qXUBCs6IJ08UjBRYbwuPh",
-	"j8eooxcc7W1nfEDwwp5ci109XPWJPTGggqRscSPtqSLlI+7ckkb9jKM8s1TxnrEvvT6l3/cobZQVJ+rC",
-	"WYgLOEebFiTgolXQ/tUt1ZXL5/3qb37+65//l1/+9f/49T/8XW838VEiAN6CAq54NaUhitMBYp9ROC4r",
-	"YyldBj53Y8BOZnBOTz3EWfCy5/La1kNr9vsxSYfECufhCLmwC2kM/gQCdJv9dIfEaKGNDDundIkB8KIp",
-	"AjoVj0o7Am9eUO7EfNVlt3VViKhOZEYSqXTReu2QNYoaL5A0KcvsdDDAPGELi9irgqFw8ByQNcV1VxhS",
-	"BVGkiggIFl45jvQcCitQG4VUY/IQyOcDiBJ4NhzEPr6fYuY9WTGeZCq7jOvGNTRIWtxDDD/tKIi2wlRq",
-	"hFP6IGGRfiuiTwX/lLA/bhrVXvqbDUZtcNoojwNP97lj2K0eRAlL5zI3Zp4Tj375A9HSzqaHpzlSkjGq",
-	"pOgTCLeloCAweVVIVDzRojgQ3+IBgfCzpbo2CYcaCd9fxUfq4WC/YRGexOEBgRz7piTF1qo4ows0p3mC",
-	"h7WB3IVxNZfFWpr3OtNv61QJj+YROOqu0z67wtj83s9dldnG6ChPaEDEF8GW6Kp1f/HXP//FX/7bdVJ6",
-	"IxDuKSa7jYdiiyLIhAnSPSDLnAryI3IwGJgr6IDhoUwxGS89j6650uMuwHA34OBWEGaLIngHF9i/hY4n",
-	"N+niI97W2NqBcm/WYWk54XI7aFpf27d/wGBubgFE//vM4m4jVhGo/JYNx3VLptewOuYA9tO80RlsPMCR",
-	"TwXVee2M7y0PJdR8zpSm83RtR+iWLxNG9+70oteVWad0uQ+emVGiK79YRitvqAOLYB/hSa5nBa4ISLam",
-	"2rQ5vWAky41mz7Okc9SZaZ0e7e8nMqLJTCp99MngkwEwn92playaH5HDtmxbd6/65ZJAD95qedppJscM",
-	"5YvMohlTGowddG+hC8KeSpv5L7OwEKuv+3pFKJalbFZetR6OSbEpiWeVhB4UNPVcFNt7n6XX1dcZH34M",
-	"Z057sUd8mUMCrxf39rz3FvvctFo5nNJRjWm6IxRI11UtG545Jtt/rLP+aE1bckm6rosusO0oAVa899x5",
-	"b1i0Seww/A1zVZvNHypM3JPTpyWkDfx1wZYKwqLbzQehb96+fvv/AgAA//8=",
+	"7L1pjxxJeh/+VQL1F8CqVXb1MeTsTDcW+PdwSE7vDMlWd1Oj9RZdGZUZVRXTWRE5GZFdXUMRWL2RYfiQ",
+	"ZMvvbBgSDAiwjdUbwQZswPougvf6FkY8T0RmZFZmHc3uJnd298UOOyuPOJ77+MWbTiRnqRRMaNU5fNNJ",
+	"aUZnTLMM/nqcZ0pm5l8xU1HGU82l6Bx2LqaMhIJd62EEd4REjomeMpJm7IrLXJGUTli/E3S4uf3bnGWL",
+	"TtARdMY6hx18phN0VDRlM2peP6PXXzEx0dPO4cHeXtDRi9TcqXTGxaTz9m3Q+ZwulsdxTD5j/BsuJiSm",
+	"i4AsFovFzvPnO3FcfDqlelp+OaZmGBn7NucZizuHOsuZP4yxzGZUw42adZqGcRKzWSo1E9HiS9Ywouf0",
+	"kimSMZ1xptyqKDpjxHyVKU0UHTPS3f+nn/37jx+SNONC01HCyPH545MTEk1pRiOz/L1iClNGY5aVk/CG",
+	"sGPG0LKOHz8MOjMu3J/7gVkLzTLzyn/+08Hg+mB/ZzC4/uGT13/4B41T/YrPuF6e4SmdMKL4d63bm8Bz",
+	"/qhiNqZ5os3eBmaIfJbPOof7ZqNnXNi/iiFwodmEZTCGl1nMspO4mQKl+fGBIrxtu6V9eqMtz3MeN67D",
+	"GW4cjqLhK1nx+7t85615WKVSKAas9xmNn1HN5kj2kRSaCdgNmqYJj6hZh900k6OEzf7wG2UW5Y33uT/I",
+	"2Lhz2Pn/dkv23sVf1e4pPoUfrS7r1+zxlGpyShckY+NcsRgI2NFuN5yzaEp1ShfDjH3DIs3isHdEQljp",
+	"IY9DYhZFwUNwrd95G5i52EW8z7lceAOPJVNESE1mVEdTGJ4ZhuE10g25uKIJj4f27rAHo34sxTjh0Xsb",
+	"c2S/r8ic62m5pA8UUZpq8xehgjCaJZxl7rGB6IYy10M5Hioto8swICEvJcbQvdVcx10TUg9TujBSqHox",
+	"oiJiSYI/DERorhmqELG7F/8aaimHCc0mcE1d5kNNL5kIe/2BMAv5VGYjHsdMvAdKHid0MrFUnCuWEarI",
+	"lE+mJOPqknRDc204SmR0aSgZ9v1EGClJkydZhrrvvoZ8TEBMEimIzDOieMyAOHE4hs/MLGKmKU+IYFcs",
+	"IxHNQNG4mxTM4IXUT2Uu4vsc/AtJVB5NScaUzLOIBYY8uSYc+Q44jiYJkG8XSGlshmjX/JQuEknjCym/",
+	"MnT0vlhuJOOFGTEQc0b0lApU4Cwzq02jiKXajD/F8XqUj/M4Z9kVj9grQa8oB865XwKKWcpEbBjdTCOW",
+	"c1HI7GFeDsrwaSnJaz8gm9N4EfaOBsKYMguSUM2yPnkqM5RBKlgh84mWBB8DwRXupnQRGlkQWFsGFNyZ",
+	"uWPneKxZg4F5ziIpYmXeNKdckxEby4wRnS2MsUcnlIt+1fBxdsRegx1hVupCyudULKweUvdKYVKSGRUL",
+	"YuyvWarVEU4q9JYgJMpOuRtmVLMhWFEok97nsr0SNNdTmfHv2L2Kk+dcKS4mAZnRxJhOLA4Iu06NbWUE",
+	"S8au5KUR6/KSGRLPvWGGPSN7AkI1SeSEi2AgKIlkzAw/g0Cy+j4gYODIrHhzaQqY+wsF9kqkmYyYUvfP",
+	"0Gkm4zzShAuPv6xMHcuMKJoYJWFvq7AySqRXQuVpKjPN4ucs5vQCdvn9ilcz+ND/qvlaCNtYDHY4M6Md",
+	"GqKEmbx1ZAtccBzPuADnACaQJC/HncOfrh4k3v42eNNJM5myTHNmXd4Fy4YyZYIDiS97AKVV/9Pq3a8L",
+	"rpEjYw133r5e2kJhN40qY62ZD1NtNo4Zta1hj8rZfA7KHUZVGaORHALfWOf5lykThIoYNG9yxWLCNZsp",
+	"QkcyN3qXK2eJBx34Zd1mHrtvnWizpcUUaZbRhfk7YfEEF36j930Ftz8ROls0vU26XVw5pnK/YT+M2alW",
+	"e4X2JrPuwDmVhddTNiPd+VQSqi6NbEFz0T6maBKQqZwTOdZM2N/I3OygudvIlyQ2BD3mmdKbL6yZxBkM",
+	"a3khamSGq1JOtVj1wKOFZfLzack46suUVIx08yEX617fOi8CtJ5x8HutQz5FCdZA+pHmV8x7/0jKhFEQ",
+	"zFHGqJEVVC9Fb3Y0nzWEcGrs+Wb5dxQCa9z1oHPJ0b5eIxbNnL7kuOEYL2j4ZJrxiA3H6CAVX+ZCf/yw",
+	"s6yXg466zBvfAw6f94v3SJ7GW65UffvMKpgP23lUF9KfgxtH4LbOLlZluyojWkcUX3Glb4WSHZGt4741",
+	"tGp5eGPNU/B8fQrRlEWXQ2cWLsuzL+QcLUezRYp40ZlCGFk5z0EMLe/7mPIkz9jyq7+eLox7ZryFmISP",
+	"v3p5/uTz0Hc9A8LH5o4Yw2tLxObM/424ReZ6qDMas6GQjaRrTQQWD0cNUdXQSe/DQb6391F0yRaEx/Bv",
+	"47LIjIRqoTSbhaRLwVkhKV3MmNCFIug1TuKd2aJYhdocazMqNyKob/oaTlg2KOyEmhUb1wF6XVwrLwLn",
+	"ke2tqYU2TXZ7esEpuqc0auKOrw0zUJKyTElBBGPo+dAIQihUgCF0ROZTHk2JMTcX1j9W5vcwY9SYnX0Q",
+	"XhWNM5O50FvI44jmqonFnE1h3PC5zIxzR52BAU4KhkUMPaBvYoiENbNbZMbULNsN4dlIXAt36YwKZaSx",
+	"FMM2I7d9+cEOXKKYm+leZ94uCaPAuDhPxCThakq6xrVJ5ESBYXv+R1/1jkgkhZIJJFeEsafd/sEt4diQ",
+	"SNi4cmNHPRsZvUhry3ZA++47S4AJ40j/tGPEz9CKH6MMc5XyiMtceRdz4az1YdXSG2YM/Z/yCh0JM4ik",
+	"vIJkUv5dvq0TdEY8SYYxH49ZxkRktkFNeZpyMRnakL7HbOUqCambjRNfztck0UgxgbxGwtpnQ6uXKDE/",
+	"kIQLRoS0rpAcGy2jyJQq0tVTJkjoC8/Q+IiGM8yjDzATtpGGqTBBkxsKctO82UgG8xUY5BGhOJO5GQrG",
+	"LJ335NIY5KUAUYtCxcgconJgFaA/QwP9Gyo+qprcutOMRVyxZEHmhjkMQ1DHA0bKKbowHGPEfAbRoQeK",
+	"JFRMcjphNu6GPDEQXVpsFLqGGeWKxS46hCNQZM4yRpSWGYsPCeyKFMmChMi0ofmiMoPp9Qci9IncrjsX",
+	"E6N+QXgGxBM5vYDg/XZ/okQqFhf3koSNdTAQCVXa7lFAInwLSNZemWmoPRqU95sbD5fduIHw99YaUPgW",
+	"wrX3ZsdlS+/uBQMRFpSlhyofzbjW7aPwh2tEuxqy6ynNVeWRgajM1DyDZAKpHbtSIenWlrEiJIa5YNdp",
+	"QrlgsdnmpVG4/ZlxBXmv6vu8G5HHc6GY1gkMM7KjtOtaTz7lyjy2xPN2doce94KaA26HHdBTNhAoEmh0",
+	"iWxuhMORTzBHdkGPiPf58jvAcaUt/MBoCTVnGexUXdg1znmZUIpU/ZSn1m7M00TSuIeB6ybhXtK9cc+X",
+	"CLyUz/W/lyV6hbC8B2v00wFVXqOSuu7wycLYNjUi6DiRXmz3zZVGocS2MQKKh97R0gd6mhsiKCQ6ekRG",
+	"Vk5pmjLBYtAvTvJzG8QB2a7yKGIsZo2eQZPza53YmplvTZqKc7vSmL0VZ3Z1iG5jC/szniSNhTVG23ml",
+	"NSRjkRSRsTpQt1S4D1YD2H3ZlgYK3tZKxBGtKcYJOiW9qmbDGO2koZEvzRYBmCXaBfeKVMMR2QMiMqQz",
+	"5gmD2C2ZT43q7RqNe/7F8X7vBg63E4vwOSE1GbGEsytDpihVjdI2Yw6b3VUz3gZHCKPGMJui5gg+07XM",
+	"r2yAGGKJLQM3xs1w7ZIaST5MKY+de1SjmzwjxTfnU6kY8plSEMIgY5okyiUzYrqomHbtJjZ8FYfPVnzZ",
+	"fmqcJ17010mE8qOka8nXEJbZWSseRovCAsRML9oIG47RTbt53byQdcOPuWj5BamiQUyOaEJFxOLwkLAr",
+	"li189VhI/wC8Xm7+ATkzmx8YLQqv+Wggwlx4L1NyVlG1c2roHa1P62h3ZQYXvGiU8bpRBZsXmmeMMXjo",
+	"3zKlrgAHEnGWQBdMHxU0X5oNxihKYnP/QIyYxyWhZa8wcE8Bd4c9IHAh9dRILDkuRD3Ov6rD3XTBD/P+",
+	"sOPuOMGxrPKCzvWOecvOFc0g6W1eZ4ToZ+VbzJ+v/NeaC18XrzZ/PbWvfxt0bG6+naMuCkuK/Prnf/uL",
+	"f/Mffvmz//2bf/FXv/nb/7QhXdovrOYe7yu/+dnPfvnf/892X6kpHCyztLTrpJbHIX5ao74AzQOuC54m",
+	"kVBVCA0CzQ/C+arBMmDgK6sV2vI2FLhTvO+sus/A5FsejtWhG46hJvY3n0JpMa6bCdKE/6HWWZUvbbRL",
+	"POk0YnrOWCHYHyiUHkYWyDwjIykvVQB/gp04YhGdMRQPDWG/aNtwFvoULYFJI35iKZgf2GpU6kU+b+gi",
+	"ScshLAluwxZD2zp6VdMvM6y/GE5ZxnzBrKZyblSm5WXUK6A9iwUHz87oAfcOqofI0+Ghd9eUXjEihacM",
+	"wCM8IiE6kVBy6LluVUeO8DgozHqo4QCnxnil4BvhmJ1aNKOJc6w3aJiOGcXyhPScR6yqOfxV6QSdpQl2",
+	"Ahs87lRirlYYQtLMjWJD5WKYwdbCfIEf9a4c66/dZ83VY/dp88dF5fPmyrkdgvn35+UwrFnZGjWzagFM",
+	"ZXCmsBgJyuTMtf2eMZedc+/tZGtOam1EEV7WGC2EOITngG0YGszasgc1cpybjfUJh3SpjXcEkFBoSSOB",
+	"Mto8X7A+YL82bChzHclZg4QMU4ahuEMwt0CoESmMpQWWm2eSxTzGe6zpZmtyjCU2EBUPT/GJ8aXxRhJN",
+	"qZgwn+NrSTcC8srIXRfmMg/nWs6o5hFNkkVQWt3gfk1p7DnkRyQsA1uHGDOy36aTjDFbEe19v6A8yKQZ",
+	"6w8yQFJPWWY0A9ilhaAND0trdpYrTRIpL0k3rEpiv67RaMRaJMius2F5XDXzmxd3aSrTWMXpL3FHT4vX",
+	"2gvHxdvthSfeR9w95beM04CBaT8nUWYebMxoszGd45tOi6ftBZv6e71JaskZdC0cWOycYe8l/mvkNmsg",
+	"bspvK2I5bqWWojpVDl2aZSkyrXQpJunJgspAS44tzAZPrbeZQme5+KOc5Vh62WjgrQ2SfFs8Xy+faTTQ",
+	"7O1NA3psrGOZNxibG5VwFVVEjhbXFc/gbac0ozPVUh/VNMynnCVxUbtfW7Qi/7hcgyOhhn6ZSn98/vIF",
+	"sb8a66DokAPxAPTLzNeKrNH6cKIdRtPov2A00dPlkZeBAMfS8rIhJFv7kH2q6UN+Vd5yzdW2GXB2xYRu",
+	"43/8UdvC05ubquvVZplMa/gpYnzbUDW2MjRJLiOnihzCXGYxAddinMnZoWceh0JqPrZlrqHReiF0y4UQ",
+	"R3RazbgIUZLHELtwEUlItwlJZlKwBZnJKyg8pCSEbELoKfKBcOEq+L1MKfhfhgiO+82NwRCvVaxaDgSG",
+	"sM2tcENROVPRe/57UWBA8x+MqpLQ8O/yv9uYSbhiWWx7rWr2jMvjVKJJRXOaJHbQtMgZmUkJdq1JJudl",
+	"HtdZIi6NSbWxEiDNiStQjxKVWr202YMOnwiZsbiS14f5YTOcTQTZGTenTZr0UcE/Bc1V2KZcn4LGqxTd",
+	"yOFywoXXd0fjmJtFpcmpx+xjmii2FLWXcUvEPITCeKBzEs6v+1BhD3UX7JrO0sQMYY9+9CeL7/b29ugo",
+	"+vzJ/tPJlB/s7fFvLhO4PusEfp/q/sEn9UbV1QsGg1sxYWyiXBZqWOSvthIA0F/QVHNNv80ZGTGaAetc",
+	"MnFEFMMUE1UkPLbdCED/h+QzvBFTWnC7zWhVF25+PUuHn1790ewg+fiLy0/kk/m3Bz/Re/NH1z9Of/IR",
+	"fbH/3dkPo1cPR59/PH72yfTLvdYRF8LWETMOoJHzcrVed79SDYYUrk3li4G/yPbVTTv1gs29et8tCLMs",
+	"Bi56irHRdrk2uFbn61Hco4YO83cq6PWp2TY1t1PzunJfvz8a/7e6S7ooB96493tv59PjnX9Gd74b9nca",
+	"m7+9SuLl0fjD2VtrbVcqhpdrhJuIo2jrqG19HGdMrQ1Lntu89bG9HUrnDH9tG9y7SX1blGcZE9HCZ73H",
+	"L37SyHfr6tCr4qoWJxlraE/kftddRCFokkgxYRkZGW8cS3dvFDFsC6ZsF+fG/v2WPpIbcFw9LrKsoGYs",
+	"i6YUAnlmUUQ+G7FK1ONSyDkumzPSRotGNxOSDdsVNtzAxFydl/kagyOKTIxdOKLRpTF5wGfOFywj3fNX",
+	"jx8/OT+v5HaXRcoKft2um6ba+UK6UpDw2ZMLsnu1v4uNobtvePwWizL96uQHthq5t3G3THt5savR2UQU",
+	"wH2VROpacj3HW0GXapps4QUtx0La0BWwaqISzJYiQpYl3aKoBTb5gSooNWORcTUgan3kUAzGPJvtAO2l",
+	"GnBXiAYQEpu63sD6rAU/isQd7pO/DjV69SRevR+k0uvhybJWid9cZbyiZwY7HjcUW9/mVGiuFy1p9ny0",
+	"7V7nguvhdo079U7CcgaFhqy91Rt3bZArl/FmRv87rGhhJXz66VpIl9YlKF7YOrfbaF3YtJmtrdQZChap",
+	"0gXC0U27G3xZ0x7FhxIeAAjKheYJBMYtK4W9AIMBtvCWIF5H0c+8IFwNhL0Bxu2LHKo9pYjFojwOzRsR",
+	"9YPBH7YxGuIHZdUvj2FcPCYUDBFbbFE86bVUo5TCGAZXZMKvmBgIo8iwASJ08gQjImXdThyTPHXKzsq/",
+	"3pH9oP27qPfEMk9f+9vL0A8jM6yfvuKZzmlCJlIaTeaEasxdjS+q77CoD4JQQalsraxlMbHSFqtOwsK+",
+	"DAdi6VEsjuOKuLt6fXLOMG549uT48+dPHigyQGpAXBc16LRlGuxmdtA4cVWatmIUR9/x7F3zb7cnhRR2",
+	"MYqhfYXbgEYj9ZRmEUu2jh7MUioWKxpiYpbwK5Ythjx29WqRzDNuLBpDBe53knClewFh/Umf/OTiZUDO",
+	"n/a3DR+AXo4uuZhYo/Hdgg84t+pLm/i7Gr9ugNFSQCDKcLbLqGkJQRXbOmbf0NChJIyxcK6zZs1Io0sr",
+	"KMvQQpqxlJr1/tH8+mBv/+H+3sEPD/b2Pv3o00ePDg4+fvRD+vGnex998unBJ4/29/aazeHFOZ80+yqK",
+	"T8RFLeRwdn7cSFLGED7XdJaubw0rbw3KKZcT9L5bDq9xK6ZSsHeLhN1JwOo0oREDzr/Z4G7uEt/Qi3PD",
+	"fAsseILPHmBEwP61f+OKptOEamN1lDqxOtsiFrdqqBfmJs+CB6t2RgWdbJQEw280js5CXCybBoKcPX1M",
+	"Pn346IfEomdYjKaGamhLTRtgaTw2t65smaOazKFaIpNi4jDCuHJoG6jzUibThDX6t5C1apBMT2g0JXO6",
+	"qCC/jTJ5yWq4adhl1ACetqGH52XqGuwxLpSmjUVgPqRISi00mlt6GYFLEhMp1rYtt7i7lfe5rF6AVSnG",
+	"DWfXXGlFuqCVULDazs3NWtVKX7Swmx9VDOeHe42OuuY6YU0gmGoqMx2QaT6jYidjFPDZiMpnM5otSmhO",
+	"nJB5b+PKuJhx/e2vzk6IoDNnRPrvCUiYZ+Jwfj1LD+1127dhKL0xxr10v4+4s9actlFmXAnPU20XsR43",
+	"LcMlAfRmQGY0mnLByqXDhK55aZ+8YHP4lyIzuiAjZkxT7NF1mq7GAeDGNeHYoJaq4oaBZrNYaMawYXoq",
+	"sR2IJomc2yJlD4Mp6NQWzEewM+acBx5VliB4uED2i4DwBW9D5DgbBnCwgZ3Sw64+24QlWLQUeVCClWse",
+	"kmAxphryWOW6l06rgg6WqUR/BQvIQXs/WMX2dqsjhwUVuYTFWGaRv1J292C8MmWi2R5uQyn50FFF6s2l",
+	"PGKECzJmgnT3ySKngvyI7O/tmStrgojNOYgiYbB5bsAPfKwHE4GlaWFxsx6PwYZea0EhCkhxdT/YAm7m",
+	"dyil9C75n7Yd+rKx1PgLOXd6BZDOMkajKfP87kMSptOF4hFNoDMcIjFd6nC1sBRQMAcAAQ2mNm4aWu6H",
+	"UIl1/+Ed1sHE0kgXTSBhyqPLPA3RXU8SkEFktPBeimEGm3ysVwTaUXaCjv2WIWV45Sphchv9BO8ObHOa",
+	"yTFP2IZcVHNHeXTpCLe6ufvGpT3Y83CtA8iPc5HmGkyIHw2KxwedEAJEqgjAYP8rNLlbvLpezf0/2NvO",
+	"FyuG2rQGJa7PVuVQq1npJnnELVB1VmAevMyLWnZMgx0158HK9jeu+805qmaMgvOpnItqQoq7Jvv+ast3",
+	"feandOKKwuB3RK+qF3V62+qV1ZQ25eqGXhzlcYlieAtldHdIKw7fo8HnKVN05ibE80ALjG/gRN0iMgcV",
+	"hKZpJq9oYsu63hlUYwUJLtWZWbymkPzTn/87F5i2sXUYFYsPSRmjNkqi1gvd85/EcLDHX2V9u4t8WwB1",
+	"60nX0qWh2YzQ3mtuiDM6F+ado0XJcMYt5UnhDxsXlBQIUT7chSJpro0oLbLI3oyreqy4XljbGHMuIsWV",
+	"erdiaBvWlHscc+Z9qHK5/ObS5eWbi5F4V78uB3Vr4HftUF+bC5K1sHdLUuUxPLxtYPBdFFbJPJ6e/WRL",
+	"Pdu0JBvN9zasoWXRfHO7CN91w/js7WzDdkq3tmm3uU2t2crTs5ePn5yfn7x4Fto8pd9mxCIeM6xXECS0",
+	"FSsuYecygyCVjCwZiGJixmp3yITdWik0iMXjz168PHt+/BUkD8umcfQhPKv9qOz3sV3wWB5REXvlJDpB",
+	"x46yE3RwAEa82I812vJn+Nqb0YnTzXWHcivDVupmo/Z8ytPnEFZq2Dh2nYJ/RLopZPrcWRM2t2XtRgD7",
+	"UXTGhhHXi9D3pbpNnhRujnWm/EiZ/ZwRju5tmzpLZho3W91ZMfl1SRK7TJDsgtXY3P/CPGklL7L/aI3Q",
+	"sQNr2zRX4tTsLlvnlyqX6nZ9zgx63krsQUws2xQQwVQI5L09jIvlTMX9Llo99u+K59szyDXYJsRqcpCl",
+	"rjugW3A9d9DNLf6NWZ8W/FXEgLYlDq6sAKD0CzcVQrXQRtyCrWIf28quxykVDy01oBRoZsU++vhVHqad",
+	"MQ/LNTJLYQsKNq0NbSbbcr8r8ytXs42u/VTkOk5uaruB8g1CMwaRIIwnzK/70VRKxeyLXSCBa9LNFcte",
+	"0BkLiGbJCxBoATH2PBcRwx+MILL/MvrQ/htTbydiLAOSSqVp8ljGuMW1tF5ZBuXk9cP1Mbsys1c//Wzd",
+	"g9z8G6PQtU8uu33L8cQNhpZOpag/9tFB5bFHTY/BIg1dlrNWc/76zcdvG4vN3V5sO866BrRF5jB2761B",
+	"x+qZFW135/nIENqInTGVJ1ptqWKydU+VZRHIrYUL1Qk6Iwq9oDzRCO8ONxgH5jiPudy8UxcncOze703J",
+	"fqi48hl8sfjzqft07SXeGFCx+TN6tLSKte1wa7JiudPmsAk0Pq1oF54xpeAQOrrAs3iwcM1VggWeB+5D",
+	"Jnrp6bIteqmKynNx/ec23IbnOLRTfK/967x4vb3gebKVK86+eQ1LOaNcmA81nPIiYr8uDerDMyo0tOg7",
+	"PSDTAnPJKMNmxaTZLIVisE2OvsB9qT7kD3TdTt+Ga1ehnJt7dX6ZyK00io2ZjqZbanjIQN7gETXUMm5C",
+	"7XsKLzTmj9HBTLl6VR/JzxpMUMIqBavbMAd7jSZMbWErw2ha31eqsYXnimqaDfMsaWuphYZUuAszPRmi",
+	"fu1e7e/yGZ0w217Qs+Xyzkbq31YDz6bBVC/hsRydLE6SWQ50GlvEGOVwi8UY5IrMuOA7aSYnGZ0196I4",
+	"hbz8yiuW8TFnMYF7rMcWkBki33X3P/rkBz/4wQ/2Dz566FbNPdGMiC+4bBz+acZKcBYQw96gwYMH0A+A",
+	"giNwKI0r6DIWqjGrNu1GwPVbE4A3VjWL8ozrxbmRDUhh2JF5nGML/fJi4XlRGdN5JjC1F56+PMf+FZrr",
+	"6W7ZzwoSBxLA2DtZjGCqdWr3GWK19hxYvO2pI535tUyHyxim9pJiUcY0Xuo0HRnkQP2PT0+Ieb4bzq9n",
+	"aXF955ItQrMD2rod5KI8pu6SsVQBePNAcK0IR7Vw/sXxzsGjj0k3fHn65Oz44uXZ8Pj0ZPjlk5+chxA1",
+	"dllTXCSu7BmDzr8YCMOi6Gb6JxmZ4eGdUliNlMlcM4XhlTXr+BZKvcbSnUlF0a61Z6vCpI1+0ZQLBkAb",
+	"ID3gYXW4uzvhepqP+pGc7Zp74f+WUvXYGVyDDYaIExOxj2Xok7QZ/kAcV8kcMOm5KE/khHPFat3QFmwT",
+	"6rHtoU/025wNRLVfGHEbEaImoklSHua4ZQ+xGecTeFkJRNFQlNgN2w76CnsWqxO7uweCA8rzKEGo5Rmj",
+	"Ak8bc0tzREIowbLg+w4h3PhkXtEhbH/CI2bbse2ePj+5WNpGw/PY+N6X2WTXPqR2zb1l5RuQAzbDK9zY",
+	"vf5+f88JXZryzmHno/5e/yPwTvUUZMIujWdcAIf7p2hNmG45TAvMhmqn2xHiG1FI47i+/wLpNLCHIhYw",
+	"uRzWmEzoldFRRIqgaGzwznmANgnARnKhxX7HiRUuxUlsZIEZuzGcSoifoHJId8vRM+Utu3iO89vXtQOG",
+	"D/b2VpwDt935b1Vw45ZT4Ar0fDyk9CF+v+m1xTh3vZOD4ZH99Y9UTix8G3QebfKd6pmvvnKBFa6I+p++",
+	"NmtpqyudX4LFJx5Gqn2iZ+QdnYBzAHTYeW3e3kCTu2/M2pzEb3dtiLp+HPtPG0+fxoc2O3q6tTHtNfru",
+	"y/yAYW0o/ZzziFnVgrjIGcD1K5nkkCcmZ9CcyGKHtEvzmGsCYqSFrm3Q3Cdt6259JuPFrVFnLTb/tmp1",
+	"mNV6ex+8gW3QbSckemf33St7PNx7uP6h4kDh++Cn5zS7dKf3FAtjTzWiWKKwOXuNeIIR6WZxLxhhQmcL",
+	"ONDDd5MKUHAP+byL/VqHZAB7FlOeLAC7bNDpHaKp5bACsWIpB91QgpNC+yacSFjpBF7GLB0IgCPUUzZD",
+	"e2vqDgLzAFQxBKrNw0a09kmIB3pAL2BMFz1oUVTYbYfKuEW3WCRYdVPVEiyva7IwQ1DFCbRwDKVxNxeL",
+	"xWLn+fOdGGPxINEchpAVafhMp1GENcOc3aly82F/W9jXTPX7pdSgCQSptmbUrML/D4hgcx8eYCs23X0T",
+	"08XbVma9KPjIcRlyGMa8kLW6RYIImGrE4BD1gq96yE2MRtOB8HCEofz+kIyknsLZd5ZrPejTACGjmlAx",
+	"EStLUR4PRCPUMNQPIQy7B81uzxcAKQfShqrL0oLotTLsM+b4tXP3RG/hpdvJHtYTWjY9wdQ1rpRUmuzv",
+	"7e31AmcQ2OUEWxkXWAqm6qixCVX6d1wDAsp1K+8t4f23EN0q5ttW0ANO+Os2lt3NctFgrW70zjbLE3Av",
+	"4XCGXLigJZzdQMkoVwsf7hvhLiimOnseujNXxMZlBwIztmapoIU3cyeZwM1GNvTJ575uTaBBpsTPNco2",
+	"YWPDplChsjBXAqIkFEuaQWITrypOIdA+CrjrXHcsb8Yb08VA2LO4aMY8W8e9klukuhnN7FlJZgnKwx/6",
+	"5EKaK1wNhO0XKgK6p8Ccam78Ujz4XKtiWWyRTLzA/nw2yxOI5URUkBm9ZMaawRt6qw37Nil1lotWKXVw",
+	"q1KqxEhtkFL4CwAfux1FhFPA+c6F4GLS+35p7jNnsCKF2VIFIedbqGMMZ7Rq4i/ZQjFAwOACBVPCL1kd",
+	"CSg8IpjUBOyDERdsRXjjJX4xaPR4a/ZhUVi5GZFUQH0abFUM3dhgM6EAAU9LgC3sQ9VtxqoLUo8zOWs3",
+	"WVsrK9aMxjefNxyIljcaRtMr67hAxUtrZQFrZ3XhYRlheL9tFkXwv/Fj0Hrf8LWN3ZQ1Nz5G+Je7jZVV",
+	"D2hvEFov4TiCCft+ySWk7KqHYL16Jya2FVC7b+C/J3G70wBxcdTHl0LOhQWENa6otUMrZxtpactV7cFy",
+	"ksSy32qHvyyObr1zWsEjvlpDq8VBz7/bRrPXEWisHTh4KCgPJEsA87qMxUMmy4XnrFl2q2YzAmfEddO5",
+	"Tr27HgTfTT/QZkdj/4AxNytV2kXHTUzw3ElIO2npJ8i4O66TRpeTDLK73YzpjPu2szIeR1jp8Qlt0aH3",
+	"KkUXaiASqllmc5UpzbQ1TI3tawzSotYbs4nsOmK2qrHo0KSJkgORwwHQxswB9Dntul8U6Yb19vCw1ydf",
+	"Q+hQkPCkbF7f+ZItwmAgjKmNU3KQEpgdrrTGcV2Yj3B+Wfdgb6/dQ8diHicctttQb4SGylET3UVI3K83",
+	"uueIuEN2bAuFu14wRrOEs6zYmBLipLaPsCkg/g5Qlt3DMAWb26F+2HL34d6n6x947IAc7sdBgQ3uGglA",
+	"5LgHcPlwhpPh6pvbALtqytO7EKHo/6pKfTXp2l4GpEroc95/RGxJdABicSfiegGBPsWS8Q42N0C9MohV",
+	"B61q65mN+35UxaiDr1X6KqiIi3AaSN7K2cbw2m/kCMUqFkdV5frKhoDuL/7ir379D3/3f//xb375Z3//",
+	"q5//za/+8s+N8PTrwwbCWE4Z24GRpSUU3xGhRBnPEwrMXQE+FoxYJ4YKa4jZHv4+Oc5jrh3ufoMgPZ/y",
+	"tLSxbl8K+j0l9ywDLQzlCnOOlO0Gv5cw20kYs68VqYJMaK4aTQ4BEaiE21zYpLaWbWV2Qk0hrkjhFNoh",
+	"1OjYbAUjXTRqjKF1RZOc9Q6Lw2ZtvWlQXJhTNRA2comB8nG9stOefhHTxRHW4FSQzsKg4PeBCLkaVn8l",
+	"3YZD8WungdnhQS0B+u7qATbgDYTSdKHIOJPfMWH7/ZxcxKykq8ssK6FSjaAaFkFzVXbDlQ3epWNVw5pr",
+	"4UPYuf6H61KDHW1n8kBV6K6hGcyKeg+WVN2AAXbh9buWEkHdNirNEAvIcDQhaskQMZfss8XRxVOZxF7h",
+	"YcyNu6Idh5oZDIRi2RWPmAIec1BkNE15bM/OgbZ6hV2x9mbrR8QSa+rAxVNEzkV/ADY6tIg93PuUhA2I",
+	"UGGPjNhCFiWDkAc0ftIhOdjD0GpAPtojilBjyPQHYp02g+rsC3toxp1RdgUAsd10rQin/jsoi3uQ/eap",
+	"j9Y/dY67/srDFNuOnWCDCIX1qfDSFlyCODwrKk6MOjKC0WvgUA9IRDVN5MTYdghA5eCQVEHeK4Lnp+6r",
+	"dx2K8hGLWojLzuQDlppYKmvXF0MKREP5q1F/Y2Mp0IStDQQ1Sj2zAudfvjK6Lhf825yRblig04W9mxTJ",
+	"YQDHATzdjSHsncezkR28fydktUpe2e26Z0v4QzNsj+PY2LUWKW17sbT7xv7LhszXl5cW929WYdrcMAOu",
+	"NdXRtAleFKDrbPLcamwtc4CAA6BVOBQPs2JdyLtfMpZaxDjzJFybswxMoQgyeL0WVnoF2Ct3y0pVNML7",
+	"rjXdgJsc9VAwioScE65+x1MHuFklZz1QSFsBARzEAE/6lFlhUHPwZjZTFRVGxIjhjotXe2ZCi2qvBGrV",
+	"h1j734zg0xrcxYl8v1Kbn1krzoaui2zEnHIQX5hijFnEFcTpamco3ZB4dt/Yf53Eb3ctQtn24c8z944N",
+	"ckheRkRPM5lPlkDL7K9GhwSEXdNIJwt05KZyjj1iDk7DQXIcoQ3UauAe48yqGYv7pOc1tBwQhw5HugVa",
+	"Wq9MQlaSBL+b8Ti7heWZ7y6jczu0b5EUbon0GxN65aHnPgV+31pVtid9hwP4+wj1tjkws27LDOE3uZQA",
+	"D4ptFarzqgnaa2JKQU5BFleqAyrYalhQa3UWtU36M6n0QCT8kiULoiUZMaJ0Hl32KwUEyvanYC86lt4A",
+	"NFsZixsIQ31xbswoqknCqNLYWtM7cs3Z9ZntvpG5ZccX8u0uoASHAwEF9ELO+2RlgWItgRiubI15JRTT",
+	"OmHxmV3Um7fIfCi1ZziT363iM7t7PnE6cBS7v+9olTXS5GYutvfcSie7+QjfP/3B/7/z+s1+8PHDJnCl",
+	"dpvu2DCLXyruDkovCjBsBB6KpKB/BYG4C7wJe3b9QDg7z8U0y3Ihi98dy6OiKp4litky8+yyEIADUeJC",
+	"GuFjK4H65LixbMlHl5RYcg/lfVAIj/VMukBpW1mqFNiQA2DkxtjJP2UZgxTBDcreGUzZlo7cDyevK6QB",
+	"P19pChVvUNdc6WLCbfz+RQDuK2twxnZgz0tlXuuQ26z2fspooqfftSrtY9vKQRWc8OyYLc1kxJSFylHk",
+	"i4uL0yPHdkKSmKVMxExEi2Xv6hnTX8BH75JO7RfaY1EweuMLJvzKKJ3q2ldW+it+xYS5Pc3kiHnriGtn",
+	"FxLK9Nav48HeHkCklHg2MdV0RBVzXTP2RH+d0fGYR3iznjLRuJJnjMZcILbpe1jMM6hN1BLpoH+L1F+j",
+	"dTvL1VtQAdNpTxE/uXYtU7YXENoTmiFVMISimFIcyrQvmSgO23yg4JkD9+uUpikTBfoVouIc2X/DLcMC",
+	"s2YgEkYdHDA5xo/PZXapSu1n6zOs8BzzK8A+KhFuqsQAWDN35B7Cu9+Tc2i/jW9vosGv5GQC2tLY3zZE",
+	"b6FuMNyjALka+AhU7P2qnA244anMRjyOGSDLPdzf4IlTPM/rQsqv4CwqeO7RJsMrDgh7zmJO4RBL8/DB",
+	"Bp7qhZTPqVgUQeH3rSCrQlpOCoAkShwDE3e6m9N8eZOwkLlulxZn7EpeuuoVSMv75xNa7KQ++YrqsmRY",
+	"uTAcmTBNHu7t95vY1Xx2iXEeLo/AErjM9f1nt8vstQV4dKXvVqK1rm0Bm2f+u6pT5jEKiR17ZJIt3uKz",
+	"WW5PyVOSRNT46lYYLxjNSDd8bK7tmKczmZT3hwEJn1zQSdhr1JcnMzzBdQOAGxz4Nq4R3Rm/ftPiELlW",
+	"tymjWFhqP3My3nlhVNBzyFP6L98eawKGvPtNyiZV8VqkSUdcUOh6W4bDw2dTsfWjjQYWvA2o9aMmin4h",
+	"NZnJGP05wOM3W0ZmFEoP36Ex9t4zfNV4sygrEGEF4LgwxJX07e8Uz7wqmQURHRvZ48ydGwAurgfkZqwu",
+	"4xfnynhRDaT+nN2lTQhImy27b4bkycsRM56DIlq+R/llxpWAIN3hAka4LLq8aoHqamIC3y7oneTuvTPQ",
+	"7tm+WruRVNkqifi3IjZXVmMzXcayHyjiwFNJF438trPgmjk16KR5Q57mNNe/J4vvB1mAyXb66oJ0y6Pw",
+	"bbSWnB5fPP5ijQjfRUHfbknO8kTzlGZ612jVHeP3l0FC1Bc25ActSmZQMQnNZ8IS2uaAPOef9foDAbCy",
+	"i5SBhyP4eOzCiDC5hWaKdH98+uRZQE5fPAvIs5OnAfmajU4hlVKc3UAVflkdDURxN1hgz06ewq0xMzZ0",
+	"3MOGgJRHOs8YNtvsMAG/ke58yqMpiTOZKvLkT8yTIh4IH2k05SwCiJgZ09RMPSDPTs/LImriJvho/4Ck",
+	"18bp5rFFfVVaZiweiBGbcmuG4nKZH8x/jUdzRMIS5znEQ38AH51wbTzsMZ5HgVknbDgYCHhNYK7oLBcR",
+	"YB9Io2AlgS5Ov6nIuhYO1tQMzAWXIeFkxtjkmL8Ck+AYiWOVpGigjyq/VlGtgf42tO4qINpAt8vAxh+W",
+	"eCkYA6qiYfHu13F/H274Ows3pLWKfLOw5l0AFgjn1300UZ+CWFGsjM6H9iQTuD9cJ+wKZPD2gmQvoDbK",
+	"tZaA3Sx2rMadMH1q3oEnoww6IemGrI+Qvn3AA7aQShZdmqpLNRA2vN0NJ0wbOoFhIPZ4GHgpl+WOqF6A",
+	"PIqWND5CFKMJoDQBpKjGdG0tYGdl0FTOIaOBAOdGooBUkJmN08U4Xw6dT95R6Y153s+4iE/tgSF3YjqY",
+	"d7+ngN3mrI3I8d2ZOyLpAzcj3jFwVTDpH7OMjxcVJvUx9En3l//yX/3yP/6vX/zF//zFP/633/zsP//m",
+	"v/7rX//9n61jSOWdUNFe4PmM6fPKjXdICEtncLQQhTvXQyEoSliaX8XBMPa4Ep/F3dIhGON79iyVG+iO",
+	"OySmmFQVR1WtOEOFUYgANfoerUIWTndVxkpReaJdeq4CHj+RGoD5wjeDjoVxn6XJiT0ZYNA5JAN7+s+g",
+	"Q/6UDOwRQeaPgRh0RlTY64iXM+i8DXtHWE8T4nOhMewotllOciML3fRxcojBCmktqKUfCBrHJE8PjW1t",
+	"Rfrx6QnJAPbRgs9xBcB3le46gN8w+92IgoGZ82X6voMO7vq5TfcsYzdlLYdUahT8b5ebdsGSxN/2uTuF",
+	"CfmmPERQrBQYq4TmtmhzRySlSpFQsGs9jKBsKsTzQ6kiobswtgCr5i5b0bQU+18BPFc7/AS8HP4da8Mt",
+	"g97QStg4ZmOaJ9oeUU+v7VGv9ny31oNfm8HTqnO1cJhpxq7sOQST1oHhM22AanDc3H2CKW8EfGYmiETx",
+	"W8Yr0P+YJIhz14B35nGBJfo1SgV5DppRlO2WTrhgZYDBtlti8D5KOBPaVjRZl2Ig4OleYDQTFonYppbI",
+	"q+r3qlV+fG40gIcrgjEEHxXJAh/TbJJjz3/NXDhFTBA8maQdfMmoGUa16+aG8qwmECbzg4VLsUelQ/+4",
+	"gx7xxoG4U5htTunC2Hy9o/Lll0bj2fCBw8/VZCTjxVJ8IeTlaIeRLQ3GCZ2M/eUaU55YuGiLrAIVr9C6",
+	"pkjXnr8D8I2uYGeUsBkAM7gTxcMeYjgURxE5aBsev91N6SK0GFXKgi2UmBFN2vc0oRH7oNGnyhFu5Rrd",
+	"Xtfp4ymLLmWu1wCwWGjrJTr7sLtQ31PhwsEmD9uCL3TGbu79HWy08s+oZnM8UPh2HEagWzjQqaCPiY1i",
+	"Lwm/klqahH7F8tkAxvJUghXGixjRsrBFD4TF6tATRiMWyRlTBA/JHIiy4q1SA1rU9Aqp+djyFKIml7+B",
+	"YdGzUH5KusrZEYtorjBaYxUQHMypZJNwug/UzPXYSt/PftcqFObY2gcVc6TFAHkHUMsmILaIiogldwHF",
+	"9rwAQkf6DqNEKi4moU0mQrZBChI6tWlUOhT3BVjibbHXKuaNf6wD6Spp9GtEhfGJEykmQOMAJoW5F0Fw",
+	"fj6MmwU6ShhVtkwejKw+eQy3JuUJSlyRMResT4591LuICiH1QIyYfTmcN2MNBCH10F6FypqeBa3w+biC",
+	"9A7jghAffGLGqEDLqOuBaULRLZ5L0euTY+ESRO5k9dHCvrsokfSW3Z4gHpJuOGfRlOqULoauGSwMiHc1",
+	"L8Vp2BgtwCV6v1KhXPTfAvlwb6A770nNIkEYPZuLkke2UKOG+e9C+jy1UNFA+4WGBXDD0iQ/Iqw/6XvH",
+	"PQAj2v4Sn//UlDG9HJQ4pYs754XfLvv39+xRYY+n4PyuMDixPvPm3GMB++6Cgy7qMXFjn0A6r2jDwLgi",
+	"mq0Q1APF7lX6A4Tgjh3kQEDAqGsMYpky8VmuoEHhjzmbO9S5OaMp4og+xocbMpo1fNSBaARIDSdMD+EG",
+	"67L7jXFzmcVQ3d4noT39NQ6xi8ApUjCM/UlaOMSAhGZFE6aLRwqQPsRNxB+PUEfPOdrbzviA4IU90hjb",
+	"vbjqE3uURAVi2wKK2uNmykfcgTaN+hlHeWap4j2DonoNbL9vXlsrK47VpbMQ53DAOi1IwEWroC+wW6or",
+	"l8/71d/8/Nc//y+//Ov/8et/+LveduKjhIa8AwVc8WpKQxSnA8Q+pXCOWsZSugh87saAnczgAKd6iLPg",
+	"Zc/ltT2p1uz3Y5IOohcOShJybhfSGPwJBOjW++kOotNiXhl2TukCA+BFtwy0sB6WdgTePKfcifmqy27r",
+	"qhBqn8iMJFLpoiffQa4UNV4gaVKW2elggHnM5hbKWQUD4XBbIGuK664wpAqiSBURECy8chzpORRWoDYK",
+	"qcbkIZDPBxAl8Gw4iH18P8XMe7JiPMlUtp/XjWvonLWAmBh+2lIQbQS21Yiz9UHiZf1WRJ8K/inxoNw0",
+	"qiALtxuMWuO0UR4Hnu5z5/NbPYgSls5kbsw8Jx798geipZ1ND4/5pCRjVEnRJxBuS0FBYPKqkKh41Ilr",
+	"/XZAUSD8bKmuTcKhRsL3V4GzejjYb1iER7R4CDFHvilJsecuzugczWme4Cl+IHdhXM1lsZbmPciCuzpu",
+	"xKN5RBS777TPtvhGv/dzl2W2MTrKozsQCkiwBbpq3V/89c9/8Zf/dpWUXouQfIrJbuOh2KIIMmaCdPfJ",
+	"IqeC/Ijs7+2ZK+iA4WldMRktPI+uudLjPlCS1wAkV6CHiyJ4hyPZv4NWODfp4iPe1tjagXJvVoGsOeFy",
+	"NzBrX9u3f8Aof24BRP/7zOJuI5ahyfyWDcd1C6ZXsDrmAHbTvNEZbDzZk08E1Xnt8PcNT6vUfMaUprN0",
+	"Zavwhi8TRvdu9aLXlVmndLELnplRoku/WEYrb6gjzmCD6XGupwXgDEi2ptq0Gb1kJMuNZs+zpHPYmWqd",
+	"Hu7uJjKiyVQqffjJ3id7wHx2p5ayan5EDvv1bd296pdLAs2Zy+Vpp5kcMZQvMoumTGkwdtC9hS4Ie1xx",
+	"5r/M4oUsv+7rJaFYlrJZedV6airFpiSeVRJ6UNDUc1Fs732WXpdfZ3z4ERxG7sUe8WUOIr5e3Nvz3lvs",
+	"c9Nq5XB8SzWm6c7WIF1XtWx45ohs/rHO6jNXbckl6bomu8C2owRY8d5zBwFi0Saxw/A3zFVtNn+oMHGP",
+	"T09KrCP465ItFIRFN5sPYiK9ff32/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -333,3 +333,12 @@ func TestAMessageIsSentOncePerGrantedSend(t *testing.T) {
 		}
 	}
 }
+
+func TestTheNicknameCanBePutAsTheMiniProgramSendsIt(t *testing.T) {
+	h := newHarness(t)
+	token := h.login("put-buyer").Token
+	var u api.User
+	if res := h.do("PUT", "/v1/me", token, api.ProfileChange{Nickname: "阿花"}, &u); res.StatusCode != 200 || u.Nickname == nil || *u.Nickname != "阿花" {
+		t.Fatalf("PUT: %d %+v", res.StatusCode, u)
+	}
+}

@@ -157,3 +157,12 @@ func subscriptionsOut(subs []domain.Subscription) SubscriptionList {
 	}
 	return out
 }
+
+// PutMe is UpdateMe for the mini-program: wx.request cannot send PATCH.
+func (s *Server) PutMe(ctx context.Context, req PutMeRequestObject) (PutMeResponseObject, error) {
+	res, err := s.UpdateMe(ctx, UpdateMeRequestObject{Body: (*UpdateMeJSONRequestBody)(req.Body)})
+	if err != nil {
+		return nil, err
+	}
+	return PutMe200JSONResponse(res.(UpdateMe200JSONResponse)), nil
+}

@@ -476,11 +476,10 @@ test('the buyer: 我的 (avatar, nickname, phone), subscribe messages, and a ref
 });
 
 // 昵称 as the page saves it. wx.request cannot send PATCH (a phone fails it with "request:fail
-// method is invalid"), so the page sends PUT /v1/me {nickname}; openapi.yaml names only PATCH,
-// and the server answers PUT with 405. Marked failing until the contract and the server take
-// PUT /v1/me too: jest then reports this test as passing unexpectedly; make it test() then.
-test.failing('昵称: PUT /v1/me {nickname}, what the mini-program can send (405 until the server takes PUT)', async () => {
-  const wx = new NodeWx(server.emulator, contract, 'e2e-ivan'); // not in shims: the 405 is the known gap
+// method is invalid"), so the page sends PUT /v1/me {nickname}, which the contract takes as
+// well as PATCH.
+test('昵称: PUT /v1/me {nickname}, what the mini-program can send', async () => {
+  const wx = new NodeWx(server.emulator, contract, 'e2e-ivan');
   const api = createApi({ wx, baseUrl: server.api });
   await api.ensureLogin();
   const named = await saveNicknameRequest(api.client, '小海');
