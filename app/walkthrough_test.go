@@ -34,8 +34,8 @@ func TestREADMEWalkthroughsRunVerbatim(t *testing.T) {
 	here := strings.NewReplacer("http://localhost:8080", s.api, "http://127.0.0.1:8081", s.emulator, "wxop_dev_…", key[1])
 	for _, readme := range []string{"../README.md", "../README.zh-CN.md"} {
 		blocks := walkthroughs(t, readme)
-		if len(blocks) != 3 {
-			t.Fatalf("%s: %d curl walk-throughs, want 3 (buyer, refunds, shipping)", readme, len(blocks))
+		if len(blocks) != 4 {
+			t.Fatalf("%s: %d curl walk-throughs, want 4 (buyer, refunds, shipping, the buyer's side)", readme, len(blocks))
 		}
 		for i, b := range blocks {
 			want := expectedOutputs(b)
