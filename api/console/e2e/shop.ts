@@ -1,6 +1,8 @@
 // What the mini-program does, from Node: log in with a code the emulator console minted, place
 // an order (with the buyer's address, for goods that are sent), which creates the pending WeChat
-// Pay transaction the console then pays, and come back from WeChat's confirm-receipt page.
+// Pay transaction the console then pays, come back from WeChat's confirm-receipt page, ask for
+// money back (售后) and withdraw the request, and verify the phone number with the code the
+// getPhoneNumber button gave.
 import type { components } from '../src/shared/api.gen';
 import type { Server } from './server';
 
@@ -61,4 +63,27 @@ export async function placeOrder(server: Server, token: string): Promise<Placed>
     token,
   );
   return { id: checkout.order.id, outTradeNo: checkout.order.out_trade_no, totalFen: checkout.order.total_fen };
+}
+
+type RefundApplication = components['schemas']['RefundApplication'];
+
+/** The buyer asks for amountFen of a paid order back (售后), with a reason. */
+export async function requestRefund(server: Server, token: string, orderId: string, amountFen: number, reason: string): Promise<RefundApplication> {
+  return call(server, 'POST', `/v1/orders/${orderId}/refund-requests`, { amount_fen: amountFen, reason }, token);
+}
+
+/** The buyer's requests about one order, oldest first, as the mini-program shows them. */
+export async function refundRequests(server: Server, token: string, orderId: string): Promise<RefundApplication[]> {
+  return (await call<{ items: RefundApplication[] }>(server, 'GET', `/v1/orders/${orderId}/refund-requests`, undefined, token)).items;
+}
+
+/** The buyer takes back a request the shop has not decided yet. */
+export async function withdrawRefundRequest(server: Server, token: string, requestId: string): Promise<RefundApplication> {
+  return call(server, 'POST', `/v1/refund-requests/${requestId}/withdraw`, undefined, token);
+}
+
+/** The buyer's phone number verified with the code from the getPhoneNumber button: the user,
+ * with the number masked. */
+export async function bindPhone(server: Server, token: string, code: string): Promise<components['schemas']['User']> {
+  return call(server, 'POST', '/v1/me/phone', { code }, token);
 }

@@ -1,4 +1,5 @@
-// One order: its facts (its kind, and when it was received and completed), lines, shipping
+// One order: its facts (its kind, and when it was received and completed), the buyer's refund
+// requests waiting for a decision (approve or reject them here too), lines, shipping
 // (address, method, parcels, and where WeChat has the shipment: uploaded, waiting, or refused with
 // WeChat's reason), payments ledger, refunds (each not settled with "Re-check now"), attention
 // items (with the refund each is about and who resolved it) and timeline, and the ship and refund
@@ -13,9 +14,12 @@ import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { refreshAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
-import { actorLabel, attentionWhy, courierLabel, eventLabel, itemKindLabel, productKindLabel, shipMethodLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, COUNT_LIMIT, courierLabel, eventLabel, itemKindLabel, productKindLabel, shipMethodLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { refundable } from './order-facts';
+import { ofOrder } from './request-facts';
+import { refreshRequestCount } from './request-count';
+import { RequestList } from './RequestList';
 import { OrderRefunds } from './OrderRefunds';
 import { RefundDialog } from './RefundDialog';
 import { ShipDialog } from './ShipDialog';
@@ -145,6 +149,19 @@ export function OrderPage(props: { id: string }) {
     };
   }, [props.id, reload]);
 
+  // The order's requests waiting for a decision: the operator's queue has them (GET
+  // /admin/v1/orders/{id} does not carry requests), read with each reload of the order. A request
+  // already decided or withdrawn is not in the queue, so it is not shown here.
+  const [requests, setRequests] = useState<Schemas['RefundApplication'][]>([]);
+  useEffect(() => {
+    let live = true;
+    api.GET('/admin/v1/refund-requests', { params: { query: { limit: COUNT_LIMIT } } }).then(
+      ({ data }) => live && data && setRequests(ofOrder(data.items, props.id)),
+      () => undefined, // the network: the order's own call says so
+    );
+    return () => void (live = false);
+  }, [props.id, reload]);
+
   if (!detail) return error ? <ErrorLine error={error} /> : <Loading />;
   const o = detail.order;
   const left = refundable(o);
@@ -226,6 +243,27 @@ export function OrderPage(props: { id: string }) {
           </p>
         )}
       </section>
+
+      {requests.length > 0 && (
+        <>
+          <h2>{t('order.requests')}</h2>
+          <p class="muted">{t('order.requestsHint')}</p>
+          <RequestList
+            items={requests}
+            where="order"
+            onStale={() => setReload((n) => n + 1)}
+            onDecided={(r) => {
+              setNotice(
+                r.status === 'rejected'
+                  ? t('requests.rejected', { order: r.out_trade_no })
+                  : t('requests.approved', { order: r.out_trade_no, no: r.out_refund_no ?? '', amount: formatFen(r.amount_fen) }),
+              );
+              setReload((n) => n + 1); // the refund the approval made, and the list without the request
+              void refreshRequestCount();
+            }}
+          />
+        </>
+      )}
 
       <h2>{t('order.lines')}</h2>
       <div class="scroll">

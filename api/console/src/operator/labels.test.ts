@@ -24,6 +24,8 @@ import {
   productKindLabel,
   REASONS,
   refundFailure,
+  REQUEST_STATUSES,
+  requestStatusLabel,
   SHIP_METHODS,
   shipMethodLabel,
   sideLabel,
@@ -33,6 +35,7 @@ import {
   subjectLabel,
   VERDICTS,
   verdictLabel,
+  waitedLabel,
 } from './labels';
 
 describe('labels', () => {
@@ -318,5 +321,42 @@ describe('the bills pages’ words', () => {
     expect(sideLabel('payment', 'SUCCESS')).toBe('Paid');
     expect(sideLabel('refund', 'CLOSED')).toBe('Closed');
     expect(sideLabel('payment', 'no order')).toBe('no order');
+  });
+});
+
+describe('the words of refund requests (售后)', () => {
+  afterEach(() => setLang('zh-CN'));
+
+  it('knows every status openapi.yaml names, and says each in both languages, differently, never as its code', () => {
+    expect([...REQUEST_STATUSES].sort()).toEqual(propertyEnum('RefundApplication', 'status').sort());
+    const said = (lang: (typeof LANGS)[number]): string[] => {
+      setLang(lang);
+      return REQUEST_STATUSES.map(requestStatusLabel);
+    };
+    const zh = said('zh-CN');
+    const en = said('en');
+    for (const [i, label] of zh.entries()) {
+      expect(label).not.toBe('');
+      expect(REQUEST_STATUSES as string[], label).not.toContain(label);
+      expect(label, `${label} / ${en[i]}`).not.toBe(en[i]);
+    }
+    for (const label of en) expect(REQUEST_STATUSES as string[], label).not.toContain(label);
+    expect(new Set(zh).size).toBe(zh.length); // no two statuses read alike
+    expect(new Set(en).size).toBe(en.length);
+  });
+
+  it('reads them as an operator in China says them', () => {
+    expect(REQUEST_STATUSES.map(requestStatusLabel)).toEqual(['待审核', '退款中', '已退款', '已拒绝', '买家已撤回']);
+    setLang('en');
+    expect(REQUEST_STATUSES.map(requestStatusLabel)).toEqual(['Awaiting decision', 'Refunding', 'Refunded', 'Rejected', 'Withdrawn']);
+    expect(requestStatusLabel('escalated' as Schemas['RefundApplication']['status'])).toBe('escalated');
+  });
+
+  it('says how long a request has waited in the reader’s language', () => {
+    const since = '2025-03-01T12:00:00Z';
+    const at = (minutes: number): Date => new Date(Date.parse(since) + minutes * 60_000);
+    expect([0, 5, 180, 24 * 60 * 3].map((m) => waitedLabel(since, at(m)))).toEqual(['刚刚', '5 分钟', '3 小时', '3 天']);
+    setLang('en');
+    expect([0, 5, 180, 24 * 60 * 3].map((m) => waitedLabel(since, at(m)))).toEqual(['just now', '5 min', '3 h', '3 days']);
   });
 });

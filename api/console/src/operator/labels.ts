@@ -7,6 +7,7 @@ import { formatFen } from '../shared/money';
 import type { Schemas } from './client';
 import { dict, type OperatorKey } from './messages';
 import { actor } from './refund-facts';
+import { waited, type RequestStatus } from './request-facts';
 
 const t = translator(dict);
 
@@ -113,6 +114,14 @@ const itemKindKeys: Record<ItemKind, OperatorKey> = {
   shipping_refused: 'kind.shipping_refused',
 };
 
+const requestStatusKeys: Record<RequestStatus, OperatorKey> = {
+  requested: 'requestStatus.requested',
+  refunding: 'requestStatus.refunding',
+  refunded: 'requestStatus.refunded',
+  rejected: 'requestStatus.rejected',
+  withdrawn: 'requestStatus.withdrawn',
+};
+
 type ProductKind = Schemas['ProductKind'];
 type ShipMethod = Schemas['ShipMethod'];
 
@@ -154,6 +163,7 @@ export const ITEM_KINDS = Object.keys(itemKindKeys) as ItemKind[];
 export const PRODUCT_KINDS = Object.keys(productKindKeys) as ProductKind[];
 export const SHIP_METHODS = Object.keys(shipMethodKeys) as ShipMethod[];
 export const COURIERS = Object.keys(courierKeys) as Courier[];
+export const REQUEST_STATUSES = Object.keys(requestStatusKeys) as RequestStatus[];
 
 function known<C extends string>(keys: Record<C, OperatorKey>, code: string): code is C {
   return Object.prototype.hasOwnProperty.call(keys, code);
@@ -203,6 +213,26 @@ export function productKindLabel(kind: ProductKind): string {
 /** How an order was shipped: 快递 / Express, 同城配送 / Same-city delivery… */
 export function shipMethodLabel(method: ShipMethod): string {
   return known(shipMethodKeys, method) ? t(shipMethodKeys[method]) : method;
+}
+
+/** Where a buyer's refund request stands: 待审核 / Awaiting decision, 退款中 / Refunding… */
+export function requestStatusLabel(status: RequestStatus): string {
+  return known(requestStatusKeys, status) ? t(requestStatusKeys[status]) : status;
+}
+
+/** How long a request has waited: 刚刚 / just now, 5 分钟 / 5 min, 3 小时 / 3 h, 2 天 / 2 days. */
+export function waitedLabel(since: string, now: Date): string {
+  const w = waited(since, now);
+  switch (w.unit) {
+    case 'now':
+      return t('waited.now');
+    case 'min':
+      return t('waited.min', { n: w.n });
+    case 'h':
+      return t('waited.h', { n: w.n });
+    case 'd':
+      return t(w.n === 1 ? 'waited.day' : 'waited.d', { n: w.n });
+  }
 }
 
 /** A courier by WeChat's delivery_id: 圆通速递 / YTO Express; an id not in the list as it is. */

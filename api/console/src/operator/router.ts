@@ -7,6 +7,7 @@ export const BASE = '/console/';
 export type Route =
   | { page: 'orders' }
   | { page: 'order'; id: string }
+  | { page: 'requests' }
   | { page: 'refunds' }
   | { page: 'bills' }
   | { page: 'bill'; day: string }
@@ -22,6 +23,7 @@ export function parse(pathname: string): Route {
   const parts = rest.split('/').filter(Boolean);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'orders')) return { page: 'orders' };
   if (parts.length === 2 && parts[0] === 'orders' && parts[1]) return { page: 'order', id: decodeURIComponent(parts[1]) };
+  if (parts.length === 1 && parts[0] === 'refund-requests') return { page: 'requests' };
   if (parts.length === 1 && parts[0] === 'refunds') return { page: 'refunds' };
   if (parts.length === 1 && parts[0] === 'bills') return { page: 'bills' };
   if (parts.length === 2 && parts[0] === 'bills' && DAY.test(parts[1] ?? '')) return { page: 'bill', day: parts[1] ?? '' };

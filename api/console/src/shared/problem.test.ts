@@ -19,6 +19,13 @@ group('describe', () => {
     expect(describe({ code: 'not_shippable', status: 409 }, true)).toBe('该订单现在不能发货（未支付、已重新发过一次货，或买家已确认收货） (not_shippable)');
   });
 
+  it('says a refund request is no longer open, for the operator who approves or rejects it', () => {
+    const p = { code: 'request_not_open', title: 'Conflict', status: 409, detail: 'refund request is not open: it is withdrawn' };
+    expect(describe(p)).toBe('这份退款申请已不在待处理状态（已处理，或买家已撤回） (request_not_open)');
+    setLang('en');
+    expect(describe(p)).toBe('This refund request is no longer open (decided, or withdrawn by the buyer) (request_not_open)');
+  });
+
   it("falls back to the server's title for a code it does not know", () => {
     expect(describe({ code: 'brand_new', title: 'Teapot', status: 418 })).toBe('Teapot (brand_new)');
   });
