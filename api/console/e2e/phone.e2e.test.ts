@@ -2,9 +2,9 @@
 // English: every page, with something in every table, must fit the screen's width. Nothing may
 // make the page scroll sideways, and every cell and every button of a row (支付 / Pay, 保存 /
 // Save, 标记已处理 / Mark resolved, 重新查询 / Re-check now, 重新对账 / Re-run, 退款（商户平台）/
-// Refund on the platform, 买家确认收货 / Buyer confirms receipt, 结算 / Settle now, …) and of the
-// ship dialog (its parcels) must be on the screen, not in a
-// table that scrolls sideways out of sight. Below 600 px a table's rows are cards, and each cell
+// Refund on the platform, 买家确认收货 / Buyer confirms receipt, 结算 / Settle now, 同意退款 /
+// Approve, 拒绝 / Reject, …), of the ship dialog (its parcels) and of the approve dialog must be on
+// the screen, not in a table that scrolls sideways out of sight. Below 600 px a table's rows are cards, and each cell
 // says what it is.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { beijingDay } from '../src/shared/time';
 import { launch, PHONE, shot, type Chromium } from './browser';
 import { Operator } from './operator';
 import { startServer, type Server } from './server';
-import { ADDRESS, buy, login, placeOrder, type Placed } from './shop';
+import { ADDRESS, buy, login, placeOrder, requestRefund, tellSubscriptions, type Placed } from './shop';
 import { WeChat } from './wechat';
 
 let server: Server;
@@ -23,7 +23,7 @@ let wechat: WeChat;
 let ops: Operator;
 let paid: Placed; // paid, half refunded, and WeChat Pay ended the refund ABNORMAL
 let pending: Placed; // not paid yet: 支付 / Pay in the emulator console
-let shipped: Placed; // sent goods, shipped by express: its parcels, 重新发货 / Ship again, 买家确认收货 / Buyer confirms receipt
+let shipped: Placed; // sent goods, shipped by express: its parcels, 重新发货 / Ship again, 买家确认收货 / Buyer confirms receipt; the buyer asks for a refund (售后)
 let day = ''; // the Beijing day the paid order was paid: reconciled with a bill that says 1 fen more for it
 
 beforeAll(async () => {
@@ -109,6 +109,8 @@ const languages = [
     reship: '重新发货',
     confirmReceipt: '买家确认收货',
     settle: '结算',
+    approve: '同意退款',
+    reject: '拒绝',
     invalidate: '作废 access_token',
     resolve: '标记已处理',
     save: '保存',
@@ -129,6 +131,8 @@ const languages = [
     reship: 'Ship again',
     confirmReceipt: 'Buyer confirms receipt',
     settle: 'Settle now',
+    approve: 'Approve',
+    reject: 'Reject',
     invalidate: 'Invalidate token',
     resolve: 'Mark resolved',
     save: 'Save',
@@ -145,14 +149,20 @@ async function speak(page: Page, l: (typeof languages)[number]): Promise<void> {
 }
 
 describe('on a phone', () => {
-  it('a shop with something on every page: a paid order whose refund ended ABNORMAL, an unpaid one, a shipped one', async () => {
+  it('a shop with something on every page: a paid order whose refund ended ABNORMAL, an unpaid one, a shipped one with a refund request, a phone code, a subscribe message', async () => {
     // Sent goods, bought with an address and paid first: WeChat's shipping management learns of
     // the payment some 10 s later, while the rest is made.
     const tea = await ops.createProduct({ sku: 'phone-tea-sent', name: '寄送乌龙茶（礼盒装，附手写贺卡）', description: '', price_fen: 1280, stock: 10, active: true, kind: 'physical' });
-    shipped = await buy(server, await login(server, await wechat.loginCode('phone-dave')), tea.id, 1, ADDRESS);
+    const dave = await login(server, await wechat.loginCode('phone-dave'));
+    shipped = await buy(server, dave, tea.id, 1, ADDRESS);
     await wechat.pay(shipped.outTradeNo);
 
-    paid = await placeOrder(server, await login(server, await wechat.loginCode('phone-alice')));
+    // alice accepts the payment's subscribe message on her phone, and the service is told: paying
+    // puts a message on her phone.
+    const alice = await login(server, await wechat.loginCode('phone-alice'));
+    await wechat.answerPopup('phone-alice', { wxmpPaidTmpl: 'accept', wxmpShippedTmpl: 'reject' });
+    await tellSubscriptions(server, alice, { wxmpPaidTmpl: 'accept', wxmpShippedTmpl: 'reject' });
+    paid = await placeOrder(server, alice);
     await wechat.pay(paid.outTradeNo);
     await expect.poll(async () => (await ops.order(paid.id)).order.status, { timeout: 15_000 }).toBe('paid');
     await wechat.fault({ endpoint: 'refund', refund_outcome: 'ABNORMAL' });
@@ -160,6 +170,7 @@ describe('on a phone', () => {
     await expect.poll(async () => (await ops.attention()).some((a) => a.out_refund_no === refund.out_refund_no), { timeout: 20_000 }).toBe(true);
     pending = await placeOrder(server, await login(server, await wechat.loginCode('phone-bob')));
     await wechat.loginCode('phone-carol'); // a code nobody used yet
+    await wechat.phoneCode('phone-carol'); // a tap on the getPhoneNumber button, its code not used
 
     // The day reconciled with a bill that says 1 fen more for the paid order: a difference on the
     // day's page. Its item is resolved, so that one item (the ABNORMAL refund's) still needs a person.
@@ -176,10 +187,13 @@ describe('on a phone', () => {
     await expect.poll(async () => (await wechat.shippingOrder(shipped.outTradeNo))?.synced, { timeout: 30_000 }).toBe(true);
     await ops.ship(shipped.id, { method: 'express', parcels: [{ company: 'JTSD', tracking_no: 'JT0001234567890123456789' }] });
     await expect.poll(async () => (await wechat.shippingOrder(shipped.outTradeNo))?.order_state, { timeout: 20_000 }).toBe(2);
+    // The buyer of the shipped tea asks for the money back: a request waiting for a decision.
+    await requestRefund(server, dave, shipped.id, shipped.totalFen, '包装破损，茶叶洒了一半，申请全额退款');
+    await expect.poll(async () => (await wechat.messages('phone-alice')).length, { timeout: 20_000 }).toBe(1);
   });
 
   describe.each(languages)('$lang', (l) => {
-    it('operator console: sign-in, orders, an order, its refund dialog, refunds, bills, a day’s bill, what needs a person, products', async () => {
+    it('operator console: sign-in, orders, an order, its refund dialog, refund requests, refunds, bills, a day’s bill, what needs a person, products', async () => {
       await operator.goto(`${server.api}/console/`);
       await speak(operator, l);
       const signOut = operator.getByTestId('sign-out');
@@ -218,6 +232,8 @@ describe('on a phone', () => {
       await operator.locator('h1 [data-state=shipped]').waitFor();
       await operator.locator('[data-testid=upload][data-upload=uploaded]').waitFor();
       await operator.locator('[data-testid=parcels] tbody tr').first().waitFor();
+      await operator.locator('[data-testid=order-requests] [data-state=requested]').waitFor();
+      await hasButton(operator, l.approve);
       await fits(operator, 'shipped order');
       await shot(operator, `phone-operator-shipped-${l.lang}`);
       await operator.getByTestId('ship').getByText(l.reship, { exact: true }).click();
@@ -228,6 +244,22 @@ describe('on a phone', () => {
       await fits(operator, 'ship-again dialog');
       await shot(operator, `phone-operator-reship-${l.lang}`);
       await dialog.getByRole('button', { name: l.cancel, exact: true }).click();
+
+      await operator.goto(`${server.api}/console/refund-requests`);
+      const request = operator.locator(`[data-testid=refund-requests] tr[data-order="${shipped.id}"]`);
+      await request.waitFor();
+      await hasButton(operator, l.approve);
+      await hasButton(operator, l.reject);
+      await fits(operator, 'refund requests');
+      await shot(operator, `phone-operator-requests-${l.lang}`);
+      await request.getByRole('button', { name: l.approve, exact: true }).click();
+      await operator.getByTestId('approve-dialog').waitFor();
+      await fits(operator, 'approve dialog');
+      await operator.getByTestId('approve-dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await request.getByRole('button', { name: l.reject, exact: true }).click();
+      await request.locator('input[name=note]').fill('超过七天无理由退货期，且包装已拆封，按店铺规则不予退款');
+      await fits(operator, 'refund requests, rejecting');
+      await request.getByRole('button', { name: l.cancel, exact: true }).click();
 
       await operator.goto(`${server.api}/console/refunds`);
       await operator.locator('[data-testid=unsettled-refunds] [data-state=ABNORMAL]').waitFor();
@@ -263,7 +295,7 @@ describe('on a phone', () => {
       await shot(operator, `phone-operator-products-${l.lang}`);
     });
 
-    it('emulator console: transactions, notifications, refunds, shipping, users, the token, pushes, faults', async () => {
+    it('emulator console: transactions, notifications, refunds, shipping, users, phone codes, subscribe messages, the token, pushes, faults', async () => {
       await emulator.goto(`${server.emulator}/console/`);
       await speak(emulator, l);
       await emulator.locator(`[data-txn="${pending.outTradeNo}"] [data-state=NOTPAY]`).waitFor();
@@ -278,6 +310,12 @@ describe('on a phone', () => {
       await hasButton(emulator, l.confirmReceipt);
       await hasButton(emulator, l.settle);
       await emulator.getByTestId('invalidate-token').getByText(l.invalidate, { exact: true }).waitFor();
+      await emulator.locator('[data-testid=phone-codes] tr[data-for=phone-carol] [data-state=unused]').waitFor();
+      await emulator.locator('[data-testid=templates] tr[data-template=wxmpPaidTmpl]').waitFor();
+      await emulator.locator('[data-testid=subscriptions] tr[data-subscriber=phone-alice][data-template=wxmpPaidTmpl]').waitFor();
+      await emulator.locator('[data-testid=messages] li[data-to=phone-alice]').waitFor();
+      await emulator.getByTestId('declare-template').locator('summary').click(); // the template form, open
+      await emulator.locator('textarea[name=template-fields]').waitFor();
       await fits(emulator, 'emulator');
       await shot(emulator, `phone-emulator-${l.lang}`);
     });

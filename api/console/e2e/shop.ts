@@ -2,7 +2,7 @@
 // an order (with the buyer's address, for goods that are sent), which creates the pending WeChat
 // Pay transaction the console then pays, come back from WeChat's confirm-receipt page, ask for
 // money back (售后) and withdraw the request, and verify the phone number with the code the
-// getPhoneNumber button gave.
+// getPhoneNumber button gave, and tell the service what the subscribe popup answered.
 import type { components } from '../src/shared/api.gen';
 import type { Server } from './server';
 
@@ -80,6 +80,12 @@ export async function refundRequests(server: Server, token: string, orderId: str
 /** The buyer takes back a request the shop has not decided yet. */
 export async function withdrawRefundRequest(server: Server, token: string, requestId: string): Promise<RefundApplication> {
   return call(server, 'POST', `/v1/refund-requests/${requestId}/withdraw`, undefined, token);
+}
+
+/** What the mini-program tells the service after wx.requestSubscribeMessage answered: each
+ * accept of a template the shop sends grants it one message. */
+export async function tellSubscriptions(server: Server, token: string, results: Record<string, string>): Promise<components['schemas']['SubscriptionList']> {
+  return call(server, 'POST', '/v1/me/subscriptions', { results }, token);
 }
 
 /** The buyer's phone number verified with the code from the getPhoneNumber button: the user,

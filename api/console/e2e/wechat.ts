@@ -22,6 +22,27 @@ export class WeChat {
     return data.code;
   }
 
+  /** What tapping the getPhoneNumber button gives a test user's phone: the code to hand the service. */
+  async phoneCode(user: string): Promise<Schemas['PhoneCode']> {
+    const { data, response } = await this.emu.POST('/emulator/phone-codes', { body: { user } });
+    if (!data) throw new Error(`mint a phone code: ${response.status}`);
+    return data;
+  }
+
+  /** What a test user answered in wx.requestSubscribeMessage's popup, by template id. */
+  async answerPopup(user: string, results: Record<string, Schemas['SubscribeResult']>): Promise<Record<string, string>> {
+    const { data, response } = await this.emu.POST('/emulator/subscriptions', { body: { user, results } });
+    if (!data) throw new Error(`subscribe ${user}: ${response.status}`);
+    return data.result;
+  }
+
+  /** The subscribe messages a test user's phone shows, latest first. */
+  async messages(user: string): Promise<Schemas['SubscribeMessage'][]> {
+    const { data, response } = await this.emu.GET('/emulator/messages', { params: { query: { user } } });
+    if (!data) throw new Error(`messages of ${user}: ${response.status}`);
+    return data.items;
+  }
+
   /** The buyer pays the order's transaction; WeChat then notifies the service. */
   async pay(outTradeNo: string): Promise<void> {
     const { data, response } = await this.emu.POST('/emulator/transactions/{no}/pay', { params: { path: { no: outTradeNo } } });

@@ -1,4 +1,5 @@
-// Test users as WeChat sees them, and the button that does what wx.login does on a phone.
+// Test users as WeChat sees them (with the phone number getuserphonenumber gives for each), and
+// the button that does what wx.login does on a phone.
 import { useState } from 'preact/hooks';
 import { translator } from '../shared/i18n';
 import { formatTime } from '../shared/time';
@@ -47,6 +48,7 @@ export function Users(props: { items: Schemas['TestUser'][] }) {
             <tr>
               <th>{t('users.name')}</th>
               <th>{t('users.openid')}</th>
+              <th>{t('users.phone')}</th>
               <th class="num">{t('users.logins')}</th>
               <th>{t('users.codes')}</th>
             </tr>
@@ -57,6 +59,9 @@ export function Users(props: { items: Schemas['TestUser'][] }) {
                 <td data-label={t('users.name')}>{u.user}</td>
                 <td class="mono" data-label={t('users.openid')}>
                   {u.openid}
+                </td>
+                <td class="mono" data-testid="user-phone" data-label={t('users.phone')}>
+                  {u.phone?.phone_number ?? ''}
                 </td>
                 <td class="num" data-label={t('users.logins')}>
                   {u.logins}

@@ -1,9 +1,11 @@
 // The emulator console: what "WeChat" saw (test users and their codes, transactions,
 // every notification delivery and its answer, refunds, the order shipping management's orders,
-// a day's trade bill, the access_token, the message pushes) and the buttons that stand in for a
-// phone and for bad days (mint a login code, pay or fail, send again, the buyer's confirm
-// receipt, settle now, drop the next notification, invalidate the token, switch signing, queue a
-// fault, make the day's bill now). Served by the emulator, never by the service.
+// a day's trade bill, phone codes, subscribe templates, subscriptions and the messages phones
+// show, the access_token, the message pushes) and the buttons that stand in for a phone and for
+// bad days (mint a login code, pay or fail, send again, the buyer's confirm receipt, settle now,
+// tap the phone-number button, answer the subscribe popup, drop the next notification,
+// invalidate the token, switch signing, queue a fault, make the day's bill now). Served by the
+// emulator, never by the service.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../shared/style.css';
@@ -13,10 +15,12 @@ import { Bills } from './Bills';
 import { Controls } from './Controls';
 import { Deliveries } from './Deliveries';
 import { dict } from './messages';
+import { Phone } from './Phone';
 import { Pushes } from './Pushes';
 import { Refunds } from './Refunds';
 import { Shipping } from './Shipping';
 import { type Act, useSnapshot } from './snapshot';
+import { Subscribe } from './Subscribe';
 import { Token } from './Token';
 import { Transactions } from './Transactions';
 import { Users } from './Users';
@@ -51,6 +55,8 @@ function App() {
         {section('shipping', t('nav.shipping'))}
         {section('bills', t('nav.bills'))}
         {section('users', t('nav.users'))}
+        {section('phone', t('nav.phone'))}
+        {section('subscribe', t('nav.subscribe'))}
         {section('token', t('nav.token'))}
         {section('pushes', t('nav.pushes'))}
         {section('controls', t('nav.controls'))}
@@ -74,6 +80,8 @@ function App() {
             <Shipping shipping={snap.shipping} act={act} />
             <Bills act={act} />
             <Users items={snap.users} />
+            <Phone phone={snap.phone} act={act} />
+            <Subscribe subscribe={snap.subscribe} users={snap.users.map((u) => u.user)} act={act} />
             <Token token={snap.token} act={act} />
             <Pushes pushes={snap.pushes} act={act} />
             <Controls faults={snap.faults} signMode={snap.signMode} act={act} />

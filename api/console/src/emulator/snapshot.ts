@@ -1,7 +1,7 @@
 // Everything the page shows, read from the control API every second while the tab is visible:
 // the emulator changes on its own (notification retries, refunds ending, shipping orders syncing
-// and settling, pushes retried), and a developer should see a delivery appear without pressing
-// a key.
+// and settling, pushes retried, phone codes used, subscribe messages delivered), and a developer
+// should see a delivery appear without pressing a key.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { emu, type Schemas } from './client';
 
@@ -15,6 +15,20 @@ export interface Snapshot {
   shipping: Shipping;
   token: Schemas['TokenStatus'];
   pushes: Pushes;
+  phone: Phone;
+  subscribe: Subscribe;
+}
+
+export interface Phone {
+  items: Schemas['PhoneCode'][];
+  charged: number;
+  country_code_type: Schemas['CountryCodeType'];
+}
+
+export interface Subscribe {
+  templates: Schemas['SubscribeTemplate'][];
+  subscriptions: Schemas['Subscription'][];
+  messages: Schemas['SubscribeMessage'][];
 }
 
 export interface Shipping {
@@ -31,7 +45,7 @@ export interface Pushes {
 const POLL_MS = 1000;
 
 async function read(): Promise<Snapshot> {
-  const [u, t, d, r, f, s, sh, tk, p] = await Promise.all([
+  const [u, t, d, r, f, s, sh, tk, p, ph, st, ss, sm] = await Promise.all([
     emu.GET('/emulator/users'),
     emu.GET('/emulator/transactions'),
     emu.GET('/emulator/deliveries'),
@@ -41,10 +55,14 @@ async function read(): Promise<Snapshot> {
     emu.GET('/emulator/shipping'),
     emu.GET('/emulator/token'),
     emu.GET('/emulator/pushes'),
+    emu.GET('/emulator/phone-codes'),
+    emu.GET('/emulator/subscribe-templates'),
+    emu.GET('/emulator/subscriptions'),
+    emu.GET('/emulator/messages'),
   ]);
-  if (!u.data || !t.data || !d.data || !r.data || !f.data || !s.data || !sh.data || !tk.data || !p.data) {
+  if (!u.data || !t.data || !d.data || !r.data || !f.data || !s.data || !sh.data || !tk.data || !p.data || !ph.data || !st.data || !ss.data || !sm.data) {
     // These only fail when the emulator runs without WeChat Pay or is gone.
-    throw new Error(`the emulator answered ${[u, t, d, r, f, s, sh, tk, p].map((x) => x.response.status).join(', ')}`);
+    throw new Error(`the emulator answered ${[u, t, d, r, f, s, sh, tk, p, ph, st, ss, sm].map((x) => x.response.status).join(', ')}`);
   }
   return {
     users: u.data.items,
@@ -56,6 +74,8 @@ async function read(): Promise<Snapshot> {
     shipping: sh.data,
     token: tk.data,
     pushes: p.data,
+    phone: ph.data,
+    subscribe: { templates: st.data.items, subscriptions: ss.data.items, messages: sm.data.items },
   };
 }
 
