@@ -98,7 +98,8 @@ export interface paths {
          * @description Resolves the bearer token to its user.
          */
         get: operations["getMe"];
-        put?: never;
+        /** Set the buyer's nickname with PUT (wx.request has no PATCH) */
+        put: operations["putMe"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1801,6 +1802,33 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileChange"];
+            };
+        };
+        responses: {
+            /** @description The user as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
