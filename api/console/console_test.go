@@ -82,7 +82,7 @@ func TestConsolesServeTheirBuild(t *testing.T) {
 func TestConsoleRoutes(t *testing.T) {
 	h := Operator()
 	page := get(t, h, http.MethodGet, "/console/", nil).Body.String()
-	for _, p := range []string{"/console/orders/6b1d5c5e-8f0e-4c44-9d7c-1c2b3a4d5e6f", "/console/attention", "/console/products?x=1", "/console"} {
+	for _, p := range []string{"/console/orders/6b1d5c5e-8f0e-4c44-9d7c-1c2b3a4d5e6f", "/console/attention", "/console/refund-requests", "/console/products?x=1", "/console"} {
 		rec := get(t, h, http.MethodGet, p, nil)
 		if rec.Code != http.StatusOK || rec.Body.String() != page {
 			t.Errorf("GET %s: %d, want the app's page", p, rec.Code)
