@@ -227,9 +227,16 @@ describe('a day reconciled with the bill (en)', () => {
       facts: { amount_fen: 990, transaction_id: '4200009999', cause }, detail: cause, created_at: new Date().toISOString(),
     };
     await operator.route('**/admin/v1/attention?*', async (route) => {
-      const response = await route.fetch();
-      const list = (await response.json()) as components['schemas']['AttentionList'];
-      await route.fulfill({ response, json: { items: [...list.items, orphan] } });
+      try {
+        const response = await route.fetch();
+        const list = (await response.json()) as components['schemas']['AttentionList'];
+        await route.fulfill({ response, json: { items: [...list.items, orphan] } });
+      } catch (err) {
+        // A refresh still on its way when the test unroutes (the nav counts
+        // items in the background) is answered by the page as is; nothing
+        // here is asserted on it.
+        if (!String(err).includes('Route is already handled')) throw err;
+      }
     });
     try {
       await operator.goto(`${server.api}/console/attention`);
