@@ -253,17 +253,19 @@ func (o *Order) shipOnPayment(now time.Time) {
 	}
 }
 
-// ShipmentUploaded records that WeChat accepted the shipment.
-func (o *Order) ShipmentUploaded(now time.Time) {
-	if o.shipment != nil {
+// ShipmentUploaded records that WeChat accepted the shipment made at
+// shippedAt; a re-ship made while it was on its way is not that shipment,
+// and its own upload job still sends it.
+func (o *Order) ShipmentUploaded(shippedAt, now time.Time) {
+	if o.shipment != nil && o.shipment.ShippedAt.Equal(shippedAt) {
 		o.shipment.UploadedAt, o.shipment.Refused = now.UTC(), ""
 	}
 }
 
 // ShipmentRefused records WeChat's refusal of the shipment and asks a
 // person, with WeChat's reason.
-func (o *Order) ShipmentRefused(reason string, now time.Time) {
-	if o.shipment == nil {
+func (o *Order) ShipmentRefused(shippedAt time.Time, reason string, now time.Time) {
+	if o.shipment == nil || !o.shipment.ShippedAt.Equal(shippedAt) {
 		return
 	}
 	o.shipment.Refused = reason

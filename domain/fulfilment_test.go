@@ -142,3 +142,18 @@ func TestVirtualGoodsShipOnPayment(t *testing.T) {
 		t.Fatalf("repeat: %v", err)
 	}
 }
+
+func TestAnUploadMarksOnlyTheShipmentItSent(t *testing.T) {
+	o := paid(t, kindOrder(t, KindPickup, nil))
+	if err := o.Ship(ShipPickup, nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	first := o.Shipment().ShippedAt
+	if err := o.Ship(ShipPickup, nil, t0.Add(time.Hour)); err != nil { // re-shipped while the first upload was on its way
+		t.Fatal(err)
+	}
+	o.ShipmentUploaded(first, t0.Add(2*time.Hour))
+	if _, due := o.ShippingUpload(t0.Add(2 * time.Hour)); !due {
+		t.Fatal("the re-ship was taken as uploaded by the first shipment's answer")
+	}
+}

@@ -109,6 +109,7 @@ func (u *UploadShipment) Execute(ctx context.Context, orderID uuid.UUID) error {
 	if !due {
 		return nil
 	}
+	shippedAt := o.shipment.ShippedAt // the shipment this upload is about
 	err = u.shipping.UploadShipping(ctx, up)
 	var refusal *ShippingRefusal
 	if errors.Is(err, ErrShippingNotSynced) && u.now().Sub(o.shipment.ShippedAt) > NotSyncedFor {
@@ -119,12 +120,12 @@ func (u *UploadShipment) Execute(ctx context.Context, orderID uuid.UUID) error {
 	}
 	switch {
 	case err == nil:
-		_, err = u.orders.UpdateOrder(ctx, orderID, func(o *Order) error { o.ShipmentUploaded(u.now()); return nil })
+		_, err = u.orders.UpdateOrder(ctx, orderID, func(o *Order) error { o.ShipmentUploaded(shippedAt, u.now()); return nil })
 		return err
 	case errors.As(err, &refusal):
 		u.log.ErrorContext(ctx, "WeChat refused a shipment: the buyer's money stays frozen until it is fixed", "order_id", orderID, "reason", refusal.Reason)
 		u.monitor.NeedsAttention(AttentionShippingRefused)
-		_, err = u.orders.UpdateOrder(ctx, orderID, func(o *Order) error { o.ShipmentRefused(refusal.Reason, u.now()); return nil })
+		_, err = u.orders.UpdateOrder(ctx, orderID, func(o *Order) error { o.ShipmentRefused(shippedAt, refusal.Reason, u.now()); return nil })
 		return err
 	default:
 		return err
