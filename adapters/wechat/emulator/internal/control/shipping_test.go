@@ -78,6 +78,9 @@ func TestControlShippingMovesOrdersAndListsPushes(t *testing.T) {
 		t.Fatalf("confirmed: %+v", confirmed)
 	}
 	f.Push.Wait(t, 3)
+	// An attempt is listed when it completes, after the receiver saw it: the
+	// settlement must not overtake the receipt in the list.
+	emutest.WaitFor(t, "three recorded pushes", func() bool { return len(f.Emu.Pushes()) == 3 })
 	settled := emutest.Decode[shippingOrder](t, c.call(http.MethodPost, "/emulator/shipping/"+shipped.TransactionID+"/settle", "", http.StatusOK))
 	if settled.OrderState != 4 || settled.SettledAt == "" {
 		t.Fatalf("settled: %+v", settled)
