@@ -15,6 +15,7 @@ import (
 
 	"github.com/wxmp/wxmp/adapters/wechat/emulator"
 	"github.com/wxmp/wxmp/api"
+	"github.com/wxmp/wxmp/domain"
 )
 
 // The buyer's side (README: "The buyer's side"): refund applications,
@@ -105,7 +106,7 @@ func TestARefundApplicationIsDecidedOnceAndRefundedThroughTheRefundPath(t *testi
 	// A rejection carries its note; the queue is empty again.
 	_, b, _ := h.apply(token, id, 100, "再退一点")
 	var rejected api.RefundApplication
-	if res := h.do("POST", "/admin/v1/refund-requests/"+b.Id.String()+"/reject", h.operatorKey, api.ResolveRequest{Note: "已按规定退款"}, &rejected); res.StatusCode != 200 ||
+	if res := h.do("POST", "/admin/v1/refund-requests/"+b.Id.String()+"/reject", h.operatorKey, api.RejectRequest{Note: "已按规定退款"}, &rejected); res.StatusCode != 200 ||
 		rejected.Status != api.ApplicationRejected || rejected.Note == nil {
 		t.Fatalf("reject: %d %+v", res.StatusCode, rejected)
 	}
@@ -221,7 +222,7 @@ func TestSubscriptionsAreCountedPerAccept(t *testing.T) {
 	for _, s := range list.Items {
 		got[s.TemplateId] = s.Remaining
 	}
-	if got["TMPL_PAID"] != 2 || got["TMPL_SHIPPED"] != 0 || len(list.Items) != 2 {
+	if got["TMPL_PAID"] != 2 || got["TMPL_SHIPPED"] != 0 || len(list.Items) != len(testTemplates) {
 		t.Fatalf("counts %+v", list.Items)
 	}
 }
@@ -340,5 +341,83 @@ func TestTheNicknameCanBePutAsTheMiniProgramSendsIt(t *testing.T) {
 	var u api.User
 	if res := h.do("PUT", "/v1/me", token, api.ProfileChange{Nickname: "阿花"}, &u); res.StatusCode != 200 || u.Nickname == nil || *u.Nickname != "阿花" {
 		t.Fatalf("PUT: %d %+v", res.StatusCode, u)
+	}
+}
+
+// The buyer who accepted the refund_request template at 申请退款 is told
+// of the operator's decision: approved, then (for a later request)
+// rejected with the operator's note; each send spends one acceptance.
+func TestTheBuyerIsToldOfTheDecisionOnTheirRefundRequest(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.emu.DeclareSubscribeTemplate(emulator.SubscribeTemplate{ID: "TMPL_REQUEST", Title: "售后申请提醒",
+		Fields: map[string]string{"character_string1": "订单编号", "amount2": "退款金额", "phrase3": "处理结果", "thing4": "说明", "time5": "处理时间"}}); err != nil {
+		t.Fatal(err)
+	}
+	user := "request-buyer"
+	_, products := h.shop(100)
+	token := h.login(user).Token
+	_, co, _ := h.placeOrder(token, "", api.OrderItemRequest{ProductId: products[0].Id, Quantity: 3})
+	h.payOnPhone(co.Payment)
+	h.awaitStatus(token, co.Order.Id, api.Paid)
+	accept := func() { // the popup at the 申请退款 tap, at WeChat and told to the server
+		t.Helper()
+		if _, err := h.emu.Subscribe(user, map[string]string{"TMPL_REQUEST": "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		h.do("POST", "/v1/me/subscriptions", token, api.SubscribeResults{Results: map[string]api.SubscribeResultsResults{"TMPL_REQUEST": api.SubscribeAccept}}, nil)
+	}
+	field := func(m emulator.SubscribeMessage, key string) string {
+		for _, f := range m.Fields {
+			if f.Key == key {
+				return f.Value
+			}
+		}
+		t.Fatalf("no %s in %+v", key, m.Fields)
+		return ""
+	}
+	before := h.jobsOfKind("message_send")
+	accept()
+	_, a, _ := h.apply(token, co.Order.Id.String(), 1280, "少发一件")
+	if h.jobsOfKind("message_send") != before {
+		t.Fatal("asking sends nothing: the buyer's one send is kept for the decision")
+	}
+	if res := h.do("POST", "/admin/v1/refund-requests/"+a.Id.String()+"/approve", h.operatorKey, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("approve: %d", res.StatusCode)
+	}
+	if h.jobsOfKind("message_send") != before+1 {
+		t.Fatal("the approval's message job is inserted with it")
+	}
+	if err := h.message.Execute(ctx, co.Order.Id, domain.MessageRefundRequest); err != nil {
+		t.Fatal(err)
+	}
+	msgs := h.emu.SubscribeMessages(user)
+	if len(msgs) != 1 || msgs[0].TemplateID != "TMPL_REQUEST" || field(msgs[0], "phrase3") != "已同意退款" || field(msgs[0], "amount2") != "¥12.80" ||
+		field(msgs[0], "thing4") != "少发一件" || field(msgs[0], "character_string1") != co.Order.OutTradeNo {
+		t.Fatalf("approval message %+v", msgs)
+	}
+	// A second request, rejected: told with the note, on a new acceptance.
+	var o api.Order
+	h.do("GET", "/v1/orders/"+co.Order.Id.String(), token, nil, &o)
+	if err := h.submit.Execute(ctx, co.Order.Id, (*o.Refunds)[0].OutRefundNo); err != nil {
+		t.Fatal(err)
+	}
+	h.awaitRefund(token, co.Order.Id, (*o.Refunds)[0].OutRefundNo, api.SUCCESS)
+	accept()
+	_, b, _ := h.apply(token, co.Order.Id.String(), 100, "包装破损")
+	if res := h.do("POST", "/admin/v1/refund-requests/"+b.Id.String()+"/reject", h.operatorKey, api.RejectRequest{Note: "请先寄回商品照片，我们再为您处理退款事宜，谢谢理解"}, nil); res.StatusCode != 200 {
+		t.Fatalf("reject: %d", res.StatusCode)
+	}
+	if err := h.message.Execute(ctx, co.Order.Id, domain.MessageRefundRequest); err != nil {
+		t.Fatal(err)
+	}
+	msgs = h.emu.SubscribeMessages(user)
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	last := msgs[0] // the phone shows the newest first
+	if field(last, "phrase3") != "已拒绝" || field(last, "amount2") != "¥1.00" || !strings.HasPrefix(field(last, "thing4"), "请先寄回商品照片") ||
+		len([]rune(field(last, "thing4"))) != 20 {
+		t.Fatalf("rejection message (the note cut to a thing's 20 characters): %+v", last.Fields)
 	}
 }

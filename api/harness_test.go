@@ -202,14 +202,15 @@ func newHarnessWith(t testing.TB, hc harnessConfig) *harness {
 		reconcile: domain.NewReconcile(store, pay, confirm, clk.Now, policy, monitor, log),
 		late:      domain.NewHandleLatePayment(store, clk.Now, monitor, log),
 		upload:    domain.NewUploadShipment(store, shipping, clk.Now, monitor, log),
-		message:   domain.NewSendMessage(store, store, platform, domain.SubscribePolicy{Templates: testTemplates}, log),
+		message:   domain.NewSendMessage(store, store, store, platform, domain.SubscribePolicy{Templates: testTemplates}, log),
 		platform:  platform,
 		bill:      domain.NewCheckBill(pay, store, pay, pay, confirm, confirmRefund, clk.Now, domain.DefaultBillPolicy(), monitor, log),
 	}
 }
 
 // The subscribe-message templates the shop sends.
-var testTemplates = []domain.SubscribeTemplate{{Event: domain.MessagePaid, ID: "TMPL_PAID"}, {Event: domain.MessageShipped, ID: "TMPL_SHIPPED"}}
+var testTemplates = []domain.SubscribeTemplate{{Event: domain.MessagePaid, ID: "TMPL_PAID"}, {Event: domain.MessageShipped, ID: "TMPL_SHIPPED"},
+	{Event: domain.MessageRefundRequest, ID: "TMPL_REQUEST"}}
 
 // The message push settings the emulator pushes with.
 const (

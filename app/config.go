@@ -397,7 +397,7 @@ var (
 )
 
 // parseKeywords reads "thing2=goods;amount3=total": a template's keywords
-// and what each shows (order, goods, total, refund, time, status).
+// and what each shows (order, goods, total, refund, time, status, note).
 func parseKeywords(v string) (map[string]domain.MessageSource, error) {
 	if v == "" {
 		return nil, nil
@@ -406,9 +406,9 @@ func parseKeywords(v string) (map[string]domain.MessageSource, error) {
 	for _, kv := range strings.Split(v, ";") {
 		k, src, ok := strings.Cut(kv, "=")
 		switch domain.MessageSource(src) {
-		case domain.SourceOrderNo, domain.SourceGoods, domain.SourceTotal, domain.SourceRefund, domain.SourceTime, domain.SourceStatus:
+		case domain.SourceOrderNo, domain.SourceGoods, domain.SourceTotal, domain.SourceRefund, domain.SourceTime, domain.SourceStatus, domain.SourceNote:
 		default:
-			return nil, fmt.Errorf("%q: the source is one of order, goods, total, refund, time, status", kv)
+			return nil, fmt.Errorf("%q: the source is one of order, goods, total, refund, time, status, note", kv)
 		}
 		if !ok || !keywordKey.MatchString(k) {
 			return nil, fmt.Errorf("%q is not keyword=source (e.g. thing2=goods)", kv)

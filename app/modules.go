@@ -307,7 +307,7 @@ var templateTitles = map[domain.SubscribeEvent]string{
 // keywordNames are the names the emulator's phone shows for a template's keywords.
 func keywordNames(t domain.SubscribeTemplate) map[string]string {
 	names := map[domain.MessageSource]string{domain.SourceOrderNo: "订单编号", domain.SourceGoods: "商品名称", domain.SourceTotal: "订单金额",
-		domain.SourceRefund: "退款金额", domain.SourceTime: "时间", domain.SourceStatus: "状态"}
+		domain.SourceRefund: "退款金额", domain.SourceTime: "时间", domain.SourceStatus: "状态", domain.SourceNote: "说明"}
 	keywords := t.Keywords
 	if len(keywords) == 0 {
 		keywords = domain.DefaultKeywords[t.Event]

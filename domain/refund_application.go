@@ -197,8 +197,11 @@ func (op *Operate) ApproveRefundApplication(ctx context.Context, keyID string, i
 	a := op.audit(keyID, "refund_request.approve", id.String(), nil)
 	return op.requests.DecideRefundApplication(ctx, id, uuid.Nil, &a, func(r *RefundApplication, o *Order) error {
 		r.Follow(o.refund(r.OutRefundNo))
-		_, err := r.Approve(o, OperatorActor(keyID), op.now())
-		return err
+		if _, err := r.Approve(o, OperatorActor(keyID), op.now()); err != nil {
+			return err
+		}
+		o.tell(MessageRefundRequest, op.now())
+		return nil
 	})
 }
 
@@ -207,7 +210,11 @@ func (op *Operate) RejectRefundApplication(ctx context.Context, keyID string, id
 	a := op.audit(keyID, "refund_request.reject", id.String(), map[string]any{"note": note})
 	return op.requests.DecideRefundApplication(ctx, id, uuid.Nil, &a, func(r *RefundApplication, o *Order) error {
 		r.Follow(o.refund(r.OutRefundNo))
-		return r.Reject(note, op.now())
+		if err := r.Reject(note, op.now()); err != nil {
+			return err
+		}
+		o.tell(MessageRefundRequest, op.now())
+		return nil
 	})
 }
 

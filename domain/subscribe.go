@@ -119,7 +119,8 @@ const (
 	SourceTotal   MessageSource = "total"  // the order's total
 	SourceRefund  MessageSource = "refund" // what has been refunded
 	SourceTime    MessageSource = "time"   // when it happened
-	SourceStatus  MessageSource = "status" // 已支付, 已发货, 已退款
+	SourceStatus  MessageSource = "status" // 已支付, 已发货, 已退款; a refund request's step
+	SourceNote    MessageSource = "note"   // a refund request's rejection note, or its reason
 )
 
 // DefaultKeywords are the keywords a template is sent with when the
@@ -129,7 +130,7 @@ var DefaultKeywords = map[SubscribeEvent]map[string]MessageSource{
 	MessagePaid:          {"character_string1": SourceOrderNo, "thing2": SourceGoods, "amount3": SourceTotal, "time4": SourceTime},
 	MessageShipped:       {"character_string1": SourceOrderNo, "thing2": SourceGoods, "phrase3": SourceStatus, "time4": SourceTime},
 	MessageRefunded:      {"character_string1": SourceOrderNo, "amount2": SourceRefund, "time3": SourceTime},
-	MessageRefundRequest: {"character_string1": SourceOrderNo, "phrase2": SourceStatus, "time3": SourceTime},
+	MessageRefundRequest: {"character_string1": SourceOrderNo, "amount2": SourceRefund, "phrase3": SourceStatus, "thing4": SourceNote, "time5": SourceTime},
 }
 
 // ErrSubscriptionSpent: WeChat says the buyer has no send left (43101).
@@ -165,15 +166,16 @@ type SendMessages interface {
 
 // SendMessage is the job that tells the buyer about their order.
 type SendMessage struct {
-	orders Orders
-	counts SendMessages
-	wechat WeChatMessages
-	policy SubscribePolicy
-	log    *slog.Logger
+	orders   Orders
+	requests RefundApplications
+	counts   SendMessages
+	wechat   WeChatMessages
+	policy   SubscribePolicy
+	log      *slog.Logger
 }
 
-func NewSendMessage(orders Orders, counts SendMessages, wechat WeChatMessages, policy SubscribePolicy, log *slog.Logger) *SendMessage {
-	return &SendMessage{orders: orders, counts: counts, wechat: wechat, policy: policy, log: log}
+func NewSendMessage(orders Orders, requests RefundApplications, counts SendMessages, wechat WeChatMessages, policy SubscribePolicy, log *slog.Logger) *SendMessage {
+	return &SendMessage{orders: orders, requests: requests, counts: counts, wechat: wechat, policy: policy, log: log}
 }
 
 // Execute sends the message of event about the order, when a template is
@@ -188,11 +190,19 @@ func (u *SendMessage) Execute(ctx context.Context, orderID uuid.UUID, event Subs
 	if err != nil {
 		return err
 	}
+	var request *RefundApplication // a refund_request message tells where the order's latest request stands
+	if event == MessageRefundRequest {
+		requests, err := u.requests.RefundApplicationsOf(ctx, o.UserID(), orderID)
+		if err != nil || len(requests) == 0 {
+			return err
+		}
+		request = requests[len(requests)-1]
+	}
 	used, err := u.counts.UseSubscription(ctx, o.UserID(), t.ID)
 	if err != nil || !used {
 		return err // the buyer granted no send: nothing to do
 	}
-	m := SubscribeMessage{OpenID: o.PayerOpenID(), TemplateID: t.ID, Page: MessagePage + "?id=" + o.ID().String(), Data: o.messageData(t, event)}
+	m := SubscribeMessage{OpenID: o.PayerOpenID(), TemplateID: t.ID, Page: MessagePage + "?id=" + o.ID().String(), Data: o.messageData(t, event, request)}
 	err = u.wechat.SendSubscribeMessage(ctx, m)
 	switch {
 	case errors.Is(err, ErrSubscriptionSpent):
@@ -222,16 +232,27 @@ func (p SubscribePolicy) template(event SubscribeEvent) (SubscribeTemplate, bool
 	return SubscribeTemplate{}, false
 }
 
-// messageData fills the template's keywords from the order, each value
-// made valid for its keyword's type (47003 must never happen).
-func (o *Order) messageData(t SubscribeTemplate, event SubscribeEvent) map[string]string {
+// requestSteps are a refund request's statuses as a phrase (≤ 5 characters).
+var requestSteps = map[ApplicationStatus]string{RequestRequested: "待处理", RequestRefunding: "已同意退款", RequestRefunded: "已退款",
+	RequestRejected: "已拒绝", RequestWithdrawn: "已撤回"}
+
+// messageData fills the template's keywords from the order (and, for a
+// refund_request message, the request), each value made valid for its
+// keyword's type (47003 must never happen).
+func (o *Order) messageData(t SubscribeTemplate, event SubscribeEvent, request *RefundApplication) map[string]string {
 	keywords := t.Keywords
 	if len(keywords) == 0 {
 		keywords = DefaultKeywords[event]
 	}
-	status := map[SubscribeEvent]string{MessagePaid: "已支付", MessageShipped: "已发货", MessageRefunded: "已退款", MessageRefundRequest: "已受理"}[event]
+	status := map[SubscribeEvent]string{MessagePaid: "已支付", MessageShipped: "已发货", MessageRefunded: "已退款"}[event]
+	refunded, note := o.refundedFen, "-"
 	at := o.paidAt
 	switch event {
+	case MessageRefundRequest:
+		status, refunded, note, at = requestSteps[request.Status], request.AmountFen, request.Reason, request.UpdatedAt
+		if request.Note != "" {
+			note = request.Note
+		}
 	case MessageShipped:
 		if o.shipment != nil {
 			at = o.shipment.ShippedAt
@@ -254,7 +275,9 @@ func (o *Order) messageData(t SubscribeTemplate, event SubscribeEvent) map[strin
 		case SourceTotal:
 			v = Yuan(o.totalFen)
 		case SourceRefund:
-			v = Yuan(o.refundedFen)
+			v = Yuan(refunded)
+		case SourceNote:
+			v = note
 		case SourceTime:
 			v = at.In(Beijing).Format("2006-01-02 15:04")
 		case SourceStatus:

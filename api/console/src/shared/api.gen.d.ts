@@ -1434,6 +1434,10 @@ export interface components {
         ResolveRequest: {
             note: string;
         };
+        /** @description Why a refund request is rejected; the buyer sees the note (and, when subscribed, its first 20 characters in a message). */
+        RejectRequest: {
+            note: string;
+        };
         /** @description A refund as the operator sees it, with its order. */
         AdminRefund: components["schemas"]["Refund"] & {
             /** Format: uuid */
@@ -2831,7 +2835,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ResolveRequest"];
+                "application/json": components["schemas"]["RejectRequest"];
             };
         };
         responses: {
