@@ -65,6 +65,10 @@ lint: deps-node
 
 test-go: deps-postgres
 	$(GO) test -race -count=1 ./...
+	@# Every query in the query modes a transaction pooler without prepared
+	@# statements needs (README: "Behind a connection pooler").
+	PGTEST_QUERY_EXEC_MODE=simple_protocol $(GO) test -count=1 ./adapters/postgres ./api
+	PGTEST_QUERY_EXEC_MODE=exec $(GO) test -count=1 ./adapters/postgres ./api
 
 ## fuzz: every Go fuzz target (the doors: notifications, WeChat's answers, the
 ## request bodies, the emulator's APIs), one after the other, each for

@@ -5,9 +5,12 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
 
@@ -49,12 +52,25 @@ func NewPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, erro
 	// reflection on every query (and element by element in arrays);
 	// registered, it goes over the wire as the 16 bytes it is.
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		pgxuuid.Register(c.TypeMap())
+		registerTypes(c.TypeMap())
 		return nil
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "wxmp"
 	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// registerTypes teaches pgx our Go types. The PostgreSQL type of a
+// parameter comes from the server's description of the statement, except
+// in the exec and simple_protocol query modes (behind a transaction pooler
+// without prepared statements): there pgx picks it by the Go type, and an
+// unregistered []uuid.UUID cannot be sent at all (jsonb is json.RawMessage
+// in dbsqlc, sqlc.yaml, so that it is not taken for bytea).
+func registerTypes(m *pgtype.Map) {
+	pgxuuid.Register(m)
+	m.RegisterDefaultPgType(uuid.UUID{}, "uuid")
+	m.RegisterDefaultPgType([]uuid.UUID{}, "_uuid")
+	m.RegisterDefaultPgType(json.RawMessage{}, "jsonb")
 }
 
 // Ping tells whether the database answers; readiness uses it.

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -24,7 +25,7 @@ type FlagAttentionParams struct {
 	OutTradeNo  string
 	OutRefundNo string
 	Reason      string
-	Facts       []byte
+	Facts       json.RawMessage
 	Detail      string
 	CreatedAt   time.Time
 }

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -150,7 +151,7 @@ type InsertAuditParams struct {
 	KeyID  string
 	Action string
 	Target string
-	Detail []byte
+	Detail json.RawMessage
 	At     time.Time
 }
 

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -160,7 +161,7 @@ type FlagAttentionOrderlessParams struct {
 	OutTradeNo  string
 	OutRefundNo string
 	Reason      string
-	Facts       []byte
+	Facts       json.RawMessage
 	Detail      string
 	CreatedAt   time.Time
 }

@@ -5,6 +5,7 @@
 package dbsqlc
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,7 +24,7 @@ type AttentionItem struct {
 	Note        *string
 	OutRefundNo string
 	Reason      string
-	Facts       []byte
+	Facts       json.RawMessage
 }
 
 type BillDay struct {
@@ -82,7 +83,7 @@ type OperatorAudit struct {
 	KeyID  string
 	Action string
 	Target string
-	Detail []byte
+	Detail json.RawMessage
 	At     time.Time
 }
 
@@ -109,8 +110,8 @@ type Order struct {
 	LastQueryAt    *time.Time
 	RefundedFen    int64
 	Kind           string
-	Address        []byte
-	Shipment       []byte
+	Address        json.RawMessage
+	Shipment       json.RawMessage
 	ReceivedAt     *time.Time
 	CompletedAt    *time.Time
 }

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -275,7 +276,7 @@ type InsertOrderParams struct {
 	ExpiresAt      time.Time
 	NextCheckAt    *time.Time
 	Kind           string
-	Address        []byte
+	Address        json.RawMessage
 }
 
 func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error {
@@ -719,7 +720,7 @@ type SaveOrderStateParams struct {
 	LastQueryAt    *time.Time
 	RefundedFen    int64
 	UpdatedAt      time.Time
-	Shipment       []byte
+	Shipment       json.RawMessage
 	ReceivedAt     *time.Time
 	CompletedAt    *time.Time
 	ID             uuid.UUID

@@ -238,11 +238,18 @@ func parseURL(s string) (*url.URL, error) {
 }
 
 // url is the admin URL with the database swapped, keeping the user's
-// credentials and parameters.
+// credentials and parameters. PGTEST_QUERY_EXEC_MODE (a pgx
+// default_query_exec_mode) runs a package's tests in that mode: every query
+// must work in every mode, as behind a transaction pooler.
 func (s *server) url(dbname string) string {
 	u := *s.base
 	u.Path = "/" + dbname
 	u.RawPath = ""
+	if mode := os.Getenv("PGTEST_QUERY_EXEC_MODE"); mode != "" {
+		q := u.Query()
+		q.Set("default_query_exec_mode", mode)
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
 }
 
