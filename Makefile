@@ -129,10 +129,13 @@ bench-boring: deps-postgres build-boring
 
 deps: deps-postgres deps-node deps-miniprogram console-deps
 
-# PostgreSQL server binaries (initdb, postgres) for the embedded cluster.
+# PostgreSQL server binaries (initdb, postgres) for the embedded cluster, and
+# PgBouncer for the test that runs two instances behind it.
 deps-postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		{ echo "installing PostgreSQL server binaries"; apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || \
+		{ echo "installing PgBouncer"; apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; }
 
 deps-node: tools/node_modules/.installed
 

@@ -29,7 +29,26 @@ type Config struct {
 	// private cluster from the local PostgreSQL binaries under DataDir.
 	// When it is set, WECHAT_MODE must be too (LoadConfig).
 	DatabaseURL string `env:"DATABASE_URL"`
-	HTTPAddr    string `env:"HTTP_ADDR" envDefault:":8080"`
+	// DatabasePooler says what sits between the service and PostgreSQL:
+	// none, session (a pooler in session mode: as none) or transaction
+	// (PgBouncer's pool_mode=transaction and the like). With transaction,
+	// background jobs poll instead of LISTEN (a pooler drops NOTIFYs), and
+	// pgx sends no named prepared statements (default_query_exec_mode=
+	// cache_describe) unless DATABASE_URL names a mode itself (README:
+	// "Behind a connection pooler").
+	DatabasePooler string `env:"DATABASE_POOLER" envDefault:"none"`
+	// DatabaseMigrateURL, when set, is where migrations run (a direct
+	// connection, say); DATABASE_URL otherwise.
+	DatabaseMigrateURL string `env:"DATABASE_MIGRATE_URL"`
+	// MigrateOnStart: serve migrates before it starts. False leaves
+	// migrating to the release step (`wxmp migrate`); serve then refuses to
+	// start on a database that lacks a migration it needs.
+	MigrateOnStart bool `env:"MIGRATE_ON_START" envDefault:"true"`
+	// JobPollInterval is how often an instance looks for background work
+	// when nothing woke it. Unset: 1s, or 250ms with a transaction pooler,
+	// where nothing wakes it (no LISTEN).
+	JobPollInterval time.Duration `env:"JOB_POLL_INTERVAL"`
+	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:":8080"`
 	// PublicURL is how clients and the emulator reach this server; used in
 	// the printed walk-through (and, for pay, the notify URL).
 	PublicURL string `env:"PUBLIC_URL"`
@@ -291,6 +310,32 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if cfg.RefusalsPerMinute < 0 {
 		return Config{}, errors.New("config: LEDGER_REFUSALS_PER_MINUTE must not be negative")
 	}
+	switch cfg.DatabasePooler {
+	case poolerNone, poolerSession:
+	case poolerTransaction:
+		if cfg.DatabaseURL != "" {
+			if cfg.DatabaseURL, err = withExecMode("DATABASE_URL", cfg.DatabaseURL); err != nil {
+				return Config{}, err
+			}
+		}
+		if cfg.DatabaseMigrateURL != "" {
+			// The migrate URL may name the pooler too; a direct one takes no harm.
+			if cfg.DatabaseMigrateURL, err = withExecMode("DATABASE_MIGRATE_URL", cfg.DatabaseMigrateURL); err != nil {
+				return Config{}, err
+			}
+		}
+		if cfg.JobPollInterval == 0 {
+			cfg.JobPollInterval = 250 * time.Millisecond
+		}
+	default:
+		return Config{}, fmt.Errorf("config: DATABASE_POOLER must be none, session or transaction, not %q", cfg.DatabasePooler)
+	}
+	if cfg.JobPollInterval == 0 {
+		cfg.JobPollInterval = time.Second
+	}
+	if cfg.JobPollInterval < 100*time.Millisecond || cfg.JobPollInterval > time.Minute {
+		return Config{}, errors.New("config: JOB_POLL_INTERVAL must be between 100ms and 1m")
+	}
 	if cfg.JobWorkers < 1 || cfg.JobWorkers > 1000 {
 		return Config{}, errors.New("config: JOB_WORKERS must be between 1 and 1000")
 	}
@@ -358,8 +403,46 @@ func (c Config) reconcilePolicy() domain.ReconcilePolicy {
 
 func (c Config) jobsConfig() jobs.Config {
 	at, _ := c.billAt() // checked by LoadConfig
-	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: c.jobPoll,
-		BillAt: at, BillCatchUp: c.BillCatchUpDays}
+	poll := c.JobPollInterval
+	if c.jobPoll > 0 {
+		poll = c.jobPoll
+	}
+	return jobs.Config{SweepInterval: c.ReconcileInterval, Workers: c.JobWorkers, PollInterval: poll,
+		PollOnly: c.DatabasePooler == poolerTransaction, BillAt: at, BillCatchUp: c.BillCatchUpDays}
+}
+
+// What DATABASE_POOLER says sits in front of PostgreSQL.
+const (
+	poolerNone        = "none"
+	poolerSession     = "session"
+	poolerTransaction = "transaction"
+)
+
+// migrateURL is where migrations run.
+func (c Config) migrateURL() string {
+	if c.DatabaseMigrateURL != "" {
+		return c.DatabaseMigrateURL
+	}
+	return c.DatabaseURL
+}
+
+// withExecMode sets pgx's default_query_exec_mode on a database URL that
+// names none: behind a transaction pooler without prepared statements
+// (PgBouncer before 1.21) pgx's named statements would meet another
+// client's on the same server connection (42P05). A mode named in the URL
+// wins: cache_statement with PgBouncer ≥ 1.21 and max_prepared_statements.
+func withExecMode(name, dbURL string) (string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("config: with DATABASE_POOLER=transaction, %s must be a postgres:// URL", name)
+	}
+	q := u.Query()
+	if q.Has("default_query_exec_mode") {
+		return dbURL, nil
+	}
+	q.Set("default_query_exec_mode", "cache_describe")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // parseTemplates reads SUBSCRIBE_TEMPLATES.

@@ -164,6 +164,9 @@ func TestBadValuesAreRefusedClearly(t *testing.T) {
 		"bill hour":       {map[string]string{"BILL_CHECK_AT": "25:00"}, "BILL_CHECK_AT"},
 		"bill catch-up":   {map[string]string{"BILL_CATCH_UP_DAYS": "0"}, "BILL_CATCH_UP_DAYS"},
 		"bill act limit":  {map[string]string{"BILL_ACT_LIMIT": "0"}, "BILL_ACT_LIMIT"},
+		"pooler":          {map[string]string{"DATABASE_POOLER": "pgbouncer"}, "DATABASE_POOLER"},
+		"poll too often":  {map[string]string{"JOB_POLL_INTERVAL": "1ms"}, "JOB_POLL_INTERVAL"},
+		"pooler keywords": {map[string]string{"WECHAT_MODE": "emulator", "DATABASE_POOLER": "transaction", "DATABASE_URL": "host=127.0.0.1 dbname=shop"}, "DATABASE_URL"},
 	} {
 		_, err := LoadConfig(c.env)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -224,4 +227,36 @@ func TestShutdownDelayDefaultsByMode(t *testing.T) {
 func with(env map[string]string, k, v string) map[string]string {
 	env[k] = v
 	return env
+}
+
+// Behind a transaction pooler jobs poll, and pgx sends no named prepared
+// statements unless the URL names a mode itself (README: "Behind a
+// connection pooler").
+func TestATransactionPoolerPollsAndPreparesNothingNamed(t *testing.T) {
+	env := map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": "postgres://shop@127.0.0.1:6432/shop?sslmode=disable",
+		"DATABASE_MIGRATE_URL": "postgres://shop@127.0.0.1:5432/shop", "DATABASE_POOLER": "transaction"}
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(cfg.DatabaseURL, "default_query_exec_mode=cache_describe") || !strings.Contains(cfg.DatabaseURL, "sslmode=disable") ||
+		!strings.Contains(cfg.migrateURL(), ":5432/shop?default_query_exec_mode=cache_describe") {
+		t.Fatalf("urls %s, %s", cfg.DatabaseURL, cfg.migrateURL())
+	}
+	if j := cfg.jobsConfig(); !j.PollOnly || j.PollInterval != 250*time.Millisecond {
+		t.Fatalf("jobs %+v", j)
+	}
+	env["DATABASE_URL"] += "&default_query_exec_mode=cache_statement" // PgBouncer 1.21+ with max_prepared_statements
+	env["JOB_POLL_INTERVAL"] = "2s"
+	if cfg, err = LoadConfig(env); err != nil || strings.Contains(cfg.DatabaseURL, "cache_describe") || cfg.jobsConfig().PollInterval != 2*time.Second {
+		t.Fatalf("a mode of one's own: %v %s %+v", err, cfg.DatabaseURL, cfg.jobsConfig())
+	}
+	for _, pooler := range []string{"none", "session"} {
+		env := map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": "postgres://shop@127.0.0.1:6432/shop", "DATABASE_POOLER": pooler}
+		cfg, err := LoadConfig(env)
+		if err != nil || cfg.DatabaseURL != env["DATABASE_URL"] || cfg.jobsConfig().PollOnly || cfg.jobsConfig().PollInterval != time.Second ||
+			cfg.migrateURL() != env["DATABASE_URL"] || !cfg.MigrateOnStart {
+			t.Fatalf("%s: %v %+v", pooler, err, cfg)
+		}
+	}
 }

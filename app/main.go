@@ -126,7 +126,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		return err
 	}
 	defer stopDB()
-	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
+	if cfg.MigrateOnStart {
+		if err := db.Migrate(ctx, cfg.migrateURL()); err != nil {
+			return err
+		}
+	} else if err := db.Check(ctx, cfg.migrateURL()); err != nil {
 		return err
 	}
 	if cfg.WeChatMode == modeEmulator && !cfg.EmulatorExternal {
@@ -150,7 +154,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer stopDB()
-	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
+	if err := db.Migrate(ctx, cfg.migrateURL()); err != nil {
 		return err
 	}
 	log.Info("database is up to date")

@@ -297,6 +297,23 @@ func TestMigrateSubcommand(t *testing.T) {
 	}
 }
 
+// With MIGRATE_ON_START=false, migrating is the release step's: serve
+// refuses a database that lacks a migration, and starts once `wxmp
+// migrate` ran.
+func TestServeWithoutMigratingNeedsAMigratedDatabase(t *testing.T) {
+	url := pgtest.NewEmptyDB(t)
+	env := map[string]string{"WECHAT_MODE": "emulator", "DATABASE_URL": url, "MIGRATE_ON_START": "false", "DATA_DIR": t.TempDir()}
+	var logs bytes.Buffer
+	if code := run(context.Background(), []string{"serve"}, env, &bytes.Buffer{}, &logs); code != 1 || !strings.Contains(logs.String(), "wxmp migrate") {
+		t.Fatalf("serve on an empty database exited %d: %s", code, logs.String())
+	}
+	if code := run(context.Background(), []string{"migrate"}, env, &bytes.Buffer{}, &logs); code != 0 {
+		t.Fatalf("migrate exited %d: %s", code, logs.String())
+	}
+	s := startServe(t, env)
+	s.walkthrough(t)
+}
+
 func TestUnknownSubcommand(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"deploy"}, map[string]string{}, &bytes.Buffer{}, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {

@@ -7,8 +7,11 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -23,14 +26,33 @@ var migrations embed.FS
 
 // Migrate brings the database at url up to the newest migration: ours
 // (goose) and then River's job tables. It is safe to run from several
-// processes at once: goose takes a session lock, and River's migrations
-// run behind one too.
-func Migrate(ctx context.Context, url string) error {
+// processes at once, also through a connection pooler in transaction mode
+// (README: "Behind a connection pooler"): the processes take turns on one
+// row of a lock table (goose's table locker) with a lease the holder
+// renews, not a session advisory lock that a pooler may leave held on a
+// connection someone else gets. A migrator that dies lets the next one in
+// when its lease runs out (30 s).
+func Migrate(ctx context.Context, url string) (err error) {
 	sqlDB, err := sql.Open("pgx", url)
 	if err != nil {
 		return fmt.Errorf("migrate: open: %w", err)
 	}
 	defer sqlDB.Close()
+	locker, err := lock.NewPostgresTableLocker(lock.WithTableName(LockTable),
+		// Two instances started together: the second waits about a second
+		// after the first is done, not goose's default 5 s; 10 minutes in all.
+		lock.WithTableLockTimeout(time.Second, 600))
+	if err != nil {
+		return err
+	}
+	if err := locker.Lock(ctx, sqlDB); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() {
+		if uerr := locker.Unlock(ctx, sqlDB); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("migrate: unlock: %w", uerr))
+		}
+	}()
 	p, err := newProvider(sqlDB)
 	if err != nil {
 		return err
@@ -41,31 +63,18 @@ func Migrate(ctx context.Context, url string) error {
 	return migrateRiver(ctx, url)
 }
 
-// riverMigrationLock is the advisory lock key River's migrations run under
-// (a constant nothing else uses: "wxmprivr").
-const riverMigrationLock = 0x77786d70_72697672
+// LockTable is the table whose row migrators take turns on.
+const LockTable = "wxmp_migration_lock"
 
 // migrateRiver applies River's migrations, each in its own transaction
 // (some add enum values that a later statement uses, which Postgres does
-// not allow in one transaction), while a session lock on a separate
-// connection keeps other processes out.
+// not allow in one transaction), under Migrate's lock.
 func migrateRiver(ctx context.Context, url string) error {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return fmt.Errorf("migrate river: connect: %w", err)
 	}
 	defer pool.Close()
-	lock, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate river: connect: %w", err)
-	}
-	defer lock.Release()
-	if _, err := lock.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(riverMigrationLock)); err != nil {
-		return fmt.Errorf("migrate river: lock: %w", err)
-	}
-	defer func() {
-		_, _ = lock.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(riverMigrationLock))
-	}()
 	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
 	if err != nil {
 		return fmt.Errorf("migrate river: %w", err)
@@ -76,14 +85,53 @@ func migrateRiver(ctx context.Context, url string) error {
 	return nil
 }
 
+// ErrNotMigrated: the database lacks migrations this build needs.
+var ErrNotMigrated = errors.New("the database is not migrated: run `wxmp migrate` first")
+
+// Check tells whether the database at url has every migration this build
+// needs, ours and River's, without changing anything: what `serve` does
+// when migrating is left to the release step (MIGRATE_ON_START=false).
+func Check(ctx context.Context, url string) error {
+	sqlDB, err := sql.Open("pgx", url)
+	if err != nil {
+		return fmt.Errorf("check migrations: open: %w", err)
+	}
+	defer sqlDB.Close()
+	p, err := newProvider(sqlDB)
+	if err != nil {
+		return err
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	if current < target {
+		return fmt.Errorf("%w (schema version %d, this build needs %d)", ErrNotMigrated, current, target)
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("check migrations: connect: %w", err)
+	}
+	defer pool.Close()
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	res, err := migrator.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check migrations: river: %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("%w (River: %s)", ErrNotMigrated, strings.Join(res.Messages, "; "))
+	}
+	return nil
+}
+
 func newProvider(sqlDB *sql.DB) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return nil, err
-	}
-	return goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+	// No locker of goose's own: Migrate's table lock covers goose and River.
+	return goose.NewProvider(goose.DialectPostgres, sqlDB, sub)
 }

@@ -157,3 +157,23 @@ func TestAnUploadMarksOnlyTheShipmentItSent(t *testing.T) {
 		t.Fatal("the re-ship was taken as uploaded by the first shipment's answer")
 	}
 }
+
+// A payment refunded whole (or being refunded whole) before its shipment
+// was uploaded needs no upload: WeChat holds no money for it and refuses
+// (10060004). A part refunded still does.
+func TestAShipmentOfAPaymentRefundedWholeIsNotUploaded(t *testing.T) {
+	o := paid(t, kindOrder(t, KindVirtual, nil))
+	part, err := o.Refund(100, "", "operator:a", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, due := o.ShippingUpload(t0); !due {
+		t.Fatal("a part refunded: the upload is still due")
+	}
+	if _, err := o.Refund(o.TotalFen()-part.AmountFen(), "", "operator:a", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, due := o.ShippingUpload(t0); due {
+		t.Fatal("refunded whole: nothing to upload")
+	}
+}

@@ -76,6 +76,11 @@ func (o *Order) ShippingUpload(now time.Time) (ShippingUpload, bool) {
 	if s == nil || !s.UploadedAt.IsZero() && !s.UploadedAt.Before(s.ShippedAt) {
 		return ShippingUpload{}, false // nothing shipped, or this shipment is uploaded
 	}
+	if o.refundable() == 0 {
+		// Refunded whole (or being): WeChat holds no money to release and
+		// refuses the upload (10060004); nobody needs to be asked.
+		return ShippingUpload{}, false
+	}
 	u := ShippingUpload{TransactionID: o.transactionID, OutTradeNo: o.outTradeNo, PayerOpenID: o.payerOpenID,
 		Method: s.Method, Parcels: s.Parcels, ItemDesc: itemDesc(o.lines, o.description), UploadTime: now.UTC()}
 	if o.address != nil {

@@ -195,6 +195,10 @@ type Config struct {
 	// PollInterval is how often River looks for work without a LISTEN
 	// wake-up. Default River's (1s).
 	PollInterval time.Duration
+	// PollOnly: no LISTEN at all (behind a transaction pooler, which drops
+	// NOTIFYs); new jobs wait up to PollInterval, and a leader that resigns
+	// is replaced within about 5 s.
+	PollOnly bool
 	// BillAt is when, after Beijing midnight, the day before is reconciled
 	// with WeChat Pay's bill. Default 10h30m (WeChat makes it from 9:00).
 	BillAt time.Duration
@@ -260,6 +264,7 @@ func NewRunner(pool *pgxpool.Pool, cfg Config, d Deps) (*river.Client[pgx.Tx], e
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		FetchPollInterval: cfg.PollInterval,
+		PollOnly:          cfg.PollOnly,
 		Logger:            slog.New(chatterAtDebug{d.Log.Handler()}).With("component", "river"),
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),

@@ -70,6 +70,11 @@ func Main(m *testing.M) {
 // no rows, dropped when the test ends. Safe for parallel tests.
 func NewDB(t testing.TB) string {
 	t.Helper()
+	return newDB(t, true)
+}
+
+func newDB(t testing.TB, migrated bool) string {
+	t.Helper()
 	active.mu.Lock()
 	srv := active.srv
 	active.mu.Unlock()
@@ -84,7 +89,11 @@ func NewDB(t testing.TB) string {
 	name := "t_" + randomSuffix()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := srv.createDB(ctx, name); err != nil {
+	create := srv.createDB
+	if !migrated {
+		create = srv.createEmptyDB
+	}
+	if err := create(ctx, name); err != nil {
 		t.Fatalf("pgtest: %v", err)
 		return ""
 	}
@@ -97,6 +106,13 @@ func NewDB(t testing.TB) string {
 		}
 	})
 	return srv.url(name)
+}
+
+// NewEmptyDB returns the URL of a new database with no schema at all,
+// dropped when the test ends: for tests of migrating itself.
+func NewEmptyDB(t testing.TB) string {
+	t.Helper()
+	return newDB(t, false)
 }
 
 // NewPool is NewDB plus a pool on the new database, closed before the
@@ -198,6 +214,13 @@ func (s *server) createDB(ctx context.Context, name string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func (s *server) createEmptyDB(ctx context.Context, name string) error {
+	if _, err := s.admin.Exec(ctx, "CREATE DATABASE "+quote(name)); err != nil {
+		return fmt.Errorf("create empty test database: %w", err)
+	}
+	return nil
 }
 
 // dropDB drops a database even if a test left connections open.
