@@ -30,7 +30,7 @@ import (
 // prepares users, tokens and a product.
 func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, error) {
 	e := &benchEnv{client: &http.Client{Timeout: 10 * time.Second}}
-	cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: filepath.Join(dir, "postgres")})
+	cluster, err := pgembed.Start(ctx, pgembed.Options{DataDir: filepath.Join(dir, "postgres"), Settings: benchPGSettings})
 	if err != nil {
 		return e, fmt.Errorf("start PostgreSQL: %w", err)
 	}
@@ -42,6 +42,7 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	if err := db.Migrate(ctx, dbURL); err != nil {
 		return e, err
 	}
+	e.pgPort = cluster.Port()
 	apiAddr, emuAddr, floorAddr := freeLoopback(), freeLoopback(), freeLoopback()
 	e.api, e.emu, e.floorServer = "http://"+apiAddr, "http://"+emuAddr, "http://"+floorAddr
 	keys := filepath.Join(dir, "emulator-keys.json")
@@ -87,6 +88,9 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	}
 	e.stop = append(e.stop, e.pool.Close)
 	e.q = dbsqlc.New(e.pool)
+	if _, err := e.pool.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		fmt.Fprintln(logw, "bench: no pg_stat_statements, statements are not counted:", err)
+	}
 	keysOf, err := emulator.LoadPayKeys(keys)
 	if err != nil {
 		return e, err

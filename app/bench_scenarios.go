@@ -21,8 +21,6 @@ import (
 
 	"github.com/google/uuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/wxmp/wxmp/db/dbsqlc"
 )
 
 // atEightyPercent runs the main scenarios again at a fixed rate of 80 %
@@ -60,6 +58,7 @@ func (e *benchEnv) atEightyPercent(ctx context.Context, rep *benchReport, dur ti
 		}
 		atk := vegeta.NewAttacker(vegeta.Workers(32), vegeta.MaxWorkers(512), vegeta.Connections(512),
 			vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
+		pg0 := e.counters(ctx)
 		cpu0 := processCPU(e.servicePID)
 		var m vegeta.Metrics
 		for res := range atk.Attack(tr, vegeta.Rate{Freq: int(rate), Per: time.Second}, dur, name) {
@@ -68,6 +67,7 @@ func (e *benchEnv) atEightyPercent(ctx context.Context, rep *benchReport, dur ti
 		m.Close()
 		r := benchRow{Scenario: name + " @80% of peak", RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99),
 			Errors: 1 - m.Success, Floor: 50, FloorWhat: "p99 target (ms)"}
+		r.RoundTrips, r.Statements = perOp(pg0, e.counters(ctx), int64(m.Requests))
 		if m.Requests > 0 {
 			r.CPUms = float64((processCPU(e.servicePID) - cpu0).Microseconds()) / 1000 / float64(m.Requests)
 		}
@@ -128,6 +128,8 @@ func (e *benchEnv) listAtScale(ctx context.Context, rep *benchReport, dur time.D
 func (e *benchEnv) attack(name string, c int, dur time.Duration, tr vegeta.Targeter) benchRow {
 	atk := vegeta.NewAttacker(vegeta.Workers(uint64(c)), vegeta.MaxWorkers(uint64(c)), vegeta.Connections(c),
 		vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second), vegeta.Redirects(vegeta.NoFollow))
+	ctx := context.Background()
+	pg0 := e.counters(ctx)
 	cpu0 := processCPU(e.servicePID)
 	var m vegeta.Metrics
 	for res := range atk.Attack(tr, vegeta.Rate{Freq: 0}, dur, name) {
@@ -136,6 +138,7 @@ func (e *benchEnv) attack(name string, c int, dur time.Duration, tr vegeta.Targe
 	m.Close()
 	cpu := processCPU(e.servicePID) - cpu0
 	r := benchRow{Scenario: name, Concurrency: c, RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99), Errors: 1 - m.Success}
+	r.RoundTrips, r.Statements = perOp(pg0, e.counters(ctx), int64(m.Requests))
 	if m.Requests > 0 && e.servicePID > 0 && !strings.HasPrefix(name, "floor") {
 		r.CPUms = float64(cpu.Microseconds()) / 1000 / float64(m.Requests)
 	}
@@ -204,9 +207,13 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 	}
 }
 
+// sqlFloor is a floor's rate and what each of its operations sent.
+type sqlFloor struct{ rps, rts, stmts float64 }
+
 // sqlRate runs op from c goroutines for dur and returns operations/s.
-func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, int) error) float64 {
+func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, int) error) sqlFloor {
 	var done atomic.Int64
+	pg0 := e.counters(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -224,7 +231,9 @@ func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, in
 		})
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(start).Seconds()
+	f := sqlFloor{rps: float64(done.Load()) / time.Since(start).Seconds()}
+	f.rts, f.stmts = perOp(pg0, e.counters(context.Background()), done.Load())
+	return f
 }
 
 // cryptoRates measures RSA-2048 and AES-GCM on all CPUs for a moment each.
@@ -275,17 +284,40 @@ func processCPU(pid int) time.Duration {
 	return time.Duration(utime+stime) * (time.Second / 100) // USER_HZ is 100 on Linux
 }
 
-// listSQL is the order list's own SQL: a page of a buyer's orders, then
-// their lines.
+// listSQL is the least SQL the order list needs: the session lookup
+// (the domain checks the session before anything is read for the buyer)
+// and one query for a page of the buyer's orders with their lines
+// aggregated: two round trips.
 func (e *benchEnv) listSQL(ctx context.Context, i int) error {
-	rows, err := e.q.ListUserOrders(ctx, dbsqlc.ListUserOrdersParams{UserID: e.users[i%len(e.users)], MaxRows: 21})
-	if err != nil || len(rows) == 0 {
+	var user uuid.UUID
+	var expires time.Time
+	var revoked *time.Time
+	if err := e.pool.QueryRow(ctx, `SELECT s.user_id, s.expires_at, s.revoked_at FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_digest = $1`, e.digests[i%len(e.digests)]).Scan(&user, &expires, &revoked); err != nil {
 		return err
 	}
-	ids := make([]uuid.UUID, len(rows))
-	for j, r := range rows {
-		ids[j] = r.ID
+	rows, err := e.pool.Query(ctx, benchListQuery, user, 21)
+	if err != nil {
+		return err
 	}
-	_, err = e.q.OrderLines(ctx, ids)
-	return err
+	defer rows.Close()
+	for rows.Next() { // every column, as the service reads them
+		if _, err := rows.Values(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
+
+const benchListQuery = `
+SELECT o.*, l.product_ids, l.names, l.unit_prices, l.quantities, l.kinds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+WHERE o.user_id = $1
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT $2`

@@ -52,3 +52,39 @@ func TestBenchBillRowReconcilesTheSeededDay(t *testing.T) {
 		t.Errorf("table:\n%s", out.String())
 	}
 }
+
+// The harness counts what each operation sends PostgreSQL: the notification
+// floor is one statement in one round trip (no BEGIN, no COMMIT), and the
+// service's rows carry their counts. Round trips come from the kernel (ss);
+// where it cannot be read they are not shown rather than made up.
+func TestBenchCountsRoundTripsPerOperation(t *testing.T) {
+	rep, err := bench(context.Background(), []int{1}, 300*time.Millisecond, nil, func(s string) bool { return s == "notify" || s == "me" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]benchRow{}
+	for _, r := range rep.Rows {
+		if _, seen := rows[r.Scenario]; !seen {
+			rows[r.Scenario] = r
+		}
+	}
+	floor, ok := rows["floor: first notification's SQL via pgx"]
+	if !ok {
+		t.Fatalf("no notification floor in %+v", rep.Rows)
+	}
+	if floor.Statements < 0.95 || floor.Statements > 1.3 {
+		t.Errorf("notification floor: %.2f statements per op, want 1", floor.Statements)
+	}
+	if floor.RoundTrips >= 0 && (floor.RoundTrips < 0.95 || floor.RoundTrips > 1.3) {
+		t.Errorf("notification floor: %.2f round trips per op, want 1", floor.RoundTrips)
+	}
+	me := rows["authenticated read GET /v1/me"]
+	if me.Statements < 0.95 || (me.RoundTrips >= 0 && me.RoundTrips < 0.95) {
+		t.Errorf("GET /v1/me: %.2f round trips, %.2f statements per op, want at least its session lookup", me.RoundTrips, me.Statements)
+	}
+	var out bytes.Buffer
+	printBench(&out, rep)
+	if !strings.Contains(out.String(), "rt/op") {
+		t.Errorf("table without round trips:\n%s", out.String())
+	}
+}

@@ -26,7 +26,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -63,6 +65,10 @@ type Options struct {
 	Ephemeral bool
 	// Logger receives the server's log lines; nil discards them.
 	Logger *slog.Logger
+	// Settings are extra server settings (name → value), written to
+	// pgembed.conf in the data dir at every start and included from
+	// postgresql.conf, e.g. shared_preload_libraries for the load harness.
+	Settings map[string]string
 }
 
 // Cluster is a running server. Stop it when done.
@@ -118,6 +124,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, fmt.Errorf("pgembed: %w", err)
 	}
 
+	if err := writeSettings(dir, o.Settings); err != nil {
+		return nil, fmt.Errorf("pgembed: %w", err)
+	}
 	c, err := startServer(ctx, binDir, dir, acct, o, logger)
 	if err != nil {
 		if created && o.Ephemeral {
@@ -202,4 +211,61 @@ func (c *Cluster) stop() error {
 		}
 	}
 	return err
+}
+
+// writeSettings writes o.Settings to pgembed.conf (replaced at every start,
+// removed without settings) and makes postgresql.conf include it once. The
+// files keep the owner initdb gave the data dir's files.
+func writeSettings(dir string, settings map[string]string) error {
+	extra := filepath.Join(dir, "pgembed.conf")
+	if len(settings) == 0 {
+		if err := os.Remove(extra); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("settings: %w", err)
+		}
+		return nil
+	}
+	names := make([]string, 0, len(settings))
+	for k := range settings {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString("# Written by pgembed at every start: Options.Settings.\n")
+	for _, k := range names {
+		fmt.Fprintf(&b, "%s = '%s'\n", k, strings.ReplaceAll(settings[k], "'", "''"))
+	}
+	conf := filepath.Join(dir, "postgresql.conf")
+	main, err := os.ReadFile(conf)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	st, err := os.Stat(conf)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if err := os.WriteFile(extra, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if err := chownLike(extra, st); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	const include = "include_if_exists = 'pgembed.conf'"
+	if strings.Contains(string(main), include) {
+		return nil
+	}
+	f, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	_, err = f.WriteString("\n" + include + "\n")
+	return errors.Join(err, f.Close())
+}
+
+// chownLike gives path the owner of the file st describes (initdb's files
+// belong to the server's account when we run as root).
+func chownLike(path string, st os.FileInfo) error {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+		return os.Chown(path, int(sys.Uid), int(sys.Gid))
+	}
+	return nil
 }
