@@ -6,28 +6,26 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/wxmp/wxmp/db/dbsqlc"
 	"github.com/wxmp/wxmp/domain"
 )
 
+// RecordPayment is one pipelined transaction: BEGIN and the locking read
+// of the order with its refunds in one round trip, then the order's
+// writes, the ledger row and COMMIT in another (River's job insert, when
+// the payment made jobs, carries the writes queued before it).
 func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decide func(*domain.Order) (domain.Verdict, string, error)) (domain.Verdict, error) {
-	err := s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
+	err := s.inPipe(ctx, func(tx *pipeTx, q, w *dbsqlc.Queries) error {
 		// The row lock makes concurrent duplicates queue here: the first
-		// applies the payment, the rest see it applied.
-		var order *domain.Order
-		row, err := q.LockOrderByOutTradeNo(ctx, r.Transaction.OutTradeNo)
+		// applies the payment, the rest see it applied. Confirming a
+		// payment looks at the order's totals, state and refunds, never
+		// its lines: they are not read.
+		order, err := lockOrder(ctx, tx, nil, r.Transaction.OutTradeNo)
 		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+		case errors.Is(err, domain.ErrNotFound):
+			order = nil
 		case err != nil:
-			return fmt.Errorf("lock order: %w", err)
-		default:
-			// Confirming a payment looks at the order's totals, state and
-			// refunds, never its lines: skip that query on every notification.
-			if order, err = withRefunds(ctx, q, row, false); err != nil {
-				return err
-			}
+			return err
 		}
 		var before domain.OrderStatus
 		if order != nil {
@@ -40,19 +38,21 @@ func (s *Store) RecordPayment(ctx context.Context, r domain.PaymentRecord, decid
 		r.Verdict, r.Reason = verdict, reason
 		if order != nil {
 			if verdict == domain.VerdictApplied || verdict == domain.VerdictLate {
-				if err := saveOrder(ctx, q, order, before); err != nil {
-					if isUniqueViolation(err, "orders_transaction_id_key") {
-						return domain.ErrTransactionElsewhere
-					}
+				if err := saveOrder(ctx, w, order, before); err != nil {
 					return err
 				}
 			}
-			if err := s.saveEffects(ctx, tx, q, order); err != nil {
+			if err := s.saveEffects(ctx, tx, w, order); err != nil {
 				return err
 			}
 		}
-		return appendLedger(ctx, q, r)
+		return appendLedger(ctx, w, r)
 	})
+	if isUniqueViolation(err, "orders_transaction_id_key") {
+		// The order's write (queued) failed when it was sent: another
+		// order holds this transaction_id. Nothing was written.
+		err = domain.ErrTransactionElsewhere
+	}
 	if err != nil {
 		return "", fmt.Errorf("record payment %s: %w", r.EventID, err)
 	}

@@ -23,30 +23,20 @@ func (s *Store) SaveLogin(ctx context.Context, id domain.WeChatIdentity, ns doma
 	if err != nil {
 		return domain.User{}, err
 	}
-	var user domain.User
-	err = s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
-		row, err := q.UpsertUserLogin(ctx, dbsqlc.UpsertUserLoginParams{
-			Openid:               id.OpenID,
-			Unionid:              optional(id.UnionID),
-			SessionKeyCiphertext: sealed,
-			Now:                  ns.CreatedAt,
-		})
-		if err != nil {
-			return fmt.Errorf("upsert user: %w", err)
-		}
-		err = q.CreateSession(ctx, dbsqlc.CreateSessionParams{
-			UserID:      row.ID,
-			TokenDigest: ns.Digest[:],
-			CreatedAt:   ns.CreatedAt,
-			ExpiresAt:   ns.ExpiresAt,
-		})
-		if err != nil {
-			return fmt.Errorf("create session: %w", err)
-		}
-		user = domain.RestoreUser(row.ID, row.Openid, deref(row.Unionid), row.CreatedAt)
-		return nil
+	// The user and the session in one statement: one round trip, both
+	// rows or neither.
+	row, err := s.q.SaveLogin(ctx, dbsqlc.SaveLoginParams{
+		Openid:               id.OpenID,
+		Unionid:              optional(id.UnionID),
+		SessionKeyCiphertext: sealed,
+		Now:                  ns.CreatedAt,
+		TokenDigest:          ns.Digest[:],
+		ExpiresAt:            ns.ExpiresAt,
 	})
-	return user, err
+	if err != nil {
+		return domain.User{}, fmt.Errorf("save login: %w", err)
+	}
+	return domain.RestoreUser(row.ID, row.Openid, deref(row.Unionid), row.CreatedAt), nil
 }
 
 func (s *Store) FindSession(ctx context.Context, d domain.TokenDigest) (domain.Session, error) {

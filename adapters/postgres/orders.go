@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -33,13 +34,18 @@ func (s *Store) ListProducts(ctx context.Context) ([]domain.Product, error) {
 	return out, nil
 }
 
+// CreateOrder is one pipelined transaction: BEGIN goes with the first
+// statement (the idempotency key's lock and lookup, or the first line's
+// reservation), the order, its lines and River's job insert go together,
+// and COMMIT alone: three round trips for a one-line order.
 func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build func([]domain.OrderLine) (*domain.Order, error)) (order *domain.Order, created bool, err error) {
-	err = s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
+	err = s.inPipe(ctx, func(tx *pipeTx, q, w *dbsqlc.Queries) error {
 		if spec.IdempotencyKey != "" {
 			// Claim the key before anything else, stock included: requests
 			// with the same key wait here, and all but the first find its
-			// order, even when it took the last unit in stock.
-			if err := q.ClaimIdempotencyKey(ctx, spec.UserID.String()+"/"+spec.IdempotencyKey); err != nil {
+			// order, even when it took the last unit in stock. (The claim is
+			// queued: it runs just before the lookup, in its round trip.)
+			if err := w.ClaimIdempotencyKey(ctx, spec.UserID.String()+"/"+spec.IdempotencyKey); err != nil {
 				return fmt.Errorf("claim idempotency key: %w", err)
 			}
 			prior, err := q.FindIdempotentOrder(ctx, dbsqlc.FindIdempotentOrderParams{UserID: spec.UserID, IdempotencyKey: &spec.IdempotencyKey})
@@ -72,10 +78,10 @@ func (s *Store) CreateOrder(ctx context.Context, spec domain.NewOrderSpec, build
 		if err != nil {
 			return err
 		}
-		if err := insertOrder(ctx, q, o, spec); err != nil {
+		if err := insertOrder(ctx, w, o, spec); err != nil {
 			return err
 		}
-		if err := s.saveEffects(ctx, tx, q, o); err != nil {
+		if err := s.saveEffects(ctx, tx, w, o); err != nil {
 			return err
 		}
 		order, created = o, true
@@ -107,83 +113,76 @@ func insertOrder(ctx context.Context, q *dbsqlc.Queries, o *domain.Order, spec d
 	if err != nil {
 		return fmt.Errorf("insert order: %w", err)
 	}
-	lines := make([]dbsqlc.InsertOrderLinesParams, len(snap.Lines))
+	lines := dbsqlc.InsertOrderLineArraysParams{OrderID: snap.ID}
 	for i, l := range snap.Lines {
-		lines[i] = dbsqlc.InsertOrderLinesParams{
-			OrderID: snap.ID, LineNo: int32(i + 1), ProductID: l.ProductID, Name: l.Name,
-			UnitPriceFen: l.UnitPriceFen, Quantity: int32(l.Quantity), Kind: string(l.Kind),
-		}
+		lines.LineNos = append(lines.LineNos, int32(i+1))
+		lines.ProductIds = append(lines.ProductIds, l.ProductID)
+		lines.Names = append(lines.Names, l.Name)
+		lines.UnitPrices = append(lines.UnitPrices, l.UnitPriceFen)
+		lines.Quantities = append(lines.Quantities, int32(l.Quantity))
+		lines.Kinds = append(lines.Kinds, string(l.Kind))
 	}
-	if _, err := q.InsertOrderLines(ctx, lines); err != nil {
+	if err := q.InsertOrderLineArrays(ctx, lines); err != nil {
 		return fmt.Errorf("insert order lines: %w", err)
 	}
 	return nil
 }
 
 func (s *Store) FindOrder(ctx context.Context, userID, orderID uuid.UUID) (*domain.Order, error) {
-	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) {
-		return q.GetUserOrder(ctx, dbsqlc.GetUserOrderParams{ID: orderID, UserID: userID})
-	})
+	return readOrder(ctx, s.q, dbsqlc.ReadOrderParams{ID: orderID, UserID: &userID})
 }
 
 func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userID uuid.UUID) (*domain.Order, error) {
-	row, err := q.GetUserOrder(ctx, dbsqlc.GetUserOrderParams{ID: orderID, UserID: userID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load order: %w", err)
-	}
-	return withRefunds(ctx, q, row, true)
+	return readOrder(ctx, q, dbsqlc.ReadOrderParams{ID: orderID, UserID: &userID})
 }
 
-// readOrder reads an order with its lines and refunds as one consistent
-// picture. The row and its refunds are separate statements, and a refund
-// committing between them would show a SUCCESS refund on an order whose
-// refunded_fen does not count it yet: an order that was ever paid (the
-// only kind with refunds) is read again in one read-only snapshot.
-func (s *Store) readOrder(ctx context.Context, get func(*dbsqlc.Queries) (dbsqlc.Order, error)) (*domain.Order, error) {
-	row, err := get(s.q)
+// readOrder reads an order with its lines and refunds in one statement,
+// so as one consistent picture: a refund committing meanwhile is seen
+// with the order's refunded_fen that counts it, or not at all.
+func readOrder(ctx context.Context, q *dbsqlc.Queries, p dbsqlc.ReadOrderParams) (*domain.Order, error) {
+	row, err := q.ReadOrder(ctx, p)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load order: %w", err)
 	}
-	if !everPaid(row) {
-		return withRefunds(ctx, s.q, row, true) // lines never change; no refunds
-	}
-	var o *domain.Order
-	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		q := s.q.WithTx(tx)
-		row, err := get(q)
-		if err != nil {
-			return fmt.Errorf("load order: %w", err)
-		}
-		o, err = withRefunds(ctx, q, row, true)
-		return err
-	})
-	return o, err
+	return orderFrom(row.Order, lineArrays{row.LineProductIds, row.LineNames, row.LineUnitPrices, row.LineQuantities, row.LineKinds}, row.Refunds)
 }
 
 func (s *Store) ListOrders(ctx context.Context, userID uuid.UUID, after *domain.OrderCursor, limit int) ([]*domain.Order, error) {
-	p := dbsqlc.ListUserOrdersParams{UserID: userID, MaxRows: int32(limit)}
+	p := dbsqlc.ListUserOrdersWithLinesParams{UserID: userID, MaxRows: int32(limit)}
 	if after != nil {
 		p.AfterCreatedAt, p.AfterID = &after.CreatedAt, after.ID
 	}
-	rows, err := s.q.ListUserOrders(ctx, p)
+	rows, err := s.q.ListUserOrdersWithLines(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}
-	return withLines(ctx, s.q, rows)
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := make([]*domain.Order, len(rows))
+	for i, r := range rows {
+		// The list shows no refunds (the buyer opens an order for them).
+		out[i] = restoreOrder(r.Order, lineArrays{r.LineProductIds, r.LineNames, r.LineUnitPrices, r.LineQuantities, r.LineKinds}.lines(), nil)
+	}
+	return out, nil
 }
 
 func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order, error) {
-	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) { return q.GetOrder(ctx, orderID) })
+	return readOrder(ctx, s.q, dbsqlc.ReadOrderParams{ID: orderID})
 }
 
 func (s *Store) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (*domain.Order, error) {
-	return s.readOrder(ctx, func(q *dbsqlc.Queries) (dbsqlc.Order, error) { return q.GetOrderByOutTradeNo(ctx, outTradeNo) })
+	row, err := s.q.ReadOrderByOutTradeNo(ctx, outTradeNo)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, domain.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load order: %w", err)
+	}
+	return orderFrom(row.Order, lineArrays{row.LineProductIds, row.LineNames, row.LineUnitPrices, row.LineQuantities, row.LineKinds}, row.Refunds)
 }
 
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
@@ -194,17 +193,14 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid
 	return ids, nil
 }
 
+// UpdateOrder is one pipelined transaction: BEGIN and the locking read
+// of the order with its lines and refunds in one round trip, River's job
+// insert (when the change made jobs) carrying the order's writes, and
+// COMMIT carrying whatever is still queued.
 func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(*domain.Order) error) (*domain.Order, error) {
 	var order *domain.Order
-	err := s.inTx(ctx, func(tx pgx.Tx, q *dbsqlc.Queries) error {
-		row, err := q.LockOrder(ctx, orderID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return domain.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("lock order: %w", err)
-		}
-		o, err := withRefunds(ctx, q, row, true)
+	err := s.inPipe(ctx, func(tx *pipeTx, q, w *dbsqlc.Queries) error {
+		o, err := lockOrder(ctx, tx, &orderID, "")
 		if err != nil {
 			return err
 		}
@@ -213,12 +209,56 @@ func (s *Store) UpdateOrder(ctx context.Context, orderID uuid.UUID, change func(
 		if err := change(order); err != nil {
 			return err
 		}
-		if err := saveOrder(ctx, q, order, before); err != nil {
+		if err := saveOrder(ctx, w, order, before); err != nil {
 			return err
 		}
-		return s.saveEffects(ctx, tx, q, order)
+		return s.saveEffects(ctx, tx, w, order)
 	})
 	return order, err
+}
+
+// lockOrder reads an order (by id, with its lines; or by out_trade_no,
+// without) under its row lock, and its refunds: two statements, in one
+// round trip with BEGIN and what is queued. ErrNotFound.
+func lockOrder(ctx context.Context, tx *pipeTx, id *uuid.UUID, outTradeNo string) (*domain.Order, error) {
+	var (
+		row     dbsqlc.Order
+		lines   lineArrays
+		refunds []dbsqlc.Refund
+		lockErr error
+	)
+	lock := func(q *dbsqlc.Queries) error {
+		if id == nil {
+			row, lockErr = q.LockOrderByOutTradeNo(ctx, outTradeNo)
+			return nil
+		}
+		var r dbsqlc.LockOrderWithLinesRow
+		r, lockErr = q.LockOrderWithLines(ctx, *id)
+		row, lines = r.Order, lineArrays{r.LineProductIds, r.LineNames, r.LineUnitPrices, r.LineQuantities, r.LineKinds}
+		return nil
+	}
+	read := func(q *dbsqlc.Queries) (err error) {
+		if id == nil {
+			refunds, err = q.OrderRefundsByOutTradeNo(ctx, outTradeNo)
+		} else {
+			refunds, err = q.OrderRefunds(ctx, *id)
+		}
+		return err
+	}
+	err := tx.reads(ctx, lock, read)
+	switch {
+	case errors.Is(lockErr, pgx.ErrNoRows):
+		return nil, domain.ErrNotFound
+	case lockErr != nil && !errors.Is(lockErr, errCaptured):
+		return nil, fmt.Errorf("lock order: %w", lockErr)
+	case err != nil:
+		return nil, fmt.Errorf("load refunds: %w", err)
+	}
+	var rs []*domain.Refund
+	for _, r := range refunds {
+		rs = append(rs, restoreRefund(r))
+	}
+	return restoreOrder(row, lines.lines(), rs), nil
 }
 
 // saveOrder writes the order's state, releasing reserved stock when the
@@ -355,4 +395,75 @@ func (s *Store) LatestPrepaidOrder(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("latest prepaid order: %w", err)
 	}
 	return no, nil
+}
+
+// lineArrays are an order's lines as one query aggregates them, column by
+// column in line order.
+type lineArrays struct {
+	productIDs []uuid.UUID
+	names      []string
+	unitPrices []int64
+	quantities []int32
+	kinds      []string
+}
+
+func (a lineArrays) lines() []domain.OrderLine {
+	n := len(a.productIDs)
+	if len(a.names) != n || len(a.unitPrices) != n || len(a.quantities) != n || len(a.kinds) != n {
+		return nil // lines not read (or none)
+	}
+	out := make([]domain.OrderLine, n)
+	for i := range n {
+		out[i] = domain.OrderLine{ProductID: a.productIDs[i], Name: a.names[i], UnitPriceFen: a.unitPrices[i],
+			Quantity: int(a.quantities[i]), Kind: domain.ProductKind(a.kinds[i])}
+	}
+	return out
+}
+
+// refundJSON is a refunds row as ReadOrder and LockOrderWithRefunds
+// aggregate it (jsonb_build_object).
+type refundJSON struct {
+	ID            uuid.UUID  `json:"id"`
+	OrderID       uuid.UUID  `json:"order_id"`
+	OutRefundNo   string     `json:"out_refund_no"`
+	AmountFen     int64      `json:"amount_fen"`
+	Reason        string     `json:"reason"`
+	Status        string     `json:"status"`
+	RefundID      *string    `json:"refund_id"`
+	Failure       string     `json:"failure"`
+	RequestedBy   string     `json:"requested_by"`
+	CheckAttempts int32      `json:"check_attempts"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	SucceededAt   *time.Time `json:"succeeded_at"`
+}
+
+// orderFrom restores an order read with its lines and refunds.
+func orderFrom(r dbsqlc.Order, lines lineArrays, refundsJSON json.RawMessage) (*domain.Order, error) {
+	var refunds []*domain.Refund
+	if len(refundsJSON) > 0 && string(refundsJSON) != "null" {
+		var rows []refundJSON
+		if err := json.Unmarshal(refundsJSON, &rows); err != nil {
+			return nil, fmt.Errorf("load refunds: %w", err)
+		}
+		refunds = make([]*domain.Refund, len(rows))
+		for i, x := range rows {
+			refunds[i] = restoreRefund(dbsqlc.Refund{
+				ID: x.ID, OrderID: x.OrderID, OutRefundNo: x.OutRefundNo, AmountFen: x.AmountFen, Reason: x.Reason,
+				Status: x.Status, RefundID: x.RefundID, Failure: x.Failure, RequestedBy: x.RequestedBy,
+				CheckAttempts: x.CheckAttempts, CreatedAt: x.CreatedAt.Local(), UpdatedAt: x.UpdatedAt.Local(),
+				SucceededAt: localTime(x.SucceededAt),
+			})
+		}
+	}
+	return restoreOrder(r, lines.lines(), refunds), nil
+}
+
+// localTime is t as pgx decodes a timestamptz (in time.Local).
+func localTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	l := t.Local()
+	return &l
 }

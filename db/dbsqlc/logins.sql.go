@@ -182,6 +182,60 @@ func (q *Queries) RevokeSession(ctx context.Context, arg RevokeSessionParams) er
 	return err
 }
 
+const saveLogin = `-- name: SaveLogin :one
+WITH u AS (
+    INSERT INTO users (openid, unionid, session_key_ciphertext, session_key_updated_at, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $4, $4)
+    ON CONFLICT (openid) DO UPDATE SET
+        unionid                = COALESCE(EXCLUDED.unionid, users.unionid),
+        session_key_ciphertext = EXCLUDED.session_key_ciphertext,
+        session_key_updated_at = EXCLUDED.session_key_updated_at,
+        updated_at             = EXCLUDED.updated_at
+    RETURNING id, openid, unionid, created_at
+), s AS (
+    INSERT INTO sessions (user_id, token_digest, created_at, expires_at)
+    SELECT id, $5, $4, $6 FROM u
+)
+SELECT id, openid, unionid, created_at FROM u
+`
+
+type SaveLoginParams struct {
+	Openid               string
+	Unionid              *string
+	SessionKeyCiphertext []byte
+	Now                  time.Time
+	TokenDigest          []byte
+	ExpiresAt            time.Time
+}
+
+type SaveLoginRow struct {
+	ID        uuid.UUID
+	Openid    string
+	Unionid   *string
+	CreatedAt time.Time
+}
+
+// UpsertUserLogin and CreateSession in one statement: one round trip, and
+// one implicit transaction (both rows or neither).
+func (q *Queries) SaveLogin(ctx context.Context, arg SaveLoginParams) (SaveLoginRow, error) {
+	row := q.db.QueryRow(ctx, saveLogin,
+		arg.Openid,
+		arg.Unionid,
+		arg.SessionKeyCiphertext,
+		arg.Now,
+		arg.TokenDigest,
+		arg.ExpiresAt,
+	)
+	var i SaveLoginRow
+	err := row.Scan(
+		&i.ID,
+		&i.Openid,
+		&i.Unionid,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const setAvatar = `-- name: SetAvatar :one
 UPDATE users SET avatar_id = $1, updated_at = now() WHERE id = $2
 RETURNING nickname, COALESCE(avatar_id, '')::text AS avatar_id, phone_masked

@@ -299,6 +299,36 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) error 
 	return err
 }
 
+const insertOrderLineArrays = `-- name: InsertOrderLineArrays :exec
+INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity, kind)
+SELECT $1, unnest($2::integer[]), unnest($3::uuid[]), unnest($4::text[]),
+       unnest($5::bigint[]), unnest($6::integer[]), unnest($7::text[])
+`
+
+type InsertOrderLineArraysParams struct {
+	OrderID    uuid.UUID
+	LineNos    []int32
+	ProductIds []uuid.UUID
+	Names      []string
+	UnitPrices []int64
+	Quantities []int32
+	Kinds      []string
+}
+
+// An order's lines in one statement (a pipelined batch cannot COPY).
+func (q *Queries) InsertOrderLineArrays(ctx context.Context, arg InsertOrderLineArraysParams) error {
+	_, err := q.db.Exec(ctx, insertOrderLineArrays,
+		arg.OrderID,
+		arg.LineNos,
+		arg.ProductIds,
+		arg.Names,
+		arg.UnitPrices,
+		arg.Quantities,
+		arg.Kinds,
+	)
+	return err
+}
+
 type InsertOrderLinesParams struct {
 	OrderID      uuid.UUID
 	LineNo       int32
@@ -464,6 +494,104 @@ func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) 
 	return items, nil
 }
 
+const listUserOrdersWithLines = `-- name: ListUserOrdersWithLines :many
+
+SELECT o.id, o.user_id, o.out_trade_no, o.status, o.description, o.total_fen, o.prepay_id, o.transaction_id, o.idempotency_key, o.request_hash, o.created_at, o.updated_at, o.expires_at, o.paid_at, o.payer_openid, o.close_to, o.prepay_issued_at, o.check_attempts, o.next_check_at, o.last_query_at, o.refunded_fen, o.kind, o.address, o.shipment, o.received_at, o.completed_at,
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+WHERE o.user_id = $1
+  AND ($2::timestamptz IS NULL
+       OR (o.created_at, o.id) < ($2::timestamptz, $3::uuid))
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT $4
+`
+
+type ListUserOrdersWithLinesParams struct {
+	UserID         uuid.UUID
+	AfterCreatedAt *time.Time
+	AfterID        uuid.UUID
+	MaxRows        int32
+}
+
+type ListUserOrdersWithLinesRow struct {
+	Order          Order
+	LineProductIds []uuid.UUID
+	LineNames      []string
+	LineUnitPrices []int64
+	LineQuantities []int32
+	LineKinds      []string
+}
+
+// One order, or a page of them, is read in one query: an order's lines
+// come aggregated into arrays by line number (an order has at least one
+// line), its refunds as one jsonb array (NULL without any; only an order
+// that was ever paid has some). One statement sees one snapshot, so a
+// refund and the order's refunded_fen are never read from two moments.
+func (q *Queries) ListUserOrdersWithLines(ctx context.Context, arg ListUserOrdersWithLinesParams) ([]ListUserOrdersWithLinesRow, error) {
+	rows, err := q.db.Query(ctx, listUserOrdersWithLines,
+		arg.UserID,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListUserOrdersWithLinesRow
+	for rows.Next() {
+		var i ListUserOrdersWithLinesRow
+		if err := rows.Scan(
+			&i.Order.ID,
+			&i.Order.UserID,
+			&i.Order.OutTradeNo,
+			&i.Order.Status,
+			&i.Order.Description,
+			&i.Order.TotalFen,
+			&i.Order.PrepayID,
+			&i.Order.TransactionID,
+			&i.Order.IdempotencyKey,
+			&i.Order.RequestHash,
+			&i.Order.CreatedAt,
+			&i.Order.UpdatedAt,
+			&i.Order.ExpiresAt,
+			&i.Order.PaidAt,
+			&i.Order.PayerOpenid,
+			&i.Order.CloseTo,
+			&i.Order.PrepayIssuedAt,
+			&i.Order.CheckAttempts,
+			&i.Order.NextCheckAt,
+			&i.Order.LastQueryAt,
+			&i.Order.RefundedFen,
+			&i.Order.Kind,
+			&i.Order.Address,
+			&i.Order.Shipment,
+			&i.Order.ReceivedAt,
+			&i.Order.CompletedAt,
+			&i.LineProductIds,
+			&i.LineNames,
+			&i.LineUnitPrices,
+			&i.LineQuantities,
+			&i.LineKinds,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockOrder = `-- name: LockOrder :one
 SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1 FOR UPDATE
 `
@@ -536,6 +664,75 @@ func (q *Queries) LockOrderByOutTradeNo(ctx context.Context, outTradeNo string) 
 		&i.Shipment,
 		&i.ReceivedAt,
 		&i.CompletedAt,
+	)
+	return i, err
+}
+
+const lockOrderWithLines = `-- name: LockOrderWithLines :one
+SELECT o.id, o.user_id, o.out_trade_no, o.status, o.description, o.total_fen, o.prepay_id, o.transaction_id, o.idempotency_key, o.request_hash, o.created_at, o.updated_at, o.expires_at, o.paid_at, o.payer_openid, o.close_to, o.prepay_issued_at, o.check_attempts, o.next_check_at, o.last_query_at, o.refunded_fen, o.kind, o.address, o.shipment, o.received_at, o.completed_at,
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+WHERE o.id = $1
+FOR UPDATE OF o
+`
+
+type LockOrderWithLinesRow struct {
+	Order          Order
+	LineProductIds []uuid.UUID
+	LineNames      []string
+	LineUnitPrices []int64
+	LineQuantities []int32
+	LineKinds      []string
+}
+
+// An order under its row lock, with its lines (they never change once
+// written). Not its refunds: a lock that waited sees the order as its
+// holder left it, but a join in the same statement would still see the
+// refunds as they were before the wait; OrderRefunds, the next statement
+// (in the same round trip), takes its snapshot once the lock is held.
+func (q *Queries) LockOrderWithLines(ctx context.Context, id uuid.UUID) (LockOrderWithLinesRow, error) {
+	row := q.db.QueryRow(ctx, lockOrderWithLines, id)
+	var i LockOrderWithLinesRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.UserID,
+		&i.Order.OutTradeNo,
+		&i.Order.Status,
+		&i.Order.Description,
+		&i.Order.TotalFen,
+		&i.Order.PrepayID,
+		&i.Order.TransactionID,
+		&i.Order.IdempotencyKey,
+		&i.Order.RequestHash,
+		&i.Order.CreatedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.ExpiresAt,
+		&i.Order.PaidAt,
+		&i.Order.PayerOpenid,
+		&i.Order.CloseTo,
+		&i.Order.PrepayIssuedAt,
+		&i.Order.CheckAttempts,
+		&i.Order.NextCheckAt,
+		&i.Order.LastQueryAt,
+		&i.Order.RefundedFen,
+		&i.Order.Kind,
+		&i.Order.Address,
+		&i.Order.Shipment,
+		&i.Order.ReceivedAt,
+		&i.Order.CompletedAt,
+		&i.LineProductIds,
+		&i.LineNames,
+		&i.LineUnitPrices,
+		&i.LineQuantities,
+		&i.LineKinds,
 	)
 	return i, err
 }
@@ -622,6 +819,49 @@ func (q *Queries) OrderRefunds(ctx context.Context, orderID uuid.UUID) ([]Refund
 	return items, nil
 }
 
+const orderRefundsByOutTradeNo = `-- name: OrderRefundsByOutTradeNo :many
+SELECT id, order_id, out_refund_no, amount_fen, reason, status, refund_id, failure, requested_by, idempotency_key, request_hash, check_attempts, created_at, updated_at, succeeded_at FROM refunds
+WHERE order_id = (SELECT id FROM orders WHERE out_trade_no = $1)
+ORDER BY created_at, id
+`
+
+// OrderRefunds by the order's out_trade_no (after LockOrderByOutTradeNo).
+func (q *Queries) OrderRefundsByOutTradeNo(ctx context.Context, outTradeNo string) ([]Refund, error) {
+	rows, err := q.db.Query(ctx, orderRefundsByOutTradeNo, outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Refund
+	for rows.Next() {
+		var i Refund
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.OutRefundNo,
+			&i.AmountFen,
+			&i.Reason,
+			&i.Status,
+			&i.RefundID,
+			&i.Failure,
+			&i.RequestedBy,
+			&i.IdempotencyKey,
+			&i.RequestHash,
+			&i.CheckAttempts,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.SucceededAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const productIsActive = `-- name: ProductIsActive :one
 SELECT EXISTS (SELECT 1 FROM products WHERE id = $1 AND active)
 `
@@ -640,6 +880,162 @@ DELETE FROM ledger_refusal_budget WHERE minute < $1
 func (q *Queries) PurgeRefusalBudget(ctx context.Context, before time.Time) error {
 	_, err := q.db.Exec(ctx, purgeRefusalBudget, before)
 	return err
+}
+
+const readOrder = `-- name: ReadOrder :one
+SELECT o.id, o.user_id, o.out_trade_no, o.status, o.description, o.total_fen, o.prepay_id, o.transaction_id, o.idempotency_key, o.request_hash, o.created_at, o.updated_at, o.expires_at, o.paid_at, o.payer_openid, o.close_to, o.prepay_issued_at, o.check_attempts, o.next_check_at, o.last_query_at, o.refunded_fen, o.kind, o.address, o.shipment, o.received_at, o.completed_at,
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds,
+       r.refunds::jsonb AS refunds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', id, 'order_id', order_id, 'out_refund_no', out_refund_no, 'amount_fen', amount_fen,
+               'reason', reason, 'status', status, 'refund_id', refund_id, 'failure', failure,
+               'requested_by', requested_by, 'check_attempts', check_attempts, 'created_at', created_at,
+               'updated_at', updated_at, 'succeeded_at', succeeded_at) ORDER BY created_at, id) AS refunds
+    FROM refunds WHERE order_id = o.id AND o.transaction_id IS NOT NULL
+) r
+WHERE o.id = $1 AND ($2::uuid IS NULL OR o.user_id = $2::uuid)
+`
+
+type ReadOrderParams struct {
+	ID     uuid.UUID
+	UserID *uuid.UUID
+}
+
+type ReadOrderRow struct {
+	Order          Order
+	LineProductIds []uuid.UUID
+	LineNames      []string
+	LineUnitPrices []int64
+	LineQuantities []int32
+	LineKinds      []string
+	Refunds        json.RawMessage
+}
+
+// An order by id (and, for a buyer, only theirs) with its lines and
+// refunds.
+func (q *Queries) ReadOrder(ctx context.Context, arg ReadOrderParams) (ReadOrderRow, error) {
+	row := q.db.QueryRow(ctx, readOrder, arg.ID, arg.UserID)
+	var i ReadOrderRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.UserID,
+		&i.Order.OutTradeNo,
+		&i.Order.Status,
+		&i.Order.Description,
+		&i.Order.TotalFen,
+		&i.Order.PrepayID,
+		&i.Order.TransactionID,
+		&i.Order.IdempotencyKey,
+		&i.Order.RequestHash,
+		&i.Order.CreatedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.ExpiresAt,
+		&i.Order.PaidAt,
+		&i.Order.PayerOpenid,
+		&i.Order.CloseTo,
+		&i.Order.PrepayIssuedAt,
+		&i.Order.CheckAttempts,
+		&i.Order.NextCheckAt,
+		&i.Order.LastQueryAt,
+		&i.Order.RefundedFen,
+		&i.Order.Kind,
+		&i.Order.Address,
+		&i.Order.Shipment,
+		&i.Order.ReceivedAt,
+		&i.Order.CompletedAt,
+		&i.LineProductIds,
+		&i.LineNames,
+		&i.LineUnitPrices,
+		&i.LineQuantities,
+		&i.LineKinds,
+		&i.Refunds,
+	)
+	return i, err
+}
+
+const readOrderByOutTradeNo = `-- name: ReadOrderByOutTradeNo :one
+SELECT o.id, o.user_id, o.out_trade_no, o.status, o.description, o.total_fen, o.prepay_id, o.transaction_id, o.idempotency_key, o.request_hash, o.created_at, o.updated_at, o.expires_at, o.paid_at, o.payer_openid, o.close_to, o.prepay_issued_at, o.check_attempts, o.next_check_at, o.last_query_at, o.refunded_fen, o.kind, o.address, o.shipment, o.received_at, o.completed_at,
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds,
+       r.refunds::jsonb AS refunds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', id, 'order_id', order_id, 'out_refund_no', out_refund_no, 'amount_fen', amount_fen,
+               'reason', reason, 'status', status, 'refund_id', refund_id, 'failure', failure,
+               'requested_by', requested_by, 'check_attempts', check_attempts, 'created_at', created_at,
+               'updated_at', updated_at, 'succeeded_at', succeeded_at) ORDER BY created_at, id) AS refunds
+    FROM refunds WHERE order_id = o.id AND o.transaction_id IS NOT NULL
+) r
+WHERE o.out_trade_no = $1
+`
+
+type ReadOrderByOutTradeNoRow struct {
+	Order          Order
+	LineProductIds []uuid.UUID
+	LineNames      []string
+	LineUnitPrices []int64
+	LineQuantities []int32
+	LineKinds      []string
+	Refunds        json.RawMessage
+}
+
+// ReadOrder by out_trade_no.
+func (q *Queries) ReadOrderByOutTradeNo(ctx context.Context, outTradeNo string) (ReadOrderByOutTradeNoRow, error) {
+	row := q.db.QueryRow(ctx, readOrderByOutTradeNo, outTradeNo)
+	var i ReadOrderByOutTradeNoRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.UserID,
+		&i.Order.OutTradeNo,
+		&i.Order.Status,
+		&i.Order.Description,
+		&i.Order.TotalFen,
+		&i.Order.PrepayID,
+		&i.Order.TransactionID,
+		&i.Order.IdempotencyKey,
+		&i.Order.RequestHash,
+		&i.Order.CreatedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.ExpiresAt,
+		&i.Order.PaidAt,
+		&i.Order.PayerOpenid,
+		&i.Order.CloseTo,
+		&i.Order.PrepayIssuedAt,
+		&i.Order.CheckAttempts,
+		&i.Order.NextCheckAt,
+		&i.Order.LastQueryAt,
+		&i.Order.RefundedFen,
+		&i.Order.Kind,
+		&i.Order.Address,
+		&i.Order.Shipment,
+		&i.Order.ReceivedAt,
+		&i.Order.CompletedAt,
+		&i.LineProductIds,
+		&i.LineNames,
+		&i.LineUnitPrices,
+		&i.LineQuantities,
+		&i.LineKinds,
+		&i.Refunds,
+	)
+	return i, err
 }
 
 const releaseStock = `-- name: ReleaseStock :exec

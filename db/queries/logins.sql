@@ -65,3 +65,21 @@ UPDATE subscriptions SET remaining = remaining - 1 WHERE user_id = @user_id AND 
 
 -- name: ClearSubscription :exec
 UPDATE subscriptions SET remaining = 0 WHERE user_id = @user_id AND template_id = @template_id;
+
+-- name: SaveLogin :one
+-- UpsertUserLogin and CreateSession in one statement: one round trip, and
+-- one implicit transaction (both rows or neither).
+WITH u AS (
+    INSERT INTO users (openid, unionid, session_key_ciphertext, session_key_updated_at, created_at, updated_at)
+    VALUES (@openid, sqlc.narg(unionid), @session_key_ciphertext, @now, @now, @now)
+    ON CONFLICT (openid) DO UPDATE SET
+        unionid                = COALESCE(EXCLUDED.unionid, users.unionid),
+        session_key_ciphertext = EXCLUDED.session_key_ciphertext,
+        session_key_updated_at = EXCLUDED.session_key_updated_at,
+        updated_at             = EXCLUDED.updated_at
+    RETURNING id, openid, unionid, created_at
+), s AS (
+    INSERT INTO sessions (user_id, token_digest, created_at, expires_at)
+    SELECT id, @token_digest, @now, @expires_at FROM u
+)
+SELECT id, openid, unionid, created_at FROM u;

@@ -141,3 +141,108 @@ SELECT out_trade_no FROM orders WHERE prepay_id IS NOT NULL ORDER BY created_at 
 
 -- name: GetOrderByOutTradeNo :one
 SELECT * FROM orders WHERE out_trade_no = @out_trade_no;
+
+-- One order, or a page of them, is read in one query: an order's lines
+-- come aggregated into arrays by line number (an order has at least one
+-- line), its refunds as one jsonb array (NULL without any; only an order
+-- that was ever paid has some). One statement sees one snapshot, so a
+-- refund and the order's refunded_fen are never read from two moments.
+
+-- name: ListUserOrdersWithLines :many
+SELECT sqlc.embed(o),
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+WHERE o.user_id = @user_id
+  AND (sqlc.narg(after_created_at)::timestamptz IS NULL
+       OR (o.created_at, o.id) < (sqlc.narg(after_created_at)::timestamptz, @after_id::uuid))
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT @max_rows;
+
+-- name: ReadOrder :one
+-- An order by id (and, for a buyer, only theirs) with its lines and
+-- refunds.
+SELECT sqlc.embed(o),
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds,
+       r.refunds::jsonb AS refunds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', id, 'order_id', order_id, 'out_refund_no', out_refund_no, 'amount_fen', amount_fen,
+               'reason', reason, 'status', status, 'refund_id', refund_id, 'failure', failure,
+               'requested_by', requested_by, 'check_attempts', check_attempts, 'created_at', created_at,
+               'updated_at', updated_at, 'succeeded_at', succeeded_at) ORDER BY created_at, id) AS refunds
+    FROM refunds WHERE order_id = o.id AND o.transaction_id IS NOT NULL
+) r
+WHERE o.id = @id AND (sqlc.narg(user_id)::uuid IS NULL OR o.user_id = sqlc.narg(user_id)::uuid);
+
+-- name: ReadOrderByOutTradeNo :one
+-- ReadOrder by out_trade_no.
+SELECT sqlc.embed(o),
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds,
+       r.refunds::jsonb AS refunds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+CROSS JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', id, 'order_id', order_id, 'out_refund_no', out_refund_no, 'amount_fen', amount_fen,
+               'reason', reason, 'status', status, 'refund_id', refund_id, 'failure', failure,
+               'requested_by', requested_by, 'check_attempts', check_attempts, 'created_at', created_at,
+               'updated_at', updated_at, 'succeeded_at', succeeded_at) ORDER BY created_at, id) AS refunds
+    FROM refunds WHERE order_id = o.id AND o.transaction_id IS NOT NULL
+) r
+WHERE o.out_trade_no = @out_trade_no;
+
+-- name: LockOrderWithLines :one
+-- An order under its row lock, with its lines (they never change once
+-- written). Not its refunds: a lock that waited sees the order as its
+-- holder left it, but a join in the same statement would still see the
+-- refunds as they were before the wait; OrderRefunds, the next statement
+-- (in the same round trip), takes its snapshot once the lock is held.
+SELECT sqlc.embed(o),
+       l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
+       l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
+       l.kinds::text[] AS line_kinds
+FROM orders o
+CROSS JOIN LATERAL (
+    SELECT array_agg(product_id ORDER BY line_no) AS product_ids, array_agg(name ORDER BY line_no) AS names,
+           array_agg(unit_price_fen ORDER BY line_no) AS unit_prices, array_agg(quantity ORDER BY line_no) AS quantities,
+           array_agg(kind ORDER BY line_no) AS kinds
+    FROM order_lines WHERE order_id = o.id
+) l
+WHERE o.id = @id
+FOR UPDATE OF o;
+
+-- name: OrderRefundsByOutTradeNo :many
+-- OrderRefunds by the order's out_trade_no (after LockOrderByOutTradeNo).
+SELECT * FROM refunds
+WHERE order_id = (SELECT id FROM orders WHERE out_trade_no = @out_trade_no)
+ORDER BY created_at, id;
+
+-- name: InsertOrderLineArrays :exec
+-- An order's lines in one statement (a pipelined batch cannot COPY).
+INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity, kind)
+SELECT @order_id, unnest(@line_nos::integer[]), unnest(@product_ids::uuid[]), unnest(@names::text[]),
+       unnest(@unit_prices::bigint[]), unnest(@quantities::integer[]), unnest(@kinds::text[]);
