@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -26,7 +28,8 @@ import (
 // pgCounters are both counts at one moment; valid says whether the
 // machine let us read them.
 type pgCounters struct {
-	segs, stmts     int64
+	segs            map[string]int64 // by the client's address
+	stmts           int64
 	segsOK, stmtsOK bool
 }
 
@@ -58,7 +61,13 @@ func perOp(a, b pgCounters, ops int64) (rts, stmts float64) {
 		return rts, stmts
 	}
 	if a.segsOK && b.segsOK {
-		rts = float64(b.segs-a.segs) / float64(ops)
+		// A connection opened meanwhile counts from zero; one closed
+		// meanwhile is lost (the harness cancels no query, so none is).
+		var n int64
+		for k, v := range b.segs {
+			n += v - a.segs[k]
+		}
+		rts = float64(n) / float64(ops)
 	}
 	if a.stmtsOK && b.stmtsOK {
 		stmts = float64(b.stmts-a.stmts) / float64(ops)
@@ -66,26 +75,56 @@ func perOp(a, b pgCounters, ops int64) (rts, stmts float64) {
 	return rts, stmts
 }
 
-// serverSegmentsIn sums data_segs_in over PostgreSQL's established TCP
-// connections on port: every request any client sent it.
-func serverSegmentsIn(ctx context.Context, port int) (int64, bool) {
+// serverSegmentsIn reads data_segs_in of PostgreSQL's established TCP
+// connections on port, by client address: every request a client sent.
+func serverSegmentsIn(ctx context.Context, port int) (map[string]int64, bool) {
 	out, err := exec.CommandContext(ctx, "ss", "-tinH", "state", "established", "( sport = :"+strconv.Itoa(port)+" )").Output()
 	if err != nil {
-		return 0, false
+		return nil, false
 	}
-	var total int64
-	found := false
+	segs := map[string]int64{}
+	var peer string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
-		for _, f := range strings.Fields(sc.Text()) {
+		// A socket is a line "Recv-Q Send-Q local peer" and a line of
+		// tcp_info, indented.
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 4 && !strings.HasPrefix(sc.Text(), "\t") && !strings.HasPrefix(sc.Text(), " ") {
+			peer = fields[3]
+			continue
+		}
+		for _, f := range fields {
 			if v, ok := strings.CutPrefix(f, "data_segs_in:"); ok {
-				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-					total += n
-					found = true
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil && peer != "" {
+					segs[peer] = n
 				}
 			}
 		}
 	}
-	return total, found
+	return segs, len(segs) > 0
+}
+
+// logStatements prints, with BENCH_STATEMENTS=1, the statements a step
+// sent (the most called first), then forgets them: where the round trips
+// of a row went.
+func (e *benchEnv) logStatements(ctx context.Context, step string, ops int64) {
+	if os.Getenv("BENCH_STATEMENTS") == "" || e.pool == nil || ops <= 0 {
+		return
+	}
+	rows, err := e.pool.Query(ctx, `SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY calls DESC LIMIT 12`)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	fmt.Fprintf(os.Stderr, "statements of %s (%d ops):\n", step, ops)
+	for rows.Next() {
+		var calls int64
+		var q string
+		if rows.Scan(&calls, &q) == nil {
+			fmt.Fprintf(os.Stderr, "  %6.2f/op  %s\n", float64(calls)/float64(ops), q)
+		}
+	}
+	rows.Close()
+	_, _ = e.pool.Exec(ctx, `SELECT pg_stat_statements_reset()`)
 }

@@ -139,6 +139,7 @@ func (e *benchEnv) attack(name string, c int, dur time.Duration, tr vegeta.Targe
 	cpu := processCPU(e.servicePID) - cpu0
 	r := benchRow{Scenario: name, Concurrency: c, RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99), Errors: 1 - m.Success}
 	r.RoundTrips, r.Statements = perOp(pg0, e.counters(ctx), int64(m.Requests))
+	e.logStatements(ctx, name, int64(m.Requests))
 	if m.Requests > 0 && e.servicePID > 0 && !strings.HasPrefix(name, "floor") {
 		r.CPUms = float64(cpu.Microseconds()) / 1000 / float64(m.Requests)
 	}
@@ -211,28 +212,33 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 type sqlFloor struct{ rps, rts, stmts float64 }
 
 // sqlRate runs op from c goroutines for dur and returns operations/s.
+// No operation is cancelled midway (pgx would close its connection, and
+// its round trips would be lost from the count): each worker stops after
+// the operation that ends past the deadline.
 func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, int) error) sqlFloor {
 	var done atomic.Int64
-	pg0 := e.counters(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), dur)
-	defer cancel()
+	var exhausted atomic.Bool
+	ctx := context.Background()
+	pg0 := e.counters(ctx)
 	var wg sync.WaitGroup
 	start := time.Now()
+	deadline := start.Add(dur)
 	for w := range c {
 		wg.Go(func() {
-			for i := w; ctx.Err() == nil; i += c {
+			for i := w; time.Now().Before(deadline) && !exhausted.Load(); i += c {
 				switch err := op(ctx, i); {
 				case err == nil:
 					done.Add(1)
 				case errors.Is(err, errBenchExhausted):
-					cancel()
+					exhausted.Store(true)
 				}
 			}
 		})
 	}
 	wg.Wait()
 	f := sqlFloor{rps: float64(done.Load()) / time.Since(start).Seconds()}
-	f.rts, f.stmts = perOp(pg0, e.counters(context.Background()), done.Load())
+	f.rts, f.stmts = perOp(pg0, e.counters(ctx), done.Load())
+	e.logStatements(ctx, "a floor", done.Load())
 	return f
 }
 
