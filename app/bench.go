@@ -47,6 +47,8 @@ type benchRow struct {
 	// counted); see bench_roundtrips.go.
 	RoundTrips float64 `json:"round_trips_per_op"`
 	Statements float64 `json:"statements_per_op"`
+	// PGCPUms is PostgreSQL's CPU per operation (all its processes).
+	PGCPUms float64 `json:"postgres_cpu_ms_per_op"`
 	// Bill is the daily bill's row (a run, not a rate): its time, peak RSS
 	// and where the time went.
 	Bill *benchBill `json:"bill,omitempty"`
@@ -125,6 +127,7 @@ type benchEnv struct {
 	openids     []string
 	batch       atomic.Int64
 	pgPort      int
+	pgDataDir   string
 }
 
 // benchScale is the table sizes the order list is measured at.
@@ -162,7 +165,7 @@ func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, wa
 		composed := func(sql float64) float64 { return 1 / (1/floorHTTP.RPS + 1/sql) }
 		floor := func(name string, f sqlFloor) float64 {
 			rep.Rows = append(rep.Rows, benchRow{Scenario: "floor: " + name + "'s SQL via pgx", Concurrency: c, RPS: f.rps,
-				RoundTrips: f.rts, Statements: f.stmts})
+				RoundTrips: f.rts, Statements: f.stmts, PGCPUms: f.pgCPU})
 			return f.rps
 		}
 		var rows []benchRow
@@ -257,19 +260,28 @@ func printBench(w io.Writer, rep *benchReport) {
 	fmt.Fprintf(w, "wxmp bench, %s, %d CPUs\n", rep.At.Format(time.RFC3339), rep.CPUs)
 	fmt.Fprintf(w, "crypto in-process: RSA-2048 sign %.0f/s, verify %.0f/s; AES-256-GCM 1 KiB %.0f/s\n\n",
 		rep.Crypto["rsa2048_sign"], rep.Crypto["rsa2048_verify"], rep.Crypto["aes256gcm_1k"])
-	fmt.Fprintf(w, "%-40s %5s %9s %8s %8s %7s %10s %6s %7s %10s %6s  %s\n", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/op", "rt/op", "stmt/op", "floor", "ratio", "floor is")
+	fmt.Fprintf(w, "%-40s %5s %9s %8s %8s %7s %10s %8s %6s %7s %10s %6s  %s\n", "scenario", "conc", "req/s", "p50 ms", "p99 ms", "errors", "cpu ms/op", "pg ms/op", "rt/op", "stmt/op", "floor", "ratio", "floor is")
 	for _, r := range rep.Rows {
 		if b := r.Bill; b != nil {
 			fmt.Fprintf(w, "%-40s %5d %9.0f %s\n", r.Scenario, r.Concurrency, r.RPS, b.summary())
 			continue
 		}
-		fmt.Fprintf(w, "%-40s %5d %9.0f %8.2f %8.2f %6.1f%% %10.3f %6s %7s %10.1f %6.2f  %s\n",
-			r.Scenario, r.Concurrency, r.RPS, r.P50ms, r.P99ms, 100*r.Errors, r.CPUms, count(r.RoundTrips), count(r.Statements), r.Floor, r.Ratio, r.FloorWhat)
+		fmt.Fprintf(w, "%-40s %5d %9.0f %8.2f %8.2f %6.1f%% %10.3f %8s %6s %7s %10.1f %6.2f  %s\n",
+			r.Scenario, r.Concurrency, r.RPS, r.P50ms, r.P99ms, 100*r.Errors, r.CPUms, cpuCount(r.PGCPUms), count(r.RoundTrips), count(r.Statements), r.Floor, r.Ratio, r.FloorWhat)
 	}
 	fmt.Fprintln(w, "\nratio: throughput ÷ floor (higher is better); for PlaceOrder server CPU ÷ its RSA work, for @80% rows p99 ÷ 50 ms,")
 	fmt.Fprintln(w, "for the million-order list p50 ÷ p50 at 10,000 orders (lower is better); for the bill, req/s is lines/s.")
 	fmt.Fprintln(w, "rt/op: round trips to PostgreSQL per operation (requests it received, a pipelined batch is one); stmt/op: statements")
-	fmt.Fprintln(w, "(pg_stat_statements, BEGIN and COMMIT included). Both count every client of the bench's database during the step.")
+	fmt.Fprintln(w, "(pg_stat_statements; BEGIN and COMMIT when sent alone). Both count every client of the bench's database during the step.")
+	fmt.Fprintln(w, "cpu ms/op: the service's CPU per operation; pg ms/op: PostgreSQL's (all its processes), for sizing both.")
+}
+
+// cpuCount prints CPU milliseconds per operation, "–" when not measured.
+func cpuCount(v float64) string {
+	if v < 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
 // count prints a per-operation count, "–" when it was not measured.

@@ -42,7 +42,7 @@ func startBenchEnv(ctx context.Context, dir string, logw io.Writer) (*benchEnv, 
 	if err := db.Migrate(ctx, dbURL); err != nil {
 		return e, err
 	}
-	e.pgPort = cluster.Port()
+	e.pgPort, e.pgDataDir = cluster.Port(), filepath.Join(dir, "postgres")
 	apiAddr, emuAddr, floorAddr := freeLoopback(), freeLoopback(), freeLoopback()
 	e.api, e.emu, e.floorServer = "http://"+apiAddr, "http://"+emuAddr, "http://"+floorAddr
 	keys := filepath.Join(dir, "emulator-keys.json")

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Round trips per operation. Every client of the bench's private
@@ -31,6 +33,8 @@ type pgCounters struct {
 	segs            map[string]int64 // by the client's address
 	stmts           int64
 	segsOK, stmtsOK bool
+	cpu             time.Duration // PostgreSQL's CPU time, all its processes
+	cpuOK           bool
 }
 
 // benchPGSettings load pg_stat_statements into the bench's cluster.
@@ -42,6 +46,9 @@ var benchPGSettings = map[string]string{
 
 func (e *benchEnv) counters(ctx context.Context) pgCounters {
 	var c pgCounters
+	if e.pgDataDir != "" {
+		c.cpu, c.cpuOK = postgresCPU(e.pgDataDir)
+	}
 	if e.pgPort > 0 {
 		c.segs, c.segsOK = serverSegmentsIn(ctx, e.pgPort)
 	}
@@ -51,6 +58,63 @@ func (e *benchEnv) counters(ctx context.Context) pgCounters {
 		c.stmtsOK = err == nil
 	}
 	return c
+}
+
+// pgCPUPerOp is PostgreSQL's CPU milliseconds per operation between two
+// readings; -1 where it could not be read.
+func pgCPUPerOp(a, b pgCounters, ops int64) float64 {
+	if ops <= 0 || !a.cpuOK || !b.cpuOK {
+		return -1
+	}
+	return float64((b.cpu - a.cpu).Microseconds()) / 1000 / float64(ops)
+}
+
+// postgresCPU is the CPU time (user and system) of the cluster in dataDir:
+// the postmaster (in postmaster.pid), every process of its process group
+// (the backends and workers, which pgembed starts in a group of their
+// own), and the children it has reaped (backends that exited).
+func postgresCPU(dataDir string) (time.Duration, bool) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	pm, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		return 0, false
+	}
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	var ticks int64
+	found := false
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + p.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) < 15 || (pid != pm && f[1] != strconv.Itoa(pm)) {
+			continue
+		}
+		for _, i := range []int{11, 12} { // utime, stime
+			n, _ := strconv.ParseInt(f[i], 10, 64)
+			ticks += n
+		}
+		if pid == pm {
+			for _, i := range []int{13, 14} { // cutime, cstime: reaped children
+				n, _ := strconv.ParseInt(f[i], 10, 64)
+				ticks += n
+			}
+			found = true
+		}
+	}
+	return time.Duration(ticks) * (time.Second / 100), found // USER_HZ is 100 on Linux
 }
 
 // perOp is the round trips and statements between two readings, per

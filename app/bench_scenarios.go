@@ -67,7 +67,9 @@ func (e *benchEnv) atEightyPercent(ctx context.Context, rep *benchReport, dur ti
 		m.Close()
 		r := benchRow{Scenario: name + " @80% of peak", RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99),
 			Errors: 1 - m.Success, Floor: 50, FloorWhat: "p99 target (ms)"}
-		r.RoundTrips, r.Statements = perOp(pg0, e.counters(ctx), int64(m.Requests))
+		pg1 := e.counters(ctx)
+		r.RoundTrips, r.Statements = perOp(pg0, pg1, int64(m.Requests))
+		r.PGCPUms = pgCPUPerOp(pg0, pg1, int64(m.Requests))
 		if m.Requests > 0 {
 			r.CPUms = float64((processCPU(e.servicePID) - cpu0).Microseconds()) / 1000 / float64(m.Requests)
 		}
@@ -138,7 +140,9 @@ func (e *benchEnv) attack(name string, c int, dur time.Duration, tr vegeta.Targe
 	m.Close()
 	cpu := processCPU(e.servicePID) - cpu0
 	r := benchRow{Scenario: name, Concurrency: c, RPS: m.Throughput, P50ms: ms(m.Latencies.P50), P99ms: ms(m.Latencies.P99), Errors: 1 - m.Success}
-	r.RoundTrips, r.Statements = perOp(pg0, e.counters(ctx), int64(m.Requests))
+	pg1 := e.counters(ctx)
+	r.RoundTrips, r.Statements = perOp(pg0, pg1, int64(m.Requests))
+	r.PGCPUms = pgCPUPerOp(pg0, pg1, int64(m.Requests))
 	e.logStatements(ctx, name, int64(m.Requests))
 	if m.Requests > 0 && e.servicePID > 0 && !strings.HasPrefix(name, "floor") {
 		r.CPUms = float64(cpu.Microseconds()) / 1000 / float64(m.Requests)
@@ -209,7 +213,7 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 }
 
 // sqlFloor is a floor's rate and what each of its operations sent.
-type sqlFloor struct{ rps, rts, stmts float64 }
+type sqlFloor struct{ rps, rts, stmts, pgCPU float64 }
 
 // sqlRate runs op from c goroutines for dur and returns operations/s.
 // No operation is cancelled midway (pgx would close its connection, and
@@ -237,7 +241,9 @@ func (e *benchEnv) sqlRate(c int, dur time.Duration, op func(context.Context, in
 	}
 	wg.Wait()
 	f := sqlFloor{rps: float64(done.Load()) / time.Since(start).Seconds()}
-	f.rts, f.stmts = perOp(pg0, e.counters(ctx), done.Load())
+	pg1 := e.counters(ctx)
+	f.rts, f.stmts = perOp(pg0, pg1, done.Load())
+	f.pgCPU = pgCPUPerOp(pg0, pg1, done.Load())
 	e.logStatements(ctx, "a floor", done.Load())
 	return f
 }
