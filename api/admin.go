@@ -68,7 +68,12 @@ func (s *Server) AdminGetOrder(ctx context.Context, req AdminGetOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
-	out := AdminOrderDetail{Order: adminOrderOut(withRefunds(orderOut(o), o), o), Refunds: []AdminRefund{}, Ledger: []LedgerEntry{}, Attention: []AttentionItem{}}
+	requests, err := s.operate.OrderRefundApplications(ctx, req.OrderId)
+	if err != nil {
+		return nil, err
+	}
+	out := AdminOrderDetail{Order: adminOrderOut(withRefunds(orderOut(o), o), o), Refunds: []AdminRefund{}, Ledger: []LedgerEntry{},
+		Attention: []AttentionItem{}, RefundRequests: applicationsOut(requests).Items}
 	for _, r := range o.Refunds() {
 		out.Refunds = append(out.Refunds, adminRefundOut(r, o.OutTradeNo()))
 	}

@@ -114,6 +114,13 @@ func TestARefundApplicationIsDecidedOnceAndRefundedThroughTheRefundPath(t *testi
 	if res := h.do("GET", "/admin/v1/refund-requests", h.operatorKey, nil, &queue); res.StatusCode != 200 || len(queue.Items) != 0 {
 		t.Fatalf("queue: %+v", queue)
 	}
+	// The operator's view of the order keeps every request and how it ended.
+	var detail api.AdminOrderDetail
+	h.do("GET", "/admin/v1/orders/"+id, h.operatorKey, nil, &detail)
+	if n := len(detail.RefundRequests); n < 2 || detail.RefundRequests[n-1].Status != api.ApplicationRejected ||
+		detail.RefundRequests[n-2].Status != api.ApplicationRefunded {
+		t.Fatalf("the order's requests: %+v", detail.RefundRequests)
+	}
 	var audits int
 	_ = h.pool.QueryRow(ctx, "SELECT count(*) FROM operator_audit WHERE action LIKE 'refund_request.%'").Scan(&audits)
 	if audits < 2 {

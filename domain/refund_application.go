@@ -145,7 +145,9 @@ type RefundApplications interface {
 	// CreateRefundApplication locks the buyer's order, lets create decide
 	// (ErrRequestNotOpen when an open request exists) and stores it.
 	CreateRefundApplication(ctx context.Context, userID, orderID uuid.UUID, create func(*Order, []*RefundApplication) (*RefundApplication, error)) (*RefundApplication, error)
-	// RefundApplicationsOf lists the order's requests (the buyer's), oldest first.
+	// RefundApplicationsOf lists the order's requests, oldest first: the
+	// buyer's (ErrNotFound for another's order), or with userID Nil any
+	// order's (the operator's).
 	RefundApplicationsOf(ctx context.Context, userID, orderID uuid.UUID) ([]*RefundApplication, error)
 	// DecideRefundApplication locks the request's order, then the request, lets
 	// decide move either, and saves both with the order's effects and
@@ -216,6 +218,12 @@ func (op *Operate) RejectRefundApplication(ctx context.Context, keyID string, id
 		o.tell(MessageRefundRequest, op.now())
 		return nil
 	})
+}
+
+// OrderRefundApplications are an order's requests, decided ones too, for
+// the operator's view of the order.
+func (op *Operate) OrderRefundApplications(ctx context.Context, orderID uuid.UUID) ([]*RefundApplication, error) {
+	return op.requests.RefundApplicationsOf(ctx, uuid.Nil, orderID)
 }
 
 // OpenRefundApplications is the operator's queue.

@@ -171,7 +171,11 @@ describe.each(languages)('refund requests ($lang)', (l) => {
     expect(await refund.getByTestId('requested-by').textContent()).toBe(l.operator);
     await refund.locator('[data-state=SUCCESS]').waitFor({ timeout: 20_000 });
     await operator.getByTestId('refunded').getByText(formatFen(half), { exact: true }).waitFor();
-    expect(await operator.locator('[data-testid=order-requests]').count()).toBe(0);
+    // The order's page keeps the request, refunded, with its refund and no buttons.
+    const decided = operator.locator(`[data-testid=order-requests] tr[data-request="${request.id}"]`);
+    await decided.locator('[data-state=refunded]').waitFor({ timeout: 15_000 });
+    expect(await decided.textContent()).toContain(no);
+    expect(await decided.getByRole('button').count()).toBe(0);
     await shot(operator, `operator-request-refunded-${l.lang}`);
     await expect.poll(async () => (await refundRequests(server, token, order.id))[0]?.status, { timeout: 15_000 }).toBe('refunded');
   });
@@ -199,7 +203,14 @@ describe.each(languages)('refund requests ($lang)', (l) => {
     await shot(operator, `operator-request-rejecting-${l.lang}`);
     await confirm.click();
     await operator.getByText(l.rejected(order.outTradeNo)).waitFor();
-    await row.waitFor({ state: 'detached' });
+    if (l.rejectOn === 'queue') {
+      await row.waitFor({ state: 'detached' });
+    } else {
+      // The order's page keeps it, rejected, with the note and no buttons.
+      await row.locator('[data-state=rejected]').waitFor();
+      expect(await row.getByTestId('request-note').textContent()).toBe(l.note);
+      expect(await row.getByRole('button').count()).toBe(0);
+    }
     await waiting(operator, 0);
 
     const [rejected] = await refundRequests(server, token, order.id);

@@ -550,7 +550,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One order with its lines, payments ledger, refunds and attention items (operator)
+         * One order with its lines, payments ledger, refunds, refund requests and attention items (operator)
          * @description Everything known about one order, for a person to decide what to do.
          */
         get: operations["adminGetOrder"];
@@ -1460,6 +1460,8 @@ export interface components {
             order: components["schemas"]["AdminOrder"];
             /** @description The order's refunds as the operator sees them (who asked, WeChat's refusal, how often WeChat was asked), oldest first. */
             refunds: components["schemas"]["AdminRefund"][];
+            /** @description The buyer's refund requests (售后) about the order, each in line with its refund, oldest first; decided and withdrawn ones too. */
+            refund_requests: components["schemas"]["RefundApplication"][];
             ledger: components["schemas"]["LedgerEntry"][];
             /** @description Open and resolved items about this order. */
             attention: components["schemas"]["AttentionItem"][];

@@ -1,5 +1,5 @@
 // One order: its facts (its kind, and when it was received and completed), the buyer's refund
-// requests waiting for a decision (approve or reject them here too), lines, shipping
+// requests (approve or reject those waiting here too; the rest with how they ended), lines, shipping
 // (address, method, parcels, and where WeChat has the shipment: uploaded, waiting, or refused with
 // WeChat's reason), payments ledger, refunds (each not settled with "Re-check now"), attention
 // items (with the refund each is about and who resolved it) and timeline, and the ship and refund
@@ -14,10 +14,9 @@ import { formatTime } from '../shared/time';
 import { Badge, ErrorLine, Loading } from '../shared/ui';
 import { refreshAttentionCount } from './attention-count';
 import { api, type Schemas } from './client';
-import { actorLabel, attentionWhy, COUNT_LIMIT, courierLabel, eventLabel, itemKindLabel, productKindLabel, shipMethodLabel, sourceLabel, verdictLabel } from './labels';
+import { actorLabel, attentionWhy, courierLabel, eventLabel, itemKindLabel, productKindLabel, shipMethodLabel, sourceLabel, verdictLabel } from './labels';
 import { dict } from './messages';
 import { refundable } from './order-facts';
-import { ofOrder } from './request-facts';
 import { refreshRequestCount } from './request-count';
 import { RequestList } from './RequestList';
 import { OrderRefunds } from './OrderRefunds';
@@ -149,19 +148,6 @@ export function OrderPage(props: { id: string }) {
     };
   }, [props.id, reload]);
 
-  // The order's requests waiting for a decision: the operator's queue has them (GET
-  // /admin/v1/orders/{id} does not carry requests), read with each reload of the order. A request
-  // already decided or withdrawn is not in the queue, so it is not shown here.
-  const [requests, setRequests] = useState<Schemas['RefundApplication'][]>([]);
-  useEffect(() => {
-    let live = true;
-    api.GET('/admin/v1/refund-requests', { params: { query: { limit: COUNT_LIMIT } } }).then(
-      ({ data }) => live && data && setRequests(ofOrder(data.items, props.id)),
-      () => undefined, // the network: the order's own call says so
-    );
-    return () => void (live = false);
-  }, [props.id, reload]);
-
   if (!detail) return error ? <ErrorLine error={error} /> : <Loading />;
   const o = detail.order;
   const left = refundable(o);
@@ -244,12 +230,12 @@ export function OrderPage(props: { id: string }) {
         )}
       </section>
 
-      {requests.length > 0 && (
+      {detail.refund_requests.length > 0 && (
         <>
           <h2>{t('order.requests')}</h2>
           <p class="muted">{t('order.requestsHint')}</p>
           <RequestList
-            items={requests}
+            items={detail.refund_requests}
             where="order"
             onStale={() => setReload((n) => n + 1)}
             onDecided={(r) => {

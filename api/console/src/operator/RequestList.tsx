@@ -1,7 +1,8 @@
-// Buyers' refund requests (售后) waiting for a decision, with 同意退款 / Approve (after a dialog
+// Buyers' refund requests (售后), those waiting for a decision with 同意退款 / Approve (after a dialog
 // that says what will be refunded: the amount asked, exactly once, through the refund path every
 // refund takes) and 拒绝 / Reject (with a note the buyer sees, required). Shown by the refund
-// requests page (the queue, each with its order) and by an order's page (its own requests). An
+// requests page (the queue, each with its order) and by an order's page (all its requests, the
+// decided and withdrawn ones with their status, note and refund, and no buttons). An
 // answer that the request is no longer open (request_not_open: decided elsewhere, or withdrawn
 // by the buyer) is shown above the list, and the page reads the list again.
 import { useEffect, useState } from 'preact/hooks';
@@ -148,6 +149,12 @@ export function RequestList(props: {
                   {!queue && (
                     <td data-label={t('requests.status')}>
                       <Badge tone={requestTone(r.status)} code={r.status} label={requestStatusLabel(r.status)} />
+                      {r.note && (
+                        <div class="muted wrap" data-testid="request-note">
+                          {r.note}
+                        </div>
+                      )}
+                      {r.out_refund_no && <div class="mono muted">{r.out_refund_no}</div>}
                     </td>
                   )}
                   <td class="when" data-label={t('requests.waited')}>
@@ -155,7 +162,7 @@ export function RequestList(props: {
                     <div class="muted">{t('requests.since', { time: formatTime(r.created_at) })}</div>
                   </td>
                   <td class="act">
-                    {rejecting === r.id ? (
+                    {r.status !== 'requested' ? null : rejecting === r.id ? (
                       <form class="row" data-testid="reject-form" onSubmit={(e) => reject(e, r)}>
                         <input name="note" required placeholder={t('requests.note')} aria-label={t('requests.note')} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
                         <button class="danger" type="submit" disabled={busy || problem !== ''}>

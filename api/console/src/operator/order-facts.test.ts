@@ -36,6 +36,7 @@ describe('timeline', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ paid_at: '2025-03-01T10:01:00Z', refunds: [refund(500, 'SUCCESS', '2025-03-01T12:00:00Z', '2025-03-01T12:00:05Z')] }),
       refunds: [],
+      refund_requests: [],
       ledger: [{ id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:01:00Z' }],
       attention: [],
     };
@@ -51,6 +52,7 @@ describe('timeline', () => {
         refunds: [refund(500, 'SUCCESS', '2025-03-01T10:00:00.950Z', '2025-03-01T10:00:00Z')],
       }),
       refunds: [],
+      refund_requests: [],
       ledger: [
         { id: 3, event_id: 'EV-3', source: 'refund_notification', event_type: 'REFUND.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.990Z' },
         { id: 2, event_id: 'EV-2', source: 'refund_query', event_type: 'REFUND.PROCESSING', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.960Z' },
@@ -73,6 +75,7 @@ describe('timeline', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ created_at: '2025-03-01T10:00:00.734Z', paid_at: '2025-03-01T10:00:01Z' }),
       refunds: [],
+      refund_requests: [],
       ledger: [],
       attention: [
         { id: 1, kind: 'suspicious_payment', order_id: '00000000-0000-4000-8000-000000000001', out_trade_no: 'T1', detail: 'd', created_at: '2025-03-01T10:00:00.800Z' },
@@ -85,6 +88,7 @@ describe('timeline', () => {
     const d: Schemas['AdminOrderDetail'] = {
       order: order({ paid_at: '2025-03-01T10:01:00Z' }),
       refunds: [],
+      refund_requests: [],
       ledger: [],
       attention: [
         {
@@ -111,6 +115,7 @@ describe('timeline', () => {
         completed_at: '2025-03-03T09:00:00Z',
       }),
       refunds: [],
+      refund_requests: [],
       ledger: [{ id: 1, event_id: 'EV-1', source: 'notification', event_type: 'TRANSACTION.SUCCESS', verdict: 'applied', reason: '', received_at: '2025-03-01T10:00:00.600Z' }],
       attention: [],
     };
@@ -126,6 +131,7 @@ describe('timeline', () => {
         shipment: { method: 'express', parcels: [{ company: 'YTO', tracking_no: 'YT2' }], shipped_at: '2025-03-01T12:00:00Z', reships: 1, uploaded_at: '2025-03-01T11:00:00Z' },
       }),
       refunds: [],
+      refund_requests: [],
       ledger: [],
       attention: [],
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schemas } from './client';
-import { afterDecision, MAX_NOTE, noteProblem, ofOrder, requestTone, waited } from './request-facts';
+import { afterDecision, MAX_NOTE, noteProblem, requestTone, waited } from './request-facts';
 
 type Request = Schemas['RefundApplication'];
 const ORDER_A = '00000000-0000-4000-8000-00000000000a';
@@ -23,14 +23,6 @@ describe('afterDecision', () => {
     const again = request('r1', { updated_at: '2025-03-02T08:00:00Z' });
     expect(afterDecision(queue, again)[0]).toBe(again);
     expect(afterDecision(queue, request('r9', { status: 'refunding' }))).toEqual(queue);
-  });
-});
-
-describe('ofOrder', () => {
-  it('keeps the requests about one order, oldest first as the queue has them', () => {
-    const queue = [request('r1'), request('r2', { order_id: ORDER_B }), request('r3')];
-    expect(ofOrder(queue, ORDER_A).map((r) => r.id)).toEqual(['r1', 'r3']);
-    expect(ofOrder(queue, '00000000-0000-4000-8000-000000000000')).toEqual([]);
   });
 });
 

@@ -24,11 +24,6 @@ export function afterDecision(items: Request[], answer: Request): Request[] {
   return items.map((r) => (r.id === answer.id ? answer : r));
 }
 
-/** The waiting requests about one order. */
-export function ofOrder(items: Request[], orderId: string): Request[] {
-  return items.filter((r) => r.order_id === orderId);
-}
-
 /** requested waits for the operator, refunding for WeChat Pay; refunded is done; rejected and
  * withdrawn are over without money moving. */
 export function requestTone(status: RequestStatus): Tone {
