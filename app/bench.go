@@ -159,6 +159,7 @@ func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, wa
 	cpus := float64(runtime.GOMAXPROCS(0))
 	sign, verify := cpus*1000/rep.Crypto["rsa2048_sign"], cpus*1000/rep.Crypto["rsa2048_verify"]
 	for _, c := range levels {
+		env.drainJobs(ctx)
 		floorHTTP := env.attack("floor", c, dur, getTarget(env.floorServer+"/floor", nil))
 		floorHTTP.Scenario = "floor: bare chi handler"
 		rep.Rows = append(rep.Rows, floorHTTP)
@@ -196,13 +197,14 @@ func bench(ctx context.Context, levels []int, dur time.Duration, scale []int, wa
 				return nil, err
 			}
 			firstSQL := floor("first notification", firstFloor)
-			rows = append(rows,
-				withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"),
-				env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])),
-			)
+			rows = append(rows, withFloor(env.attack("first notification (verify+apply)", c, dur, listTarget(env.api+"/v1/wechatpay/notify", first)), firstSQL, "its transaction via pgx"))
+			env.drainJobs(ctx)
+			rows = append(rows, env.attack("duplicate notification", c, dur, repeatTarget(env.api+"/v1/wechatpay/notify", first[0])))
+			env.drainJobs(ctx)
 		}
 		if want("shop") {
 			rows = append(rows, env.shopSessions(c, dur))
+			env.drainJobs(ctx)
 		}
 		if want("place") {
 			floor("PlaceOrder (around its WeChat call)", env.sqlRate(c, dur, env.placeSQL))

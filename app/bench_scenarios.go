@@ -212,6 +212,20 @@ func (e *benchEnv) placeTarget() vegeta.Targeter {
 	}
 }
 
+// drainJobs waits (up to a minute) until River has worked every job that
+// is due: the jobs a step made (a paid order's message, say) are then
+// worked before the next step, not during it, where they would be billed
+// to another scenario and to the floors.
+func (e *benchEnv) drainJobs(ctx context.Context) {
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		var n int
+		err := e.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'running') AND scheduled_at <= now()`).Scan(&n)
+		if err != nil || n == 0 {
+			return
+		}
+	}
+}
+
 // sqlFloor is a floor's rate and what each of its operations sent.
 type sqlFloor struct{ rps, rts, stmts, pgCPU float64 }
 
