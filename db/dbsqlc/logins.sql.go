@@ -26,28 +26,6 @@ func (q *Queries) ClearSubscription(ctx context.Context, arg ClearSubscriptionPa
 	return err
 }
 
-const createSession = `-- name: CreateSession :exec
-INSERT INTO sessions (user_id, token_digest, created_at, expires_at)
-VALUES ($1, $2, $3, $4)
-`
-
-type CreateSessionParams struct {
-	UserID      uuid.UUID
-	TokenDigest []byte
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-}
-
-func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) error {
-	_, err := q.db.Exec(ctx, createSession,
-		arg.UserID,
-		arg.TokenDigest,
-		arg.CreatedAt,
-		arg.ExpiresAt,
-	)
-	return err
-}
-
 const deleteSessionsExpiredBefore = `-- name: DeleteSessionsExpiredBefore :execrows
 DELETE FROM sessions WHERE expires_at < $1
 `
@@ -333,50 +311,6 @@ func (q *Queries) SubscriptionsOf(ctx context.Context, userID uuid.UUID) ([]Subs
 		return nil, err
 	}
 	return items, nil
-}
-
-const upsertUserLogin = `-- name: UpsertUserLogin :one
-INSERT INTO users (openid, unionid, session_key_ciphertext, session_key_updated_at, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $4, $4)
-ON CONFLICT (openid) DO UPDATE SET
-    unionid                = COALESCE(EXCLUDED.unionid, users.unionid),
-    session_key_ciphertext = EXCLUDED.session_key_ciphertext,
-    session_key_updated_at = EXCLUDED.session_key_updated_at,
-    updated_at             = EXCLUDED.updated_at
-RETURNING id, openid, unionid, created_at
-`
-
-type UpsertUserLoginParams struct {
-	Openid               string
-	Unionid              *string
-	SessionKeyCiphertext []byte
-	Now                  time.Time
-}
-
-type UpsertUserLoginRow struct {
-	ID        uuid.UUID
-	Openid    string
-	Unionid   *string
-	CreatedAt time.Time
-}
-
-// One row per openid. A unionid, once known, is kept even if a later
-// code2session omits it; the session key is always replaced by the newest.
-func (q *Queries) UpsertUserLogin(ctx context.Context, arg UpsertUserLoginParams) (UpsertUserLoginRow, error) {
-	row := q.db.QueryRow(ctx, upsertUserLogin,
-		arg.Openid,
-		arg.Unionid,
-		arg.SessionKeyCiphertext,
-		arg.Now,
-	)
-	var i UpsertUserLoginRow
-	err := row.Scan(
-		&i.ID,
-		&i.Openid,
-		&i.Unionid,
-		&i.CreatedAt,
-	)
-	return i, err
 }
 
 const useSubscription = `-- name: UseSubscription :execrows

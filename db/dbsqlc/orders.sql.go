@@ -173,87 +173,6 @@ func (q *Queries) GetOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 	return i, err
 }
 
-const getOrderByOutTradeNo = `-- name: GetOrderByOutTradeNo :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE out_trade_no = $1
-`
-
-func (q *Queries) GetOrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
-	row := q.db.QueryRow(ctx, getOrderByOutTradeNo, outTradeNo)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.OutTradeNo,
-		&i.Status,
-		&i.Description,
-		&i.TotalFen,
-		&i.PrepayID,
-		&i.TransactionID,
-		&i.IdempotencyKey,
-		&i.RequestHash,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.ExpiresAt,
-		&i.PaidAt,
-		&i.PayerOpenid,
-		&i.CloseTo,
-		&i.PrepayIssuedAt,
-		&i.CheckAttempts,
-		&i.NextCheckAt,
-		&i.LastQueryAt,
-		&i.RefundedFen,
-		&i.Kind,
-		&i.Address,
-		&i.Shipment,
-		&i.ReceivedAt,
-		&i.CompletedAt,
-	)
-	return i, err
-}
-
-const getUserOrder = `-- name: GetUserOrder :one
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders WHERE id = $1 AND user_id = $2
-`
-
-type GetUserOrderParams struct {
-	ID     uuid.UUID
-	UserID uuid.UUID
-}
-
-func (q *Queries) GetUserOrder(ctx context.Context, arg GetUserOrderParams) (Order, error) {
-	row := q.db.QueryRow(ctx, getUserOrder, arg.ID, arg.UserID)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.OutTradeNo,
-		&i.Status,
-		&i.Description,
-		&i.TotalFen,
-		&i.PrepayID,
-		&i.TransactionID,
-		&i.IdempotencyKey,
-		&i.RequestHash,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.ExpiresAt,
-		&i.PaidAt,
-		&i.PayerOpenid,
-		&i.CloseTo,
-		&i.PrepayIssuedAt,
-		&i.CheckAttempts,
-		&i.NextCheckAt,
-		&i.LastQueryAt,
-		&i.RefundedFen,
-		&i.Kind,
-		&i.Address,
-		&i.Shipment,
-		&i.ReceivedAt,
-		&i.CompletedAt,
-	)
-	return i, err
-}
-
 const insertOrder = `-- name: InsertOrder :exec
 INSERT INTO orders (id, user_id, payer_openid, out_trade_no, status, description, total_fen,
                     idempotency_key, request_hash, created_at, updated_at, expires_at, next_check_at, kind, address)
@@ -327,16 +246,6 @@ func (q *Queries) InsertOrderLineArrays(ctx context.Context, arg InsertOrderLine
 		arg.Kinds,
 	)
 	return err
-}
-
-type InsertOrderLinesParams struct {
-	OrderID      uuid.UUID
-	LineNo       int32
-	ProductID    uuid.UUID
-	Name         string
-	UnitPriceFen int64
-	Quantity     int32
-	Kind         string
 }
 
 const latestPrepaidOrder = `-- name: LatestPrepaidOrder :one
@@ -426,76 +335,7 @@ func (q *Queries) ListDueOrders(ctx context.Context, arg ListDueOrdersParams) ([
 	return items, nil
 }
 
-const listUserOrders = `-- name: ListUserOrders :many
-SELECT id, user_id, out_trade_no, status, description, total_fen, prepay_id, transaction_id, idempotency_key, request_hash, created_at, updated_at, expires_at, paid_at, payer_openid, close_to, prepay_issued_at, check_attempts, next_check_at, last_query_at, refunded_fen, kind, address, shipment, received_at, completed_at FROM orders
-WHERE user_id = $1
-  AND ($2::timestamptz IS NULL
-       OR (created_at, id) < ($2::timestamptz, $3::uuid))
-ORDER BY created_at DESC, id DESC
-LIMIT $4
-`
-
-type ListUserOrdersParams struct {
-	UserID         uuid.UUID
-	AfterCreatedAt *time.Time
-	AfterID        uuid.UUID
-	MaxRows        int32
-}
-
-func (q *Queries) ListUserOrders(ctx context.Context, arg ListUserOrdersParams) ([]Order, error) {
-	rows, err := q.db.Query(ctx, listUserOrders,
-		arg.UserID,
-		arg.AfterCreatedAt,
-		arg.AfterID,
-		arg.MaxRows,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Order
-	for rows.Next() {
-		var i Order
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.OutTradeNo,
-			&i.Status,
-			&i.Description,
-			&i.TotalFen,
-			&i.PrepayID,
-			&i.TransactionID,
-			&i.IdempotencyKey,
-			&i.RequestHash,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.ExpiresAt,
-			&i.PaidAt,
-			&i.PayerOpenid,
-			&i.CloseTo,
-			&i.PrepayIssuedAt,
-			&i.CheckAttempts,
-			&i.NextCheckAt,
-			&i.LastQueryAt,
-			&i.RefundedFen,
-			&i.Kind,
-			&i.Address,
-			&i.Shipment,
-			&i.ReceivedAt,
-			&i.CompletedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listUserOrdersWithLines = `-- name: ListUserOrdersWithLines :many
-
 SELECT o.id, o.user_id, o.out_trade_no, o.status, o.description, o.total_fen, o.prepay_id, o.transaction_id, o.idempotency_key, o.request_hash, o.created_at, o.updated_at, o.expires_at, o.paid_at, o.payer_openid, o.close_to, o.prepay_issued_at, o.check_attempts, o.next_check_at, o.last_query_at, o.refunded_fen, o.kind, o.address, o.shipment, o.received_at, o.completed_at,
        l.product_ids::uuid[] AS line_product_ids, l.names::text[] AS line_names,
        l.unit_prices::bigint[] AS line_unit_prices, l.quantities::integer[] AS line_quantities,
@@ -530,11 +370,6 @@ type ListUserOrdersWithLinesRow struct {
 	LineKinds      []string
 }
 
-// One order, or a page of them, is read in one query: an order's lines
-// come aggregated into arrays by line number (an order has at least one
-// line), its refunds as one jsonb array (NULL without any; only an order
-// that was ever paid has some). One statement sees one snapshot, so a
-// refund and the order's refunded_fen are never read from two moments.
 func (q *Queries) ListUserOrdersWithLines(ctx context.Context, arg ListUserOrdersWithLinesParams) ([]ListUserOrdersWithLinesRow, error) {
 	rows, err := q.db.Query(ctx, listUserOrdersWithLines,
 		arg.UserID,

@@ -53,13 +53,6 @@ VALUES (@id, @user_id, @payer_openid, @out_trade_no, @status, @description, @tot
         sqlc.narg(idempotency_key), @request_hash, @created_at, @created_at, @expires_at, sqlc.narg(next_check_at),
         @kind, sqlc.narg(address));
 
--- name: InsertOrderLines :copyfrom
-INSERT INTO order_lines (order_id, line_no, product_id, name, unit_price_fen, quantity, kind)
-VALUES (@order_id, @line_no, @product_id, @name, @unit_price_fen, @quantity, @kind);
-
--- name: GetUserOrder :one
-SELECT * FROM orders WHERE id = @id AND user_id = @user_id;
-
 -- name: GetOrder :one
 SELECT * FROM orders WHERE id = @id;
 
@@ -82,14 +75,6 @@ UPDATE orders SET status = @status, close_to = sqlc.narg(close_to),
     last_query_at = sqlc.narg(last_query_at), refunded_fen = @refunded_fen, updated_at = @updated_at,
     shipment = sqlc.narg(shipment), received_at = sqlc.narg(received_at), completed_at = sqlc.narg(completed_at)
 WHERE id = @id;
-
--- name: ListUserOrders :many
-SELECT * FROM orders
-WHERE user_id = @user_id
-  AND (sqlc.narg(after_created_at)::timestamptz IS NULL
-       OR (created_at, id) < (sqlc.narg(after_created_at)::timestamptz, @after_id::uuid))
-ORDER BY created_at DESC, id DESC
-LIMIT @max_rows;
 
 -- name: ListDueOrders :many
 SELECT id FROM orders
@@ -138,15 +123,6 @@ SELECT id, order_id, request_hash FROM refunds WHERE idempotency_key = @idempote
 -- The newest order WeChat Pay was asked to prepay (emulator mode's start-up
 -- check that the emulator still knows it).
 SELECT out_trade_no FROM orders WHERE prepay_id IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1;
-
--- name: GetOrderByOutTradeNo :one
-SELECT * FROM orders WHERE out_trade_no = @out_trade_no;
-
--- One order, or a page of them, is read in one query: an order's lines
--- come aggregated into arrays by line number (an order has at least one
--- line), its refunds as one jsonb array (NULL without any; only an order
--- that was ever paid has some). One statement sees one snapshot, so a
--- refund and the order's refunded_fen are never read from two moments.
 
 -- name: ListUserOrdersWithLines :many
 SELECT sqlc.embed(o),
