@@ -13,6 +13,16 @@
 //                       POST {emulator}/emulator/payments with the five arguments,
 //                       which checks paySign like the WeChat client, marks the
 //                       transaction paid and notifies the server.
+//   wx.requestSubscribeMessage
+//                     → a modal ("允许" or "拒绝"), then
+//                       POST {emulator}/emulator/subscriptions {"user":"devtools","results":…},
+//                       the popup's answer as the emulator records it (so that the
+//                       server's sends are counted against what WeChat knows).
+//   getPhoneNumber    (the button's e.detail, through standInPhoneNumber)
+//                     → a modal ("允许" or "拒绝"), then
+//                       POST {emulator}/emulator/phone-codes {"user":"devtools"}: a
+//                       code the emulator's getuserphonenumber knows (DevTools' own
+//                       code it has never issued: 40029).
 //   wx.openBusinessView (weappOrderConfirm, 确认收货)
 //                     → a modal ("确认收货" or "取消"), then
 //                       POST {emulator}/emulator/shipping/{transaction_id}/confirm,
@@ -91,7 +101,14 @@ function post(wx: WxLike, url: string, body: unknown): Promise<{ status: number;
   });
 }
 
-/** wx with login and requestPayment routed to the emulator (see the top of this file). */
+/** The emulator's refusal as WeChat's errMsg ("api:fail …"), whether or not it wrote one. */
+function failMsg(api: string, res: { status: number; data: any }): string {
+  const msg = res.data?.errMsg;
+  if (typeof msg === 'string' && msg.startsWith(`${api}:fail`)) return msg;
+  return `${api}:fail ${res.data?.error ?? res.status}`;
+}
+
+/** wx with login, requestPayment, the subscribe popup, the phone button and 确认收货 routed to the emulator (see the top of this file). */
 export function emulatorWx(wx: AppWx, base: string = ENVS.develop.emulatorBase ?? ''): AppWx {
   return {
     request: (o) => wx.request(o),
@@ -109,7 +126,51 @@ export function emulatorWx(wx: AppWx, base: string = ENVS.develop.emulatorBase ?
     stopPullDownRefresh: () => wx.stopPullDownRefresh(),
     chooseAddress: (o) => wx.chooseAddress(o),
     openSetting: (o) => wx.openSetting(o),
-    canIUse: (schema) => schema === 'openBusinessView' || wx.canIUse(schema),
+    canIUse: (schema) => schema === 'openBusinessView' || schema === 'requestSubscribeMessage' || wx.canIUse(schema),
+
+    requestSubscribeMessage(o) {
+      wx.showModal({
+        title: '模拟订阅消息',
+        content: `开发者工具中由 wxmp 的微信模拟器代为订阅 ${o.tmplIds.length} 个消息模板`,
+        confirmText: '允许',
+        cancelText: '拒绝',
+        success: (choice) => {
+          const answer = choice.confirm ? 'accept' : 'reject';
+          const results = Object.fromEntries(o.tmplIds.map((id) => [id, answer]));
+          post(wx, `${base}/emulator/subscriptions`, { user: EMULATOR_USER, results }).then(
+            (res) =>
+              res.status === 200 && res.data?.result
+                ? o.success?.(res.data.result)
+                : o.fail?.({ errMsg: failMsg('requestSubscribeMessage', res), errCode: res.data?.errCode }),
+            (err: { errMsg?: string }) => o.fail?.({ errMsg: `requestSubscribeMessage:fail ${err?.errMsg ?? 'emulator unreachable'}` }),
+          );
+        },
+        fail: () => o.fail?.({ errMsg: 'requestSubscribeMessage:fail cancel' }),
+      });
+    },
+
+    standInPhoneNumber(o) {
+      wx.showModal({
+        title: '模拟手机号快速验证',
+        content: '开发者工具中由 wxmp 的微信模拟器代为提供手机号',
+        confirmText: '允许',
+        cancelText: '拒绝',
+        success: (choice) => {
+          if (!choice.confirm) {
+            o.success({ errMsg: 'getPhoneNumber:fail user deny' });
+            return;
+          }
+          post(wx, `${base}/emulator/phone-codes`, { user: EMULATOR_USER }).then(
+            (res) =>
+              res.status === 201 && typeof res.data?.code === 'string'
+                ? o.success({ errMsg: 'getPhoneNumber:ok', code: res.data.code })
+                : o.success({ errMsg: failMsg('getPhoneNumber', res), errno: res.data?.errno }),
+            (err: { errMsg?: string }) => o.success({ errMsg: `getPhoneNumber:fail ${err?.errMsg ?? 'emulator unreachable'}` }),
+          );
+        },
+        fail: () => o.success({ errMsg: 'getPhoneNumber:fail user deny' }),
+      });
+    },
 
     openBusinessView(o) {
       const transactionId = o.extraData.transaction_id ?? '';

@@ -67,6 +67,18 @@ export interface PageWx {
   canIUse(schema: string): boolean;
   /** WeChat's own pages (here: 确认收货, businessType weappOrderConfirm); see OpenBusinessViewOption. */
   openBusinessView?(option: OpenBusinessViewOption): unknown;
+  /** The subscribe-message popup (utils/subscribe.ts). */
+  requestSubscribeMessage?(option: {
+    tmplIds: string[];
+    success?: (res: Record<string, string>) => void;
+    fail?: (err: { errMsg: string; errCode?: number }) => void;
+  }): unknown;
+  /**
+   * Only in DevTools against `make run` (utils/devtools.ts): what the getPhoneNumber button
+   * gives, from the emulator; the real wx has no such method, and the button's own e.detail is
+   * used.
+   */
+  standInPhoneNumber?(option: { success: (detail: { code?: string; errMsg?: string; errno?: number }) => void }): unknown;
 }
 
 /**

@@ -132,3 +132,56 @@ describe('openBusinessView (确认收货)', () => {
     expect(wx.modals).toEqual([]);
   });
 });
+
+describe('the subscribe popup and the phone button', () => {
+  test("允许 records the user's accepts at the emulator, and WeChat's answer comes back", async () => {
+    const wx = new FakeWx();
+    wx.server = (req) =>
+      req.path === '/emulator/subscriptions'
+        ? { status: 200, body: { user: 'devtools', openid: 'o1', result: { errMsg: 'requestSubscribeMessage:ok', T1: 'accept', T2: 'accept' }, items: [] } }
+        : { status: 404 };
+    const ewx = emulatorWx(wx);
+    expect(ewx.canIUse('requestSubscribeMessage')).toBe(true);
+    const res = await new Promise<Record<string, string>>((resolve, reject) =>
+      ewx.requestSubscribeMessage!({ tmplIds: ['T1', 'T2'], success: resolve, fail: reject }),
+    );
+    expect(res).toEqual({ errMsg: 'requestSubscribeMessage:ok', T1: 'accept', T2: 'accept' });
+    expect(wx.requests).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/emulator/subscriptions', body: { user: 'devtools', results: { T1: 'accept', T2: 'accept' } } }),
+    ]);
+    expect(wx.modals).toEqual([expect.objectContaining({ title: '模拟订阅消息', confirmText: '允许' })]);
+  });
+
+  test('拒绝 is recorded as a reject; a template the emulator lacks fails like WeChat (20001)', async () => {
+    const wx = new FakeWx();
+    wx.modalAnswers = [false, true];
+    wx.server = (req) =>
+      req.body.results.T1 === 'reject'
+        ? { status: 200, body: { result: { errMsg: 'requestSubscribeMessage:ok', T1: 'reject' } } }
+        : { status: 400, body: { error: 'no such template', errCode: 20001 } };
+    const ask = (ids: string[]) =>
+      new Promise<unknown>((resolve) =>
+        emulatorWx(wx).requestSubscribeMessage!({ tmplIds: ids, success: (r) => resolve(r), fail: (e) => resolve(e) }),
+      );
+    expect(await ask(['T1'])).toEqual({ errMsg: 'requestSubscribeMessage:ok', T1: 'reject' });
+    expect(await ask(['NOPE'])).toEqual({ errMsg: 'requestSubscribeMessage:fail no such template', errCode: 20001 });
+  });
+
+  test('getPhoneNumber: 允许 gives a code the emulator issued; 拒绝 is the user deny; a spent quota its errno', async () => {
+    const wx = new FakeWx();
+    wx.modalAnswers = [true, false, true];
+    let quota = false;
+    wx.server = (req) =>
+      req.path !== '/emulator/phone-codes'
+        ? { status: 404 }
+        : quota
+          ? { status: 409, body: { errMsg: 'getPhoneNumber:fail no permission', errno: 1400001 } }
+          : { status: 201, body: { code: 'phone-code-1', user: req.body.user } };
+    const tap = () => new Promise<unknown>((resolve) => emulatorWx(wx).standInPhoneNumber!({ success: resolve }));
+    expect(await tap()).toEqual({ errMsg: 'getPhoneNumber:ok', code: 'phone-code-1' });
+    expect(await tap()).toEqual({ errMsg: 'getPhoneNumber:fail user deny' });
+    quota = true;
+    expect(await tap()).toEqual({ errMsg: 'getPhoneNumber:fail no permission', errno: 1400001 });
+    expect(wx.requests.map((r) => r.body)).toEqual([{ user: 'devtools' }, { user: 'devtools' }]);
+  });
+});

@@ -9,6 +9,7 @@
 // ids are read at load, since WeChat shows its popup only for a call made in the tap's turn.
 // A privacy-guard shows the privacy guide when WeChat holds wx.chooseAddress for it.
 import { getClient } from '../../api/index';
+import { appWx } from '../../utils/devtools';
 import type { StepperChangeDetail } from '../../components/quantity-stepper/index';
 import { Subscriptions } from '../../utils/subscribe';
 import { ConfirmController, ConfirmData, initialConfirmData } from './logic';
@@ -24,7 +25,7 @@ Page<ConfirmData, {
   data: initialConfirmData(),
 
   onLoad(query: Record<string, string | undefined>) {
-    const subscriptions = new Subscriptions(getClient(), wx);
+    const subscriptions = new Subscriptions(getClient(), appWx());
     void subscriptions.preload();
     this.ctrl = new ConfirmController(this, getClient(), wx, undefined, subscriptions);
     void this.ctrl.load(query.items);

@@ -4,6 +4,7 @@
 // open-type="getPhoneNumber" (bindgetphonenumber → e.detail {code, errMsg, errno}) and
 // open-type="contact" (客服, WeChat's own). Each is a privacy API: the page's privacy-guard shows
 // the privacy guide when WeChat holds one of them for it.
+import { appWx } from '../../utils/devtools';
 import type { IAppOption } from '../../utils/session';
 import type { PhoneDetail } from '../../utils/profile';
 import { MeController, MeData, initialMeData, meApi } from './logic';
@@ -43,7 +44,10 @@ Page<MeData, {
   },
 
   onGetPhoneNumber(e) {
-    void this.ctrl?.phoneNumber(e.detail);
+    // In DevTools against make run, the emulator gives the code (utils/devtools.ts).
+    const standIn = appWx().standInPhoneNumber;
+    if (standIn) standIn({ success: (detail) => void this.ctrl?.phoneNumber(detail) });
+    else void this.ctrl?.phoneNumber(e.detail);
   },
 
   onOrders() {

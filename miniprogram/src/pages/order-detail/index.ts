@@ -30,7 +30,7 @@ Page<OrderDetailData, {
   onLoad(query: Record<string, string | undefined>) {
     // appWx(): in DevTools against `make run` the emulator stands in for WeChat's
     // confirm-receipt page (utils/devtools.ts). globalData: which 确认收货 is open.
-    const subscriptions = new Subscriptions(getClient(), wx);
+    const subscriptions = new Subscriptions(getClient(), appWx());
     void subscriptions.preload();
     this.ctrl = new OrderDetailController(this, getClient(), appWx(), getApp<IAppOption>().globalData, subscriptions);
     if (query.id) this.setData({ orderId: query.id });
