@@ -125,13 +125,20 @@ func behindPgBouncer(t *testing.T, mode string) {
 	// operator; another order cancelled.
 	sh.login("pooled-buyer")
 	var products struct {
-		Items []struct{ ID, Kind string }
+		Items []struct {
+			ID, Kind string
+			Stock    int
+		}
 	}
 	sh.call("GET", api[1]+"/v1/products", "", "", &products)
-	var vip string
+	var vip, plenty string // the membership; what the load orders (not sold out by it, needs no address)
+	most := 0
 	for _, p := range products.Items {
 		if p.Kind == "virtual" {
 			vip = p.ID
+		}
+		if p.Kind != "physical" && p.Stock > most {
+			plenty, most = p.ID, p.Stock
 		}
 	}
 	var co struct {
@@ -174,7 +181,7 @@ func behindPgBouncer(t *testing.T, mode string) {
 			}
 			for _, req := range []struct{ method, path, body string }{
 				{"GET", "/v1/orders", ""},
-				{"POST", "/v1/orders", fmt.Sprintf(`{"items":[{"product_id":%q,"quantity":1}]}`, products.Items[0].ID)},
+				{"POST", "/v1/orders", fmt.Sprintf(`{"items":[{"product_id":%q,"quantity":1}]}`, plenty)},
 			} {
 				r, _ := http.NewRequest(req.method, api[0]+req.path, strings.NewReader(req.body))
 				r.Header.Set("Authorization", "Bearer "+sh.token)
@@ -190,6 +197,7 @@ func behindPgBouncer(t *testing.T, mode string) {
 					res.Body.Close()
 				}
 			}
+			time.Sleep(20 * time.Millisecond) // steady load, not a stock-out
 		}
 	})
 	instances[1].stop(t)
