@@ -251,12 +251,16 @@ func (a *Auth) identity(ctx context.Context, r code2sessionReply) (domain.WeChat
 	return domain.WeChatIdentity{OpenID: r.OpenID, UnionID: r.UnionID, SessionKey: key}, nil
 }
 
+func (a *Auth) redact(s string) string { return redact(s, a.secret) }
+
 // redact removes the secret from text that came from elsewhere (WeChat's
 // errmsg, a transport error) before it reaches an error or a log line.
 // It redacts before truncating so that no prefix of the secret survives.
-func (a *Auth) redact(s string) string {
-	for _, form := range []string{a.secret, url.QueryEscape(a.secret)} {
-		s = strings.ReplaceAll(s, form, "[redacted]")
+func redact(s, secret string) string {
+	for _, form := range []string{secret, url.QueryEscape(secret)} {
+		if form != "" { // ReplaceAll of "" would redact between every character
+			s = strings.ReplaceAll(s, form, "[redacted]")
+		}
 	}
 	if len(s) > 256 {
 		s = strings.ToValidUTF8(s[:256], "") + "..."

@@ -348,10 +348,7 @@ func (p *Platform) postJSON(ctx context.Context, api, u string, in, out any) (in
 	return head.ErrCode, head.ErrMsg, nil
 }
 
-func (p *Platform) redact(s string) string {
-	a := Auth{secret: p.secret}
-	return a.redact(s)
-}
+func (p *Platform) redact(s string) string { return redact(s, p.secret) }
 
 // TradeManaged asks whether WeChat manages the mini-program's trades (its
 // buyers' money waits for shipping and receipt).
