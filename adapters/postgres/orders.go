@@ -140,7 +140,12 @@ func (s *Store) loadOrder(ctx context.Context, q *dbsqlc.Queries, orderID, userI
 // so as one consistent picture: a refund committing meanwhile is seen
 // with the order's refunded_fen that counts it, or not at all.
 func readOrder(ctx context.Context, q *dbsqlc.Queries, p dbsqlc.ReadOrderParams) (*domain.Order, error) {
-	row, err := q.ReadOrder(ctx, p)
+	return orderRead(q.ReadOrder(ctx, p))
+}
+
+// orderRead restores what ReadOrder (or ReadOrderByOutTradeNo, the same
+// columns) read; ErrNotFound for no row.
+func orderRead(row dbsqlc.ReadOrderRow, err error) (*domain.Order, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, domain.ErrNotFound
 	}
@@ -176,13 +181,7 @@ func (s *Store) GetOrder(ctx context.Context, orderID uuid.UUID) (*domain.Order,
 
 func (s *Store) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (*domain.Order, error) {
 	row, err := s.q.ReadOrderByOutTradeNo(ctx, outTradeNo)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, domain.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load order: %w", err)
-	}
-	return orderFrom(row.Order, lineArrays{row.LineProductIds, row.LineNames, row.LineUnitPrices, row.LineQuantities, row.LineKinds}, row.Refunds)
+	return orderRead(dbsqlc.ReadOrderRow(row), err)
 }
 
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]uuid.UUID, error) {
